@@ -1,0 +1,442 @@
+"""CorpusIndex: document x term counts, built once per content and settings.
+
+The build reads the corpus in shards of about ``SHARD_CHARS`` characters.
+Each shard is tokenised at once by polars (:mod:`analysis.text`), its tokens
+become ids through a categorical mapping and its word counts a CSR block;
+blocks are stacked, so the same per-shard code can run on workers later.
+Phrases (:mod:`analysis.phrases`) are then found over the whole token stream
+and appended as extra columns. The result is saved under a cache folder
+named by the corpus content hash and the settings, and reloaded from there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import scipy.sparse as sp
+
+from analysis import schema as S
+from analysis.phrases import PhraseOptions, detect_phrases
+from analysis.text import (
+    default_stopwords,
+    is_han,
+    join_tokens,
+    segment_han,
+    tokenize,
+    tokenize_frame,
+)
+
+if TYPE_CHECKING:
+    from analysis.corpus import LoadedCorpus
+
+#: Bump when the token rule or the saved layout changes: old caches are ignored.
+INDEX_VERSION = 1
+SHARD_CHARS = 20_000_000
+
+Progress = Callable[[float, str], None]
+
+_PARAGRAPH = re.compile(r"\n[ \t\u3000]*\n\s*")
+_LINE = re.compile(r"\n\s*")
+#: Paragraphs longer than this are split at single line breaks as well
+#: (transcripts often carry hard line breaks and no blank lines).
+LONG_PASSAGE = 3000
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """What, besides the text, decides the index (part of its cache key)."""
+
+    detect_phrases: bool = True
+    user_phrases: tuple[str, ...] = ()
+    user_words: tuple[str, ...] = ()
+    phrase_options: PhraseOptions = field(default_factory=PhraseOptions)
+
+    def key(self) -> str:
+        payload = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(f"v{INDEX_VERSION}:{payload}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class CorpusIndex:
+    """Counts and tables every analysis reads.
+
+    Attributes
+    ----------
+    docs
+        The corpus (``doc_id, date, date_precision, title, source, text`` and
+        metadata), one row per document, in index row order.
+    vocab
+        One row per column of ``counts``: ``term`` (display form), ``kind``
+        (``word``/``phrase``), ``language`` (``zh`` for Han terms, else
+        ``en``), ``tokens`` (the words, space-separated), ``n_tokens``,
+        ``score`` (phrase association, NaN for words), ``user`` (a phrase the
+        user added).
+    counts
+        ``scipy.sparse.csr_matrix`` of int32, documents x terms.
+    doc_tokens
+        Word tokens per document (phrases are not tokens).
+    passages
+        ``doc`` (row), ``passage`` (number within the document), ``start``,
+        ``end`` (character offsets into ``text``).
+    content_hash, settings
+        What the index was built from.
+    """
+
+    docs: pd.DataFrame
+    vocab: pd.DataFrame
+    counts: sp.csr_matrix
+    doc_tokens: np.ndarray
+    passages: pd.DataFrame
+    content_hash: str
+    settings: IndexSettings
+    _columns: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.counts.shape[0])
+
+    @property
+    def n_words(self) -> int:
+        return int((self.vocab[S.KIND] == S.WORD).sum())
+
+    def column(self, term: str) -> int | None:
+        """Column of a term given in display form or as typed by a user."""
+        if self._columns is None:
+            self._columns = {t: i for i, t in enumerate(self.vocab[S.TERM])}
+        if term in self._columns:
+            return self._columns[term]
+        words = tokenize(term, user_words=self.settings.user_words)
+        return self._columns.get(join_tokens(words)) if words else None
+
+
+def build_index(
+    corpus: LoadedCorpus | pd.DataFrame,
+    *,
+    settings: IndexSettings | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> CorpusIndex:
+    """Build (or reload from ``cache_dir``) the index of a corpus.
+
+    Parameters
+    ----------
+    corpus
+        A :class:`~analysis.corpus.LoadedCorpus`, or a frame with at least
+        ``doc_id`` and ``text`` (its content hash is computed here).
+    settings
+        Phrase detection and user words/phrases.
+    cache_dir
+        Folder for saved indexes; ``None`` keeps everything in memory.
+    progress
+        Called with a fraction in [0, 1] and a message while building.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"doc_id": ["a"], "text": ["High-quality growth."]})
+    >>> build_index(frame).vocab["term"].tolist()
+    ['high-quality', 'growth']
+    """
+    settings = settings or IndexSettings()
+    docs, content_hash = _docs_and_hash(corpus)
+    report = progress or (lambda _f, _m: None)
+    target = _cache_path(cache_dir, content_hash, settings)
+    if target is not None and (target / "meta.json").exists():
+        report(0.0, "Loading the saved index")
+        index = load_index(target)
+        report(1.0, "Index loaded")
+        return index
+    index = _build(docs, content_hash, settings, report)
+    if target is not None:
+        save_index(index, target)
+    return index
+
+
+def _docs_and_hash(corpus: LoadedCorpus | pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    if isinstance(corpus, pd.DataFrame):
+        docs = corpus.reset_index(drop=True)
+        for column, default in (
+            (S.DATE, pd.NaT),
+            (S.DATE_PRECISION, None),
+            (S.TITLE, ""),
+            (S.SOURCE, ""),
+        ):
+            if column not in docs:
+                docs[column] = default
+        docs[S.DATE] = pd.to_datetime(docs[S.DATE])
+        digest = hashlib.sha256()
+        for doc_id, text in zip(docs[S.DOC_ID].astype(str), docs[S.TEXT].astype(str), strict=True):
+            digest.update(doc_id.encode() + b"\0" + text.encode() + b"\0")
+        return docs, digest.hexdigest()
+    return corpus.docs.reset_index(drop=True), corpus.content_hash
+
+
+def _cache_path(cache_dir: Path | None, content_hash: str, settings: IndexSettings) -> Path | None:
+    if cache_dir is None:
+        return None
+    return Path(cache_dir) / f"{content_hash[:24]}-{settings.key()}"
+
+
+class _Vocabulary:
+    """Word ids assigned in order of first appearance, across shards."""
+
+    def __init__(self, user_words: tuple[str, ...]) -> None:
+        self.user_words = user_words
+        self.words: list[str] = []
+        self.ids: dict[str, int] = {}
+        # Per category code: first id and length of its ids (Han runs give several).
+        self.categories = pl.Categories.random()
+        # polars frees a category mapping once no series uses it: keep one alive.
+        self._anchor = pl.Series([], dtype=pl.Categorical(self.categories))
+        self.code_start = np.zeros(0, dtype=np.int64)
+        self.code_len = np.zeros(0, dtype=np.int64)
+        self.flat: list[int] = []
+        self.seen_codes = 0
+
+    def _id(self, word: str) -> int:
+        found = self.ids.get(word)
+        if found is None:
+            found = self.ids[word] = len(self.words)
+            self.words.append(word)
+        return found
+
+    def _learn(self) -> None:
+        """Classify the category strings added since the last shard."""
+        names = self.categories.to_series()[self.seen_codes :].to_list()
+        if not names:
+            return
+        starts = np.empty(len(names), dtype=np.int64)
+        lengths = np.empty(len(names), dtype=np.int64)
+        han_runs = [name for name in names if is_han(name)]
+        segmented = dict(zip(han_runs, segment_han(han_runs, user_words=self.user_words), strict=True))
+        for i, name in enumerate(names):
+            starts[i] = len(self.flat)
+            pieces = segmented.get(name, [name])
+            self.flat.extend(self._id(p) for p in pieces)
+            lengths[i] = len(pieces)
+        self.code_start = np.concatenate([self.code_start, starts])
+        self.code_len = np.concatenate([self.code_len, lengths])
+        self.seen_codes += len(names)
+
+    def encode(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(doc, id) arrays of a shard's token frame; boundaries become -1."""
+        token = frame["token"]
+        codes = token.cast(pl.Categorical(self.categories)).to_physical()
+        self._learn()
+        boundary = codes.is_null().to_numpy()
+        code = codes.fill_null(0).to_numpy().astype(np.int64)
+        doc = frame["doc"].to_numpy()
+        flat = np.asarray(self.flat, dtype=np.int32)
+        lengths = np.where(boundary, 1, self.code_len[code] if len(code) else code)
+        if (lengths == 1).all():
+            ids = flat[self.code_start[code]] if len(code) else np.zeros(0, np.int32)
+            ids = np.where(boundary, -1, ids).astype(np.int32)
+            return doc.astype(np.int32), ids
+        starts = np.where(boundary, 0, self.code_start[code])
+        ends = np.cumsum(lengths)
+        within = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)
+        ids = flat[np.repeat(starts, lengths) + within]
+        ids = np.where(np.repeat(boundary, lengths), -1, ids).astype(np.int32)
+        return np.repeat(doc, lengths).astype(np.int32), ids
+
+
+def _shards(texts: list[str]) -> list[tuple[int, int]]:
+    bounds = []
+    start = size = 0
+    for i, text in enumerate(texts):
+        size += len(text)
+        if size >= SHARD_CHARS:
+            bounds.append((start, i + 1))
+            start, size = i + 1, 0
+    if start < len(texts) or not bounds:
+        bounds.append((start, len(texts)))
+    return bounds
+
+
+def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress) -> CorpusIndex:
+    texts = docs[S.TEXT].astype(str).tolist()
+    vocab = _Vocabulary(settings.user_words)
+    shards = _shards(texts)
+    doc_parts: list[np.ndarray] = []
+    id_parts: list[np.ndarray] = []
+    for number, (lo, hi) in enumerate(shards):
+        report(0.7 * number / len(shards), f"Tokenising documents {lo + 1:,}-{hi:,} of {len(texts):,}")
+        frame = tokenize_frame(
+            pl.Series(texts[lo:hi], dtype=pl.String), user_words=settings.user_words
+        )
+        doc, ids = vocab.encode(frame)
+        doc_parts.append(doc + lo)
+        id_parts.append(ids)
+    doc = np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int32)
+    ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int32)
+    n_docs, n_words = len(texts), len(vocab.words)
+    words = ids >= 0
+    word_counts = sp.csr_matrix(
+        (np.ones(int(words.sum()), dtype=np.int32), (doc[words], ids[words])),
+        shape=(n_docs, n_words),
+    )
+    word_counts.sum_duplicates()
+    doc_tokens = np.bincount(doc[words], minlength=n_docs).astype(np.int64)
+
+    report(0.75, "Finding phrases")
+    vocab_frame = pd.DataFrame(
+        {
+            S.TERM: vocab.words,
+            S.KIND: S.WORD,
+            S.LANGUAGE: ["zh" if is_han(w) else "en" for w in vocab.words],
+            "tokens": vocab.words,
+            "n_tokens": 1,
+            "score": np.nan,
+            "user": False,
+        }
+    )
+    counts = word_counts
+    user_sequences = [_sequence(p, vocab, settings) for p in settings.user_phrases]
+    user_sequences = [s for s in user_sequences if len(s) >= 2]
+    if settings.detect_phrases or user_sequences:
+        totals = np.asarray(word_counts.sum(axis=0)).ravel()
+        stopwords = default_stopwords()
+        stop = np.fromiter((w in stopwords for w in vocab.words), dtype=bool, count=n_words)
+        options = settings.phrase_options
+        if not settings.detect_phrases:
+            options = PhraseOptions(min_count=np.iinfo(np.int32).max)
+        found = detect_phrases(
+            doc,
+            ids,
+            n_docs=n_docs,
+            word_counts=totals,
+            stop=stop,
+            options=options,
+            user_sequences=user_sequences,
+        )
+        tokens = [[vocab.words[i] if i >= 0 else "?" for i in seq] for seq in found.sequences]
+        phrase_frame = pd.DataFrame(
+            {
+                S.TERM: [join_tokens(t) for t in tokens],
+                S.KIND: S.PHRASE,
+                S.LANGUAGE: ["zh" if any(is_han(w) for w in t) else "en" for t in tokens],
+                "tokens": [" ".join(t) for t in tokens],
+                "n_tokens": [len(t) for t in tokens],
+                "score": found.scores,
+                "user": found.user,
+            }
+        )
+        vocab_frame = pd.concat([vocab_frame, phrase_frame], ignore_index=True)
+        counts = sp.hstack([word_counts, found.counts], format="csr")
+
+    report(0.9, "Splitting passages")
+    passages = split_passages(texts)
+    counts = counts.astype(np.int32)
+    counts.sort_indices()
+    report(1.0, "Index built")
+    return CorpusIndex(
+        docs=docs,
+        vocab=vocab_frame,
+        counts=counts,
+        doc_tokens=doc_tokens,
+        passages=passages,
+        content_hash=content_hash,
+        settings=settings,
+    )
+
+
+def _sequence(phrase: str, vocab: _Vocabulary, settings: IndexSettings) -> tuple[int, ...]:
+    # A word the corpus never uses gets id -2: the phrase is kept with zero counts.
+    return tuple(vocab.ids.get(w, -2) for w in tokenize(phrase, user_words=settings.user_words))
+
+
+def split_passages(texts: list[str]) -> pd.DataFrame:
+    """Paragraph spans of each text: blank-line separated, long ones split at line breaks.
+
+    >>> split_passages(["One.\\n\\nTwo."])[["doc", "start", "end"]].values.tolist()
+    [[0, 0, 4], [0, 6, 10]]
+    """
+    rows_doc: list[int] = []
+    rows_start: list[int] = []
+    rows_end: list[int] = []
+    for d, text in enumerate(texts):
+        start = 0
+        pieces = [*(m.span() for m in _PARAGRAPH.finditer(text)), (len(text), len(text))]
+        for sep_start, sep_end in pieces:
+            for a, b in _split_long(text, start, sep_start):
+                rows_doc.append(d)
+                rows_start.append(a)
+                rows_end.append(b)
+            start = sep_end
+    frame = pd.DataFrame({"doc": rows_doc, S.START: rows_start, S.END: rows_end})
+    frame = frame[frame[S.END] > frame[S.START]].reset_index(drop=True)
+    frame[S.PASSAGE] = frame.groupby("doc").cumcount()
+    return frame[["doc", S.PASSAGE, S.START, S.END]]
+
+
+def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start <= LONG_PASSAGE:
+        return [(start, end)]
+    spans = []
+    cursor = start
+    for m in _LINE.finditer(text, start, end):
+        if m.start() - cursor >= LONG_PASSAGE // 4:
+            spans.append((cursor, m.start()))
+            cursor = m.end()
+    spans.append((cursor, end))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def save_index(index: CorpusIndex, folder: Path) -> None:
+    """Write the index files; a half-written folder is never read (meta.json last)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = index.docs.copy()
+    for column in docs.columns:
+        if docs[column].dtype == object:
+            docs[column] = docs[column].map(_jsonable)
+    docs.to_parquet(folder / "docs.parquet", index=False)
+    index.vocab.to_parquet(folder / "vocab.parquet", index=False)
+    index.passages.to_parquet(folder / "passages.parquet", index=False)
+    sp.save_npz(folder / "counts.npz", index.counts, compressed=False)
+    np.save(folder / "doc_tokens.npy", index.doc_tokens)
+    meta = {
+        "version": INDEX_VERSION,
+        "content_hash": index.content_hash,
+        "settings": asdict(index.settings),
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, default=str))
+
+
+def _jsonable(value: object) -> object:
+    # Metadata columns may hold lists or dicts; parquet wants one type per column.
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def load_index(folder: Path) -> CorpusIndex:
+    """Read an index written by :func:`save_index`."""
+    meta = json.loads((folder / "meta.json").read_text())
+    raw = meta["settings"]
+    settings = IndexSettings(
+        detect_phrases=raw["detect_phrases"],
+        user_phrases=tuple(raw["user_phrases"]),
+        user_words=tuple(raw["user_words"]),
+        phrase_options=PhraseOptions(**raw["phrase_options"]),
+    )
+    return CorpusIndex(
+        docs=pd.read_parquet(folder / "docs.parquet"),
+        vocab=pd.read_parquet(folder / "vocab.parquet"),
+        counts=sp.load_npz(folder / "counts.npz").tocsr(),
+        doc_tokens=np.load(folder / "doc_tokens.npy"),
+        passages=pd.read_parquet(folder / "passages.parquet"),
+        content_hash=meta["content_hash"],
+        settings=settings,
+    )

@@ -1,0 +1,53 @@
+"""Column names shared by every layer: the tidy tables are the contract.
+
+Each constant is the name of one column; the groups at the bottom list the
+columns a table carries, in order.
+"""
+
+from __future__ import annotations
+
+# Corpus: one row per document.
+DOC_ID = "doc_id"
+DATE = "date"
+DATE_PRECISION = "date_precision"
+TITLE = "title"
+SOURCE = "source"
+TEXT = "text"
+CORPUS_COLUMNS = (DOC_ID, DATE, DATE_PRECISION, TITLE, SOURCE, TEXT)
+
+# Ingest report (the ledger): one row per input unit.
+UNIT = "unit"
+FILE = "file"
+LINE = "line"
+LOCATION = "location"
+STATUS = "status"
+REASON = "reason"
+DUPLICATE_OF = "duplicate_of"
+REPORT_COLUMNS = (UNIT, FILE, LINE, LOCATION, STATUS, REASON, DOC_ID, DUPLICATE_OF)
+
+LOADED = "loaded"
+QUARANTINED = "quarantined"
+DUPLICATE = "duplicate"
+UNDATED = "undated"  # a reason recorded on a loaded unit, not a status
+
+# Vocabulary and term tables.
+TERM = "term"
+KIND = "kind"
+LANGUAGE = "language"
+COUNT = "count"
+PER_MILLION = "per_million"
+DOCS = "docs"
+TFIDF = "tfidf"
+WORD = "word"
+PHRASE = "phrase"
+TERM_COLUMNS = (TERM, KIND, COUNT, PER_MILLION, DOCS)
+
+# Passages: paragraph spans of a document's text.
+PASSAGE = "passage"
+START = "start"
+END = "end"
+
+# Periods.
+PERIOD = "period"
+TOKENS = "tokens"
+DOCUMENTS = "documents"

@@ -1,0 +1,255 @@
+"""Term frequencies, corpus summaries and distinctive terms, read from the index."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis import schema as S
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.index import CorpusIndex
+from analysis.text import default_stopwords
+
+TermKind = Literal["word", "phrase", "all"]
+Granularity = Literal["day", "week", "month", "quarter", "year"]
+
+_PRECISION_RANK = {"day": 0, "month": 2, "year": 4}
+_GRANULARITY_RANK = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
+_PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def _require(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
+    if mask is None:
+        return np.ones(index.n_docs, dtype=bool)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (index.n_docs,):
+        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
+    return mask
+
+
+def _nonempty(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
+    mask = _require(index, mask)
+    if not mask.any():
+        raise EmptySelectionError(
+            "No document matches the filters. Widen the date range, clear the source "
+            "filter or change the keyword."
+        )
+    return mask
+
+
+def column_totals(index: CorpusIndex, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(occurrences, documents) of every vocabulary column over the selected rows."""
+    sub = index.counts[np.flatnonzero(mask)]
+    n_terms = index.counts.shape[1]
+    count = np.bincount(sub.indices, weights=sub.data, minlength=n_terms).astype(np.int64)
+    docs = np.bincount(sub.indices, minlength=n_terms).astype(np.int64)
+    return count, docs
+
+
+def stopword_columns(index: CorpusIndex, stopwords: frozenset[str]) -> np.ndarray:
+    """Columns hidden by ``stopwords``: stopword words, and phrases that start or end with one."""
+    vocab = index.vocab
+    tokens = vocab["tokens"].astype(str)
+    first = tokens.str.split(" ").str[0]
+    last = tokens.str.split(" ").str[-1]
+    return (first.isin(stopwords) | last.isin(stopwords)).to_numpy()
+
+
+def term_frequencies(
+    index: CorpusIndex,
+    mask: np.ndarray | None = None,
+    *,
+    kind: TermKind = "all",
+    stopwords: frozenset[str] | None = None,
+    top: int | None = None,
+    hide_words_in_phrases: bool = False,
+) -> pd.DataFrame:
+    """Counts of words and phrases in the selected documents.
+
+    Parameters
+    ----------
+    index, mask
+        The index and the selected documents (``None``: all).
+    kind
+        ``word``, ``phrase`` or ``all``.
+    stopwords
+        Hidden words (and phrases starting or ending with one); ``None`` uses
+        :func:`~analysis.text.default_stopwords`, an empty set hides nothing.
+    top
+        Keep the ``top`` most frequent rows.
+    hide_words_in_phrases
+        Hide a word when at least 80% of its occurrences are inside one phrase
+        of the table ("yangtze" inside "yangtze river delta").
+
+    Returns
+    -------
+    DataFrame
+        ``term, kind, count, per_million, docs``, by count (descending) then
+        term. ``per_million`` is the count per million word tokens of the
+        selection; ``docs`` the number of selected documents containing it.
+
+    Examples
+    --------
+    >>> from analysis.index import build_index
+    >>> ix = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["Tea, tea and more tea."]}))
+    >>> term_frequencies(ix, stopwords=frozenset()).head(1).to_dict("records")
+    [{'term': 'tea', 'kind': 'word', 'count': 3, 'per_million': 600000.0, 'docs': 1}]
+    """
+    if kind not in ("word", "phrase", "all"):
+        raise OptionError(f"Unknown term kind {kind!r}. Use 'word', 'phrase' or 'all'.")
+    if top is not None and top < 1:
+        raise OptionError(f"top must be at least 1, not {top}.")
+    mask = _nonempty(index, mask)
+    stopwords = default_stopwords() if stopwords is None else stopwords
+    count, docs = column_totals(index, mask)
+    tokens = int(index.doc_tokens[mask].sum())
+    vocab = index.vocab
+    keep = count > 0
+    if stopwords:
+        keep &= ~stopword_columns(index, stopwords)
+    if kind != "all":
+        keep &= (vocab[S.KIND] == kind).to_numpy()
+    rows = np.flatnonzero(keep)
+    table = pd.DataFrame(
+        {
+            S.TERM: vocab[S.TERM].to_numpy()[rows],
+            S.KIND: vocab[S.KIND].to_numpy()[rows],
+            S.COUNT: count[rows],
+            S.PER_MILLION: count[rows] / max(tokens, 1) * 1e6,
+            S.DOCS: docs[rows],
+        }
+    )
+    if hide_words_in_phrases and kind == "all":
+        table = _hide_nested_words(table, vocab.iloc[rows]["tokens"].to_numpy())
+    table = table.sort_values([S.COUNT, S.TERM], ascending=[False, True], kind="stable")
+    if top is not None:
+        table = table.head(top)
+    return table.reset_index(drop=True)
+
+
+def _hide_nested_words(table: pd.DataFrame, tokens: np.ndarray, share: float = 0.8) -> pd.DataFrame:
+    counts = dict(zip(table[S.TERM], table[S.COUNT], strict=True))
+    hidden: set[str] = set()
+    for kind, phrase_tokens, count in zip(table[S.KIND], tokens, table[S.COUNT], strict=True):
+        if kind != S.PHRASE:
+            continue
+        for word in str(phrase_tokens).split(" "):
+            if word in counts and count >= share * counts[word]:
+                hidden.add(word)
+    nested = (table[S.KIND] == S.WORD) & table[S.TERM].isin(hidden)
+    return table[~nested]
+
+
+def wordcloud_frequencies(table: pd.DataFrame) -> dict[str, float]:
+    """Word-cloud weights from a :func:`term_frequencies` table (phrases stay whole)."""
+    return {str(t): float(c) for t, c in zip(table[S.TERM], table[S.COUNT], strict=True) if c > 0}
+
+
+def distinctive_terms(
+    index: CorpusIndex,
+    doc_id: str,
+    *,
+    top: int = 20,
+    stopwords: frozenset[str] | None = None,
+) -> pd.DataFrame:
+    """Terms that set one document apart from the corpus, by TF-IDF.
+
+    ``tfidf = count * idf`` with scikit-learn's smoothed
+    ``idf = ln((1 + n) / (1 + df)) + 1`` over all documents of the index.
+
+    Returns
+    -------
+    DataFrame
+        ``term, kind, count, tfidf``, highest TF-IDF first.
+    """
+    matches = np.flatnonzero(index.docs[S.DOC_ID].astype(str).to_numpy() == str(doc_id))
+    if len(matches) == 0:
+        raise OptionError(f"No document with id {doc_id!r}. Pick one from the Documents page.")
+    stopwords = default_stopwords() if stopwords is None else stopwords
+    n = index.n_docs
+    df = np.bincount(index.counts.indices, minlength=index.counts.shape[1])
+    idf = np.log((1 + n) / (1 + df)) + 1
+    row = index.counts[matches[0]]
+    cols, values = row.indices, row.data.astype(np.int64)
+    if stopwords:
+        visible = ~stopword_columns(index, stopwords)[cols]
+        cols, values = cols[visible], values[visible]
+    table = pd.DataFrame(
+        {
+            S.TERM: index.vocab[S.TERM].to_numpy()[cols],
+            S.KIND: index.vocab[S.KIND].to_numpy()[cols],
+            S.COUNT: values,
+            S.TFIDF: values * idf[cols],
+        }
+    )
+    table = table.sort_values([S.TFIDF, S.TERM], ascending=[False, True], kind="stable")
+    return table.head(top).reset_index(drop=True)
+
+
+def corpus_summary(index: CorpusIndex, mask: np.ndarray | None = None) -> dict[str, object]:
+    """Headline numbers of the selection.
+
+    Returns ``documents, tokens, types, first_date, last_date, undated,
+    sources`` (source -> documents). ``types`` counts distinct words.
+    """
+    mask = _require(index, mask)
+    docs = index.docs[mask]
+    count, _ = column_totals(index, mask)
+    words = (index.vocab[S.KIND] == S.WORD).to_numpy()
+    dates = pd.to_datetime(docs[S.DATE]).dropna()
+    sources = docs[S.SOURCE].fillna("").astype(str).value_counts()
+    return {
+        "documents": int(mask.sum()),
+        "tokens": int(index.doc_tokens[mask].sum()),
+        "types": int(((count > 0) & words).sum()),
+        "phrases": int(((count > 0) & ~words).sum()),
+        "first_date": dates.min().date().isoformat() if len(dates) else None,
+        "last_date": dates.max().date().isoformat() if len(dates) else None,
+        "undated": int(docs[S.DATE].isna().sum()),
+        "sources": {str(k): int(v) for k, v in sources.items()},
+    }
+
+
+def documents_per_period(
+    index: CorpusIndex, mask: np.ndarray | None = None, *, freq: Granularity = "year"
+) -> pd.DataFrame:
+    """Documents and tokens per calendar period, empty periods included as zero.
+
+    Documents dated more coarsely than ``freq`` (a year-only date in a monthly
+    view) are left out rather than spread over invented days; their number is
+    in ``table.attrs["too_coarse"]``, and undated ones in ``attrs["undated"]``.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (Timestamp of the period's first day), ``documents``,
+        ``tokens``.
+    """
+    if freq not in _PERIOD_FREQ:
+        raise OptionError(f"Unknown period {freq!r}. Use one of {', '.join(_PERIOD_FREQ)}.")
+    mask = _require(index, mask)
+    docs = index.docs[mask]
+    dates = pd.to_datetime(docs[S.DATE])
+    precision = docs[S.DATE_PRECISION].map(_PRECISION_RANK).fillna(0)
+    fine_enough = precision <= _GRANULARITY_RANK[freq]
+    dated = dates.notna()
+    use = (dated & fine_enough).to_numpy()
+    tokens = index.doc_tokens[mask][use]
+    periods = dates[use].dt.to_period(_PERIOD_FREQ[freq])
+    frame = pd.DataFrame({"p": periods.to_numpy(), S.TOKENS: tokens})
+    grouped = frame.groupby("p").agg(documents=(S.TOKENS, "size"), tokens=(S.TOKENS, "sum"))
+    if len(grouped):
+        full = pd.period_range(grouped.index.min(), grouped.index.max(), freq=_PERIOD_FREQ[freq])
+        grouped = grouped.reindex(full, fill_value=0)
+    table = pd.DataFrame(
+        {
+            S.PERIOD: grouped.index.to_timestamp() if len(grouped) else pd.DatetimeIndex([]),
+            S.DOCUMENTS: grouped["documents"].to_numpy(dtype=np.int64),
+            S.TOKENS: grouped["tokens"].to_numpy(dtype=np.int64),
+        }
+    )
+    table.attrs["too_coarse"] = int((dated & ~fine_enough).sum())
+    table.attrs["undated"] = int((~dated).sum())
+    return table
