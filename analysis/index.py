@@ -27,12 +27,13 @@ import scipy.sparse as sp
 from analysis import schema as S
 from analysis.phrases import PhraseOptions, detect_phrases
 from analysis.text import (
+    BOUNDARY,
+    classify_raw,
     default_stopwords,
+    extract_raw,
     is_han,
     join_tokens,
-    segment_han,
     tokenize,
-    tokenize_frame,
 )
 
 if TYPE_CHECKING:
@@ -210,41 +211,38 @@ class _Vocabulary:
 
     def _learn(self) -> None:
         """Classify the category strings added since the last shard."""
-        names = self.categories.to_series()[self.seen_codes :].to_list()
-        if not names:
+        names = self.categories.to_series()[self.seen_codes :]
+        if len(names) == 0:
             return
         starts = np.empty(len(names), dtype=np.int64)
         lengths = np.empty(len(names), dtype=np.int64)
-        han_runs = [name for name in names if is_han(name)]
-        segmented = dict(zip(han_runs, segment_han(han_runs, user_words=self.user_words), strict=True))
-        for i, name in enumerate(names):
+        for i, tokens in enumerate(classify_raw(names, user_words=self.user_words)):
             starts[i] = len(self.flat)
-            pieces = segmented.get(name, [name])
-            self.flat.extend(self._id(p) for p in pieces)
-            lengths[i] = len(pieces)
+            if tokens is None:
+                self.flat.append(BOUNDARY)
+                lengths[i] = 1
+            else:
+                self.flat.extend(self._id(t) for t in tokens)
+                lengths[i] = len(tokens)
         self.code_start = np.concatenate([self.code_start, starts])
         self.code_len = np.concatenate([self.code_len, lengths])
         self.seen_codes += len(names)
 
     def encode(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """(doc, id) arrays of a shard's token frame; boundaries become -1."""
-        token = frame["token"]
-        codes = token.cast(pl.Categorical(self.categories)).to_physical()
+        """(doc, id) arrays of a shard's raw token frame; boundaries become -1."""
+        code = frame["raw"].cast(pl.Categorical(self.categories)).to_physical().to_numpy()
         self._learn()
-        boundary = codes.is_null().to_numpy()
-        code = codes.fill_null(0).to_numpy().astype(np.int64)
         doc = frame["doc"].to_numpy()
         flat = np.asarray(self.flat, dtype=np.int32)
-        lengths = np.where(boundary, 1, self.code_len[code] if len(code) else code)
-        if (lengths == 1).all():
-            ids = flat[self.code_start[code]] if len(code) else np.zeros(0, np.int32)
-            ids = np.where(boundary, -1, ids).astype(np.int32)
-            return doc.astype(np.int32), ids
-        starts = np.where(boundary, 0, self.code_start[code])
+        code = code.astype(np.int64)
+        lengths = self.code_len[code]
+        starts = self.code_start[code]
+        if len(code) == 0 or (lengths == 1).all():
+            return doc.astype(np.int32), flat[starts]
+        # Han runs expand to several words: repeat each position by its length.
         ends = np.cumsum(lengths)
         within = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)
         ids = flat[np.repeat(starts, lengths) + within]
-        ids = np.where(np.repeat(boundary, lengths), -1, ids).astype(np.int32)
         return np.repeat(doc, lengths).astype(np.int32), ids
 
 
@@ -269,10 +267,7 @@ def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, repor
     id_parts: list[np.ndarray] = []
     for number, (lo, hi) in enumerate(shards):
         report(0.7 * number / len(shards), f"Tokenising documents {lo + 1:,}-{hi:,} of {len(texts):,}")
-        frame = tokenize_frame(
-            pl.Series(texts[lo:hi], dtype=pl.String), user_words=settings.user_words
-        )
-        doc, ids = vocab.encode(frame)
+        doc, ids = vocab.encode(extract_raw(texts[lo:hi]))
         doc_parts.append(doc + lo)
         id_parts.append(ids)
     doc = np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int32)
@@ -299,8 +294,10 @@ def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, repor
         }
     )
     counts = word_counts
-    user_sequences = [_sequence(p, vocab, settings) for p in settings.user_phrases]
+    unknown: dict[str, int] = {}
+    user_sequences = [_sequence(p, vocab, settings, unknown) for p in settings.user_phrases]
     user_sequences = [s for s in user_sequences if len(s) >= 2]
+    names = {i: w for w, i in unknown.items()}
     if settings.detect_phrases or user_sequences:
         totals = np.asarray(word_counts.sum(axis=0)).ravel()
         stopwords = default_stopwords()
@@ -317,7 +314,7 @@ def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, repor
             options=options,
             user_sequences=user_sequences,
         )
-        tokens = [[vocab.words[i] if i >= 0 else "?" for i in seq] for seq in found.sequences]
+        tokens = [[vocab.words[i] if i >= 0 else names[i] for i in seq] for seq in found.sequences]
         phrase_frame = pd.DataFrame(
             {
                 S.TERM: [join_tokens(t) for t in tokens],
@@ -348,9 +345,18 @@ def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, repor
     )
 
 
-def _sequence(phrase: str, vocab: _Vocabulary, settings: IndexSettings) -> tuple[int, ...]:
-    # A word the corpus never uses gets id -2: the phrase is kept with zero counts.
-    return tuple(vocab.ids.get(w, -2) for w in tokenize(phrase, user_words=settings.user_words))
+def _sequence(
+    phrase: str, vocab: _Vocabulary, settings: IndexSettings, unknown: dict[str, int]
+) -> tuple[int, ...]:
+    # A word the corpus never uses gets its own negative id: the phrase is kept
+    # (the user asked for it) and counts zero everywhere.
+    ids = []
+    for word in tokenize(phrase, user_words=settings.user_words):
+        found = vocab.ids.get(word)
+        if found is None:
+            found = unknown.setdefault(word, -2 - len(unknown))
+        ids.append(found)
+    return tuple(ids)
 
 
 def split_passages(texts: list[str]) -> pd.DataFrame:

@@ -31,42 +31,36 @@ import numpy as np
 import polars as pl
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-# Characters whose lower case differs from their case fold: lowering with
-# polars then mapping these gives exactly ``str.casefold``.
-_CASEFOLD_EXTRA: dict[str, str] = {}
-for _cp in range(0x110000):
-    _c = chr(_cp)
-    if 0xD800 <= _cp <= 0xDFFF:
-        continue
-    if _c.lower() == _c and _c.casefold() != _c:
-        _CASEFOLD_EXTRA[_c] = _c.casefold()
-
 _QUOTES = {
     "\u2018": "'",
     "\u2019": "'",
     "\u201b": "'",
-    "\u02bc": "'",
     "\u201c": '"',
     "\u201d": '"',
     "\u201f": '"',
     "\u2010": "-",
     "\u2011": "-",
 }
-_FOLD = {**_CASEFOLD_EXTRA, **_QUOTES}
-_FOLD_FROM = list(_FOLD)
-_FOLD_TO = [_FOLD[k] for k in _FOLD_FROM]
 
 _WORD_CHARS = r"\p{L}\p{M}\p{N}--\p{Han}"
-WORD_PATTERN = rf"[{_WORD_CHARS}]+(?:['\-][{_WORD_CHARS}]+)*"
+_JOINERS = "'\u2018\u2019\u201b\\-\u2010\u2011"
+WORD_PATTERN = rf"[{_WORD_CHARS}]+(?:[{_JOINERS}][{_WORD_CHARS}]+)*"
 HAN_PATTERN = r"\p{Han}+"
 BOUNDARY_PATTERN = r"[\p{P}\p{S}\n]"
 #: The pattern polars extracts with: words, Han runs and boundary marks.
+#: It runs on NFKC text before case folding; folding is done per distinct
+#: token afterwards (it maps letters to letters, so the order is immaterial).
 TOKEN_PATTERN = f"{WORD_PATTERN}|{HAN_PATTERN}|{BOUNDARY_PATTERN}"
 
 #: The token id that stands for a boundary in token streams.
 BOUNDARY = -1
 
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# The Han script's blocks, for Python-side checks (polars uses \p{Han} itself).
+_HAN_RE = re.compile(
+    "[\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\U00020000-\U0003ffff]"
+)
+_FOLD_TABLE = str.maketrans(_QUOTES)
 
 
 def normalise(text: str) -> str:
@@ -75,16 +69,63 @@ def normalise(text: str) -> str:
     >>> normalise("Xi’s ＡＢＣ Straße")
     "xi's abc strasse"
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return folded.translate(str.maketrans(_QUOTES))
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD_TABLE)
 
 
-def _normalise_series(texts: pl.Series) -> pl.Series:
-    return (
-        texts.str.normalize("NFKC")
-        .str.to_lowercase()
-        .str.replace_many(_FOLD_FROM, _FOLD_TO)
-    )
+def _nfkc(texts: Sequence[str]) -> list[str]:
+    # Most texts are already NFKC; the quick check is far cheaper than normalising.
+    return [
+        t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
+        for t in texts
+    ]
+
+
+def extract_raw(texts: Sequence[str]) -> pl.DataFrame:
+    """Raw token stream of a batch: ``doc`` (position in ``texts``) and ``raw``.
+
+    ``raw`` is a word, a Han run or a boundary mark as it stands in the NFKC
+    text, not yet folded; :func:`classify_raw` turns each distinct one into
+    tokens. Splitting the work this way keeps per-token Python work to the
+    distinct strings of a batch.
+    """
+    series = pl.Series(_nfkc(texts), dtype=pl.String)
+    return pl.DataFrame(
+        {
+            "doc": pl.int_range(0, len(series), dtype=pl.Int32, eager=True),
+            "raw": series.str.extract_all(TOKEN_PATTERN),
+        }
+    ).explode("raw", keep_nulls=False, empty_as_null=False)
+
+
+def classify_raw(raws: pl.Series, *, user_words: tuple[str, ...] = ()) -> list[list[str] | None]:
+    """Tokens of each distinct raw token: ``None`` for a boundary, else a list.
+
+    A word is folded and loses a final possessive ``'s``; a Han run becomes
+    its jieba words.
+
+    >>> classify_raw(pl.Series(["Region’s", ",", "长三角"]))
+    [['region'], None, ['长三角']]
+    """
+    boundary = raws.str.contains(f"^{BOUNDARY_PATTERN}$").to_list()
+    han = raws.str.contains(r"^\p{Han}").to_list()
+    out: list[list[str] | None] = []
+    han_runs: dict[str, int] = {}
+    for raw, is_boundary, is_han_run in zip(raws.to_list(), boundary, han, strict=True):
+        if is_boundary:
+            out.append(None)
+        elif is_han_run:
+            han_runs[raw] = len(out)
+            out.append([])
+        else:
+            word = raw.casefold().translate(_FOLD_TABLE)
+            if word.endswith("'s") and len(word) > 2:
+                word = word[:-2]
+            out.append([word])
+    if han_runs:
+        runs = list(han_runs)
+        for run, pieces in zip(runs, segment_han(runs, user_words=user_words), strict=True):
+            out[han_runs[run]] = pieces
+    return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -111,55 +152,28 @@ def segment_han(runs: Sequence[str], *, user_words: tuple[str, ...] = ()) -> lis
     return [[w for w in tokenizer.lcut(run, HMM=True) if w.strip()] for run in runs]
 
 
-def tokenize_frame(
-    texts: pl.Series | Sequence[str], *, user_words: tuple[str, ...] = ()
-) -> pl.DataFrame:
+def tokenize_frame(texts: Sequence[str], *, user_words: tuple[str, ...] = ()) -> pl.DataFrame:
     """Token stream of a batch of texts, in reading order.
 
     Returns a frame with ``doc`` (position of the text in ``texts``) and
     ``token``; a boundary (punctuation, symbol, line break) is the token
-    ``None``. Words are already normalised and possessives stripped.
+    ``None``.
 
     >>> tokenize_frame(["Xi's high-quality plan."])["token"].to_list()
     ['xi', 'high-quality', 'plan', None]
     """
-    series = texts if isinstance(texts, pl.Series) else pl.Series(list(texts), dtype=pl.String)
-    frame = pl.DataFrame(
-        {
-            "doc": pl.int_range(0, len(series), dtype=pl.Int32, eager=True),
-            "token": _normalise_series(series).str.extract_all(TOKEN_PATTERN),
-        }
-    ).explode("token", keep_nulls=False, empty_as_null=False)
-    tok = pl.col("token")
-    is_word = tok.str.contains(r"^[\p{L}\p{M}\p{N}]")
-    frame = frame.with_columns(
-        pl.when(~is_word)
-        .then(None)
-        .when(tok.str.ends_with("'s"))
-        .then(tok.str.head(-2))
-        .otherwise(tok)
-        .alias("token")
+    raw = extract_raw(texts)
+    distinct = raw["raw"].unique(maintain_order=True)
+    classified = classify_raw(distinct, user_words=user_words)
+    mapping = pl.DataFrame(
+        {"raw": distinct, "token": [c if c is not None else [None] for c in classified]},
+        schema={"raw": pl.String, "token": pl.List(pl.String)},
     )
-    han = frame.filter(pl.col("token").str.contains(r"^\p{Han}"))
-    if han.height == 0:
-        return frame
-    runs = han["token"].unique(maintain_order=True).to_list()
-    segmented = pl.DataFrame(
-        {"token": runs, "_seg": segment_han(runs, user_words=user_words)},
-        schema={"token": pl.String, "_seg": pl.List(pl.String)},
-    )
-    frame = (
-        frame.join(segmented, on="token", how="left", maintain_order="left", nulls_equal=True)
-        .with_columns(
-            pl.when(pl.col("_seg").is_not_null())
-            .then(pl.col("_seg"))
-            .otherwise(pl.concat_list(pl.col("token")))
-            .alias("token")
-        )
-        .drop("_seg")
+    return (
+        raw.join(mapping, on="raw", how="left", maintain_order="left")
+        .select("doc", "token")
         .explode("token", keep_nulls=True, empty_as_null=False)
     )
-    return frame
 
 
 def tokenize(text: str, *, user_words: tuple[str, ...] = ()) -> list[str]:

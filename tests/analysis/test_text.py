@@ -1,0 +1,122 @@
+"""The token rule against an independent implementation (the `regex` module)."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import numpy as np
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import CountVectorizer
+
+from analysis.index import build_index
+from analysis.text import (
+    default_stopwords,
+    join_tokens,
+    normalise,
+    parse_stopwords,
+    tokenize,
+    tokenize_frame,
+)
+from tests.analysis.tiny import shared_corpus
+
+# The token rule as README states it, written again without polars.
+_REF_WORD = regex.compile(
+    r"[\p{L}\p{M}\p{N}--\p{Han}]+(?:['\-][\p{L}\p{M}\p{N}--\p{Han}]+)*", regex.V1
+)
+_REF_FOLD = {0x2018: "'", 0x2019: "'", 0x201B: "'", 0x2010: "-", 0x2011: "-"}
+
+
+def reference_tokens(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_REF_FOLD)
+    words = _REF_WORD.findall(folded)
+    return [w[:-2] if w.endswith("'s") and len(w) > 2 else w for w in words]
+
+
+def test_tokenize_keeps_hyphens_and_drops_possessives():
+    assert tokenize("The Yangtze River Delta's high-quality, sci-tech G60 push") == [
+        "the", "yangtze", "river", "delta", "high-quality", "sci-tech", "g60", "push",
+    ]
+
+
+def test_tokenize_folds_case_width_and_curly_quotes():
+    assert tokenize("Xi’s ＡＢＣ STRASSE Straße ΣΑΣ") == ["xi", "abc", "strasse", "strasse", "σασ"]
+
+
+def test_tokenize_segments_chinese_and_keeps_latin_spans():
+    tokens = tokenize("推动长三角一体化发展，G60科技走廊。")
+    assert "g60" in tokens
+    assert "，" not in tokens and "。" not in tokens
+    assert "".join(t for t in tokens if t != "g60") == "推动长三角一体化发展科技走廊"
+
+
+def test_tokenize_frame_marks_boundaries_in_order():
+    frame = tokenize_frame(["A b. C", "", "d"])
+    assert frame["doc"].to_list() == [0, 0, 0, 0, 2]
+    assert frame["token"].to_list() == ["a", "b", None, "c", "d"]
+
+
+def test_normalise_matches_casefold():
+    assert normalise("Straße’s") == "strasse's"
+
+
+def test_join_tokens_spaces_only_between_latin_words():
+    assert join_tokens(["yangtze", "river"]) == "yangtze river"
+    assert join_tokens(["高质量", "发展"]) == "高质量发展"
+    assert join_tokens(["g60", "科技"]) == "g60 科技"
+
+
+def test_parse_stopwords_normalises_entries():
+    assert parse_stopwords("The, Xi's\n said ") == frozenset({"the", "xi", "said"})
+
+
+def test_default_stopwords_cover_both_languages():
+    words = default_stopwords()
+    assert {"the", "of", "的", "了"} <= words
+    assert "development" not in words
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=("Cs",),
+            # Han runs go through jieba, which the reference does not reimplement.
+            blacklist_characters="".join(chr(c) for c in range(0x3400, 0xA000)),
+        ),
+        max_size=60,
+    )
+)
+def test_tokenize_equals_reference_on_random_text(text):
+    if regex.search(r"\p{Han}", unicodedata.normalize("NFKC", text)):
+        return
+    assert tokenize(text) == reference_tokens(text)
+
+
+def test_word_counts_equal_countvectorizer_on_sotu():
+    """Zero differences against scikit-learn with the same token rule, no stopwords."""
+    folder = shared_corpus("us_sotu")
+    rows = [json.loads(line) for line in (folder / "docs.jsonl").open(encoding="utf-8")]
+    texts = [r["text"] for r in rows]
+    import pandas as pd
+
+    index = build_index(
+        pd.DataFrame({"doc_id": [r["id"] for r in rows], "text": texts}),
+    )
+    vectorizer = CountVectorizer(tokenizer=reference_tokens, lowercase=False, token_pattern=None)
+    expected = vectorizer.fit_transform(texts).tocsc()
+    words = index.vocab[index.vocab["kind"] == "word"]
+    assert set(words["term"]) == set(vectorizer.vocabulary_)
+    order = [vectorizer.vocabulary_[t] for t in words["term"]]
+    ours = index.counts[:, words.index.to_numpy()].tocsc()
+    difference = ours - expected[:, order]
+    assert difference.nnz == 0 or np.abs(difference.data).max() == 0
+    assert index.doc_tokens.tolist() == np.asarray(expected.sum(axis=1)).ravel().tolist()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "\n\n"])
+def test_tokenize_of_textless_input_is_empty(text):
+    assert tokenize(text) == []
