@@ -83,7 +83,8 @@ def test_default_stopwords_cover_both_languages():
 @given(
     st.text(
         alphabet=st.characters(
-            blacklist_categories=("Cs",),
+            # Cn: characters newer than Python's Unicode tables differ between engines.
+            blacklist_categories=("Cs", "Cn"),
             # Han runs go through jieba, which the reference does not reimplement.
             blacklist_characters="".join(chr(c) for c in range(0x3400, 0xA000)),
         ),

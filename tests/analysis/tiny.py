@@ -10,7 +10,7 @@ CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 
 # Three short dated documents; every count below was made by hand.
 #   doc a: "green tea" x2, "tea" x3, tokens 9
-#   doc b: "green tea" x1, "tea" x1, tokens 6
+#   doc b: "green tea" x1, "tea" x1, tokens 5
 #   doc c: no tea, tokens 4 (undated)
 TINY = pd.DataFrame(
     {

@@ -1,0 +1,74 @@
+"""CorpusIndex: counts, tokens per document, passages, the saved copy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.index import IndexSettings, build_index, split_passages
+from tests.analysis.tiny import TINY
+
+
+def _column(index, term):
+    return index.vocab.index[index.vocab["term"] == term][0]
+
+
+def test_build_index_counts_words_per_document():
+    index = build_index(TINY, settings=IndexSettings(detect_phrases=False))
+    tea = _column(index, "tea")
+    assert index.counts[:, tea].toarray().ravel().tolist() == [4, 1, 0]
+    assert index.doc_tokens.tolist() == [9, 5, 4]
+    assert index.n_docs == 3
+    assert index.counts.dtype == np.int32
+
+
+def test_build_index_vocab_columns_and_languages():
+    frame = pd.DataFrame({"doc_id": ["z"], "text": ["高质量发展 quality"]})
+    vocab = build_index(frame).vocab
+    assert list(vocab.columns[:3]) == ["term", "kind", "language"]
+    languages = dict(zip(vocab["term"], vocab["language"], strict=True))
+    assert languages["quality"] == "en"
+    assert languages["发展"] == "zh"
+
+
+def test_build_index_reloads_saved_copy_instead_of_rebuilding(tmp_path):
+    built = build_index(TINY, cache_dir=tmp_path)
+    folders = list(tmp_path.iterdir())
+    assert len(folders) == 1
+    messages: list[str] = []
+    loaded = build_index(TINY, cache_dir=tmp_path, progress=lambda _f, m: messages.append(m))
+    assert messages[0] == "Loading the saved index"
+    assert (loaded.counts != built.counts).nnz == 0
+    assert loaded.vocab.equals(built.vocab)
+    assert loaded.docs["doc_id"].tolist() == ["a", "b", "c"]
+    assert pd.isna(loaded.docs["date"].iloc[2])
+
+
+def test_cache_key_changes_with_settings_and_content(tmp_path):
+    build_index(TINY, cache_dir=tmp_path)
+    build_index(TINY, cache_dir=tmp_path, settings=IndexSettings(user_phrases=("black tea",)))
+    changed = TINY.assign(text=TINY["text"].str.replace("Coffee", "Cocoa"))
+    build_index(changed, cache_dir=tmp_path)
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_split_passages_uses_blank_lines():
+    table = split_passages(["One.\n\nTwo\nstill two.\n\n\n", "", "Solo"])
+    assert table[["doc", "passage", "start", "end"]].values.tolist() == [
+        [0, 0, 0, 4],
+        [0, 1, 6, 20],
+        [2, 0, 0, 4],
+    ]
+
+
+def test_split_passages_splits_long_paragraphs_at_line_breaks():
+    line = "word " * 200
+    text = "\n".join([line] * 10)
+    table = split_passages([text])
+    assert len(table) > 1
+    assert table["end"].max() <= len(text)
+
+
+def test_empty_corpus_builds_an_empty_index():
+    index = build_index(pd.DataFrame({"doc_id": [], "text": []}))
+    assert index.counts.shape[0] == 0

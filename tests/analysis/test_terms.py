@@ -1,0 +1,114 @@
+"""Term tables checked against hand counts of TINY (see tiny.py)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.index import IndexSettings, build_index
+from analysis.phrases import PhraseOptions
+from analysis.terms import (
+    corpus_summary,
+    distinctive_terms,
+    documents_per_period,
+    term_frequencies,
+    wordcloud_frequencies,
+)
+from tests.analysis.tiny import TINY
+
+SETTINGS = IndexSettings(phrase_options=PhraseOptions(min_count=3, min_docs=2))
+
+
+@pytest.fixture(scope="module")
+def index():
+    return build_index(TINY, settings=SETTINGS)
+
+
+def test_term_frequencies_hand_counts(index):
+    table = term_frequencies(index, stopwords=frozenset())
+    rows = table.set_index("term")
+    assert rows.loc["tea", "count"] == 5
+    assert rows.loc["tea", "docs"] == 2
+    assert rows.loc["tea", "per_million"] == pytest.approx(5 / 18 * 1e6)
+    assert rows.loc["green tea", "kind"] == "phrase"
+    assert rows.loc["green tea", "count"] == 3
+    assert list(table.columns) == ["term", "kind", "count", "per_million", "docs"]
+
+
+def test_term_frequencies_respects_mask_kind_top_and_stopwords(index):
+    mask = np.array([False, True, True])
+    table = term_frequencies(index, mask, kind="word", top=2)
+    assert table["term"].tolist() == ["coffee", "better"]
+    assert "is" not in set(term_frequencies(index, mask)["term"])
+    assert "is" in set(term_frequencies(index, mask, stopwords=frozenset())["term"])
+
+
+def test_term_frequencies_hides_words_inside_phrases_on_request(index):
+    table = term_frequencies(index, stopwords=frozenset(), hide_words_in_phrases=True)
+    assert "green" not in set(table["term"])
+    assert "tea" in set(table["term"])  # 3 of its 5 uses are in "green tea": < 80%
+
+
+def test_term_frequencies_empty_selection_names_the_fix(index):
+    with pytest.raises(EmptySelectionError, match="Widen the date range"):
+        term_frequencies(index, np.zeros(3, dtype=bool))
+
+
+def test_term_frequencies_rejects_unknown_kind(index):
+    with pytest.raises(OptionError, match="Use 'word'"):
+        term_frequencies(index, kind="lemma")  # type: ignore[arg-type]
+
+
+def test_distinctive_terms_equal_sklearn_tfidf(index):
+    words = index.vocab["kind"] == "word"
+    counts = index.counts[:, np.flatnonzero(words)]
+    expected = TfidfTransformer(norm=None, smooth_idf=True).fit_transform(counts).toarray()
+    table = distinctive_terms(index, "a", top=100, stopwords=frozenset())
+    table = table[table["kind"] == "word"].set_index("term")
+    terms = index.vocab["term"][words].tolist()
+    for term, value in table["tfidf"].items():
+        assert value == pytest.approx(expected[0, terms.index(term)], rel=1e-12)
+
+
+def test_distinctive_terms_unknown_document(index):
+    with pytest.raises(OptionError, match="No document with id"):
+        distinctive_terms(index, "nope")
+
+
+def test_corpus_summary_hand_counts(index):
+    summary = corpus_summary(index)
+    assert summary["documents"] == 3
+    assert summary["tokens"] == 18
+    assert summary["first_date"] == "2024-01-05"
+    assert summary["last_date"] == "2024-02-10"
+    assert summary["undated"] == 1
+    assert summary["sources"] == {"BBC": 2, "Xinhua": 1}
+
+
+def test_documents_per_period_fills_empty_months_and_leaves_out_coarse_dates():
+    frame = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d"],
+            "date": pd.to_datetime(["2024-01-05", "2024-03-10", "2024-01-01", None]),
+            "date_precision": ["day", "day", "year", None],
+            "text": ["one two", "three", "four", "five"],
+        }
+    )
+    table = documents_per_period(build_index(frame), freq="month")
+    assert table["period"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert table["documents"].tolist() == [1, 0, 1]
+    assert table["tokens"].tolist() == [2, 0, 1]
+    assert table.attrs == {"too_coarse": 1, "undated": 1}
+    yearly = documents_per_period(build_index(frame), freq="year")
+    assert yearly["documents"].tolist() == [3]
+
+
+def test_wordcloud_frequencies_keep_phrases_whole(index):
+    freqs = wordcloud_frequencies(term_frequencies(index, stopwords=frozenset()))
+    assert freqs["green tea"] == 3.0
+    assert math.isclose(sum(freqs.values()), sum(term_frequencies(index, stopwords=frozenset())["count"]))
