@@ -13,6 +13,7 @@ from analysis.errors import AnalysisError, CorpusError, EmptySelectionError, Opt
 from analysis.index import CorpusIndex, IndexSettings, build_index, load_index, save_index
 from analysis.phrases import PhraseOptions
 from analysis.selection import Filters, select
+from analysis.tabular import neutralise_formulas
 from analysis.terms import (
     corpus_summary,
     distinctive_terms,
@@ -41,6 +42,7 @@ __all__ = [
     "load_corpus",
     "load_index",
     "load_uploads",
+    "neutralise_formulas",
     "normalise",
     "parse_dates",
     "parse_stopwords",

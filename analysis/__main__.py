@@ -1,0 +1,155 @@
+"""Command line over the same analysis functions the dashboard calls.
+
+    python -m analysis COMMAND CORPUS [filters] [--format table|csv|json] [--out FILE]
+
+CORPUS is a file, a folder, a .zip, or a sample name (``seeds``, ``sotu``).
+Filters: ``--from DATE`` (inclusive) ``--to DATE`` (exclusive) ``--source NAME``
+(repeatable) ``--query TEXT``. Problems with the corpus or the options print
+one line naming the fix and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import schema as S
+from analysis.corpus import LoadedCorpus, load_corpus
+from analysis.errors import AnalysisError, OptionError
+from analysis.index import CorpusIndex, IndexSettings, build_index
+from analysis.selection import Filters, select
+from analysis.tabular import neutralise_formulas
+from analysis.terms import corpus_summary, term_frequencies
+from analysis.text import default_stopwords, parse_stopwords
+
+FORMATS = ("table", "csv", "json")
+
+
+def default_cache_dir() -> Path:
+    """Where saved indexes live: ``$DASHBOARD_CACHE_DIR`` or ``~/.cache/discourse-dashboard``."""
+    configured = os.environ.get("DASHBOARD_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "discourse-dashboard"
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, *, filters: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("corpus", metavar="CORPUS", help="file, folder, .zip, or sample name (seeds, sotu)")
+        sub.add_argument("--format", choices=FORMATS, default="table")
+        sub.add_argument("--out", type=Path, help="write here instead of standard output")
+        sub.add_argument("--text-column", help="column/field holding the text (CSV, JSON, XLSX)")
+        sub.add_argument("--date-column", help="column/field holding the date")
+        if filters:
+            sub.add_argument("--from", dest="date_from", type=_date, help="first day kept (YYYY-MM-DD)")
+            sub.add_argument("--to", dest="date_to", type=_date, help="first day no longer kept")
+            sub.add_argument("--source", action="append", default=[], help="keep this source (repeatable)")
+            sub.add_argument("--query", default="", help="keep documents containing this word or phrase")
+            sub.add_argument("--no-phrases", action="store_true", help="do not detect phrases")
+            sub.add_argument("--phrase", action="append", default=[], help="add a phrase of your own (repeatable)")
+            sub.add_argument("--no-cache", action="store_true", help="build the index in memory only")
+        return sub
+
+    command("summary", "Documents, tokens, vocabulary, dates and sources of the (filtered) corpus.")
+    command("ingest", "The ledger: one row per input unit with status, reason and location.", filters=False)
+    terms = command("terms", "Word and phrase frequencies: term, kind, count, per_million, docs.")
+    terms.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
+    terms.add_argument("--top", type=int, default=None, help="keep the N most frequent terms")
+    terms.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
+    terms.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> LoadedCorpus:
+    return load_corpus(args.corpus, text_column=args.text_column, date_column=args.date_column)
+
+
+def _index(args: argparse.Namespace, corpus: LoadedCorpus) -> CorpusIndex:
+    settings = IndexSettings(detect_phrases=not args.no_phrases, user_phrases=tuple(args.phrase))
+    cache = None if args.no_cache else default_cache_dir()
+    return build_index(corpus, settings=settings, cache_dir=cache)
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    if args.date_from and args.date_to and args.date_from >= args.date_to:
+        raise OptionError(f"--from {args.date_from} is not before --to {args.date_to}; swap them.")
+    return Filters(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        sources=tuple(args.source),
+        query=args.query,
+    )
+
+
+def _emit(table: pd.DataFrame | dict[str, object], args: argparse.Namespace) -> None:
+    if isinstance(table, dict):
+        if args.format == "json":
+            text = json.dumps(table, indent=2, ensure_ascii=False, default=str)
+        else:
+            flat = pd.DataFrame(
+                {"key": list(table), "value": [json.dumps(v, ensure_ascii=False, default=str)
+                                               if isinstance(v, dict) else v for v in table.values()]}
+            )
+            return _emit(flat, args)
+    elif args.format == "csv":
+        text = neutralise_formulas(table).to_csv(index=False)
+    elif args.format == "json":
+        text = table.to_json(orient="records", force_ascii=False, date_format="iso", indent=1)
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_colwidth", 80, "display.width", 200):
+            text = table.to_string(index=False) if len(table) else "(no rows)"
+    if args.out:
+        args.out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        corpus = _load(args)
+        if args.command == "ingest":
+            report = corpus.report.copy()
+            _emit(report, args)
+            return 0
+        index = _index(args, corpus)
+        mask = select(index, _filters(args))
+        if args.command == "summary":
+            summary = corpus_summary(index, mask)
+            counts = corpus.counts()
+            summary["ingest"] = {k: counts[k] for k in ("units", "loaded", "quarantined", "duplicates")}
+            _emit(summary, args)
+        elif args.command == "terms":
+            stopwords = frozenset() if args.no_stopwords else default_stopwords()
+            if args.stopwords:
+                stopwords |= parse_stopwords(args.stopwords.read_text(encoding="utf-8"))
+            table = term_frequencies(index, mask, kind=args.kind, stopwords=stopwords, top=args.top)
+            _emit(table[list(S.TERM_COLUMNS)], args)
+    except AnalysisError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())
