@@ -1,0 +1,253 @@
+"""Tidy tables -> plotly figures and word-cloud images. Never imports streamlit.
+
+Every builder is pure: it reads the table it is given, never changes it, and
+returns a new figure drawn with the one theme below. The template is set
+explicitly because ``import streamlit`` changes plotly's default template, and
+exported images must look like the screen.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis import schema
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+    from wordcloud import WordCloud
+
+TEMPLATE = "plotly_white"
+FONT_FAMILY = "Noto Sans, Noto Sans CJK SC, Arial, sans-serif"
+KIND_COLORS = {schema.WORD: "#3366aa", schema.PHRASE: "#e07b1a"}
+PERIOD_COLOR = "#3366aa"
+WORDCLOUD_COLORMAP = "tab10"
+
+# Fonts known to carry Han glyphs, tried in order when fontconfig is absent.
+_CJK_FONT_PATHS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+)
+
+
+def _themed(fig: go.Figure, *, title: str) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": title, "x": 0, "xanchor": "left"},
+        font={"family": FONT_FAMILY, "size": 13},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"title": {"text": ""}, "orientation": "h", "y": 1.02, "yanchor": "bottom",
+                "x": 1, "xanchor": "right"},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+    )
+    return fig
+
+
+def plot_terms(
+    table: pd.DataFrame,
+    *,
+    top: int = 20,
+    value: str = schema.COUNT,
+    title: str | None = None,
+) -> go.Figure:
+    """Horizontal bar chart of the ``top`` rows of a term table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A ``term_frequencies`` table: ``term, kind, count, per_million, docs``,
+        already sorted (the first rows are drawn, the first at the top).
+    top : int
+        How many terms to draw.
+    value : str
+        The column the bars measure (``count`` or ``per_million``).
+    title : str, optional
+        Figure title; a default names the measure.
+
+    Returns
+    -------
+    go.Figure
+        One bar trace per kind (``word``, ``phrase``) so the legend tells them
+        apart; each bar carries its term in ``customdata`` for click-through.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"term": ["river", "yangtze river"], "kind": ["word", "phrase"],
+    ...                   "count": [3, 2], "per_million": [30.0, 20.0], "docs": [2, 1]})
+    >>> [trace.name for trace in plot_terms(t).data]
+    ['word', 'phrase']
+    """
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}. Ask for one term or more.")
+    shown = table.head(top)
+    order = list(shown[schema.TERM])
+    fig = go.Figure()
+    for kind in (schema.WORD, schema.PHRASE):
+        rows = shown[shown[schema.KIND] == kind]
+        if rows.empty:
+            continue
+        fig.add_trace(
+            go.Bar(
+                name=kind,
+                x=rows[value].tolist(),
+                y=rows[schema.TERM].tolist(),
+                orientation="h",
+                marker={"color": KIND_COLORS[kind]},
+                customdata=rows[[schema.TERM, schema.COUNT, schema.PER_MILLION, schema.DOCS]]
+                .to_numpy()
+                .tolist(),
+                hovertemplate=(
+                    "<b>%{customdata[0]}</b><br>count %{customdata[1]:,}"
+                    "<br>per million %{customdata[2]:,.1f}<br>documents %{customdata[3]:,}"
+                    "<extra>" + kind + "</extra>"
+                ),
+            )
+        )
+    measure = "occurrences" if value == schema.COUNT else "per million tokens"
+    _themed(fig, title=title or f"Top {len(order)} terms ({measure})")
+    fig.update_layout(
+        barmode="overlay",
+        height=max(320, 60 + 22 * len(order)),
+        showlegend=True,
+        clickmode="event+select",
+    )
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=order[::-1], title_text="", automargin=True
+    )
+    fig.update_xaxes(title_text=measure, rangemode="tozero")
+    return fig
+
+
+def plot_documents_per_period(
+    table: pd.DataFrame, *, freq: str = "period", title: str | None = None
+) -> go.Figure:
+    """Bar chart of a ``documents_per_period`` table (``period, documents, tokens``).
+
+    ``freq`` only labels the chart ("month", "year", ...). Periods with no
+    document are drawn as gaps, not bridged.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"period": pd.to_datetime(["2023-11-01", "2023-12-01"]),
+    ...                   "documents": [1, 1], "tokens": [300, 350]})
+    >>> list(plot_documents_per_period(t, freq="month").data[0].y)
+    [1, 1]
+    """
+    fig = go.Figure(
+        go.Bar(
+            name="documents",
+            x=table[schema.PERIOD].tolist(),
+            y=table[schema.DOCUMENTS].tolist(),
+            customdata=table[[schema.TOKENS]].to_numpy().tolist(),
+            marker={"color": PERIOD_COLOR},
+            hovertemplate="%{x}<br>%{y:,} documents<br>%{customdata[0]:,} tokens<extra></extra>",
+        )
+    )
+    _themed(fig, title=title or f"Documents per {freq}")
+    fig.update_layout(height=360, showlegend=False, bargap=0.15)
+    fig.update_yaxes(title_text="documents", rangemode="tozero")
+    fig.update_xaxes(title_text="")
+    return fig
+
+
+def find_cjk_font() -> str | None:
+    """Path of a font with Chinese glyphs, or ``None`` when the system has none.
+
+    ``DASHBOARD_CJK_FONT`` wins when it names a file; then fontconfig is asked
+    for fonts covering Simplified Chinese (a Noto CJK regular face preferred);
+    then a few well-known install paths are tried.
+    """
+    override = os.environ.get("DASHBOARD_CJK_FONT")
+    if override and Path(override).is_file():
+        return override
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            listed = subprocess.run(
+                [fc_list, ":lang=zh-cn", "file"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            listed = ""
+        files = sorted(
+            {line.split(":")[0].strip() for line in listed.splitlines() if line.strip()}
+        )
+        files = [f for f in files if Path(f).is_file()]
+        if files:
+            preferred = [f for f in files if "CJK" in f and "Regular" in f and "Sans" in f]
+            return (preferred or files)[0]
+    for candidate in _CJK_FONT_PATHS:
+        if Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def build_wordcloud(
+    freqs: Mapping[str, float],
+    *,
+    font_path: str | None,
+    width: int = 900,
+    height: int = 450,
+    max_words: int = 200,
+) -> WordCloud:
+    """A laid-out ``WordCloud`` for term weights (``wordcloud_frequencies`` output).
+
+    Each key is drawn as one item, so a phrase such as "yangtze river delta"
+    stays whole (``layout_`` lists what was placed). Chinese terms need
+    ``font_path`` to name a CJK font (see :func:`find_cjk_font`); with ``None``
+    the library's Latin font is used and Han characters show as boxes. The
+    layout is seeded: the same input gives the same picture.
+
+    Raises
+    ------
+    ValueError
+        If ``freqs`` holds no term with a positive weight.
+    """
+    from wordcloud import WordCloud
+
+    weights = {term: float(w) for term, w in freqs.items() if w > 0}
+    if not weights:
+        raise ValueError("No term to draw. Widen the selection or show more terms.")
+    cloud = WordCloud(
+        font_path=font_path,
+        width=width,
+        height=height,
+        max_words=max_words,
+        background_color="white",
+        colormap=WORDCLOUD_COLORMAP,
+        prefer_horizontal=0.95,
+        random_state=7,
+        collocations=False,
+        normalize_plurals=False,
+    )
+    return cloud.generate_from_frequencies(weights)
+
+
+def render_wordcloud(
+    freqs: Mapping[str, float],
+    *,
+    font_path: str | None,
+    width: int = 900,
+    height: int = 450,
+    max_words: int = 200,
+) -> Image:
+    """The word-cloud picture of :func:`build_wordcloud` as a PIL image."""
+    cloud = build_wordcloud(
+        freqs, font_path=font_path, width=width, height=height, max_words=max_words
+    )
+    return cloud.to_image()

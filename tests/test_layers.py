@@ -1,0 +1,74 @@
+"""The import rule of STYLE.md: layers import only leftwards.
+
+analysis/ (pure) -> dashboard/charts.py, export.py, state.py (no streamlit)
+-> dashboard/views/, app.py, data.py (streamlit glue).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imported_roots(path: Path) -> set[str]:
+    """Top-level names of every module ``path`` imports, at any depth of the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+            if node.module == "dashboard":
+                roots.update(f"dashboard.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            roots.add("<relative>")
+    return roots
+
+
+def _dotted_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+ANALYSIS_FILES = sorted((ROOT / "analysis").rglob("*.py"))
+PURE_DASHBOARD_FILES = [ROOT / "dashboard" / f for f in ("charts.py", "export.py", "state.py")]
+
+
+def test_the_layers_exist() -> None:
+    assert ANALYSIS_FILES, "analysis/ has no Python files"
+    assert all(path.is_file() for path in PURE_DASHBOARD_FILES)
+
+
+@pytest.mark.parametrize("path", ANALYSIS_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_analysis_never_imports_the_ui(path: Path) -> None:
+    forbidden = {"streamlit", "plotly", "dashboard", "wordcloud", "kaleido"}
+    assert not _imported_roots(path) & forbidden
+
+
+@pytest.mark.parametrize("path", PURE_DASHBOARD_FILES, ids=lambda p: p.name)
+def test_pure_dashboard_modules_never_import_streamlit(path: Path) -> None:
+    assert "streamlit" not in _imported_roots(path)
+    assert not {n for n in _dotted_imports(path) if n.startswith("dashboard.views")}
+
+
+def test_charts_imports_only_leftwards() -> None:
+    names = _dotted_imports(ROOT / "dashboard" / "charts.py")
+    assert not {n for n in names if n.startswith(("dashboard.data", "dashboard.views"))}
+
+
+def test_import_finder_sees_nested_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    import streamlit as st\n    from plotly import io\n")
+    assert _imported_roots(sample) == {"streamlit", "plotly"}
