@@ -1,0 +1,278 @@
+"""Streamlit entry point: page config, the sidebar, and the page router.
+
+Run from the repository root::
+
+    python -m streamlit run dashboard/app.py
+
+Each run: read the view (from the URL on a session's first run, then from the
+session), draw the sidebar and turn it into a corpus, an index and filters,
+run the page, and write the view back to the URL, so a copied URL reopens the
+same page, filters and options.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+# Streamlit puts dashboard/ on sys.path, not the repository root that holds analysis/.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+import pandas as pd  # noqa: E402  (after the sys.path fix above)
+import streamlit as st  # noqa: E402  (after the sys.path fix above)
+
+from analysis import (  # noqa: E402  (after the sys.path fix above)
+    AnalysisError,
+    CorpusIndex,
+    Filters,
+    IndexSettings,
+    LoadedCorpus,
+    default_stopwords,
+    parse_stopwords,
+)
+from analysis import schema as S  # noqa: E402  (after the sys.path fix above)
+from dashboard import data, state  # noqa: E402  (after the sys.path fix above)
+from dashboard.state import ViewState  # noqa: E402  (after the sys.path fix above)
+from dashboard.views import common  # noqa: E402  (after the sys.path fix above)
+
+VIEWS = Path(__file__).resolve().parent / "views"
+NOTICE_KEY = "_dashboard_notices"
+LOADED_KEY = "_dashboard_loaded_corpus"
+
+
+def _read_view() -> ViewState:
+    """The session's view; on its first run, the one the URL describes."""
+    if common.VIEW_KEY in st.session_state:
+        return common.view()
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    decoded = state.decode(params)
+    notices = []
+    if decoded.ignored:
+        notices.append("Ignored in the link: " + ", ".join(decoded.ignored) + ".")
+    st.session_state[NOTICE_KEY] = notices
+    st.session_state[common.VIEW_KEY] = decoded.view
+    return decoded.view
+
+
+def _notice(message: str) -> None:
+    st.session_state.setdefault(NOTICE_KEY, []).append(message)
+
+
+def _pick_corpus(view: ViewState) -> str:
+    choices = data.corpus_choices()
+    if view.corpus not in choices:
+        _notice(
+            f"The corpus '{view.corpus}' is not available here"
+            + (" (uploads stay in the session that made them)" if view.corpus == data.UPLOAD
+               else "")
+            + "; showing the seeds."
+        )
+        view = replace(view, corpus=data.SEEDS)
+        st.session_state[common.VIEW_KEY] = view
+    common.seed("sidebar_corpus", view.corpus)
+    if st.session_state["sidebar_corpus"] not in choices:
+        st.session_state["sidebar_corpus"] = data.SEEDS
+    return str(
+        st.selectbox("Corpus", choices, format_func=data.corpus_label, key="sidebar_corpus")
+    )
+
+
+def _load_corpus(key: str) -> tuple[LoadedCorpus | None, bool]:
+    """The chosen corpus and whether it is private to the session (an upload)."""
+    if key == data.UPLOAD:
+        files = st.file_uploader(
+            "Files (txt, csv, tsv, json, jsonl, xlsx, docx, zip)",
+            accept_multiple_files=True,
+            key="sidebar_upload",
+            help="Uploaded files stay in this browser session and are never shared.",
+        )
+        if not files:
+            return None, True
+        return data.load_uploaded_corpus([(f.name, f.getvalue()) for f in files]), True
+    return data.load_named_corpus(key), False
+
+
+def _index_settings(view: ViewState) -> IndexSettings:
+    common.seed("sidebar_phrases", view.phrases)
+    common.seed("sidebar_user_phrases", "\n".join(view.user_phrases))
+    common.seed("sidebar_user_words", "\n".join(view.user_words))
+    phrases = st.toggle("Detect phrases", key="sidebar_phrases",
+                        help="Find multi-word terms such as 'yangtze river delta'.")
+    user_phrases = st.text_area(
+        "Your phrases (one per line)", key="sidebar_user_phrases", height=80,
+        help="Counted as phrases even if detection misses them.",
+    )
+    user_words = st.text_area(
+        "Chinese dictionary words (one per line)", key="sidebar_user_words", height=68,
+        help="Words jieba should keep whole when segmenting Chinese, e.g. 长三角.",
+    )
+    return IndexSettings(
+        detect_phrases=bool(phrases),
+        user_phrases=_lines(user_phrases),
+        user_words=_lines(user_words),
+    )
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+
+
+def _stopwords(view: ViewState) -> tuple[ViewState, tuple[str, ...]]:
+    default = default_stopwords()
+    common.seed("sidebar_stop_on", view.stopwords)
+    common.seed(
+        "sidebar_stopwords",
+        "\n".join(sorted(state.effective_stopwords(replace(view, stopwords=True), default))),
+    )
+    on = st.toggle("Apply stopwords", key="sidebar_stop_on")
+
+    def reset() -> None:
+        st.session_state["sidebar_stopwords"] = "\n".join(sorted(default))
+
+    text = st.text_area(
+        "Stopwords (one per line or comma-separated)", key="sidebar_stopwords", height=160,
+        disabled=not on, help="Hidden from every table and chart. Edit freely.",
+    )
+    st.button("Reset to the default list", key="sidebar_stop_reset", on_click=reset)
+    added, removed = state.stopword_changes(parse_stopwords(text), default)
+    view = replace(view, stopwords=bool(on), stopwords_added=added, stopwords_removed=removed)
+    return view, tuple(sorted(state.effective_stopwords(view, default)))
+
+
+def _filters(index: CorpusIndex, view: ViewState) -> Filters:
+    docs = index.docs
+    dates = pd.to_datetime(docs[S.DATE]).dropna()
+    date_from = date_to = None
+    if len(dates):
+        first, last = dates.min().date(), dates.max().date()
+        start = min(max(view.filters.date_from or first, first), last)
+        end_exclusive = view.filters.date_to or (last + dt.timedelta(days=1))
+        end = min(max(end_exclusive - dt.timedelta(days=1), start), last)
+        common.seed("sidebar_dates", (start, end))
+        chosen = st.date_input(
+            "Dates (both days included)", min_value=first, max_value=last, key="sidebar_dates",
+            format="YYYY-MM-DD",
+        )
+        if isinstance(chosen, tuple) and len(chosen) == 2:
+            start, end = chosen
+            date_from = start if start > first else None
+            date_to = end + dt.timedelta(days=1) if end < last else None
+        else:  # half-picked range: keep the filter as it was
+            date_from, date_to = view.filters.date_from, view.filters.date_to
+    else:
+        st.text("No document has a date.")
+    sources = sorted(s for s in docs[S.SOURCE].fillna("").astype(str).unique() if s)
+    chosen_sources: list[str] = []
+    if sources:
+        common.seed("sidebar_sources", [s for s in view.filters.sources if s in sources])
+        chosen_sources = st.multiselect(
+            "Sources", sources, key="sidebar_sources", placeholder="All sources"
+        )
+    common.seed("sidebar_query", view.filters.query)
+    query = st.text_input(
+        "Keyword or phrase", key="sidebar_query", max_chars=state.MAX_TEXT,
+        help="Keep documents containing it (case does not matter).",
+    )
+    return Filters(
+        date_from=date_from,
+        date_to=date_to,
+        sources=tuple(chosen_sources),
+        query=query.strip(),
+    )
+
+
+def _forget_corpus_widgets() -> None:
+    for key in ("sidebar_dates", "sidebar_sources", "sidebar_query", "documents_doc"):
+        st.session_state.pop(key, None)
+
+
+def _sidebar(view: ViewState) -> tuple[ViewState, common.PageContext | None]:
+    with st.sidebar:
+        key = _pick_corpus(view)
+        if key != view.corpus:
+            view = replace(view, corpus=key, filters=Filters(), doc="", term="")
+            _forget_corpus_widgets()
+        try:
+            corpus, private = _load_corpus(key)
+        except (AnalysisError, KeyError) as error:
+            st.warning(f"Could not open {data.corpus_label(key)}: {error}", icon="⚠️")
+            return view, None
+        filter_box = st.container()
+        with st.expander("Stopwords"):
+            view, stopwords = _stopwords(view)
+        with st.expander("Phrases and dictionary"):
+            settings = _index_settings(view)
+        view = replace(
+            view,
+            phrases=settings.detect_phrases,
+            user_phrases=settings.user_phrases,
+            user_words=settings.user_words,
+        )
+        if corpus is None:
+            st.info("Choose files to upload.")
+            return view, None
+    if corpus.docs.empty:
+        st.warning(
+            f"Nothing could be loaded from {data.corpus_label(key)}. The Data page lists "
+            "every unit and why it was quarantined.",
+            icon="⚠️",
+        )
+        return view, None
+    label = data.corpus_label(key)
+    index = data.open_index(corpus, settings, private=private, label=label)
+    with filter_box:
+        view = replace(view, filters=_filters(index, view))
+    content = state.short_hash(index.content_hash)
+    if view.corpus_hash and view.corpus_hash != content:
+        _notice(
+            f"This link was made on a different version of {label} (corpus hash "
+            f"{view.corpus_hash}, now {content}); results may differ from what was shared."
+        )
+    view = replace(view, corpus_hash=content)
+    ctx = common.PageContext(
+        corpus_key=key,
+        corpus_label=label,
+        corpus=corpus,
+        index=index,
+        index_key=data.index_key(index),
+        stopwords=stopwords,
+    )
+    return view, ctx
+
+
+def _sync_url() -> None:
+    wanted = state.encode(common.view())
+    current = {name: st.query_params.get_all(name) for name in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Discourse dashboard", page_icon="📰", layout="wide")
+    view = _read_view()
+    view, ctx = _sidebar(view)
+    st.session_state[common.VIEW_KEY] = view
+    for message in st.session_state.pop(NOTICE_KEY, []):
+        st.info(message, icon="ℹ️")
+    pages = [
+        st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:",
+                default=True),
+        st.Page(VIEWS / "terms.py", title="Terms", icon=":material/bar_chart:"),
+        st.Page(VIEWS / "documents.py", title="Documents", icon=":material/article:"),
+        st.Page(VIEWS / "data.py", title="Data", icon=":material/table_view:"),
+    ]
+    page = st.navigation(pages)
+    if ctx is None:
+        st.session_state.pop(common.CONTEXT_KEY, None)
+        _sync_url()
+        st.stop()
+    st.session_state[common.CONTEXT_KEY] = ctx
+    page.run()
+    _sync_url()
+
+
+main()

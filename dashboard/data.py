@@ -1,0 +1,363 @@
+"""The dashboard's only caching layer, between the views and ``analysis``.
+
+Two kinds of cache, both Streamlit's:
+
+* ``st.cache_resource`` holds the loaded corpora and their indexes, keyed by
+  content hash and :class:`~analysis.IndexSettings`. It holds them through a
+  small store (:class:`_Store`) rather than by decorating the builders: a
+  builder that reports progress draws Streamlit elements, and
+  ``st.cache_resource`` would record and replay those on every later hit.
+  Uploads go to a session-scoped store, so one user's files are never served
+  to another and are never written to the index cache on disk.
+* ``st.cache_data`` holds the tables, keyed by plain values: the index key
+  (content hash + settings), ``Filters``, and the options. The index itself is
+  passed as ``_index`` (not hashed; the key stands for it).
+
+No cached function reads a global; every input is an argument.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from analysis import (
+    CorpusIndex,
+    Filters,
+    IndexSettings,
+    LoadedCorpus,
+    build_index,
+    corpus_summary,
+    distinctive_terms,
+    documents_per_period,
+    load_corpus,
+    load_uploads,
+    select,
+    term_frequencies,
+    wordcloud_frequencies,
+)
+from analysis import schema as S
+from analysis.text import is_han
+from dashboard import charts, export
+
+T = TypeVar("T")
+
+SEEDS = "seeds"
+SAMPLE = "sotu"
+UPLOAD = "upload"
+LIBRARY_PREFIX = "lib:"
+SAMPLE_LABELS = {SEEDS: "Seeds (2 documents)", SAMPLE: "State of the Union (sample)"}
+
+#: Indexes kept in memory for everyone; each can be a few hundred MB.
+SHARED_ENTRIES = 4
+#: Upload corpora kept per session (each with its indexes).
+SESSION_ENTRIES = 2
+
+
+class _Store:
+    """A thread-safe least-recently-used map that builds each value once.
+
+    Two sessions asking for the same missing key wait for one build instead
+    of running two.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self._max = max_entries
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[Any, threading.Lock] = {}
+
+    def peek(self, key: Any) -> Any | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def get(self, key: Any, make: Callable[[], T]) -> T:
+        found = self.peek(key)
+        if found is not None:
+            return found
+        with self._lock:
+            key_lock = self._building.setdefault(key, threading.Lock())
+        with key_lock:
+            found = self.peek(key)
+            if found is not None:
+                return found
+            value = make()
+            with self._lock:
+                self._items[key] = value
+                self._items.move_to_end(key)
+                while len(self._items) > self._max:
+                    self._items.popitem(last=False)
+                self._building.pop(key, None)
+            return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_store() -> _Store:
+    return _Store(SHARED_ENTRIES * 2)
+
+
+@st.cache_resource(show_spinner=False, scope="session")
+def _session_store() -> _Store:
+    return _Store(SESSION_ENTRIES * 3)
+
+
+# ---------------------------------------------------------------------------
+# Where corpora come from
+
+
+def cache_dir() -> Path:
+    """Folder of saved indexes: ``DASHBOARD_CACHE_DIR`` or ``~/.cache/discourse-dashboard``."""
+    configured = os.environ.get("DASHBOARD_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "discourse-dashboard"
+
+
+def library_dir() -> Path | None:
+    """The host's corpus library folder, if one is configured and exists.
+
+    ``DASHBOARD_CORPUS_DIR`` wins; else ``corpus_dir`` in ``.streamlit/secrets.toml``.
+    """
+    configured = os.environ.get("DASHBOARD_CORPUS_DIR")
+    if not configured:
+        try:
+            configured = str(st.secrets.get("corpus_dir", "") or "")
+        except (FileNotFoundError, OSError, KeyError, st.errors.StreamlitSecretNotFoundError):
+            configured = ""
+    if not configured:
+        return None
+    folder = Path(configured).expanduser()
+    return folder if folder.is_dir() else None
+
+
+@st.cache_data(show_spinner=False, ttl=30)
+def library_names(folder: str) -> list[str]:
+    """Corpora in the library: each visible file, folder or zip directly inside ``folder``."""
+    return sorted(
+        entry.name
+        for entry in Path(folder).iterdir()
+        if not entry.name.startswith((".", "_")) and (entry.is_dir() or entry.is_file())
+    )
+
+
+def corpus_choices() -> list[str]:
+    """Corpus keys for the picker: seeds, the sample, the library, upload."""
+    choices = [SEEDS, SAMPLE]
+    folder = library_dir()
+    if folder is not None:
+        choices += [LIBRARY_PREFIX + name for name in library_names(str(folder))]
+    return [*choices, UPLOAD]
+
+
+def corpus_label(key: str) -> str:
+    if key in SAMPLE_LABELS:
+        return SAMPLE_LABELS[key]
+    if key.startswith(LIBRARY_PREFIX):
+        return f"Library: {key.removeprefix(LIBRARY_PREFIX)}"
+    if key == UPLOAD:
+        return "Upload your files"
+    return key
+
+
+def _source_of(key: str) -> str | Path:
+    """What ``load_corpus`` reads for a corpus key (library names checked, never joined blindly)."""
+    if key.startswith(LIBRARY_PREFIX):
+        folder = library_dir()
+        name = key.removeprefix(LIBRARY_PREFIX)
+        if folder is None or name not in library_names(str(folder)):
+            raise KeyError(key)
+        return folder / name
+    return key
+
+
+def _fingerprint(source: str | Path) -> str:
+    """Cheap change detector for a path: names, sizes and modification times."""
+    path = Path(source)
+    if not path.exists():
+        return str(source)  # a sample name: fixed by the installed package
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for file in files:
+        stat = file.stat()
+        digest.update(f"{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def load_named_corpus(key: str) -> LoadedCorpus:
+    """The corpus behind a picker key (not ``upload``), loaded once per content.
+
+    Raises ``KeyError`` for a library name that is not in the library, and
+    :class:`~analysis.CorpusError` when nothing in it can be read.
+    """
+    source = _source_of(key)
+    stamp = ("corpus", key, _fingerprint(source))
+
+    def read() -> LoadedCorpus:
+        with st.spinner(f"Reading {corpus_label(key)}…"):
+            return load_corpus(source)
+
+    return _shared_store().get(stamp, read)
+
+
+def load_uploaded_corpus(files: Sequence[tuple[str, bytes]]) -> LoadedCorpus:
+    """Uploaded files as a corpus, kept for this session only (keyed by their bytes)."""
+    digest = hashlib.sha256()
+    for name, data in files:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    stamp = ("upload", digest.hexdigest())
+    return _session_store().get(stamp, lambda: load_uploads(list(files), name=UPLOAD))
+
+
+def index_key(index: CorpusIndex) -> str:
+    """Plain-value stand-in for an index in cache keys: content hash + settings."""
+    return f"{index.content_hash}:{index.settings.key()}"
+
+
+def open_index(
+    corpus: LoadedCorpus, settings: IndexSettings, *, private: bool, label: str
+) -> CorpusIndex:
+    """The index of ``corpus`` under ``settings``, built with a progress bar on a miss.
+
+    ``private`` (uploads) keeps the index in this session and off the disk;
+    otherwise it is shared in memory and saved under :func:`cache_dir`.
+    """
+    store = _session_store() if private else _shared_store()
+    stamp = ("index", corpus.content_hash, settings.key())
+    found = store.peek(stamp)
+    if found is not None:
+        return found
+
+    def build() -> CorpusIndex:
+        slot = st.empty()
+        with slot.status(f"Indexing {label}…", expanded=True) as status:
+            bar = status.progress(0.0, text="Starting")
+
+            def report(fraction: float, message: str) -> None:
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+            index = build_index(
+                corpus,
+                settings=settings,
+                cache_dir=None if private else cache_dir(),
+                progress=report,
+            )
+        slot.empty()
+        return index
+
+    return store.get(stamp, build)
+
+
+# ---------------------------------------------------------------------------
+# Tables (st.cache_data: plain-valued keys; ``_index`` stands for ``key``)
+
+
+@dataclass(frozen=True)
+class TermOptions:
+    """Options of a term table: hashable, so part of cache keys."""
+
+    kind: str = "all"
+    stopwords: tuple[str, ...] = ()
+    hide_nested: bool = True
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def selection(key: str, filters: Filters, _index: CorpusIndex) -> np.ndarray:
+    """Boolean mask of the documents ``filters`` select."""
+    return select(_index, filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def summary(key: str, filters: Filters, _index: CorpusIndex) -> dict[str, Any]:
+    return corpus_summary(_index, selection(key, filters, _index))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def periods(key: str, filters: Filters, freq: str, _index: CorpusIndex) -> pd.DataFrame:
+    table = documents_per_period(_index, selection(key, filters, _index), freq=freq)  # type: ignore[arg-type]  # checked by the view's choices
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def terms(
+    key: str, filters: Filters, options: TermOptions, _index: CorpusIndex
+) -> pd.DataFrame:
+    """The full ``term, kind, count, per_million, docs`` table of the selection."""
+    return term_frequencies(
+        _index,
+        selection(key, filters, _index),
+        kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
+        stopwords=frozenset(options.stopwords),
+        hide_words_in_phrases=options.hide_nested,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def wordcloud_png(
+    key: str,
+    filters: Filters,
+    options: TermOptions,
+    top: int,
+    font_path: str | None,
+    _index: CorpusIndex,
+) -> bytes:
+    """PNG of the word cloud of the ``top`` terms (Han terms dropped without a CJK font)."""
+    table = terms(key, filters, options, _index).head(top)
+    if font_path is None:
+        table = table[~table[S.TERM].astype(str).map(is_han)]
+    image = charts.render_wordcloud(wordcloud_frequencies(table), font_path=font_path)
+    return export.image_to_png(image)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def distinctive(
+    key: str, doc_id: str, stopwords: tuple[str, ...], _index: CorpusIndex
+) -> pd.DataFrame:
+    return distinctive_terms(_index, doc_id, top=25, stopwords=frozenset(stopwords))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def term_documents(key: str, filters: Filters, term: str, _index: CorpusIndex) -> pd.DataFrame:
+    """Selected documents with how often ``term`` occurs in each (0 when absent).
+
+    Columns ``doc_id, date, title, source, count``, most occurrences first,
+    then in corpus order. An empty or unknown term counts 0 everywhere.
+    """
+    mask = selection(key, filters, _index)
+    rows = np.flatnonzero(mask)
+    docs = _index.docs.iloc[rows]
+    counts = np.zeros(len(rows), dtype=np.int64)
+    column = _index.column(term) if term.strip() else None
+    if column is not None:
+        counts = np.asarray(_index.counts[rows][:, column].toarray()).ravel().astype(np.int64)
+    table = pd.DataFrame(
+        {
+            S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),
+            S.DATE: docs[S.DATE].to_numpy(),
+            S.TITLE: docs[S.TITLE].fillna("").astype(str).to_numpy(),
+            S.SOURCE: docs[S.SOURCE].fillna("").astype(str).to_numpy(),
+            S.COUNT: counts,
+        }
+    )
+    order = np.argsort(-counts, kind="stable")
+    return table.iloc[order].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False)
+def cjk_font() -> str | None:
+    """A font with Chinese glyphs on this server (probed once)."""
+    return charts.find_cjk_font()
+

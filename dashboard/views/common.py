@@ -1,0 +1,202 @@
+"""What every page shares: the current context, view updates, exports, user errors.
+
+``app.py`` puts a :class:`PageContext` in the session before running the page;
+pages read it with :func:`context`, change options with :func:`update_view`
+(``app.py`` then writes the URL), and offer downloads with
+:func:`chart_downloads` and :func:`table_downloads`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis import AnalysisError, CorpusIndex, LoadedCorpus
+from dashboard import export, state
+from dashboard.state import ViewState
+
+CONTEXT_KEY = "_dashboard_context"
+VIEW_KEY = "_dashboard_view"
+
+CAMERA_NOTE = (
+    "PNG/SVG download needs Chrome or Chromium on the server, and none was found. "
+    "Use the camera icon in the chart's toolbar to save a PNG instead."
+)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What the sidebar decided, handed to the page."""
+
+    corpus_key: str
+    corpus_label: str
+    corpus: LoadedCorpus
+    index: CorpusIndex
+    index_key: str
+    stopwords: tuple[str, ...]
+
+
+def context() -> PageContext:
+    found = st.session_state.get(CONTEXT_KEY)
+    if not isinstance(found, PageContext):
+        st.error("Open the dashboard through dashboard/app.py, not a page file.")
+        st.stop()
+    return found
+
+
+def view() -> ViewState:
+    found = st.session_state.get(VIEW_KEY)
+    return found if isinstance(found, ViewState) else ViewState()
+
+
+def update_view(**changes: Any) -> ViewState:
+    """Replace some options of the view; ``app.py`` writes them to the URL after the page."""
+    new = replace(view(), **changes)
+    st.session_state[VIEW_KEY] = new
+    return new
+
+
+def seed(key: str, value: Any) -> None:
+    """Give a widget its starting value from the view, unless the user already set it."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def settings(page: str) -> dict[str, Any]:
+    """The settings behind an export of ``page``, for the bundle's JSON."""
+    ctx = context()
+    record = state.settings_record(view(), page=page, corpus_hash=ctx.index.content_hash)
+    record["corpus_label"] = ctx.corpus_label
+    return record
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show a problem with the user's corpus or choices as a warning, not a traceback."""
+    try:
+        yield
+    except AnalysisError as error:
+        st.warning(str(error), icon="⚠️")
+
+
+def plotly_config(name: str) -> dict[str, Any]:
+    """Chart toolbar: the camera button saves ``<name>.png`` at double resolution."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+    }
+
+
+def _download(
+    column: Any,
+    label: str,
+    data: Callable[[], bytes] | bytes,
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    help_text: str,
+) -> None:
+    column.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        help=help_text,
+        on_click="ignore",
+        icon=":material/download:",
+        width="stretch",
+    )
+
+
+def chart_downloads(
+    fig: go.Figure, *, page: str, name: str, table: pd.DataFrame, title: str
+) -> None:
+    """PNG, SVG, HTML and bundle downloads for a chart, plus CSV/XLSX of its data.
+
+    Images are made only when clicked (kaleido takes seconds), on Streamlit's
+    download thread.
+    """
+    images = export.image_export_available()
+    columns = st.columns(6)
+    if images:
+        _download(
+            columns[0],
+            "PNG",
+            lambda: export.figure_to_image(fig, format="png"),
+            file_name=f"{name}.png",
+            mime=export.IMAGE_MIME["png"],
+            key=f"{page}_{name}_png",
+            help_text="The chart as a PNG image",
+        )
+        _download(
+            columns[1],
+            "SVG",
+            lambda: export.figure_to_image(fig, format="svg"),
+            file_name=f"{name}.svg",
+            mime=export.IMAGE_MIME["svg"],
+            key=f"{page}_{name}_svg",
+            help_text="The chart as an SVG vector image",
+        )
+    _download(
+        columns[2],
+        "HTML",
+        lambda: export.figure_to_html(fig, title=title),
+        file_name=f"{name}.html",
+        mime=export.HTML_MIME,
+        key=f"{page}_{name}_html",
+        help_text="An interactive page that works offline",
+    )
+    record = settings(page)
+
+    def bundle() -> bytes:
+        image = export.figure_to_image(fig, format="png") if images else None
+        return export.make_bundle(name=name, table=table, settings=record, image=image)
+
+    _download(
+        columns[3],
+        "ZIP",
+        bundle,
+        file_name=f"{name}.zip",
+        mime=export.ZIP_MIME,
+        key=f"{page}_{name}_zip",
+        help_text="Image, data (CSV) and the settings that made them (JSON)",
+    )
+    _table_buttons(columns[4], columns[5], table, page=page, name=name)
+    if not images:
+        st.caption(CAMERA_NOTE)
+
+
+def table_downloads(table: pd.DataFrame, *, page: str, name: str) -> None:
+    """CSV and XLSX downloads of a table (formula cells neutralised)."""
+    columns = st.columns(6)
+    _table_buttons(columns[0], columns[1], table, page=page, name=name)
+
+
+def _table_buttons(csv_column: Any, xlsx_column: Any, table: pd.DataFrame, *, page: str,
+                   name: str) -> None:
+    _download(
+        csv_column,
+        "CSV",
+        lambda: export.table_to_csv(table),
+        file_name=f"{name}.csv",
+        mime=export.CSV_MIME,
+        key=f"{page}_{name}_csv",
+        help_text="The data as CSV (UTF-8)",
+    )
+    _download(
+        xlsx_column,
+        "XLSX",
+        lambda: export.table_to_xlsx(table, sheet_name=name),
+        file_name=f"{name}.xlsx",
+        mime=export.XLSX_MIME,
+        key=f"{page}_{name}_xlsx",
+        help_text="The data as an Excel workbook",
+    )

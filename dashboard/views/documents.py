@@ -1,0 +1,162 @@
+"""Documents page: read one document with a term highlighted, and its distinctive terms.
+
+Document text is the user's data and may hold markup (``<script>``,
+``<img onerror=...>``). It is never handed to Markdown or to
+``unsafe_allow_html``: metadata is drawn with ``st.text`` and tables, and
+the reader is built by :func:`reader_html`, which escapes every character of
+the text (so the browser sees text nodes only) before wrapping the matches in
+``<mark>``; ``st.html`` then runs DOMPurify over it and executes no script.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Sequence
+from html import escape
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis import schema as S
+from analysis import term_spans
+from dashboard import data, state
+from dashboard.views import common
+
+PAGE = "documents"
+READER_STYLE = (
+    "white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32rem; overflow-y: auto; "
+    "padding: 0.75rem 1rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; "
+    "line-height: 1.6; font-size: 1rem;"
+)
+MARK_STYLE = "background: #ffe08a; padding: 0 0.1em; border-radius: 0.2em;"
+
+
+def reader_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The document as escaped text in a ``<div>``, the ``spans`` wrapped in ``<mark>``.
+
+    Every piece of ``text`` goes through :func:`html.escape` (quotes included),
+    so no character of the document can open a tag or an attribute. Spans
+    that overlap an earlier one are skipped.
+
+    >>> reader_html("a <b> river", [(6, 11)])
+    '<div class="doc-reader" ...>a &lt;b&gt; <mark ...>river</mark></div>'
+    """
+    parts: list[str] = []
+    position = 0
+    for start, end in sorted(spans):
+        if start < position or end <= start:
+            continue
+        parts.append(escape(text[position:start], quote=True))
+        parts.append(f'<mark style="{MARK_STYLE}">{escape(text[start:end], quote=True)}</mark>')
+        position = end
+    parts.append(escape(text[position:], quote=True))
+    return f'<div class="doc-reader" style="{READER_STYLE}">{"".join(parts)}</div>'
+
+
+def _date_text(row: pd.Series) -> str:
+    date = row.get(S.DATE)
+    if date is None or pd.isna(date):
+        return "undated"
+    stamp = pd.Timestamp(date)
+    precision = row.get(S.DATE_PRECISION) or "day"
+    if precision == "year":
+        return f"{stamp.year}"
+    if precision == "month":
+        return stamp.strftime("%Y-%m")
+    return stamp.date().isoformat()
+
+
+def render() -> None:
+    ctx = common.context()
+    view = common.view()
+    st.header("Documents")
+    st.caption(f"{ctx.corpus_label} · {view.filters.describe()}")
+
+    common.seed("documents_term", view.term)
+    term = st.text_input(
+        "Highlight a word or phrase", key="documents_term", max_chars=state.MAX_TEXT
+    ).strip()
+
+    with common.user_errors():
+        listing = data.term_documents(ctx.index_key, view.filters, term, ctx.index)
+        if listing.empty:
+            st.warning(
+                "No document matches the filters. Widen the date range, clear the source "
+                "filter or change the keyword.",
+                icon="⚠️",
+            )
+            common.update_view(term=term)
+            return
+        options = listing[S.DOC_ID].tolist()
+        labels = {
+            row[S.DOC_ID]: _label(row, term) for row in listing.to_dict("records")
+        }
+        if st.session_state.get("documents_doc") not in labels:
+            st.session_state["documents_doc"] = view.doc if view.doc in labels else options[0]
+        doc_id = st.selectbox(
+            f"Document ({len(options):,} in the selection"
+            + (", most occurrences first)" if term else ")"),
+            options,
+            format_func=labels.__getitem__,
+            key="documents_doc",
+        )
+        common.update_view(term=term, doc=doc_id)
+        _reader(ctx, str(doc_id), term)
+        _distinctive(ctx, str(doc_id))
+
+
+def _label(row: dict[Hashable, Any], term: str) -> str:
+    title = str(row.get(S.TITLE) or "").strip() or str(row[S.DOC_ID])
+    date = row.get(S.DATE)
+    day = "undated" if date is None or pd.isna(date) else pd.Timestamp(date).date().isoformat()
+    label = f"{day} · {title[:90]}"
+    if term:
+        label += f" ({row[S.COUNT]}×)"
+    return label
+
+
+def _reader(ctx: common.PageContext, doc_id: str, term: str) -> None:
+    docs = ctx.index.docs
+    row = docs[docs[S.DOC_ID].astype(str) == doc_id].iloc[0]
+    text = str(row[S.TEXT])
+    title = str(row.get(S.TITLE) or "").strip()
+    if title:
+        st.text(title)
+    source = str(row.get(S.SOURCE) or "").strip()
+    st.text(" · ".join(p for p in (_date_text(row), source, f"id {doc_id}") if p))
+    spans = term_spans(text, term) if term else []
+    if term:
+        st.text(f"'{term}' occurs {len(spans):,} time{'s' if len(spans) != 1 else ''} here.")
+    st.html(reader_html(text, spans))
+    extra = [c for c in docs.columns if c not in (*S.CORPUS_COLUMNS,)]
+    if extra:
+        with st.expander("Metadata"):
+            st.dataframe(row[extra].to_frame("value"), key="documents_metadata")
+    st.download_button(
+        "Document text (TXT)",
+        data=text.encode("utf-8"),
+        file_name=f"{doc_id}.txt",
+        mime="text/plain",
+        key="documents_text_txt",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _distinctive(ctx: common.PageContext, doc_id: str) -> None:
+    st.subheader("Distinctive terms")
+    st.caption("Terms this document uses more than the corpus at large (TF-IDF).")
+    table = data.distinctive(ctx.index_key, doc_id, ctx.stopwords, ctx.index)
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="documents_distinctive_table",
+        column_config={S.TFIDF: st.column_config.NumberColumn("tf-idf", format="%.2f")},
+    )
+    safe_id = re.sub(r"[^\w.-]+", "_", doc_id)[:48]
+    common.table_downloads(table, page=PAGE, name=f"distinctive_{safe_id}")
+
+
+if __name__ == "__main__":
+    render()
