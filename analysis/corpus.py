@@ -31,6 +31,29 @@ six may also be gzipped, ``.csv.gz`` etc.), ``.xlsx`` (every sheet) and
 Encodings: UTF-8 (with or without BOM), UTF-16/UTF-32 with BOM, cp1252 and
 GB18030. A file in none of these is quarantined, never decoded with
 replacement characters.
+
+Ledger vocabulary
+-----------------
+``status`` is ``loaded``, ``quarantined`` or ``duplicate``. ``reason`` is:
+
+- loaded: ``""``, or ``"; "``-joined notes, each starting with a keyword:
+  ``undated: no date`` / ``undated: could not parse date '...'``;
+  ``renamed: doc_id 'x' was already used; this is 'x#2'``;
+  ``precision: ignored date_precision '...'``.
+- duplicate: ``same text as '<kept doc_id>'`` (also in ``duplicate_of``).
+- quarantined: ``no text`` (sometimes with a parenthesis: ``(only the 'date
+  ...' line)``, ``(a header row and no data rows)``, ``(an empty JSON
+  array)``, ``(the archive holds no files)``, ``(no data rows in any
+  sheet)``); ``binary file (...)``; ``bad encoding: ...`` (whole file) or
+  ``bad encoding on line N: not UTF-8`` (one JSON line); ``invalid JSON on
+  line N: <message>``; ``JSON line is not an object (got list)``; ``JSON
+  record is not an object (...)``; ``JSON holds ...``; ``text field 'x' holds
+  a list, not a string``; ``CSV row has 5 fields, header has 3``; ``CSV parse
+  error on line(s) ...``; ``CSV header could not be parsed ...``;
+  ``unsupported file type .pdf (...)``; ``unreadable file|gzip|zip|zip
+  member|.docx|.xlsx: ...``; ``too large: over 1 GiB uncompressed (archive
+  bomb guard)``; ``encrypted zip member (...)``; ``zip nested more than 3
+  deep (...)``.
 """
 
 from __future__ import annotations

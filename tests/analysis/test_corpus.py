@@ -312,6 +312,20 @@ def test_jsonl_in_cp1252_is_decoded_whole() -> None:
     assert docs["text"].tolist() == ["“quoted” café", "plain"]
 
 
+def test_bom_crlf_utf16_and_gb18030_tables_load() -> None:
+    corpus = load_uploads([
+        ("bom.jsonl", b'\xef\xbb\xbf{"text": "one"}\r\n{"text": "two"}\r\n'),
+        ("u16.jsonl", '{"text": "drei"}\n{"text": "vier"}\n'.encode("utf-16")),
+        ("bom.csv", "\ufefftext,date\r\nfünf,2023\r\n".encode()),
+        ("gb.csv", "标题,正文,date\n新闻,国务院政府工作报告全文,2023年11月\n".encode("gb18030")),
+    ])
+    docs = corpus.docs
+    assert corpus.counts()["quarantined"] == 0
+    assert docs["text"].tolist() == ["one", "two", "drei", "vier", "fünf", "国务院政府工作报告全文"]
+    assert docs["date_precision"].tolist() == [None, None, None, None, "year", "month"]
+    assert docs.loc[5, "标题"] == "新闻"
+
+
 def test_declared_precision_never_refines_a_date() -> None:
     data = b'{"text": "a", "date": "2023-11", "date_precision": "day"}\n' \
         b'{"text": "b", "date": "2023-11-30", "date_precision": "month"}\n' \
