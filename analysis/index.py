@@ -25,7 +25,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from analysis import schema as S
-from analysis.phrases import PhraseOptions, detect_phrases
+from analysis.phrases import PhraseOptions, detect_phrases, sorted_counts
 from analysis.text import (
     BOUNDARY,
     classify_raw,
@@ -246,6 +246,18 @@ class _Vocabulary:
         return np.repeat(doc, lengths).astype(np.int32), ids
 
 
+def _count_matrix(doc: np.ndarray, ids: np.ndarray, n_docs: int, n_words: int) -> sp.csr_matrix:
+    """Documents x words counts from a token stream, indices sorted within rows."""
+    words = ids >= 0
+    keys, counts = sorted_counts(doc[words].astype(np.int64) * max(n_words, 1) + ids[words])
+    rows = keys // max(n_words, 1)
+    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_docs))]
+    return sp.csr_matrix(
+        (counts.astype(np.int32), (keys % max(n_words, 1)).astype(np.int32), indptr),
+        shape=(n_docs, n_words),
+    )
+
+
 def _shards(texts: list[str]) -> list[tuple[int, int]]:
     bounds = []
     start = size = 0
@@ -273,13 +285,8 @@ def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, repor
     doc = np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int32)
     ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int32)
     n_docs, n_words = len(texts), len(vocab.words)
-    words = ids >= 0
-    word_counts = sp.csr_matrix(
-        (np.ones(int(words.sum()), dtype=np.int32), (doc[words], ids[words])),
-        shape=(n_docs, n_words),
-    )
-    word_counts.sum_duplicates()
-    doc_tokens = np.bincount(doc[words], minlength=n_docs).astype(np.int64)
+    word_counts = _count_matrix(doc, ids, n_docs, n_words)
+    doc_tokens = np.bincount(doc[ids >= 0], minlength=n_docs).astype(np.int64)
 
     report(0.75, "Finding phrases")
     vocab_frame = pd.DataFrame(
@@ -332,7 +339,8 @@ def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, repor
     report(0.9, "Splitting passages")
     passages = split_passages(texts)
     counts = counts.astype(np.int32)
-    counts.sort_indices()
+    if not counts.has_sorted_indices:
+        counts.sort_indices()
     report(1.0, "Index built")
     return CorpusIndex(
         docs=docs,

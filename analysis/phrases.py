@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
+import pandas as pd
 import scipy.sparse as sp
 
 
@@ -95,106 +95,128 @@ def detect_phrases(
     ([(0, 1)], [[2]])
     """
     n_words = len(word_counts)
-    total = float(word_counts.sum())
+    total = max(float(word_counts.sum()), 1.0)
     min_docs = max(1, min(options.min_docs, n_docs))
     ids64 = ids.astype(np.int64)
-    is_word = ids64 >= 0
-    starts_ok = is_word.copy()
-    starts_ok[is_word] = ~stop[ids64[is_word]]
-    # prefix[i]: id of the frequent (n-1)-gram starting at i, or -1.
-    prefix = np.where(starts_ok, ids64, -1)
-    prefix_sequences: list[tuple[int, ...]] = [(i,) for i in range(n_words)]
-    log_p_word = np.log(np.maximum(word_counts, 1) / max(total, 1.0))
-
-    kept_seq: list[tuple[int, ...]] = []
-    kept_scores: list[float] = []
-    per_doc: list[pl.DataFrame] = []
-    occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (start positions, phrase index)
     n_tokens = len(ids64)
+    is_word = ids64 >= 0
+    stop = np.asarray(stop, dtype=bool)
+    log_p_word = np.log(np.maximum(word_counts, 1) / total)
+    # prefix[i]: index of the frequent (n-1)-gram starting at position i, or -1.
+    # At level 1 the "frequent 1-grams" are the words themselves.
+    prefix = np.where(is_word, ids64, -1)
+    prefix_first = np.arange(n_words)
+    prefix_logsum = log_p_word
+    levels: list[tuple[np.ndarray, np.ndarray]] = []  # per level: (parent, last word)
+
+    kept: list[tuple[int, int]] = []  # (level n, index among that level's frequent n-grams)
+    kept_scores: list[np.ndarray] = []
+    per_doc: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (doc, phrase, count)
+    occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (start position, phrase)
+    doc_base = max(n_docs, 1)
     for n in range(2, options.max_n + 1):
         if n_tokens < n:
             break
         span = n_tokens - n + 1
         head = prefix[:span]
         last = ids64[n - 1 :]
-        ok = (head >= 0) & (last >= 0) & (doc[:span] == doc[n - 1 :])
-        if not ok.any():
+        positions = np.flatnonzero((head >= 0) & (last >= 0) & (doc[:span] == doc[n - 1 :]))
+        if len(positions) == 0:
             break
-        positions = np.flatnonzero(ok)
+        n_prefixes = len(prefix_first)
+        if float(n_prefixes) * n_words * doc_base >= 2.0**62:
+            raise OverflowError("too many distinct n-grams for 64-bit keys")
         keys = head[positions] * n_words + last[positions]
-        pairs = (
-            pl.DataFrame({"k": keys, "d": doc[positions]})
-            .group_by("k", "d")
-            .len()
-        )
-        stats = pairs.group_by("k").agg(
-            pl.col("len").sum().alias("count"), pl.len().alias("docs")
-        )
-        frequent = stats.filter(
-            (pl.col("count") >= options.min_count) & (pl.col("docs") >= min_docs)
-        ).sort("k")
-        if frequent.height == 0:
+        # codes: a dense id per distinct n-gram (hashing); pairs: its (n-gram, document)
+        # pairs, sorted, which give the document spread and the per-document counts.
+        codes, ukeys = pd.factorize(keys)
+        counts = np.bincount(codes)
+        pairs, pair_counts = sorted_counts(codes.astype(np.int64) * doc_base + doc[positions])
+        pair_code = pairs // doc_base
+        spread = np.bincount(pair_code, minlength=len(ukeys))
+        frequent = np.flatnonzero((counts >= options.min_count) & (spread >= min_docs))
+        if len(frequent) == 0:
             break
-        fkeys = frequent["k"].to_numpy()
-        fcounts = frequent["count"].to_numpy().astype(np.float64)
-        seqs = [prefix_sequences[int(k // n_words)] + (int(k % n_words),) for k in fkeys]
-        first = np.array([s[0] for s in seqs])
-        final = np.array([s[-1] for s in seqs])
-        log_p = np.log(fcounts / total)
-        parts = np.array([log_p_word[list(s)].sum() for s in seqs])
-        score = (log_p - parts) / (-(n - 1) * log_p)
-        candidate = ~stop[first] & ~stop[final] & (score >= options.min_score)
-        for j in np.flatnonzero(candidate):
-            kept_seq.append(seqs[j])
-            kept_scores.append(float(score[j]))
-        kept_keys = fkeys[candidate]
-        if len(kept_keys):
-            level_pairs = pairs.filter(pl.col("k").is_in(pl.Series(kept_keys)))
-            index_of = {int(k): len(kept_seq) - len(kept_keys) + i for i, k in enumerate(kept_keys)}
-            per_doc.append(
-                level_pairs.with_columns(
-                    pl.col("k").replace_strict(index_of, return_dtype=pl.Int64).alias("p")
-                ).select("d", "p", "len")
-            )
-        # Grow the next level from the frequent n-grams only.
-        where = np.searchsorted(fkeys, keys)
-        where = np.minimum(where, len(fkeys) - 1)
-        hit = fkeys[where] == keys
-        if len(kept_keys):
-            first_kept = len(kept_seq) - len(kept_keys)
-            rank = np.full(len(fkeys), -1, dtype=np.int64)
-            rank[np.flatnonzero(candidate)] = np.arange(first_kept, len(kept_seq))
-            mine = hit & (rank[where] >= 0)
-            occurrences.append((positions[mine], rank[where[mine]]))
-        prefix = np.full(n_tokens, -1, dtype=np.int64)
-        prefix[positions[hit]] = where[hit]
-        prefix_sequences = seqs
+        fkeys = ukeys[frequent]
+        parent = fkeys // n_words
+        last_word = fkeys % n_words
+        first = prefix_first[parent]
+        logsum = prefix_logsum[parent] + log_p_word[last_word]
+        log_p = np.log(counts[frequent] / total)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(log_p < 0, (log_p - logsum) / (-(n - 1) * log_p), 1.0)
+        candidate = np.flatnonzero(~stop[first] & ~stop[last_word] & (score >= options.min_score))
+        levels.append((parent, last_word))
 
-    counts = _assemble(per_doc, n_docs, len(kept_seq))
-    scores = np.array(kept_scores)
-    fragment = _fragments(kept_seq, scores, occurrences, n_tokens, options.nested_share)
-    sequences, counts, scores = _drop_nested(
-        kept_seq, counts, scores, options.nested_share, drop=fragment
+        frequent_rank = np.full(len(ukeys), -1, dtype=np.int64)
+        frequent_rank[frequent] = np.arange(len(frequent))
+        kept_rank = np.full(len(ukeys), -1, dtype=np.int64)
+        kept_rank[frequent[candidate]] = np.arange(len(kept), len(kept) + len(candidate))
+        kept.extend((n, int(i)) for i in candidate)
+        kept_scores.append(score[candidate])
+
+        pair_phrase = kept_rank[pair_code]
+        mine = pair_phrase >= 0
+        per_doc.append((pairs[mine] % doc_base, pair_phrase[mine], pair_counts[mine]))
+        position_kept = kept_rank[codes]
+        hit = position_kept >= 0
+        occurrences.append((positions[hit], position_kept[hit]))
+        position_frequent = frequent_rank[codes]
+
+        prefix = np.full(n_tokens, -1, dtype=np.int64)
+        prefix[positions] = position_frequent
+        prefix_first, prefix_logsum = first, logsum
+
+    sequences = [_unwind(levels, n, i) for n, i in kept]
+    counts_matrix = _assemble(per_doc, n_docs, len(sequences))
+    scores = np.concatenate(kept_scores) if kept_scores else np.zeros(0)
+    fragment = _fragments(sequences, scores, occurrences, n_tokens, options.nested_share)
+    sequences, counts_matrix, scores = _drop_nested(
+        sequences, counts_matrix, scores, options.nested_share, drop=fragment
     )
     user_flags = np.zeros(len(sequences), dtype=bool)
     if user_sequences:
-        sequences, counts, scores, user_flags = _add_user(
-            doc, ids64, sequences, counts, scores, user_flags, user_sequences, n_docs
+        sequences, counts_matrix, scores, user_flags = _add_user(
+            doc, ids64, sequences, counts_matrix, scores, user_flags, user_sequences, n_docs
         )
-    return Phrases(sequences=sequences, counts=counts, scores=scores, user=user_flags)
+    return Phrases(sequences=sequences, counts=counts_matrix, scores=scores, user=user_flags)
 
 
-def _assemble(per_doc: list[pl.DataFrame], n_docs: int, n_phrases: int) -> sp.csr_matrix:
+def sorted_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (ascending) and how often each occurs.
+
+    A sort and a pass: numpy's SIMD sort of int64 beats hashing here.
+
+    >>> sorted_counts(np.array([5, 1, 5, 5]))
+    (array([1, 5]), array([1, 3]))
+    """
+    if len(values) == 0:
+        return values, np.zeros(0, dtype=np.int64)
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.diff(np.r_[starts, len(ordered)])
+
+
+def _unwind(levels: list[tuple[np.ndarray, np.ndarray]], n: int, index: int) -> tuple[int, ...]:
+    """Word ids of the ``index``-th frequent n-gram, following parent links."""
+    words = []
+    for level in range(n - 2, -1, -1):
+        parent, last = levels[level]
+        words.append(int(last[index]))
+        index = int(parent[index])
+    words.append(index)
+    return tuple(reversed(words))
+
+
+def _assemble(
+    per_doc: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_docs: int, n_phrases: int
+) -> sp.csr_matrix:
     if not per_doc or n_phrases == 0:
         return sp.csr_matrix((n_docs, n_phrases), dtype=np.int32)
-    table = pl.concat(per_doc)
-    return sp.csr_matrix(
-        (
-            table["len"].to_numpy().astype(np.int32),
-            (table["d"].to_numpy(), table["p"].to_numpy()),
-        ),
-        shape=(n_docs, n_phrases),
-    )
+    docs = np.concatenate([p[0] for p in per_doc])
+    phrases = np.concatenate([p[1] for p in per_doc])
+    values = np.concatenate([p[2] for p in per_doc]).astype(np.int32)
+    return sp.csr_matrix((values, (docs, phrases)), shape=(n_docs, n_phrases))
 
 
 def _fragments(

@@ -1,0 +1,119 @@
+"""Index build against scikit-learn's CountVectorizer and a plain byte scan.
+
+    python benchmarks/bench_index.py [--corpus un_general_debate] [--limit N] [--skip-sklearn]
+
+Reads ../shared/corpora/<corpus>/docs.jsonl[.gz]. Each contender runs in its
+own child process, so its peak memory (max RSS) is its own; all three see the
+same texts, already decoded, and the time excludes reading the file.
+
+- ours: ``analysis.build_index`` (token rule, words + detected phrases,
+  passages), no cache;
+- CountVectorizer(ngram_range=(1, 2)): scikit-learn's counting of words and
+  all bigrams with its default token pattern;
+- byte scan: encode every text to UTF-8 and count its spaces, the floor for
+  touching every byte once from Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import multiprocessing as mp
+import resource
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPORA = REPO.parent / "shared" / "corpora"
+sys.path.insert(0, str(REPO))
+
+
+def read_texts(corpus: str, limit: int | None) -> list[str]:
+    folder = CORPORA / corpus
+    path = folder / "docs.jsonl.gz" if (folder / "docs.jsonl.gz").exists() else folder / "docs.jsonl"
+    opener = gzip.open if path.suffix == ".gz" else open
+    texts = []
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            texts.append(json.loads(line)["text"])
+            if limit and len(texts) >= limit:
+                break
+    return texts
+
+
+def _ours(texts: list[str]) -> str:
+    import pandas as pd
+
+    from analysis.index import build_index
+
+    frame = pd.DataFrame({"doc_id": [str(i) for i in range(len(texts))], "text": texts})
+    index = build_index(frame)
+    phrases = int((index.vocab["kind"] == "phrase").sum())
+    return f"{index.counts.shape[1]:,} terms ({phrases:,} phrases), {index.counts.nnz:,} non-zeros"
+
+
+def _sklearn(texts: list[str]) -> str:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    matrix = CountVectorizer(ngram_range=(1, 2)).fit_transform(texts)
+    return f"{matrix.shape[1]:,} terms, {matrix.nnz:,} non-zeros"
+
+
+def _byte_scan(texts: list[str]) -> str:
+    spaces = sum(t.encode("utf-8").count(b" ") for t in texts)
+    return f"{spaces:,} spaces"
+
+
+def _child(name: str, corpus: str, limit: int | None, queue: mp.Queue) -> None:
+    texts = read_texts(corpus, limit)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    detail = {"ours": _ours, "sklearn": _sklearn, "bytes": _byte_scan}[name](texts)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put((seconds, peak / 1024, base / 1024, detail))
+
+
+def measure(name: str, corpus: str, limit: int | None) -> tuple[float, float, float, str]:
+    queue: mp.Queue = mp.Queue()
+    process = mp.get_context("fork").Process(target=_child, args=(name, corpus, limit, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", default="un_general_debate")
+    parser.add_argument("--limit", type=int, default=None, help="first N documents only")
+    parser.add_argument("--skip-sklearn", action="store_true")
+    args = parser.parse_args()
+    texts = read_texts(args.corpus, args.limit)
+    size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"corpus {args.corpus}: {len(texts):,} documents, {size:,.1f} MB of UTF-8 text")
+    del texts
+    names = ["bytes", "ours"] + ([] if args.skip_sklearn else ["sklearn"])
+    labels = {
+        "bytes": "byte scan",
+        "ours": "build_index",
+        "sklearn": "CountVectorizer(1,2)",
+    }
+    results = {}
+    for name in names:
+        seconds, peak, base, detail = measure(name, args.corpus, args.limit)
+        results[name] = seconds
+        print(
+            f"{labels[name]:<22} {seconds:8.2f} s   peak RSS {peak:8,.0f} MB "
+            f"(texts alone {base:,.0f} MB)   {detail}"
+        )
+    ours = results["ours"]
+    print(f"build_index / byte scan: {ours / results['bytes']:.1f}x the time")
+    if "sklearn" in results:
+        print(f"CountVectorizer(1,2) / build_index: {results['sklearn'] / ours:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
