@@ -232,18 +232,24 @@ class _Vocabulary:
         """(doc, id) arrays of a shard's raw token frame; boundaries become -1."""
         code = frame["raw"].cast(pl.Categorical(self.categories)).to_physical().to_numpy()
         self._learn()
-        doc = frame["doc"].to_numpy()
-        flat = np.asarray(self.flat, dtype=np.int32)
-        code = code.astype(np.int64)
-        lengths = self.code_len[code]
-        starts = self.code_start[code]
-        if len(code) == 0 or (lengths == 1).all():
-            return doc.astype(np.int32), flat[starts]
-        # Han runs expand to several words: repeat each position by its length.
+        doc = frame["doc"].to_numpy().astype(np.int32)
+        # One gather for the common case: each raw token is one word or a boundary.
+        single = np.where(self.code_len == 1, np.asarray(self.flat, np.int32)[self.code_start], -2)
+        ids = single.astype(np.int32)[code]
+        several = np.flatnonzero(ids == -2)
+        if len(several) == 0:
+            return doc, ids
+        # Han runs expand to several words: repeat those positions by their length.
+        lengths = np.ones(len(ids), dtype=np.int64)
+        lengths[several] = self.code_len[code[several]]
+        doc = np.repeat(doc, lengths)
+        expanded = np.repeat(ids, lengths)
         ends = np.cumsum(lengths)
-        within = np.arange(ends[-1]) - np.repeat(ends - lengths, lengths)
-        ids = flat[np.repeat(starts, lengths) + within]
-        return np.repeat(doc, lengths).astype(np.int32), ids
+        flat = np.asarray(self.flat, dtype=np.int32)
+        targets = np.flatnonzero(np.repeat(ids == -2, lengths))
+        within = targets - np.repeat(ends[several] - lengths[several], lengths[several])
+        expanded[targets] = flat[np.repeat(self.code_start[code[several]], lengths[several]) + within]
+        return doc, expanded
 
 
 def _count_matrix(doc: np.ndarray, ids: np.ndarray, n_docs: int, n_words: int) -> sp.csr_matrix:

@@ -72,3 +72,15 @@ def test_split_passages_splits_long_paragraphs_at_line_breaks():
 def test_empty_corpus_builds_an_empty_index():
     index = build_index(pd.DataFrame({"doc_id": [], "text": []}))
     assert index.counts.shape[0] == 0
+
+
+def test_token_stream_matches_tokenize_for_mixed_scripts():
+    from analysis.index import _Vocabulary
+    from analysis.text import extract_raw, tokenize
+
+    texts = ["推动长三角一体化发展，G60科技走廊。高质量发展 the end", "x 长三角 y", "Plain text, only."]
+    vocab = _Vocabulary(())
+    doc, ids = vocab.encode(extract_raw(texts))
+    for number, text in enumerate(texts):
+        stream = [vocab.words[i] for i in ids[doc == number] if i >= 0]
+        assert stream == tokenize(text)
