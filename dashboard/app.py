@@ -190,17 +190,24 @@ def _forget_corpus_widgets() -> None:
         st.session_state.pop(key, None)
 
 
-def _sidebar(view: ViewState) -> tuple[ViewState, common.PageContext | None]:
+Contexts = tuple[ViewState, common.CorpusContext | None, common.PageContext | None]
+
+
+def _sidebar(view: ViewState) -> Contexts:
+    """Draw the sidebar; return the view it describes and what the page gets."""
     with st.sidebar:
         key = _pick_corpus(view)
         if key != view.corpus:
-            view = replace(view, corpus=key, filters=Filters(), doc="", term="")
+            view = replace(view, corpus=key, corpus_hash="", filters=Filters(), doc="", term="")
             _forget_corpus_widgets()
+        label = data.corpus_label(key)
         try:
             corpus, private = _load_corpus(key)
         except (AnalysisError, KeyError) as error:
-            st.warning(f"Could not open {data.corpus_label(key)}: {error}", icon="⚠️")
-            return view, None
+            problem = f"Could not open {label}: {error}"
+            st.warning(problem, icon="⚠️")
+            st.session_state[common.MISSING_KEY] = problem
+            return view, None, None
         filter_box = st.container()
         with st.expander("Stopwords"):
             view, stopwords = _stopwords(view)
@@ -213,16 +220,17 @@ def _sidebar(view: ViewState) -> tuple[ViewState, common.PageContext | None]:
             user_words=settings.user_words,
         )
         if corpus is None:
-            st.info("Choose files to upload.")
-            return view, None
+            st.session_state[common.MISSING_KEY] = (
+                "Choose files to upload in the sidebar: text, tables, JSON, Word or zip."
+            )
+            return view, None, None
+    loaded = common.CorpusContext(corpus_key=key, corpus_label=label, corpus=corpus)
     if corpus.docs.empty:
-        st.warning(
-            f"Nothing could be loaded from {data.corpus_label(key)}. The Data page lists "
-            "every unit and why it was quarantined.",
-            icon="⚠️",
+        st.session_state[common.MISSING_KEY] = (
+            f"No document could be loaded from {label}. The Data page lists every unit "
+            "and why it was quarantined."
         )
-        return view, None
-    label = data.corpus_label(key)
+        return view, loaded, None
     index = data.open_index(corpus, settings, private=private, label=label)
     with filter_box:
         view = replace(view, filters=_filters(index, view))
@@ -233,6 +241,7 @@ def _sidebar(view: ViewState) -> tuple[ViewState, common.PageContext | None]:
             f"{view.corpus_hash}, now {content}); results may differ from what was shared."
         )
     view = replace(view, corpus_hash=content)
+    st.session_state.pop(common.MISSING_KEY, None)
     ctx = common.PageContext(
         corpus_key=key,
         corpus_label=label,
@@ -241,7 +250,7 @@ def _sidebar(view: ViewState) -> tuple[ViewState, common.PageContext | None]:
         index_key=data.index_key(index),
         stopwords=stopwords,
     )
-    return view, ctx
+    return view, loaded, ctx
 
 
 def _sync_url() -> None:
@@ -254,8 +263,13 @@ def _sync_url() -> None:
 def main() -> None:
     st.set_page_config(page_title="Discourse dashboard", page_icon="📰", layout="wide")
     view = _read_view()
-    view, ctx = _sidebar(view)
+    view, loaded, ctx = _sidebar(view)
     st.session_state[common.VIEW_KEY] = view
+    for key, value in ((common.CORPUS_KEY, loaded), (common.CONTEXT_KEY, ctx)):
+        if value is None:
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = value
     for message in st.session_state.pop(NOTICE_KEY, []):
         st.info(message, icon="ℹ️")
     pages = [
@@ -266,13 +280,11 @@ def main() -> None:
         st.Page(VIEWS / "data.py", title="Data", icon=":material/table_view:"),
     ]
     page = st.navigation(pages)
-    if ctx is None:
-        st.session_state.pop(common.CONTEXT_KEY, None)
+    try:
+        page.run()
+    finally:
+        # Also when the page stops early or switches page: the URL follows the view.
         _sync_url()
-        st.stop()
-    st.session_state[common.CONTEXT_KEY] = ctx
-    page.run()
-    _sync_url()
 
 
 main()

@@ -130,35 +130,56 @@ def plot_terms(
     return fig
 
 
+def period_label(start: pd.Timestamp, freq: str) -> str:
+    """How a period starting at ``start`` is named on the axis: ``2023-11``, ``2023 Q4``..."""
+    if freq == "year":
+        return f"{start.year}"
+    if freq == "quarter":
+        return f"{start.year} Q{start.quarter}"
+    if freq == "month":
+        return start.strftime("%Y-%m")
+    return start.strftime("%Y-%m-%d")  # a day, or the first day of a week
+
+
 def plot_documents_per_period(
-    table: pd.DataFrame, *, freq: str = "period", title: str | None = None
+    table: pd.DataFrame, *, freq: str = "year", title: str | None = None
 ) -> go.Figure:
     """Bar chart of a ``documents_per_period`` table (``period, documents, tokens``).
 
-    ``freq`` only labels the chart ("month", "year", ...). Periods with no
-    document are drawn as gaps, not bridged.
+    ``freq`` (``day``, ``week``, ``month``, ``quarter``, ``year``) names the
+    bars: one labelled category per period, empty periods kept as zero-height
+    bars so gaps stay visible. ``customdata`` holds the period's first day
+    (ISO) and its tokens.
 
     Examples
     --------
     >>> t = pd.DataFrame({"period": pd.to_datetime(["2023-11-01", "2023-12-01"]),
     ...                   "documents": [1, 1], "tokens": [300, 350]})
-    >>> list(plot_documents_per_period(t, freq="month").data[0].y)
-    [1, 1]
+    >>> fig = plot_documents_per_period(t, freq="month")
+    >>> list(fig.data[0].x), list(fig.data[0].y)
+    (['2023-11', '2023-12'], [1, 1])
     """
+    starts = [pd.Timestamp(p) for p in table[schema.PERIOD]]
+    documents = table[schema.DOCUMENTS].tolist()
     fig = go.Figure(
         go.Bar(
             name="documents",
-            x=table[schema.PERIOD].tolist(),
-            y=table[schema.DOCUMENTS].tolist(),
-            customdata=table[[schema.TOKENS]].to_numpy().tolist(),
+            x=[period_label(s, freq) for s in starts],
+            y=documents,
+            customdata=[
+                [s.date().isoformat(), int(t)]
+                for s, t in zip(starts, table[schema.TOKENS], strict=True)
+            ],
             marker={"color": PERIOD_COLOR},
-            hovertemplate="%{x}<br>%{y:,} documents<br>%{customdata[0]:,} tokens<extra></extra>",
+            hovertemplate="%{x}<br>%{y:,} documents<br>%{customdata[1]:,} tokens<extra></extra>",
         )
     )
     _themed(fig, title=title or f"Documents per {freq}")
     fig.update_layout(height=360, showlegend=False, bargap=0.15)
     fig.update_yaxes(title_text="documents", rangemode="tozero")
-    fig.update_xaxes(title_text="")
+    if documents and max(documents) <= 10:
+        fig.update_yaxes(dtick=1)  # whole documents, not 0.2 of one
+    fig.update_xaxes(title_text="", type="category")
     return fig
 
 

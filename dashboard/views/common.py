@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,6 +22,8 @@ from dashboard import export, state
 from dashboard.state import ViewState
 
 CONTEXT_KEY = "_dashboard_context"
+CORPUS_KEY = "_dashboard_corpus"
+MISSING_KEY = "_dashboard_missing"
 VIEW_KEY = "_dashboard_view"
 
 CAMERA_NOTE = (
@@ -31,8 +33,17 @@ CAMERA_NOTE = (
 
 
 @dataclass(frozen=True)
+class CorpusContext:
+    """The corpus as loaded, even when no document could be (the Data page explains why)."""
+
+    corpus_key: str
+    corpus_label: str
+    corpus: LoadedCorpus
+
+
+@dataclass(frozen=True)
 class PageContext:
-    """What the sidebar decided, handed to the page."""
+    """What the sidebar decided, handed to the page: a corpus with documents and its index."""
 
     corpus_key: str
     corpus_label: str
@@ -42,11 +53,28 @@ class PageContext:
     stopwords: tuple[str, ...]
 
 
+def _stop_without(what: str) -> NoReturn:
+    message = st.session_state.get(MISSING_KEY)
+    if message:
+        st.info(str(message), icon="ℹ️")
+    else:
+        st.error(f"No {what}: open the dashboard through dashboard/app.py.")
+    st.stop()
+
+
 def context() -> PageContext:
+    """The corpus, its index and the stopwords; stops the page when there is none."""
     found = st.session_state.get(CONTEXT_KEY)
     if not isinstance(found, PageContext):
-        st.error("Open the dashboard through dashboard/app.py, not a page file.")
-        st.stop()
+        _stop_without("indexed corpus")
+    return found
+
+
+def corpus_context() -> CorpusContext:
+    """The loaded corpus and its ledger, documents or not; stops the page when there is none."""
+    found = st.session_state.get(CORPUS_KEY)
+    if not isinstance(found, CorpusContext):
+        _stop_without("corpus")
     return found
 
 

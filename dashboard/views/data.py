@@ -22,7 +22,7 @@ STATUS_LABELS = {
 
 
 def render() -> None:
-    ctx = common.context()
+    ctx = common.corpus_context()
     view = common.view()
     st.header("Data")
     st.caption(f"{ctx.corpus_label}: how every input unit was read")

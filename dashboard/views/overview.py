@@ -114,7 +114,7 @@ def _sources(numbers: dict[str, object]) -> None:
     sources = numbers["sources"]
     assert isinstance(sources, dict)
     table = pd.DataFrame(
-        {S.SOURCE: list(sources), S.DOCUMENTS: list(sources.values())}
+        {S.SOURCE: [s or "(no source)" for s in sources], S.DOCUMENTS: list(sources.values())}
     ).sort_values([S.DOCUMENTS, S.SOURCE], ascending=[False, True], ignore_index=True)
     st.subheader("Sources")
     st.dataframe(table, hide_index=True, key="overview_sources_table")

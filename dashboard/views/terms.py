@@ -16,7 +16,7 @@ from dashboard.views import common
 
 PAGE = "terms"
 DOCUMENTS_PAGE = "views/documents.py"
-KIND_LABELS = {"all": "Words and phrases", "word": "Words", "phrase": "Phrases"}
+KIND_LABELS = {"all": "All", "word": "Words", "phrase": "Phrases"}
 MEASURE_LABELS = {"count": "Occurrences", "per_million": "Per million tokens"}
 
 

@@ -91,10 +91,21 @@ def test_plot_documents_per_period_bars_match_the_table() -> None:
     table = _periods()
     before = table.copy()
     fig = charts.plot_documents_per_period(table, freq="day")
+    assert list(fig.data[0].x) == ["2023-11-30", "2023-12-01", "2023-12-03"]
     assert list(fig.data[0].y) == [1, 0, 1]
-    assert [row[0] for row in fig.data[0].customdata] == [310, 0, 360]
+    assert [row[1] for row in fig.data[0].customdata] == [310, 0, 360]
+    assert fig.layout.yaxis.dtick == 1
     assert fig.layout.title.text == "Documents per day"
     pd.testing.assert_frame_equal(table, before)
+
+
+@pytest.mark.parametrize(
+    ("freq", "label"),
+    [("day", "2023-11-27"), ("week", "2023-11-27"), ("month", "2023-11"),
+     ("quarter", "2023 Q4"), ("year", "2023")],
+)
+def test_period_label_names_the_period(freq: str, label: str) -> None:
+    assert charts.period_label(pd.Timestamp("2023-11-27"), freq) == label
 
 
 def test_build_wordcloud_keeps_phrases_whole() -> None:

@@ -1,0 +1,178 @@
+"""The app in Streamlit's AppTest: sidebar, pages, URL state and user errors.
+
+No browser: AppTest runs the script in-process and exposes its elements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+TIMEOUT = 180  # the first run builds the seeds index (jieba loads its dictionary)
+
+
+def _open(params: dict[str, Any] | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(params or {})
+    at.run()
+    if page:
+        at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _chart(at: AppTest, n: int = 0) -> dict[str, Any]:
+    return json.loads(at.get("plotly_chart")[n].proto.spec)
+
+
+def _bars(at: AppTest) -> dict[str, list[Any]]:
+    return {trace["name"]: list(trace["y"]) for trace in _chart(at)["data"]}
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_app_opens_on_the_seeds() -> None:
+    at = _open()
+    assert at.sidebar.selectbox(key="sidebar_corpus").value == "seeds"
+    metrics = _metrics(at)
+    assert metrics["Documents"] == "2"
+    assert metrics["Undated"] == "0"
+    assert any("2023-11-30 – 2023-12-03" in t.value for t in at.text)
+    assert list(at.query_params) == ["h"]  # only the corpus hash: every option is default
+
+
+@pytest.mark.parametrize("page", ["overview", "terms", "documents", "data"])
+def test_every_page_opens_without_exception_or_warning(page: str) -> None:
+    at = _open(page=page)
+    assert not at.warning
+    assert at.header[0].value.lower() == page
+
+
+def test_changing_the_date_filter_changes_the_chart_and_the_url() -> None:
+    at = _open(page="terms")
+    before = _bars(at)
+    at.sidebar.date_input(key="sidebar_dates").set_value(
+        (dt.date(2023, 11, 30), dt.date(2023, 11, 30))
+    ).run()
+    assert not at.exception
+    after = _bars(at)
+    assert after != before
+    assert at.query_params["to"] == "2023-12-01"  # half-open: the day after the last one
+    assert "from" not in at.query_params  # the first day of the corpus: no bound needed
+    overview = at.switch_page("views/overview.py").run()
+    assert _metrics(overview)["Documents"] == "1"
+
+
+def test_terms_kind_and_top_change_the_chart() -> None:
+    at = _open(page="terms")
+    at.button_group(key="terms_kind").set_value("phrase").run()
+    assert set(_bars(at)) == {"phrase"}
+    at.slider(key="terms_top").set_value(5).run()
+    assert sum(len(y) for y in _bars(at).values()) <= 5
+    assert at.query_params["kind"] == "phrase"
+    assert at.query_params["top"] == "5"
+
+
+def test_url_params_restore_filters_and_options() -> None:
+    params = {"to": "2023-12-01", "q": "delta", "kind": "phrase", "top": "10", "stop": "off"}
+    at = _open(params, page="terms")
+    assert at.sidebar.date_input(key="sidebar_dates").value == (
+        dt.date(2023, 11, 30),
+        dt.date(2023, 11, 30),
+    )
+    assert at.sidebar.text_input(key="sidebar_query").value == "delta"
+    assert at.sidebar.toggle(key="sidebar_stop_on").value is False
+    assert at.button_group(key="terms_kind").value == "phrase"
+    assert at.slider(key="terms_top").value == 10
+    assert set(_bars(at)) == {"phrase"}
+    for name, value in params.items():
+        assert at.query_params[name] == value
+
+
+def test_a_copied_url_reproduces_the_view() -> None:
+    first = _open(page="terms")
+    first.button_group(key="terms_kind").set_value("phrase").run()
+    first.sidebar.text_input(key="sidebar_query").set_value("modernization").run()
+    url_params = dict(first.query_params)
+    second = _open(url_params, page="terms")
+    assert _bars(second) == _bars(first)
+    assert dict(second.query_params) == url_params
+
+
+def test_an_analysis_error_shows_a_warning_not_an_exception() -> None:
+    at = _open({"q": "zzzqqq"}, page="terms")
+    assert not at.exception
+    assert any("No document matches the filters" in w.value for w in at.warning)
+    assert not at.get("plotly_chart")
+
+
+def test_a_bad_url_value_is_reported_and_ignored() -> None:
+    at = _open({"top": "many", "kind": "phrase"})
+    assert any("top=many" in i.value for i in at.info)
+    at.switch_page("views/terms.py").run()
+    assert at.slider(key="terms_top").value == 30
+    assert at.button_group(key="terms_kind").value == "phrase"
+
+
+def test_a_link_made_on_another_corpus_version_says_so() -> None:
+    at = _open({"h": "0000000000"})
+    assert any("different version" in i.value for i in at.info)
+    assert at.query_params["h"] != "0000000000"
+
+
+def test_documents_page_highlights_the_term_from_the_url() -> None:
+    at = _open({"term": "yangtze river delta"}, page="documents")
+    assert at.text_input(key="documents_term").value == "yangtze river delta"
+    assert any("occurs" in t.value for t in at.text)
+    html = at.get("html")[0].proto.body
+    assert "<mark" in html
+    assert "Yangtze River Delta</mark>" in html
+
+
+def test_library_folder_from_the_environment(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "library" / "speeches"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("Tea and more tea. The tea harvest.", encoding="utf-8")
+    (folder / "b.txt").write_text("Rice and tea, and the rice harvest.", encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(tmp_path / "library"))
+    at = _open({"corpus": "lib:speeches"})
+    picker = at.sidebar.selectbox(key="sidebar_corpus")
+    assert picker.value == "lib:speeches"
+    assert "Library: speeches" in picker.options
+    assert _metrics(at)["Documents"] == "2"
+    assert _metrics(at)["Undated"] == "2"
+
+
+def test_a_library_name_outside_the_library_is_refused(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "library").mkdir()
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(tmp_path / "library"))
+    at = _open({"corpus": "lib:../../etc"})
+    assert at.sidebar.selectbox(key="sidebar_corpus").value == "seeds"
+    assert any("not available" in i.value for i in at.info)
+
+
+def test_upload_stays_in_the_session_and_reports_the_ledger() -> None:
+    at = _open()
+    at.sidebar.selectbox(key="sidebar_corpus").set_value("upload").run()
+    assert any("Choose files" in i.value for i in at.info)
+    at.sidebar.get("file_uploader")[0].set_value(
+        [
+            ("one.txt", b"Green tea and black tea.", "text/plain"),
+            ("two.txt", b"\xff\xfe\x00\x00broken", "text/plain"),
+        ]
+    ).run()
+    assert not at.exception
+    assert _metrics(at)["Documents"] == "1"
+    data = at.switch_page("views/data.py").run()
+    metrics = _metrics(data)
+    assert metrics["Units"] == "2"
+    assert int(metrics["Loaded"]) + int(metrics["Quarantined"]) == 2

@@ -1,0 +1,51 @@
+"""The document reader's HTML: escaped text, highlighted spans, nothing executable."""
+
+from __future__ import annotations
+
+import re
+
+from analysis import term_spans
+from dashboard.views.documents import reader_html
+
+HOSTILE = (
+    'Before <script>window.__xss=1</script> and <img src=x onerror="window.__xss=1"> '
+    "after: the delta & the Delta's <b>river</b>."
+)
+
+
+def _text_of(html: str) -> str:
+    """What a browser shows: tags dropped, entities decoded."""
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]*>", "", html))
+
+
+def test_reader_html_escapes_every_tag_and_attribute() -> None:
+    html = reader_html(HOSTILE, [])
+    inner = html[html.index(">") + 1 : html.rindex("</div>")]
+    assert "<" not in inner
+    assert ">" not in inner
+    assert '"' not in inner
+    assert "&lt;script&gt;" in inner
+    assert _text_of(html) == HOSTILE
+
+
+def test_reader_html_marks_the_spans_and_keeps_the_text() -> None:
+    spans = term_spans(HOSTILE, "delta")
+    assert len(spans) == 2
+    html = reader_html(HOSTILE, spans)
+    assert re.findall(r"<mark[^>]*>(.*?)</mark>", html) == ["delta", "Delta&#x27;s"]
+    assert _text_of(html) == HOSTILE
+
+
+def test_reader_html_marks_a_term_inside_markup_as_text() -> None:
+    html = reader_html(HOSTILE, term_spans(HOSTILE, "script"))
+    assert "&lt;<mark" in html
+    assert "<script" not in html
+    assert _text_of(html) == HOSTILE
+
+
+def test_reader_html_skips_overlapping_and_empty_spans() -> None:
+    html = reader_html("abcdef", [(0, 3), (2, 4), (5, 5)])
+    assert re.findall(r"<mark[^>]*>(.*?)</mark>", html) == ["abc"]
+    assert _text_of(html) == "abcdef"
