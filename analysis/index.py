@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 #: Bump when the token rule or the saved layout changes: old caches are ignored.
 INDEX_VERSION = 1
-SHARD_CHARS = 20_000_000
+SHARD_CHARS = 8_000_000
 
 Progress = Callable[[float, str], None]
 
@@ -281,18 +281,17 @@ def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, repor
     texts = docs[S.TEXT].astype(str).tolist()
     vocab = _Vocabulary(settings.user_words)
     shards = _shards(texts)
-    doc_parts: list[np.ndarray] = []
-    id_parts: list[np.ndarray] = []
+    streams: list[tuple[np.ndarray, np.ndarray]] = []
     for number, (lo, hi) in enumerate(shards):
         report(0.7 * number / len(shards), f"Tokenising documents {lo + 1:,}-{hi:,} of {len(texts):,}")
         doc, ids = vocab.encode(extract_raw(texts[lo:hi]))
-        doc_parts.append(doc + lo)
-        id_parts.append(ids)
-    doc = np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int32)
-    ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int32)
+        streams.append((doc + lo, ids))
     n_docs, n_words = len(texts), len(vocab.words)
-    word_counts = _count_matrix(doc, ids, n_docs, n_words)
-    doc_tokens = np.bincount(doc[ids >= 0], minlength=n_docs).astype(np.int64)
+    # Count shard by shard (small arrays stay in cache), then stack the blocks.
+    blocks = [_count_matrix(doc - lo, ids, hi - lo, n_words) for (doc, ids), (lo, hi) in zip(streams, shards, strict=True)]
+    word_counts = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_words), dtype=np.int32)
+    word_counts.resize((n_docs, n_words))
+    doc_tokens = np.asarray(word_counts.sum(axis=1)).ravel().astype(np.int64)
 
     report(0.75, "Finding phrases")
     vocab_frame = pd.DataFrame(
@@ -319,8 +318,7 @@ def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, repor
         if not settings.detect_phrases:
             options = PhraseOptions(min_count=np.iinfo(np.int32).max)
         found = detect_phrases(
-            doc,
-            ids,
+            streams,
             n_docs=n_docs,
             word_counts=totals,
             stop=stop,

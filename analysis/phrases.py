@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import polars as pl
 import scipy.sparse as sp
 
 
@@ -59,9 +59,12 @@ class Phrases:
     user: np.ndarray
 
 
+Stream = tuple[np.ndarray, np.ndarray]
+"""One shard of the token stream: (doc, ids), ``doc`` non-decreasing."""
+
+
 def detect_phrases(
-    doc: np.ndarray,
-    ids: np.ndarray,
+    shards: list[Stream],
     *,
     n_docs: int,
     word_counts: np.ndarray,
@@ -73,8 +76,11 @@ def detect_phrases(
 
     Parameters
     ----------
-    doc, ids
-        The token stream (see the module docstring); ``doc`` non-decreasing.
+    shards
+        The token stream in shards (see the module docstring); the documents
+        of one shard follow those of the shard before it. Each level is
+        counted shard by shard and the counts are merged, which keeps the
+        arrays small enough to stay in the processor's caches.
     n_docs
         Number of documents (rows of the returned counts).
     word_counts
@@ -89,7 +95,7 @@ def detect_phrases(
     Examples
     --------
     >>> doc = np.zeros(6, dtype=np.int32); ids = np.array([0, 1, -1, 0, 1, 2], dtype=np.int32)
-    >>> p = detect_phrases(doc, ids, n_docs=1, word_counts=np.array([2, 2, 1]),
+    >>> p = detect_phrases([(doc, ids)], n_docs=1, word_counts=np.array([2, 2, 1]),
     ...                    stop=np.zeros(3, bool), options=PhraseOptions(min_count=2, min_docs=1))
     >>> p.sequences, p.counts.toarray().tolist()
     ([(0, 1)], [[2]])
@@ -97,14 +103,19 @@ def detect_phrases(
     n_words = len(word_counts)
     total = max(float(word_counts.sum()), 1.0)
     min_docs = max(1, min(options.min_docs, n_docs))
-    ids64 = ids.astype(np.int64)
-    n_tokens = len(ids64)
-    is_word = ids64 >= 0
     stop = np.asarray(stop, dtype=bool)
     log_p_word = np.log(np.maximum(word_counts, 1) / total)
-    # prefix[i]: index of the frequent (n-1)-gram starting at position i, or -1.
-    # At level 1 the "frequent 1-grams" are the words themselves.
-    prefix = np.where(is_word, ids64, -1)
+    doc_base = max(n_docs, 1)
+    shards = [(np.asarray(d, dtype=np.int32), np.asarray(i, dtype=np.int32)) for d, i in shards]
+    # Per shard, active: positions where a frequent (n-1)-gram starts (at
+    # level 1 a non-stopword); prefix: that n-gram's index among the frequent.
+    active: list[np.ndarray] = []
+    prefix: list[np.ndarray] = []
+    for _doc, ids in shards:
+        where = np.flatnonzero(ids >= 0).astype(np.int32)
+        where = where[~stop[ids[where]]]
+        active.append(where)
+        prefix.append(ids[where].astype(np.int64))
     prefix_first = np.arange(n_words)
     prefix_logsum = log_p_word
     levels: list[tuple[np.ndarray, np.ndarray]] = []  # per level: (parent, last word)
@@ -112,28 +123,27 @@ def detect_phrases(
     kept: list[tuple[int, int]] = []  # (level n, index among that level's frequent n-grams)
     kept_scores: list[np.ndarray] = []
     per_doc: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (doc, phrase, count)
-    occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (start position, phrase)
-    doc_base = max(n_docs, 1)
+    occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (global start position, phrase)
+    offsets = np.cumsum([0] + [len(ids) for _d, ids in shards])
     for n in range(2, options.max_n + 1):
-        if n_tokens < n:
-            break
-        span = n_tokens - n + 1
-        head = prefix[:span]
-        last = ids64[n - 1 :]
-        positions = np.flatnonzero((head >= 0) & (last >= 0) & (doc[:span] == doc[n - 1 :]))
-        if len(positions) == 0:
-            break
-        n_prefixes = len(prefix_first)
-        if float(n_prefixes) * n_words * doc_base >= 2.0**62:
+        if float(len(prefix_first)) * n_words * doc_base >= 2.0**62:
             raise OverflowError("too many distinct n-grams for 64-bit keys")
-        keys = head[positions] * n_words + last[positions]
-        # codes: a dense id per distinct n-gram (hashing); pairs: its (n-gram, document)
-        # pairs, sorted, which give the document spread and the per-document counts.
-        codes, ukeys = pd.factorize(keys)
-        counts = np.bincount(codes)
-        pairs, pair_counts = sorted_counts(codes.astype(np.int64) * doc_base + doc[positions])
-        pair_code = pairs // doc_base
-        spread = np.bincount(pair_code, minlength=len(ukeys))
+        keys: list[np.ndarray] = []
+        pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        for s, (doc, ids) in enumerate(shards):
+            at, head = active[s], prefix[s]
+            inside = at < len(ids) - (n - 1)
+            at, head = at[inside], head[inside]
+            following = ids[at + (n - 1)]
+            ok = (following >= 0) & (doc[at] == doc[at + (n - 1)])
+            active[s], head = at[ok], head[ok]
+            keys.append(head * n_words + following[ok])
+            # One sort of (n-gram, document) keys gives the per-document counts.
+            pairs.append(sorted_counts(keys[s] * doc_base + doc[active[s]]))
+        merged = _merge_pair_stats(pairs, doc_base)
+        if merged is None:
+            break
+        ukeys, counts, spread = merged
         frequent = np.flatnonzero((counts >= options.min_count) & (spread >= min_docs))
         if len(frequent) == 0:
             break
@@ -147,39 +157,77 @@ def detect_phrases(
             score = np.where(log_p < 0, (log_p - logsum) / (-(n - 1) * log_p), 1.0)
         candidate = np.flatnonzero(~stop[first] & ~stop[last_word] & (score >= options.min_score))
         levels.append((parent, last_word))
-
-        frequent_rank = np.full(len(ukeys), -1, dtype=np.int64)
-        frequent_rank[frequent] = np.arange(len(frequent))
-        kept_rank = np.full(len(ukeys), -1, dtype=np.int64)
-        kept_rank[frequent[candidate]] = np.arange(len(kept), len(kept) + len(candidate))
+        kept_rank = np.full(len(fkeys), -1, dtype=np.int64)
+        kept_rank[candidate] = np.arange(len(kept), len(kept) + len(candidate))
         kept.extend((n, int(i)) for i in candidate)
         kept_scores.append(score[candidate])
 
-        pair_phrase = kept_rank[pair_code]
-        mine = pair_phrase >= 0
-        per_doc.append((pairs[mine] % doc_base, pair_phrase[mine], pair_counts[mine]))
-        position_kept = kept_rank[codes]
-        hit = position_kept >= 0
-        occurrences.append((positions[hit], position_kept[hit]))
-        position_frequent = frequent_rank[codes]
-
-        prefix = np.full(n_tokens, -1, dtype=np.int64)
-        prefix[positions] = position_frequent
+        ranks = pl.DataFrame({"k": fkeys, "r": np.arange(len(fkeys), dtype=np.int64)})
+        kept_keys = fkeys[candidate]
+        for s in range(len(shards)):
+            pair_keys, pair_counts = pairs[s]
+            if len(kept_keys):
+                where = np.minimum(np.searchsorted(kept_keys, pair_keys // doc_base), len(kept_keys) - 1)
+                mine = kept_keys[where] == pair_keys // doc_base
+                per_doc.append(
+                    (pair_keys[mine] % doc_base, kept_rank[candidate[where[mine]]], pair_counts[mine])
+                )
+            # the next level starts where a frequent n-gram starts (a hash join)
+            rank = (
+                pl.DataFrame({"k": keys[s]})
+                .join(ranks, on="k", how="left", maintain_order="left")["r"]
+                .fill_null(-1)
+                .to_numpy()
+            )
+            still = rank >= 0
+            active[s], prefix[s] = active[s][still], rank[still]
+            position_kept = kept_rank[prefix[s]]
+            hit = position_kept >= 0
+            occurrences.append((active[s][hit].astype(np.int64) + offsets[s], position_kept[hit]))
         prefix_first, prefix_logsum = first, logsum
 
     sequences = [_unwind(levels, n, i) for n, i in kept]
     counts_matrix = _assemble(per_doc, n_docs, len(sequences))
     scores = np.concatenate(kept_scores) if kept_scores else np.zeros(0)
-    fragment = _fragments(sequences, scores, occurrences, n_tokens, options.nested_share)
+    fragment = _fragments(sequences, scores, occurrences, options.nested_share)
     sequences, counts_matrix, scores = _drop_nested(
         sequences, counts_matrix, scores, options.nested_share, drop=fragment
     )
     user_flags = np.zeros(len(sequences), dtype=bool)
     if user_sequences:
         sequences, counts_matrix, scores, user_flags = _add_user(
-            doc, ids64, sequences, counts_matrix, scores, user_flags, user_sequences, n_docs
+            shards, sequences, counts_matrix, scores, user_flags, user_sequences, n_docs
         )
     return Phrases(sequences=sequences, counts=counts_matrix, scores=scores, user=user_flags)
+
+
+def _merge_pair_stats(
+    pairs: list[tuple[np.ndarray, np.ndarray]], doc_base: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Corpus count and document spread of each n-gram, from per-shard sorted pairs.
+
+    Shards hold different documents, so counts and spreads simply add up.
+    """
+    parts_keys, parts_counts, parts_spread = [], [], []
+    for pair_keys, pair_counts in pairs:
+        if len(pair_keys) == 0:
+            continue
+        key = pair_keys // doc_base
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        parts_keys.append(key[first])
+        parts_counts.append(np.add.reduceat(pair_counts, first))
+        parts_spread.append(np.diff(np.r_[first, len(key)]))
+    if not parts_keys:
+        return None
+    if len(parts_keys) == 1:
+        return parts_keys[0], parts_counts[0], parts_spread[0]
+    keys = np.concatenate(parts_keys)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    counts = np.add.reduceat(np.concatenate(parts_counts)[order], first)
+    spread = np.add.reduceat(np.concatenate(parts_spread)[order], first)
+    return keys[first], counts, spread
 
 
 def sorted_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -223,7 +271,6 @@ def _fragments(
     sequences: list[tuple[int, ...]],
     scores: np.ndarray,
     occurrences: list[tuple[np.ndarray, np.ndarray]],
-    n_tokens: int,
     share: float,
 ) -> np.ndarray:
     """Phrases that mostly run into a stronger phrase at either edge.
@@ -237,18 +284,27 @@ def _fragments(
         return drop
     starts = np.concatenate([o[0] for o in occurrences])
     which = np.concatenate([o[1] for o in occurrences])
-    lengths = np.array([len(s) for s in sequences])[which]
-    ends = starts + lengths - 1
-    best_start = np.full(n_tokens, -np.inf)
-    best_end = np.full(n_tokens, -np.inf)
-    np.maximum.at(best_start, starts, scores[which])
-    np.maximum.at(best_end, ends, scores[which])
+    if len(starts) == 0:
+        return drop
+    ends = starts + np.array([len(s) for s in sequences])[which] - 1
     mine = scores[which]
-    joined = (best_start[ends] > mine) | (best_end[starts] > mine)
+    joined = _stronger_at(starts, mine, ends, mine) | _stronger_at(ends, mine, starts, mine)
     total = np.bincount(which, minlength=len(sequences))
     fragments = np.bincount(which, weights=joined, minlength=len(sequences))
     drop[total > 0] = fragments[total > 0] >= share * total[total > 0]
     return drop
+
+
+def _stronger_at(
+    places: np.ndarray, place_scores: np.ndarray, queries: np.ndarray, query_scores: np.ndarray
+) -> np.ndarray:
+    """For each query position: does a phrase scoring higher stand at ``places`` there?"""
+    order = np.lexsort((-place_scores, places))  # by position, best score first
+    sorted_places = places[order]
+    firsts = np.flatnonzero(np.r_[True, sorted_places[1:] != sorted_places[:-1]])
+    positions, best = sorted_places[firsts], place_scores[order][firsts]
+    where = np.minimum(np.searchsorted(positions, queries), len(positions) - 1)
+    return (positions[where] == queries) & (best[where] > query_scores)
 
 
 def _drop_nested(
@@ -289,8 +345,7 @@ def count_sequence(doc: np.ndarray, ids: np.ndarray, seq: tuple[int, ...], n_doc
 
 
 def _add_user(
-    doc: np.ndarray,
-    ids: np.ndarray,
+    shards: list[Stream],
     sequences: list[tuple[int, ...]],
     counts: sp.csr_matrix,
     scores: np.ndarray,
@@ -306,7 +361,7 @@ def _add_user(
             user_flags[sequences.index(seq)] = True
             continue
         sequences.append(seq)
-        extra_cols.append(count_sequence(doc, ids, seq, n_docs))
+        extra_cols.append(sum(count_sequence(d, i, seq, n_docs) for d, i in shards))
     if extra_cols:
         extra = sp.csr_matrix(np.column_stack(extra_cols).astype(np.int32))
         counts = sp.hstack([counts, extra], format="csr")
