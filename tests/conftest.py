@@ -1,4 +1,4 @@
-"""Shared by every test layer: repository paths and the browser requirement.
+"""Shared by every test layer: a throwaway index cache, and the system browser and font.
 
 Corpora for the analysis tests live next to those tests; this file stays small.
 """
@@ -8,15 +8,15 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("DASHBOARD_TEST_CHROMIUM", "/usr/bin/chromium")
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
 
 
 def in_ci() -> bool:
-    """True on the CI machine, where a missing browser is a failure, not a skip."""
+    """True on the CI machine, where a missing browser or font fails instead of skipping."""
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -28,13 +28,38 @@ def _isolated_index_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     )
 
 
+def _missing(message: str) -> NoReturn:
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """Path of the system Chromium; skips locally and fails in CI when it is missing."""
-    path = CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
+    """Path of the system Chromium; skips locally and fails in CI when it is missing.
+
+    ``DASHBOARD_TEST_CHROMIUM`` names another binary (and only that one is tried).
+    """
+    wanted = os.environ.get("DASHBOARD_TEST_CHROMIUM")
+    if wanted:
+        path = wanted if Path(wanted).is_file() else None
+    else:
+        path = DEBIAN_CHROMIUM if Path(DEBIAN_CHROMIUM).is_file() else shutil.which("chromium")
     if not path:
-        message = f"Chromium not found at {CHROMIUM} or on PATH (apt-get install chromium)."
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        message = (
+            f"Chromium not found ({wanted or DEBIAN_CHROMIUM}, or chromium on PATH). "
+            "Install it: apt-get install chromium."
+        )
+        _missing(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def cjk_font_path() -> str:
+    """A font with Chinese glyphs; skips locally and fails in CI when there is none."""
+    from dashboard.charts import find_cjk_font
+
+    path = find_cjk_font()
+    if path is None:
+        _missing("No CJK font found. Install one: apt-get install fonts-noto-cjk.")
     return path
