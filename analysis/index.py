@@ -209,11 +209,23 @@ class _Vocabulary:
             self.words.append(word)
         return found
 
-    def _learn(self) -> None:
-        """Classify the category strings added since the last shard."""
-        names = self.categories.to_series()[self.seen_codes :]
-        if len(names) == 0:
+    def _learn(self, raw: pl.Series, codes: pl.Series) -> None:
+        """Classify the strings this shard added to the categories.
+
+        New categories get the next codes in order, so the new strings are the
+        shard's distinct values with a code not seen before, sorted by code.
+        """
+        fresh = (
+            pl.DataFrame({"raw": raw, "code": codes})
+            .filter(pl.col("code") >= self.seen_codes)
+            .unique("code")
+            .sort("code")
+        )
+        if fresh.height == 0:
             return
+        if fresh["code"][-1] - self.seen_codes + 1 != fresh.height:
+            raise RuntimeError("category codes are not contiguous; polars changed behaviour")
+        names = fresh["raw"]
         starts = np.empty(len(names), dtype=np.int64)
         lengths = np.empty(len(names), dtype=np.int64)
         for i, tokens in enumerate(classify_raw(names, user_words=self.user_words)):
@@ -230,8 +242,9 @@ class _Vocabulary:
 
     def encode(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(doc, id) arrays of a shard's raw token frame; boundaries become -1."""
-        code = frame["raw"].cast(pl.Categorical(self.categories)).to_physical().to_numpy()
-        self._learn()
+        physical = frame["raw"].cast(pl.Categorical(self.categories)).to_physical()
+        self._learn(frame["raw"], physical)
+        code = physical.to_numpy()
         doc = frame["doc"].to_numpy().astype(np.int32)
         # One gather for the common case: each raw token is one word or a boundary.
         single = np.where(self.code_len == 1, np.asarray(self.flat, np.int32)[self.code_start], -2)
