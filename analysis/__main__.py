@@ -42,32 +42,55 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date; write it as YYYY-MM-DD"
+        ) from None
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str, *, filters: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("corpus", metavar="CORPUS", help="file, folder, .zip, or sample name (seeds, sotu)")
+        sub.add_argument(
+            "corpus", metavar="CORPUS", help="file, folder, .zip, or sample name (seeds, sotu)"
+        )
         sub.add_argument("--format", choices=FORMATS, default="table")
         sub.add_argument("--out", type=Path, help="write here instead of standard output")
         sub.add_argument("--text-column", help="column/field holding the text (CSV, JSON, XLSX)")
         sub.add_argument("--date-column", help="column/field holding the date")
         if filters:
-            sub.add_argument("--from", dest="date_from", type=_date, help="first day kept (YYYY-MM-DD)")
+            sub.add_argument(
+                "--from", dest="date_from", type=_date, help="first day kept (YYYY-MM-DD)"
+            )
             sub.add_argument("--to", dest="date_to", type=_date, help="first day no longer kept")
-            sub.add_argument("--source", action="append", default=[], help="keep this source (repeatable)")
-            sub.add_argument("--query", default="", help="keep documents containing this word or phrase")
+            sub.add_argument(
+                "--source", action="append", default=[], help="keep this source (repeatable)"
+            )
+            sub.add_argument(
+                "--query", default="", help="keep documents containing this word or phrase"
+            )
             sub.add_argument("--no-phrases", action="store_true", help="do not detect phrases")
-            sub.add_argument("--phrase", action="append", default=[], help="add a phrase of your own (repeatable)")
-            sub.add_argument("--no-cache", action="store_true", help="build the index in memory only")
+            sub.add_argument(
+                "--phrase",
+                action="append",
+                default=[],
+                help="add a phrase of your own (repeatable)",
+            )
+            sub.add_argument(
+                "--no-cache", action="store_true", help="build the index in memory only"
+            )
         return sub
 
     command("summary", "Documents, tokens, vocabulary, dates and sources of the (filtered) corpus.")
-    command("ingest", "The ledger: one row per input unit with status, reason and location.", filters=False)
+    command(
+        "ingest",
+        "The ledger: one row per input unit with status, reason and location.",
+        filters=False,
+    )
     terms = command("terms", "Word and phrase frequencies: term, kind, count, per_million, docs.")
     terms.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
     terms.add_argument("--top", type=int, default=None, help="keep the N most frequent terms")
@@ -103,8 +126,13 @@ def _emit(table: pd.DataFrame | dict[str, object], args: argparse.Namespace) -> 
             text = json.dumps(table, indent=2, ensure_ascii=False, default=str)
         else:
             flat = pd.DataFrame(
-                {"key": list(table), "value": [json.dumps(v, ensure_ascii=False, default=str)
-                                               if isinstance(v, dict) else v for v in table.values()]}
+                {
+                    "key": list(table),
+                    "value": [
+                        json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) else v
+                        for v in table.values()
+                    ],
+                }
             )
             return _emit(flat, args)
     elif args.format == "csv":
@@ -112,7 +140,9 @@ def _emit(table: pd.DataFrame | dict[str, object], args: argparse.Namespace) -> 
     elif args.format == "json":
         text = table.to_json(orient="records", force_ascii=False, date_format="iso", indent=1)
     else:
-        with pd.option_context("display.max_rows", None, "display.max_colwidth", 80, "display.width", 200):
+        with pd.option_context(
+            "display.max_rows", None, "display.max_colwidth", 80, "display.width", 200
+        ):
             text = table.to_string(index=False) if len(table) else "(no rows)"
     if args.out:
         args.out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -134,7 +164,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.command == "summary":
             summary = corpus_summary(index, mask)
             counts = corpus.counts()
-            summary["ingest"] = {k: counts[k] for k in ("units", "loaded", "quarantined", "duplicates")}
+            summary["ingest"] = {
+                k: counts[k] for k in ("units", "loaded", "quarantined", "duplicates")
+            }
             _emit(summary, args)
         elif args.command == "terms":
             stopwords = frozenset() if args.no_stopwords else default_stopwords()
@@ -146,7 +178,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(
+            f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
         return 2
     return 0
 

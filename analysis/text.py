@@ -26,6 +26,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -129,7 +130,7 @@ def classify_raw(raws: pl.Series, *, user_words: tuple[str, ...] = ()) -> list[l
 
 
 @functools.lru_cache(maxsize=8)
-def _segmenter(user_words: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _segmenter(user_words: tuple[str, ...]) -> Any:
     """A jieba tokenizer with the user's words; one per distinct word list.
 
     A private instance keeps one user's dictionary out of everybody else's
@@ -209,12 +210,114 @@ def join_tokens(tokens: Iterable[str]) -> str:
 
 
 # Chinese function words and very common verbs that carry little content.
-_CHINESE_STOPWORDS = """
-的 了 和 是 在 也 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 她们 它们 这 那 之 等 对 把 被
-从 以 为 中 上 下 将 并 其 该 此 又 还 但 要 会 能 可 可以 已 已经 所 于 由 向 给 让 使 如 如果
-因为 所以 因此 这个 那个 这些 那些 这样 那样 一些 一种 什么 怎么 自己 各 每 个 年 月 日 不 很
-更 最 把 比 跟 同 得 地 啊 吗 呢 吧 么 之一 以及 进一步 通过 对于 关于 我 你 他 她 它 有 着 过
-""".split()
+_CHINESE_STOPWORDS = [
+    "的",
+    "了",
+    "和",
+    "是",
+    "在",
+    "也",
+    "就",
+    "都",
+    "而",
+    "及",
+    "与",
+    "着",
+    "或",
+    "一个",
+    "没有",
+    "我们",
+    "你们",
+    "他们",
+    "她们",
+    "它们",
+    "这",
+    "那",
+    "之",
+    "等",
+    "对",
+    "把",
+    "被",
+    "从",
+    "以",
+    "为",
+    "中",
+    "上",
+    "下",
+    "将",
+    "并",
+    "其",
+    "该",
+    "此",
+    "又",
+    "还",
+    "但",
+    "要",
+    "会",
+    "能",
+    "可",
+    "可以",
+    "已",
+    "已经",
+    "所",
+    "于",
+    "由",
+    "向",
+    "给",
+    "让",
+    "使",
+    "如",
+    "如果",
+    "因为",
+    "所以",
+    "因此",
+    "这个",
+    "那个",
+    "这些",
+    "那些",
+    "这样",
+    "那样",
+    "一些",
+    "一种",
+    "什么",
+    "怎么",
+    "自己",
+    "各",
+    "每",
+    "个",
+    "年",
+    "月",
+    "日",
+    "不",
+    "很",
+    "更",
+    "最",
+    "把",
+    "比",
+    "跟",
+    "同",
+    "得",
+    "地",
+    "啊",
+    "吗",
+    "呢",
+    "吧",
+    "么",
+    "之一",
+    "以及",
+    "进一步",
+    "通过",
+    "对于",
+    "关于",
+    "我",
+    "你",
+    "他",
+    "她",
+    "它",
+    "有",
+    "着",
+    "过",
+]
 
 _BUILTIN = frozenset(ENGLISH_STOP_WORDS) | frozenset(_CHINESE_STOPWORDS)
 

@@ -32,7 +32,9 @@ sys.path.insert(0, str(REPO))
 
 def read_texts(corpus: str, limit: int | None) -> list[str]:
     folder = CORPORA / corpus
-    path = folder / "docs.jsonl.gz" if (folder / "docs.jsonl.gz").exists() else folder / "docs.jsonl"
+    path = (
+        folder / "docs.jsonl.gz" if (folder / "docs.jsonl.gz").exists() else folder / "docs.jsonl"
+    )
     opener = gzip.open if path.suffix == ".gz" else open
     texts = []
     with opener(path, "rt", encoding="utf-8") as handle:

@@ -83,7 +83,11 @@ def test_load_corpus_seeds_two_dated_docs_without_the_date_line() -> None:
     assert corpus.report["status"].tolist() == ["loaded", "loaded"]
     assert corpus.report["reason"].tolist() == ["", ""]
     assert corpus.counts() == {
-        "units": 2, "loaded": 2, "quarantined": 0, "duplicates": 0, "undated": 0
+        "units": 2,
+        "loaded": 2,
+        "quarantined": 0,
+        "duplicates": 0,
+        "undated": 0,
     }
     assert SEEDS_DIR == REPO_ROOT / "seeds"
 
@@ -167,7 +171,9 @@ def test_load_corpus_hostile_folder_exact_ledger(hostile: Hostile) -> None:
     for row in report.itertuples(index=False):
         expected = hostile.ledger[row.location]
         assert (row.status, row.reason, row.duplicate_of) == (
-            expected.status, expected.reason, expected.duplicate_of
+            expected.status,
+            expected.reason,
+            expected.duplicate_of,
         ), row.location
     assert_ledger_invariant(corpus)
     # Hidden files are not units.
@@ -190,15 +196,18 @@ def test_load_corpus_hostile_folder_fields(hostile: Hostile) -> None:
     # Dates from a file name, the seed line of a .docx, a year, a declared precision.
     assert docs.loc["sub/2023-11-30_note.txt", "date"] == pd.Timestamp("2023-11-30")
     assert docs.loc["seed.docx", ["title", "text"]].tolist() == [
-        "A headline in Word", "First paragraph.\n\nSecond paragraph."
+        "A headline in Word",
+        "First paragraph.\n\nSecond paragraph.",
     ]
     assert docs.loc["sub/deeper/titled.docx", "title"] == "Core Title"
     assert docs.loc["c5", ["date", "date_precision"]].tolist() == [
-        pd.Timestamp("1999-01-01"), "year"
+        pd.Timestamp("1999-01-01"),
+        "year",
     ]
     assert docs.loc["j6", "date_precision"] == "year"
     assert docs.loc["j1", ["date", "date_precision"]].tolist() == [
-        pd.Timestamp("2023-11-01"), "month"
+        pd.Timestamp("2023-11-01"),
+        "month",
     ]
     assert docs.loc["j1#2", "text"] == "Same id, different text."
     assert docs.loc["c7", "text"] == "A quoted\nmulti-line row."
@@ -240,7 +249,8 @@ def test_zip_member_over_the_limit_is_quarantined(
     monkeypatch.setattr(corpus_module, "MAX_UNCOMPRESSED_BYTES", 1000)
     corpus = load_uploads([("bomb.zip", buffer.getvalue())])
     assert corpus.report["reason"].tolist() == [
-        "too large: over 1 GiB uncompressed (archive bomb guard)", "undated: no date"
+        "too large: over 1 GiB uncompressed (archive bomb guard)",
+        "undated: no date",
     ]
 
 
@@ -313,12 +323,17 @@ def test_jsonl_in_cp1252_is_decoded_whole() -> None:
 
 
 def test_bom_crlf_utf16_and_gb18030_tables_load() -> None:
-    corpus = load_uploads([
-        ("bom.jsonl", b'\xef\xbb\xbf{"text": "one"}\r\n{"text": "two"}\r\n'),
-        ("u16.jsonl", '{"text": "drei"}\n{"text": "vier"}\n'.encode("utf-16")),
-        ("bom.csv", "\ufefftext,date\r\nfünf,2023\r\n".encode()),
-        ("gb.csv", "标题,正文,date\n新闻,国务院政府工作报告全文,2023年11月\n".encode("gb18030")),
-    ])
+    corpus = load_uploads(
+        [
+            ("bom.jsonl", b'\xef\xbb\xbf{"text": "one"}\r\n{"text": "two"}\r\n'),
+            ("u16.jsonl", '{"text": "drei"}\n{"text": "vier"}\n'.encode("utf-16")),
+            ("bom.csv", "\ufefftext,date\r\nfünf,2023\r\n".encode()),
+            (
+                "gb.csv",
+                "标题,正文,date\n新闻,国务院政府工作报告全文,2023年11月\n".encode("gb18030"),
+            ),
+        ]
+    )
     docs = corpus.docs
     assert corpus.counts()["quarantined"] == 0
     assert docs["text"].tolist() == ["one", "two", "drei", "vier", "fünf", "国务院政府工作报告全文"]
@@ -327,14 +342,18 @@ def test_bom_crlf_utf16_and_gb18030_tables_load() -> None:
 
 
 def test_declared_precision_never_refines_a_date() -> None:
-    data = b'{"text": "a", "date": "2023-11", "date_precision": "day"}\n' \
-        b'{"text": "b", "date": "2023-11-30", "date_precision": "month"}\n' \
+    data = (
+        b'{"text": "a", "date": "2023-11", "date_precision": "day"}\n'
+        b'{"text": "b", "date": "2023-11-30", "date_precision": "month"}\n'
         b'{"text": "c", "date": "2023-11-30", "date_precision": "decade"}\n'
+    )
     corpus = load_uploads([("a.jsonl", data)])
     docs = corpus.docs
     assert docs["date_precision"].tolist() == ["month", "month", "day"]
     assert docs["date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2023-11-01", "2023-11-01", "2023-11-30"
+        "2023-11-01",
+        "2023-11-01",
+        "2023-11-30",
     ]
     assert corpus.report["reason"].iloc[2] == "precision: ignored date_precision 'decade'"
 
@@ -355,7 +374,11 @@ def test_duplicates_by_normalised_text_keep_the_first() -> None:
     files = [(f"{i}.txt", t.encode()) for i, t in enumerate(texts)]
     corpus = load_uploads(files)
     assert corpus.report["status"].tolist() == [
-        "loaded", "duplicate", "duplicate", "duplicate", "loaded"
+        "loaded",
+        "duplicate",
+        "duplicate",
+        "duplicate",
+        "loaded",
     ]
     assert corpus.report["duplicate_of"].tolist() == ["", "0.txt", "0.txt", "0.txt", ""]
 
@@ -512,8 +535,11 @@ def test_property_jsonl_every_line_accounted_once(kinds: list[tuple[str, str]]) 
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kinds=st.lists(st.tuples(st.sampled_from(["good", "dup", "wrong", "empty"]), _SAFE_TEXT),
-                      max_size=25))
+@given(
+    kinds=st.lists(
+        st.tuples(st.sampled_from(["good", "dup", "wrong", "empty"]), _SAFE_TEXT), max_size=25
+    )
+)
 def test_property_csv_every_row_accounted_once(kinds: list[tuple[str, str]]) -> None:
     # The default "\r\n" terminator makes the writer quote fields holding "\r" or "\n".
     buffer = io.StringIO()
@@ -554,8 +580,20 @@ def test_property_csv_every_row_accounted_once(kinds: list[tuple[str, str]]) -> 
 @settings(max_examples=80, deadline=None)
 @given(
     content=st.binary(max_size=400),
-    name=st.sampled_from(["x.txt", "x.csv", "x.tsv", "x.jsonl", "x.json", "x.docx", "x.xlsx",
-                          "x.zip", "x.csv.gz", "x.md"]),
+    name=st.sampled_from(
+        [
+            "x.txt",
+            "x.csv",
+            "x.tsv",
+            "x.jsonl",
+            "x.json",
+            "x.docx",
+            "x.xlsx",
+            "x.zip",
+            "x.csv.gz",
+            "x.md",
+        ]
+    ),
 )
 def test_property_random_bytes_never_raise(content: bytes, name: str) -> None:
     corpus = load_uploads([(name, content)])
@@ -570,7 +608,11 @@ def test_property_random_bytes_never_raise(content: bytes, name: str) -> None:
 def test_shared_us_sotu_loads_249_without_quarantine(shared_corpora: Path) -> None:
     corpus = load_corpus(shared_corpora / "us_sotu" / "docs.jsonl")
     assert corpus.counts() == {
-        "units": 249, "loaded": 249, "quarantined": 0, "duplicates": 0, "undated": 0
+        "units": 249,
+        "loaded": 249,
+        "quarantined": 0,
+        "duplicates": 0,
+        "undated": 0,
     }
     assert_ledger_invariant(corpus)
 

@@ -78,7 +78,11 @@ def test_token_stream_matches_tokenize_for_mixed_scripts():
     from analysis.index import _Vocabulary
     from analysis.text import extract_raw, tokenize
 
-    texts = ["推动长三角一体化发展，G60科技走廊。高质量发展 the end", "x 长三角 y", "Plain text, only."]
+    texts = [
+        "推动长三角一体化发展，G60科技走廊。高质量发展 the end",
+        "x 长三角 y",
+        "Plain text, only.",
+    ]
     vocab = _Vocabulary(())
     doc, ids = vocab.encode(extract_raw(texts))
     for number, text in enumerate(texts):

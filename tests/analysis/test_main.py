@@ -37,7 +37,9 @@ def test_summary_seeds_json(capsys):
 
 
 def test_terms_seeds_phrases_csv(capsys):
-    table = pd.read_csv(io.StringIO(_run(capsys, "terms", "seeds", "--kind", "phrase", "--format", "csv")))
+    table = pd.read_csv(
+        io.StringIO(_run(capsys, "terms", "seeds", "--kind", "phrase", "--format", "csv"))
+    )
     assert list(table.columns) == ["term", "kind", "count", "per_million", "docs"]
     counts = dict(zip(table["term"], table["count"], strict=True))
     assert counts["yangtze river delta"] == 10
@@ -48,11 +50,22 @@ def test_terms_seeds_phrases_csv(capsys):
 
 def test_terms_filters_narrow_the_counts(capsys):
     table = pd.read_csv(
-        io.StringIO(_run(capsys, "terms", "seeds", "--from", "2023-12-01", "--format", "csv", "--top", "500"))
+        io.StringIO(
+            _run(
+                capsys, "terms", "seeds", "--from", "2023-12-01", "--format", "csv", "--top", "500"
+            )
+        )
     )
     counts = dict(zip(table["term"], table["count"], strict=True))
     assert counts["yangtze river delta"] == 7
-    assert len(pd.read_csv(io.StringIO(_run(capsys, "terms", "seeds", "--top", "3", "--format", "csv")))) == 3
+    assert (
+        len(
+            pd.read_csv(
+                io.StringIO(_run(capsys, "terms", "seeds", "--top", "3", "--format", "csv"))
+            )
+        )
+        == 3
+    )
 
 
 def test_ingest_csv_has_one_row_per_unit(capsys):
@@ -82,6 +95,9 @@ def test_empty_selection_names_the_fix(capsys):
 def test_cli_runs_as_a_module():
     done = subprocess.run(
         [sys.executable, "-m", "analysis", "summary", "seeds", "--format", "json", "--no-cache"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(done.stdout)["documents"] == 2

@@ -23,7 +23,9 @@ def test_detect_phrases_counts_and_respects_boundaries():
     # words: 0 yangtze 1 river 2 delta 3 the ; -1 is a boundary
     doc, ids = _stream([0, 1, 2, -1, 0, 1, 2, 3], [0, 1, 2, -1, 3, 0, -1, 1, 2])
     found = detect_phrases(
-        [(doc, ids)], n_docs=2, word_counts=_counts(ids, 4),
+        [(doc, ids)],
+        n_docs=2,
+        word_counts=_counts(ids, 4),
         stop=np.array([False, False, False, True]),
         options=PhraseOptions(min_count=2, min_docs=2, min_score=0.0),
     )
@@ -40,7 +42,10 @@ def test_detect_phrases_counts_and_respects_boundaries():
 def test_detect_phrases_thresholds_exclude_rare_ngrams():
     doc, ids = _stream([0, 1, 2, 3], [0, 1, 4, 5])
     found = detect_phrases(
-        [(doc, ids)], n_docs=2, word_counts=_counts(ids, 6), stop=np.zeros(6, bool),
+        [(doc, ids)],
+        n_docs=2,
+        word_counts=_counts(ids, 6),
+        stop=np.zeros(6, bool),
         options=PhraseOptions(min_count=3, min_docs=1),
     )
     assert found.sequences == []
@@ -68,7 +73,9 @@ def test_user_phrases_are_counted_even_below_thresholds():
 def test_phrase_counts_never_reduce_word_counts():
     frame = pd.DataFrame({"doc_id": ["a", "b"], "text": ["green tea green tea", "green tea"]})
     plain = build_index(frame, settings=IndexSettings(detect_phrases=False))
-    with_phrases = build_index(frame, settings=IndexSettings(phrase_options=PhraseOptions(min_count=2)))
+    with_phrases = build_index(
+        frame, settings=IndexSettings(phrase_options=PhraseOptions(min_count=2))
+    )
     words = plain.vocab.index[plain.vocab["kind"] == "word"]
     assert (plain.counts[:, words] != with_phrases.counts[:, words]).nnz == 0
     assert "green tea" in set(with_phrases.vocab["term"])

@@ -46,5 +46,7 @@ def test_select_query_matches_words_and_phrases(index, query, expected):
 
 def test_filters_are_hashable_and_describe_themselves():
     filters = Filters(date_from=dt.date(2024, 1, 1), sources=("Xinhua",), query="tea")
-    assert hash(filters) == hash(Filters(date_from=dt.date(2024, 1, 1), sources=("Xinhua",), query="tea"))
+    assert hash(filters) == hash(
+        Filters(date_from=dt.date(2024, 1, 1), sources=("Xinhua",), query="tea")
+    )
     assert filters.describe() == "from 2024-01-01 from Xinhua containing 'tea'"

@@ -111,4 +111,6 @@ def test_documents_per_period_fills_empty_months_and_leaves_out_coarse_dates():
 def test_wordcloud_frequencies_keep_phrases_whole(index):
     freqs = wordcloud_frequencies(term_frequencies(index, stopwords=frozenset()))
     assert freqs["green tea"] == 3.0
-    assert math.isclose(sum(freqs.values()), sum(term_frequencies(index, stopwords=frozenset())["count"]))
+    assert math.isclose(
+        sum(freqs.values()), sum(term_frequencies(index, stopwords=frozenset())["count"])
+    )

@@ -38,7 +38,14 @@ def reference_tokens(text: str) -> list[str]:
 
 def test_tokenize_keeps_hyphens_and_drops_possessives():
     assert tokenize("The Yangtze River Delta's high-quality, sci-tech G60 push") == [
-        "the", "yangtze", "river", "delta", "high-quality", "sci-tech", "g60", "push",
+        "the",
+        "yangtze",
+        "river",
+        "delta",
+        "high-quality",
+        "sci-tech",
+        "g60",
+        "push",
     ]
 
 
@@ -49,7 +56,8 @@ def test_tokenize_folds_case_width_and_curly_quotes():
 def test_tokenize_segments_chinese_and_keeps_latin_spans():
     tokens = tokenize("推动长三角一体化发展，G60科技走廊。")
     assert "g60" in tokens
-    assert "，" not in tokens and "。" not in tokens
+    assert "，" not in tokens
+    assert "。" not in tokens
     assert "".join(t for t in tokens if t != "g60") == "推动长三角一体化发展科技走廊"
 
 
