@@ -43,45 +43,51 @@ class Expected:
 
 
 def _csv_text() -> str:
-    return "\n".join(
-        [
-            "id,date,text",  # line 1
-            "c1,2023-11-30,First good row about rivers.",  # 2
-            "c2,2023-11-30,too,many,fields",  # 3: 5 fields
-            'c3,2023-11-30,"bad "quote" here"',  # 4: malformed quoting
-            "c4,sometime,Row with a date nobody can read.",  # 5
-            "c5,1999,A year-only row.",  # 6
-            "",  # 7: blank, not a unit
-            'c6,2023-12-01,"  FIRST good ROW   about rivers. "',  # 8: duplicate of c1
-            'c7,2023-12-02,"A quoted',  # 9: one record over two lines
-            'multi-line row."',  # 10
-            'c8,2023-12-03,"unterminated quote',  # 11: swallows the rest
-            "still open",  # 12
-        ]
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                "id,date,text",  # line 1
+                "c1,2023-11-30,First good row about rivers.",  # 2
+                "c2,2023-11-30,too,many,fields",  # 3: 5 fields
+                'c3,2023-11-30,"bad "quote" here"',  # 4: malformed quoting
+                "c4,sometime,Row with a date nobody can read.",  # 5
+                "c5,1999,A year-only row.",  # 6
+                "",  # 7: blank, not a unit
+                'c6,2023-12-01,"  FIRST good ROW   about rivers. "',  # 8: duplicate of c1
+                'c7,2023-12-02,"A quoted',  # 9: one record over two lines
+                'multi-line row."',  # 10
+                'c8,2023-12-03,"unterminated quote',  # 11: swallows the rest
+                "still open",  # 12
+            ]
+        )
+        + "\n"
+    )
 
 
 def _jsonl_text() -> str:
-    return "\n".join(
-        [
-            '{"id": "j1", "date": "2023-11", "title": "Month only", '
-            '"text": "A month-precision line.", "speaker": "A"}',  # 1
-            '{"id": "j2", "date": "2023-11-30", "text": "Broken line"',  # 2
-            "",  # 3: blank, not a unit
-            "[1, 2, 3]",  # 4
-            '{"id": "j4", "text": "   "}',  # 5
-            '{"id": "j5", "text": ["a", "list"]}',  # 6
-            '{"id": "j6", "date": "1946-01-01", "date_precision": "year", '
-            '"text": "Declared year precision."}',  # 7
-            '{"id": "j1", "date": "2023-12-01", "text": "Same id, different text."}',  # 8
-            '{"id": "j9", "text": "a MONTH-precision   line."}',  # 9: duplicate of j1
-            '{"id": "j10", "date": "2023-13-45", "text": "Impossible date."}',  # 10
-            '{"id": "j11", "text": "No date field at all."}',  # 11
-            '"just a string"',  # 12
-            '{"id": "j13", "date": "2023-11-30", "text": "ｆｕｌｌｗｉｄｔｈ　ｔｅｘｔ"}',  # 13
-            '{"id": "j14", "date": "2023-11-30", "text": "FULLWIDTH text"}',  # 14: NFKC dup
-        ]
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                '{"id": "j1", "date": "2023-11", "title": "Month only", '
+                '"text": "A month-precision line.", "speaker": "A"}',  # 1
+                '{"id": "j2", "date": "2023-11-30", "text": "Broken line"',  # 2
+                "",  # 3: blank, not a unit
+                "[1, 2, 3]",  # 4
+                '{"id": "j4", "text": "   "}',  # 5
+                '{"id": "j5", "text": ["a", "list"]}',  # 6
+                '{"id": "j6", "date": "1946-01-01", "date_precision": "year", '
+                '"text": "Declared year precision."}',  # 7
+                '{"id": "j1", "date": "2023-12-01", "text": "Same id, different text."}',  # 8
+                '{"id": "j9", "text": "a MONTH-precision   line."}',  # 9: duplicate of j1
+                '{"id": "j10", "date": "2023-13-45", "text": "Impossible date."}',  # 10
+                '{"id": "j11", "text": "No date field at all."}',  # 11
+                '"just a string"',  # 12
+                '{"id": "j13", "date": "2023-11-30", "text": "ｆｕｌｌｗｉｄｔｈ　ｔｅｘｔ"}',  # 13
+                '{"id": "j14", "date": "2023-11-30", "text": "FULLWIDTH text"}',  # 14: NFKC dup
+            ]
+        )
+        + "\n"
+    )
 
 
 def _zip_bytes() -> bytes:
@@ -213,9 +219,7 @@ HOSTILE_LEDGER: dict[str, Expected] = {
     "lines.jsonl:5": Expected("quarantined", "no text"),
     "lines.jsonl:6": Expected("quarantined", "text field 'text' holds a list, not a string"),
     "lines.jsonl:7": Expected("loaded"),
-    "lines.jsonl:8": Expected(
-        "loaded", "renamed: doc_id 'j1' was already used; this is 'j1#2'"
-    ),
+    "lines.jsonl:8": Expected("loaded", "renamed: doc_id 'j1' was already used; this is 'j1#2'"),
     "lines.jsonl:9": Expected("duplicate", "same text as 'j1'", "j1"),
     "lines.jsonl:10": Expected("loaded", "undated: could not parse date '2023-13-45'"),
     "lines.jsonl:11": Expected("loaded", "undated: no date"),
