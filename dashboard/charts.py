@@ -141,22 +141,33 @@ def period_label(start: pd.Timestamp, freq: str) -> str:
     return start.strftime("%Y-%m-%d")  # a day, or the first day of a week
 
 
+# Per granularity: tick label format, and (tick spacing, most periods it is used for).
+_PERIOD_TICKS: dict[str, tuple[str, int | str, int]] = {
+    "day": ("%Y-%m-%d", 86_400_000, 31),
+    "week": ("%Y-%m-%d", 7 * 86_400_000, 20),
+    "month": ("%Y-%m", "M1", 24),
+    "quarter": ("%Y Q%q", "M3", 16),
+    "year": ("%Y", "M12", 30),
+}
+
+
 def plot_documents_per_period(
     table: pd.DataFrame, *, freq: str = "year", title: str | None = None
 ) -> go.Figure:
     """Bar chart of a ``documents_per_period`` table (``period, documents, tokens``).
 
-    ``freq`` (``day``, ``week``, ``month``, ``quarter``, ``year``) names the
-    bars: one labelled category per period, empty periods kept as zero-height
-    bars so gaps stay visible. ``customdata`` holds the period's first day
-    (ISO) and its tokens.
+    Bars stand at each period's first day on a calendar axis; empty periods
+    are zero-height bars, so gaps stay visible. ``freq`` (``day``, ``week``,
+    ``month``, ``quarter``, ``year``) sets the tick labels and, for short
+    spans, one tick per period. ``customdata`` holds the period's label
+    (``2023-11``, ``2023 Q4``...) and its tokens.
 
     Examples
     --------
     >>> t = pd.DataFrame({"period": pd.to_datetime(["2023-11-01", "2023-12-01"]),
     ...                   "documents": [1, 1], "tokens": [300, 350]})
     >>> fig = plot_documents_per_period(t, freq="month")
-    >>> list(fig.data[0].x), list(fig.data[0].y)
+    >>> [row[0] for row in fig.data[0].customdata], list(fig.data[0].y)
     (['2023-11', '2023-12'], [1, 1])
     """
     starts = [pd.Timestamp(p) for p in table[schema.PERIOD]]
@@ -164,14 +175,17 @@ def plot_documents_per_period(
     fig = go.Figure(
         go.Bar(
             name="documents",
-            x=[period_label(s, freq) for s in starts],
+            x=[s.date().isoformat() for s in starts],
             y=documents,
             customdata=[
-                [s.date().isoformat(), int(t)]
+                [period_label(s, freq), int(t)]
                 for s, t in zip(starts, table[schema.TOKENS], strict=True)
             ],
             marker={"color": PERIOD_COLOR},
-            hovertemplate="%{x}<br>%{y:,} documents<br>%{customdata[1]:,} tokens<extra></extra>",
+            hovertemplate=(
+                "%{customdata[0]}<br>%{y:,} documents<br>%{customdata[1]:,} tokens"
+                "<extra></extra>"
+            ),
         )
     )
     _themed(fig, title=title or f"Documents per {freq}")
@@ -179,7 +193,10 @@ def plot_documents_per_period(
     fig.update_yaxes(title_text="documents", rangemode="tozero")
     if documents and max(documents) <= 10:
         fig.update_yaxes(dtick=1)  # whole documents, not 0.2 of one
-    fig.update_xaxes(title_text="", type="category")
+    tick_format, tick_step, max_periods = _PERIOD_TICKS.get(freq, _PERIOD_TICKS["day"])
+    fig.update_xaxes(title_text="", type="date", tickformat=tick_format)
+    if len(starts) <= max_periods:
+        fig.update_xaxes(dtick=tick_step, tick0=starts[0].date().isoformat() if starts else None)
     return fig
 
 

@@ -93,7 +93,14 @@ def test_plot_documents_per_period_bars_match_the_table() -> None:
     fig = charts.plot_documents_per_period(table, freq="day")
     assert list(fig.data[0].x) == ["2023-11-30", "2023-12-01", "2023-12-03"]
     assert list(fig.data[0].y) == [1, 0, 1]
+    assert [row[0] for row in fig.data[0].customdata] == [
+        "2023-11-30",
+        "2023-12-01",
+        "2023-12-03",
+    ]
     assert [row[1] for row in fig.data[0].customdata] == [310, 0, 360]
+    assert fig.layout.xaxis.type == "date"
+    assert fig.layout.xaxis.dtick == 86_400_000  # one tick a day, not every 12 hours
     assert fig.layout.yaxis.dtick == 1
     assert fig.layout.title.text == "Documents per day"
     pd.testing.assert_frame_equal(table, before)
