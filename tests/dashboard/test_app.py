@@ -176,3 +176,33 @@ def test_upload_stays_in_the_session_and_reports_the_ledger() -> None:
     metrics = _metrics(data)
     assert metrics["Units"] == "2"
     assert int(metrics["Loaded"]) + int(metrics["Quarantined"]) == 2
+
+
+def test_editing_stopwords_applies_everywhere_and_goes_in_the_url() -> None:
+    at = _open(page="terms")
+    assert "said" in _bars(at)["word"]
+    editor = at.sidebar.text_area(key="sidebar_stopwords")
+    words = editor.value.splitlines()
+    assert "the" in words
+    edited = [w for w in words if w != "the"] + ["said"]
+    editor.set_value("\n".join(edited)).run()
+    bars = _bars(at)
+    assert "said" not in bars["word"]
+    assert bars["word"][0] == "the"
+    assert at.query_params["stop_add"] == "said"
+    assert at.query_params["stop_drop"] == "the"
+    at.sidebar.button(key="sidebar_stop_reset").click().run()
+    assert "said" in _bars(at)["word"]
+    assert "stop_add" not in at.query_params
+
+
+def test_library_folder_from_secrets(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "notes.txt").write_text("Tea leaves and tea cups.", encoding="utf-8")
+    monkeypatch.delenv("DASHBOARD_CORPUS_DIR", raising=False)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["corpus_dir"] = str(tmp_path)
+    at.query_params["corpus"] = "lib:notes.txt"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="sidebar_corpus").value == "lib:notes.txt"
+    assert _metrics(at)["Documents"] == "1"
