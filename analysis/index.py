@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +27,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from analysis import schema as S
-from analysis.phrases import PhraseOptions, detect_phrases, sorted_counts
+from analysis.phrases import WORKERS, PhraseOptions, detect_phrases, sorted_counts
 from analysis.text import (
     BOUNDARY,
     classify_raw,
@@ -279,6 +281,19 @@ def _count_matrix(doc: np.ndarray, ids: np.ndarray, n_docs: int, n_words: int) -
     )
 
 
+def _bounded_map(
+    pool: ThreadPoolExecutor, function: Callable[[Any], Any], items: list[Any], window: int
+) -> Iterator[Any]:
+    """``pool.map`` in order, with at most ``window`` results waiting (memory bound)."""
+    pending: deque[Future[Any]] = deque()
+    for item in items:
+        pending.append(pool.submit(function, item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
 def _shards(texts: list[str]) -> list[tuple[int, int]]:
     bounds = []
     start = size = 0
@@ -299,21 +314,31 @@ def _build(
     vocab = _Vocabulary(settings.user_words)
     shards = _shards(texts)
     streams: list[tuple[np.ndarray, np.ndarray]] = []
-    for number, (lo, hi) in enumerate(shards):
-        report(
-            0.7 * number / len(shards), f"Tokenising documents {lo + 1:,}-{hi:,} of {len(texts):,}"
+    n_docs = len(texts)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        # Shards are tokenised in parallel (polars' regex runs outside the GIL) and
+        # encoded in order, since the vocabulary assigns ids in order of appearance.
+        raws = _bounded_map(pool, lambda b: extract_raw(texts[b[0] : b[1]]), shards, WORKERS + 1)
+        for number, ((lo, hi), raw) in enumerate(zip(shards, raws, strict=True)):
+            report(
+                0.7 * number / len(shards), f"Tokenising documents {lo + 1:,}-{hi:,} of {n_docs:,}"
+            )
+            doc, ids = vocab.encode(raw)
+            streams.append((doc + lo, ids))
+        n_words = len(vocab.words)
+        # Count shard by shard (small arrays stay in cache), then stack the blocks.
+        blocks = list(
+            pool.map(
+                lambda k: _count_matrix(
+                    streams[k][0] - shards[k][0],
+                    streams[k][1],
+                    shards[k][1] - shards[k][0],
+                    n_words,
+                ),
+                range(len(shards)),
+            )
         )
-        doc, ids = vocab.encode(extract_raw(texts[lo:hi]))
-        streams.append((doc + lo, ids))
-    n_docs, n_words = len(texts), len(vocab.words)
-    # Count shard by shard (small arrays stay in cache), then stack the blocks.
-    blocks = [
-        _count_matrix(doc - lo, ids, hi - lo, n_words)
-        for (doc, ids), (lo, hi) in zip(streams, shards, strict=True)
-    ]
-    word_counts = (
-        sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_words), dtype=np.int32)
-    )
+    word_counts = sp.vstack(blocks, format="csr")
     word_counts.resize((n_docs, n_words))
     doc_tokens = np.asarray(word_counts.sum(axis=1)).ravel().astype(np.int64)
 

@@ -26,11 +26,17 @@ Phrase counts are added beside word counts: they never reduce them.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
+
+#: Threads for per-shard work (numpy sorts and polars joins run outside the GIL).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -125,72 +131,66 @@ def detect_phrases(
     per_doc: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (doc, phrase, count)
     occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (global start position, phrase)
     offsets = np.cumsum([0] + [len(ids) for _d, ids in shards])
-    for n in range(2, options.max_n + 1):
-        if float(len(prefix_first)) * n_words * doc_base >= 2.0**62:
-            raise OverflowError("too many distinct n-grams for 64-bit keys")
-        keys: list[np.ndarray] = []
-        pairs: list[tuple[np.ndarray, np.ndarray]] = []
-        for s, (doc, ids) in enumerate(shards):
-            at, head = active[s], prefix[s]
-            inside = at < len(ids) - (n - 1)
-            at, head = at[inside], head[inside]
-            following = ids[at + (n - 1)]
-            ok = (following >= 0) & (doc[at] == doc[at + (n - 1)])
-            active[s], head = at[ok], head[ok]
-            keys.append(head * n_words + following[ok])
-            # One sort of (n-gram, document) keys gives the per-document counts.
-            pairs.append(sorted_counts(keys[s] * doc_base + doc[active[s]]))
-        merged = _merge_pair_stats(pairs, doc_base)
-        if merged is None:
-            break
-        ukeys, counts, spread = merged
-        frequent = np.flatnonzero((counts >= options.min_count) & (spread >= min_docs))
-        if len(frequent) == 0:
-            break
-        fkeys = ukeys[frequent]
-        parent = fkeys // n_words
-        last_word = fkeys % n_words
-        first = prefix_first[parent]
-        logsum = prefix_logsum[parent] + log_p_word[last_word]
-        log_p = np.log(counts[frequent] / total)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            score = np.where(log_p < 0, (log_p - logsum) / (-(n - 1) * log_p), 1.0)
-        candidate = np.flatnonzero(~stop[first] & ~stop[last_word] & (score >= options.min_score))
-        levels.append((parent, last_word))
-        kept_rank = np.full(len(fkeys), -1, dtype=np.int64)
-        kept_rank[candidate] = np.arange(len(kept), len(kept) + len(candidate))
-        kept.extend((n, int(i)) for i in candidate)
-        kept_scores.append(score[candidate])
-
-        ranks = pl.DataFrame({"k": fkeys, "r": np.arange(len(fkeys), dtype=np.int64)})
-        kept_keys = fkeys[candidate]
-        for s in range(len(shards)):
-            pair_keys, pair_counts = pairs[s]
-            if len(kept_keys):
-                where = np.minimum(
-                    np.searchsorted(kept_keys, pair_keys // doc_base), len(kept_keys) - 1
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for n in range(2, options.max_n + 1):
+            if float(len(prefix_first)) * n_words * doc_base >= 2.0**62:
+                raise OverflowError("too many distinct n-grams for 64-bit keys")
+            # Shards are counted in parallel threads: numpy's sort and polars'
+            # join release the GIL.
+            level = list(
+                pool.map(
+                    _count_level,
+                    shards,
+                    active,
+                    prefix,
+                    repeat(n),
+                    repeat(n_words),
+                    repeat(doc_base),
                 )
-                mine = kept_keys[where] == pair_keys // doc_base
-                per_doc.append(
-                    (
-                        pair_keys[mine] % doc_base,
-                        kept_rank[candidate[where[mine]]],
-                        pair_counts[mine],
-                    )
-                )
-            # the next level starts where a frequent n-gram starts (a hash join)
-            rank = (
-                pl.DataFrame({"k": keys[s]})
-                .join(ranks, on="k", how="left", maintain_order="left")["r"]
-                .fill_null(-1)
-                .to_numpy()
             )
-            still = rank >= 0
-            active[s], prefix[s] = active[s][still], rank[still]
-            position_kept = kept_rank[prefix[s]]
-            hit = position_kept >= 0
-            occurrences.append((active[s][hit].astype(np.int64) + offsets[s], position_kept[hit]))
-        prefix_first, prefix_logsum = first, logsum
+            active = [at for at, _keys, _pairs in level]
+            merged = _merge_pair_stats([pairs for _at, _keys, pairs in level], doc_base)
+            if merged is None:
+                break
+            ukeys, counts, spread = merged
+            frequent = np.flatnonzero((counts >= options.min_count) & (spread >= min_docs))
+            if len(frequent) == 0:
+                break
+            fkeys = ukeys[frequent]
+            parent = fkeys // n_words
+            last_word = fkeys % n_words
+            first = prefix_first[parent]
+            logsum = prefix_logsum[parent] + log_p_word[last_word]
+            log_p = np.log(counts[frequent] / total)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                score = np.where(log_p < 0, (log_p - logsum) / (-(n - 1) * log_p), 1.0)
+            candidate = np.flatnonzero(
+                ~stop[first] & ~stop[last_word] & (score >= options.min_score)
+            )
+            levels.append((parent, last_word))
+            kept_rank = np.full(len(fkeys), -1, dtype=np.int64)
+            kept_rank[candidate] = np.arange(len(kept), len(kept) + len(candidate))
+            kept.extend((n, int(i)) for i in candidate)
+            kept_scores.append(score[candidate])
+
+            ranks = pl.DataFrame({"k": fkeys, "r": np.arange(len(fkeys), dtype=np.int64)})
+            kept_keys = fkeys[candidate]
+            advanced = list(
+                pool.map(
+                    _advance,
+                    level,
+                    repeat(ranks),
+                    repeat(kept_keys),
+                    repeat(kept_rank[candidate]),
+                    repeat(kept_rank),
+                    repeat(doc_base),
+                )
+            )
+            for s, (at, rank, doc_counts, occurrence) in enumerate(advanced):
+                active[s], prefix[s] = at, rank
+                per_doc.append(doc_counts)
+                occurrences.append((occurrence[0] + offsets[s], occurrence[1]))
+            prefix_first, prefix_logsum = first, logsum
 
     sequences = [_unwind(levels, n, i) for n, i in kept]
     counts_matrix = _assemble(per_doc, n_docs, len(sequences))
@@ -205,6 +205,59 @@ def detect_phrases(
             shards, sequences, counts_matrix, scores, user_flags, user_sequences, n_docs
         )
     return Phrases(sequences=sequences, counts=counts_matrix, scores=scores, user=user_flags)
+
+
+def _count_level(
+    shard: Stream, at: np.ndarray, head: np.ndarray, n: int, n_words: int, doc_base: int
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """One shard's n-grams: their start positions, keys, and sorted (key, doc) counts."""
+    doc, ids = shard
+    inside = at < len(ids) - (n - 1)
+    at, head = at[inside], head[inside]
+    following = ids[at + (n - 1)]
+    ok = (following >= 0) & (doc[at] == doc[at + (n - 1)])
+    at = at[ok]
+    keys = head[ok] * n_words + following[ok]
+    # One sort of (n-gram, document) keys gives the per-document counts.
+    return at, keys, sorted_counts(keys * doc_base + doc[at])
+
+
+def _advance(
+    level: tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]],
+    ranks: pl.DataFrame,
+    kept_keys: np.ndarray,
+    kept_index: np.ndarray,
+    kept_rank: np.ndarray,
+    doc_base: int,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    tuple[np.ndarray, np.ndarray, np.ndarray],
+    tuple[np.ndarray, np.ndarray],
+]:
+    """One shard after a level: where frequent n-grams start (the next level's
+    prefixes), per-document counts of the kept ones, and their positions."""
+    at, keys, (pair_keys, pair_counts) = level
+    pair_key = pair_keys // doc_base
+    if len(kept_keys):
+        where = np.minimum(np.searchsorted(kept_keys, pair_key), len(kept_keys) - 1)
+        mine = kept_keys[where] == pair_key
+        doc_counts = (pair_keys[mine] % doc_base, kept_index[where[mine]], pair_counts[mine])
+    else:
+        empty = np.zeros(0, dtype=np.int64)
+        doc_counts = (empty, empty, empty)
+    # the next level starts where a frequent n-gram starts (a hash join)
+    rank = (
+        pl.DataFrame({"k": keys})
+        .join(ranks, on="k", how="left", maintain_order="left")["r"]
+        .fill_null(-1)
+        .to_numpy()
+    )
+    still = rank >= 0
+    at, rank = at[still], rank[still]
+    position_kept = kept_rank[rank]
+    hit = position_kept >= 0
+    return at, rank, doc_counts, (at[hit].astype(np.int64), position_kept[hit])
 
 
 def _merge_pair_stats(
