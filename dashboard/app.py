@@ -67,8 +67,11 @@ def _pick_corpus(view: ViewState) -> str:
     if view.corpus not in choices:
         _notice(
             f"The corpus '{view.corpus}' is not available here"
-            + (" (uploads stay in the session that made them)" if view.corpus == data.UPLOAD
-               else "")
+            + (
+                " (uploads stay in the session that made them)"
+                if view.corpus == data.UPLOAD
+                else ""
+            )
             + "; showing the seeds."
         )
         view = replace(view, corpus=data.SEEDS)
@@ -76,9 +79,7 @@ def _pick_corpus(view: ViewState) -> str:
     common.seed("sidebar_corpus", view.corpus)
     if st.session_state["sidebar_corpus"] not in choices:
         st.session_state["sidebar_corpus"] = data.SEEDS
-    return str(
-        st.selectbox("Corpus", choices, format_func=data.corpus_label, key="sidebar_corpus")
-    )
+    return str(st.selectbox("Corpus", choices, format_func=data.corpus_label, key="sidebar_corpus"))
 
 
 def _load_corpus(key: str) -> tuple[LoadedCorpus | None, bool]:
@@ -100,14 +101,21 @@ def _index_settings(view: ViewState) -> IndexSettings:
     common.seed("sidebar_phrases", view.phrases)
     common.seed("sidebar_user_phrases", "\n".join(view.user_phrases))
     common.seed("sidebar_user_words", "\n".join(view.user_words))
-    phrases = st.toggle("Detect phrases", key="sidebar_phrases",
-                        help="Find multi-word terms such as 'yangtze river delta'.")
+    phrases = st.toggle(
+        "Detect phrases",
+        key="sidebar_phrases",
+        help="Find multi-word terms such as 'yangtze river delta'.",
+    )
     user_phrases = st.text_area(
-        "Your phrases (one per line)", key="sidebar_user_phrases", height=80,
+        "Your phrases (one per line)",
+        key="sidebar_user_phrases",
+        height=80,
         help="Counted as phrases even if detection misses them.",
     )
     user_words = st.text_area(
-        "Chinese dictionary words (one per line)", key="sidebar_user_words", height=68,
+        "Chinese dictionary words (one per line)",
+        key="sidebar_user_words",
+        height=68,
         help="Words jieba should keep whole when segmenting Chinese, e.g. 长三角.",
     )
     return IndexSettings(
@@ -134,8 +142,11 @@ def _stopwords(view: ViewState) -> tuple[ViewState, tuple[str, ...]]:
         st.session_state["sidebar_stopwords"] = "\n".join(sorted(default))
 
     text = st.text_area(
-        "Stopwords (one per line or comma-separated)", key="sidebar_stopwords", height=160,
-        disabled=not on, help="Hidden from every table and chart. Edit freely.",
+        "Stopwords (one per line or comma-separated)",
+        key="sidebar_stopwords",
+        height=160,
+        disabled=not on,
+        help="Hidden from every table and chart. Edit freely.",
     )
     st.button("Reset to the default list", key="sidebar_stop_reset", on_click=reset)
     added, removed = state.stopword_changes(parse_stopwords(text), default)
@@ -154,7 +165,10 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
         end = min(max(end_exclusive - dt.timedelta(days=1), start), last)
         common.seed("sidebar_dates", (start, end))
         chosen = st.date_input(
-            "Dates (both days included)", min_value=first, max_value=last, key="sidebar_dates",
+            "Dates (both days included)",
+            min_value=first,
+            max_value=last,
+            key="sidebar_dates",
             format="YYYY-MM-DD",
         )
         if isinstance(chosen, tuple) and len(chosen) == 2:
@@ -174,7 +188,9 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
         )
     common.seed("sidebar_query", view.filters.query)
     query = st.text_input(
-        "Keyword or phrase", key="sidebar_query", max_chars=state.MAX_TEXT,
+        "Keyword or phrase",
+        key="sidebar_query",
+        max_chars=state.MAX_TEXT,
         help="Keep documents containing it (case does not matter).",
     )
     return Filters(
@@ -273,8 +289,7 @@ def main() -> None:
     for message in st.session_state.pop(NOTICE_KEY, []):
         st.info(message, icon="ℹ️")
     pages = [
-        st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:",
-                default=True),
+        st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(VIEWS / "terms.py", title="Terms", icon=":material/bar_chart:"),
         st.Page(VIEWS / "documents.py", title="Documents", icon=":material/article:"),
         st.Page(VIEWS / "data.py", title="Data", icon=":material/table_view:"),

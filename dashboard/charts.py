@@ -48,8 +48,14 @@ def _themed(fig: go.Figure, *, title: str) -> go.Figure:
         title={"text": title, "x": 0, "xanchor": "left"},
         font={"family": FONT_FAMILY, "size": 13},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"title": {"text": ""}, "orientation": "h", "y": 1.02, "yanchor": "bottom",
-                "x": 1, "xanchor": "right"},
+        legend={
+            "title": {"text": ""},
+            "orientation": "h",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "x": 1,
+            "xanchor": "right",
+        },
         hoverlabel={"font": {"family": FONT_FAMILY}},
     )
     return fig
@@ -183,8 +189,7 @@ def plot_documents_per_period(
             ],
             marker={"color": PERIOD_COLOR},
             hovertemplate=(
-                "%{customdata[0]}<br>%{y:,} documents<br>%{customdata[1]:,} tokens"
-                "<extra></extra>"
+                "%{customdata[0]}<br>%{y:,} documents<br>%{customdata[1]:,} tokens<extra></extra>"
             ),
         )
     )
@@ -222,9 +227,7 @@ def find_cjk_font() -> str | None:
             ).stdout
         except (OSError, subprocess.SubprocessError):
             listed = ""
-        files = sorted(
-            {line.split(":")[0].strip() for line in listed.splitlines() if line.strip()}
-        )
+        files = sorted({line.split(":")[0].strip() for line in listed.splitlines() if line.strip()})
         files = [f for f in files if Path(f).is_file()]
         if files:
             preferred = [f for f in files if "CJK" in f and "Regular" in f and "Sans" in f]

@@ -292,9 +292,7 @@ def periods(key: str, filters: Filters, freq: str, _index: CorpusIndex) -> pd.Da
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def terms(
-    key: str, filters: Filters, options: TermOptions, _index: CorpusIndex
-) -> pd.DataFrame:
+def terms(key: str, filters: Filters, options: TermOptions, _index: CorpusIndex) -> pd.DataFrame:
     """The full ``term, kind, count, per_million, docs`` table of the selection."""
     return term_frequencies(
         _index,
@@ -360,4 +358,3 @@ def term_documents(key: str, filters: Filters, term: str, _index: CorpusIndex) -
 def cjk_font() -> str | None:
     """A font with Chinese glyphs on this server (probed once)."""
     return charts.find_cjk_font()
-

@@ -59,9 +59,7 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     out.columns = [neutralise_cell(str(c)) for c in out.columns]
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(
-            series.dtype
-        ):
+        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
             out[column] = series.map(neutralise_cell).astype(series.dtype)
     return out
 

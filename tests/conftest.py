@@ -23,9 +23,7 @@ def in_ci() -> bool:
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_index_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     # Index files written by tests go to a throwaway folder, never the user's cache.
-    os.environ.setdefault(
-        "DASHBOARD_CACHE_DIR", str(tmp_path_factory.mktemp("index-cache"))
-    )
+    os.environ.setdefault("DASHBOARD_CACHE_DIR", str(tmp_path_factory.mktemp("index-cache")))
 
 
 def _missing(message: str) -> NoReturn:

@@ -208,8 +208,9 @@ def table_downloads(table: pd.DataFrame, *, page: str, name: str) -> None:
     _table_buttons(columns[0], columns[1], table, page=page, name=name)
 
 
-def _table_buttons(csv_column: Any, xlsx_column: Any, table: pd.DataFrame, *, page: str,
-                   name: str) -> None:
+def _table_buttons(
+    csv_column: Any, xlsx_column: Any, table: pd.DataFrame, *, page: str, name: str
+) -> None:
     _download(
         csv_column,
         "CSV",

@@ -37,10 +37,16 @@ def render() -> None:
 
     report = ctx.corpus.report
     common.seed("data_status", view.status)
-    status = st.segmented_control(
-        "Show", list(STATUS_LABELS), format_func=STATUS_LABELS.__getitem__,
-        key="data_status", required=True,
-    ) or "all"
+    status = (
+        st.segmented_control(
+            "Show",
+            list(STATUS_LABELS),
+            format_func=STATUS_LABELS.__getitem__,
+            key="data_status",
+            required=True,
+        )
+        or "all"
+    )
     common.update_view(status=status)
     shown = report if status == "all" else report[report[S.STATUS] == status]
     st.dataframe(shown, hide_index=True, key="data_ledger_table")

@@ -89,9 +89,7 @@ def render() -> None:
             common.update_view(term=term)
             return
         options = listing[S.DOC_ID].tolist()
-        labels = {
-            row[S.DOC_ID]: _label(row, term) for row in listing.to_dict("records")
-        }
+        labels = {row[S.DOC_ID]: _label(row, term) for row in listing.to_dict("records")}
         if st.session_state.get("documents_doc") not in labels:
             st.session_state["documents_doc"] = view.doc if view.doc in labels else options[0]
         doc_id = st.selectbox(

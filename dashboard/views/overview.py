@@ -59,9 +59,7 @@ def render() -> None:
 
 def _headline(numbers: dict[str, object]) -> None:
     span = (
-        f"{numbers['first_date']} – {numbers['last_date']}"
-        if numbers["first_date"]
-        else "no dates"
+        f"{numbers['first_date']} – {numbers['last_date']}" if numbers["first_date"] else "no dates"
     )
     row = st.columns(5)
     row[0].metric("Documents", f"{numbers['documents']:,}")
@@ -93,8 +91,12 @@ def _periods(ctx: common.PageContext, view: state.ViewState, numbers: dict[str, 
     )
     table = data.periods(ctx.index_key, view.filters, freq, ctx.index)
     fig = charts.plot_documents_per_period(table, freq=freq)
-    st.plotly_chart(fig, theme=None, key="overview_periods_chart",
-                    config=common.plotly_config("documents_per_period"))
+    st.plotly_chart(
+        fig,
+        theme=None,
+        key="overview_periods_chart",
+        config=common.plotly_config("documents_per_period"),
+    )
     notes = []
     if table.attrs.get("too_coarse"):
         notes.append(

@@ -31,14 +31,26 @@ def render() -> None:
     common.seed("terms_measure", view.measure)
     common.seed("terms_hide_nested", view.hide_nested)
     left, middle, right = st.columns([2, 2, 3])
-    kind = left.segmented_control(
-        "Show", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__, key="terms_kind",
-        required=True,
-    ) or "all"
-    measure = middle.segmented_control(
-        "Measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.__getitem__,
-        key="terms_measure", required=True,
-    ) or "count"
+    kind = (
+        left.segmented_control(
+            "Show",
+            list(KIND_LABELS),
+            format_func=KIND_LABELS.__getitem__,
+            key="terms_kind",
+            required=True,
+        )
+        or "all"
+    )
+    measure = (
+        middle.segmented_control(
+            "Measure",
+            list(MEASURE_LABELS),
+            format_func=MEASURE_LABELS.__getitem__,
+            key="terms_measure",
+            required=True,
+        )
+        or "count"
+    )
     top = right.slider("Terms in the chart", state.TOP_MIN, state.TOP_MAX, key="terms_top")
     hide_nested = st.checkbox(
         "Hide words that mostly occur inside a shown phrase",
@@ -100,8 +112,9 @@ def _chart(table: Any, *, top: int, measure: str) -> None:
     )
 
 
-def _cloud(ctx: common.PageContext, view: state.ViewState, options: data.TermOptions, *,
-           top: int) -> None:
+def _cloud(
+    ctx: common.PageContext, view: state.ViewState, options: data.TermOptions, *, top: int
+) -> None:
     font = data.cjk_font()
     png = data.wordcloud_png(ctx.index_key, view.filters, options, top, font, ctx.index)
     st.image(png, caption=f"The {top} most frequent terms; phrases drawn whole.")

@@ -108,8 +108,13 @@ def test_plot_documents_per_period_bars_match_the_table() -> None:
 
 @pytest.mark.parametrize(
     ("freq", "label"),
-    [("day", "2023-11-27"), ("week", "2023-11-27"), ("month", "2023-11"),
-     ("quarter", "2023 Q4"), ("year", "2023")],
+    [
+        ("day", "2023-11-27"),
+        ("week", "2023-11-27"),
+        ("month", "2023-11"),
+        ("quarter", "2023 Q4"),
+        ("year", "2023"),
+    ],
 )
 def test_period_label_names_the_period(freq: str, label: str) -> None:
     assert charts.period_label(pd.Timestamp("2023-11-27"), freq) == label

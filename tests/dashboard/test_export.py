@@ -17,8 +17,16 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def _hostile() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "title": ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tx",
-                      "\rx", "长江三角洲", "plain"],
+            "title": [
+                '=HYPERLINK("http://x","y")',
+                "+1",
+                "-2+3",
+                "@SUM(A1)",
+                "\tx",
+                "\rx",
+                "长江三角洲",
+                "plain",
+            ],
             "count": [1, -2, 3, 4, 5, 6, 7, 8],
         }
     )

@@ -90,7 +90,11 @@ def app_url(library: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     ]  # fmt: skip
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
@@ -106,8 +110,10 @@ def app_url(library: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy in {STARTUP_SECONDS}s:\n"
-                            f"{log_path.read_text(errors='replace')}")
+                pytest.fail(
+                    f"streamlit not healthy in {STARTUP_SECONDS}s:\n"
+                    f"{log_path.read_text(errors='replace')}"
+                )
             time.sleep(0.5)
         yield base
     finally:

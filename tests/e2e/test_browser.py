@@ -128,9 +128,7 @@ def _assert_nothing_ran(page: Page) -> None:
     )
 
 
-def test_hostile_document_text_executes_nothing(
-    app_url: str, new_page: Callable[[], Page]
-) -> None:
+def test_hostile_document_text_executes_nothing(app_url: str, new_page: Callable[[], Page]) -> None:
     page = new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
