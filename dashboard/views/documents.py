@@ -24,6 +24,8 @@ from dashboard import data, state
 from dashboard.views import common
 
 PAGE = "documents"
+#: Documents offered in the picker; a browser list of 100k entries is of no use.
+MAX_LISTED = 2_000
 READER_STYLE = (
     "white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32rem; overflow-y: auto; "
     "padding: 0.75rem 1rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; "
@@ -88,13 +90,20 @@ def render() -> None:
             )
             common.update_view(term=term)
             return
-        options = listing[S.DOC_ID].tolist()
-        labels = {row[S.DOC_ID]: _label(row, term) for row in listing.to_dict("records")}
+        listed = listing.head(MAX_LISTED)
+        if view.doc and view.doc not in set(listed[S.DOC_ID]):
+            listed = pd.concat([listing[listing[S.DOC_ID] == view.doc], listed])
+        options = listed[S.DOC_ID].tolist()
+        labels = {row[S.DOC_ID]: _label(row, term) for row in listed.to_dict("records")}
         if st.session_state.get("documents_doc") not in labels:
             st.session_state["documents_doc"] = view.doc if view.doc in labels else options[0]
+        shown = (
+            f"{len(listing):,} in the selection"
+            if len(listing) <= MAX_LISTED
+            else f"the first {MAX_LISTED:,} of {len(listing):,}; narrow the filters for others"
+        )
         doc_id = st.selectbox(
-            f"Document ({len(options):,} in the selection"
-            + (", most occurrences first)" if term else ")"),
+            f"Document ({shown}" + (", most occurrences first)" if term else ")"),
             options,
             format_func=labels.__getitem__,
             key="documents_doc",

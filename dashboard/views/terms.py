@@ -18,6 +18,8 @@ PAGE = "terms"
 DOCUMENTS_PAGE = "views/documents.py"
 KIND_LABELS = {"all": "All", "word": "Words", "phrase": "Phrases"}
 MEASURE_LABELS = {"count": "Occurrences", "per_million": "Per million tokens"}
+#: Rows drawn in the browser table; the downloads carry every term.
+MAX_TABLE_ROWS = 10_000
 
 
 def render() -> None:
@@ -135,8 +137,9 @@ def _cloud(
 
 
 def _table(table: Any) -> None:
+    shown = table.head(MAX_TABLE_ROWS)
     event = st.dataframe(
-        table,
+        shown,
         hide_index=True,
         key="terms_table",
         on_select="rerun",
@@ -148,8 +151,13 @@ def _table(table: Any) -> None:
     )
     rows = getattr(getattr(event, "selection", None), "rows", None) or []
     if rows:
-        _open_documents(str(table.iloc[rows[0]][S.TERM]))
-    st.caption(f"{len(table):,} terms. Click a column to sort; select a row to read the term.")
+        _open_documents(str(shown.iloc[rows[0]][S.TERM]))
+    count = (
+        f"{len(table):,} terms"
+        if len(table) <= MAX_TABLE_ROWS
+        else f"The {MAX_TABLE_ROWS:,} most frequent of {len(table):,} terms (all in the downloads)"
+    )
+    st.caption(f"{count}. Click a column to sort; select a row to read the term.")
     common.table_downloads(table, page=PAGE, name="terms")
 
 
