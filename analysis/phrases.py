@@ -280,12 +280,18 @@ def _merge_pair_stats(
         return None
     if len(parts_keys) == 1:
         return parts_keys[0], parts_counts[0], parts_spread[0]
-    keys = np.concatenate(parts_keys)
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
+    # polars sorts the three columns together, on both cores
+    merged = pl.DataFrame(
+        {
+            "k": np.concatenate(parts_keys),
+            "c": np.concatenate(parts_counts),
+            "s": np.concatenate(parts_spread),
+        }
+    ).sort("k")
+    keys = merged["k"].to_numpy()
     first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    counts = np.add.reduceat(np.concatenate(parts_counts)[order], first)
-    spread = np.add.reduceat(np.concatenate(parts_spread)[order], first)
+    counts = np.add.reduceat(merged["c"].to_numpy(), first)
+    spread = np.add.reduceat(merged["s"].to_numpy(), first)
     return keys[first], counts, spread
 
 
