@@ -10,14 +10,22 @@ streamlit or plotly. Data flows one way::
 from analysis.contexts import term_spans
 from analysis.corpus import SAMPLES, LoadedCorpus, load_corpus, load_uploads, parse_dates
 from analysis.errors import AnalysisError, CorpusError, EmptySelectionError, OptionError
-from analysis.index import CorpusIndex, IndexSettings, build_index, load_index, save_index
+from analysis.index import (
+    CorpusIndex,
+    IndexSettings,
+    build_index,
+    default_cache_dir,
+    load_index,
+    save_index,
+)
 from analysis.phrases import PhraseOptions
 from analysis.selection import Filters, select
-from analysis.tabular import neutralise_formulas
+from analysis.tabular import neutralise_cell, neutralise_formulas
 from analysis.terms import (
     corpus_summary,
     distinctive_terms,
     documents_per_period,
+    documents_with_term,
     term_frequencies,
     wordcloud_frequencies,
 )
@@ -36,12 +44,15 @@ __all__ = [
     "PhraseOptions",
     "build_index",
     "corpus_summary",
+    "default_cache_dir",
     "default_stopwords",
     "distinctive_terms",
     "documents_per_period",
+    "documents_with_term",
     "load_corpus",
     "load_index",
     "load_uploads",
+    "neutralise_cell",
     "neutralise_formulas",
     "normalise",
     "parse_dates",

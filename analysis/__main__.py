@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,19 +22,13 @@ import pandas as pd
 from analysis import schema as S
 from analysis.corpus import LoadedCorpus, load_corpus
 from analysis.errors import AnalysisError, OptionError
-from analysis.index import CorpusIndex, IndexSettings, build_index
+from analysis.index import CorpusIndex, IndexSettings, build_index, default_cache_dir
 from analysis.selection import Filters, select
 from analysis.tabular import neutralise_formulas
 from analysis.terms import corpus_summary, term_frequencies
 from analysis.text import default_stopwords, parse_stopwords
 
 FORMATS = ("table", "csv", "json")
-
-
-def default_cache_dir() -> Path:
-    """Where saved indexes live: ``$DASHBOARD_CACHE_DIR`` or ``~/.cache/discourse-dashboard``."""
-    configured = os.environ.get("DASHBOARD_CACHE_DIR")
-    return Path(configured) if configured else Path.home() / ".cache" / "discourse-dashboard"
 
 
 def _date(value: str) -> dt.date:

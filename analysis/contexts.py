@@ -24,7 +24,8 @@ def term_spans(text: str, term: str) -> list[tuple[int, int]]:
     parts = []
     for word in words:
         escaped = re.escape(word).replace("'", "['’]")
-        parts.append(escaped if is_han(word) else rf"(?<![\w'’-]){escaped}")
+        # not inside a word, nor right after one joined by an apostrophe or hyphen
+        parts.append(escaped if is_han(word) else rf"(?<!\w)(?<!\w['’-]){escaped}")
     gap = r"[\W_]*?" if all(is_han(w) for w in words) else r"[\W_]+"
     pattern = gap.join(parts)
     if not is_han(words[-1]):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -52,6 +53,12 @@ _LINE = re.compile(r"\n\s*")
 #: Paragraphs longer than this are split at single line breaks as well
 #: (transcripts often carry hard line breaks and no blank lines).
 LONG_PASSAGE = 3000
+
+
+def default_cache_dir() -> Path:
+    """Where saved indexes live: ``$DASHBOARD_CACHE_DIR`` or ``~/.cache/discourse-dashboard``."""
+    configured = os.environ.get("DASHBOARD_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "discourse-dashboard"
 
 
 @dataclass(frozen=True)

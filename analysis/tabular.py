@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 #: A text cell starting with one of these is a formula to Excel/LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """``value`` with a leading apostrophe if it is text a spreadsheet would run.
+
+    >>> neutralise_cell("=1+1"), neutralise_cell("river"), neutralise_cell(-3)
+    ("'=1+1", 'river', -3)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
-    """Copy of ``table`` whose text cells cannot run as spreadsheet formulas.
+    """Copy of ``table`` whose text cells and headers cannot run as formulas.
 
     A text cell that starts with ``= + - @`` (or a tab or carriage return) gets
     a leading apostrophe, which spreadsheets show but do not evaluate. Numbers
@@ -19,15 +32,9 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     {'t': ["'=1+1", 'ok'], 'n': [-1, 2]}
     """
     out = table.copy()
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
     for column in out.columns:
-        values = out[column]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            out[column] = values.map(_safe)
-    out.columns = [_safe(c) if isinstance(c, str) else c for c in out.columns]
+        series = out[column]
+        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
+            out[column] = series.map(neutralise_cell).astype(series.dtype)
     return out
-
-
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

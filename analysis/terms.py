@@ -255,3 +255,32 @@ def documents_per_period(
     table.attrs["too_coarse"] = int((dated & ~fine_enough).sum())
     table.attrs["undated"] = int((~dated).sum())
     return table
+
+
+def documents_with_term(index: CorpusIndex, mask: np.ndarray | None, term: str) -> pd.DataFrame:
+    """Selected documents with how often ``term`` (word or phrase) occurs in each.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, date, title, source, count``, most occurrences first, then in
+        corpus order; documents without the term count 0. An empty or unknown
+        term counts 0 everywhere.
+    """
+    rows = np.flatnonzero(_require(index, mask))
+    docs = index.docs.iloc[rows]
+    counts = np.zeros(len(rows), dtype=np.int64)
+    column = index.column(term) if term.strip() else None
+    if column is not None:
+        counts = np.asarray(index.counts[rows][:, column].toarray()).ravel().astype(np.int64)
+    table = pd.DataFrame(
+        {
+            S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),
+            S.DATE: docs[S.DATE].to_numpy(),
+            S.TITLE: docs[S.TITLE].fillna("").astype(str).to_numpy(),
+            S.SOURCE: docs[S.SOURCE].fillna("").astype(str).to_numpy(),
+            S.COUNT: counts,
+        }
+    )
+    order = np.argsort(-counts, kind="stable")
+    return table.iloc[order].reset_index(drop=True)

@@ -38,8 +38,10 @@ from analysis import (
     LoadedCorpus,
     build_index,
     corpus_summary,
+    default_cache_dir,
     distinctive_terms,
     documents_per_period,
+    documents_with_term,
     load_corpus,
     load_uploads,
     select,
@@ -119,12 +121,6 @@ def _session_store() -> _Store:
 
 # ---------------------------------------------------------------------------
 # Where corpora come from
-
-
-def cache_dir() -> Path:
-    """Folder of saved indexes: ``DASHBOARD_CACHE_DIR`` or ``~/.cache/discourse-dashboard``."""
-    configured = os.environ.get("DASHBOARD_CACHE_DIR")
-    return Path(configured) if configured else Path.home() / ".cache" / "discourse-dashboard"
 
 
 def library_dir() -> Path | None:
@@ -252,7 +248,7 @@ def open_index(
             index = build_index(
                 corpus,
                 settings=settings,
-                cache_dir=None if private else cache_dir(),
+                cache_dir=None if private else default_cache_dir(),
                 progress=report,
             )
         slot.empty()
@@ -329,29 +325,8 @@ def distinctive(
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def term_documents(key: str, filters: Filters, term: str, _index: CorpusIndex) -> pd.DataFrame:
-    """Selected documents with how often ``term`` occurs in each (0 when absent).
-
-    Columns ``doc_id, date, title, source, count``, most occurrences first,
-    then in corpus order. An empty or unknown term counts 0 everywhere.
-    """
-    mask = selection(key, filters, _index)
-    rows = np.flatnonzero(mask)
-    docs = _index.docs.iloc[rows]
-    counts = np.zeros(len(rows), dtype=np.int64)
-    column = _index.column(term) if term.strip() else None
-    if column is not None:
-        counts = np.asarray(_index.counts[rows][:, column].toarray()).ravel().astype(np.int64)
-    table = pd.DataFrame(
-        {
-            S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),
-            S.DATE: docs[S.DATE].to_numpy(),
-            S.TITLE: docs[S.TITLE].fillna("").astype(str).to_numpy(),
-            S.SOURCE: docs[S.SOURCE].fillna("").astype(str).to_numpy(),
-            S.COUNT: counts,
-        }
-    )
-    order = np.argsort(-counts, kind="stable")
-    return table.iloc[order].reset_index(drop=True)
+    """Selected documents with the term's count in each (see :func:`analysis.term_documents`)."""
+    return documents_with_term(_index, selection(key, filters, _index), term)
 
 
 @st.cache_data(show_spinner=False)

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from analysis.tabular import neutralise_formulas
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
     from PIL.Image import Image
 
 ImageFormat = Literal["png", "svg", "pdf"]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 IMAGE_MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,31 +38,6 @@ IMAGE_WIDTH = 1100
 IMAGE_HEIGHT = 650
 
 _BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-
-
-def neutralise_cell(value: Any) -> Any:
-    """``value`` with a leading apostrophe if it is text a spreadsheet would run.
-
-    >>> neutralise_cell("=1+1"), neutralise_cell("river"), neutralise_cell(-3)
-    ("'=1+1", 'river', -3)
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``table`` with every formula-looking text cell and header neutralised.
-
-    Numbers stay numbers (``-3`` is a value, not a formula); only text cells change.
-    """
-    out = table.copy()
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    for column in out.columns:
-        series = out[column]
-        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
-            out[column] = series.map(neutralise_cell).astype(series.dtype)
-    return out
 
 
 def table_to_csv(table: pd.DataFrame) -> bytes:

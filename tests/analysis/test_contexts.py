@@ -17,6 +17,8 @@ from analysis.contexts import term_spans
         ("推动高质量发展", "高质量发展", [(2, 7)]),
         ("<script>alert(1)</script>", "script", [(1, 7), (18, 24)]),
         ("nothing here", "", []),
+        ("the 'delta' is", "delta", [(5, 10)]),
+        ("sci-tech and tech", "tech", [(13, 17)]),
     ],
 )
 def test_term_spans(text, term, spans):

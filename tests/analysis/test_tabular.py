@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from analysis.tabular import neutralise_formulas
+from analysis.tabular import neutralise_cell, neutralise_formulas
 
 
 def test_neutralise_formulas_prefixes_dangerous_text_only():
@@ -26,3 +27,46 @@ def test_neutralise_formulas_prefixes_dangerous_text_only():
     ]
     assert safe["value"].tolist() == [-1.5, 2, 3, 4, 5, 6, 7]
     assert table["term"].iloc[0] == '=HYPERLINK("x")'  # input untouched
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "title": [
+                '=HYPERLINK("http://x","y")',
+                "+1",
+                "-2+3",
+                "@SUM(A1)",
+                "\tx",
+                "\rx",
+                "长江三角洲",
+                "plain",
+            ],
+            "count": [1, -2, 3, 4, 5, 6, 7, 8],
+        }
+    )
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"])
+def test_neutralise_cell_prefixes_formula_text(cell: str) -> None:
+    assert neutralise_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["river", "长江", "", 3, -3, 2.5, None])
+def test_neutralise_cell_leaves_other_values(cell: object) -> None:
+    assert neutralise_cell(cell) == cell
+
+
+def test_neutralise_formulas_copies_and_keeps_numbers() -> None:
+    table = _table()
+    before = table.copy()
+    out = neutralise_formulas(table)
+    pd.testing.assert_frame_equal(table, before)
+    assert out["title"].tolist()[:6] == ["'" + v for v in before["title"][:6]]
+    assert out["title"].tolist()[6:] == ["长江三角洲", "plain"]
+    assert out["count"].tolist() == before["count"].tolist()
+
+
+def test_neutralise_formulas_covers_headers() -> None:
+    out = neutralise_formulas(pd.DataFrame({"=cmd": [1]}))
+    assert list(out.columns) == ["'=cmd"]

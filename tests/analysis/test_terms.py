@@ -16,6 +16,7 @@ from analysis.terms import (
     corpus_summary,
     distinctive_terms,
     documents_per_period,
+    documents_with_term,
     term_frequencies,
     wordcloud_frequencies,
 )
@@ -114,3 +115,12 @@ def test_wordcloud_frequencies_keep_phrases_whole(index):
     assert math.isclose(
         sum(freqs.values()), sum(term_frequencies(index, stopwords=frozenset())["count"])
     )
+
+
+def test_documents_with_term_counts_each_selected_document(index):
+    table = documents_with_term(index, None, "green tea")
+    assert table["doc_id"].tolist() == ["a", "b", "c"]
+    assert table["count"].tolist() == [2, 1, 0]
+    masked = documents_with_term(index, np.array([False, True, True]), "TEA")
+    assert masked[["doc_id", "count"]].values.tolist() == [["b", 1], ["c", 0]]
+    assert documents_with_term(index, None, "nothing")["count"].sum() == 0

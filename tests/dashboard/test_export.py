@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from analysis.tabular import neutralise_formulas
 from dashboard import charts, export
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -32,36 +33,11 @@ def _hostile() -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"])
-def test_neutralise_cell_prefixes_formula_text(cell: str) -> None:
-    assert export.neutralise_cell(cell) == "'" + cell
-
-
-@pytest.mark.parametrize("cell", ["river", "长江", "", 3, -3, 2.5, None])
-def test_neutralise_cell_leaves_other_values(cell: object) -> None:
-    assert export.neutralise_cell(cell) == cell
-
-
-def test_neutralise_formulas_copies_and_keeps_numbers() -> None:
-    table = _hostile()
-    before = table.copy()
-    out = export.neutralise_formulas(table)
-    pd.testing.assert_frame_equal(table, before)
-    assert out["title"].tolist()[:6] == ["'" + v for v in before["title"][:6]]
-    assert out["title"].tolist()[6:] == ["长江三角洲", "plain"]
-    assert out["count"].tolist() == before["count"].tolist()
-
-
-def test_neutralise_formulas_covers_headers() -> None:
-    out = export.neutralise_formulas(pd.DataFrame({"=cmd": [1]}))
-    assert list(out.columns) == ["'=cmd"]
-
-
 def test_table_to_csv_round_trips_neutralised() -> None:
     data = export.table_to_csv(_hostile())
     assert data.startswith(b"\xef\xbb\xbftitle,count\r\n")
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False)
-    expected = export.neutralise_formulas(_hostile())
+    expected = neutralise_formulas(_hostile())
     assert back["title"].tolist() == expected["title"].tolist()
     assert back["count"].tolist() == expected["count"].tolist()
 
@@ -71,9 +47,7 @@ def test_table_to_xlsx_round_trips_as_text_not_formulas() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(data))["terms"]
     titles = [row[0] for row in sheet.iter_rows(min_row=2, max_col=1)]
     assert all(cell.data_type == "s" for cell in titles)
-    assert [cell.value for cell in titles] == export.neutralise_formulas(_hostile())[
-        "title"
-    ].tolist()
+    assert [cell.value for cell in titles] == neutralise_formulas(_hostile())["title"].tolist()
     back = pd.read_excel(io.BytesIO(data), sheet_name="terms")
     assert back["count"].tolist() == [1, -2, 3, 4, 5, 6, 7, 8]
 
