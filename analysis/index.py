@@ -318,6 +318,31 @@ def _build(
     docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress
 ) -> CorpusIndex:
     texts = docs[S.TEXT].astype(str).tolist()
+    with ThreadPoolExecutor(max_workers=1) as side:
+        # Paragraph splitting is Python regex work; it overlaps the GIL-free
+        # numpy and polars work of tokenising and counting.
+        passages_job = side.submit(split_passages, texts)
+        vocab, streams, word_counts = _tokenise_and_count(texts, settings, report)
+        report(0.75, "Finding phrases")
+        vocab_frame, counts = _with_phrases(vocab, streams, word_counts, settings)
+        report(0.95, "Splitting passages")
+        passages = passages_job.result()
+    report(1.0, "Index built")
+    return CorpusIndex(
+        docs=docs,
+        vocab=vocab_frame,
+        counts=counts,
+        doc_tokens=np.asarray(word_counts.sum(axis=1)).ravel().astype(np.int64),
+        passages=passages,
+        content_hash=content_hash,
+        settings=settings,
+    )
+
+
+def _tokenise_and_count(
+    texts: list[str], settings: IndexSettings, report: Progress
+) -> tuple[_Vocabulary, list[tuple[np.ndarray, np.ndarray]], sp.csr_matrix]:
+    """Token streams of every shard and the documents x words counts."""
     vocab = _Vocabulary(settings.user_words)
     shards = _shards(texts)
     streams: list[tuple[np.ndarray, np.ndarray]] = []
@@ -347,9 +372,17 @@ def _build(
         )
     word_counts = sp.vstack(blocks, format="csr")
     word_counts.resize((n_docs, n_words))
-    doc_tokens = np.asarray(word_counts.sum(axis=1)).ravel().astype(np.int64)
+    return vocab, streams, word_counts
 
-    report(0.75, "Finding phrases")
+
+def _with_phrases(
+    vocab: _Vocabulary,
+    streams: list[tuple[np.ndarray, np.ndarray]],
+    word_counts: sp.csr_matrix,
+    settings: IndexSettings,
+) -> tuple[pd.DataFrame, sp.csr_matrix]:
+    """The vocabulary table and counts, phrases (found and the user's) appended."""
+    n_docs, n_words = word_counts.shape
     vocab_frame = pd.DataFrame(
         {
             S.TERM: vocab.words,
@@ -395,22 +428,10 @@ def _build(
         )
         vocab_frame = pd.concat([vocab_frame, phrase_frame], ignore_index=True)
         counts = sp.hstack([word_counts, found.counts], format="csr")
-
-    report(0.9, "Splitting passages")
-    passages = split_passages(texts)
     counts = counts.astype(np.int32)
     if not counts.has_sorted_indices:
         counts.sort_indices()
-    report(1.0, "Index built")
-    return CorpusIndex(
-        docs=docs,
-        vocab=vocab_frame,
-        counts=counts,
-        doc_tokens=doc_tokens,
-        passages=passages,
-        content_hash=content_hash,
-        settings=settings,
-    )
+    return vocab_frame, counts
 
 
 def _sequence(
