@@ -292,3 +292,223 @@ def render_wordcloud(
         freqs, font_path=font_path, width=width, height=height, max_words=max_words
     )
     return cloud.to_image()
+
+
+#: Trend measures: column -> axis title.
+TREND_MEASURES = {
+    schema.PER_MILLION: "per million tokens",
+    "doc_share": "share of documents",
+    schema.COUNT: "occurrences",
+}
+THIN_NOTE = "thin period: few tokens, the rate is unreliable"
+
+
+def _period_axis(fig: go.Figure, starts: list[pd.Timestamp], by: str) -> None:
+    tick_format, tick_step, max_periods = _PERIOD_TICKS.get(by, _PERIOD_TICKS["day"])
+    fig.update_xaxes(title_text="", type="date", tickformat=tick_format)
+    distinct = sorted(set(starts))
+    if distinct and len(distinct) <= max_periods:
+        fig.update_xaxes(dtick=tick_step, tick0=distinct[0].date().isoformat())
+
+
+def plot_trends(
+    table: pd.DataFrame,
+    *,
+    value: str = schema.PER_MILLION,
+    by: str = "year",
+    title: str | None = None,
+) -> go.Figure:
+    """Line chart of a ``term_trends`` table: one trace per term or theme on a date axis.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``period, term, count, per_million, doc_share, docs, period_tokens,
+        period_docs, thin`` and, when smoothed, ``smoothed`` (the moving
+        average of ``value``, drawn instead of it; the hover still shows the
+        raw numbers).
+    value : str
+        The measure drawn: ``per_million``, ``doc_share`` or ``count``.
+    by : str
+        The granularity (``day`` ... ``year``): tick labels and period names.
+    title : str, optional
+        Figure title; a default names the measure.
+
+    Returns
+    -------
+    go.Figure
+        Traces in the table's order of terms. Each point's ``customdata`` is
+        ``[term, period label, count, per_million, doc_share, period_tokens,
+        period_docs, thin, period ISO date]``; thin periods are drawn as open
+        markers and say so in the hover.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"period": pd.to_datetime(["2023-11-30", "2023-12-01"]),
+    ...     "term": ["delta", "delta"], "count": [3, 0], "per_million": [9.0, 0.0],
+    ...     "doc_share": [1.0, 0.0], "docs": [1, 0], "period_tokens": [3e5, 0],
+    ...     "period_docs": [1, 0], "thin": [False, True]})
+    >>> fig = plot_trends(t, by="day")
+    >>> [trace.name for trace in fig.data], list(fig.data[0].x)
+    (['delta'], ['2023-11-30', '2023-12-01'])
+    """
+    if value not in TREND_MEASURES:
+        raise ValueError(
+            f"value must be one of {', '.join(TREND_MEASURES)}, got {value!r}. "
+            "Choose one of the trend measures."
+        )
+    drawn = "smoothed" if "smoothed" in table.columns else value
+    fig = go.Figure()
+    all_starts: list[pd.Timestamp] = []
+    for term in dict.fromkeys(table[schema.TERM].tolist()):
+        rows = table[table[schema.TERM] == term].sort_values(schema.PERIOD)
+        starts = [pd.Timestamp(p) for p in rows[schema.PERIOD]]
+        all_starts += starts
+        thin = [bool(t) for t in rows["thin"]]
+        customdata = [
+            [
+                str(term),
+                period_label(start, by),
+                int(count),
+                float(per_million),
+                float(share),
+                int(tokens),
+                int(docs),
+                "yes" if is_thin else "no",
+                start.date().isoformat(),
+            ]
+            for start, count, per_million, share, tokens, docs, is_thin in zip(
+                starts,
+                rows[schema.COUNT],
+                rows[schema.PER_MILLION],
+                rows["doc_share"],
+                rows["period_tokens"],
+                rows["period_docs"],
+                thin,
+                strict=True,
+            )
+        ]
+        fig.add_trace(
+            go.Scatter(
+                name=str(term),
+                x=[s.date().isoformat() for s in starts],
+                y=[float(v) for v in rows[drawn].fillna(0)],
+                mode="lines+markers",
+                marker={
+                    "size": 8,
+                    "symbol": ["circle-open" if t else "circle" for t in thin],
+                },
+                customdata=customdata,
+                hovertemplate=(
+                    "<b>%{customdata[0]}</b> · %{customdata[1]}"
+                    "<br>count %{customdata[2]:,}"
+                    "<br>per million %{customdata[3]:,.1f}"
+                    "<br>share of documents %{customdata[4]:.1%}"
+                    "<br>period tokens %{customdata[5]:,}"
+                    "<br>period documents %{customdata[6]:,}"
+                    "<br>thin period: %{customdata[7]}<extra></extra>"
+                ),
+            )
+        )
+    measure = TREND_MEASURES[value]
+    smoothed = " (moving average)" if drawn == "smoothed" else ""
+    _themed(fig, title=title or f"Trend per {by}, {measure}{smoothed}")
+    fig.update_layout(height=440, showlegend=True, clickmode="event+select", hovermode="closest")
+    fig.update_yaxes(title_text=measure, rangemode="tozero")
+    if value == "doc_share":
+        fig.update_yaxes(tickformat=".0%")
+    _period_axis(fig, all_starts, by)
+    return fig
+
+
+def plot_topic_timeline(
+    table: pd.DataFrame, *, by: str = "year", title: str | None = None
+) -> go.Figure:
+    """Line chart of a ``topics_over_time`` table (``period, topic, label, share, passages``).
+
+    One trace per topic, named by its label, in topic order, on a date axis.
+    Each point's ``customdata`` is ``[topic, label, period label, share,
+    passages, period ISO date]`` for click-through.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"period": pd.to_datetime(["2023-11-30", "2023-11-30"]),
+    ...     "topic": [0, 1], "label": ["river, delta", "trade"], "share": [0.6, 0.4],
+    ...     "passages": [5, 3]})
+    >>> [trace.name for trace in plot_topic_timeline(t, by="day").data]
+    ['river, delta', 'trade']
+    """
+    fig = go.Figure()
+    all_starts: list[pd.Timestamp] = []
+    for topic in sorted(table["topic"].unique().tolist()):
+        rows = table[table["topic"] == topic].sort_values(schema.PERIOD)
+        starts = [pd.Timestamp(p) for p in rows[schema.PERIOD]]
+        all_starts += starts
+        label = str(rows["label"].iloc[0])
+        fig.add_trace(
+            go.Scatter(
+                name=label,
+                x=[s.date().isoformat() for s in starts],
+                y=[float(v) for v in rows["share"].fillna(0)],
+                mode="lines+markers",
+                marker={"size": 8},
+                customdata=[
+                    [
+                        int(topic),
+                        label,
+                        period_label(s, by),
+                        float(share),
+                        int(n),
+                        s.date().isoformat(),
+                    ]
+                    for s, share, n in zip(starts, rows["share"], rows["passages"], strict=True)
+                ],
+                hovertemplate=(
+                    "<b>%{customdata[1]}</b> (topic %{customdata[0]}) · %{customdata[2]}"
+                    "<br>share %{customdata[3]:.1%}<br>passages %{customdata[4]:,}"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    _themed(fig, title=title or f"Topic share per {by}")
+    fig.update_layout(height=440, showlegend=True, clickmode="event+select", hovermode="closest")
+    fig.update_yaxes(title_text="share of passages", tickformat=".0%", rangemode="tozero")
+    _period_axis(fig, all_starts, by)
+    return fig
+
+
+def plot_collocates(
+    table: pd.DataFrame, *, top: int = 20, value: str = "ll", title: str | None = None
+) -> go.Figure:
+    """Horizontal bars of the ``top`` rows of a ``collocates`` table (``term, count, ll, mi``).
+
+    The first row is drawn at the top; ``customdata`` is ``[term, count, ll, mi]``.
+    """
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}. Ask for one collocate or more.")
+    shown = table.head(top)
+    columns = [schema.TERM, schema.COUNT, "ll", "mi"]
+    fig = go.Figure(
+        go.Bar(
+            x=[float(v) for v in shown[value]],
+            y=shown[schema.TERM].astype(str).tolist(),
+            orientation="h",
+            marker={"color": PERIOD_COLOR},
+            customdata=shown[columns].to_numpy().tolist(),
+            hovertemplate=(
+                "<b>%{customdata[0]}</b><br>together %{customdata[1]:,} times"
+                "<br>log-likelihood %{customdata[2]:,.2f}<br>MI %{customdata[3]:,.2f}"
+                "<extra></extra>"
+            ),
+        )
+    )
+    _themed(fig, title=title or f"Top {len(shown)} collocates ({value})")
+    fig.update_layout(height=max(320, 60 + 22 * len(shown)), showlegend=False)
+    fig.update_yaxes(
+        categoryorder="array",
+        categoryarray=shown[schema.TERM].astype(str).tolist()[::-1],
+        title_text="",
+        automargin=True,
+    )
+    fig.update_xaxes(title_text="log-likelihood" if value == "ll" else value)
+    return fig

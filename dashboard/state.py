@@ -25,6 +25,22 @@ other choice travels in the query string, defaults left out so URLs stay short:
 ``term``       selected term, highlighted on the documents page
 ``doc``        selected document id (documents page)
 ``status``     ledger rows shown on the data page
+``trend``      a term or phrase drawn on the trends page (repeated)
+``theme``      a theme ``name = a, b, c`` drawn on the trends page (repeated)
+``by``         ``auto``, ``day`` ... ``year`` (trends page)
+``norm``       ``per_million``, ``doc_share`` or ``count`` (trends page)
+``smooth``     moving-average width in periods, 1 = none (trends page)
+``emerging``   first day of the period whose emerging terms are listed (trends)
+``pick``       clicked trend point ``term|YYYY-MM-DD`` (trends page evidence)
+``k``          number of topics; absent = the default for the corpus (topics)
+``method``     ``nmf`` or ``lda`` (topics page)
+``seed``       random seed of the topic fit (topics page)
+``label``      a renamed topic ``<topic>=<label>`` (repeated; topics page)
+``tpick``      clicked timeline point ``topic|YYYY-MM-DD`` (topics page)
+``window``     words either side in keyword-in-context lines (contexts page)
+``sort``       ``position``, ``left`` or ``right`` (contexts page)
+``cwindow``    collocate window in words (contexts page)
+``min_count``  least co-occurrences of a collocate (contexts page)
 =============  ==========================================================
 
 Decoding never raises: a value that does not parse is dropped (the default is
@@ -44,16 +60,28 @@ Kind = Literal["all", "word", "phrase"]
 Measure = Literal["count", "per_million"]
 Freq = Literal["auto", "day", "week", "month", "quarter", "year"]
 Status = Literal["all", "loaded", "quarantined", "duplicate"]
+Norm = Literal["per_million", "doc_share", "count"]
+TopicMethod = Literal["nmf", "lda"]
+KwicSort = Literal["position", "left", "right"]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 MEASURES: tuple[Measure, ...] = get_args(Measure)
 FREQS: tuple[Freq, ...] = get_args(Freq)
 STATUSES: tuple[Status, ...] = get_args(Status)
+NORMS: tuple[Norm, ...] = get_args(Norm)
+TOPIC_METHODS: tuple[TopicMethod, ...] = get_args(TopicMethod)
+KWIC_SORTS: tuple[KwicSort, ...] = get_args(KwicSort)
 
 DEFAULT_CORPUS = "seeds"
 TOP_MIN, TOP_MAX = 5, 200
 HASH_LENGTH = 10
 MAX_TEXT = 200  # longest keyword/term/doc id taken from a URL
+MAX_TRENDS = 20  # terms and themes on one trend chart
+SMOOTH_MAX = 12
+K_MIN, K_MAX = 2, 50
+SEED_MAX = 2**31 - 1
+WINDOW_MIN, WINDOW_MAX = 1, 30
+MIN_COUNT_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -80,6 +108,22 @@ class ViewState:
     term: str = ""
     doc: str = ""
     status: Status = "all"
+    trend_terms: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    by: Freq = "auto"
+    norm: Norm = "per_million"
+    smooth: int = 1
+    emerging: str = ""
+    trend_pick: str = ""
+    k: int = 0  # 0: the default for the corpus (analysis.topics.default_k)
+    method: TopicMethod = "nmf"
+    seed: int = 0
+    topic_labels: tuple[str, ...] = ()
+    topic_pick: str = ""
+    window: int = 8
+    sort: KwicSort = "position"
+    coll_window: int = 5
+    min_count: int = 3
 
 
 @dataclass(frozen=True)
@@ -128,6 +172,22 @@ def encode(view: ViewState) -> dict[str, list[str]]:
         "term": [view.term] if view.term else [],
         "doc": [view.doc] if view.doc else [],
         "status": [view.status] if view.status != default.status else [],
+        "trend": list(view.trend_terms),
+        "theme": list(view.themes),
+        "by": [view.by] if view.by != default.by else [],
+        "norm": [view.norm] if view.norm != default.norm else [],
+        "smooth": [str(view.smooth)] if view.smooth != default.smooth else [],
+        "emerging": [view.emerging] if view.emerging else [],
+        "pick": [view.trend_pick] if view.trend_pick else [],
+        "k": [str(view.k)] if view.k != default.k else [],
+        "method": [view.method] if view.method != default.method else [],
+        "seed": [str(view.seed)] if view.seed != default.seed else [],
+        "label": list(view.topic_labels),
+        "tpick": [view.topic_pick] if view.topic_pick else [],
+        "window": [str(view.window)] if view.window != default.window else [],
+        "sort": [view.sort] if view.sort != default.sort else [],
+        "cwindow": [str(view.coll_window)] if view.coll_window != default.coll_window else [],
+        "min_count": [str(view.min_count)] if view.min_count != default.min_count else [],
     }
     return {name: values for name, values in params.items() if values}
 
@@ -187,6 +247,15 @@ def decode(params: Mapping[str, str | Sequence[str]]) -> Decoded:
             changes[attr] = False
         elif value in ("on", "1", "true"):
             changes[attr] = True
+        else:
+            ignored.append(f"{name}={value}")
+
+    def number(name: str, attr: str, low: int, high: int) -> None:
+        value = last(name)
+        if value is None:
+            return
+        if value.isdigit() and low <= int(value) <= high:
+            changes[attr] = int(value)
         else:
             ignored.append(f"{name}={value}")
 
@@ -254,7 +323,81 @@ def decode(params: Mapping[str, str | Sequence[str]]) -> Decoded:
         if value is not None and value.strip():
             changes[name] = value.strip()[:MAX_TEXT]
 
+    changes["trend_terms"] = _clean_words(_values(params, "trend"))[:MAX_TRENDS]
+    changes["themes"] = _clean_words(_values(params, "theme"))[:MAX_TRENDS]
+    choice("by", FREQS)
+    choice("norm", NORMS)
+    choice("method", TOPIC_METHODS)
+    choice("sort", KWIC_SORTS)
+    number("smooth", "smooth", 1, SMOOTH_MAX)
+    number("k", "k", K_MIN, K_MAX)
+    number("seed", "seed", 0, SEED_MAX)
+    number("window", "window", WINDOW_MIN, WINDOW_MAX)
+    number("cwindow", "coll_window", WINDOW_MIN, WINDOW_MAX)
+    number("min_count", "min_count", 1, MIN_COUNT_MAX)
+    emerging = date("emerging")
+    if emerging is not None:
+        changes["emerging"] = emerging.isoformat()
+    for name, attr in (("pick", "trend_pick"), ("tpick", "topic_pick")):
+        value = last(name)
+        if value is None:
+            continue
+        if parse_pick(value) is not None:
+            changes[attr] = value.strip()[:MAX_TEXT]
+        else:
+            ignored.append(f"{name}={value}")
+    changes["topic_labels"] = tuple(
+        label for label in _clean_words(_values(params, "label")) if _topic_label(label, ignored)
+    )
+
     return Decoded(view=ViewState(**changes), ignored=tuple(ignored))
+
+
+def make_pick(name: str, period: dt.date | str) -> str:
+    """A clicked point as one URL value: ``<term or topic>|<ISO date of the period>``."""
+    day = period if isinstance(period, str) else period.isoformat()
+    return f"{name}|{day}"
+
+
+def parse_pick(value: str) -> tuple[str, dt.date] | None:
+    """``(name, period start)`` of a :func:`make_pick` value, or ``None`` if it does not parse.
+
+    >>> parse_pick("yangtze river delta|2023-11-30")
+    ('yangtze river delta', datetime.date(2023, 11, 30))
+    """
+    name, sep, day = value.strip().rpartition("|")
+    if not sep or not name.strip():
+        return None
+    try:
+        return name.strip(), dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+def _topic_label(value: str, ignored: list[str]) -> bool:
+    topic, sep, label = value.partition("=")
+    if sep and topic.strip().isdigit() and label.strip():
+        return True
+    ignored.append(f"label={value}")
+    return False
+
+
+def topic_labels(view: ViewState) -> dict[int, str]:
+    """The user's topic names: topic id -> label (from ``label=<topic>=<label>`` values)."""
+    names: dict[int, str] = {}
+    for value in view.topic_labels:
+        topic, _, label = value.partition("=")
+        if topic.strip().isdigit() and label.strip():
+            names[int(topic)] = label.strip()
+    return names
+
+
+def with_topic_labels(view: ViewState, names: Mapping[int, str]) -> ViewState:
+    """``view`` carrying ``names`` (topic id -> label) in topic order."""
+    values = tuple(
+        f"{topic}={label.strip()}" for topic, label in sorted(names.items()) if label.strip()
+    )
+    return replace(view, topic_labels=values)
 
 
 def stopword_changes(

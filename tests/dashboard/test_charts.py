@@ -145,3 +145,103 @@ def test_find_cjk_font_honours_the_override(tmp_path, monkeypatch) -> None:
     font.write_bytes(b"")
     monkeypatch.setenv("DASHBOARD_CJK_FONT", str(font))
     assert charts.find_cjk_font() == str(font)
+
+
+def _trends() -> pd.DataFrame:
+    periods = pd.to_datetime(["2023-11-30", "2023-12-01", "2023-12-02", "2023-12-03"])
+    rows = []
+    for term, counts in (("yangtze river delta", [3, 0, 0, 7]), ("innovation", [1, 0, 0, 2])):
+        for period, count, tokens, docs in zip(
+            periods, counts, [1000, 0, 0, 1200], [1, 0, 0, 1], strict=True
+        ):
+            rows.append(
+                {
+                    "period": period,
+                    "term": term,
+                    "count": count,
+                    "per_million": count / tokens * 1e6 if tokens else 0.0,
+                    "doc_share": (1.0 if count else 0.0) if docs else 0.0,
+                    "docs": 1 if count else 0,
+                    "period_tokens": tokens,
+                    "period_docs": docs,
+                    "thin": tokens < 1000,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_plot_trends_one_trace_per_term_on_a_date_axis() -> None:
+    fig = charts.plot_trends(_trends(), value="count", by="day")
+    assert [trace.name for trace in fig.data] == ["yangtze river delta", "innovation"]
+    delta = fig.data[0]
+    assert list(delta.x) == ["2023-11-30", "2023-12-01", "2023-12-02", "2023-12-03"]
+    assert list(delta.y) == [3, 0, 0, 7]
+    assert fig.layout.xaxis.type == "date"
+    assert fig.layout.clickmode == "event+select"
+
+
+def test_plot_trends_hover_carries_period_tokens_and_documents() -> None:
+    fig = charts.plot_trends(_trends(), by="day")
+    delta = fig.data[0]
+    assert "period tokens" in delta.hovertemplate
+    assert "period documents" in delta.hovertemplate
+    first = delta.customdata[0]
+    assert first[0] == "yangtze river delta"
+    assert first[5] == 1000  # period_tokens
+    assert first[6] == 1  # period_docs
+    assert first[8] == "2023-11-30"  # the period, for the click-through
+    assert list(delta.y) == [3000.0, 0.0, 0.0, 7000.0 / 1.2]
+
+
+def test_plot_trends_marks_thin_periods() -> None:
+    fig = charts.plot_trends(_trends(), by="day")
+    assert list(fig.data[0].marker.symbol) == ["circle", "circle-open", "circle-open", "circle"]
+    assert [row[7] for row in fig.data[0].customdata] == ["no", "yes", "yes", "no"]
+
+
+def test_plot_trends_draws_the_smoothed_column_when_present() -> None:
+    table = _trends().assign(smoothed=1.5)
+    fig = charts.plot_trends(table, value="count", by="day")
+    assert set(fig.data[0].y) == {1.5}
+    assert "moving average" in fig.layout.title.text
+
+
+def test_plot_trends_leaves_the_table_untouched() -> None:
+    table = _trends()
+    before = table.copy()
+    charts.plot_trends(table, value="doc_share", by="week")
+    pd.testing.assert_frame_equal(table, before)
+
+
+def test_plot_trends_rejects_an_unknown_measure() -> None:
+    with pytest.raises(ValueError, match="value must be one of"):
+        charts.plot_trends(_trends(), value="tfidf")
+
+
+def test_plot_topic_timeline_one_trace_per_topic_with_its_label() -> None:
+    table = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2023-11-30", "2023-12-03"] * 2),
+            "topic": [0, 0, 1, 1],
+            "label": ["river, delta", "river, delta", "trade, port", "trade, port"],
+            "share": [0.75, 0.25, 0.25, 0.75],
+            "passages": [3, 1, 1, 3],
+        }
+    )
+    before = table.copy()
+    fig = charts.plot_topic_timeline(table, by="day")
+    assert [trace.name for trace in fig.data] == ["river, delta", "trade, port"]
+    assert list(fig.data[1].y) == [0.25, 0.75]
+    assert fig.data[1].customdata[1][0] == 1  # the topic id, for the click-through
+    assert fig.data[1].customdata[1][5] == "2023-12-03"
+    assert fig.layout.xaxis.type == "date"
+    pd.testing.assert_frame_equal(table, before)
+
+
+def test_plot_collocates_draws_the_first_row_at_the_top() -> None:
+    table = pd.DataFrame(
+        {"term": ["delta", "integration"], "count": [7, 4], "ll": [30.5, 12.0], "mi": [5.1, 3.2]}
+    )
+    fig = charts.plot_collocates(table, top=5)
+    assert list(fig.data[0].y) == ["delta", "integration"]
+    assert list(fig.layout.yaxis.categoryarray) == ["integration", "delta"]

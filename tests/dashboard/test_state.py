@@ -150,3 +150,39 @@ def test_settings_record_is_plain_json() -> None:
 
 def test_short_hash_is_a_prefix() -> None:
     assert state.short_hash("0123456789abcdef") == "0123456789"
+
+
+def test_trend_topic_and_context_options_round_trip() -> None:
+    view = ViewState(
+        trend_terms=("yangtze river delta", "innovation"),
+        themes=("innovation = innovation, sci-tech, g60",),
+        by="day",
+        norm="count",
+        smooth=3,
+        emerging="2023-12-03",
+        trend_pick=state.make_pick("yangtze river delta", dt.date(2023, 11, 30)),
+        k=4,
+        method="lda",
+        seed=7,
+        topic_labels=("0=Economy", "2=Rivers"),
+        topic_pick="1|2023-12-03",
+        window=4,
+        sort="left",
+        coll_window=3,
+        min_count=2,
+    )
+    params = state.encode(view)
+    assert params["trend"] == ["yangtze river delta", "innovation"]
+    assert params["pick"] == ["yangtze river delta|2023-11-30"]
+    decoded = state.decode(params)
+    assert decoded.ignored == ()
+    assert decoded.view == view
+    assert state.topic_labels(view) == {0: "Economy", 2: "Rivers"}
+    assert state.with_topic_labels(view, {1: "Trade"}).topic_labels == ("1=Trade",)
+
+
+def test_bad_trend_topic_and_context_values_are_ignored_and_named() -> None:
+    params = {"k": "1", "smooth": "99", "pick": "no-date", "label": "x=y", "sort": "up"}
+    decoded = state.decode(params)
+    assert set(decoded.ignored) == {"k=1", "smooth=99", "pick=no-date", "label=x=y", "sort=up"}
+    assert decoded.view == ViewState()
