@@ -239,12 +239,8 @@ class _Vocabulary:
         lengths = np.empty(len(names), dtype=np.int64)
         for i, tokens in enumerate(classify_raw(names, user_words=self.user_words)):
             starts[i] = len(self.flat)
-            if tokens is None:
-                self.flat.append(BOUNDARY)
-                lengths[i] = 1
-            else:
-                self.flat.extend(self._id(t) for t in tokens)
-                lengths[i] = len(tokens)
+            self.flat.extend(BOUNDARY if t is None else self._id(t) for t in tokens)
+            lengths[i] = len(tokens)
         self.code_start = np.concatenate([self.code_start, starts])
         self.code_len = np.concatenate([self.code_len, lengths])
         self.seen_codes += len(names)

