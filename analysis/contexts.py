@@ -1,10 +1,45 @@
-"""Where terms stand in the text: character spans for highlighting."""
+"""Where terms stand in the text: highlighting spans, keyword in context, collocates.
+
+These are the only analyses besides phrase queries that read text again, and
+they read only the selected documents that can hold the term (found from the
+index counts), so a query costs what its hits cost, not what the corpus costs.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Literal
 
-from analysis.text import is_han, tokenize
+import numpy as np
+import pandas as pd
+
+from analysis import schema as S
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.text import _HAN_RE, is_han, tokenize, tokenize_frame
+
+if TYPE_CHECKING:
+    from analysis.index import CorpusIndex
+
+KwicSort = Literal["left", "right", "position"]
+
+LEFT = "left"
+MATCH = "match"
+RIGHT = "right"
+KWIC_COLUMNS = (S.DOC_ID, S.DATE, S.SOURCE, S.TITLE, LEFT, MATCH, RIGHT, S.START, S.END)
+
+#: Context words compared when sorting by the left or right context (AntConc's
+#: 1L, 2L, 3L); further ties keep corpus order.
+SORT_LEVELS = 3
+
+_HAN = _HAN_RE.pattern
+# A context word as the reader counts it: a run of letters and digits with
+# internal hyphens or apostrophes (the token rule's words), or, in Chinese, two
+# characters (about jieba's average word length; segmenting every context line
+# would cost more than the whole lookup).
+_CONTEXT_WORD = re.compile(
+    rf"(?:(?!{_HAN})[^\W_])+(?:['’\-‐‑](?:(?!{_HAN})[^\W_])+)*|{_HAN}{{1,2}}"
+)
+_SPACE = re.compile(r"\s+")
 
 
 def term_spans(text: str, term: str) -> list[tuple[int, int]]:
@@ -31,3 +66,216 @@ def term_spans(text: str, term: str) -> list[tuple[int, int]]:
     if not is_han(words[-1]):
         pattern += r"(?:['’]s)?(?![\w-])"
     return [m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
+
+
+def _selection(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
+    if mask is None:
+        return np.ones(index.n_docs, dtype=bool)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (index.n_docs,):
+        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
+    if not mask.any():
+        raise EmptySelectionError(
+            "No document matches the filters. Widen the date range, clear the source "
+            "filter or change the keyword."
+        )
+    return mask
+
+
+def _term_words(index: CorpusIndex, term: str) -> list[str]:
+    words = tokenize(term, user_words=index.settings.user_words)
+    if not words:
+        raise OptionError(f"{term!r} holds no word. Type a word or a phrase to look for.")
+    return words
+
+
+def _present(index: CorpusIndex, column: int) -> np.ndarray:
+    return np.asarray(index.counts[:, column].toarray()).ravel() > 0
+
+
+def candidate_documents(index: CorpusIndex, mask: np.ndarray, words: list[str]) -> np.ndarray:
+    """Rows of the selected documents that can hold the term, from the index counts.
+
+    A term of the vocabulary: the documents that count it. Otherwise the
+    documents holding every one of its (non-Chinese) words. Chinese words give
+    no such guarantee (jieba may segment a text differently from the term
+    alone), so they do not narrow the candidates.
+    """
+    candidates = mask.copy()
+    column = index.column(" ".join(words))
+    if column is not None and not any(is_han(w) for w in words):
+        return np.flatnonzero(candidates & _present(index, column))
+    for word in words:
+        if is_han(word):
+            continue
+        col = index.column(word)
+        if col is None:
+            return np.zeros(0, dtype=np.int64)
+        candidates &= _present(index, col)
+    return np.flatnonzero(candidates)
+
+
+def _hits(index: CorpusIndex, rows: np.ndarray, words: list[str]) -> pd.DataFrame:
+    """Every match of the term in the given rows: ``row, start, end``, corpus order.
+
+    Matches come from :func:`term_spans`; for a phrase of non-Chinese words a
+    match whose words are separated by punctuation or a line break is dropped,
+    since the token rule does not count it as the phrase (so the number of
+    lines equals the index count).
+    """
+    texts = index.docs[S.TEXT]
+    term = " ".join(words)
+    found_row: list[int] = []
+    found_start: list[int] = []
+    found_end: list[int] = []
+    for row in rows.tolist():
+        for start, end in term_spans(str(texts.iat[row]), term):
+            found_row.append(row)
+            found_start.append(start)
+            found_end.append(end)
+    hits = pd.DataFrame({"row": found_row, S.START: found_start, S.END: found_end}, dtype=np.int64)
+    if len(words) > 1 and not any(is_han(w) for w in words) and len(hits):
+        matched = [
+            str(texts.iat[r])[a:b]
+            for r, a, b in zip(found_row, found_start, found_end, strict=True)
+        ]
+        tokens = tokenize_frame(matched, user_words=index.settings.user_words)
+        broken = np.zeros(len(hits), dtype=bool)
+        broken[tokens.filter(tokens["token"].is_null())["doc"].to_numpy()] = True
+        hits = hits[~broken].reset_index(drop=True)
+    return hits
+
+
+def _left_words(text: str, start: int, n: int) -> tuple[int, list[str]]:
+    """Offset where the ``n`` words before ``start`` begin, and those words nearest first."""
+    budget = 16 * n + 32
+    while True:
+        lo = max(0, start - budget)
+        found = list(_CONTEXT_WORD.finditer(text, lo, start))
+        # A word cut by the slice edge is not a whole word: drop the first match.
+        if lo > 0 and found and found[0].start() == lo:
+            found = found[1:]
+        if len(found) >= n or lo == 0:
+            chosen = found[-n:] if n else []
+            begin = chosen[0].start() if chosen else start
+            return begin, [m.group().casefold() for m in reversed(chosen)]
+        budget *= 4
+
+
+def _right_words(text: str, end: int, n: int) -> tuple[int, list[str]]:
+    """Offset where the ``n`` words after ``end`` stop, and those words in reading order."""
+    budget = 16 * n + 32
+    while True:
+        hi = min(len(text), end + budget)
+        found = list(_CONTEXT_WORD.finditer(text, end, hi))
+        if hi < len(text) and found and found[-1].end() == hi:
+            found = found[:-1]
+        if len(found) >= n or hi == len(text):
+            chosen = found[:n]
+            stop = chosen[-1].end() if chosen else end
+            return stop, [m.group().casefold() for m in chosen]
+        budget *= 4
+
+
+def _flat(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def kwic(
+    index: CorpusIndex,
+    mask: np.ndarray | None,
+    term: str,
+    *,
+    window: int = 8,
+    sort: KwicSort = "position",
+    limit: int = 500,
+) -> pd.DataFrame:
+    """Keyword in context: every occurrence of a word or phrase with the words around it.
+
+    Only the selected documents that can hold the term are read (see
+    :func:`candidate_documents`), and matched with :func:`term_spans`. For the
+    evidence behind one point of a timeline, pass a mask built from
+    ``Filters(date_from=period_start, date_to=period_end)`` (half-open, like
+    the period itself).
+
+    Parameters
+    ----------
+    index, mask
+        The index and the selected documents (``None``: all).
+    term
+        A word or phrase, as typed (the token rule applies: case does not matter).
+    window
+        Words of context on each side (a Chinese "word" here is two characters).
+        The left context starts at its first word and the right one stops at
+        its last word.
+    sort
+        ``position``: corpus order. ``left``: by the words left of the match,
+        nearest first (1L, then 2L, then 3L). ``right``: by the words right of
+        it (1R, 2R, 3R). Ties keep corpus order.
+    limit
+        Lines returned after sorting.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, date, source, title, left, match, right, start, end``: the
+        context as written in the text (whitespace runs shown as one space),
+        ``start``/``end`` the match's character offsets in the document text.
+        ``attrs["total"]`` is the number of matches before ``limit``.
+
+    Examples
+    --------
+    >>> from analysis.index import build_index
+    >>> ix = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["We drink Green Tea daily."]}))
+    >>> kwic(ix, None, "green tea", window=2)[["left", "match", "right"]].values.tolist()
+    [['We drink', 'Green Tea', 'daily']]
+    """
+    if sort not in ("left", "right", "position"):
+        raise OptionError(f"Unknown sort {sort!r}. Use 'left', 'right' or 'position'.")
+    if window < 0:
+        raise OptionError(f"window must be 0 or more words, not {window}.")
+    if limit < 1:
+        raise OptionError(f"limit must be at least 1, not {limit}.")
+    mask = _selection(index, mask)
+    words = _term_words(index, term)
+    hits = _hits(index, candidate_documents(index, mask, words), words)
+    texts = index.docs[S.TEXT]
+    if sort != "position" and len(hits):
+        keys = []
+        for row, start, end in hits[["row", S.START, S.END]].itertuples(index=False):
+            text = str(texts.iat[row])
+            if sort == "left":
+                keys.append(_left_words(text, start, SORT_LEVELS)[1])
+            else:
+                keys.append(_right_words(text, end, SORT_LEVELS)[1])
+        # Missing words sort first, as an empty string would.
+        order = sorted(range(len(hits)), key=lambda i: (keys[i], i))
+        hits = hits.iloc[order].reset_index(drop=True)
+    total = len(hits)
+    hits = hits.head(limit)
+    left: list[str] = []
+    right: list[str] = []
+    match: list[str] = []
+    for row, start, end in hits[["row", S.START, S.END]].itertuples(index=False):
+        text = str(texts.iat[row])
+        begin = _left_words(text, start, window)[0]
+        stop = _right_words(text, end, window)[0]
+        left.append(_flat(text[begin:start]))
+        match.append(_flat(text[start:end]))
+        right.append(_flat(text[end:stop]))
+    docs = index.docs.iloc[hits["row"].to_numpy()]
+    table = pd.DataFrame(
+        {
+            S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),
+            S.DATE: pd.to_datetime(docs[S.DATE]).to_numpy(),
+            S.SOURCE: docs[S.SOURCE].fillna("").astype(str).to_numpy(),
+            S.TITLE: docs[S.TITLE].fillna("").astype(str).to_numpy(),
+            LEFT: left,
+            MATCH: match,
+            RIGHT: right,
+            S.START: hits[S.START].to_numpy(dtype=np.int64),
+            S.END: hits[S.END].to_numpy(dtype=np.int64),
+        }
+    )
+    table.attrs["total"] = total
+    return table

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
+import pandas as pd
 import pytest
 
-from analysis.contexts import term_spans
+from analysis import Filters, build_index, load_corpus, select
+from analysis.contexts import KWIC_COLUMNS, kwic, term_spans
+from analysis.errors import EmptySelectionError, OptionError
 
 
 @pytest.mark.parametrize(
@@ -23,3 +29,113 @@ from analysis.contexts import term_spans
 )
 def test_term_spans(text, term, spans):
     assert term_spans(text, term) == spans
+
+
+# Keyword in context ---------------------------------------------------------
+
+SORTABLE = pd.DataFrame(
+    {
+        "doc_id": ["one", "two"],
+        "date": pd.to_datetime(["2024-01-01", "2024-03-01"]),
+        "source": ["S1", "S2"],
+        "title": ["T1", "T2"],
+        # "tea" five times; left neighbours (1L) b, a, c, a, (none); right (1R)
+        # z, y, x, w, y. The line "Tea y." opens doc two, so it has no left word.
+        "text": ["B tea z. A tea y, c tea x.", "Tea y.\n\nDrink a  tea w!"],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def sortable():
+    return build_index(SORTABLE)
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return build_index(load_corpus("seeds"))
+
+
+def test_kwic_seeds_yangtze_river_delta_gives_ten_lines(seeds):
+    table = kwic(seeds, None, "yangtze river delta")
+    assert list(table.columns) == list(KWIC_COLUMNS)
+    assert len(table) == 10
+    assert table.attrs["total"] == 10
+    assert set(table["match"]) == {"Yangtze River Delta"}
+    first = table.iloc[0]
+    assert first["left"] == "major breakthroughs in the integrated development of the"
+    assert first["right"] == "and enhance the region's leading and exemplary role"
+    text = seeds.docs.set_index("doc_id").loc[first["doc_id"], "text"]
+    assert text[first["start"] : first["end"]] == "Yangtze River Delta"
+    # the same count as the index: 3 in the first seed, 7 in the second
+    assert table["doc_id"].value_counts().sort_index().tolist() == [3, 7]
+
+
+def test_kwic_position_is_corpus_order(sortable):
+    table = kwic(sortable, None, "tea", window=1)
+    assert table["doc_id"].tolist() == ["one", "one", "one", "two", "two"]
+    assert table["left"].tolist() == ["B", "A", "c", "", "a"]
+    assert table["right"].tolist() == ["z", "y", "x", "y", "w"]
+    assert table["date"].tolist() == list(pd.to_datetime(["2024-01-01"] * 3 + ["2024-03-01"] * 2))
+    assert table["source"].tolist() == ["S1", "S1", "S1", "S2", "S2"]
+
+
+def test_kwic_sort_left_reads_right_to_left(sortable):
+    table = kwic(sortable, None, "tea", window=2, sort="left")
+    # 1L: (none) < a < a < b < c; the two "a" tie on 1L and are ordered by
+    # 2L: "drink" (doc two) < "z" (doc one).
+    assert table["left"].tolist() == ["", "Drink a", "z. A", "B", "y, c"]
+    assert table["doc_id"].tolist() == ["two", "two", "one", "one", "one"]
+
+
+def test_kwic_sort_right_reads_left_to_right(sortable):
+    table = kwic(sortable, None, "tea", window=2, sort="right")
+    # 1R: w < x < y (doc one, 2R c) < y (doc two, 2R drink) < z; the context
+    # stops at the end of its last word.
+    assert table["right"].tolist() == ["w", "x", "y, c", "y. Drink", "z. A"]
+
+
+def test_kwic_limit_keeps_total(sortable):
+    table = kwic(sortable, None, "tea", limit=2)
+    assert len(table) == 2
+    assert table.attrs["total"] == 5
+
+
+def test_kwic_window_counts_words_not_characters(seeds):
+    table = kwic(seeds, None, "yangtze river delta", window=3)
+    assert table.iloc[0]["left"] == "development of the"
+    assert table.iloc[0]["right"] == "and enhance the"
+
+
+def test_kwic_phrase_split_by_punctuation_is_not_a_match():
+    index = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["Green tea. Green. Tea"]}))
+    table = kwic(index, None, "green tea")
+    assert table["match"].tolist() == ["Green tea"]
+
+
+def test_kwic_mask_limits_to_a_period(sortable):
+    mask = select(sortable, Filters(date_from=dt.date(2024, 2, 1), date_to=dt.date(2024, 4, 1)))
+    table = kwic(sortable, mask, "tea")
+    assert table["doc_id"].tolist() == ["two", "two"]
+
+
+def test_kwic_chinese_term_matches_in_text():
+    index = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["推动高质量发展。"]}))
+    table = kwic(index, None, "高质量发展", window=1)
+    assert table[["left", "match", "right"]].values.tolist() == [["推动", "高质量发展", ""]]
+
+
+def test_kwic_unknown_term_gives_no_lines(sortable):
+    table = kwic(sortable, None, "coffee")
+    assert len(table) == 0
+    assert table.attrs["total"] == 0
+    assert list(table.columns) == list(KWIC_COLUMNS)
+
+
+def test_kwic_rejects_bad_options(sortable):
+    with pytest.raises(OptionError, match="Use 'left', 'right' or 'position'"):
+        kwic(sortable, None, "tea", sort="middle")  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match="Type a word or a phrase"):
+        kwic(sortable, None, "  ,")
+    with pytest.raises(EmptySelectionError, match="Widen the date range"):
+        kwic(sortable, np.zeros(2, dtype=bool), "tea")
