@@ -325,8 +325,8 @@ def plot_trends(
     table : DataFrame
         ``period, term, count, per_million, doc_share, docs, period_tokens,
         period_docs, thin`` and, when smoothed, ``smoothed`` (the moving
-        average of ``value``, drawn instead of it; the hover still shows the
-        raw numbers).
+        average of ``per_million``, drawn instead of it when ``value`` is
+        ``per_million``; the hover still shows the raw numbers).
     value : str
         The measure drawn: ``per_million``, ``doc_share`` or ``count``.
     by : str
@@ -357,7 +357,7 @@ def plot_trends(
             f"value must be one of {', '.join(TREND_MEASURES)}, got {value!r}. "
             "Choose one of the trend measures."
         )
-    drawn = "smoothed" if "smoothed" in table.columns else value
+    drawn = "smoothed" if value == schema.PER_MILLION and "smoothed" in table.columns else value
     fig = go.Figure()
     all_starts: list[pd.Timestamp] = []
     for term in dict.fromkeys(table[schema.TERM].tolist()):

@@ -201,9 +201,11 @@ def test_plot_trends_marks_thin_periods() -> None:
 
 def test_plot_trends_draws_the_smoothed_column_when_present() -> None:
     table = _trends().assign(smoothed=1.5)
-    fig = charts.plot_trends(table, value="count", by="day")
+    fig = charts.plot_trends(table, by="day")
     assert set(fig.data[0].y) == {1.5}
     assert "moving average" in fig.layout.title.text
+    # The moving average is of the rate per million; raw counts are drawn raw.
+    assert list(charts.plot_trends(table, value="count", by="day").data[0].y) == [3, 0, 0, 7]
 
 
 def test_plot_trends_leaves_the_table_untouched() -> None:
