@@ -4,7 +4,9 @@ Pure Python over pandas, numpy, scipy, polars and scikit-learn; never imports
 streamlit or plotly. Data flows one way::
 
     corpus (load, ledger) -> text (token rule) -> phrases -> index (counts)
-        -> selection (filters -> mask) -> terms, contexts (tidy tables)
+        -> selection (filters -> mask) -> terms, trends, contexts (tidy tables)
+
+:mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 
 from analysis.contexts import term_spans
@@ -20,6 +22,7 @@ from analysis.index import (
 )
 from analysis.phrases import PhraseOptions
 from analysis.selection import Filters, select
+from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.tabular import neutralise_cell, neutralise_formulas
 from analysis.terms import (
     corpus_summary,
@@ -30,6 +33,7 @@ from analysis.terms import (
     wordcloud_frequencies,
 )
 from analysis.text import default_stopwords, normalise, parse_stopwords, tokenize
+from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 
 __all__ = [
     "SAMPLES",
@@ -42,6 +46,7 @@ __all__ = [
     "LoadedCorpus",
     "OptionError",
     "PhraseOptions",
+    "Theme",
     "build_index",
     "corpus_summary",
     "default_cache_dir",
@@ -49,18 +54,25 @@ __all__ = [
     "distinctive_terms",
     "documents_per_period",
     "documents_with_term",
+    "emerging_terms",
+    "left_out_note",
     "load_corpus",
     "load_index",
     "load_uploads",
+    "log_likelihood",
+    "log_ratio",
     "neutralise_cell",
     "neutralise_formulas",
     "normalise",
+    "p_value",
     "parse_dates",
     "parse_stopwords",
+    "parse_themes",
     "save_index",
     "select",
     "term_frequencies",
     "term_spans",
+    "term_trends",
     "tokenize",
     "wordcloud_frequencies",
 ]

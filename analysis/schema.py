@@ -51,3 +51,28 @@ END = "end"
 PERIOD = "period"
 TOKENS = "tokens"
 DOCUMENTS = "documents"
+
+# Trends: one row per period and term (or theme).
+DOC_SHARE = "doc_share"
+PERIOD_TOKENS = "period_tokens"
+PERIOD_DOCS = "period_docs"
+THIN = "thin"
+SMOOTHED = "smoothed"
+TREND_COLUMNS = (
+    PERIOD,
+    TERM,
+    COUNT,
+    PER_MILLION,
+    DOC_SHARE,
+    DOCS,
+    PERIOD_TOKENS,
+    PERIOD_DOCS,
+    THIN,
+)
+
+# Frequency comparisons (emerging terms, keyness, collocates).
+COUNT_BEFORE = "count_before"
+LL = "ll"
+LOG_RATIO = "log_ratio"
+P = "p"
+EMERGING_COLUMNS = (TERM, KIND, COUNT, COUNT_BEFORE, LL, LOG_RATIO, P)

@@ -1,0 +1,451 @@
+"""Terms, phrases and themes over real calendar time, and the terms that emerge.
+
+Periods follow :func:`analysis.terms.documents_per_period`: a period is named
+by the Timestamp of its first day; weeks are ISO weeks (Monday to Sunday),
+quarters and years are calendar ones. Documents dated more coarsely than the
+view (a year-only date in a monthly view) are left out, never spread over
+invented days. Everything is read from the index; no text is re-read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from analysis import schema as S
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.index import CorpusIndex
+from analysis.stats import log_likelihood, log_ratio, p_value
+from analysis.terms import (
+    _GRANULARITY_RANK,
+    _PERIOD_FREQ,
+    _PRECISION_RANK,
+    Granularity,
+    TermKind,
+    _nonempty,
+    column_totals,
+    stopword_columns,
+)
+from analysis.text import default_stopwords
+
+_PRECISION_WORDS = {"month": "to the month", "year": "only to the year"}
+_VIEW_WORDS = {
+    "day": "daily",
+    "week": "weekly",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "year": "yearly",
+}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A named group of terms counted together as one series.
+
+    A theme's count is the sum of its terms' counts (a phrase and a word inside
+    it both count: phrase counts sit beside word counts), and its ``docs`` the
+    documents containing any of them.
+    """
+
+    name: str
+    terms: tuple[str, ...]
+
+
+def parse_themes(text: str) -> tuple[Theme, ...]:
+    """Themes from lines ``name = term, term, ...``.
+
+    Blank lines and lines starting with ``#`` are skipped; terms are trimmed
+    and empty ones dropped; a repeated term within a theme is kept once.
+
+    Examples
+    --------
+    >>> parse_themes("innovation = innovation, sci-tech, technology, g60")
+    (Theme(name='innovation', terms=('innovation', 'sci-tech', 'technology', 'g60')),)
+    """
+    themes: list[Theme] = []
+    names: set[str] = set()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, rest = line.partition("=")
+        name = name.strip()
+        terms = tuple(dict.fromkeys(t.strip() for t in rest.split(",") if t.strip()))
+        if not sep or not name or not terms:
+            raise OptionError(
+                f"Theme line {number} ({line!r}) is not 'name = term, term'. "
+                "Write the theme name, an equals sign, then its terms separated by commas."
+            )
+        if name in names:
+            raise OptionError(f"Theme {name!r} is defined twice (line {number}). Rename one.")
+        names.add(name)
+        themes.append(Theme(name, terms))
+    return tuple(themes)
+
+
+def _check_granularity(by: str) -> None:
+    if by not in _PERIOD_FREQ:
+        raise OptionError(f"Unknown period {by!r}. Use one of {', '.join(_PERIOD_FREQ)}.")
+
+
+@dataclass(frozen=True)
+class _Periods:
+    """Selected documents placed in periods at one granularity."""
+
+    rows: np.ndarray  # index rows of the documents used
+    codes: np.ndarray  # period number of each used row, 0 = first period
+    first: pd.Period | None  # first period (None when no document is used)
+    n_periods: int
+    too_coarse: dict[str, int]  # date precision -> documents left out
+    undated: int
+
+    def starts(self) -> pd.DatetimeIndex:
+        if self.first is None:
+            return pd.DatetimeIndex([])
+        return pd.period_range(self.first, periods=self.n_periods).to_timestamp()
+
+
+def _place(index: CorpusIndex, mask: np.ndarray, by: Granularity) -> _Periods:
+    rows = np.flatnonzero(mask)
+    docs = index.docs.iloc[rows]
+    dates = pd.to_datetime(docs[S.DATE])
+    precision = docs[S.DATE_PRECISION].fillna("day").astype(str)
+    rank = precision.map(_PRECISION_RANK).fillna(0).to_numpy()
+    dated = dates.notna().to_numpy()
+    fine = rank <= _GRANULARITY_RANK[by]
+    use = dated & fine
+    coarse = precision[dated & ~fine].value_counts()
+    too_coarse = {str(k): int(v) for k, v in coarse.items()}
+    if not use.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return _Periods(empty, empty, None, 0, too_coarse, int((~dated).sum()))
+    periods = pd.PeriodIndex(dates[use], freq=_PERIOD_FREQ[by])
+    ordinals = periods.asi8
+    low = int(ordinals.min())
+    first = periods[int(np.argmin(ordinals))]
+    return _Periods(
+        rows=rows[use],
+        codes=(ordinals - low).astype(np.int64),
+        first=first,
+        n_periods=int(ordinals.max()) - low + 1,
+        too_coarse=too_coarse,
+        undated=int((~dated).sum()),
+    )
+
+
+def left_out_note(table: pd.DataFrame, by: str) -> str | None:
+    """One sentence on the documents a period view left out, or ``None``.
+
+    Reads ``table.attrs`` of :func:`term_trends`; the CLI prints it to stderr
+    and the Trends page under the chart.
+    """
+    too_coarse: dict[str, int] = table.attrs.get("too_coarse_by_precision", {})
+    parts = []
+    for precision in ("year", "month"):
+        n = too_coarse.get(precision, 0)
+        if n:
+            noun, verb = ("document", "is") if n == 1 else ("documents", "are")
+            parts.append(
+                f"{n} {noun} dated {_PRECISION_WORDS[precision]} {verb} left out of "
+                f"a {_VIEW_WORDS[by]} view; use --by {precision}"
+            )
+    undated = int(table.attrs.get("undated", 0))
+    if undated:
+        parts.append(f"{undated} undated document{'s' if undated != 1 else ''} left out")
+    return "; ".join(parts) if parts else None
+
+
+def _series(
+    index: CorpusIndex, terms: Sequence[str | Theme]
+) -> tuple[list[str], list[list[int]], list[str]]:
+    """Labels, vocabulary columns of each series, and the requested terms not found."""
+    labels: list[str] = []
+    columns: list[list[int]] = []
+    missing: list[str] = []
+    for item in terms:
+        if isinstance(item, Theme):
+            label, members = item.name, item.terms
+        else:
+            label, members = str(item).strip(), (str(item),)
+        cols = []
+        for member in members:
+            column = index.column(member) if member.strip() else None
+            if column is None:
+                missing.append(member.strip())
+            else:
+                cols.append(column)
+        if not isinstance(item, Theme) and cols:
+            label = str(index.vocab[S.TERM].iat[cols[0]])
+        if not label:
+            continue
+        if label in labels:
+            if isinstance(item, Theme):
+                raise OptionError(f"{label!r} is both a theme and a term. Rename the theme.")
+            continue
+        labels.append(label)
+        columns.append(sorted(set(cols)))
+    return labels, columns, missing
+
+
+def term_trends(
+    index: CorpusIndex,
+    mask: np.ndarray | None,
+    terms: Sequence[str | Theme],
+    *,
+    by: Granularity = "year",
+    smooth: int = 1,
+    min_period_tokens: int = 1000,
+) -> pd.DataFrame:
+    """Counts of terms, phrases and themes per calendar period.
+
+    Parameters
+    ----------
+    index, mask
+        The index and the selected documents (``None``: all).
+    terms
+        Words or phrases as typed (``"Yangtze River Delta"``) and
+        :class:`Theme` objects, one series each. A term missing from the
+        vocabulary is listed with zeros; if none is found at all, the call
+        fails with :class:`~analysis.errors.OptionError`.
+    by
+        ``day``, ``week`` (ISO, Monday first), ``month``, ``quarter``, ``year``.
+    smooth
+        When above 1, adds ``smoothed``: the centred moving average of
+        ``per_million`` over ``smooth`` periods (for an even window the extra
+        period is the earlier one; at the edges the window is cut short).
+        Periods without any tokens have no rate and are skipped in the
+        average; a window of only such periods gives 0.
+    min_period_tokens
+        Periods with fewer tokens are flagged ``thin``.
+
+    Returns
+    -------
+    DataFrame
+        ``period, term, count, per_million, doc_share, docs, period_tokens,
+        period_docs, thin`` (+ ``smoothed``), one row per series and period,
+        series in the order given, periods ascending. Every period from the
+        first to the last dated selected document is present, empty ones with
+        zeros. ``per_million = count / period_tokens * 1e6`` (0 when the
+        period has no tokens); ``doc_share = docs / period_docs``.
+        ``attrs``: ``too_coarse`` (documents dated more coarsely than ``by``,
+        left out), ``too_coarse_by_precision``, ``undated``, ``missing``
+        (requested terms not in the vocabulary). See :func:`left_out_note`.
+
+    Examples
+    --------
+    >>> from analysis.index import build_index
+    >>> docs = pd.DataFrame({"doc_id": ["a", "b"], "text": ["tea tea", "coffee"],
+    ...                      "date": pd.to_datetime(["2024-01-05", "2024-03-01"])})
+    >>> t = term_trends(build_index(docs), None, ["tea"], by="month")
+    >>> t[["period", "count", "period_tokens"]].astype(str).values.tolist()
+    [['2024-01-01', '2', '2'], ['2024-02-01', '0', '0'], ['2024-03-01', '0', '1']]
+    """
+    _check_granularity(by)
+    if smooth < 1:
+        raise OptionError(f"smooth must be at least 1 period, not {smooth}.")
+    if min_period_tokens < 0:
+        raise OptionError(f"min_period_tokens cannot be negative ({min_period_tokens}).")
+    if not terms:
+        raise OptionError("Give at least one term or theme to follow.")
+    mask = _nonempty(index, mask)
+    labels, columns, missing = _series(index, terms)
+    if not any(columns):
+        raise OptionError(
+            f"None of {', '.join(repr(m) for m in missing)} occurs in this corpus. "
+            "Check the spelling, or pick terms from the Terms table."
+        )
+    placed = _place(index, mask, by)
+    n_series, n_periods = len(labels), placed.n_periods
+
+    period_tokens = np.bincount(
+        placed.codes, weights=index.doc_tokens[placed.rows], minlength=n_periods
+    ).astype(np.int64)
+    period_docs = np.bincount(placed.codes, minlength=n_periods).astype(np.int64)
+    count = np.zeros((n_series, n_periods), dtype=np.int64)
+    docs = np.zeros((n_series, n_periods), dtype=np.int64)
+    if n_periods:
+        per_doc = _per_doc_series(index, placed.rows, columns)  # used rows x series
+        coo = per_doc.tocoo()
+        flat = coo.col.astype(np.int64) * n_periods + placed.codes[coo.row]
+        size = n_series * n_periods
+        count = np.bincount(flat, weights=coo.data, minlength=size).reshape(n_series, n_periods)
+        docs = np.bincount(flat[coo.data > 0], minlength=size).reshape(n_series, n_periods)
+        count = count.astype(np.int64)
+
+    tokens_rep = np.tile(period_tokens, n_series)
+    docs_rep = np.tile(period_docs, n_series)
+    count_flat = count.ravel()
+    docs_flat = docs.ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_million = np.where(tokens_rep > 0, count_flat / tokens_rep * 1e6, 0.0)
+        doc_share = np.where(docs_rep > 0, docs_flat / docs_rep, 0.0)
+    table = pd.DataFrame(
+        {
+            S.PERIOD: np.tile(placed.starts().to_numpy(), n_series),
+            S.TERM: np.repeat(np.asarray(labels, dtype=object), n_periods),
+            S.COUNT: count_flat,
+            S.PER_MILLION: per_million,
+            S.DOC_SHARE: doc_share,
+            S.DOCS: docs_flat,
+            S.PERIOD_TOKENS: tokens_rep,
+            S.PERIOD_DOCS: docs_rep,
+            S.THIN: tokens_rep < min_period_tokens,
+        }
+    )
+    table[S.PERIOD] = pd.to_datetime(table[S.PERIOD])
+    if smooth > 1:
+        rates = pd.DataFrame(per_million.reshape(n_series, n_periods).T)
+        rates = rates.where(period_tokens[:, None] > 0)
+        smoothed = rates.rolling(smooth, center=True, min_periods=1).mean().fillna(0.0)
+        table[S.SMOOTHED] = smoothed.to_numpy().T.ravel()
+    table.attrs["too_coarse"] = sum(placed.too_coarse.values())
+    table.attrs["too_coarse_by_precision"] = placed.too_coarse
+    table.attrs["undated"] = placed.undated
+    table.attrs["missing"] = missing
+    return table
+
+
+def _per_doc_series(
+    index: CorpusIndex, rows: np.ndarray, columns: list[list[int]]
+) -> sp.csr_matrix:
+    """Per-document count of each series (sum of its columns), rows x series."""
+    flat = [c for cols in columns for c in cols]
+    owner = [s for s, cols in enumerate(columns) for _ in cols]
+    # Slicing the few needed columns first keeps the work proportional to
+    # their non-zeros, not to the whole matrix.
+    picked = index.counts[:, flat][rows]
+    indicator = sp.csr_matrix(
+        (np.ones(len(flat), dtype=np.int64), (np.arange(len(flat)), owner)),
+        shape=(len(flat), len(columns)),
+    )
+    return sp.csr_matrix(picked.astype(np.int64) @ indicator)
+
+
+def _period_of(value: str | dt.date | pd.Timestamp, by: Granularity) -> pd.Period:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise OptionError(f"{value!r} is not a date; write it as YYYY-MM-DD.") from None
+    if pd.isna(stamp):
+        raise OptionError("Give the period to examine as a date (YYYY-MM-DD).")
+    return pd.Period(stamp, freq=_PERIOD_FREQ[by])
+
+
+def emerging_terms(
+    index: CorpusIndex,
+    mask: np.ndarray | None = None,
+    *,
+    by: Granularity,
+    period: str | dt.date | pd.Timestamp,
+    before: int | None = None,
+    min_count: int = 5,
+    top: int | None = 50,
+    kind: TermKind = "all",
+    stopwords: frozenset[str] | None = None,
+) -> pd.DataFrame:
+    """Terms used more in one period than in the periods before it.
+
+    The period at granularity ``by`` containing the date ``period`` is
+    compared with the ``before`` periods just preceding it (all earlier ones
+    when ``None``), token totals as corpus sizes. Documents dated more
+    coarsely than ``by`` are left out, as in :func:`term_trends`.
+
+    Statistics (from :mod:`analysis.stats`): ``ll`` is Dunning's
+    log-likelihood G² of the 2x2 table (term / other tokens x period /
+    before); ``log_ratio`` is ``log2`` of the ratio of relative frequencies,
+    a zero count replaced by 0.5; ``p`` the chi-squared (1 d.f.) tail of
+    ``ll``. Only rising terms (``log_ratio > 0``) with at least ``min_count``
+    occurrences in the period are kept, highest ``ll`` first.
+
+    Parameters
+    ----------
+    kind, stopwords
+        As in :func:`analysis.terms.term_frequencies` (``None``: default
+        stopwords, an empty set hides nothing).
+    top
+        Keep the first ``top`` rows (``None``: all).
+
+    Returns
+    -------
+    DataFrame
+        ``term, kind, count, count_before, ll, log_ratio, p``. ``attrs``:
+        ``period`` and ``before_from`` (Timestamps of the first days),
+        ``tokens``, ``tokens_before``.
+    """
+    _check_granularity(by)
+    if kind not in ("word", "phrase", "all"):
+        raise OptionError(f"Unknown term kind {kind!r}. Use 'word', 'phrase' or 'all'.")
+    if before is not None and before < 1:
+        raise OptionError(f"before must be at least 1 period (or None for all), not {before}.")
+    if min_count < 1:
+        raise OptionError(f"min_count must be at least 1, not {min_count}.")
+    if top is not None and top < 1:
+        raise OptionError(f"top must be at least 1, not {top}.")
+    mask = _nonempty(index, mask)
+    target = _period_of(period, by)
+    placed = _place(index, mask, by)
+    if placed.first is None:
+        raise EmptySelectionError(
+            f"No selected document is dated finely enough for a {_VIEW_WORDS[by]} view. "
+            "Use a coarser period (--by year)."
+        )
+    code = target.ordinal - placed.first.ordinal
+    start = 0 if before is None else max(code - before, 0)
+    in_period = placed.rows[placed.codes == code]
+    in_before = placed.rows[(placed.codes >= start) & (placed.codes < code)]
+    label = target.to_timestamp().date().isoformat()
+    if len(in_period) == 0:
+        raise EmptySelectionError(
+            f"No selected document in the {by} starting {label}. "
+            "Pick a period that has documents, or widen the filters."
+        )
+    if len(in_before) == 0:
+        raise EmptySelectionError(
+            f"No selected document before the {by} starting {label}, so there is nothing "
+            "to compare with. Pick a later period or allow more periods before it."
+        )
+    mask_now = np.zeros(index.n_docs, dtype=bool)
+    mask_now[in_period] = True
+    mask_then = np.zeros(index.n_docs, dtype=bool)
+    mask_then[in_before] = True
+    count, _ = column_totals(index, mask_now)
+    count_before, _ = column_totals(index, mask_then)
+    size = int(index.doc_tokens[in_period].sum())
+    size_before = int(index.doc_tokens[in_before].sum())
+
+    keep = count >= min_count
+    stopwords = default_stopwords() if stopwords is None else stopwords
+    if stopwords:
+        keep &= ~stopword_columns(index, stopwords)
+    if kind != "all":
+        keep &= (index.vocab[S.KIND] == kind).to_numpy()
+    cols = np.flatnonzero(keep)
+    a, b = count[cols], count_before[cols]
+    ll = log_likelihood(a, b, size, size_before)
+    lr = log_ratio(a, b, size, size_before)
+    table = pd.DataFrame(
+        {
+            S.TERM: index.vocab[S.TERM].to_numpy()[cols],
+            S.KIND: index.vocab[S.KIND].to_numpy()[cols],
+            S.COUNT: a,
+            S.COUNT_BEFORE: b,
+            S.LL: ll,
+            S.LOG_RATIO: lr,
+            S.P: p_value(ll),
+        }
+    )
+    table = table[table[S.LOG_RATIO] > 0]
+    table = table.sort_values([S.LL, S.TERM], ascending=[False, True], kind="stable")
+    if top is not None:
+        table = table.head(top)
+    table = table.reset_index(drop=True)
+    table.attrs["period"] = target.to_timestamp()
+    table.attrs["before_from"] = (placed.first + start).to_timestamp()
+    table.attrs["tokens"] = size
+    table.attrs["tokens_before"] = size_before
+    return table
