@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.text import _HAN_RE, is_han, tokenize, tokenize_frame
+from analysis.stats import log_likelihood, log_ratio
+from analysis.terms import column_totals
+from analysis.text import _HAN_RE, default_stopwords, is_han, tokenize, tokenize_frame
 
 if TYPE_CHECKING:
     from analysis.index import CorpusIndex
@@ -26,6 +29,11 @@ LEFT = "left"
 MATCH = "match"
 RIGHT = "right"
 KWIC_COLUMNS = (S.DOC_ID, S.DATE, S.SOURCE, S.TITLE, LEFT, MATCH, RIGHT, S.START, S.END)
+
+NODE_COUNT = "node_count"
+COLLOCATE_COUNT = "collocate_count"
+MI = "mi"
+COLLOCATE_COLUMNS = (S.TERM, S.COUNT, NODE_COUNT, COLLOCATE_COUNT, "ll", MI, "log_ratio")
 
 #: Context words compared when sorting by the left or right context (AntConc's
 #: 1L, 2L, 3L); further ties keep corpus order.
@@ -278,4 +286,183 @@ def kwic(
         }
     )
     table.attrs["total"] = total
+    return table
+
+
+def _node_starts(ids: np.ndarray, doc: np.ndarray, seq: list[int]) -> np.ndarray:
+    """Positions where the id sequence ``seq`` starts within one document."""
+    n = len(seq)
+    span = len(ids) - n + 1
+    if span <= 0:
+        return np.zeros(0, dtype=np.int64)
+    match = doc[:span] == doc[n - 1 :]
+    for offset, word in enumerate(seq):
+        match &= ids[offset : offset + span] == word
+    return np.flatnonzero(match)
+
+
+def _empty_collocates(node_count: int, tokens: int) -> pd.DataFrame:
+    table = pd.DataFrame({c: pd.Series(dtype=float) for c in COLLOCATE_COLUMNS})
+    table[S.TERM] = table[S.TERM].astype(object)
+    for column in (S.COUNT, NODE_COUNT, COLLOCATE_COUNT):
+        table[column] = table[column].astype(np.int64)
+    table.attrs.update(node_count=node_count, tokens=tokens, window_tokens=0)
+    return table
+
+
+def collocates(
+    index: CorpusIndex,
+    mask: np.ndarray | None,
+    term: str,
+    *,
+    window: int = 5,
+    min_count: int = 3,
+    top: int = 50,
+    stopwords: frozenset[str] | None = None,
+) -> pd.DataFrame:
+    """Words that keep company with a word or phrase, ranked by log-likelihood.
+
+    The node (``term``) is found in the token streams of the selected
+    documents that hold it (token rule; a phrase never spans punctuation, as
+    in the index). Its window is the ``window`` words on each side within the
+    same document. Punctuation and line breaks do not stop the window (as in
+    AntConc: a five-word span easily crosses a comma or a full stop). A word
+    position inside several windows counts once, and the node's own positions
+    are never in a window; collocates are words (phrases are not counted
+    again as collocates).
+
+    With ``N`` the word tokens of the selection, ``f_node`` the node's
+    occurrences, ``f_c`` the collocate's occurrences in the selection, ``O``
+    its occurrences inside the windows and ``W`` the number of window
+    positions:
+
+    * ``ll``: Dunning's G² (:func:`analysis.stats.log_likelihood`) of the 2x2
+      table "inside the windows" (``O`` of ``W`` tokens) against "elsewhere"
+      (``f_c - O - f_in_node`` of ``N - W - node tokens``), where
+      ``f_in_node`` counts the collocate inside the node itself (a word of a
+      phrase node).
+    * ``mi = log2(O * N / (f_node * f_c * 2 * window))``: pointwise mutual
+      information with the usual window-size correction (the expected
+      co-occurrence is ``f_node * f_c * span / N`` with ``span = 2 * window``).
+    * ``log_ratio``: :func:`analysis.stats.log_ratio` of the same table
+      (log2 of the relative frequency inside the windows over elsewhere).
+
+    Only attracted words are kept (more frequent inside the windows than
+    elsewhere) with ``O >= min_count``, stopwords left out.
+
+    Parameters
+    ----------
+    index, mask
+        The index and the selected documents (``None``: all).
+    term
+        The node: a word or a phrase as typed.
+    window
+        Words on each side of the node.
+    min_count
+        Fewest co-occurrences a collocate needs.
+    top
+        Rows returned.
+    stopwords
+        Words never shown as collocates; ``None`` uses
+        :func:`~analysis.text.default_stopwords`. They still fill window places.
+
+    Returns
+    -------
+    DataFrame
+        ``term, count, node_count, collocate_count, ll, mi, log_ratio``, by
+        ``ll`` (descending), then ``count`` and ``term``. ``count`` is ``O``,
+        ``collocate_count`` is ``f_c``. ``attrs`` carries ``node_count``,
+        ``tokens`` (N) and ``window_tokens`` (W).
+    """
+    if window < 1:
+        raise OptionError(f"window must be at least 1 word, not {window}.")
+    if min_count < 1:
+        raise OptionError(f"min_count must be at least 1, not {min_count}.")
+    if top < 1:
+        raise OptionError(f"top must be at least 1, not {top}.")
+    mask = _selection(index, mask)
+    words = _term_words(index, term)
+    stopwords = default_stopwords() if stopwords is None else stopwords
+    n_tokens = int(index.doc_tokens[mask].sum())
+    rows = candidate_documents(index, mask, words)
+    if len(rows) == 0:
+        return _empty_collocates(0, n_tokens)
+    frame = tokenize_frame(
+        index.docs[S.TEXT].iloc[rows].astype(str).tolist(), user_words=index.settings.user_words
+    )
+    # Local codes: words in order of appearance, boundaries -1.
+    distinct = frame["token"].drop_nulls().unique(maintain_order=True)
+    codes = (
+        frame["token"]
+        .replace_strict(distinct, pl.int_range(len(distinct), eager=True), default=-1)
+        .fill_null(-1)
+        .to_numpy()
+        .astype(np.int64)
+    )
+    doc = frame["doc"].to_numpy().astype(np.int64)
+    lookup = {w: i for i, w in enumerate(distinct.to_list())}
+    if any(w not in lookup for w in words):
+        return _empty_collocates(0, n_tokens)
+    starts = _node_starts(codes, doc, [lookup[w] for w in words])
+    # Drop boundaries; a phrase never spans one, so its words stay adjacent.
+    keep = codes >= 0
+    new_position = np.cumsum(keep) - 1
+    codes, doc = codes[keep], doc[keep]
+    starts = new_position[starts]
+    size = len(codes)
+    node_count = len(starts)
+    if node_count == 0:
+        return _empty_collocates(0, n_tokens)
+    first = np.searchsorted(doc, doc, side="left")
+    last = np.searchsorted(doc, doc, side="right")
+    length = len(words)
+    ends = starts + length
+    # Union of intervals by a difference array: +1 where a window or node opens.
+    cover = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(cover, np.maximum(starts - window, first[starts]), 1)
+    np.add.at(cover, np.minimum(ends + window, last[starts]), -1)
+    node = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(node, starts, 1)
+    np.add.at(node, ends, -1)
+    is_node = np.cumsum(node)[:size] > 0
+    in_window = (np.cumsum(cover)[:size] > 0) & ~is_node
+    n_local = len(distinct)
+    observed = np.bincount(codes[in_window], minlength=n_local)
+    inside_node = np.bincount(codes[is_node], minlength=n_local)
+    names = distinct.to_list()
+    chosen: list[int] = []
+    columns: list[int] = []
+    for i in np.flatnonzero(observed >= min_count).tolist():
+        column = index.column(names[i]) if names[i] not in stopwords else None
+        if column is not None:
+            chosen.append(i)
+            columns.append(column)
+    window_tokens = int(in_window.sum())
+    rest_tokens = n_tokens - window_tokens - int(is_node.sum())
+    if not chosen:
+        table = _empty_collocates(node_count, n_tokens)
+        table.attrs["window_tokens"] = window_tokens
+        return table
+    totals, _ = column_totals(index, mask)
+    picked = np.asarray(chosen, dtype=np.int64)
+    o = observed[picked]
+    f_c = totals[np.asarray(columns, dtype=np.int64)]
+    elsewhere = f_c - o - inside_node[picked]
+    table = pd.DataFrame(
+        {
+            S.TERM: [names[i] for i in chosen],
+            S.COUNT: o.astype(np.int64),
+            NODE_COUNT: np.full(len(chosen), node_count, dtype=np.int64),
+            COLLOCATE_COUNT: f_c.astype(np.int64),
+            "ll": log_likelihood(o, elsewhere, window_tokens, rest_tokens),
+            MI: np.log2(o * n_tokens / (node_count * f_c * 2.0 * window)),
+            "log_ratio": log_ratio(o, elsewhere, window_tokens, rest_tokens),
+        }
+    )
+    attracted = o * max(rest_tokens, 1) > elsewhere * window_tokens
+    table = table[attracted].sort_values(
+        ["ll", S.COUNT, S.TERM], ascending=[False, False, True], kind="stable"
+    )
+    table = table.head(top).reset_index(drop=True)
+    table.attrs.update(node_count=node_count, tokens=n_tokens, window_tokens=window_tokens)
     return table

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import Filters, build_index, load_corpus, select
-from analysis.contexts import KWIC_COLUMNS, kwic, term_spans
+from analysis.contexts import COLLOCATE_COLUMNS, KWIC_COLUMNS, collocates, kwic, term_spans
 from analysis.errors import EmptySelectionError, OptionError
 
 
@@ -139,3 +140,108 @@ def test_kwic_rejects_bad_options(sortable):
         kwic(sortable, None, "  ,")
     with pytest.raises(EmptySelectionError, match="Widen the date range"):
         kwic(sortable, np.zeros(2, dtype=bool), "tea")
+
+
+# Collocates -----------------------------------------------------------------
+
+# Word tokens (boundaries removed), counted by hand:
+#   A: green tea green tea and black tea          (7)
+#   B: black coffee and green tea black tea       (7; "tea. Black" crosses a full stop)
+#   C: milk and coffee                            (3)
+# N = 17. Frequencies: green 3, black 3, and 3, coffee 2, milk 1, tea 5.
+COMPANY = pd.DataFrame(
+    {
+        "doc_id": ["A", "B", "C"],
+        "text": [
+            "Green tea, green tea and black tea.",
+            "Black coffee and green tea. Black tea!",
+            "Milk and coffee.",
+        ],
+    }
+)
+
+
+def _g2(a: float, b: float, size_a: float, size_b: float) -> float:
+    """Dunning's G² of [[a, b], [size_a - a, size_b - b]], cell by cell (0 ln 0 = 0)."""
+    n = size_a + size_b
+    cells = [
+        (a, (a + b) * size_a / n),
+        (b, (a + b) * size_b / n),
+        (size_a - a, (n - a - b) * size_a / n),
+        (size_b - b, (n - a - b) * size_b / n),
+    ]
+    return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+
+
+@pytest.fixture(scope="module")
+def company():
+    return build_index(COMPANY)
+
+
+def test_collocates_word_node_matches_hand_oracle(company):
+    table = collocates(company, None, "tea", window=2, min_count=1, stopwords=frozenset())
+    assert list(table.columns) == list(COLLOCATE_COLUMNS)
+    # "tea" at A1, A3, A6 and B4, B6. Windows of 2 (clipped at document edges,
+    # node positions excluded): A {0, 2, 4, 5} = green green and black;
+    # B {2, 3, 5} = and green black (across the full stop). W = 7, the node
+    # fills 5 positions, the rest is 17 - 7 - 5 = 5.
+    assert table.attrs == {"node_count": 5, "tokens": 17, "window_tokens": 7}
+    expected = {  # term: (O, f_c)
+        "green": (3, 3),
+        "and": (2, 3),
+        "black": (2, 3),
+    }
+    assert table["term"].tolist() == ["green", "and", "black"]  # coffee: O = 0
+    for row in table.itertuples():
+        o, f_c = expected[row.term]
+        assert row.count == o
+        assert row.collocate_count == f_c
+        assert row.node_count == 5
+        assert row.ll == pytest.approx(_g2(o, f_c - o, 7, 5), abs=1e-6)
+        assert row.mi == pytest.approx(math.log2(o * 17 / (5 * f_c * 2 * 2)), abs=1e-6)
+        assert row.log_ratio == pytest.approx(
+            math.log2((o / 7) / (max(f_c - o, 0.5) / 5)), abs=1e-6
+        )
+    assert table.iloc[0]["ll"] == pytest.approx(
+        2 * (3 * math.log(3 / (3 * 7 / 12)) + 4 * math.log(4 / (9 * 7 / 12)))
+        + 2 * 5 * math.log(5 / (9 * 5 / 12)),
+        abs=1e-6,
+    )
+
+
+def test_collocates_phrase_node_matches_hand_oracle(company):
+    table = collocates(company, None, "green tea", window=1, min_count=1, stopwords=frozenset())
+    # "green tea" at A0-1, A2-3, B3-4; windows of 1: A {4} = and (A1 and A2 are
+    # node positions), B {2, 5} = and black. W = 3, node tokens 6, rest 8.
+    assert table.attrs == {"node_count": 3, "tokens": 17, "window_tokens": 3}
+    assert table["term"].tolist() == ["and", "black"]
+    assert table["count"].tolist() == [2, 1]
+    assert table["ll"].tolist() == pytest.approx([_g2(2, 1, 3, 8), _g2(1, 2, 3, 8)], abs=1e-6)
+    assert table["mi"].tolist() == pytest.approx(
+        [math.log2(2 * 17 / (3 * 3 * 2)), math.log2(1 * 17 / (3 * 3 * 2))], abs=1e-6
+    )
+
+
+def test_collocates_min_count_and_stopwords(company):
+    table = collocates(company, None, "tea", window=2, min_count=3)
+    assert table["term"].tolist() == ["green"]
+    default = collocates(company, None, "tea", window=2, min_count=1)
+    assert "and" not in set(default["term"])
+
+
+def test_collocates_seeds_rank_integrated_first_for_development():
+    index = build_index(load_corpus("seeds"))
+    table = collocates(index, None, "development", min_count=2)
+    assert table.iloc[0]["term"] == "integrated"
+    assert table["ll"].is_monotonic_decreasing
+
+
+def test_collocates_unknown_node_gives_empty_table(company):
+    table = collocates(company, None, "juice")
+    assert len(table) == 0
+    assert list(table.columns) == list(COLLOCATE_COLUMNS)
+
+
+def test_collocates_rejects_bad_window(company):
+    with pytest.raises(OptionError, match="window must be at least 1"):
+        collocates(company, None, "tea", window=0)
