@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import schema as S
@@ -27,8 +28,10 @@ from analysis.selection import Filters, select
 from analysis.tabular import neutralise_formulas
 from analysis.terms import corpus_summary, term_frequencies
 from analysis.text import default_stopwords, parse_stopwords
+from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 
 FORMATS = ("table", "csv", "json")
+GRANULARITIES = ("day", "week", "month", "quarter", "year")
 
 
 def _date(value: str) -> dt.date:
@@ -89,6 +92,52 @@ def _parser() -> argparse.ArgumentParser:
     terms.add_argument("--top", type=int, default=None, help="keep the N most frequent terms")
     terms.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
     terms.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+
+    trend = command(
+        "trend",
+        "Terms and themes per calendar period: period, term, count, per_million, doc_share, "
+        "period_tokens, period_docs.",
+    )
+    trend.add_argument(
+        "--term", action="append", default=[], help="a word or phrase to follow (repeatable)"
+    )
+    trend.add_argument(
+        "--theme",
+        action="append",
+        default=[],
+        help='a named group of terms counted together, "name=a,b,c" (repeatable)',
+    )
+    trend.add_argument("--by", choices=GRANULARITIES, default="year", help="period length")
+    trend.add_argument(
+        "--smooth",
+        type=int,
+        default=1,
+        help="add 'smoothed': centred moving average of per_million over N periods",
+    )
+    trend.add_argument(
+        "--min-period-tokens",
+        type=int,
+        default=1000,
+        help="flag periods with fewer tokens as thin (adds 'thin' to the output)",
+    )
+
+    emerging = command(
+        "emerging",
+        "Terms rising in one period against the periods before it: term, kind, count, "
+        "count_before, ll, log_ratio, p.",
+    )
+    emerging.add_argument("--by", choices=GRANULARITIES, default="year", help="period length")
+    emerging.add_argument(
+        "--period", type=_date, required=True, help="a day inside the period to examine"
+    )
+    emerging.add_argument(
+        "--before", type=int, default=None, help="compare with N periods before (default: all)"
+    )
+    emerging.add_argument("--top", type=int, default=50, help="keep the N strongest risers")
+    emerging.add_argument("--min-count", type=int, default=5, help="minimum count in the period")
+    emerging.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
+    emerging.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
+    emerging.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
     return parser
 
 
@@ -143,6 +192,47 @@ def _emit(table: pd.DataFrame | dict[str, object], args: argparse.Namespace) -> 
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _stopwords(args: argparse.Namespace) -> frozenset[str]:
+    stopwords = frozenset() if args.no_stopwords else default_stopwords()
+    if args.stopwords:
+        stopwords |= parse_stopwords(args.stopwords.read_text(encoding="utf-8"))
+    return stopwords
+
+
+def _trend(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
+    themes = parse_themes("\n".join(args.theme))
+    terms: list[str | Theme] = [*args.term, *themes]
+    if not terms:
+        raise OptionError('Name what to follow: --term "a word or phrase" or --theme "name=a,b".')
+    table = term_trends(
+        index,
+        mask,
+        terms,
+        by=args.by,
+        smooth=args.smooth,
+        min_period_tokens=args.min_period_tokens,
+    )
+    note = left_out_note(table, args.by)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    for term in table.attrs.get("missing", []):
+        print(f"note: {term!r} does not occur in this corpus; its counts are 0", file=sys.stderr)
+    columns = [
+        S.PERIOD,
+        S.TERM,
+        S.COUNT,
+        S.PER_MILLION,
+        S.DOC_SHARE,
+        S.PERIOD_TOKENS,
+        S.PERIOD_DOCS,
+    ]
+    if args.smooth > 1:
+        columns.append(S.SMOOTHED)
+    out = table[columns].copy()
+    out[S.PERIOD] = out[S.PERIOD].dt.strftime("%Y-%m-%d")
+    return out
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -162,11 +252,25 @@ def run(argv: Sequence[str] | None = None) -> int:
             }
             _emit(summary, args)
         elif args.command == "terms":
-            stopwords = frozenset() if args.no_stopwords else default_stopwords()
-            if args.stopwords:
-                stopwords |= parse_stopwords(args.stopwords.read_text(encoding="utf-8"))
-            table = term_frequencies(index, mask, kind=args.kind, stopwords=stopwords, top=args.top)
+            table = term_frequencies(
+                index, mask, kind=args.kind, stopwords=_stopwords(args), top=args.top
+            )
             _emit(table[list(S.TERM_COLUMNS)], args)
+        elif args.command == "trend":
+            _emit(_trend(index, mask, args), args)
+        elif args.command == "emerging":
+            table = emerging_terms(
+                index,
+                mask,
+                by=args.by,
+                period=args.period,
+                before=args.before,
+                min_count=args.min_count,
+                top=args.top,
+                kind=args.kind,
+                stopwords=_stopwords(args),
+            )
+            _emit(table[list(S.EMERGING_COLUMNS)], args)
     except AnalysisError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

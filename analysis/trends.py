@@ -300,7 +300,7 @@ def term_trends(
     table[S.PERIOD] = pd.to_datetime(table[S.PERIOD])
     if smooth > 1:
         rates = pd.DataFrame(per_million.reshape(n_series, n_periods).T)
-        rates = rates.where(period_tokens[:, None] > 0)
+        rates = rates.where(np.broadcast_to(period_tokens[:, None] > 0, rates.shape))
         smoothed = rates.rolling(smooth, center=True, min_periods=1).mean().fillna(0.0)
         table[S.SMOOTHED] = smoothed.to_numpy().T.ravel()
     table.attrs["too_coarse"] = sum(placed.too_coarse.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,123 @@ def test_cli_runs_as_a_module():
         check=True,
     )
     assert json.loads(done.stdout)["documents"] == 2
+
+
+# --- trend and emerging ---------------------------------------------------------------
+
+
+def _csv(capsys, *argv: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(_run(capsys, *argv, "--format", "csv")))
+
+
+def test_trend_seeds_by_day_keeps_empty_days(capsys):
+    table = _csv(capsys, "trend", "seeds", "--term", "yangtze river delta", "--by", "day")
+    assert list(table.columns) == [
+        "period",
+        "term",
+        "count",
+        "per_million",
+        "doc_share",
+        "period_tokens",
+        "period_docs",
+    ]
+    counts = dict(zip(table["period"], table["count"], strict=True))
+    assert counts == {"2023-11-30": 3, "2023-12-01": 0, "2023-12-02": 0, "2023-12-03": 7}
+    assert (table["per_million"] == table["count"] / table["period_tokens"].clip(1) * 1e6).all()
+
+
+def test_trend_theme_and_smoothing(capsys):
+    table = _csv(
+        capsys,
+        "trend",
+        "seeds",
+        "--term",
+        "Yangtze River Delta",
+        "--theme",
+        "delta=yangtze river delta, yangtze river delta region",
+        "--by",
+        "week",
+        "--smooth",
+        "3",
+    )
+    assert table["term"].tolist() == ["yangtze river delta", "delta"]
+    assert table["period"].tolist() == ["2023-11-27", "2023-11-27"]  # ISO week, Monday
+    assert table["count"].iloc[0] == 10
+    assert table["count"].iloc[1] >= 10
+    assert table["smoothed"].tolist() == pytest.approx(table["per_million"].tolist())
+
+
+def test_trend_without_terms_names_the_fix(capsys):
+    assert run(["trend", "seeds"]) == 2
+    assert "--term" in capsys.readouterr().err
+
+
+def test_trend_unknown_terms_only_names_the_fix(capsys):
+    assert run(["trend", "seeds", "--term", "dragon fruit"]) == 2
+    assert "Check the spelling" in capsys.readouterr().err
+
+
+def test_trend_monthly_on_year_only_dates_says_so(capsys, tmp_path):
+    corpus = tmp_path / "years.csv"
+    corpus.write_text(
+        "id,date,text\na,1999,peace and more peace\nb,2000,peace\nc,2000-03-04,war\n",
+        encoding="utf-8",
+    )
+    table = _csv(capsys, "trend", str(corpus), "--term", "peace", "--by", "month")
+    assert table["period"].tolist() == ["2000-03-01"]
+    assert table["count"].tolist() == [0]
+    assert run(["trend", str(corpus), "--term", "peace", "--by", "month"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "note: 2 documents dated only to the year are left out of a monthly view; use --by year"
+        in err
+    )
+    yearly = _csv(capsys, "trend", str(corpus), "--term", "peace", "--by", "year")
+    assert dict(zip(yearly["period"], yearly["count"], strict=True)) == {
+        "1999-01-01": 2,
+        "2000-01-01": 1,
+    }
+
+
+@pytest.mark.shared
+def test_trend_monthly_on_un_general_debate_says_so(capsys, tmp_path):
+    from analysis import load_corpus
+    from tests.analysis.tiny import shared_corpus
+
+    docs = load_corpus(shared_corpus("un_general_debate") / "docs.jsonl.gz").docs.iloc[::400]
+    sample = tmp_path / "ungd.jsonl"  # a temporary slice, outside the repository
+    docs[["doc_id", "date", "title", "text"]].assign(date=docs["date"].dt.year.astype(str)).to_json(
+        sample, orient="records", lines=True, force_ascii=False
+    )
+    assert run(["trend", str(sample), "--term", "peace", "--by", "month"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "(no rows)"
+    assert f"note: {len(docs)} documents dated only to the year are left out" in captured.err
+    yearly = _csv(capsys, "trend", str(sample), "--term", "peace", "--by", "year")
+    assert yearly["period"].iloc[0] == "1946-01-01"
+    assert yearly["period"].iloc[-1].startswith("20")
+
+
+def test_emerging_seeds_matches_the_log_likelihood_oracle(capsys):
+    table = _csv(capsys, "emerging", "seeds", "--by", "day", "--period", "2023-12-03")
+    assert list(table.columns) == ["term", "kind", "count", "count_before", "ll", "log_ratio", "p"]
+    row = table.set_index("term").loc["xi jinping"]
+    a, b = int(row["count"]), int(row["count_before"])
+    # the day's text holds 327 tokens, the day before it 289 (see the trend above)
+    c, d = 327, 289
+    n = c + d
+    cells = [
+        (a, (a + b) * c / n),
+        (b, (a + b) * d / n),
+        (c - a, (n - a - b) * c / n),
+        (d - b, (n - a - b) * d / n),
+    ]
+    oracle = 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+    assert row["ll"] == pytest.approx(oracle, abs=1e-6)
+    assert (table["log_ratio"] > 0).all()
+    assert table["ll"].is_monotonic_decreasing
+
+
+def test_emerging_needs_an_earlier_period(capsys):
+    assert run(["emerging", "seeds", "--by", "day", "--period", "2023-11-30"]) == 2
+    assert "Pick a later period" in capsys.readouterr().err

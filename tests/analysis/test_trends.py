@@ -133,6 +133,13 @@ def test_trend_smoothing_centred_even_window_takes_earlier_period(tiny):
     assert "smoothed" not in term_trends(tiny, None, ["tea"], by="month").columns
 
 
+def test_trend_smoothing_each_series_on_its_own(tiny):
+    table = term_trends(tiny, None, ["tea", "green tea"], by="week", smooth=3)
+    assert _rows(table, "tea")["smoothed"].tolist() == pytest.approx([JAN, JAN, 0, 0, FEB, FEB])
+    green = [2 / 9 * 1e6, 2 / 9 * 1e6, 0, 0, 1 / 5 * 1e6, 1 / 5 * 1e6]
+    assert _rows(table, "green tea")["smoothed"].tolist() == pytest.approx(green)
+
+
 def test_trend_smoothing_skips_periods_without_tokens(tiny):
     table = term_trends(tiny, None, ["tea"], by="week", smooth=3)
     assert table["smoothed"].tolist() == pytest.approx([JAN, JAN, 0, 0, FEB, FEB])
