@@ -1,0 +1,454 @@
+"""Topics fitted on passages (paragraphs), their timeline and the passages behind them.
+
+Topics are fitted on passages rather than documents, so that even a corpus of
+two documents gives several topics, and a topic's share of a period is the
+mean weight of that period's passages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import scipy.sparse as sp
+
+from analysis import schema as S
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.terms import (
+    _GRANULARITY_RANK,  # the period rules of documents_per_period, shared on purpose
+    _PERIOD_FREQ,
+    _PRECISION_RANK,
+    Granularity,
+    stopword_columns,
+)
+from analysis.text import default_stopwords, tokenize_frame
+
+if TYPE_CHECKING:
+    from analysis.index import CorpusIndex
+
+TopicMethod = Literal["nmf", "lda"]
+
+TOPIC = "topic"
+LABEL = "label"
+WEIGHT = "weight"
+SHARE = "share"
+PASSAGES = "passages"
+TOPIC_TERM_COLUMNS = (TOPIC, LABEL, S.TERM, WEIGHT)
+TOPIC_TIME_COLUMNS = (S.PERIOD, TOPIC, LABEL, SHARE, PASSAGES)
+REPRESENTATIVE_COLUMNS = (S.DOC_ID, S.DATE, S.SOURCE, S.PASSAGE, WEIGHT, S.TEXT)
+
+#: Below this many passages, terms seen in a single passage are kept (a tiny
+#: corpus would otherwise lose most of its vocabulary).
+MIN_PASSAGES_FOR_PRUNING = 10
+LABEL_TERMS = 3
+
+
+@dataclass(frozen=True, eq=False)
+class TopicModel:
+    """A fitted topic model (see :func:`fit_topics`).
+
+    Attributes
+    ----------
+    terms
+        ``topic, label, term, weight``: the top terms of each topic, highest
+        weight first; ``weight`` is the term's share of the topic's term
+        weights (each topic's full distribution sums to 1).
+    passage_weights
+        Passages x ``k`` array, each row summing to 1 (row ``i`` belongs to
+        row ``i`` of ``passages``).
+    passages
+        ``doc`` (index row), ``passage``, ``start``, ``end``, ``doc_id``,
+        ``date``, ``date_precision``, ``source`` of the passages fitted.
+    method, k, seed
+        How it was fitted (``k`` after any reduction, see ``notes``).
+    labels
+        One label per topic: the top three terms joined by " · ", or the
+        user's name for it (:func:`rename`).
+    notes
+        What was changed from the request, in words (a reduced ``k``, sampling).
+    """
+
+    terms: pd.DataFrame
+    passage_weights: np.ndarray
+    passages: pd.DataFrame
+    method: TopicMethod
+    k: int
+    seed: int
+    labels: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+def _selected_passages(index: CorpusIndex, mask: np.ndarray | None) -> pd.DataFrame:
+    if mask is None:
+        mask = np.ones(index.n_docs, dtype=bool)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (index.n_docs,):
+        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
+    if not mask.any():
+        raise EmptySelectionError(
+            "No document matches the filters. Widen the date range, clear the source "
+            "filter or change the keyword."
+        )
+    passages = index.passages
+    return passages[mask[passages["doc"].to_numpy()]].reset_index(drop=True)
+
+
+def default_k(index: CorpusIndex, mask: np.ndarray | None = None) -> int:
+    """A sensible number of topics: ``sqrt(passages / 2)``, between 2 and 12.
+
+    >>> from analysis.index import build_index
+    >>> default_k(build_index(pd.DataFrame({"doc_id": ["a"], "text": ["One.\\n\\nTwo."]})))
+    2
+    """
+    n = len(_selected_passages(index, mask))
+    return int(min(12, max(2, round(math.sqrt(n / 2)))))
+
+
+def _passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
+    """Passages x index columns: words by the token rule, and vocabulary phrases.
+
+    A phrase counts where its words stand in a row with no boundary between
+    them, as in the index; its words are counted as words too (phrase counts
+    sit beside word counts, as everywhere else).
+    """
+    vocab = index.vocab
+    n_columns = len(vocab)
+    frame = tokenize_frame(texts, user_words=index.settings.user_words)
+    is_word = (vocab[S.KIND] == S.WORD).to_numpy()
+    word_columns = pl.DataFrame(
+        {
+            "token": vocab[S.TERM].to_numpy()[is_word].astype(str),
+            "column": np.flatnonzero(is_word).astype(np.int64),
+        }
+    )
+    stream = frame.join(word_columns, on="token", how="left", maintain_order="left")
+    ids = stream["column"].fill_null(-1).to_numpy().astype(np.int64)
+    passage = stream["doc"].to_numpy().astype(np.int64)
+    rows = [passage[ids >= 0]]
+    cols = [ids[ids >= 0]]
+    phrases = vocab[~is_word]
+    lookup = dict(
+        zip(word_columns["token"].to_list(), word_columns["column"].to_list(), strict=True)
+    )
+    by_length: dict[int, list[tuple[int, list[int]]]] = {}
+    for column, tokens in zip(phrases.index, phrases["tokens"].astype(str), strict=True):
+        words = tokens.split(" ")
+        if all(w in lookup for w in words):
+            by_length.setdefault(len(words), []).append((int(column), [lookup[w] for w in words]))
+    for n, entries in by_length.items():
+        span = len(ids) - n + 1
+        if span <= 0:
+            continue
+        grams = {f"w{j}": ids[j : j + span] for j in range(n)}
+        grams["p"] = passage[:span]
+        valid = passage[:span] == passage[n - 1 :]
+        for j in range(n):
+            valid &= grams[f"w{j}"] >= 0
+        table = pl.DataFrame({key: value[valid] for key, value in grams.items()})
+        wanted = pl.DataFrame(
+            {
+                **{f"w{j}": [seq[j] for _, seq in entries] for j in range(n)},
+                "column": [c for c, _ in entries],
+            },
+            schema={**{f"w{j}": pl.Int64 for j in range(n)}, "column": pl.Int64},
+        )
+        found = table.join(wanted, on=[f"w{j}" for j in range(n)], how="inner")
+        rows.append(found["p"].to_numpy())
+        cols.append(found["column"].to_numpy())
+    row = np.concatenate(rows)
+    col = np.concatenate(cols)
+    matrix = sp.csr_matrix(
+        (np.ones(len(row), dtype=np.float64), (row, col)), shape=(len(texts), n_columns)
+    )
+    matrix.sum_duplicates()
+    return matrix
+
+
+def fit_topics(
+    index: CorpusIndex,
+    mask: np.ndarray | None = None,
+    *,
+    k: int = 8,
+    method: TopicMethod = "nmf",
+    seed: int = 0,
+    stopwords: frozenset[str] | None = None,
+    n_terms: int = 10,
+    max_passages: int = 20_000,
+) -> TopicModel:
+    """Fit ``k`` topics on the passages of the selected documents.
+
+    Each passage (a paragraph, ``index.passages``) becomes a row of counts
+    over the index vocabulary, words and phrases alike (the passage text is
+    tokenised again by the token rule, and phrases counted where their words
+    stand together). Stopwords, and phrases starting or ending with one, are
+    left out; with at least 10 passages so are terms found in a single
+    passage. Passages with no term left are not fitted.
+
+    ``nmf`` factorises the TF-IDF matrix (scikit-learn ``NMF``,
+    ``init="nndsvda"``); ``lda`` fits ``LatentDirichletAllocation`` (batch)
+    on the counts. Both use ``random_state=seed``, and topics are ordered by
+    their total weight over the passages (largest first) and numbered
+    0..k-1 after ordering, so the same seed gives the same topics, numbers
+    and order every run.
+
+    Parameters
+    ----------
+    index, mask
+        The index and the selected documents (``None``: all).
+    k
+        Topics wanted. When the passages or terms cannot carry that many, the
+        largest possible ``k`` is fitted and ``notes`` says so.
+    method
+        ``nmf`` (default) or ``lda``.
+    seed
+        Random state of the fit and of the passage sample.
+    stopwords
+        ``None`` uses :func:`~analysis.text.default_stopwords`.
+    n_terms
+        Top terms kept per topic in ``terms``.
+    max_passages
+        Passages fitted at most: a larger selection is sampled uniformly
+        (without replacement, with ``seed``) and kept in corpus order;
+        ``notes`` says so.
+
+    Returns
+    -------
+    TopicModel
+    """
+    if method not in ("nmf", "lda"):
+        raise OptionError(f"Unknown topic method {method!r}. Use 'nmf' or 'lda'.")
+    if k < 1:
+        raise OptionError(f"k must be at least 1 topic, not {k}.")
+    if n_terms < 1:
+        raise OptionError(f"n_terms must be at least 1, not {n_terms}.")
+    if max_passages < 2:
+        raise OptionError(f"max_passages must be at least 2, not {max_passages}.")
+    stopwords = default_stopwords() if stopwords is None else stopwords
+    passages = _selected_passages(index, mask)
+    notes: list[str] = []
+    if len(passages) > max_passages:
+        rng = np.random.default_rng(seed)
+        keep = np.sort(rng.choice(len(passages), size=max_passages, replace=False))
+        notes.append(
+            f"Fitted on a sample of {max_passages:,} of {len(passages):,} passages "
+            f"(seed {seed}); raise max_passages to use more."
+        )
+        passages = passages.iloc[keep].reset_index(drop=True)
+    texts_by_doc = index.docs[S.TEXT].astype(str).to_numpy()
+    texts = [
+        texts_by_doc[d][a:b]
+        for d, a, b in zip(passages["doc"], passages[S.START], passages[S.END], strict=True)
+    ]
+    counts = _passage_counts(index, texts)
+    usable = np.ones(counts.shape[1], dtype=bool)
+    if stopwords:
+        usable &= ~stopword_columns(index, stopwords)
+    passage_df = np.bincount(counts.indices, minlength=counts.shape[1])
+    min_df = 2 if len(passages) >= MIN_PASSAGES_FOR_PRUNING else 1
+    usable &= passage_df >= min_df
+    columns = np.flatnonzero(usable)
+    counts = counts[:, columns]
+    filled = np.asarray(counts.sum(axis=1)).ravel() > 0
+    counts = counts[filled]
+    passages = passages[filled].reset_index(drop=True)
+    if counts.shape[0] == 0 or counts.shape[1] == 0:
+        raise OptionError(
+            "After stopwords, no term remains to fit topics on. Select more documents "
+            "or shorten the stopword list."
+        )
+    largest = min(counts.shape[0], counts.shape[1])
+    if k > largest:
+        notes.append(
+            f"Asked for {k} topics, but {counts.shape[0]} passages and {counts.shape[1]} "
+            f"terms allow at most {largest}: fitted {largest}."
+        )
+        k = largest
+    weights, components = _fit(counts, k=k, method=method, seed=seed)
+    # Scale so each topic's term weights sum to 1; the passage weights take the
+    # scale, so a topic's total passage weight is its share of the fit.
+    scale = components.sum(axis=1)
+    scale[scale == 0] = 1.0
+    components = components / scale[:, None]
+    weights = weights * scale[None, :] if method == "nmf" else weights
+    order = np.argsort(-weights.sum(axis=0), kind="stable")
+    weights, components = weights[:, order], components[order]
+    totals = weights.sum(axis=1, keepdims=True)
+    empty = totals.ravel() == 0
+    weights = np.where(empty[:, None], 1.0 / k, weights / np.where(totals == 0, 1.0, totals))
+    if empty.any():
+        notes.append(f"{int(empty.sum())} passages fit no topic and count equally in each of them.")
+    names = index.vocab[S.TERM].to_numpy()[columns]
+    top_terms = []
+    for topic in range(k):
+        row = components[topic]
+        # Highest weight first, ties by term: the same order every run.
+        best = np.lexsort((names, -row))[:n_terms]
+        best = best[row[best] > 0]
+        top_terms.append((best, row[best]))
+    labels = tuple(" · ".join(names[best[:LABEL_TERMS]].tolist()) for best, _ in top_terms)
+    terms = pd.DataFrame(
+        {
+            TOPIC: np.concatenate(
+                [np.full(len(b), t, dtype=np.int64) for t, (b, _) in enumerate(top_terms)]
+            ),
+            LABEL: np.concatenate(
+                [np.full(len(b), labels[t], dtype=object) for t, (b, _) in enumerate(top_terms)]
+            ),
+            S.TERM: np.concatenate([names[b] for b, _ in top_terms]).astype(object),
+            WEIGHT: np.concatenate([w for _, w in top_terms]).astype(np.float64),
+        }
+    )
+    docs = index.docs.iloc[passages["doc"].to_numpy()]
+    used = passages.assign(
+        **{
+            S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),
+            S.DATE: pd.to_datetime(docs[S.DATE]).to_numpy(),
+            S.DATE_PRECISION: docs[S.DATE_PRECISION].to_numpy(),
+            S.SOURCE: docs[S.SOURCE].fillna("").astype(str).to_numpy(),
+        }
+    )
+    return TopicModel(
+        terms=terms,
+        passage_weights=weights,
+        passages=used,
+        method=method,
+        k=k,
+        seed=seed,
+        labels=labels,
+        notes=tuple(notes),
+    )
+
+
+def _fit(
+    counts: sp.csr_matrix, *, k: int, method: TopicMethod, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        # A topic model that stops at max_iter is still a usable model; the
+        # dashboard has no way to act on the warning.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if method == "nmf":
+            from sklearn.decomposition import NMF
+            from sklearn.feature_extraction.text import TfidfTransformer
+
+            tfidf = TfidfTransformer().fit_transform(counts)
+            model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
+            weights = model.fit_transform(tfidf)
+            return np.asarray(weights), np.asarray(model.components_)
+        from sklearn.decomposition import LatentDirichletAllocation
+
+        lda = LatentDirichletAllocation(n_components=k, random_state=seed, learning_method="batch")
+        weights = lda.fit_transform(counts)
+        return np.asarray(weights), np.asarray(lda.components_)
+
+
+def rename(model: TopicModel, topic: int, label: str) -> TopicModel:
+    """The same model with ``topic`` called ``label`` (an empty label restores the default)."""
+    _check_topic(model, topic)
+    labels = list(model.labels)
+    if label.strip():
+        labels[topic] = label.strip()
+    else:
+        top = model.terms[model.terms[TOPIC] == topic][S.TERM].head(LABEL_TERMS)
+        labels[topic] = " · ".join(top.astype(str))
+    terms = model.terms.copy()
+    terms[LABEL] = [labels[t] for t in terms[TOPIC]]
+    return dataclasses.replace(model, terms=terms, labels=tuple(labels))
+
+
+def _check_topic(model: TopicModel, topic: int) -> None:
+    if not 0 <= topic < model.k:
+        raise OptionError(f"No topic {topic}: the model has topics 0 to {model.k - 1}.")
+
+
+def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataFrame:
+    """Topic share per calendar period: the topic timeline.
+
+    ``share`` is the mean weight of the topic over the period's passages, so
+    the shares of a period with passages sum to 1. Every period between the
+    first and the last is present; an empty one has share 0 and passages 0.
+    Passages of documents dated more coarsely than ``by`` are left out (as in
+    :func:`~analysis.terms.documents_per_period`): ``attrs["too_coarse"]`` and
+    ``attrs["undated"]`` count the passages left out.
+
+    Returns
+    -------
+    DataFrame
+        ``period, topic, label, share, passages``, by period then topic.
+    """
+    if by not in _PERIOD_FREQ:
+        raise OptionError(f"Unknown period {by!r}. Use one of {', '.join(_PERIOD_FREQ)}.")
+    passages = model.passages
+    dates = pd.to_datetime(passages[S.DATE])
+    precision = passages[S.DATE_PRECISION].map(_PRECISION_RANK).fillna(0)
+    dated = dates.notna().to_numpy()
+    fine = (precision <= _GRANULARITY_RANK[by]).to_numpy()
+    use = dated & fine
+    periods = dates[use].dt.to_period(_PERIOD_FREQ[by])
+    weights = model.passage_weights[use]
+    if len(periods):
+        full = pd.period_range(periods.min(), periods.max(), freq=_PERIOD_FREQ[by])
+        position = full.get_indexer(pd.PeriodIndex(periods))
+        n_periods = len(full)
+        starts = full.to_timestamp()
+    else:
+        position = np.zeros(0, dtype=np.int64)
+        n_periods = 0
+        starts = pd.DatetimeIndex([])
+    n_passages = np.bincount(position, minlength=n_periods)
+    sums = np.zeros((n_periods, model.k))
+    np.add.at(sums, position, weights)
+    share = sums / np.maximum(n_passages, 1)[:, None]
+    table = pd.DataFrame(
+        {
+            S.PERIOD: np.repeat(np.asarray(starts), model.k),
+            TOPIC: np.tile(np.arange(model.k, dtype=np.int64), n_periods),
+            LABEL: np.tile(np.asarray(model.labels, dtype=object), n_periods),
+            SHARE: share.ravel(),
+            PASSAGES: np.repeat(n_passages.astype(np.int64), model.k),
+        }
+    )
+    table[S.PERIOD] = pd.to_datetime(table[S.PERIOD])
+    table.attrs["too_coarse"] = int((dated & ~fine).sum())
+    table.attrs["undated"] = int((~dated).sum())
+    return table
+
+
+def representative_passages(
+    model: TopicModel, index: CorpusIndex, topic: int, *, n: int = 5
+) -> pd.DataFrame:
+    """The passages where ``topic`` weighs most, highest weight first.
+
+    Returns
+    -------
+    DataFrame
+        ``doc_id, date, source, passage, weight, text``; ``text`` is the
+        passage as written, ``weight`` its share of the topic (0-1).
+    """
+    _check_topic(model, topic)
+    if n < 1:
+        raise OptionError(f"n must be at least 1, not {n}.")
+    weight = model.passage_weights[:, topic]
+    order = np.argsort(-weight, kind="stable")[:n]
+    chosen = model.passages.iloc[order]
+    texts = index.docs[S.TEXT].astype(str).to_numpy()
+    return pd.DataFrame(
+        {
+            S.DOC_ID: chosen[S.DOC_ID].to_numpy(),
+            S.DATE: pd.to_datetime(chosen[S.DATE]).to_numpy(),
+            S.SOURCE: chosen[S.SOURCE].to_numpy(),
+            S.PASSAGE: chosen[S.PASSAGE].to_numpy(dtype=np.int64),
+            WEIGHT: weight[order],
+            S.TEXT: [
+                texts[d][a:b]
+                for d, a, b in zip(chosen["doc"], chosen[S.START], chosen[S.END], strict=True)
+            ],
+        }
+    )

@@ -1,0 +1,149 @@
+"""Topics on passages: determinism, the seeds, the timeline, representative passages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import build_index, load_corpus
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.topics import (
+    REPRESENTATIVE_COLUMNS,
+    TOPIC_TERM_COLUMNS,
+    TOPIC_TIME_COLUMNS,
+    default_k,
+    fit_topics,
+    rename,
+    representative_passages,
+    topics_over_time,
+)
+
+# Two clear themes in six dated passages over three documents.
+THEMES = pd.DataFrame(
+    {
+        "doc_id": ["a", "b", "c"],
+        "date": pd.to_datetime(["2020-03-01", "2022-06-01", "2022-07-01"]),
+        "date_precision": ["day", "day", "year"],
+        "source": ["S", "S", "T"],
+        "title": ["A", "B", "C"],
+        "text": [
+            "Tea leaves brew green tea.\n\nRivers flood the delta plain.",
+            "Green tea leaves and black tea.\n\nThe river delta floods again.",
+            "Black tea brew.\n\nFlood waters cross the river plain.",
+        ],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return build_index(load_corpus("seeds"))
+
+
+@pytest.fixture(scope="module")
+def themes():
+    return build_index(THEMES)
+
+
+def test_fit_topics_same_seed_gives_identical_topics(seeds):
+    first = fit_topics(seeds, k=4, seed=3)
+    second = fit_topics(seeds, k=4, seed=3)
+    pd.testing.assert_frame_equal(first.terms, second.terms)
+    assert first.labels == second.labels
+    np.testing.assert_array_equal(first.passage_weights, second.passage_weights)
+
+
+@pytest.mark.parametrize("method", ["nmf", "lda"])
+def test_fit_topics_seeds_give_at_least_two_topics(seeds, method):
+    model = fit_topics(seeds, k=3, method=method)
+    assert list(model.terms.columns) == list(TOPIC_TERM_COLUMNS)
+    assert model.k == 3
+    assert model.terms["topic"].nunique() >= 2
+    assert len(set(model.labels)) >= 2
+    assert model.passage_weights.shape == (len(model.passages), 3)
+    np.testing.assert_allclose(model.passage_weights.sum(axis=1), 1.0)
+    assert len(model.passages) == len(seeds.passages)  # every seed paragraph has terms
+    # topics ordered by total weight, largest first
+    totals = model.passage_weights.sum(axis=0)
+    assert list(totals) == sorted(totals, reverse=True)
+
+
+def test_fit_topics_separates_two_themes(themes):
+    model = fit_topics(themes, k=2)
+    tea = set(model.terms[model.terms["term"] == "tea"]["topic"])
+    assert len(tea) == 1
+    flood = model.terms[model.terms["term"].isin(["flood", "river"])]
+    assert not set(flood["topic"]) & tea
+    label = model.labels[tea.pop()]
+    assert label.count(" · ") == 2
+    assert "tea" in label.split(" · ")
+
+
+def test_fit_topics_reduces_k_and_says_so(themes):
+    model = fit_topics(themes, k=20)
+    assert model.k == 6  # six passages
+    assert "fitted 6" in model.notes[0]
+
+
+def test_fit_topics_samples_passages_with_the_seed(seeds):
+    model = fit_topics(seeds, k=2, max_passages=6, seed=1)
+    again = fit_topics(seeds, k=2, max_passages=6, seed=1)
+    assert len(model.passages) <= 6
+    assert model.passages["start"].tolist() == again.passages["start"].tolist()
+    assert "sample of 6" in model.notes[0]
+
+
+def test_fit_topics_rejects_bad_options(themes):
+    with pytest.raises(OptionError, match="Use 'nmf' or 'lda'"):
+        fit_topics(themes, method="lsa")  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match="at least 1 topic"):
+        fit_topics(themes, k=0)
+    with pytest.raises(EmptySelectionError, match="Widen the date range"):
+        fit_topics(themes, np.zeros(3, dtype=bool))
+    every_word = frozenset(themes.vocab["term"])
+    with pytest.raises(OptionError, match="shorten the stopword list"):
+        fit_topics(themes, stopwords=every_word)
+
+
+def test_rename_changes_one_label(themes):
+    model = fit_topics(themes, k=2)
+    renamed = rename(model, 1, "Rivers")
+    assert renamed.labels == (model.labels[0], "Rivers")
+    assert set(renamed.terms[renamed.terms["topic"] == 1]["label"]) == {"Rivers"}
+    assert rename(renamed, 1, "").labels == model.labels
+    with pytest.raises(OptionError, match="topics 0 to 1"):
+        rename(model, 2, "x")
+
+
+def test_topics_over_time_shares_sum_to_one(themes):
+    model = fit_topics(themes, k=2)
+    table = topics_over_time(model, by="year")
+    assert list(table.columns) == list(TOPIC_TIME_COLUMNS)
+    per_period = table.groupby("period").agg(share=("share", "sum"), passages=("passages", "first"))
+    assert per_period.index.year.tolist() == [2020, 2021, 2022]
+    assert per_period["passages"].tolist() == [2, 0, 4]
+    assert per_period.loc[per_period["passages"] > 0, "share"].tolist() == pytest.approx([1, 1])
+    assert per_period.loc[per_period["passages"] == 0, "share"].tolist() == [0]
+
+
+def test_topics_over_time_leaves_out_coarse_dates(themes):
+    table = topics_over_time(fit_topics(themes, k=2), by="month")
+    assert table.attrs["too_coarse"] == 2  # document c is dated to the year only
+    assert table.groupby("period")["passages"].first().sum() == 4
+    assert len(table["period"].unique()) == 28  # 2020-03 to 2022-06
+
+
+def test_representative_passages_highest_weight_first(themes):
+    model = fit_topics(themes, k=2)
+    tea = int(model.terms[model.terms["term"] == "tea"]["topic"].iloc[0])
+    table = representative_passages(model, themes, tea, n=3)
+    assert list(table.columns) == list(REPRESENTATIVE_COLUMNS)
+    assert table["weight"].is_monotonic_decreasing
+    assert all("tea" in text.lower() for text in table["text"])
+    assert table["passage"].tolist() == [0, 0, 0]
+
+
+def test_default_k_between_two_and_twelve(seeds):
+    assert default_k(seeds) == 3  # 14 passages
+    assert 2 <= default_k(seeds, np.array([True, False])) <= 12
