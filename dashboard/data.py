@@ -49,7 +49,9 @@ from analysis import (
     wordcloud_frequencies,
 )
 from analysis import schema as S
+from analysis.contexts import KWIC_COLUMNS, collocates, kwic
 from analysis.text import is_han
+from analysis.trends import Theme, emerging_terms, parse_themes, term_trends
 from dashboard import charts, export
 
 T = TypeVar("T")
@@ -333,3 +335,141 @@ def term_documents(key: str, filters: Filters, term: str, _index: CorpusIndex) -
 def cjk_font() -> str | None:
     """A font with Chinese glyphs on this server (probed once)."""
     return charts.find_cjk_font()
+
+
+# ---------------------------------------------------------------------------
+# Trends, topics and contexts (issue 3)
+
+#: Per granularity: pandas period alias and the coarsest date precision it can place.
+_PERIOD_ALIAS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
+_PRECISION_RANK = {"day": 0, "month": 2, "year": 4}
+_GRANULARITY_RANK = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
+
+
+@dataclass(frozen=True)
+class TrendOptions:
+    """What a trend chart draws: hashable, so part of cache keys.
+
+    ``themes`` holds the theme editor's lines (``name = a, b, c``), parsed by
+    :func:`analysis.trends.parse_themes`.
+    """
+
+    terms: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    by: str = "year"
+    smooth: int = 1
+
+
+def theme_terms(options: TrendOptions) -> dict[str, tuple[str, ...]]:
+    """Name -> the terms it stands for: a term for itself, a theme for its members."""
+    named: dict[str, tuple[str, ...]] = {term: (term,) for term in options.terms}
+    for theme in parse_themes("\n".join(options.themes)):
+        named[theme.name] = tuple(theme.terms)
+    return named
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def trends(key: str, filters: Filters, options: TrendOptions, _index: CorpusIndex) -> pd.DataFrame:
+    """The ``term_trends`` table of the options' terms and themes (see :mod:`analysis.trends`)."""
+    items: list[str | Theme] = [*options.terms, *parse_themes("\n".join(options.themes))]
+    return term_trends(
+        _index,
+        selection(key, filters, _index),
+        items,
+        by=options.by,  # type: ignore[arg-type]  # checked by the view's choices
+        smooth=options.smooth,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def emerging(
+    key: str,
+    filters: Filters,
+    by: str,
+    period: str,
+    stopwords: tuple[str, ...],
+    _index: CorpusIndex,
+) -> pd.DataFrame:
+    """Terms rising in the period starting on ``period`` (ISO date) against the ones before."""
+    return emerging_terms(
+        _index,
+        selection(key, filters, _index),
+        by=by,  # type: ignore[arg-type]  # checked by the view's choices
+        period=pd.Timestamp(period),
+        stopwords=frozenset(stopwords),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def period_selection(
+    key: str, filters: Filters, by: str, period: str, _index: CorpusIndex
+) -> np.ndarray:
+    """Mask of the selected documents dated inside the ``by`` period starting on ``period``.
+
+    Like the trend itself, a document dated more coarsely than ``by`` (only a
+    year, in a monthly view) is not placed in any finer period.
+    """
+    docs = _index.docs
+    dates = pd.to_datetime(docs[S.DATE])
+    alias = _PERIOD_ALIAS[by]
+    start = pd.Period(pd.Timestamp(period), freq=alias)
+    precision = docs[S.DATE_PRECISION].map(_PRECISION_RANK).fillna(0)
+    inside = dates.notna() & (precision <= _GRANULARITY_RANK[by])
+    inside &= dates.dt.to_period(alias) == start
+    return selection(key, filters, _index) & inside.to_numpy(dtype=bool)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def kwic_lines(
+    key: str,
+    filters: Filters,
+    terms: tuple[str, ...],
+    window: int,
+    sort: str,
+    _index: CorpusIndex,
+    by: str = "",
+    period: str = "",
+    limit: int = 500,
+) -> pd.DataFrame:
+    """Keyword-in-context lines of each of ``terms`` (a term, or a theme's members).
+
+    With ``by`` and ``period`` only documents dated inside that period are read.
+    Lines of several terms are listed by date and position.
+    """
+    mask = (
+        period_selection(key, filters, by, period, _index)
+        if by and period
+        else selection(key, filters, _index)
+    )
+    if not mask.any():
+        return pd.DataFrame(columns=list(KWIC_COLUMNS))
+    tables = [
+        kwic(_index, mask, term, window=window, sort=sort, limit=limit)  # type: ignore[arg-type]  # checked by the view's choices
+        for term in terms
+    ]
+    total = sum(int(t.attrs.get("total", len(t))) for t in tables)
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    if len(tables) > 1:
+        table = table.sort_values([S.DATE, S.DOC_ID, S.START], kind="stable", ignore_index=True)
+    table.attrs["total"] = total
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def collocate_table(
+    key: str,
+    filters: Filters,
+    term: str,
+    window: int,
+    min_count: int,
+    stopwords: tuple[str, ...],
+    _index: CorpusIndex,
+) -> pd.DataFrame:
+    return collocates(
+        _index,
+        selection(key, filters, _index),
+        term,
+        window=window,
+        min_count=min_count,
+        stopwords=frozenset(stopwords),
+    )

@@ -1,0 +1,287 @@
+"""Trends page: terms, phrases and themes over calendar time, and the emerging terms.
+
+Clicking a point of the chart opens the evidence below it: the keyword-in-context
+lines of that term (or of the theme's terms) in the documents dated inside that
+period. The clicked point travels in the URL (``pick``), so a shared link opens
+the same evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis import schema as S
+from dashboard import charts, data, state
+from dashboard.views import common
+from dashboard.views.contexts import show_kwic
+from dashboard.views.overview import FREQ_LABELS, auto_freq
+
+PAGE = "trends"
+NORM_LABELS = {
+    "per_million": "Per million tokens",
+    "doc_share": "Share of documents",
+    "count": "Raw count",
+}
+#: Terms drawn when the user has typed none: the most frequent phrases (or words).
+SUGGESTED = 3
+EVIDENCE_WINDOW = 10
+THEME_HELP = (
+    "One theme per line: a name, '=', then its terms separated by commas, e.g. "
+    "'innovation = innovation, sci-tech, technology, g60'. A theme counts all its terms together."
+)
+
+
+def split_terms(text: str) -> tuple[str, ...]:
+    """Terms typed in a box, separated by commas, semicolons or line breaks, de-duplicated.
+
+    >>> split_terms("yangtze river delta, innovation\\n innovation ;g60")
+    ('yangtze river delta', 'innovation', 'g60')
+    """
+    parts = (part.strip() for part in re.split(r"[,;\n，；、]", text))
+    return tuple(dict.fromkeys(p[: state.MAX_TEXT] for p in parts if p))[: state.MAX_TRENDS]
+
+
+def theme_lines(text: str) -> tuple[str, ...]:
+    """The non-empty lines of the theme editor."""
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line))[: state.MAX_TRENDS]
+
+
+def _suggested_terms(ctx: common.PageContext, view: state.ViewState) -> tuple[str, ...]:
+    for kind in ("phrase", "all"):
+        options = data.TermOptions(kind=kind, stopwords=ctx.stopwords)
+        table = data.terms(ctx.index_key, view.filters, options, ctx.index)
+        if not table.empty:
+            return tuple(table[S.TERM].astype(str).head(SUGGESTED))
+    return ()
+
+
+def _granularity(ctx: common.PageContext, view: state.ViewState, choice: str) -> str:
+    if choice != "auto":
+        return choice
+    numbers = data.summary(ctx.index_key, view.filters, ctx.index)
+    first, last = numbers.get("first_date"), numbers.get("last_date")
+    return auto_freq(str(first) if first else None, str(last) if last else None)
+
+
+def render() -> None:
+    ctx = common.context()
+    view = common.view()
+    st.header("Trends")
+    st.caption(f"{ctx.corpus_label} · {view.filters.describe()}")
+
+    common.seed("trends_terms", ", ".join(view.trend_terms))
+    common.seed("trends_themes", "\n".join(view.themes))
+    common.seed("trends_by", view.by)
+    common.seed("trends_norm", view.norm)
+    common.seed("trends_smooth", view.smooth)
+    left, right = st.columns(2)
+    terms = split_terms(
+        left.text_input(
+            "Terms and phrases (comma separated)",
+            key="trends_terms",
+            placeholder="yangtze river delta, high-quality development",
+        )
+    )
+    themes = theme_lines(
+        right.text_area(
+            "Themes (name = term, term, ...)",
+            key="trends_themes",
+            height=68,
+            help=THEME_HELP,
+            placeholder="innovation = innovation, sci-tech, technology, g60",
+        )
+    )
+    row = st.columns([3, 3, 2])
+    by_choice = (
+        row[0].segmented_control(
+            "Period",
+            list(FREQ_LABELS),
+            format_func=FREQ_LABELS.__getitem__,
+            key="trends_by",
+            required=True,
+        )
+        or "auto"
+    )
+    norm = (
+        row[1].segmented_control(
+            "Measure",
+            list(NORM_LABELS),
+            format_func=NORM_LABELS.__getitem__,
+            key="trends_norm",
+            required=True,
+        )
+        or "per_million"
+    )
+    smooth = row[2].slider(
+        "Moving average (periods)",
+        1,
+        state.SMOOTH_MAX,
+        key="trends_smooth",
+        help="1 draws each period as it is.",
+    )
+    view = common.update_view(
+        trend_terms=terms, themes=themes, by=by_choice, norm=norm, smooth=int(smooth)
+    )
+
+    with common.user_errors():
+        shown = terms
+        if not terms and not themes:
+            shown = _suggested_terms(ctx, view)
+            if not shown:
+                st.info("Type a term or a theme to draw its trend.")
+                return
+            st.caption("No term chosen yet: showing the most frequent ones. Type your own above.")
+        by = _granularity(ctx, view, by_choice)
+        options = data.TrendOptions(terms=shown, themes=themes, by=by, smooth=int(smooth))
+        table = data.trends(ctx.index_key, view.filters, options, ctx.index)
+        _chart(ctx, view, table, options, norm=norm)
+        _emerging(ctx, view, table, by=by)
+
+
+def _notes(table: pd.DataFrame, by: str) -> None:
+    coarse = int(table.attrs.get("too_coarse", 0) or 0)
+    undated = int(table.attrs.get("undated", 0) or 0)
+    if coarse:
+        st.info(
+            f"{coarse:,} document{'s' if coarse != 1 else ''} dated only by month or year "
+            f"{'are' if coarse != 1 else 'is'} left out of this {by}ly view; choose a coarser "
+            "period to include them.",
+            icon="ℹ️",
+        )
+    if undated:
+        st.text(f"{undated:,} undated document{'s' if undated != 1 else ''} left out.")
+    missing = list(table.attrs.get("missing", []) or [])
+    if missing:
+        st.info(
+            "Not found in this corpus (drawn at zero): "
+            + ", ".join(repr(m) for m in missing)
+            + ". Check the spelling, or pick terms from the Terms page.",
+            icon="ℹ️",
+        )
+
+
+def _picked(event: Any) -> tuple[str, str] | None:
+    """``(term, period ISO date)`` of the clicked point, if any."""
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    for point in points:
+        custom = point.get("customdata")
+        if custom and len(custom) >= 9:
+            return str(custom[0]), str(custom[8])
+    return None
+
+
+def _chart(
+    ctx: common.PageContext,
+    view: state.ViewState,
+    table: pd.DataFrame,
+    options: data.TrendOptions,
+    *,
+    norm: str,
+) -> None:
+    by = options.by
+    _notes(table, by)
+    fig = charts.plot_trends(table, value=norm, by=by)
+    event = st.plotly_chart(
+        fig,
+        theme=None,
+        key="trends_chart",
+        on_select="rerun",
+        selection_mode="points",
+        config=common.plotly_config("trends"),
+    )
+    st.caption(
+        "Open markers are thin periods (few tokens): read their rates with care. "
+        "Click a point to read the lines behind it."
+    )
+    common.chart_downloads(fig, page=PAGE, name="trends", table=table, title="Trends")
+    picked = _picked(event)
+    if picked is not None:
+        view = common.update_view(trend_pick=state.make_pick(*picked))
+    _evidence(ctx, view, options)
+
+
+def _evidence(ctx: common.PageContext, view: state.ViewState, options: data.TrendOptions) -> None:
+    pick = state.parse_pick(view.trend_pick) if view.trend_pick else None
+    if pick is None:
+        return
+    name, start = pick
+    members = data.theme_terms(options)
+    if name not in members:
+        return  # a point of a term no longer drawn
+    period = pd.Timestamp(start)
+    label = charts.period_label(period, options.by)
+    st.subheader(f"'{name}' in {label}")
+    terms = members[name]
+    if terms != (name,):
+        st.caption("Theme terms: " + ", ".join(terms))
+    lines = data.kwic_lines(
+        ctx.index_key,
+        view.filters,
+        terms,
+        EVIDENCE_WINDOW,
+        "position",
+        ctx.index,
+        by=options.by,
+        period=start.isoformat(),
+    )
+    safe = re.sub(r"[^\w-]+", "_", name)[:40]
+    show_kwic(lines, page=PAGE, name=f"evidence_{safe}_{start:%Y%m%d}", what=f"'{name}' in {label}")
+
+
+def _emerging(
+    ctx: common.PageContext, view: state.ViewState, table: pd.DataFrame, *, by: str
+) -> None:
+    st.subheader("Emerging terms")
+    periods = sorted(
+        {
+            pd.Timestamp(p).date()
+            for p, docs in zip(table[S.PERIOD], table["period_docs"], strict=True)
+            if docs
+        }
+    )
+    if len(periods) < 2:
+        st.info(f"Emerging terms need documents in at least two {by}s of the selection.")
+        return
+    choices = [p.isoformat() for p in periods[1:]]
+    wanted = view.emerging if view.emerging in choices else choices[-1]
+    if st.session_state.get("trends_emerging") not in choices:
+        st.session_state["trends_emerging"] = wanted
+    period = str(
+        st.selectbox(
+            f"Terms rising in this {by} against the {by}s before it",
+            choices,
+            format_func=lambda day: charts.period_label(pd.Timestamp(day), by),
+            key="trends_emerging",
+        )
+    )
+    common.update_view(emerging=period if period != choices[-1] else "")
+    found = data.emerging(ctx.index_key, view.filters, by, period, ctx.stopwords, ctx.index)
+    if found.empty:
+        st.info("No term rises clearly in this period (too few occurrences).")
+        return
+    shown = found.copy()
+    shown.attrs = {}  # Timestamps in attrs do not survive Arrow; the table needs none
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key="trends_emerging_table",
+        column_config={
+            "ll": st.column_config.NumberColumn("log-likelihood", format="%.2f"),
+            "log_ratio": st.column_config.NumberColumn("log ratio", format="%.2f"),
+            "p": st.column_config.NumberColumn("p", format="%.2g"),
+        },
+    )
+    st.caption("Log-likelihood says how sure the change is; log ratio (base 2) how large it is.")
+    common.table_downloads(
+        found, page=PAGE, name=f"emerging_{dt.date.fromisoformat(period):%Y%m%d}"
+    )
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,110 @@
+"""AppTests of the Trends, Topics and Contexts pages on the seeds.
+
+No browser: AppTest runs the script in-process. Chart clicks cannot be made
+here, so the clicked point comes from the URL (``pick``, ``tpick``), which is
+also how a shared link reopens the evidence; tests/e2e clicks for real.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+TIMEOUT = 180
+DELTA = "yangtze river delta"
+
+
+def _open(page: str, params: dict[str, Any] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(params or {})
+    at.run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _traces(at: AppTest, n: int = 0) -> list[dict[str, Any]]:
+    return list(json.loads(at.get("plotly_chart")[n].proto.spec)["data"])
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.text]
+
+
+@pytest.mark.parametrize("page", ["trends", "contexts"])
+def test_new_page_opens_on_the_seeds_without_exception_or_warning(page: str) -> None:
+    at = _open(page)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.header[0].value.lower() == page
+
+
+def test_trends_counts_the_phrase_per_day_with_empty_days_at_zero() -> None:
+    at = _open("trends", {"trend": DELTA, "by": "day", "norm": "count"})
+    (trace,) = _traces(at)
+    assert trace["name"] == DELTA
+    assert trace["x"] == ["2023-11-30", "2023-12-01", "2023-12-02", "2023-12-03"]
+    assert trace["y"] == [3, 0, 0, 7]
+    assert [row[2] for row in trace["customdata"]] == [3, 0, 0, 7]  # count, in the hover
+    assert at.text_input(key="trends_terms").value == DELTA
+
+
+def test_trends_widgets_go_in_the_url() -> None:
+    at = _open("trends")
+    at.text_input(key="trends_terms").set_value(f"{DELTA}, innovation").run()
+    at.text_area(key="trends_themes").set_value("tech = technology, sci-tech").run()
+    at.button_group(key="trends_by").set_value("day").run()
+    at.button_group(key="trends_norm").set_value("doc_share").run()
+    at.slider(key="trends_smooth").set_value(2).run()
+    assert not at.exception
+    assert [t["name"] for t in _traces(at)] == [DELTA, "innovation", "tech"]
+    assert at.query_params["trend"] == [DELTA, "innovation"]
+    assert at.query_params["theme"] == "tech = technology, sci-tech"
+    assert at.query_params["by"] == "day"
+    assert at.query_params["norm"] == "doc_share"
+    assert at.query_params["smooth"] == "2"
+
+
+def test_trends_picked_point_shows_the_lines_of_that_period() -> None:
+    at = _open("trends", {"trend": DELTA, "by": "day", "pick": f"{DELTA}|2023-11-30"})
+    assert f"3 occurrences of '{DELTA}' in 2023-11-30; all shown." in _texts(at)
+    html = at.get("html")[0].proto.body
+    assert html.count('class="kwic-line"') == 3
+    assert "2023-12-03" not in html
+
+
+def test_trends_picked_theme_shows_the_lines_of_all_its_terms() -> None:
+    theme = "places = yangtze river delta, shanghai"
+    at = _open("trends", {"theme": theme, "by": "day", "pick": "places|2023-11-30"})
+    assert any("Theme terms: yangtze river delta, shanghai" in c.value for c in at.caption)
+    assert any(t.startswith("occurrences of 'places'") is False for t in _texts(at))
+    html = at.get("html")[0].proto.body
+    assert html.count('class="kwic-line"') >= 3
+
+
+def test_trends_a_bad_theme_line_is_a_warning_not_an_exception() -> None:
+    at = _open("trends", {"theme": "no equals sign here"})
+    assert any("is not 'name = term, term'" in w.value for w in at.warning)
+    assert not at.get("plotly_chart")
+
+
+def test_trends_emerging_terms_for_the_last_period() -> None:
+    at = _open("trends", {"trend": DELTA, "by": "day"})
+    assert at.selectbox(key="trends_emerging").value == "2023-12-03"
+    table = at.dataframe[-1].value
+    assert {"term", "ll", "log_ratio"} <= set(table.columns)
+
+
+def test_contexts_kwic_of_the_url_term() -> None:
+    at = _open("contexts", {"term": DELTA, "window": "4", "sort": "left"})
+    assert at.text_input(key="contexts_term").value == DELTA
+    assert at.slider(key="contexts_window").value == 4
+    assert f"10 occurrences of '{DELTA}'; all shown." in _texts(at)
+    html = at.get("html")[0].proto.body
+    assert html.count('class="kwic-line"') == 10
+    assert at.query_params["sort"] == "left"

@@ -1,0 +1,43 @@
+"""Trends in a real browser: click a point of the chart, read the lines behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import quote
+
+from playwright.sync_api import Page, expect
+
+# Per trace of the first chart: its name and x values (the period of each point).
+TRACES = """() => {
+  const plot = document.querySelector('.js-plotly-plot');
+  if (!plot || !plot.data) return null;
+  return plot.data.map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}));
+}"""
+
+
+def test_clicking_a_trend_point_shows_kwic_lines_from_that_period(
+    app_url: str, new_page: Callable[[], Page]
+) -> None:
+    page = new_page()
+    page.goto(f"{app_url}/trends?trend={quote('yangtze river delta')}&by=day")
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .point", timeout=120_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    traces = page.evaluate(TRACES)
+    assert traces[0]["name"] == "yangtze river delta"
+    assert traces[0]["x"] == ["2023-11-30", "2023-12-01", "2023-12-02", "2023-12-03"]
+    assert page.locator(".kwic-lines").count() == 0  # no evidence before a click
+
+    # Plotly's drag layer takes the pointer events, so click at the point's position.
+    point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point")
+    box = point.nth(traces[0]["x"].index("2023-12-03")).bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    lines = page.locator(".kwic-lines .kwic-line")
+    expect(lines).to_have_count(7, timeout=60_000)
+    assert set(page.locator(".kwic-lines .kwic-where").all_inner_texts()) == {"2023-12-03"}
+    marks = page.locator(".kwic-lines mark").all_inner_texts()
+    assert {m.lower() for m in marks} == {"yangtze river delta"}
+    expect(page.get_by_text("7 occurrences of 'yangtze river delta' in 2023-12-03")).to_be_visible()
+    page.wait_for_function("() => window.location.search.includes('pick=')")
+    assert "2023-12-03" in page.evaluate("() => decodeURIComponent(window.location.search)")
