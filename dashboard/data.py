@@ -51,6 +51,13 @@ from analysis import (
 from analysis import schema as S
 from analysis.contexts import KWIC_COLUMNS, collocates, kwic
 from analysis.text import is_han
+from analysis.topics import (
+    TopicModel,
+    default_k,
+    fit_topics,
+    representative_passages,
+    topics_over_time,
+)
 from analysis.trends import Theme, emerging_terms, parse_themes, term_trends
 from dashboard import charts, export
 
@@ -360,6 +367,20 @@ class TrendOptions:
     smooth: int = 1
 
 
+#: Least weight of a topic in a passage shown as evidence of that topic in a period.
+MIN_TOPIC_WEIGHT = 0.05
+
+
+@dataclass(frozen=True)
+class TopicOptions:
+    """A topic fit: hashable, so part of cache keys."""
+
+    k: int = 8
+    method: str = "nmf"
+    seed: int = 0
+    stopwords: tuple[str, ...] = ()
+
+
 def theme_terms(options: TrendOptions) -> dict[str, tuple[str, ...]]:
     """Name -> the terms it stands for: a term for itself, a theme for its members."""
     named: dict[str, tuple[str, ...]] = {term: (term,) for term in options.terms}
@@ -473,3 +494,52 @@ def collocate_table(
         min_count=min_count,
         stopwords=frozenset(stopwords),
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def topic_default_k(key: str, filters: Filters, _index: CorpusIndex) -> int:
+    return int(default_k(_index, selection(key, filters, _index)))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def topic_model(
+    key: str, filters: Filters, options: TopicOptions, _index: CorpusIndex
+) -> TopicModel:
+    return fit_topics(
+        _index,
+        selection(key, filters, _index),
+        k=options.k,
+        method=options.method,  # type: ignore[arg-type]  # checked by the view's choices
+        seed=options.seed,
+        stopwords=frozenset(options.stopwords),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def topic_timeline(
+    key: str, filters: Filters, options: TopicOptions, by: str, _index: CorpusIndex
+) -> pd.DataFrame:
+    return topics_over_time(topic_model(key, filters, options, _index), by=by)  # type: ignore[arg-type]  # checked by the view's choices
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def topic_passages(
+    key: str,
+    filters: Filters,
+    options: TopicOptions,
+    topic: int,
+    _index: CorpusIndex,
+    n: int = 5,
+    by: str = "",
+    period: str = "",
+) -> pd.DataFrame:
+    """Passages that best represent ``topic``; with ``by``/``period``, only those dated in it."""
+    model = topic_model(key, filters, options, _index)
+    if not (by and period):
+        return representative_passages(model, _index, topic, n=n)
+    inside = period_selection(key, filters, by, period, _index)
+    ids = set(_index.docs.loc[inside, S.DOC_ID].astype(str))
+    every = representative_passages(model, _index, topic, n=len(model.passages))
+    # A passage where the topic weighs next to nothing is no evidence of it.
+    found = every[every[S.DOC_ID].astype(str).isin(ids) & (every["weight"] >= MIN_TOPIC_WEIGHT)]
+    return found.head(n).reset_index(drop=True)

@@ -37,7 +37,7 @@ def _texts(at: AppTest) -> list[str]:
     return [t.value for t in at.text]
 
 
-@pytest.mark.parametrize("page", ["trends", "contexts"])
+@pytest.mark.parametrize("page", ["trends", "topics", "contexts"])
 def test_new_page_opens_on_the_seeds_without_exception_or_warning(page: str) -> None:
     at = _open(page)
     assert not at.warning, [w.value for w in at.warning]
@@ -108,3 +108,32 @@ def test_contexts_kwic_of_the_url_term() -> None:
     html = at.get("html")[0].proto.body
     assert html.count('class="kwic-line"') == 10
     assert at.query_params["sort"] == "left"
+
+
+def test_topics_timeline_and_terms_on_the_seeds() -> None:
+    at = _open("topics", {"by": "day"})
+    k = at.number_input(key="topics_k").value
+    assert k >= 2
+    traces = _traces(at)
+    assert len(traces) == k
+    assert traces[0]["x"] == ["2023-11-30", "2023-12-01", "2023-12-02", "2023-12-03"]
+    assert "k" not in at.query_params  # the suggested k is the default
+
+
+def test_topics_renamed_label_goes_in_the_url_and_the_chart() -> None:
+    at = _open("topics", {"by": "day"})
+    at.text_input(key="topics_label_0").set_value("Rivers").run()
+    assert not at.exception
+    assert at.query_params["label"] == "0=Rivers"
+    assert _traces(at)[0]["name"] == "Rivers"
+    again = _open("topics", dict(at.query_params))
+    assert again.text_input(key="topics_label_0").value == "Rivers"
+    assert _traces(again)[0]["name"] == "Rivers"
+
+
+def test_topics_same_seed_same_topics_and_a_picked_point_shows_passages() -> None:
+    params = {"by": "day", "seed": "3", "tpick": "0|2023-11-30"}
+    first, second = _open("topics", params), _open("topics", params)
+    assert _traces(first) == _traces(second)
+    assert any("Passages of topic 0 in 2023-11-30" in m.value for m in first.markdown)
+    assert any(t.startswith("2023-11-30 ·") for t in _texts(first))
