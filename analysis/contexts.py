@@ -7,6 +7,7 @@ index counts), so a query costs what its hits cost, not what the corpus costs.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Literal
 
@@ -61,19 +62,27 @@ def term_spans(text: str, term: str) -> list[tuple[int, int]]:
     >>> term_spans("The Yangtze River Delta's plan", "yangtze river delta")
     [(4, 25)]
     """
+    pattern = _term_pattern(term)
+    return [] if pattern is None else [m.span() for m in pattern.finditer(text)]
+
+
+@functools.lru_cache(maxsize=256)
+def _term_pattern(term: str) -> re.Pattern[str] | None:
+    # Compiled once per term: KWIC calls term_spans on every candidate document.
     words = tokenize(term)
     if not words:
-        return []
+        return None
     parts = []
     for word in words:
         escaped = re.escape(word).replace("'", "['’]")
         # not inside a word, nor right after one joined by an apostrophe or hyphen
-        parts.append(escaped if is_han(word) else rf"(?<!\w)(?<!\w['’-]){escaped}")
+        parts.append(escaped if is_han(word) else rf"(?<!\w)(?<!\w['’\-‐‑]){escaped}")
     gap = r"[\W_]*?" if all(is_han(w) for w in words) else r"[\W_]+"
     pattern = gap.join(parts)
     if not is_han(words[-1]):
-        pattern += r"(?:['’]s)?(?![\w-])"
-    return [m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
+        # A joiner ends the word unless a letter follows it ("slavery--that").
+        pattern += r"(?:['’]s)?(?!\w)(?!['’\-‐‑]\w)"
+    return re.compile(pattern, flags=re.IGNORECASE)
 
 
 def _selection(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
@@ -123,6 +132,12 @@ def candidate_documents(index: CorpusIndex, mask: np.ndarray, words: list[str]) 
     return np.flatnonzero(candidates)
 
 
+def _texts(index: CorpusIndex, rows: np.ndarray) -> dict[int, str]:
+    """Text of the given rows (one column slice, not a lookup per hit)."""
+    rows = np.unique(rows)
+    return dict(zip(rows.tolist(), index.docs[S.TEXT].iloc[rows].astype(str), strict=True))
+
+
 def _hits(index: CorpusIndex, rows: np.ndarray, words: list[str]) -> pd.DataFrame:
     """Every match of the term in the given rows: ``row, start, end``, corpus order.
 
@@ -131,22 +146,19 @@ def _hits(index: CorpusIndex, rows: np.ndarray, words: list[str]) -> pd.DataFram
     since the token rule does not count it as the phrase (so the number of
     lines equals the index count).
     """
-    texts = index.docs[S.TEXT]
+    texts = _texts(index, rows)
     term = " ".join(words)
     found_row: list[int] = []
     found_start: list[int] = []
     found_end: list[int] = []
     for row in rows.tolist():
-        for start, end in term_spans(str(texts.iat[row]), term):
+        for start, end in term_spans(texts[row], term):
             found_row.append(row)
             found_start.append(start)
             found_end.append(end)
     hits = pd.DataFrame({"row": found_row, S.START: found_start, S.END: found_end}, dtype=np.int64)
     if len(words) > 1 and not any(is_han(w) for w in words) and len(hits):
-        matched = [
-            str(texts.iat[r])[a:b]
-            for r, a, b in zip(found_row, found_start, found_end, strict=True)
-        ]
+        matched = [texts[r][a:b] for r, a, b in zip(found_row, found_start, found_end, strict=True)]
         tokens = tokenize_frame(matched, user_words=index.settings.user_words)
         broken = np.zeros(len(hits), dtype=bool)
         broken[tokens.filter(tokens["token"].is_null())["doc"].to_numpy()] = True
@@ -247,11 +259,11 @@ def kwic(
     mask = _selection(index, mask)
     words = _term_words(index, term)
     hits = _hits(index, candidate_documents(index, mask, words), words)
-    texts = index.docs[S.TEXT]
+    texts = _texts(index, hits["row"].to_numpy())
     if sort != "position" and len(hits):
         keys = []
         for row, start, end in hits[["row", S.START, S.END]].itertuples(index=False):
-            text = str(texts.iat[row])
+            text = texts[row]
             if sort == "left":
                 keys.append(_left_words(text, start, SORT_LEVELS)[1])
             else:
@@ -265,13 +277,13 @@ def kwic(
     right: list[str] = []
     match: list[str] = []
     for row, start, end in hits[["row", S.START, S.END]].itertuples(index=False):
-        text = str(texts.iat[row])
+        text = texts[row]
         begin = _left_words(text, start, window)[0]
         stop = _right_words(text, end, window)[0]
         left.append(_flat(text[begin:start]))
         match.append(_flat(text[start:end]))
         right.append(_flat(text[end:stop]))
-    docs = index.docs.iloc[hits["row"].to_numpy()]
+    docs = index.docs[[S.DOC_ID, S.DATE, S.SOURCE, S.TITLE]].iloc[hits["row"].to_numpy()]
     table = pd.DataFrame(
         {
             S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),

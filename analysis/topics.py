@@ -240,7 +240,10 @@ def fit_topics(
             f"(seed {seed}); raise max_passages to use more."
         )
         passages = passages.iloc[keep].reset_index(drop=True)
-    texts_by_doc = index.docs[S.TEXT].astype(str).to_numpy()
+    doc_rows = np.unique(passages["doc"].to_numpy())
+    texts_by_doc = dict(
+        zip(doc_rows.tolist(), index.docs[S.TEXT].iloc[doc_rows].astype(str), strict=True)
+    )
     texts = [
         texts_by_doc[d][a:b]
         for d, a, b in zip(passages["doc"], passages[S.START], passages[S.END], strict=True)
@@ -304,7 +307,9 @@ def fit_topics(
             WEIGHT: np.concatenate([w for _, w in top_terms]).astype(np.float64),
         }
     )
-    docs = index.docs.iloc[passages["doc"].to_numpy()]
+    # Only the metadata columns: taking the text column row by row copies it.
+    meta = [S.DOC_ID, S.DATE, S.DATE_PRECISION, S.SOURCE]
+    docs = index.docs[meta].iloc[passages["doc"].to_numpy()]
     used = passages.assign(
         **{
             S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),
@@ -438,7 +443,8 @@ def representative_passages(
     weight = model.passage_weights[:, topic]
     order = np.argsort(-weight, kind="stable")[:n]
     chosen = model.passages.iloc[order]
-    texts = index.docs[S.TEXT].astype(str).to_numpy()
+    doc_rows = np.unique(chosen["doc"].to_numpy())
+    texts = dict(zip(doc_rows.tolist(), index.docs[S.TEXT].iloc[doc_rows].astype(str), strict=True))
     return pd.DataFrame(
         {
             S.DOC_ID: chosen[S.DOC_ID].to_numpy(),

@@ -26,6 +26,8 @@ from analysis.errors import EmptySelectionError, OptionError
         ("nothing here", "", []),
         ("the 'delta' is", "delta", [(5, 10)]),
         ("sci-tech and tech", "tech", [(13, 17)]),
+        ("slavery--that", "slavery", [(0, 7)]),
+        ("slavery-that, slavery-", "slavery", [(14, 21)]),
     ],
 )
 def test_term_spans(text, term, spans):
