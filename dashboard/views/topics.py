@@ -19,6 +19,7 @@ from dashboard import charts, data, state
 from dashboard.views import common
 from dashboard.views.documents import reader_html
 from dashboard.views.overview import FREQ_LABELS, auto_freq
+from dashboard.views.trends import VIEW_WORDS
 
 PAGE = "topics"
 METHOD_LABELS = {"nmf": "NMF", "lda": "LDA"}
@@ -160,7 +161,7 @@ def _timeline(
     if coarse:
         st.info(
             f"{coarse:,} passages of documents dated only by month or year are left out of "
-            f"this {by}ly view; choose a coarser period to include them.",
+            f"this {VIEW_WORDS[by]} view; choose a coarser period to include them.",
             icon="ℹ️",
         )
     if table.empty or not int(table["passages"].sum()):

@@ -27,6 +27,13 @@ NORM_LABELS = {
     "doc_share": "Share of documents",
     "count": "Raw count",
 }
+VIEW_WORDS = {
+    "day": "daily",
+    "week": "weekly",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "year": "yearly",
+}
 #: Terms drawn when the user has typed none: the most frequent phrases (or words).
 SUGGESTED = 3
 EVIDENCE_WINDOW = 10
@@ -150,8 +157,8 @@ def _notes(table: pd.DataFrame, by: str) -> None:
     if coarse:
         st.info(
             f"{coarse:,} document{'s' if coarse != 1 else ''} dated only by month or year "
-            f"{'are' if coarse != 1 else 'is'} left out of this {by}ly view; choose a coarser "
-            "period to include them.",
+            f"{'are' if coarse != 1 else 'is'} left out of this {VIEW_WORDS[by]} view; choose a "
+            "coarser period to include them.",
             icon="ℹ️",
         )
     if undated:

@@ -137,3 +137,25 @@ def test_topics_same_seed_same_topics_and_a_picked_point_shows_passages() -> Non
     assert _traces(first) == _traces(second)
     assert any("Passages of topic 0 in 2023-11-30" in m.value for m in first.markdown)
     assert any(t.startswith("2023-11-30 ·") for t in _texts(first))
+
+
+def test_trends_say_when_coarse_dates_are_left_out(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "library" / "mixed.jsonl"
+    folder.parent.mkdir()
+    folder.write_text(
+        '{"date": "2020", "text": "Tea and rice. Tea again."}\n'
+        '{"date": "2020-03-04", "text": "Tea today."}\n'
+        '{"date": "2020-05-06", "text": "Rice today."}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(tmp_path / "library"))
+    at = _open("trends", {"corpus": "lib:mixed.jsonl", "trend": "tea", "by": "month"})
+    assert any(
+        "1 document dated only by month or year is left out of this monthly view" in i.value
+        for i in at.info
+    )
+    yearly = _open(
+        "trends", {"corpus": "lib:mixed.jsonl", "trend": "tea", "by": "year", "norm": "count"}
+    )
+    assert _traces(yearly)[0]["y"] == [3]
+    assert not any("left out" in i.value for i in yearly.info)
