@@ -4,12 +4,12 @@ Pure Python over pandas, numpy, scipy, polars and scikit-learn; never imports
 streamlit or plotly. Data flows one way::
 
     corpus (load, ledger) -> text (token rule) -> phrases -> index (counts)
-        -> selection (filters -> mask) -> terms, trends, contexts (tidy tables)
+        -> selection (filters -> mask) -> terms, trends, topics, contexts (tidy tables)
 
 :mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 
-from analysis.contexts import term_spans
+from analysis.contexts import collocates, kwic, term_spans
 from analysis.corpus import SAMPLES, LoadedCorpus, load_corpus, load_uploads, parse_dates
 from analysis.errors import AnalysisError, CorpusError, EmptySelectionError, OptionError
 from analysis.index import (
@@ -33,6 +33,7 @@ from analysis.terms import (
     wordcloud_frequencies,
 )
 from analysis.text import default_stopwords, normalise, parse_stopwords, tokenize
+from analysis.topics import TopicModel, fit_topics, representative_passages, topics_over_time
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 
 __all__ = [
@@ -47,7 +48,9 @@ __all__ = [
     "OptionError",
     "PhraseOptions",
     "Theme",
+    "TopicModel",
     "build_index",
+    "collocates",
     "corpus_summary",
     "default_cache_dir",
     "default_stopwords",
@@ -55,6 +58,8 @@ __all__ = [
     "documents_per_period",
     "documents_with_term",
     "emerging_terms",
+    "fit_topics",
+    "kwic",
     "left_out_note",
     "load_corpus",
     "load_index",
@@ -68,11 +73,13 @@ __all__ = [
     "parse_dates",
     "parse_stopwords",
     "parse_themes",
+    "representative_passages",
     "save_index",
     "select",
     "term_frequencies",
     "term_spans",
     "term_trends",
     "tokenize",
+    "topics_over_time",
     "wordcloud_frequencies",
 ]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
+from analysis.contexts import collocates, kwic
 from analysis.corpus import LoadedCorpus, load_corpus
 from analysis.errors import AnalysisError, OptionError
 from analysis.index import CorpusIndex, IndexSettings, build_index, default_cache_dir
@@ -138,6 +139,36 @@ def _parser() -> argparse.ArgumentParser:
     emerging.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
     emerging.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
     emerging.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+
+    topics = command(
+        "topics", "Topics fitted on passages (paragraphs): topic, label, term, weight."
+    )
+    topics.add_argument("--k", type=int, default=8, help="number of topics")
+    topics.add_argument("--method", choices=("nmf", "lda"), default="nmf")
+    topics.add_argument("--seed", type=int, default=0, help="same seed, same topics and order")
+    topics.add_argument("--terms", type=int, default=10, help="top terms listed per topic")
+    topics.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
+    topics.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+
+    kwic_ = command(
+        "kwic", "Keyword in context: doc_id, date, source, left, match, right for every match."
+    )
+    kwic_.add_argument("--term", required=True, help="the word or phrase to show")
+    kwic_.add_argument("--window", type=int, default=8, help="words shown on each side")
+    kwic_.add_argument("--sort", choices=("left", "right", "position"), default="position")
+    kwic_.add_argument("--limit", type=int, default=500, help="show at most N lines")
+
+    colloc = command(
+        "collocates",
+        "Words near a word or phrase by log-likelihood: term, count, node_count, "
+        "collocate_count, ll, mi, log_ratio.",
+    )
+    colloc.add_argument("--term", required=True, help="the node word or phrase")
+    colloc.add_argument("--window", type=int, default=5, help="words on each side")
+    colloc.add_argument("--min-count", type=int, default=3, help="minimum co-occurrences")
+    colloc.add_argument("--top", type=int, default=50, help="keep the N strongest collocates")
+    colloc.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
+    colloc.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
     return parser
 
 
@@ -271,6 +302,45 @@ def run(argv: Sequence[str] | None = None) -> int:
                 stopwords=_stopwords(args),
             )
             _emit(table[list(S.EMERGING_COLUMNS)], args)
+        elif args.command == "topics":
+            from analysis.topics import fit_topics  # scikit-learn loads only when asked
+
+            model = fit_topics(
+                index,
+                mask,
+                k=args.k,
+                method=args.method,
+                seed=args.seed,
+                stopwords=_stopwords(args),
+                n_terms=args.terms,
+            )
+            for note in model.notes:
+                print(f"note: {note}", file=sys.stderr)
+            _emit(model.terms[["topic", "label", S.TERM, "weight"]], args)
+        elif args.command == "kwic":
+            lines = kwic(
+                index, mask, args.term, window=args.window, sort=args.sort, limit=args.limit
+            )
+            total = int(lines.attrs.get("total", len(lines)))
+            if total > len(lines):
+                print(
+                    f"note: showing {len(lines)} of {total} matches; raise --limit to see more",
+                    file=sys.stderr,
+                )
+            lines = lines[[S.DOC_ID, S.DATE, S.SOURCE, "left", "match", "right"]].copy()
+            lines[S.DATE] = pd.to_datetime(lines[S.DATE]).dt.strftime("%Y-%m-%d").fillna("")
+            _emit(lines, args)
+        elif args.command == "collocates":
+            table = collocates(
+                index,
+                mask,
+                args.term,
+                window=args.window,
+                min_count=args.min_count,
+                top=args.top,
+                stopwords=_stopwords(args),
+            )
+            _emit(table, args)
     except AnalysisError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -222,3 +222,32 @@ def test_emerging_seeds_matches_the_log_likelihood_oracle(capsys):
 def test_emerging_needs_an_earlier_period(capsys):
     assert run(["emerging", "seeds", "--by", "day", "--period", "2023-11-30"]) == 2
     assert "Pick a later period" in capsys.readouterr().err
+
+
+# --- topics, kwic, collocates ---------------------------------------------------------
+
+
+def test_topics_seeds_same_seed_same_table(capsys):
+    first = _run(capsys, "topics", "seeds", "--k", "3", "--seed", "7", "--format", "csv")
+    again = _run(capsys, "topics", "seeds", "--k", "3", "--seed", "7", "--format", "csv")
+    assert first == again
+    table = pd.read_csv(io.StringIO(first))
+    assert list(table.columns) == ["topic", "label", "term", "weight"]
+    assert table["topic"].nunique() >= 2
+
+
+def test_kwic_seeds_lists_every_match_with_its_date(capsys):
+    table = _csv(capsys, "kwic", "seeds", "--term", "yangtze river delta", "--window", "3")
+    assert list(table.columns) == ["doc_id", "date", "source", "left", "match", "right"]
+    assert len(table) == 10
+    assert set(table["match"].str.lower()) == {"yangtze river delta"}
+    assert table["date"].value_counts().to_dict() == {"2023-12-03": 7, "2023-11-30": 3}
+    assert run(["kwic", "seeds", "--term", "yangtze river delta", "--limit", "2"]) == 0
+    assert "showing 2 of 10 matches" in capsys.readouterr().err
+
+
+def test_collocates_seeds_columns_and_order(capsys):
+    table = _csv(capsys, "collocates", "seeds", "--term", "yangtze river delta", "--min-count", "2")
+    assert {"term", "count", "ll", "mi"} <= set(table.columns)
+    assert len(table) >= 1
+    assert table["ll"].is_monotonic_decreasing
