@@ -20,8 +20,9 @@ from analysis.index import (
     load_index,
     save_index,
 )
+from analysis.periods import Granularity, period_mask, placeable
 from analysis.phrases import PhraseOptions
-from analysis.selection import Filters, select
+from analysis.selection import Filters, parse_slice, select
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.tabular import neutralise_cell, neutralise_formulas
 from analysis.terms import (
@@ -43,6 +44,7 @@ __all__ = [
     "CorpusIndex",
     "EmptySelectionError",
     "Filters",
+    "Granularity",
     "IndexSettings",
     "LoadedCorpus",
     "OptionError",
@@ -71,8 +73,11 @@ __all__ = [
     "normalise",
     "p_value",
     "parse_dates",
+    "parse_slice",
     "parse_stopwords",
     "parse_themes",
+    "period_mask",
+    "placeable",
     "representative_passages",
     "save_index",
     "select",

@@ -10,14 +10,10 @@ import pandas as pd
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
+from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.text import default_stopwords
 
 TermKind = Literal["word", "phrase", "all"]
-Granularity = Literal["day", "week", "month", "quarter", "year"]
-
-_PRECISION_RANK = {"day": 0, "month": 2, "year": 4}
-_GRANULARITY_RANK = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
-_PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 
 
 def _require(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
@@ -227,21 +223,18 @@ def documents_per_period(
         ``period`` (Timestamp of the period's first day), ``documents``,
         ``tokens``.
     """
-    if freq not in _PERIOD_FREQ:
-        raise OptionError(f"Unknown period {freq!r}. Use one of {', '.join(_PERIOD_FREQ)}.")
+    check_granularity(freq)
     mask = _require(index, mask)
     docs = index.docs[mask]
     dates = pd.to_datetime(docs[S.DATE])
-    precision = docs[S.DATE_PRECISION].map(_PRECISION_RANK).fillna(0)
-    fine_enough = precision <= _GRANULARITY_RANK[freq]
-    dated = dates.notna()
-    use = (dated & fine_enough).to_numpy()
+    dated = dates.notna().to_numpy()
+    use = placeable(dates, docs[S.DATE_PRECISION], freq)
     tokens = index.doc_tokens[mask][use]
-    periods = dates[use].dt.to_period(_PERIOD_FREQ[freq])
+    periods = dates[use].dt.to_period(PERIOD_FREQ[freq])
     frame = pd.DataFrame({"p": periods.to_numpy(), S.TOKENS: tokens})
     grouped = frame.groupby("p").agg(documents=(S.TOKENS, "size"), tokens=(S.TOKENS, "sum"))
     if len(grouped):
-        full = pd.period_range(grouped.index.min(), grouped.index.max(), freq=_PERIOD_FREQ[freq])
+        full = pd.period_range(grouped.index.min(), grouped.index.max(), freq=PERIOD_FREQ[freq])
         grouped = grouped.reindex(full, fill_value=0)
     table = pd.DataFrame(
         {
@@ -252,7 +245,7 @@ def documents_per_period(
             S.TOKENS: grouped["tokens"].to_numpy(dtype=np.int64),
         }
     )
-    table.attrs["too_coarse"] = int((dated & ~fine_enough).sum())
+    table.attrs["too_coarse"] = int((dated & ~use).sum())
     table.attrs["undated"] = int((~dated).sum())
     return table
 

@@ -20,13 +20,8 @@ import scipy.sparse as sp
 
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.terms import (
-    _GRANULARITY_RANK,  # the period rules of documents_per_period, shared on purpose
-    _PERIOD_FREQ,
-    _PRECISION_RANK,
-    Granularity,
-    stopword_columns,
-)
+from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.terms import stopword_columns
 from analysis.text import default_stopwords, tokenize_frame
 
 if TYPE_CHECKING:
@@ -388,18 +383,15 @@ def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataF
     DataFrame
         ``period, topic, label, share, passages``, by period then topic.
     """
-    if by not in _PERIOD_FREQ:
-        raise OptionError(f"Unknown period {by!r}. Use one of {', '.join(_PERIOD_FREQ)}.")
+    check_granularity(by)
     passages = model.passages
     dates = pd.to_datetime(passages[S.DATE])
-    precision = passages[S.DATE_PRECISION].map(_PRECISION_RANK).fillna(0)
     dated = dates.notna().to_numpy()
-    fine = (precision <= _GRANULARITY_RANK[by]).to_numpy()
-    use = dated & fine
-    periods = dates[use].dt.to_period(_PERIOD_FREQ[by])
+    use = placeable(dates, passages[S.DATE_PRECISION], by)
+    periods = dates[use].dt.to_period(PERIOD_FREQ[by])
     weights = model.passage_weights[use]
     if len(periods):
-        full = pd.period_range(periods.min(), periods.max(), freq=_PERIOD_FREQ[by])
+        full = pd.period_range(periods.min(), periods.max(), freq=PERIOD_FREQ[by])
         position = full.get_indexer(pd.PeriodIndex(periods))
         n_periods = len(full)
         starts = full.to_timestamp()
@@ -421,7 +413,7 @@ def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataF
         }
     )
     table[S.PERIOD] = pd.to_datetime(table[S.PERIOD])
-    table.attrs["too_coarse"] = int((dated & ~fine).sum())
+    table.attrs["too_coarse"] = int((dated & ~use).sum())
     table.attrs["undated"] = int((~dated).sum())
     return table
 

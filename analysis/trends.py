@@ -20,12 +20,9 @@ import scipy.sparse as sp
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
+from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import (
-    _GRANULARITY_RANK,
-    _PERIOD_FREQ,
-    _PRECISION_RANK,
-    Granularity,
     TermKind,
     _nonempty,
     column_totals,
@@ -89,8 +86,7 @@ def parse_themes(text: str) -> tuple[Theme, ...]:
 
 
 def _check_granularity(by: str) -> None:
-    if by not in _PERIOD_FREQ:
-        raise OptionError(f"Unknown period {by!r}. Use one of {', '.join(_PERIOD_FREQ)}.")
+    check_granularity(by)
 
 
 @dataclass(frozen=True)
@@ -115,16 +111,14 @@ def _place(index: CorpusIndex, mask: np.ndarray, by: Granularity) -> _Periods:
     docs = index.docs.iloc[rows]
     dates = pd.to_datetime(docs[S.DATE])
     precision = docs[S.DATE_PRECISION].fillna("day").astype(str)
-    rank = precision.map(_PRECISION_RANK).fillna(0).to_numpy()
     dated = dates.notna().to_numpy()
-    fine = rank <= _GRANULARITY_RANK[by]
-    use = dated & fine
-    coarse = precision[dated & ~fine].value_counts()
+    use = placeable(dates, precision, by)
+    coarse = precision[dated & ~use].value_counts()
     too_coarse = {str(k): int(v) for k, v in coarse.items()}
     if not use.any():
         empty = np.zeros(0, dtype=np.int64)
         return _Periods(empty, empty, None, 0, too_coarse, int((~dated).sum()))
-    periods = pd.PeriodIndex(dates[use], freq=_PERIOD_FREQ[by])
+    periods = pd.PeriodIndex(dates[use], freq=PERIOD_FREQ[by])
     ordinals = periods.asi8
     low = int(ordinals.min())
     first = periods[int(np.argmin(ordinals))]
@@ -333,7 +327,7 @@ def _period_of(value: str | dt.date | pd.Timestamp, by: Granularity) -> pd.Perio
         raise OptionError(f"{value!r} is not a date; write it as YYYY-MM-DD.") from None
     if pd.isna(stamp):
         raise OptionError("Give the period to examine as a date (YYYY-MM-DD).")
-    return pd.Period(stamp, freq=_PERIOD_FREQ[by])
+    return pd.Period(stamp, freq=PERIOD_FREQ[by])
 
 
 def emerging_terms(

@@ -50,6 +50,7 @@ from analysis import (
 )
 from analysis import schema as S
 from analysis.contexts import KWIC_COLUMNS, collocates, kwic
+from analysis.periods import period_mask
 from analysis.text import is_han
 from analysis.topics import (
     TopicModel,
@@ -347,11 +348,6 @@ def cjk_font() -> str | None:
 # ---------------------------------------------------------------------------
 # Trends, topics and contexts (issue 3)
 
-#: Per granularity: pandas period alias and the coarsest date precision it can place.
-_PERIOD_ALIAS = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
-_PRECISION_RANK = {"day": 0, "month": 2, "year": 4}
-_GRANULARITY_RANK = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
-
 
 @dataclass(frozen=True)
 class TrendOptions:
@@ -430,14 +426,7 @@ def period_selection(
     Like the trend itself, a document dated more coarsely than ``by`` (only a
     year, in a monthly view) is not placed in any finer period.
     """
-    docs = _index.docs
-    dates = pd.to_datetime(docs[S.DATE])
-    alias = _PERIOD_ALIAS[by]
-    start = pd.Period(pd.Timestamp(period), freq=alias)
-    precision = docs[S.DATE_PRECISION].map(_PRECISION_RANK).fillna(0)
-    inside = dates.notna() & (precision <= _GRANULARITY_RANK[by])
-    inside &= dates.dt.to_period(alias) == start
-    return selection(key, filters, _index) & inside.to_numpy(dtype=bool)
+    return selection(key, filters, _index) & period_mask(_index.docs, by, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -543,3 +532,96 @@ def topic_passages(
     # A passage where the topic weighs next to nothing is no evidence of it.
     found = every[every[S.DOC_ID].astype(str).isin(ids) & (every["weight"] >= MIN_TOPIC_WEIGHT)]
     return found.head(n).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Compare (issue 4): slices A and B are Filters; masks come from ``selection``
+
+
+@dataclass(frozen=True)
+class KeynessOptions:
+    """A keyness table of A against B: hashable, so part of cache keys."""
+
+    kind: str = "all"
+    min_count: int = 3
+    bonferroni: bool = False
+    stopwords: tuple[str, ...] = ()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def keyness_table(
+    key: str, filters_a: Filters, filters_b: Filters, options: KeynessOptions, _index: CorpusIndex
+) -> pd.DataFrame:
+    """``term, kind, count_a, count_b, ll, p, log_ratio, docs_a, docs_b, significant``."""
+    from analysis.compare import keyness
+
+    return keyness(
+        _index,
+        selection(key, filters_a, _index),
+        selection(key, filters_b, _index),
+        stopwords=frozenset(options.stopwords),
+        min_count=options.min_count,
+        kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
+        bonferroni=options.bonferroni,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def slice_similarity(
+    key: str,
+    filters_a: Filters,
+    filters_b: Filters,
+    stopwords: tuple[str, ...],
+    _index: CorpusIndex,
+) -> float:
+    """TF-IDF cosine between the two slices taken as one text each."""
+    from analysis.compare import group_similarity
+
+    return float(
+        group_similarity(
+            _index,
+            selection(key, filters_a, _index),
+            selection(key, filters_b, _index),
+            stopwords=frozenset(stopwords),
+        )
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def similarity_matrix(
+    key: str, doc_ids: tuple[str, ...], stopwords: tuple[str, ...], _index: CorpusIndex
+) -> pd.DataFrame:
+    """Square ``doc_id x doc_id`` TF-IDF cosine of ``doc_ids``."""
+    from analysis.compare import document_similarity
+
+    return document_similarity(
+        _index, doc_ids=list(doc_ids), stopwords=frozenset(stopwords), max_docs=len(doc_ids)
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def clustering(
+    key: str, doc_ids: tuple[str, ...], stopwords: tuple[str, ...], _index: CorpusIndex
+) -> dict[str, Any]:
+    """Hierarchical clustering of ``doc_ids`` by their similarity (see ``cluster_documents``)."""
+    from analysis.compare import cluster_documents
+
+    return dict(cluster_documents(similarity_matrix(key, doc_ids, stopwords, _index)))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def nearest(key: str, doc_id: str, n: int, filters: Filters, _index: CorpusIndex) -> pd.DataFrame:
+    """The ``n`` selected documents most similar to ``doc_id``."""
+    from analysis.compare import nearest_documents
+
+    return nearest_documents(_index, doc_id, n=n, mask=selection(key, filters, _index))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def passages(
+    key: str, doc_a: str, doc_b: str, min_tokens: int, _index: CorpusIndex
+) -> pd.DataFrame:
+    """Passages of at least ``min_tokens`` tokens shared by two documents (char offsets)."""
+    from analysis.compare import shared_passages
+
+    return shared_passages(_index, doc_a, doc_b, min_tokens=min_tokens)
