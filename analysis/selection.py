@@ -14,6 +14,7 @@ import pandas as pd
 import polars as pl
 
 from analysis import schema as S
+from analysis.errors import OptionError
 from analysis.phrases import count_sequence
 from analysis.text import tokenize, tokenize_frame
 
@@ -29,12 +30,18 @@ class Filters:
     leaves that side open. When either date is set, undated documents are left
     out. ``sources`` empty means every source. ``query`` keeps documents that
     contain the word or phrase (token rule applied, so case does not matter).
+    ``doc_ids`` empty means every document, otherwise only those ids.
+    ``metadata`` maps a metadata column to its allowed values, e.g.
+    ``(("speaker", ("George Washington",)),)``; values of one column OR
+    together, different columns (and all other fields) AND together.
     """
 
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sources: tuple[str, ...] = field(default_factory=tuple)
     query: str = ""
+    doc_ids: tuple[str, ...] = field(default_factory=tuple)
+    metadata: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
 
     def describe(self) -> str:
         """The filters in words, for messages: "between 2024-01-01 and ..."."""
@@ -49,6 +56,11 @@ class Filters:
             parts.append("from " + ", ".join(self.sources))
         if self.query.strip():
             parts.append(f"containing '{self.query.strip()}'")
+        if self.doc_ids:
+            label = "document" if len(self.doc_ids) == 1 else "documents"
+            parts.append(f"{label} " + ", ".join(self.doc_ids))
+        for column, values in self.metadata:
+            parts.append(f"with {column} " + " or ".join(values))
         return " ".join(parts) if parts else "in the corpus"
 
 
@@ -71,9 +83,93 @@ def select(index: CorpusIndex, filters: Filters) -> np.ndarray:
         mask &= (dates < pd.Timestamp(filters.date_to)).to_numpy(dtype=bool, na_value=False)
     if filters.sources:
         mask &= docs[S.SOURCE].astype(str).isin(filters.sources).to_numpy()
+    if filters.doc_ids:
+        mask &= docs[S.DOC_ID].astype(str).isin(filters.doc_ids).to_numpy()
+    for column, values in filters.metadata:
+        if column not in docs.columns or column == S.TEXT:
+            available = [c for c in docs.columns if c not in (S.TEXT, S.DATE_PRECISION)]
+            raise OptionError(
+                f"No metadata column {column!r} in this corpus. Use one of: "
+                + ", ".join(map(str, available))
+                + "."
+            )
+        mask &= docs[column].astype(str).isin(values).to_numpy()
     if filters.query.strip():
         mask &= query_mask(index, filters.query)
     return mask
+
+
+#: Slice keys with a field of their own; any other key names a metadata column.
+SLICE_KEYS = ("doc", "source", "speaker", "from", "to", "query")
+_SLICE_EXAMPLE = 'for example "source=Xinhua;from=2022-03-01;to=2022-04-01"'
+
+
+def parse_slice(text: str) -> Filters:
+    """Filters from the CLI SLICE syntax: ``key=value`` pairs joined by ``;``.
+
+    Keys: ``doc`` (a document id), ``source``, ``speaker``, ``from``
+    (inclusive) and ``to`` (exclusive) as ``YYYY-MM-DD``, ``query`` (a word
+    or phrase), and any other metadata column name (as spelled in the corpus).
+    A repeated key ORs its
+    values together (``source=BBC News;source=CGTN``); ``from``, ``to`` and
+    ``query`` may appear once. The named keys are case-insensitive, values
+    are kept as written (surrounding spaces removed). An unknown metadata column is
+    reported by :func:`select`, which knows the corpus.
+
+    Examples
+    --------
+    >>> parse_slice("source=Xinhua;from=2022-03-01").describe()
+    'from 2022-03-01 from Xinhua'
+    >>> parse_slice("speaker=A;speaker=B").metadata
+    (('speaker', ('A', 'B')),)
+    """
+    values: dict[str, list[str]] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if key.lower() in SLICE_KEYS:
+            key = key.lower()
+        if not sep or not key or not value:
+            raise OptionError(
+                f"Cannot read {part.strip()!r} in the slice {text!r}: write key=value pairs "
+                f"joined by ';', {_SLICE_EXAMPLE}."
+            )
+        values.setdefault(key, []).append(value)
+    if not values:
+        raise OptionError(f"The slice {text!r} is empty: {_SLICE_EXAMPLE}.")
+    for key in ("from", "to", "query"):
+        if len(values.get(key, [])) > 1:
+            raise OptionError(f"The slice {text!r} gives {key!r} twice; give it once.")
+    dates: dict[str, dt.date | None] = {}
+    for key in ("from", "to"):
+        dates[key] = None
+        if key in values:
+            try:
+                dates[key] = dt.date.fromisoformat(values[key][0])
+            except ValueError:
+                raise OptionError(
+                    f"{key}={values[key][0]!r} is not a date; write it as YYYY-MM-DD, "
+                    f"{_SLICE_EXAMPLE}."
+                ) from None
+    if dates["from"] and dates["to"] and dates["from"] >= dates["to"]:
+        raise OptionError(
+            f"from={dates['from']} is not before to={dates['to']} in {text!r}; swap them."
+        )
+    metadata = tuple(
+        (key, tuple(dict.fromkeys(vals)))
+        for key, vals in values.items()
+        if key not in ("doc", "source", "from", "to", "query")
+    )
+    return Filters(
+        date_from=dates["from"],
+        date_to=dates["to"],
+        sources=tuple(dict.fromkeys(values.get("source", []))),
+        query=values.get("query", [""])[0],
+        doc_ids=tuple(dict.fromkeys(values.get("doc", []))),
+        metadata=metadata,
+    )
 
 
 def query_mask(index: CorpusIndex, query: str) -> np.ndarray:

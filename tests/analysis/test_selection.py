@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from analysis.errors import OptionError
 from analysis.index import IndexSettings, build_index
-from analysis.selection import Filters, select
+from analysis.selection import Filters, parse_slice, select
 from tests.analysis.tiny import TINY
 
 
@@ -50,3 +51,65 @@ def test_filters_are_hashable_and_describe_themselves():
         Filters(date_from=dt.date(2024, 1, 1), sources=("Xinhua",), query="tea")
     )
     assert filters.describe() == "from 2024-01-01 from Xinhua containing 'tea'"
+
+
+def test_select_doc_ids(index):
+    assert select(index, Filters(doc_ids=("c", "a"))).tolist() == [True, False, True]
+
+
+def test_select_metadata_values_or_together(tmp_path):
+    frame = TINY.assign(speaker=["Ann", "Bob", "Cy"])
+    ix = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    mask = select(ix, Filters(metadata=(("speaker", ("Ann", "Cy")),)))
+    assert mask.tolist() == [True, False, True]
+    both = select(ix, Filters(sources=("BBC",), metadata=(("speaker", ("Ann", "Cy")),)))
+    assert both.tolist() == [False, False, True]
+
+
+def test_select_unknown_metadata_column_names_the_available_ones(index):
+    with pytest.raises(OptionError, match=r"No metadata column 'speaker'.*doc_id.*source"):
+        select(index, Filters(metadata=(("speaker", ("Ann",)),)))
+
+
+def test_describe_names_documents_and_metadata():
+    filters = Filters(doc_ids=("a",), metadata=(("speaker", ("Ann", "Bob")),))
+    assert filters.describe() == "document a with speaker Ann or Bob"
+
+
+def test_parse_slice_reads_every_key():
+    filters = parse_slice(
+        " source=Xinhua ; source=BBC;from=2022-03-01;to=2022-04-01;doc=a;query=green tea;"
+        "speaker=George Washington;Party=X"
+    )
+    assert filters == Filters(
+        date_from=dt.date(2022, 3, 1),
+        date_to=dt.date(2022, 4, 1),
+        sources=("Xinhua", "BBC"),
+        query="green tea",
+        doc_ids=("a",),
+        metadata=(("speaker", ("George Washington",)), ("Party", ("X",))),
+    )
+
+
+def test_parse_slice_selects_like_the_filters(index):
+    assert select(index, parse_slice("source=BBC;query=coffee;doc=b;doc=c")).tolist() == [
+        False,
+        True,
+        True,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("source", r"key=value pairs joined by ';', for example"),
+        ("=BBC", r"key=value pairs"),
+        ("", r"is empty: for example"),
+        ("from=March", r"not a date; write it as YYYY-MM-DD"),
+        ("from=2022-04-01;to=2022-03-01", r"not before .* swap them"),
+        ("query=a;query=b", r"gives 'query' twice"),
+    ],
+)
+def test_parse_slice_bad_syntax_names_the_fix(text, message):
+    with pytest.raises(OptionError, match=message):
+        parse_slice(text)
