@@ -41,6 +41,18 @@ other choice travels in the query string, defaults left out so URLs stay short:
 ``sort``       ``position``, ``left`` or ``right`` (contexts page)
 ``cwindow``    collocate window in words (contexts page)
 ``min_count``  least co-occurrences of a collocate (contexts page)
+``a_kind``     what slice A is: ``document`` (default), ``source``, ``speaker``,
+               ``period`` or ``filter`` (the sidebar's filters) (compare page)
+``a``          slice A's values: doc ids, sources or speakers (repeated), or one
+               period ``FROM..TO`` (ISO days, ``TO`` excluded, either side may be
+               empty) (compare page)
+``b_kind``     what slice B is (compare page)
+``b``          slice B's values (compare page)
+``min_tokens`` least tokens of a shared passage (compare page)
+``kmin``       least count (A + B) of a term in the keyness table (compare page)
+``kkind``      ``word``, ``phrase`` or ``all`` in the keyness table (compare page)
+``bonf``       ``on`` for the Bonferroni correction of the keyness threshold
+``ktop``       terms drawn in the keyness charts (compare page)
 =============  ==========================================================
 
 Decoding never raises: a value that does not parse is dropped (the default is
@@ -63,6 +75,7 @@ Status = Literal["all", "loaded", "quarantined", "duplicate"]
 Norm = Literal["per_million", "doc_share", "count"]
 TopicMethod = Literal["nmf", "lda"]
 KwicSort = Literal["position", "left", "right"]
+SliceKind = Literal["document", "source", "speaker", "period", "filter"]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 MEASURES: tuple[Measure, ...] = get_args(Measure)
@@ -71,6 +84,7 @@ STATUSES: tuple[Status, ...] = get_args(Status)
 NORMS: tuple[Norm, ...] = get_args(Norm)
 TOPIC_METHODS: tuple[TopicMethod, ...] = get_args(TopicMethod)
 KWIC_SORTS: tuple[KwicSort, ...] = get_args(KwicSort)
+SLICE_KINDS: tuple[SliceKind, ...] = get_args(SliceKind)
 
 DEFAULT_CORPUS = "seeds"
 TOP_MIN, TOP_MAX = 5, 200
@@ -82,6 +96,8 @@ K_MIN, K_MAX = 2, 50
 SEED_MAX = 2**31 - 1
 WINDOW_MIN, WINDOW_MAX = 1, 30
 MIN_COUNT_MAX = 100
+MAX_SLICE_VALUES = 50  # documents, sources or speakers in one compare slice
+MIN_TOKENS_MIN, MIN_TOKENS_MAX = 2, 100
 
 
 @dataclass(frozen=True)
@@ -124,6 +140,15 @@ class ViewState:
     sort: KwicSort = "position"
     coll_window: int = 5
     min_count: int = 3
+    a_kind: SliceKind = "document"
+    a_values: tuple[str, ...] = ()
+    b_kind: SliceKind = "document"
+    b_values: tuple[str, ...] = ()
+    min_tokens: int = 6
+    key_min: int = 3
+    key_kind: Kind = "all"
+    bonferroni: bool = False
+    key_top: int = 15
 
 
 @dataclass(frozen=True)
@@ -188,6 +213,15 @@ def encode(view: ViewState) -> dict[str, list[str]]:
         "sort": [view.sort] if view.sort != default.sort else [],
         "cwindow": [str(view.coll_window)] if view.coll_window != default.coll_window else [],
         "min_count": [str(view.min_count)] if view.min_count != default.min_count else [],
+        "a_kind": [view.a_kind] if view.a_kind != default.a_kind else [],
+        "a": list(view.a_values),
+        "b_kind": [view.b_kind] if view.b_kind != default.b_kind else [],
+        "b": list(view.b_values),
+        "min_tokens": [str(view.min_tokens)] if view.min_tokens != default.min_tokens else [],
+        "kmin": [str(view.key_min)] if view.key_min != default.key_min else [],
+        "kkind": [view.key_kind] if view.key_kind != default.key_kind else [],
+        "bonf": ["on"] if view.bonferroni else [],
+        "ktop": [str(view.key_top)] if view.key_top != default.key_top else [],
     }
     return {name: values for name, values in params.items() if values}
 
@@ -346,6 +380,21 @@ def decode(params: Mapping[str, str | Sequence[str]]) -> Decoded:
             changes[attr] = value.strip()[:MAX_TEXT]
         else:
             ignored.append(f"{name}={value}")
+    choice("a_kind", SLICE_KINDS)
+    choice("b_kind", SLICE_KINDS)
+    for name, attr in (("a", "a_values"), ("b", "b_values")):
+        values = _clean_words(_values(params, name))[:MAX_SLICE_VALUES]
+        kind = changes.get(f"{name}_kind", "document")
+        if kind == "period":
+            good = tuple(v for v in values[:1] if parse_period(v) is not None)
+            ignored.extend(f"{name}={v}" for v in values if v not in good)
+            values = good
+        changes[attr] = values
+    number("min_tokens", "min_tokens", MIN_TOKENS_MIN, MIN_TOKENS_MAX)
+    number("kmin", "key_min", 1, MIN_COUNT_MAX)
+    number("ktop", "key_top", TOP_MIN, TOP_MAX)
+    choice("kkind", KINDS, "key_kind")
+    switch("bonf", "bonferroni")
     changes["topic_labels"] = tuple(
         label for label in _clean_words(_values(params, "label")) if _topic_label(label, ignored)
     )
@@ -357,6 +406,34 @@ def make_pick(name: str, period: dt.date | str) -> str:
     """A clicked point as one URL value: ``<term or topic>|<ISO date of the period>``."""
     day = period if isinstance(period, str) else period.isoformat()
     return f"{name}|{day}"
+
+
+def make_period(date_from: dt.date | None, date_to: dt.date | None) -> str:
+    """A compare slice's period as one URL value: ``FROM..TO`` (``TO`` excluded).
+
+    >>> make_period(dt.date(2023, 11, 30), None)
+    '2023-11-30..'
+    """
+    return f"{_iso(date_from)[0] if date_from else ''}..{_iso(date_to)[0] if date_to else ''}"
+
+
+def parse_period(value: str) -> tuple[dt.date | None, dt.date | None] | None:
+    """``(from, to)`` of a :func:`make_period` value, or ``None`` if it does not parse.
+
+    >>> parse_period("2023-11-30..2023-12-01")
+    (datetime.date(2023, 11, 30), datetime.date(2023, 12, 1))
+    """
+    first, sep, last = value.strip().partition("..")
+    if not sep:
+        return None
+    try:
+        start = dt.date.fromisoformat(first) if first else None
+        end = dt.date.fromisoformat(last) if last else None
+    except ValueError:
+        return None
+    if start is not None and end is not None and end <= start:
+        return None
+    return start, end
 
 
 def parse_pick(value: str) -> tuple[str, dt.date] | None:
@@ -436,3 +513,40 @@ def settings_record(view: ViewState, *, page: str, corpus_hash: str) -> dict[str
 def with_filters(view: ViewState, **changes: Any) -> ViewState:
     """``view`` with some ``Filters`` fields replaced."""
     return replace(view, filters=replace(view.filters, **changes))
+
+
+def slice_filters(
+    kind: str,
+    values: Sequence[str],
+    sidebar: Filters,
+    *,
+    speaker_column: str = "speaker",
+) -> Filters | None:
+    """The ``Filters`` of one compare slice, or ``None`` while it has no value yet.
+
+    ``document`` is the chosen documents alone; ``source``, ``speaker`` and
+    ``period`` narrow the sidebar's filters (replacing its sources or dates);
+    ``filter`` is the sidebar's filters as they are.
+
+    >>> slice_filters("source", ["BBC"], Filters(query="trade")).sources
+    ('BBC',)
+    >>> slice_filters("document", [], Filters()) is None
+    True
+    """
+    chosen = tuple(values)
+    if kind == "filter":
+        return sidebar
+    if not chosen:
+        return None
+    if kind == "document":
+        return Filters(doc_ids=chosen)
+    if kind == "source":
+        return replace(sidebar, sources=chosen)
+    if kind == "speaker":
+        return replace(sidebar, metadata=(*sidebar.metadata, (speaker_column, chosen)))
+    if kind == "period":
+        period = parse_period(chosen[0])
+        if period is None:
+            return None
+        return replace(sidebar, date_from=period[0], date_to=period[1])
+    raise ValueError(f"Unknown slice kind {kind!r}; use one of {', '.join(SLICE_KINDS)}.")

@@ -247,3 +247,104 @@ def test_plot_collocates_draws_the_first_row_at_the_top() -> None:
     fig = charts.plot_collocates(table, top=5)
     assert list(fig.data[0].y) == ["delta", "integration"]
     assert list(fig.layout.yaxis.categoryarray) == ["integration", "delta"]
+
+
+# Compare (issue 4)
+
+
+def _similarity() -> pd.DataFrame:
+    ids = ["a", "b", "c"]
+    return pd.DataFrame([[1.0, 0.8, 0.1], [0.8, 1.0, 0.2], [0.1, 0.2, 1.0]], index=ids, columns=ids)
+
+
+def _keyness() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "term": ["xinhua", "bbc", "river", "delta", "trade"],
+            "kind": ["word"] * 5,
+            "count_a": [40, 0, 10, 12, 5],
+            "count_b": [1, 30, 2, 10, 6],
+            "ll": [50.0, 45.0, 6.0, 0.4, 0.1],
+            "p": [1e-12, 1e-10, 0.014, 0.53, 0.75],
+            "log_ratio": [5.3, -6.0, 2.3, 0.3, -0.3],
+            "docs_a": [4, 0, 3, 3, 2],
+            "docs_b": [1, 5, 1, 3, 2],
+            "significant": [True, True, True, False, False],
+        }
+    )
+
+
+def test_plot_similarity_heatmap_draws_the_matrix_in_its_order_with_labels() -> None:
+    sim = _similarity()
+    before = sim.copy()
+    fig = charts.plot_similarity_heatmap(sim, labels={"a": "Doc A"})
+    (heat,) = fig.data
+    assert heat.type == "heatmap"
+    assert [list(row) for row in heat.z] == sim.to_numpy().tolist()
+    assert list(heat.x) == ["Doc A", "b", "c"]
+    assert (heat.zmin, heat.zmax) == (0.0, 1.0)
+    assert list(heat.customdata[0][1]) == ["a", "b"]  # ids in the hover, whatever the label
+    template = pio.templates[charts.TEMPLATE].layout.to_plotly_json()
+    assert fig.layout.template.layout.to_plotly_json() == template
+    pd.testing.assert_frame_equal(sim, before)
+
+
+def test_plot_dendrogram_one_leaf_per_label_and_a_link_per_merge() -> None:
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    sim = _similarity()
+    tree = linkage(squareform(1 - sim.to_numpy(), checks=False), method="average")
+    fig = charts.plot_dendrogram(tree, ["a", "b", "c"])
+    assert len(fig.data) == 2  # two merges of three leaves
+    assert sorted(fig.layout.yaxis.ticktext) == ["a", "b", "c"]
+    assert {"a", "b"} == set(list(fig.layout.yaxis.ticktext)[:2]) or {"a", "b"} == set(
+        list(fig.layout.yaxis.ticktext)[1:]
+    )  # the two close documents are neighbours
+
+
+def test_plot_dendrogram_rejects_a_linkage_that_does_not_fit_the_labels() -> None:
+    with pytest.raises(ValueError, match="linkage of 2 rows for 3 labels"):
+        charts.plot_dendrogram([[0.0, 1.0, 0.2, 2.0]], ["a", "b", "c"])
+
+
+def test_plot_keyness_scatter_per_million_on_log_axes_by_side() -> None:
+    table = _keyness()
+    before = table.copy()
+    fig = charts.plot_keyness_scatter(table, size_a=1000, size_b=2000, labelled=1)
+    side_a, side_b, diagonal = fig.data
+    assert (side_a.name, side_b.name) == ("more in A", "more in B")
+    assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
+    assert list(side_a.customdata[0][:1]) == ["xinhua"]  # strongest first
+    assert side_a.x[0] == pytest.approx(40 / 1000 * 1e6)
+    assert side_a.y[0] == pytest.approx(1 / 2000 * 1e6)
+    assert list(side_a.text) == ["xinhua", "", ""]  # only the strongest is labelled
+    # Absent from A: drawn at half a count, not at zero (no zero on a log axis).
+    assert side_b.x[0] == pytest.approx(0.5 / 1000 * 1e6)
+    assert "log ratio" in side_a.hovertemplate
+    assert diagonal.hoverinfo == "skip"
+    pd.testing.assert_frame_equal(table, before)
+
+
+def test_plot_keyness_scatter_rejects_an_empty_side() -> None:
+    with pytest.raises(ValueError, match="size_a and size_b must be positive"):
+        charts.plot_keyness_scatter(_keyness(), size_a=0, size_b=10)
+
+
+def test_plot_keyness_bars_strongest_terms_of_each_side_signed() -> None:
+    table = _keyness()
+    before = table.copy()
+    fig = charts.plot_keyness_bars(table, top=2)
+    side_a, side_b = fig.data
+    assert list(side_a.y) == ["xinhua (A)", "river (A)"]
+    assert list(side_b.y) == ["bbc (B)", "trade (B)"]
+    assert all(x > 0 for x in side_a.x)
+    assert all(x < 0 for x in side_b.x)
+    order = ["trade (B)", "bbc (B)", "river (A)", "xinhua (A)"]
+    assert list(fig.layout.yaxis.categoryarray) == order
+    pd.testing.assert_frame_equal(table, before)
+
+
+def test_plot_keyness_bars_rejects_top_below_one() -> None:
+    with pytest.raises(ValueError, match="top must be at least 1"):
+        charts.plot_keyness_bars(_keyness(), top=0)
