@@ -4,11 +4,23 @@ Pure Python over pandas, numpy, scipy, polars and scikit-learn; never imports
 streamlit or plotly. Data flows one way::
 
     corpus (load, ledger) -> text (token rule) -> phrases -> index (counts)
-        -> selection (filters -> mask) -> terms, trends, topics, contexts (tidy tables)
+        -> selection (filters -> mask) -> terms, trends, topics, contexts, compare (tidy tables)
 
 :mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 
+from analysis.compare import (
+    cluster_documents,
+    collapse_duplicates,
+    document_similarity,
+    group_similarity,
+    keyness,
+    keyness_groups,
+    near_duplicates,
+    nearest_documents,
+    shared_passages,
+    without_duplicates,
+)
 from analysis.contexts import collocates, kwic, term_spans
 from analysis.corpus import SAMPLES, LoadedCorpus, load_corpus, load_uploads, parse_dates
 from analysis.errors import AnalysisError, CorpusError, EmptySelectionError, OptionError
@@ -52,15 +64,21 @@ __all__ = [
     "Theme",
     "TopicModel",
     "build_index",
+    "cluster_documents",
+    "collapse_duplicates",
     "collocates",
     "corpus_summary",
     "default_cache_dir",
     "default_stopwords",
     "distinctive_terms",
+    "document_similarity",
     "documents_per_period",
     "documents_with_term",
     "emerging_terms",
     "fit_topics",
+    "group_similarity",
+    "keyness",
+    "keyness_groups",
     "kwic",
     "left_out_note",
     "load_corpus",
@@ -68,6 +86,8 @@ __all__ = [
     "load_uploads",
     "log_likelihood",
     "log_ratio",
+    "near_duplicates",
+    "nearest_documents",
     "neutralise_cell",
     "neutralise_formulas",
     "normalise",
@@ -81,10 +101,12 @@ __all__ = [
     "representative_passages",
     "save_index",
     "select",
+    "shared_passages",
     "term_frequencies",
     "term_spans",
     "term_trends",
     "tokenize",
     "topics_over_time",
+    "without_duplicates",
     "wordcloud_frequencies",
 ]

@@ -76,3 +76,27 @@ LL = "ll"
 LOG_RATIO = "log_ratio"
 P = "p"
 EMERGING_COLUMNS = (TERM, KIND, COUNT, COUNT_BEFORE, LL, LOG_RATIO, P)
+
+# Comparison: keyness between two slices (or one group against the rest).
+GROUP = "group"
+COUNT_A = "count_a"
+COUNT_B = "count_b"
+DOCS_A = "docs_a"
+DOCS_B = "docs_b"
+SIGNIFICANT = "significant"
+KEYNESS_COLUMNS = (TERM, KIND, COUNT_A, COUNT_B, LL, P, LOG_RATIO, DOCS_A, DOCS_B, SIGNIFICANT)
+KEYNESS_GROUP_COLUMNS = (GROUP, *KEYNESS_COLUMNS)
+
+# Similarity, text reuse and near duplicates.
+SIMILARITY = "similarity"
+DOC_A = "doc_a"
+DOC_B = "doc_b"
+NEAREST_COLUMNS = (DOC_ID, TITLE, DATE, SOURCE, SIMILARITY)
+START_A = "start_a"
+END_A = "end_a"
+START_B = "start_b"
+END_B = "end_b"
+TEXT_A = "text_a"
+TEXT_B = "text_b"
+SHARED_COLUMNS = (START_A, END_A, START_B, END_B, TOKENS, TEXT_A, TEXT_B)
+DUPLICATE_COLUMNS = (DOC_A, DOC_B, SIMILARITY)

@@ -1,0 +1,244 @@
+"""Similarity, keyness, text reuse and near duplicates (analysis/compare.py)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from analysis import schema as S
+from analysis.compare import (
+    cluster_documents,
+    collapse_duplicates,
+    document_similarity,
+    group_similarity,
+    keyness,
+    keyness_groups,
+    near_duplicates,
+    nearest_documents,
+    shared_passages,
+    token_offsets,
+    without_duplicates,
+)
+from analysis.corpus import load_corpus
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.index import IndexSettings, build_index
+from analysis.selection import Filters, select
+from analysis.terms import stopword_columns, term_frequencies
+from analysis.text import default_stopwords, normalise
+from tests.analysis.tiny import TINY, shared_corpus
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return build_index(load_corpus("seeds"))
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return build_index(TINY, settings=IndexSettings(detect_phrases=False))
+
+
+def test_document_similarity_seeds_equals_sklearn_cosine(seeds):
+    words = (seeds.vocab[S.KIND] == S.WORD).to_numpy()
+    keep = np.flatnonzero(words & ~stopword_columns(seeds, default_stopwords()))
+    counts = seeds.counts[:, keep]
+    expected = cosine_similarity(TfidfTransformer(norm="l2", smooth_idf=True).fit_transform(counts))
+    got = document_similarity(seeds)
+    assert list(got.index) == seeds.docs[S.DOC_ID].tolist() == list(got.columns)
+    assert np.abs(got.to_numpy() - expected).max() < 1e-9
+    assert 0.3 < got.iloc[0, 1] < 0.95
+
+
+def test_document_similarity_doc_ids_and_limits(seeds):
+    ids = seeds.docs[S.DOC_ID].tolist()[::-1]
+    assert list(document_similarity(seeds, doc_ids=ids).index) == ids
+    with pytest.raises(OptionError, match="No document with id 'nope'"):
+        document_similarity(seeds, doc_ids=["nope"])
+    with pytest.raises(OptionError, match=r"at most 1\. Narrow the filters"):
+        document_similarity(seeds, max_docs=1)
+
+
+def test_group_similarity_sums_counts(tiny):
+    table = group_similarity(
+        tiny,
+        {
+            "x": select(tiny, Filters(sources=("Xinhua",))),
+            "b": select(tiny, Filters(sources=("BBC",))),
+        },
+        stopwords=frozenset(),
+    )
+    assert table.shape == (2, 2)
+    assert table.loc["x", "x"] == pytest.approx(1.0)
+    assert 0 < table.loc["x", "b"] < 1
+
+
+def test_nearest_documents_and_clusters(tiny):
+    near = nearest_documents(tiny, "b", stopwords=frozenset())
+    assert list(near.columns) == list(S.NEAREST_COLUMNS)
+    assert "b" not in near[S.DOC_ID].tolist()
+    assert near[S.SIMILARITY].is_monotonic_decreasing
+    clusters = cluster_documents(document_similarity(tiny, stopwords=frozenset()))
+    assert clusters["linkage"].shape == (2, 4)
+    assert sorted(clusters["ordered_labels"]) == ["a", "b", "c"]
+
+
+def test_keyness_equals_hand_oracle(tiny):
+    # TINY: A = doc a (9 tokens, tea 4), B = docs b+c (5 + 4 = 9 tokens, tea 1).
+    a = np.array([True, False, False])
+    table = keyness(tiny, a, ~a, stopwords=frozenset(), min_count=1)
+    row = table.set_index(S.TERM).loc["tea"]
+    ca, cb, na, nb = 4, 1, 9, 9
+    n = na + nb
+    cells = [
+        (ca, (ca + cb) * na / n),
+        (cb, (ca + cb) * nb / n),
+        (na - ca, (n - ca - cb) * na / n),
+        (nb - cb, (n - ca - cb) * nb / n),
+    ]
+    ll = 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+    assert (row[S.COUNT_A], row[S.COUNT_B], row[S.DOCS_A], row[S.DOCS_B]) == (4, 1, 1, 1)
+    assert abs(row[S.LL] - ll) < 1e-6
+    assert abs(row[S.LOG_RATIO] - math.log2((4 / 9) / (1 / 9))) < 1e-6
+    coffee = table.set_index(S.TERM).loc["coffee"]  # only in B: negative keyword
+    assert abs(coffee[S.LOG_RATIO] - math.log2((0.5 / 9) / (2 / 9))) < 1e-6
+    assert table[S.LL].is_monotonic_decreasing
+    assert list(table.columns) == list(S.KEYNESS_COLUMNS)
+    assert table.attrs["size_a"] == 9
+    assert table.attrs["size_b"] == 9
+
+
+def test_keyness_min_count_bonferroni_and_empty_slices(tiny):
+    a = np.array([True, False, False])
+    plain = keyness(tiny, a, ~a, stopwords=frozenset(), min_count=1)
+    assert (plain[S.COUNT_A] + plain[S.COUNT_B]).min() == 1
+    strict = keyness(tiny, a, ~a, stopwords=frozenset(), min_count=3)
+    assert (strict[S.COUNT_A] + strict[S.COUNT_B]).min() >= 3
+    corrected = keyness(tiny, a, ~a, stopwords=frozenset(), min_count=1, alpha=0.5, bonferroni=True)
+    assert corrected.attrs["alpha"] == pytest.approx(0.5 / len(plain))
+    assert (corrected[S.SIGNIFICANT] == (corrected[S.P] < 0.5 / len(plain))).all()
+    with pytest.raises(EmptySelectionError, match="Slice B selects no document"):
+        keyness(tiny, a, np.zeros(3, dtype=bool))
+
+
+def test_keyness_groups_one_against_the_rest(tiny):
+    masks = {name: tiny.docs[S.DOC_ID].eq(name).to_numpy() for name in ("a", "b", "c")}
+    table = keyness_groups(tiny, masks, stopwords=frozenset(), min_count=1)
+    assert list(table.columns) == list(S.KEYNESS_GROUP_COLUMNS)
+    tea_a = table[(table[S.GROUP] == "a") & (table[S.TERM] == "tea")].iloc[0]
+    assert (tea_a[S.COUNT_A], tea_a[S.COUNT_B]) == (4, 1)
+
+
+def test_token_offsets_give_the_index_words(seeds):
+    for row, text in enumerate(seeds.docs[S.TEXT]):
+        tokens = token_offsets(text)
+        assert len(tokens) == seeds.doc_tokens[row]
+        spans = [normalise(text[s:e]) for s, e in zip(tokens[S.START], tokens[S.END], strict=True)]
+        words = [w.removesuffix("'s") for w in spans]
+        assert words == tokens["token"].tolist()
+
+
+def test_shared_passages_seeds_yangtze(seeds):
+    a, b = seeds.docs[S.DOC_ID].tolist()
+    table = shared_passages(seeds, a, b)
+    assert list(table.columns) == list(S.SHARED_COLUMNS)
+    assert (table[S.TOKENS] >= 6).all()
+    text_a, text_b = seeds.docs[S.TEXT].tolist()
+    hits = table[
+        table[S.TEXT_A]
+        .str.lower()
+        .str.contains("integrated development of the yangtze river delta")
+    ]
+    assert len(hits) >= 1
+    for row in table.itertuples():
+        assert text_a[row.start_a : row.end_a] == row.text_a
+        assert text_b[row.start_b : row.end_b] == row.text_b
+    first = hits.iloc[0]
+    assert (
+        "integrated development of the yangtze river delta"
+        in text_b[first.start_b : first.end_b].lower()
+    )
+    # no word of either document is in two passages
+    assert (table[S.START_A].to_numpy()[1:] >= table[S.END_A].to_numpy()[:-1]).all()
+
+
+def test_shared_passages_greedy_longest_first(tiny):
+    frame = TINY.assign(
+        text=[
+            "one two three four five six seven eight. x y z one two three",
+            "zz one two three four five six seven eight and one two three",
+            "c",
+        ]
+    )
+    ix = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    table = shared_passages(ix, "a", "b", min_tokens=3)
+    # the 8-word run first; "one two three" at A's end then pairs with B's free copy
+    assert table[S.TOKENS].tolist() == [8, 3]
+    assert table[S.TEXT_B].tolist() == ["one two three four five six seven eight", "one two three"]
+    assert table[S.START_B].tolist()[1] == frame["text"][1].rindex("one")
+
+
+@pytest.fixture(scope="module")
+def headlines():
+    corpus = load_corpus(shared_corpus("china_media_headlines_2022") / "docs.jsonl")
+    return build_index(corpus)
+
+
+def test_keyness_xinhua_against_bbc_runs_from_the_index(headlines):
+    sources = set(headlines.docs[S.SOURCE])
+    assert {"Xinhuanet (Xinhua)", "BBC News"} <= sources
+    xinhua = select(headlines, Filters(sources=("Xinhuanet (Xinhua)",)))
+    bbc = select(headlines, Filters(sources=("BBC News",)))
+    started = time.perf_counter()
+    table = keyness(headlines, xinhua, bbc, top=100)
+    elapsed = time.perf_counter() - started
+    print(f"keyness Xinhua vs BBC on {headlines.n_docs} headlines: {elapsed:.3f} s")
+    assert elapsed < 5  # target under 1 s; loose here for slow CI machines
+    assert table.attrs["size_a"] == int(headlines.doc_tokens[xinhua].sum())
+    assert table[S.LOG_RATIO].gt(0).any()
+    assert table[S.LOG_RATIO].lt(0).any()
+    assert table[S.SIGNIFICANT].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def reuters():
+    corpus = load_corpus(shared_corpus("reuters21578") / "docs.jsonl")
+    return build_index(corpus, settings=IndexSettings(detect_phrases=False))
+
+
+def test_near_duplicates_reuters_and_collapse_removes_exactly_the_copies(reuters):
+    started = time.perf_counter()
+    pairs = near_duplicates(reuters, threshold=0.9)
+    print(f"near_duplicates on {reuters.n_docs} documents: {time.perf_counter() - started:.2f} s")
+    assert len(pairs) > 0
+    assert (pairs[S.SIMILARITY] >= 0.9).all()
+    keep = collapse_duplicates(reuters, pairs)
+    removed = np.flatnonzero(~keep)
+    involved = set(pairs[S.DOC_A]) | set(pairs[S.DOC_B])
+    assert 0 < len(removed) < len(involved)
+    assert np.array_equal(keep, without_duplicates(reuters, threshold=0.9))
+    full = term_frequencies(reuters, stopwords=frozenset()).set_index(S.TERM)[S.COUNT]
+    kept = term_frequencies(reuters, keep, stopwords=frozenset()).set_index(S.TERM)[S.COUNT]
+    difference = full.sub(kept.reindex(full.index, fill_value=0))
+    removed_counts = np.asarray(reuters.counts[removed].sum(axis=0)).ravel()
+    expected = dict(zip(reuters.vocab[S.TERM], removed_counts, strict=True))
+    assert difference.to_dict() == {t: expected[t] for t in difference.index}
+    assert difference.sum() == reuters.doc_tokens[removed].sum()
+
+
+def test_near_duplicates_exact_jaccard_on_a_small_corpus():
+    base = "the central bank raised its key rate by half a point on tuesday to curb inflation"
+    frame = TINY.iloc[[0, 0, 0]].assign(
+        doc_id=["x", "y", "z"],
+        text=[base, base + " again", "markets fell sharply as oil prices rose on supply fears"],
+    )
+    ix = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    pairs = near_duplicates(ix, threshold=0.8, shingle=3)
+    # x has 16 words, so 14 shingles of 3; y the same 14 plus one: Jaccard 14/15.
+    assert pairs.to_dict("records") == [{"doc_a": "x", "doc_b": "y", "similarity": 14 / 15}]
+    assert collapse_duplicates(ix, pairs).tolist() == [True, False, True]
+    assert near_duplicates(ix, threshold=0.95, shingle=3).empty
