@@ -4,8 +4,11 @@
 
 CORPUS is a file, a folder, a .zip, or a sample name (``seeds``, ``sotu``).
 Filters: ``--from DATE`` (inclusive) ``--to DATE`` (exclusive) ``--source NAME``
-(repeatable) ``--query TEXT``. Problems with the corpus or the options print
-one line naming the fix and exit with status 2.
+(repeatable) ``--query TEXT``. ``keyness`` takes two slices, ``--a`` and
+``--b``, each ``key=value`` pairs joined by ``;`` (keys ``doc``, ``source``,
+``speaker``, ``from``, ``to``, ``query`` or any metadata column). Problems
+with the corpus or the options print one line naming the fix and exit with
+status 2.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,11 +25,18 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
+from analysis.compare import (
+    collapse_duplicates,
+    document_similarity,
+    keyness,
+    near_duplicates,
+    shared_passages,
+)
 from analysis.contexts import collocates, kwic
 from analysis.corpus import LoadedCorpus, load_corpus
-from analysis.errors import AnalysisError, OptionError
+from analysis.errors import AnalysisError, EmptySelectionError, OptionError
 from analysis.index import CorpusIndex, IndexSettings, build_index, default_cache_dir
-from analysis.selection import Filters, select
+from analysis.selection import Filters, parse_slice, select
 from analysis.tabular import neutralise_formulas
 from analysis.terms import corpus_summary, term_frequencies
 from analysis.text import default_stopwords, parse_stopwords
@@ -169,6 +180,52 @@ def _parser() -> argparse.ArgumentParser:
     colloc.add_argument("--top", type=int, default=50, help="keep the N strongest collocates")
     colloc.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
     colloc.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+
+    similarity = command(
+        "similarity",
+        "TF-IDF cosine between the selected documents (or --doc ones): a square, doc_id first.",
+    )
+    similarity.add_argument(
+        "--doc", action="append", default=[], help="compare this document (repeatable)"
+    )
+    similarity.add_argument("--max-docs", type=int, default=300, help="refuse larger selections")
+    similarity.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
+    similarity.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+
+    keyness_ = command(
+        "keyness",
+        "Terms key in slice A against slice B: term, count_a, count_b, ll, p, log_ratio, "
+        "docs_a, docs_b, by ll (log_ratio < 0: key in B).",
+    )
+    keyness_.add_argument(
+        "--a", required=True, help='slice A, e.g. "source=Xinhua;from=2022-03-01"'
+    )
+    keyness_.add_argument("--b", required=True, help='slice B, e.g. "source=BBC"')
+    keyness_.add_argument("--min-count", type=int, default=3, help="minimum count_a + count_b")
+    keyness_.add_argument("--top", type=int, default=None, help="keep the N highest ll")
+    keyness_.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    keyness_.add_argument(
+        "--bonferroni", action="store_true", help="divide alpha by the number of terms tested"
+    )
+    keyness_.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
+    keyness_.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
+    keyness_.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+
+    reuse = command(
+        "reuse",
+        "Passages two documents share: start_a, end_a, start_b, end_b, tokens, text_a, text_b.",
+    )
+    reuse.add_argument("--a", dest="doc_a", help="first document id")
+    reuse.add_argument("--b", dest="doc_b", help="second document id")
+    reuse.add_argument("--min-tokens", type=int, default=6, help="shortest shared run in words")
+
+    duplicates = command(
+        "duplicates",
+        "Near-duplicate pairs: doc_a, doc_b, similarity (Jaccard of word shingles); "
+        "the count on standard error.",
+    )
+    duplicates.add_argument("--threshold", type=float, default=0.9, help="lowest Jaccard kept")
+    duplicates.add_argument("--shingle", type=int, default=5, help="words per shingle")
     return parser
 
 
@@ -264,6 +321,70 @@ def _trend(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd
     return out
 
 
+def _slice(index: CorpusIndex, base: np.ndarray, text: str, name: str) -> np.ndarray:
+    filters = parse_slice(text)
+    mask = base & select(index, filters)
+    if not mask.any():
+        raise EmptySelectionError(
+            f"Slice {name} ({filters.describe()}) selects no document. Widen it; check the "
+            "source names with `python -m analysis summary`."
+        )
+    return mask
+
+
+def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
+    mask_a = _slice(index, mask, args.a, "--a")
+    mask_b = _slice(index, mask, args.b, "--b")
+    started = time.perf_counter()
+    table = keyness(
+        index,
+        mask_a,
+        mask_b,
+        stopwords=_stopwords(args),
+        min_count=args.min_count,
+        kind=args.kind,
+        alpha=args.alpha,
+        bonferroni=args.bonferroni,
+        top=args.top,
+    )
+    print(
+        f"keyness: {time.perf_counter() - started:.2f} s "
+        f"(A {table.attrs['size_a']} tokens, B {table.attrs['size_b']} tokens, "
+        f"{table.attrs['tested']} terms tested)",
+        file=sys.stderr,
+    )
+    columns = [S.TERM, S.COUNT_A, S.COUNT_B, S.LL, S.P, S.LOG_RATIO, S.DOCS_A, S.DOCS_B]
+    return table[columns]
+
+
+def _reuse(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
+    if bool(args.doc_a) != bool(args.doc_b):
+        raise OptionError("Give both --a DOC and --b DOC, or neither.")
+    if args.doc_a:
+        doc_a, doc_b = args.doc_a, args.doc_b
+    else:
+        ids = index.docs[S.DOC_ID].astype(str).to_numpy()[mask].tolist()
+        if len(ids) != 2:
+            raise OptionError(
+                f"The selection holds {len(ids)} documents; name two with --a DOC --b DOC."
+            )
+        doc_a, doc_b = ids
+    print(f"reuse: {doc_a} (a) and {doc_b} (b)", file=sys.stderr)
+    return shared_passages(index, doc_a, doc_b, min_tokens=args.min_tokens)
+
+
+def _duplicates(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
+    started = time.perf_counter()
+    pairs = near_duplicates(index, mask, threshold=args.threshold, shingle=args.shingle)
+    removed = int((mask & ~collapse_duplicates(index, pairs)).sum())
+    print(
+        f"duplicates: {len(pairs)} pairs among {int(mask.sum())} documents; collapsing removes "
+        f"{removed} copies ({time.perf_counter() - started:.2f} s)",
+        file=sys.stderr,
+    )
+    return pairs
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -341,6 +462,21 @@ def run(argv: Sequence[str] | None = None) -> int:
                 stopwords=_stopwords(args),
             )
             _emit(table, args)
+        elif args.command == "similarity":
+            square = document_similarity(
+                index,
+                mask,
+                doc_ids=args.doc or None,
+                stopwords=_stopwords(args),
+                max_docs=args.max_docs,
+            )
+            _emit(square.reset_index(), args)
+        elif args.command == "keyness":
+            _emit(_keyness(index, mask, args), args)
+        elif args.command == "reuse":
+            _emit(_reuse(index, mask, args), args)
+        elif args.command == "duplicates":
+            _emit(_duplicates(index, mask, args), args)
     except AnalysisError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

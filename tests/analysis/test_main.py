@@ -251,3 +251,93 @@ def test_collocates_seeds_columns_and_order(capsys):
     assert {"term", "count", "ll", "mi"} <= set(table.columns)
     assert len(table) >= 1
     assert table["ll"].is_monotonic_decreasing
+
+
+def test_reuse_seeds_finds_the_yangtze_passage_in_both(capsys):
+    table = pd.read_csv(io.StringIO(_run(capsys, "reuse", "seeds", "--format", "csv")))
+    assert list(table.columns) == [
+        "start_a",
+        "end_a",
+        "start_b",
+        "end_b",
+        "tokens",
+        "text_a",
+        "text_b",
+    ]
+    texts = sorted((REPO / "seeds").glob("*.txt"))
+    from analysis.corpus import load_corpus
+
+    docs = load_corpus("seeds").docs
+    text_a, text_b = docs["text"].tolist()
+    assert len(texts) == 2
+    phrase = "integrated development of the yangtze river delta"
+    hits = table[table["text_a"].str.lower().str.contains(phrase)]
+    assert len(hits) >= 1
+    for row in hits.itertuples():
+        assert phrase in text_a[row.start_a : row.end_a].lower()
+        assert phrase in text_b[row.start_b : row.end_b].lower()
+
+
+def test_reuse_needs_two_documents_or_ids(capsys):
+    assert run(["reuse", "seeds", "--a", "000_1548ca6221300e84.txt"]) == 2
+    assert "Give both --a DOC and --b DOC" in capsys.readouterr().err
+
+
+def test_keyness_seeds_slices_and_timing(capsys):
+    out = _run(
+        capsys,
+        "keyness",
+        "seeds",
+        "--a",
+        "doc=000_1548ca6221300e84.txt",
+        "--b",
+        "from=2023-12-01",
+        "--format",
+        "csv",
+        "--min-count",
+        "2",
+    )
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns) == [
+        "term",
+        "count_a",
+        "count_b",
+        "ll",
+        "p",
+        "log_ratio",
+        "docs_a",
+        "docs_b",
+    ]
+    assert table["ll"].is_monotonic_decreasing
+    assert ((table["count_a"] + table["count_b"]) >= 2).all()
+    assert (table["log_ratio"] < 0).any()
+    assert table["log_ratio"].iloc[0] != 0
+
+
+def test_keyness_prints_timing_and_bad_slices_exit_2(capsys):
+    assert run(["keyness", "seeds", "--a", "from=2023-12-01", "--b", "to=2023-12-01"]) == 0
+    assert "keyness: " in capsys.readouterr().err
+    assert run(["keyness", "seeds", "--a", "source", "--b", "to=2023-12-01"]) == 2
+    assert "key=value pairs" in capsys.readouterr().err
+    assert run(["keyness", "seeds", "--a", "source=Nope", "--b", "to=2023-12-01"]) == 2
+    assert "Slice --a (from Nope) selects no document" in capsys.readouterr().err
+    assert run(["keyness", "seeds", "--a", "speaker=X", "--b", "to=2023-12-01"]) == 2
+    assert "No metadata column 'speaker'" in capsys.readouterr().err
+
+
+def test_similarity_seeds_square(capsys):
+    table = pd.read_csv(io.StringIO(_run(capsys, "similarity", "seeds", "--format", "csv")))
+    assert table.columns.tolist()[0] == "doc_id"
+    assert table.shape == (2, 3)
+    assert table.iloc[0, 1] == pytest.approx(1.0)
+    assert 0 < table.iloc[0, 2] < 1
+
+
+def test_duplicates_prints_pairs_and_count(capsys):
+    argv = ["duplicates", "seeds", "--threshold", "0.05", "--shingle", "2", "--format", "csv"]
+    assert run(argv) == 0
+    captured = capsys.readouterr()
+    assert "duplicates: 1 pairs among 2 documents; collapsing removes 1 copies" in captured.err
+    table = pd.read_csv(io.StringIO(captured.out))
+    assert table.columns.tolist() == ["doc_a", "doc_b", "similarity"]
+    assert len(table) == 1
