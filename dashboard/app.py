@@ -294,6 +294,7 @@ def main() -> None:
         st.Page(VIEWS / "trends.py", title="Trends", icon=":material/show_chart:"),
         st.Page(VIEWS / "topics.py", title="Topics", icon=":material/category:"),
         st.Page(VIEWS / "contexts.py", title="Contexts", icon=":material/format_quote:"),
+        st.Page(VIEWS / "compare.py", title="Compare", icon=":material/compare:"),
         st.Page(VIEWS / "documents.py", title="Documents", icon=":material/article:"),
         st.Page(VIEWS / "data.py", title="Data", icon=":material/table_view:"),
     ]

@@ -49,6 +49,14 @@ from analysis import (
     wordcloud_frequencies,
 )
 from analysis import schema as S
+from analysis.compare import (
+    cluster_documents,
+    document_similarity,
+    group_similarity,
+    keyness,
+    nearest_documents,
+    shared_passages,
+)
 from analysis.contexts import KWIC_COLUMNS, collocates, kwic
 from analysis.periods import period_mask
 from analysis.text import is_han
@@ -553,8 +561,6 @@ def keyness_table(
     key: str, filters_a: Filters, filters_b: Filters, options: KeynessOptions, _index: CorpusIndex
 ) -> pd.DataFrame:
     """``term, kind, count_a, count_b, ll, p, log_ratio, docs_a, docs_b, significant``."""
-    from analysis.compare import keyness
-
     return keyness(
         _index,
         selection(key, filters_a, _index),
@@ -575,16 +581,9 @@ def slice_similarity(
     _index: CorpusIndex,
 ) -> float:
     """TF-IDF cosine between the two slices taken as one text each."""
-    from analysis.compare import group_similarity
-
-    return float(
-        group_similarity(
-            _index,
-            selection(key, filters_a, _index),
-            selection(key, filters_b, _index),
-            stopwords=frozenset(stopwords),
-        )
-    )
+    masks = {"A": selection(key, filters_a, _index), "B": selection(key, filters_b, _index)}
+    table = group_similarity(_index, masks, stopwords=frozenset(stopwords))
+    return float(table.to_numpy(dtype=float)[0, 1])  # the square is ordered A, B
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -592,8 +591,6 @@ def similarity_matrix(
     key: str, doc_ids: tuple[str, ...], stopwords: tuple[str, ...], _index: CorpusIndex
 ) -> pd.DataFrame:
     """Square ``doc_id x doc_id`` TF-IDF cosine of ``doc_ids``."""
-    from analysis.compare import document_similarity
-
     return document_similarity(
         _index, doc_ids=list(doc_ids), stopwords=frozenset(stopwords), max_docs=len(doc_ids)
     )
@@ -604,17 +601,26 @@ def clustering(
     key: str, doc_ids: tuple[str, ...], stopwords: tuple[str, ...], _index: CorpusIndex
 ) -> dict[str, Any]:
     """Hierarchical clustering of ``doc_ids`` by their similarity (see ``cluster_documents``)."""
-    from analysis.compare import cluster_documents
-
     return dict(cluster_documents(similarity_matrix(key, doc_ids, stopwords, _index)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def nearest(key: str, doc_id: str, n: int, filters: Filters, _index: CorpusIndex) -> pd.DataFrame:
+def nearest(
+    key: str,
+    doc_id: str,
+    n: int,
+    filters: Filters,
+    stopwords: tuple[str, ...],
+    _index: CorpusIndex,
+) -> pd.DataFrame:
     """The ``n`` selected documents most similar to ``doc_id``."""
-    from analysis.compare import nearest_documents
-
-    return nearest_documents(_index, doc_id, n=n, mask=selection(key, filters, _index))
+    return nearest_documents(
+        _index,
+        doc_id,
+        n=n,
+        mask=selection(key, filters, _index),
+        stopwords=frozenset(stopwords),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -622,6 +628,4 @@ def passages(
     key: str, doc_a: str, doc_b: str, min_tokens: int, _index: CorpusIndex
 ) -> pd.DataFrame:
     """Passages of at least ``min_tokens`` tokens shared by two documents (char offsets)."""
-    from analysis.compare import shared_passages
-
     return shared_passages(_index, doc_a, doc_b, min_tokens=min_tokens)

@@ -1,0 +1,495 @@
+"""Compare page: two slices A and B side by side.
+
+A slice is a document, a source, a speaker (a ``speaker`` metadata column),
+a period, or the sidebar's filters. The page shows how similar A and B are
+(and, for documents, their nearest neighbours, a heatmap and a dendrogram),
+the terms each uses far more than the other (keyness), and, when A and B are
+single documents, the passages they share in a side-by-side reader.
+
+Document text is escaped character by character before it is wrapped in
+``<mark>`` (as on the Documents page); it never reaches Markdown or
+``unsafe_allow_html``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from analysis import Filters, term_spans
+from analysis import schema as S
+from dashboard import charts, data, state
+from dashboard.views import common
+from dashboard.views.documents import MARK_STYLE, READER_STYLE
+
+PAGE = "compare"
+KIND_LABELS = {
+    "document": "A document",
+    "source": "Sources",
+    "speaker": "Speakers",
+    "period": "A period",
+    "filter": "The sidebar filters",
+}
+KEY_KIND_LABELS = {"all": "Words and phrases", "word": "Words", "phrase": "Phrases"}
+SPEAKER_COLUMN = "speaker"
+#: Documents offered in a picker; a browser list of 100k entries is of no use.
+MAX_LISTED = 2_000
+#: Documents in the heatmap and dendrogram.
+MAX_HEATMAP = 40
+NEIGHBOURS = 8
+#: Distinctive terms highlighted on each side of the reader.
+READER_TERMS = 10
+SHARED_STYLE = "background: #ffe08a; padding: 0 0.1em; border-radius: 0.2em;"
+TERM_STYLES = {
+    "A": "background: #cfe0f7; border-bottom: 2px solid #3366aa;",
+    "B": "background: #fbdcc0; border-bottom: 2px solid #e07b1a;",
+}
+assert MARK_STYLE  # the shared-passage colour is the Documents page's highlight
+
+
+def compare_reader_html(
+    text: str,
+    shared: Sequence[tuple[int, int]],
+    terms: Sequence[tuple[int, int]],
+    *,
+    side: str,
+) -> str:
+    """``text`` escaped in a ``<div>``: ``shared`` spans as ``<mark class="shared">``,
+    ``terms`` spans inside them or beside them as ``<mark class="key-<side>">``.
+
+    Overlapping spans of one kind are merged; a term span crossing the edge of
+    a shared passage is cut there, so every shared passage stays one element.
+    Every piece of ``text`` goes through :func:`html.escape` (quotes included).
+
+    >>> compare_reader_html("a <b> river delta", [(6, 17)], [(12, 17)], side="A")
+    '<div ...>a &lt;b&gt; <mark class="shared" ...>river <mark class="key-a" ...>delta</mark>...'
+    """
+    outer = _merge(shared, len(text))
+    inner = _merge(terms, len(text))
+    cuts = sorted({0, len(text), *[p for s in outer + inner for p in s]})
+    term_style = TERM_STYLES.get(side, TERM_STYLES["A"])
+    parts: list[str] = []
+    open_shared: tuple[int, int] | None = None
+    for start, end in itertools.pairwise(cuts):
+        if end <= start:
+            continue
+        here = next((s for s in outer if s[0] <= start and end <= s[1]), None)
+        if here != open_shared:
+            if open_shared is not None:
+                parts.append("</mark>")
+            if here is not None:
+                parts.append(f'<mark class="shared" style="{SHARED_STYLE}">')
+            open_shared = here
+        piece = escape(text[start:end], quote=True)
+        if any(s[0] <= start and end <= s[1] for s in inner):
+            piece = f'<mark class="key-{side.lower()}" style="{term_style}">{piece}</mark>'
+        parts.append(piece)
+    if open_shared is not None:
+        parts.append("</mark>")
+    return f'<div class="doc-reader compare-reader" style="{READER_STYLE}">{"".join(parts)}</div>'
+
+
+def _merge(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted((max(0, int(s)), min(length, int(e))) for s, e in spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _doc_label(row: dict[Any, Any]) -> str:
+    title = str(row.get(S.TITLE) or "").strip() or str(row[S.DOC_ID])
+    date = row.get(S.DATE)
+    day = "undated" if date is None or pd.isna(date) else pd.Timestamp(date).date().isoformat()
+    return f"{day} · {title[:80]}"
+
+
+def _slice_widgets(
+    ctx: common.PageContext,
+    view: state.ViewState,
+    side: str,
+    listed: pd.DataFrame,
+    fallback_doc: str,
+) -> tuple[str, tuple[str, ...]]:
+    """Draw one side's pickers; return its kind and values."""
+    docs = ctx.index.docs
+    lower = side.lower()
+    kinds = ["document", "source", "period", "filter"]
+    if SPEAKER_COLUMN in docs.columns:
+        kinds.insert(2, "speaker")
+    view_kind = view.a_kind if side == "A" else view.b_kind
+    view_values = view.a_values if side == "A" else view.b_values
+    kind_key = f"{PAGE}_{lower}_kind"
+    common.seed(kind_key, view_kind if view_kind in kinds else "document")
+    if st.session_state[kind_key] not in kinds:
+        st.session_state[kind_key] = "document"
+    kind = str(st.selectbox(f"{side} is", kinds, format_func=KIND_LABELS.__getitem__, key=kind_key))
+    own = view_values if kind == view_kind else ()
+    if kind == "document":
+        options = listed[S.DOC_ID].astype(str).tolist()
+        labels = {str(r[S.DOC_ID]): _doc_label(r) for r in listed.to_dict("records")}
+        wanted = own[0] if own and own[0] in labels else fallback_doc
+        doc_key = f"{PAGE}_{lower}_doc"
+        if st.session_state.get(doc_key) not in labels:
+            st.session_state[doc_key] = wanted if wanted in labels else options[0]
+        doc = st.selectbox(f"Document {side}", options, format_func=labels.__getitem__, key=doc_key)
+        return kind, (str(doc),)
+    if kind in ("source", "speaker"):
+        column = S.SOURCE if kind == "source" else SPEAKER_COLUMN
+        choices = sorted(v for v in docs[column].dropna().astype(str).unique() if v.strip())
+        key = f"{PAGE}_{lower}_{kind}s"
+        common.seed(key, [v for v in own if v in choices])
+        picked = st.multiselect(
+            f"{KIND_LABELS[kind]} of {side}",
+            choices,
+            key=key,
+            placeholder=f"Choose one or more {kind}s",
+        )
+        return kind, tuple(str(v) for v in picked)
+    if kind == "period":
+        return kind, _period_widget(ctx, side, own)
+    st.caption(f"{side}: every document {view.filters.describe()}.")
+    return kind, ()
+
+
+def _period_widget(ctx: common.PageContext, side: str, own: tuple[str, ...]) -> tuple[str, ...]:
+    dates = pd.to_datetime(ctx.index.docs[S.DATE]).dropna()
+    if not len(dates):
+        st.caption("No document has a date.")
+        return ()
+    first, last = dates.min().date(), dates.max().date()
+    period = state.parse_period(own[0]) if own else None
+    start = (period[0] if period and period[0] else first) if period else first
+    end = (period[1] - dt.timedelta(days=1)) if period and period[1] else last
+    key = f"{PAGE}_{side.lower()}_period"
+    common.seed(key, (min(max(start, first), last), min(max(end, first), last)))
+    chosen = st.date_input(
+        f"Period of {side} (both days included)",
+        min_value=first,
+        max_value=last,
+        key=key,
+        format="YYYY-MM-DD",
+    )
+    if not (isinstance(chosen, tuple) and len(chosen) == 2):
+        return own  # half-picked range: keep what the view had
+    low, high = chosen
+    return (state.make_period(low, high + dt.timedelta(days=1)),)
+
+
+def _options(view: state.ViewState) -> state.ViewState:
+    common.seed(f"{PAGE}_min_tokens", view.min_tokens)
+    common.seed(f"{PAGE}_min_count", view.key_min)
+    common.seed(f"{PAGE}_kind", view.key_kind)
+    common.seed(f"{PAGE}_bonferroni", view.bonferroni)
+    common.seed(f"{PAGE}_top", view.key_top)
+    row = st.columns([3, 2, 2, 2, 3])
+    key_kind = (
+        row[0].segmented_control(
+            "Keyness terms",
+            list(KEY_KIND_LABELS),
+            format_func=KEY_KIND_LABELS.__getitem__,
+            key=f"{PAGE}_kind",
+            required=True,
+        )
+        or "all"
+    )
+    min_count = row[1].number_input(
+        "Least count (A + B)",
+        1,
+        state.MIN_COUNT_MAX,
+        key=f"{PAGE}_min_count",
+        help="Terms seen fewer times in A and B together are left out of the keyness table.",
+    )
+    min_tokens = row[2].number_input(
+        "Shared passage: least tokens",
+        state.MIN_TOKENS_MIN,
+        state.MIN_TOKENS_MAX,
+        key=f"{PAGE}_min_tokens",
+    )
+    row[3].write("")
+    bonferroni = row[3].toggle(
+        "Bonferroni",
+        key=f"{PAGE}_bonferroni",
+        help="Divide the 0.05 threshold by the number of terms tested.",
+    )
+    top = row[4].slider("Terms in the charts", state.TOP_MIN, 50, key=f"{PAGE}_top")
+    return common.update_view(
+        key_kind=key_kind,
+        key_min=int(min_count),
+        min_tokens=int(min_tokens),
+        bonferroni=bool(bonferroni),
+        key_top=int(top),
+    )
+
+
+def render() -> None:
+    ctx = common.context()
+    view = common.view()
+    st.header("Compare")
+    st.caption(f"{ctx.corpus_label} · sidebar: {view.filters.describe()}")
+
+    with common.user_errors():
+        listing = data.term_documents(ctx.index_key, view.filters, "", ctx.index)
+        if listing.empty:
+            st.warning(
+                "No document matches the sidebar filters. Widen the date range, clear the "
+                "source filter or change the keyword.",
+                icon="⚠️",
+            )
+            return
+        listed = listing.head(MAX_LISTED)
+        for wanted in (*view.a_values[:1], *view.b_values[:1]):
+            if wanted not in set(listed[S.DOC_ID].astype(str)):
+                extra = ctx.index.docs[ctx.index.docs[S.DOC_ID].astype(str) == wanted]
+                listed = pd.concat([extra, listed], ignore_index=True)
+        ids = listed[S.DOC_ID].astype(str).tolist()
+        left, right = st.columns(2)
+        with left:
+            a_kind, a_values = _slice_widgets(ctx, view, "A", listed, ids[0])
+        with right:
+            b_kind, b_values = _slice_widgets(ctx, view, "B", listed, ids[min(1, len(ids) - 1)])
+        view = common.update_view(
+            a_kind=a_kind, a_values=a_values, b_kind=b_kind, b_values=b_values
+        )
+        view = _options(view)
+        filters_a = state.slice_filters(a_kind, a_values, view.filters)
+        filters_b = state.slice_filters(b_kind, b_values, view.filters)
+        if filters_a is None or filters_b is None:
+            st.info("Choose what A and B are above to compare them.")
+            return
+        if filters_a == filters_b:
+            st.warning("A and B are the same. Choose something else for one of them.", icon="⚠️")
+            return
+        mask_a = data.selection(ctx.index_key, filters_a, ctx.index)
+        mask_b = data.selection(ctx.index_key, filters_b, ctx.index)
+        for side, mask, filters in (("A", mask_a, filters_a), ("B", mask_b, filters_b)):
+            if not mask.any():
+                st.warning(
+                    f"No document in {side} ({filters.describe()}). Widen it or the sidebar "
+                    "filters.",
+                    icon="⚠️",
+                )
+                return
+        st.caption(
+            f"A: {int(mask_a.sum()):,} document(s) · B: {int(mask_b.sum()):,} document(s)"
+            + (" · some documents are in both" if bool((mask_a & mask_b).any()) else "")
+        )
+        single = a_kind == "document" and b_kind == "document"
+        _similarity(ctx, view, filters_a, filters_b, mask_a | mask_b, single=single)
+        table = _keyness(ctx, view, filters_a, filters_b)
+        if single:
+            _reuse(ctx, view, a_values[0], b_values[0], table)
+
+
+def _similarity(
+    ctx: common.PageContext,
+    view: state.ViewState,
+    filters_a: Filters,
+    filters_b: Filters,
+    both: np.ndarray,
+    *,
+    single: bool,
+) -> None:
+    st.subheader("Similarity")
+    value = data.slice_similarity(ctx.index_key, filters_a, filters_b, ctx.stopwords, ctx.index)
+    st.metric("A against B (TF-IDF cosine, 0 to 1)", f"{value:.3f}")
+    docs = ctx.index.docs
+    if single:
+        cols = st.columns(2)
+        for column, side, filters in zip(cols, "AB", (filters_a, filters_b), strict=True):
+            doc_id = filters.doc_ids[0]
+            with column:
+                st.text(f"Nearest documents to {side} (within the sidebar filters)")
+                near = data.nearest(
+                    ctx.index_key, doc_id, NEIGHBOURS, view.filters, ctx.stopwords, ctx.index
+                )
+                st.dataframe(
+                    near,
+                    hide_index=True,
+                    key=f"{PAGE}_nearest_{side.lower()}_table",
+                    column_config={
+                        "similarity": st.column_config.NumberColumn("cosine", format="%.3f")
+                    },
+                )
+                common.table_downloads(near, page=PAGE, name=f"nearest_{side.lower()}")
+    chosen = both
+    if int(both.sum()) < 3:
+        # Two documents make a dull heatmap: add the sidebar selection around them.
+        chosen = both | data.selection(ctx.index_key, view.filters, ctx.index)
+    ids = docs.loc[chosen, S.DOC_ID].astype(str).tolist()
+    if len(ids) < 2:
+        return
+    if len(ids) > MAX_HEATMAP:
+        st.caption(f"Heatmap and dendrogram of the first {MAX_HEATMAP} of {len(ids):,} documents.")
+        ids = ids[:MAX_HEATMAP]
+    matrix = data.similarity_matrix(ctx.index_key, tuple(ids), ctx.stopwords, ctx.index)
+    tree = data.clustering(ctx.index_key, tuple(ids), ctx.stopwords, ctx.index)
+    order = [str(i) for i in tree.get("ordered_labels", ids)]
+    ordered = matrix.loc[order, order] if set(order) == set(matrix.index) else matrix
+    titles = docs.set_index(docs[S.DOC_ID].astype(str))[S.TITLE].fillna("").astype(str)
+    labels = {i: (titles.get(i) or i)[:40] for i in ids}
+    repeated = {name for name in labels.values() if list(labels.values()).count(name) > 1}
+    labels = {i: f"{name} ({i})" if name in repeated else name for i, name in labels.items()}
+    heat_tab, tree_tab = st.tabs(["Heatmap", "Dendrogram"])
+    export_table = ordered.reset_index(names=S.DOC_ID)
+    with heat_tab:
+        fig = charts.plot_similarity_heatmap(ordered, labels=labels)
+        st.plotly_chart(
+            fig, theme=None, key=f"{PAGE}_heatmap", config=common.plotly_config("similarity")
+        )
+        common.chart_downloads(
+            fig, page=PAGE, name="similarity", table=export_table, title="Document similarity"
+        )
+    with tree_tab:
+        linkage = tree.get("linkage")
+        if linkage is None:
+            st.caption("No clustering for these documents.")
+        else:
+            leaves = [str(i) for i in tree.get("labels", ids)]
+            fig = charts.plot_dendrogram(linkage, [labels.get(i, i) for i in leaves])
+            st.plotly_chart(
+                fig, theme=None, key=f"{PAGE}_dendrogram", config=common.plotly_config("dendrogram")
+            )
+            common.chart_downloads(
+                fig, page=PAGE, name="dendrogram", table=export_table, title="Document clustering"
+            )
+
+
+def _keyness(
+    ctx: common.PageContext, view: state.ViewState, filters_a: Filters, filters_b: Filters
+) -> pd.DataFrame:
+    st.subheader("Keyness: what each side says more")
+    options = data.KeynessOptions(
+        kind=view.key_kind,
+        min_count=view.key_min,
+        bonferroni=view.bonferroni,
+        stopwords=ctx.stopwords,
+    )
+    table = data.keyness_table(ctx.index_key, filters_a, filters_b, options, ctx.index)
+    if table.empty:
+        st.info("No term reaches the least count in A and B together; lower it.")
+        return table
+    significant = int(table["significant"].sum()) if "significant" in table else 0
+    st.caption(
+        f"{len(table):,} terms, {significant:,} significant at p < 0.05"
+        + (" after the Bonferroni correction" if view.bonferroni else "")
+        + ". Log-likelihood says how sure the difference is; log ratio (base 2) how large: "
+        "+1 is twice as frequent in A, -1 twice as frequent in B."
+    )
+    shown = table.copy()
+    shown.attrs = {}
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key=f"{PAGE}_keyness_table",
+        column_config={
+            "ll": st.column_config.NumberColumn("log-likelihood", format="%.2f"),
+            "log_ratio": st.column_config.NumberColumn("log ratio", format="%+.2f"),
+            "p": st.column_config.NumberColumn("p", format="%.2g"),
+            "significant": st.column_config.CheckboxColumn("significant"),
+        },
+    )
+    common.table_downloads(table, page=PAGE, name="keyness")
+    size_a = int(
+        table.attrs.get("size_a") or data.summary(ctx.index_key, filters_a, ctx.index)["tokens"]
+    )
+    size_b = int(
+        table.attrs.get("size_b") or data.summary(ctx.index_key, filters_b, ctx.index)["tokens"]
+    )
+    bars_tab, scatter_tab = st.tabs(["Strongest terms", "Frequency in A against B"])
+    with bars_tab:
+        fig = charts.plot_keyness_bars(table, top=view.key_top)
+        st.plotly_chart(
+            fig, theme=None, key=f"{PAGE}_keyness_bars", config=common.plotly_config("keyness_bars")
+        )
+        common.chart_downloads(fig, page=PAGE, name="keyness_bars", table=table, title="Keyness")
+    with scatter_tab:
+        if size_a and size_b:
+            fig = charts.plot_keyness_scatter(
+                table, size_a=size_a, size_b=size_b, labelled=min(view.key_top, 15)
+            )
+            st.plotly_chart(
+                fig,
+                theme=None,
+                key=f"{PAGE}_keyness_scatter",
+                config=common.plotly_config("keyness_scatter"),
+            )
+            st.caption(
+                "Dotted line: equal frequency. A term absent from a side sits at half a count."
+            )
+            common.chart_downloads(
+                fig, page=PAGE, name="keyness_scatter", table=table, title="Keyness"
+            )
+    return table
+
+
+def _side_terms(table: pd.DataFrame, side: str) -> list[str]:
+    if table.empty:
+        return []
+    leans = table["log_ratio"] > 0 if side == "A" else table["log_ratio"] < 0
+    rows = table[leans]
+    if "significant" in rows and rows["significant"].any():
+        rows = rows[rows["significant"].astype(bool)]
+    return rows.sort_values("ll", ascending=False)[S.TERM].astype(str).head(READER_TERMS).tolist()
+
+
+def _reuse(
+    ctx: common.PageContext,
+    view: state.ViewState,
+    doc_a: str,
+    doc_b: str,
+    keyness: pd.DataFrame,
+) -> None:
+    st.subheader("Shared passages")
+    found = data.passages(ctx.index_key, doc_a, doc_b, view.min_tokens, ctx.index)
+    st.caption(
+        f"{len(found):,} passage{'s' if len(found) != 1 else ''} of at least "
+        f"{view.min_tokens} tokens in both documents (positions are characters in each text)."
+    )
+    if not found.empty:
+        st.dataframe(found, hide_index=True, key=f"{PAGE}_passages_table")
+    safe = re.sub(r"[^\w.-]+", "_", f"{doc_a}_{doc_b}")[:60]
+    common.table_downloads(found, page=PAGE, name=f"shared_passages_{safe}")
+
+    st.subheader("Side by side")
+    st.caption(
+        "Yellow: passages both documents share. Blue: terms A uses far more than B; "
+        "orange: terms B uses far more than A."
+    )
+    docs = ctx.index.docs.set_index(ctx.index.docs[S.DOC_ID].astype(str))
+    columns = st.columns(2)
+    for column, side, doc_id in zip(columns, "AB", (doc_a, doc_b), strict=True):
+        row = docs.loc[doc_id]
+        text = str(row[S.TEXT])
+        suffix = side.lower()
+        shared = (
+            [
+                (int(s), int(e))
+                for s, e in zip(found[f"start_{suffix}"], found[f"end_{suffix}"], strict=True)
+            ]
+            if not found.empty
+            else []
+        )
+        terms = _side_terms(keyness, side)
+        spans = [span for term in terms for span in term_spans(text, term)]
+        with column:
+            st.text(f"{side}: " + (str(row.get(S.TITLE) or "").strip() or doc_id))
+            if terms:
+                st.text("Distinctive: " + ", ".join(terms))
+            st.html(compare_reader_html(text, shared, spans, side=side))
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,176 @@
+"""The Compare page on the seeds (AppTest) and its URL options (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import Filters
+from dashboard import state
+from dashboard.views.compare import compare_reader_html
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+TIMEOUT = 180
+SEED_A = "000_1548ca6221300e84.txt"
+SEED_B = "001_7b4caa0f675dee39.txt"
+SHARED = "integrated development of the yangtze river delta"
+
+
+def _open(params: dict[str, Any] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(params or {})
+    at.run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table on the page with ``column`` (AppTest does not expose table keys)."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a {column!r} column")
+
+
+def _html(at: AppTest) -> list[str]:
+    return [element.proto.body for element in at.get("html")]
+
+
+def test_compare_opens_on_the_two_seeds_with_similarity_keyness_and_shared_passages() -> None:
+    at = _open()
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.header[0].value == "Compare"
+    assert at.selectbox(key="compare_a_doc").value == SEED_A
+    assert at.selectbox(key="compare_b_doc").value == SEED_B
+    (metric,) = at.metric
+    assert 0.0 < float(metric.value) < 1.0
+    keyness = _table(at, "log_ratio")
+    assert list(keyness.columns[:4]) == ["term", "kind", "count_a", "count_b"]
+    assert len(keyness)
+    passages = _table(at, "start_a")
+    assert len(passages)
+    assert any(SHARED in text.lower() for text in passages["text_a"])
+    readers = [h for h in _html(at) if "compare-reader" in h]
+    assert len(readers) == 2
+    assert all('<mark class="shared"' in h for h in readers)
+    assert at.query_params["a"] == [SEED_A] or at.query_params["a"] == SEED_A
+    assert at.query_params["b"] in ([SEED_B], SEED_B)
+
+
+def test_compare_url_restores_the_slices_and_options() -> None:
+    at = _open(
+        {
+            "a": SEED_B,
+            "b": SEED_A,
+            "min_tokens": "8",
+            "kmin": "2",
+            "bonf": "on",
+            "kkind": "phrase",
+        }
+    )
+    assert at.selectbox(key="compare_a_doc").value == SEED_B
+    assert at.selectbox(key="compare_b_doc").value == SEED_A
+    assert at.number_input(key="compare_min_tokens").value == 8
+    assert at.number_input(key="compare_min_count").value == 2
+    assert at.toggle(key="compare_bonferroni").value is True
+    keyness = _table(at, "log_ratio")
+    assert set(keyness["kind"]) <= {"phrase"}
+    assert all(n >= 8 for n in _table(at, "start_a")["tokens"])
+
+
+def test_compare_widgets_go_in_the_url() -> None:
+    at = _open()
+    at.selectbox(key="compare_a_doc").set_value(SEED_B).run()
+    at.selectbox(key="compare_b_doc").set_value(SEED_A).run()
+    at.number_input(key="compare_min_tokens").set_value(10).run()
+    at.toggle(key="compare_bonferroni").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["a"] in ([SEED_B], SEED_B)
+    assert at.query_params["b"] in ([SEED_A], SEED_A)
+    assert at.query_params["min_tokens"] in (["10"], "10")
+    assert at.query_params["bonf"] in (["on"], "on")
+
+
+def test_compare_a_period_against_the_sidebar_filter() -> None:
+    at = _open({"a_kind": "period", "a": "2023-11-30..2023-12-01", "b_kind": "filter"})
+    assert not at.exception
+    # B (everything) includes A: the page says so and still compares.
+    assert any("in both" in c.value for c in at.caption)
+    assert _table(at, "log_ratio") is not None
+    assert not [h for h in _html(at) if "compare-reader" in h]  # not two single documents
+
+
+def test_compare_a_document_against_itself_warns() -> None:
+    at = _open({"a": SEED_A, "b": SEED_A})
+    assert any("same" in w.value for w in at.warning)
+
+
+def test_state_round_trips_compare_options() -> None:
+    view = state.ViewState(
+        a_kind="source",
+        a_values=("Xinhua", "CGTN"),
+        b_kind="period",
+        b_values=("2022-03-01..",),
+        min_tokens=9,
+        key_min=5,
+        key_kind="phrase",
+        bonferroni=True,
+        key_top=25,
+    )
+    params = state.encode(view)
+    assert params["a"] == ["Xinhua", "CGTN"]
+    assert params["b_kind"] == ["period"]
+    decoded = state.decode(params)
+    assert decoded.view == view
+    assert decoded.ignored == ()
+
+
+def test_state_drops_a_bad_period_and_an_unknown_slice_kind() -> None:
+    decoded = state.decode({"a_kind": "planet", "b_kind": "period", "b": "2022-05-01..2022-01-01"})
+    assert decoded.view.a_kind == "document"
+    assert decoded.view.b_values == ()
+    assert set(decoded.ignored) == {"a_kind=planet", "b=2022-05-01..2022-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "expected"),
+    [
+        ("document", ["d1"], Filters(doc_ids=("d1",))),
+        ("source", ["BBC"], Filters(sources=("BBC",), query="trade")),
+        ("speaker", ["Lincoln"], Filters(query="trade", metadata=(("speaker", ("Lincoln",)),))),
+        (
+            "period",
+            ["2022-01-01..2022-02-01"],
+            Filters(date_from=dt.date(2022, 1, 1), date_to=dt.date(2022, 2, 1), query="trade"),
+        ),
+        ("filter", [], Filters(query="trade")),
+        ("source", [], None),
+    ],
+)
+def test_slice_filters_narrow_the_sidebar_except_documents(
+    kind: str, values: list[str], expected: Filters | None
+) -> None:
+    assert state.slice_filters(kind, values, Filters(query="trade")) == expected
+
+
+def test_compare_reader_escapes_text_and_keeps_each_shared_passage_one_element() -> None:
+    text = "<img src=x onerror=alert(1)> the river delta and the delta plain"
+    start = text.index("the river")
+    html = compare_reader_html(
+        text,
+        [(start, start + len("the river delta"))],
+        [(text.index("delta"), text.index("delta") + 5), (len(text) - 11, len(text) - 6)],
+        side="B",
+    )
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count('<mark class="shared"') == 1
+    assert html.count('<mark class="key-b"') == 2
+    assert 'the river <mark class="key-b"' in html
