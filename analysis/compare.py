@@ -576,13 +576,10 @@ def _shingle_sets(index: CorpusIndex, rows: np.ndarray, shingle: int) -> sp.csr_
     Shingles are 64-bit polynomial hashes of word ids (collisions are
     negligible at corpus sizes).
     """
-    from analysis.text import tokenize_frame
-
-    frame = tokenize_frame(
-        index.docs[S.TEXT].iloc[rows].astype(str).tolist(), user_words=index.settings.user_words
-    ).drop_nulls("token")
-    doc = frame["doc"].to_numpy().astype(np.int64)
-    ids = frame["token"].cast(pl.Categorical).to_physical().to_numpy().astype(np.uint64) + 1
+    doc, ids = index.stream(rows)
+    words = ids >= 0  # shingles run over words; punctuation does not break them
+    doc = doc[words].astype(np.int64)
+    ids = ids[words].astype(np.uint64) + 1
     n = len(rows)
     lengths = np.bincount(doc, minlength=n)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-import polars as pl
 
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
@@ -399,23 +398,12 @@ def collocates(
     rows = candidate_documents(index, mask, words)
     if len(rows) == 0:
         return _empty_collocates(0, n_tokens)
-    frame = tokenize_frame(
-        index.docs[S.TEXT].iloc[rows].astype(str).tolist(), user_words=index.settings.user_words
-    )
-    # Local codes: words in order of appearance, boundaries -1.
-    distinct = frame["token"].drop_nulls().unique(maintain_order=True)
-    codes = (
-        frame["token"]
-        .replace_strict(distinct, pl.int_range(len(distinct), eager=True), default=-1)
-        .fill_null(-1)
-        .to_numpy()
-        .astype(np.int64)
-    )
-    doc = frame["doc"].to_numpy().astype(np.int64)
-    lookup = {w: i for i, w in enumerate(distinct.to_list())}
-    if any(w not in lookup for w in words):
+    doc, codes = index.stream(rows)
+    codes = codes.astype(np.int64)
+    node_ids = [index.word_id(w) for w in words]
+    if any(i is None for i in node_ids):
         return _empty_collocates(0, n_tokens)
-    starts = _node_starts(codes, doc, [lookup[w] for w in words])
+    starts = _node_starts(codes, doc, [int(i) for i in node_ids if i is not None])
     # Drop boundaries; a phrase never spans one, so its words stay adjacent.
     keep = codes >= 0
     new_position = np.cumsum(keep) - 1
@@ -438,17 +426,15 @@ def collocates(
     np.add.at(node, ends, -1)
     is_node = np.cumsum(node)[:size] > 0
     in_window = (np.cumsum(cover)[:size] > 0) & ~is_node
-    n_local = len(distinct)
-    observed = np.bincount(codes[in_window], minlength=n_local)
-    inside_node = np.bincount(codes[is_node], minlength=n_local)
-    names = distinct.to_list()
-    chosen: list[int] = []
-    columns: list[int] = []
-    for i in np.flatnonzero(observed >= min_count).tolist():
-        column = index.column(names[i]) if names[i] not in stopwords else None
-        if column is not None:
-            chosen.append(i)
-            columns.append(column)
+    n_words = index.n_words
+    observed = np.bincount(codes[in_window], minlength=n_words)
+    inside_node = np.bincount(codes[is_node], minlength=n_words)
+    names = index.vocab[S.TERM].to_numpy()
+    # word ids are the word columns of the counts
+    chosen = [
+        i for i in np.flatnonzero(observed >= min_count).tolist() if names[i] not in stopwords
+    ]
+    columns = chosen
     window_tokens = int(in_window.sum())
     rest_tokens = n_tokens - window_tokens - int(is_node.sum())
     if not chosen:

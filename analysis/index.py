@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from analysis.corpus import LoadedCorpus
 
 #: Bump when the token rule or the saved layout changes: old caches are ignored.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 SHARD_CHARS = 8_000_000
 
 Progress = Callable[[float, str], None]
@@ -99,6 +99,12 @@ class CorpusIndex:
         ``end`` (character offsets into ``text``).
     content_hash, settings
         What the index was built from.
+    tokens, token_offsets
+        The token stream: word ids (the word columns of ``counts``) in
+        reading order, ``-1`` at boundaries; document ``r`` is
+        ``tokens[token_offsets[r]:token_offsets[r + 1]]``. Window analyses
+        (collocates, near-duplicates, phrase queries) read it instead of
+        tokenising text again; it is memory-mapped when loaded from disk.
     """
 
     docs: pd.DataFrame
@@ -108,7 +114,12 @@ class CorpusIndex:
     passages: pd.DataFrame
     content_hash: str
     settings: IndexSettings
+    tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32), repr=False)
+    token_offsets: np.ndarray = field(
+        default_factory=lambda: np.zeros(1, dtype=np.int64), repr=False
+    )
     _columns: dict[str, int] | None = field(default=None, repr=False)
+    _word_ids: dict[str, int] | None = field(default=None, repr=False)
 
     @property
     def n_docs(self) -> int:
@@ -117,6 +128,29 @@ class CorpusIndex:
     @property
     def n_words(self) -> int:
         return int((self.vocab[S.KIND] == S.WORD).sum())
+
+    def stream(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Token streams of documents ``rows``: (position of the row in ``rows``, word id).
+
+        Boundaries are ``-1``; the documents follow each other in ``rows`` order.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.token_offsets[rows]
+        lengths = self.token_offsets[rows + 1] - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        ends = np.cumsum(lengths)
+        within = np.arange(total) - np.repeat(ends - lengths, lengths)
+        positions = np.repeat(starts, lengths) + within
+        return np.repeat(np.arange(len(rows)), lengths), np.asarray(self.tokens[positions])
+
+    def word_id(self, word: str) -> int | None:
+        """Id of a word (already tokenised) in token streams and word columns."""
+        if self._word_ids is None:
+            words = self.vocab[S.TERM][self.vocab[S.KIND] == S.WORD]
+            self._word_ids = {str(t): int(i) for i, t in zip(words.index, words, strict=True)}
+        return self._word_ids.get(word)
 
     def column(self, term: str) -> int | None:
         """Column of a term given in display form or as typed by a user."""
@@ -323,6 +357,9 @@ def _build(
         vocab_frame, counts = _with_phrases(vocab, streams, word_counts, settings)
         report(0.95, "Splitting passages")
         passages = passages_job.result()
+    tokens = np.concatenate([ids for _doc, ids in streams]) if streams else np.zeros(0, np.int32)
+    doc_of = np.concatenate([doc for doc, _ids in streams]) if streams else np.zeros(0, np.int32)
+    offsets = np.searchsorted(doc_of, np.arange(len(texts) + 1)).astype(np.int64)
     report(1.0, "Index built")
     return CorpusIndex(
         docs=docs,
@@ -332,6 +369,8 @@ def _build(
         passages=passages,
         content_hash=content_hash,
         settings=settings,
+        tokens=tokens.astype(np.int32),
+        token_offsets=offsets,
     )
 
 
@@ -497,6 +536,8 @@ def save_index(index: CorpusIndex, folder: Path) -> None:
     index.passages.to_parquet(folder / "passages.parquet", index=False)
     sp.save_npz(folder / "counts.npz", index.counts, compressed=False)
     np.save(folder / "doc_tokens.npy", index.doc_tokens)
+    np.save(folder / "tokens.npy", index.tokens)
+    np.save(folder / "token_offsets.npy", index.token_offsets)
     meta = {
         "version": INDEX_VERSION,
         "content_hash": index.content_hash,
@@ -530,4 +571,6 @@ def load_index(folder: Path) -> CorpusIndex:
         passages=pd.read_parquet(folder / "passages.parquet"),
         content_hash=meta["content_hash"],
         settings=settings,
+        tokens=np.load(folder / "tokens.npy", mmap_mode="r"),
+        token_offsets=np.load(folder / "token_offsets.npy"),
     )

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import polars as pl
 
 from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.phrases import count_sequence
-from analysis.text import tokenize, tokenize_frame
+from analysis.text import tokenize
 
 if TYPE_CHECKING:
     from analysis.index import CorpusIndex
@@ -177,7 +176,7 @@ def query_mask(index: CorpusIndex, query: str) -> np.ndarray:
 
     A query that is a word or a phrase of the vocabulary is answered from the
     counts. Otherwise the documents holding all its words are candidates, and
-    only their text is tokenised to check the words stand in that order.
+    only their token streams are read to check the words stand in that order.
     """
     words = tokenize(query, user_words=index.settings.user_words)
     if not words:
@@ -194,21 +193,17 @@ def query_mask(index: CorpusIndex, query: str) -> np.ndarray:
     if len(words) == 1 or not mask.any():
         return mask
     rows = np.flatnonzero(mask)
-    frame = tokenize_frame(
-        index.docs[S.TEXT].iloc[rows].astype(str).tolist(), user_words=index.settings.user_words
-    )
-    names = {w: i for i, w in enumerate(dict.fromkeys(words))}
-    ids = (
-        frame["token"]
-        .replace_strict(names, default=-1, return_dtype=pl.Int64)
-        .fill_null(-1)
-        .to_numpy()
-    )
-    doc = frame["doc"].to_numpy()
-    hits = count_sequence(doc, ids, tuple(names[w] for w in words), len(rows))
+    doc, ids = index.stream(rows)
+    sequence = tuple(_known(index.word_id(w)) for w in words)
+    hits = count_sequence(doc, ids, sequence, len(rows))
     found = np.zeros(index.n_docs, dtype=bool)
     found[rows[hits > 0]] = True
     return found
+
+
+def _known(word_id: int | None) -> int:
+    # -2 matches nothing in a token stream (boundaries are -1)
+    return -2 if word_id is None else word_id
 
 
 def _present(index: CorpusIndex, column: int) -> np.ndarray:

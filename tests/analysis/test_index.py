@@ -88,3 +88,20 @@ def test_token_stream_matches_tokenize_for_mixed_scripts():
     for number, text in enumerate(texts):
         stream = [vocab.words[i] for i in ids[doc == number] if i >= 0]
         assert stream == tokenize(text)
+
+
+def test_token_stream_is_kept_and_reloaded(tmp_path):
+    built = build_index(TINY, cache_dir=tmp_path)
+    doc, ids = built.stream(np.array([2, 0]))
+    words = built.vocab["term"].to_numpy()
+    assert [words[i] for i in ids[doc == 0] if i >= 0] == ["coffee", "is", "better", "surely"]
+    assert [words[i] if i >= 0 else None for i in ids[doc == 1]][:4] == [
+        "green",
+        "tea",
+        None,
+        "green",
+    ]
+    loaded = build_index(TINY, cache_dir=tmp_path)
+    assert np.array_equal(np.asarray(loaded.tokens), built.tokens)
+    assert loaded.token_offsets.tolist() == built.token_offsets.tolist()
+    assert loaded.word_id("tea") == built.word_id("tea") == built.column("tea")
