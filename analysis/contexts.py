@@ -413,14 +413,15 @@ def collocates(
     node_count = len(starts)
     if node_count == 0:
         return _empty_collocates(0, n_tokens)
-    first = np.searchsorted(doc, doc, side="left")
-    last = np.searchsorted(doc, doc, side="right")
+    # where each node's document begins and ends (windows stop there)
+    first = np.searchsorted(doc, doc[starts], side="left")
+    last = np.searchsorted(doc, doc[starts], side="right")
     length = len(words)
     ends = starts + length
     # Union of intervals by a difference array: +1 where a window or node opens.
     cover = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(cover, np.maximum(starts - window, first[starts]), 1)
-    np.add.at(cover, np.minimum(ends + window, last[starts]), -1)
+    np.add.at(cover, np.maximum(starts - window, first), 1)
+    np.add.at(cover, np.minimum(ends + window, last), -1)
     node = np.zeros(size + 1, dtype=np.int64)
     np.add.at(node, starts, 1)
     np.add.at(node, ends, -1)
