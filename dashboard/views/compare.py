@@ -45,6 +45,8 @@ MAX_LISTED = 2_000
 #: Documents in the heatmap and dendrogram.
 MAX_HEATMAP = 40
 NEIGHBOURS = 8
+#: Terms named on the keyness scatter, per side (more only overlap).
+LABELLED = 8
 #: Distinctive terms highlighted on each side of the reader.
 READER_TERMS = 10
 SHARED_STYLE = "background: #ffe08a; padding: 0 0.1em; border-radius: 0.2em;"
@@ -287,7 +289,7 @@ def render() -> None:
             + (" · some documents are in both" if bool((mask_a & mask_b).any()) else "")
         )
         single = a_kind == "document" and b_kind == "document"
-        _similarity(ctx, view, filters_a, filters_b, mask_a | mask_b, single=single)
+        _similarity(ctx, view, filters_a, filters_b, (mask_a, mask_b), single=single)
         table = _keyness(ctx, view, filters_a, filters_b)
         if single:
             _reuse(ctx, view, a_values[0], b_values[0], table)
@@ -298,7 +300,7 @@ def _similarity(
     view: state.ViewState,
     filters_a: Filters,
     filters_b: Filters,
-    both: np.ndarray,
+    masks: tuple[np.ndarray, np.ndarray],
     *,
     single: bool,
 ) -> None:
@@ -306,12 +308,23 @@ def _similarity(
     value = data.slice_similarity(ctx.index_key, filters_a, filters_b, ctx.stopwords, ctx.index)
     st.metric("A against B (TF-IDF cosine, 0 to 1)", f"{value:.3f}")
     docs = ctx.index.docs
+    ids_a = docs.loc[masks[0], S.DOC_ID].astype(str).tolist()
+    ids_b = [i for i in docs.loc[masks[1], S.DOC_ID].astype(str) if i not in set(ids_a)]
+    if len(ids_a) + len(ids_b) > MAX_HEATMAP:
+        # Both sides in the picture: up to half the places each, the rest to the other.
+        take_b = min(len(ids_b), max(MAX_HEATMAP // 2, MAX_HEATMAP - len(ids_a)))
+        st.caption(
+            f"Heatmap and dendrogram of {MAX_HEATMAP} of the {len(ids_a) + len(ids_b):,} "
+            "documents of A and B."
+        )
+        ids_a, ids_b = ids_a[: MAX_HEATMAP - take_b], ids_b[:take_b]
+    ids = [*ids_a, *ids_b]
     if single:
-        cols = st.columns(2)
-        for column, side, filters in zip(cols, "AB", (filters_a, filters_b), strict=True):
+        tabs = st.tabs([f"Nearest to {side}" for side in "AB"])
+        for tab, side, filters in zip(tabs, "AB", (filters_a, filters_b), strict=True):
             doc_id = filters.doc_ids[0]
-            with column:
-                st.text(f"Nearest documents to {side} (within the sidebar filters)")
+            with tab:
+                st.caption(f"Documents most like {side}, within the sidebar filters.")
                 near = data.nearest(
                     ctx.index_key, doc_id, NEIGHBOURS, view.filters, ctx.stopwords, ctx.index
                 )
@@ -320,20 +333,15 @@ def _similarity(
                     hide_index=True,
                     key=f"{PAGE}_nearest_{side.lower()}_table",
                     column_config={
-                        "similarity": st.column_config.NumberColumn("cosine", format="%.3f")
+                        "similarity": st.column_config.NumberColumn("cosine", format="%.3f"),
+                        S.DATE: st.column_config.DateColumn("date", format="YYYY-MM-DD"),
                     },
                 )
                 common.table_downloads(near, page=PAGE, name=f"nearest_{side.lower()}")
-    chosen = both
-    if int(both.sum()) < 3:
-        # Two documents make a dull heatmap: add the sidebar selection around them.
-        chosen = both | data.selection(ctx.index_key, view.filters, ctx.index)
-    ids = docs.loc[chosen, S.DOC_ID].astype(str).tolist()
+                # Two documents make a dull heatmap: their neighbours join them.
+                ids += [i for i in near[S.DOC_ID].astype(str) if i not in ids]
     if len(ids) < 2:
         return
-    if len(ids) > MAX_HEATMAP:
-        st.caption(f"Heatmap and dendrogram of the first {MAX_HEATMAP} of {len(ids):,} documents.")
-        ids = ids[:MAX_HEATMAP]
     matrix = data.similarity_matrix(ctx.index_key, tuple(ids), ctx.stopwords, ctx.index)
     tree = data.clustering(ctx.index_key, tuple(ids), ctx.stopwords, ctx.index)
     order = [str(i) for i in tree.get("ordered_labels", ids)]
@@ -418,7 +426,7 @@ def _keyness(
     with scatter_tab:
         if size_a and size_b:
             fig = charts.plot_keyness_scatter(
-                table, size_a=size_a, size_b=size_b, labelled=min(view.key_top, 15)
+                table, size_a=size_a, size_b=size_b, labelled=min(view.key_top, LABELLED)
             )
             st.plotly_chart(
                 fig,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,10 @@ def test_compare_opens_on_the_two_seeds_with_similarity_keyness_and_shared_passa
     assert any(SHARED in text.lower() for text in passages["text_a"])
     readers = [h for h in _html(at) if "compare-reader" in h]
     assert len(readers) == 2
+    heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert heatmap["type"] == "heatmap"
+    assert heatmap["z"]["shape"] == "2, 2"  # the two seeds (they have no other neighbour)
+    assert len(heatmap["x"]) == 2
     assert all('<mark class="shared"' in h for h in readers)
     assert at.query_params["a"] == [SEED_A] or at.query_params["a"] == SEED_A
     assert at.query_params["b"] in ([SEED_B], SEED_B)
