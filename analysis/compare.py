@@ -27,21 +27,13 @@ import scipy.sparse as sp
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
+from analysis.selection import as_mask
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import column_totals, stopword_columns
 from analysis.text import BOUNDARY_PATTERN, SCAN_PATTERN, classify_raw, default_stopwords
 
 TermKind = Literal["word", "phrase", "all"]
 LinkageMethod = Literal["single", "complete", "average", "weighted"]
-
-
-def _mask(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
-    if mask is None:
-        return np.ones(index.n_docs, dtype=bool)
-    mask = np.asarray(mask, dtype=bool)
-    if mask.shape != (index.n_docs,):
-        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
-    return mask
 
 
 def _row_of(index: CorpusIndex) -> dict[str, int]:
@@ -147,7 +139,7 @@ def document_similarity(
         :func:`tfidf_matrix` (1 on the diagonal, 0 for a document with no kept
         term).
     """
-    rows = _rows_for(index, doc_ids) if doc_ids else np.flatnonzero(_mask(index, mask))
+    rows = _rows_for(index, doc_ids) if doc_ids else np.flatnonzero(as_mask(index, mask))
     if len(rows) == 0:
         raise EmptySelectionError(
             "No document to compare. Widen the filters or name documents with doc_ids."
@@ -178,12 +170,14 @@ def group_similarity(
         raise OptionError("Give at least one group to compare.")
     columns = _columns(index, kind, stopwords)
     names = list(masks)
-    empty = [n for n in names if not _mask(index, masks[n]).any()]
+    empty = [n for n in names if not as_mask(index, masks[n]).any()]
     if empty:
         raise EmptySelectionError(
             f"Group {', '.join(map(repr, empty))} selects no document. Widen its filters."
         )
-    indicator = sp.csr_matrix(np.vstack([_mask(index, masks[n]) for n in names]).astype(np.float64))
+    indicator = sp.csr_matrix(
+        np.vstack([as_mask(index, masks[n]) for n in names]).astype(np.float64)
+    )
     summed = indicator @ index.counts[:, columns].astype(np.float64)
     matrix = _l2_rows(sp.csr_matrix(summed @ sp.diags(_idf(index, columns))))
     table = _square(matrix, names)
@@ -211,7 +205,7 @@ def nearest_documents(
     if n < 1:
         raise OptionError(f"n must be at least 1, not {n}.")
     (row,) = _rows_for(index, [doc_id])
-    candidates = _mask(index, mask).copy()
+    candidates = as_mask(index, mask).copy()
     candidates[row] = False
     rows = np.flatnonzero(candidates)
     matrix = tfidf_matrix(index, np.concatenate([[row], rows]), kind=kind, stopwords=stopwords)
@@ -321,7 +315,7 @@ def keyness(
     columns = _columns(index, kind, stopwords)
     sides = []
     for label, mask in zip(labels, (mask_a, mask_b), strict=True):
-        mask = _mask(index, mask)
+        mask = as_mask(index, mask)
         if not mask.any():
             raise EmptySelectionError(
                 f"Slice {label} selects no document. Widen its filters (dates, source, query)."
@@ -379,7 +373,7 @@ def keyness_groups(
     """
     if len(masks) < 2:
         raise OptionError("Give at least two groups; for two, keyness(a, b) reads more simply.")
-    checked = {name: _mask(index, m) for name, m in masks.items()}
+    checked = {name: as_mask(index, m) for name, m in masks.items()}
     tables = []
     for name, mask in checked.items():
         rest = np.zeros(index.n_docs, dtype=bool)
@@ -636,7 +630,7 @@ def near_duplicates(
         raise OptionError(f"threshold must be in (0, 1], not {threshold}.")
     if shingle < 1:
         raise OptionError(f"shingle must be at least 1 word, not {shingle}.")
-    rows = np.flatnonzero(_mask(index, mask))
+    rows = np.flatnonzero(as_mask(index, mask))
     empty = pd.DataFrame(
         {S.DOC_A: pd.Series(dtype=str), S.DOC_B: pd.Series(dtype=str), S.SIMILARITY: []}
     )
@@ -731,6 +725,6 @@ def without_duplicates(
     :func:`near_duplicates`; the first of each group stays. Pass the result
     as the mask of any analysis, so the copies leave every count.
     """
-    mask = _mask(index, mask)
+    mask = as_mask(index, mask)
     pairs = near_duplicates(index, mask, threshold=threshold, shingle=shingle)
     return mask & collapse_duplicates(index, pairs)

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
-from analysis.errors import EmptySelectionError, OptionError
+from analysis.errors import OptionError
+from analysis.selection import nonempty
 from analysis.stats import log_likelihood, log_ratio
 from analysis.terms import column_totals
 from analysis.text import _HAN_RE, default_stopwords, is_han, tokenize, tokenize_frame
@@ -82,20 +83,6 @@ def _term_pattern(term: str) -> re.Pattern[str] | None:
         # A joiner ends the word unless a letter follows it ("slavery--that").
         pattern += r"(?:['’]s)?(?!\w)(?!['’\-‐‑]\w)"
     return re.compile(pattern, flags=re.IGNORECASE)
-
-
-def _selection(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
-    if mask is None:
-        return np.ones(index.n_docs, dtype=bool)
-    mask = np.asarray(mask, dtype=bool)
-    if mask.shape != (index.n_docs,):
-        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
-    if not mask.any():
-        raise EmptySelectionError(
-            "No document matches the filters. Widen the date range, clear the source "
-            "filter or change the keyword."
-        )
-    return mask
 
 
 def _term_words(index: CorpusIndex, term: str) -> list[str]:
@@ -255,7 +242,7 @@ def kwic(
         raise OptionError(f"window must be 0 or more words, not {window}.")
     if limit < 1:
         raise OptionError(f"limit must be at least 1, not {limit}.")
-    mask = _selection(index, mask)
+    mask = nonempty(index, mask)
     words = _term_words(index, term)
     hits = _hits(index, candidate_documents(index, mask, words), words)
     texts = _texts(index, hits["row"].to_numpy())
@@ -391,7 +378,7 @@ def collocates(
         raise OptionError(f"min_count must be at least 1, not {min_count}.")
     if top < 1:
         raise OptionError(f"top must be at least 1, not {top}.")
-    mask = _selection(index, mask)
+    mask = nonempty(index, mask)
     words = _term_words(index, term)
     stopwords = default_stopwords() if stopwords is None else stopwords
     n_tokens = int(index.doc_tokens[mask].sum())

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
-from analysis.errors import OptionError
+from analysis.errors import EmptySelectionError, OptionError
 from analysis.phrases import count_sequence
 from analysis.text import tokenize
 
@@ -61,6 +61,27 @@ class Filters:
         for column, values in self.metadata:
             parts.append(f"with {column} " + " or ".join(values))
         return " ".join(parts) if parts else "in the corpus"
+
+
+def as_mask(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
+    """``mask`` as a boolean array over the index's documents; ``None`` means all."""
+    if mask is None:
+        return np.ones(index.n_docs, dtype=bool)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (index.n_docs,):
+        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
+    return mask
+
+
+def nonempty(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
+    """:func:`as_mask`, raising :class:`EmptySelectionError` when it selects nothing."""
+    mask = as_mask(index, mask)
+    if not mask.any():
+        raise EmptySelectionError(
+            "No document matches the filters. Widen the date range, clear the source "
+            "filter or change the keyword."
+        )
+    return mask
 
 
 def select(index: CorpusIndex, filters: Filters) -> np.ndarray:

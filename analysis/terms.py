@@ -8,31 +8,13 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
-from analysis.errors import EmptySelectionError, OptionError
+from analysis.errors import OptionError
 from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.selection import as_mask, nonempty
 from analysis.text import default_stopwords
 
 TermKind = Literal["word", "phrase", "all"]
-
-
-def _require(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
-    if mask is None:
-        return np.ones(index.n_docs, dtype=bool)
-    mask = np.asarray(mask, dtype=bool)
-    if mask.shape != (index.n_docs,):
-        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
-    return mask
-
-
-def _nonempty(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
-    mask = _require(index, mask)
-    if not mask.any():
-        raise EmptySelectionError(
-            "No document matches the filters. Widen the date range, clear the source "
-            "filter or change the keyword."
-        )
-    return mask
 
 
 def column_totals(index: CorpusIndex, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,7 +79,7 @@ def term_frequencies(
         raise OptionError(f"Unknown term kind {kind!r}. Use 'word', 'phrase' or 'all'.")
     if top is not None and top < 1:
         raise OptionError(f"top must be at least 1, not {top}.")
-    mask = _nonempty(index, mask)
+    mask = nonempty(index, mask)
     stopwords = default_stopwords() if stopwords is None else stopwords
     count, docs = column_totals(index, mask)
     tokens = int(index.doc_tokens[mask].sum())
@@ -190,7 +172,7 @@ def corpus_summary(index: CorpusIndex, mask: np.ndarray | None = None) -> dict[s
     Returns ``documents, tokens, types, first_date, last_date, undated,
     sources`` (source -> documents). ``types`` counts distinct words.
     """
-    mask = _require(index, mask)
+    mask = as_mask(index, mask)
     docs = index.docs[mask]
     count, _ = column_totals(index, mask)
     words = (index.vocab[S.KIND] == S.WORD).to_numpy()
@@ -224,7 +206,7 @@ def documents_per_period(
         ``tokens``.
     """
     check_granularity(freq)
-    mask = _require(index, mask)
+    mask = as_mask(index, mask)
     docs = index.docs[mask]
     dates = pd.to_datetime(docs[S.DATE])
     dated = dates.notna().to_numpy()
@@ -260,7 +242,7 @@ def documents_with_term(index: CorpusIndex, mask: np.ndarray | None, term: str) 
         corpus order; documents without the term count 0. An empty or unknown
         term counts 0 everywhere.
     """
-    rows = np.flatnonzero(_require(index, mask))
+    rows = np.flatnonzero(as_mask(index, mask))
     docs = index.docs.iloc[rows]
     counts = np.zeros(len(rows), dtype=np.int64)
     column = index.column(term) if term.strip() else None

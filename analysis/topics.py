@@ -19,8 +19,9 @@ import polars as pl
 import scipy.sparse as sp
 
 from analysis import schema as S
-from analysis.errors import EmptySelectionError, OptionError
+from analysis.errors import OptionError
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.selection import nonempty
 from analysis.terms import stopword_columns
 from analysis.text import default_stopwords, tokenize_frame
 
@@ -80,16 +81,7 @@ class TopicModel:
 
 
 def _selected_passages(index: CorpusIndex, mask: np.ndarray | None) -> pd.DataFrame:
-    if mask is None:
-        mask = np.ones(index.n_docs, dtype=bool)
-    mask = np.asarray(mask, dtype=bool)
-    if mask.shape != (index.n_docs,):
-        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
-    if not mask.any():
-        raise EmptySelectionError(
-            "No document matches the filters. Widen the date range, clear the source "
-            "filter or change the keyword."
-        )
+    mask = nonempty(index, mask)
     passages = index.passages
     return passages[mask[passages["doc"].to_numpy()]].reset_index(drop=True)
 

@@ -21,10 +21,10 @@ from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.selection import nonempty
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import (
     TermKind,
-    _nonempty,
     column_totals,
     stopword_columns,
 )
@@ -246,7 +246,7 @@ def term_trends(
         raise OptionError(f"min_period_tokens cannot be negative ({min_period_tokens}).")
     if not terms:
         raise OptionError("Give at least one term or theme to follow.")
-    mask = _nonempty(index, mask)
+    mask = nonempty(index, mask)
     labels, columns, missing = _series(index, terms)
     if not any(columns):
         raise OptionError(
@@ -380,7 +380,7 @@ def emerging_terms(
         raise OptionError(f"min_count must be at least 1, not {min_count}.")
     if top is not None and top < 1:
         raise OptionError(f"top must be at least 1, not {top}.")
-    mask = _nonempty(index, mask)
+    mask = nonempty(index, mask)
     target = _period_of(period, by)
     placed = _place(index, mask, by)
     if placed.first is None:
