@@ -45,6 +45,8 @@ MAX_LISTED = 2_000
 #: Documents in the heatmap and dendrogram.
 MAX_HEATMAP = 40
 NEIGHBOURS = 8
+#: Keyness rows drawn on screen (all of them go in the downloads).
+MAX_TABLE_ROWS = 10_000
 #: Terms named on the keyness scatter, per side (more only overlap).
 LABELLED = 8
 #: Distinctive terms highlighted on each side of the reader.
@@ -396,8 +398,12 @@ def _keyness(
         + ". Log-likelihood says how sure the difference is; log ratio (base 2) how large: "
         "+1 is twice as frequent in A, -1 twice as frequent in B."
     )
-    shown = table.copy()
+    shown = table.head(MAX_TABLE_ROWS).copy()
     shown.attrs = {}
+    if len(table) > MAX_TABLE_ROWS:
+        st.caption(
+            f"The {MAX_TABLE_ROWS:,} strongest of {len(table):,} terms shown; all in the downloads."
+        )
     st.dataframe(
         shown,
         hide_index=True,

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import XSS_IMG, XSS_SCRIPT
+
 SHARED = "integrated development of the yangtze river delta"
 KEYNESS_HEADER = [
     "term",
@@ -68,3 +70,22 @@ def test_pick_two_documents_see_shared_passages_and_export_keyness(
     rows = list(csv.reader(io.StringIO(info.value.path().read_bytes().decode("utf-8-sig"))))
     assert rows[0] == KEYNESS_HEADER
     assert len(rows) > 5
+
+
+def test_hostile_documents_side_by_side_execute_nothing(
+    app_url: str, new_page: Callable[[], Page]
+) -> None:
+    page = new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{app_url}/compare?corpus=lib:hostile&a=xss.txt&b=calm.txt&kmin=1&min_tokens=2")
+    expect(page.locator(".compare-reader")).to_have_count(2, timeout=120_000)
+    _settled(page)
+    text = page.locator(".compare-reader").first.inner_text()
+    assert XSS_SCRIPT in text
+    assert XSS_IMG in text
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator(".compare-reader a").count() == 0
+    assert page.locator(".compare-reader mark.shared").count() >= 1  # "the delta river"
+    assert dialogs == []
