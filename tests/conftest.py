@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 
@@ -24,6 +27,28 @@ def in_ci() -> bool:
 def _isolated_index_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     # Index files written by tests go to a throwaway folder, never the user's cache.
     os.environ.setdefault("DASHBOARD_CACHE_DIR", str(tmp_path_factory.mktemp("index-cache")))
+
+
+@pytest.fixture
+def formula_table() -> "pd.DataFrame":
+    """Cells a spreadsheet would run as formulas, beside harmless ones and numbers."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "title": [
+                '=HYPERLINK("http://x","y")',
+                "+1",
+                "-2+3",
+                "@SUM(A1)",
+                "\tx",
+                "\rx",
+                "长江三角洲",
+                "plain",
+            ],
+            "count": [1, -2, 3, 4, 5, 6, 7, 8],
+        }
+    )
 
 
 def _missing(message: str) -> NoReturn:

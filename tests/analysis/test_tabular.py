@@ -29,24 +29,6 @@ def test_neutralise_formulas_prefixes_dangerous_text_only():
     assert table["term"].iloc[0] == '=HYPERLINK("x")'  # input untouched
 
 
-def _table() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "title": [
-                '=HYPERLINK("http://x","y")',
-                "+1",
-                "-2+3",
-                "@SUM(A1)",
-                "\tx",
-                "\rx",
-                "长江三角洲",
-                "plain",
-            ],
-            "count": [1, -2, 3, 4, 5, 6, 7, 8],
-        }
-    )
-
-
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"])
 def test_neutralise_cell_prefixes_formula_text(cell: str) -> None:
     assert neutralise_cell(cell) == "'" + cell
@@ -57,8 +39,8 @@ def test_neutralise_cell_leaves_other_values(cell: object) -> None:
     assert neutralise_cell(cell) == cell
 
 
-def test_neutralise_formulas_copies_and_keeps_numbers() -> None:
-    table = _table()
+def test_neutralise_formulas_copies_and_keeps_numbers(formula_table) -> None:
+    table = formula_table
     before = table.copy()
     out = neutralise_formulas(table)
     pd.testing.assert_frame_equal(table, before)

@@ -15,39 +15,21 @@ from dashboard import charts, export
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _hostile() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "title": [
-                '=HYPERLINK("http://x","y")',
-                "+1",
-                "-2+3",
-                "@SUM(A1)",
-                "\tx",
-                "\rx",
-                "长江三角洲",
-                "plain",
-            ],
-            "count": [1, -2, 3, 4, 5, 6, 7, 8],
-        }
-    )
-
-
-def test_table_to_csv_round_trips_neutralised() -> None:
-    data = export.table_to_csv(_hostile())
+def test_table_to_csv_round_trips_neutralised(formula_table) -> None:
+    data = export.table_to_csv(formula_table)
     assert data.startswith(b"\xef\xbb\xbftitle,count\r\n")
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False)
-    expected = neutralise_formulas(_hostile())
+    expected = neutralise_formulas(formula_table)
     assert back["title"].tolist() == expected["title"].tolist()
     assert back["count"].tolist() == expected["count"].tolist()
 
 
-def test_table_to_xlsx_round_trips_as_text_not_formulas() -> None:
-    data = export.table_to_xlsx(_hostile(), sheet_name="terms")
+def test_table_to_xlsx_round_trips_as_text_not_formulas(formula_table) -> None:
+    data = export.table_to_xlsx(formula_table, sheet_name="terms")
     sheet = openpyxl.load_workbook(io.BytesIO(data))["terms"]
     titles = [row[0] for row in sheet.iter_rows(min_row=2, max_col=1)]
     assert all(cell.data_type == "s" for cell in titles)
-    assert [cell.value for cell in titles] == neutralise_formulas(_hostile())["title"].tolist()
+    assert [cell.value for cell in titles] == neutralise_formulas(formula_table)["title"].tolist()
     back = pd.read_excel(io.BytesIO(data), sheet_name="terms")
     assert back["count"].tolist() == [1, -2, 3, 4, 5, 6, 7, 8]
 
@@ -107,10 +89,10 @@ def test_image_to_png_of_a_word_cloud() -> None:
     assert export.image_to_png(image).startswith(PNG_MAGIC)
 
 
-def test_make_bundle_holds_data_settings_and_image() -> None:
+def test_make_bundle_holds_data_settings_and_image(formula_table) -> None:
     settings = {"corpus": "seeds", "filters": {"query": "长江"}}
     data = export.make_bundle(
-        name="terms", table=_hostile(), settings=settings, image=PNG_MAGIC + b"..."
+        name="terms", table=formula_table, settings=settings, image=PNG_MAGIC + b"..."
     )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == [
@@ -119,11 +101,11 @@ def test_make_bundle_holds_data_settings_and_image() -> None:
             "terms.settings.json",
         ]
         assert json.loads(archive.read("terms.settings.json")) == settings
-        assert archive.read("terms.csv") == export.table_to_csv(_hostile())
+        assert archive.read("terms.csv") == export.table_to_csv(formula_table)
         assert archive.read("terms.png").startswith(PNG_MAGIC)
 
 
-def test_make_bundle_without_image() -> None:
-    data = export.make_bundle(name="ledger", table=_hostile(), settings={})
+def test_make_bundle_without_image(formula_table) -> None:
+    data = export.make_bundle(name="ledger", table=formula_table, settings={})
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == ["ledger.csv", "ledger.settings.json"]
