@@ -30,7 +30,7 @@ def _isolated_index_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture
-def formula_table() -> "pd.DataFrame":
+def formula_table() -> pd.DataFrame:
     """Cells a spreadsheet would run as formulas, beside harmless ones and numbers."""
     import pandas as pd
 
