@@ -112,6 +112,25 @@ def test_compare_a_period_against_the_sidebar_filter() -> None:
     assert not [h for h in _html(at) if "compare-reader" in h]  # not two single documents
 
 
+def test_compare_speakers_of_the_sample_from_the_url() -> None:
+    at = _open(
+        {
+            "corpus": "sotu",
+            "a_kind": "speaker",
+            "a": "Abraham Lincoln",
+            "b_kind": "speaker",
+            "b": ["George Washington", "John Adams"],
+        }
+    )
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="compare_a_kind").value == "speaker"
+    assert at.multiselect(key="compare_b_speakers").value == ["George Washington", "John Adams"]
+    assert "A: 4 document(s) · B: 12 document(s)" in [c.value for c in at.caption]
+    keyness = _table(at, "log_ratio")
+    assert keyness["significant"].any()
+    assert not [h for h in _html(at) if "compare-reader" in h]
+
+
 def test_compare_a_document_against_itself_warns() -> None:
     at = _open({"a": SEED_A, "b": SEED_A})
     assert any("same" in w.value for w in at.warning)
