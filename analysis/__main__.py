@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--query", default="", help="keep documents containing this word or phrase"
             )
+            sub.add_argument(
+                "--collapse-duplicates",
+                action="store_true",
+                help="count each group of near-duplicate documents once (the first copy)",
+            )
             sub.add_argument("--no-phrases", action="store_true", help="do not detect phrases")
             sub.add_argument(
                 "--phrase",
@@ -247,6 +252,7 @@ def _filters(args: argparse.Namespace) -> Filters:
         date_to=args.date_to,
         sources=tuple(args.source),
         query=args.query,
+        collapse_duplicates=args.collapse_duplicates,
     )
 
 

@@ -120,6 +120,7 @@ class CorpusIndex:
     )
     _columns: dict[str, int] | None = field(default=None, repr=False)
     _word_ids: dict[str, int] | None = field(default=None, repr=False)
+    _unique: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_docs(self) -> int:

@@ -33,6 +33,8 @@ class Filters:
     ``metadata`` maps a metadata column to its allowed values, e.g.
     ``(("speaker", ("George Washington",)),)``; values of one column OR
     together, different columns (and all other fields) AND together.
+    ``collapse_duplicates`` removes near-duplicate copies (the first of each
+    group stays) from the selection, and so from every count.
     """
 
     date_from: dt.date | None = None
@@ -41,6 +43,7 @@ class Filters:
     query: str = ""
     doc_ids: tuple[str, ...] = field(default_factory=tuple)
     metadata: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
+    collapse_duplicates: bool = False
 
     def describe(self) -> str:
         """The filters in words, for messages: "between 2024-01-01 and ..."."""
@@ -60,6 +63,8 @@ class Filters:
             parts.append(f"{label} " + ", ".join(self.doc_ids))
         for column, values in self.metadata:
             parts.append(f"with {column} " + " or ".join(values))
+        if self.collapse_duplicates:
+            parts.append("without near-duplicate copies")
         return " ".join(parts) if parts else "in the corpus"
 
 
@@ -116,7 +121,23 @@ def select(index: CorpusIndex, filters: Filters) -> np.ndarray:
         mask &= docs[column].astype(str).isin(values).to_numpy()
     if filters.query.strip():
         mask &= query_mask(index, filters.query)
+    if filters.collapse_duplicates:
+        mask &= unique_documents(index)
     return mask
+
+
+def unique_documents(index: CorpusIndex) -> np.ndarray:
+    """Mask keeping the first of every group of near-duplicate documents.
+
+    Duplicates are found once per index over the whole corpus (so which copy
+    stays does not depend on the other filters; see
+    :func:`analysis.compare.near_duplicates`) and remembered on the index.
+    """
+    if index._unique is None:
+        from analysis.compare import collapse_duplicates, near_duplicates
+
+        index._unique = collapse_duplicates(index, near_duplicates(index))
+    return index._unique
 
 
 #: Slice keys with a field of their own; any other key names a metadata column.

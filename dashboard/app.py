@@ -193,11 +193,19 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
         max_chars=state.MAX_TEXT,
         help="Keep documents containing it (case does not matter).",
     )
+    common.seed("sidebar_dedup", view.filters.collapse_duplicates)
+    dedup = st.toggle(
+        "Collapse near-duplicates",
+        key="sidebar_dedup",
+        help="Count each group of near-identical documents (same word sequences, "
+        "90% of 5-word runs shared) once: the first copy stays.",
+    )
     return Filters(
         date_from=date_from,
         date_to=date_to,
         sources=tuple(chosen_sources),
         query=query.strip(),
+        collapse_duplicates=bool(dedup),
     )
 
 

@@ -11,6 +11,7 @@ other choice travels in the query string, defaults left out so URLs stay short:
 ``to``         first day *not* included (ISO date; half-open like ``Filters``)
 ``source``     one per selected source (repeated)
 ``q``          keyword or phrase the documents must contain
+``dedup``      ``on``: near-duplicate copies collapsed
 ``stop``       ``off`` when stopwords are not applied
 ``stop_add``   stopwords added to the default list (repeated)
 ``stop_drop``  default stopwords removed (repeated)
@@ -183,6 +184,7 @@ def encode(view: ViewState) -> dict[str, list[str]]:
         "to": _iso(f.date_to),
         "source": list(f.sources),
         "q": [f.query] if f.query else [],
+        "dedup": ["on"] if f.collapse_duplicates else [],
         "stop": [] if view.stopwords else ["off"],
         "stop_add": list(view.stopwords_added),
         "stop_drop": list(view.stopwords_removed),
@@ -327,6 +329,7 @@ def decode(params: Mapping[str, str | Sequence[str]]) -> Decoded:
         date_to=date_to,
         sources=_clean_words(_values(params, "source")),
         query=query,
+        collapse_duplicates=last("dedup") == "on",
     )
 
     switch("stop", "stopwords")

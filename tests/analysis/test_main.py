@@ -341,3 +341,12 @@ def test_duplicates_prints_pairs_and_count(capsys):
     table = pd.read_csv(io.StringIO(captured.out))
     assert table.columns.tolist() == ["doc_a", "doc_b", "similarity"]
     assert len(table) == 1
+
+
+def test_collapse_duplicates_flag_reaches_the_filters(capsys, tmp_path):
+    text = "The committee approved the new budget for schools and roads after a long debate."
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(text.replace(".", "!"), encoding="utf-8")  # a wire copy
+    args = ["summary", str(tmp_path), "--format", "json", "--no-cache"]
+    assert json.loads(_run(capsys, *args))["documents"] == 2
+    assert json.loads(_run(capsys, *args, "--collapse-duplicates"))["documents"] == 1

@@ -113,3 +113,36 @@ def test_parse_slice_selects_like_the_filters(index):
 def test_parse_slice_bad_syntax_names_the_fix(text, message):
     with pytest.raises(OptionError, match=message):
         parse_slice(text)
+
+
+def test_collapse_duplicates_keeps_the_first_copy():
+    import pandas as pd
+
+    from analysis.terms import term_frequencies
+
+    text = "The committee approved the new budget for schools and roads after a long debate."
+    frame = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c"],
+            "source": ["X", "Y", "X"],
+            # the same words in other case and punctuation: a wire copy
+            "text": [
+                text,
+                text.upper().replace(".", "!"),
+                "Something else entirely, about rivers.",
+            ],
+        }
+    )
+    index = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    collapsed = Filters(collapse_duplicates=True)
+    assert select(index, collapsed).tolist() == [True, False, True]
+    # the copy leaves every count: "budget" counted once, not twice
+    counts = term_frequencies(index, select(index, collapsed), stopwords=frozenset())
+    assert counts.set_index("term").loc["budget", "count"] == 1
+    assert "without near-duplicate copies" in collapsed.describe()
+    # which copy stays does not depend on the other filters
+    assert select(index, Filters(sources=("Y",), collapse_duplicates=True)).tolist() == [
+        False,
+        False,
+        False,
+    ]

@@ -186,3 +186,11 @@ def test_bad_trend_topic_and_context_values_are_ignored_and_named() -> None:
     decoded = state.decode(params)
     assert set(decoded.ignored) == {"k=1", "smooth=99", "pick=no-date", "label=x=y", "sort=up"}
     assert decoded.view == ViewState()
+
+
+def test_collapse_duplicates_round_trips_through_the_url() -> None:
+    view = ViewState(filters=Filters(collapse_duplicates=True))
+    params = state.encode(view)
+    assert params["dedup"] == ["on"]
+    assert state.decode(params).view.filters.collapse_duplicates
+    assert not state.decode(state.encode(ViewState())).view.filters.collapse_duplicates
