@@ -113,6 +113,16 @@ def user_errors() -> Iterator[None]:
         st.warning(str(error), icon="⚠️")
 
 
+def clicked_customdata(event: Any, *, fields: int) -> list[Any] | None:
+    """``customdata`` of the first clicked chart point carrying at least ``fields`` values."""
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    for point in points:
+        custom = point.get("customdata")
+        if custom and len(custom) >= fields:
+            return list(custom)
+    return None
+
+
 def plotly_config(name: str) -> dict[str, Any]:
     """Chart toolbar: the camera button saves ``<name>.png`` at double resolution."""
     return {

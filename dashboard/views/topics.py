@@ -137,12 +137,9 @@ def _terms(terms: pd.DataFrame, view: state.ViewState) -> dict[int, str]:
 
 
 def _picked(event: Any) -> tuple[int, str] | None:
-    points = getattr(getattr(event, "selection", None), "points", None) or []
-    for point in points:
-        custom = point.get("customdata")
-        if custom and len(custom) >= 6:
-            return int(custom[0]), str(custom[5])
-    return None
+    """``(topic, period ISO date)`` of the clicked point, if any."""
+    custom = common.clicked_customdata(event, fields=6)
+    return (int(custom[0]), str(custom[5])) if custom else None
 
 
 def _timeline(

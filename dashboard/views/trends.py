@@ -175,12 +175,8 @@ def _notes(table: pd.DataFrame, by: str) -> None:
 
 def _picked(event: Any) -> tuple[str, str] | None:
     """``(term, period ISO date)`` of the clicked point, if any."""
-    points = getattr(getattr(event, "selection", None), "points", None) or []
-    for point in points:
-        custom = point.get("customdata")
-        if custom and len(custom) >= 9:
-            return str(custom[0]), str(custom[8])
-    return None
+    custom = common.clicked_customdata(event, fields=9)
+    return (str(custom[0]), str(custom[8])) if custom else None
 
 
 def _chart(
