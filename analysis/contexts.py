@@ -244,7 +244,16 @@ def kwic(
         raise OptionError(f"limit must be at least 1, not {limit}.")
     mask = nonempty(index, mask)
     words = _term_words(index, term)
-    hits = _hits(index, candidate_documents(index, mask, words), words)
+    rows = candidate_documents(index, mask, words)
+    column = index.column(term)
+    known_total: int | None = None
+    if sort == "position" and column is not None and len(rows):
+        # In corpus order the index says which documents hold the first
+        # ``limit`` matches: read only those, and take the total from the counts.
+        per_doc = np.asarray(index.counts[rows][:, column].toarray()).ravel()
+        known_total = int(per_doc.sum())
+        rows = rows[: int(np.searchsorted(np.cumsum(per_doc), limit)) + 1]
+    hits = _hits(index, rows, words)
     texts = _texts(index, hits["row"].to_numpy())
     if sort != "position" and len(hits):
         keys = []
@@ -257,7 +266,7 @@ def kwic(
         # Missing words sort first, as an empty string would.
         order = sorted(range(len(hits)), key=lambda i: (keys[i], i))
         hits = hits.iloc[order].reset_index(drop=True)
-    total = len(hits)
+    total = len(hits) if known_total is None else max(known_total, len(hits))
     hits = hits.head(limit)
     left: list[str] = []
     right: list[str] = []

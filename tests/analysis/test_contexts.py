@@ -247,3 +247,17 @@ def test_collocates_unknown_node_gives_empty_table(company):
 def test_collocates_rejects_bad_window(company):
     with pytest.raises(OptionError, match="window must be at least 1"):
         collocates(company, None, "tea", window=0)
+
+
+def test_kwic_limit_reads_few_documents_but_keeps_order_and_total():
+    import pandas as pd
+
+    from analysis.contexts import kwic
+    from analysis.index import build_index
+
+    texts = [f"Doc {i}: green tea, then green tea again and green tea." for i in range(6)]
+    index = build_index(pd.DataFrame({"doc_id": [str(i) for i in range(6)], "text": texts}))
+    full = kwic(index, None, "green tea", limit=500)
+    short = kwic(index, None, "green tea", limit=4)
+    assert full.attrs["total"] == short.attrs["total"] == 18
+    pd.testing.assert_frame_equal(short, full.head(4), check_like=False)
