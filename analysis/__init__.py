@@ -19,7 +19,6 @@ from analysis.compare import (
     near_duplicates,
     nearest_documents,
     shared_passages,
-    without_duplicates,
 )
 from analysis.contexts import collocates, kwic, term_spans
 from analysis.corpus import SAMPLES, LoadedCorpus, load_corpus, load_uploads, parse_dates
@@ -34,7 +33,7 @@ from analysis.index import (
 )
 from analysis.periods import Granularity, period_mask, placeable
 from analysis.phrases import PhraseOptions
-from analysis.selection import Filters, parse_slice, select
+from analysis.selection import Filters, parse_slice, select, unique_documents
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.tabular import neutralise_cell, neutralise_formulas
 from analysis.terms import (
@@ -107,6 +106,6 @@ __all__ = [
     "term_trends",
     "tokenize",
     "topics_over_time",
-    "without_duplicates",
+    "unique_documents",
     "wordcloud_frequencies",
 ]

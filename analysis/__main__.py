@@ -55,6 +55,11 @@ def _date(value: str) -> dt.date:
         ) from None
 
 
+def _stopword_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
+    sub.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis", description=__doc__.split("\n\n")[0]
@@ -107,8 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     terms = command("terms", "Word and phrase frequencies: term, kind, count, per_million, docs.")
     terms.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
     terms.add_argument("--top", type=int, default=None, help="keep the N most frequent terms")
-    terms.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
-    terms.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+    _stopword_options(terms)
 
     trend = command(
         "trend",
@@ -153,8 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     emerging.add_argument("--top", type=int, default=50, help="keep the N strongest risers")
     emerging.add_argument("--min-count", type=int, default=5, help="minimum count in the period")
     emerging.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
-    emerging.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
-    emerging.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+    _stopword_options(emerging)
 
     topics = command(
         "topics", "Topics fitted on passages (paragraphs): topic, label, term, weight."
@@ -163,8 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     topics.add_argument("--method", choices=("nmf", "lda"), default="nmf")
     topics.add_argument("--seed", type=int, default=0, help="same seed, same topics and order")
     topics.add_argument("--terms", type=int, default=10, help="top terms listed per topic")
-    topics.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
-    topics.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+    _stopword_options(topics)
 
     kwic_ = command(
         "kwic", "Keyword in context: doc_id, date, source, left, match, right for every match."
@@ -183,8 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     colloc.add_argument("--window", type=int, default=5, help="words on each side")
     colloc.add_argument("--min-count", type=int, default=3, help="minimum co-occurrences")
     colloc.add_argument("--top", type=int, default=50, help="keep the N strongest collocates")
-    colloc.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
-    colloc.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+    _stopword_options(colloc)
 
     similarity = command(
         "similarity",
@@ -194,8 +195,7 @@ def _parser() -> argparse.ArgumentParser:
         "--doc", action="append", default=[], help="compare this document (repeatable)"
     )
     similarity.add_argument("--max-docs", type=int, default=300, help="refuse larger selections")
-    similarity.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
-    similarity.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+    _stopword_options(similarity)
 
     keyness_ = command(
         "keyness",
@@ -213,8 +213,7 @@ def _parser() -> argparse.ArgumentParser:
         "--bonferroni", action="store_true", help="divide alpha by the number of terms tested"
     )
     keyness_.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
-    keyness_.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
-    keyness_.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+    _stopword_options(keyness_)
 
     reuse = command(
         "reuse",

@@ -710,21 +710,3 @@ def collapse_duplicates(index: CorpusIndex, pairs: pd.DataFrame) -> np.ndarray:
     first = pd.Series(nodes).groupby(label).transform("min").to_numpy()
     keep[nodes[nodes != first]] = False
     return keep
-
-
-def without_duplicates(
-    index: CorpusIndex,
-    mask: np.ndarray | None = None,
-    *,
-    threshold: float = 0.9,
-    shingle: int = 5,
-) -> np.ndarray:
-    """``mask`` with every near-duplicate copy removed (the "collapse duplicates" option).
-
-    Duplicates are found among the selected documents with
-    :func:`near_duplicates`; the first of each group stays. Pass the result
-    as the mask of any analysis, so the copies leave every count.
-    """
-    mask = as_mask(index, mask)
-    pairs = near_duplicates(index, mask, threshold=threshold, shingle=shingle)
-    return mask & collapse_duplicates(index, pairs)

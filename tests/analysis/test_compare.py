@@ -22,7 +22,6 @@ from analysis.compare import (
     nearest_documents,
     shared_passages,
     token_offsets,
-    without_duplicates,
 )
 from analysis.corpus import load_corpus
 from analysis.errors import EmptySelectionError, OptionError
@@ -30,7 +29,7 @@ from analysis.index import IndexSettings, build_index
 from analysis.selection import Filters, select
 from analysis.terms import stopword_columns, term_frequencies
 from analysis.text import default_stopwords, normalise
-from tests.analysis.tiny import TINY, shared_corpus
+from tests.analysis.tiny import TINY, g2_by_hand, shared_corpus
 
 
 @pytest.fixture(scope="module")
@@ -93,14 +92,7 @@ def test_keyness_equals_hand_oracle(tiny):
     table = keyness(tiny, a, ~a, stopwords=frozenset(), min_count=1)
     row = table.set_index(S.TERM).loc["tea"]
     ca, cb, na, nb = 4, 1, 9, 9
-    n = na + nb
-    cells = [
-        (ca, (ca + cb) * na / n),
-        (cb, (ca + cb) * nb / n),
-        (na - ca, (n - ca - cb) * na / n),
-        (nb - cb, (n - ca - cb) * nb / n),
-    ]
-    ll = 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+    ll = g2_by_hand(ca, cb, na, nb)
     assert (row[S.COUNT_A], row[S.COUNT_B], row[S.DOCS_A], row[S.DOCS_B]) == (4, 1, 1, 1)
     assert abs(row[S.LL] - ll) < 1e-6
     assert abs(row[S.LOG_RATIO] - math.log2((4 / 9) / (1 / 9))) < 1e-6
@@ -220,7 +212,8 @@ def test_near_duplicates_reuters_and_collapse_removes_exactly_the_copies(reuters
     removed = np.flatnonzero(~keep)
     involved = set(pairs[S.DOC_A]) | set(pairs[S.DOC_B])
     assert 0 < len(removed) < len(involved)
-    assert np.array_equal(keep, without_duplicates(reuters, threshold=0.9))
+    # the "collapse duplicates" filter removes exactly these copies
+    assert np.array_equal(keep, select(reuters, Filters(collapse_duplicates=True)))
     full = term_frequencies(reuters, stopwords=frozenset()).set_index(S.TERM)[S.COUNT]
     kept = term_frequencies(reuters, keep, stopwords=frozenset()).set_index(S.TERM)[S.COUNT]
     difference = full.sub(kept.reindex(full.index, fill_value=0))

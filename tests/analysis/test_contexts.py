@@ -12,6 +12,7 @@ import pytest
 from analysis import Filters, build_index, load_corpus, select
 from analysis.contexts import COLLOCATE_COLUMNS, KWIC_COLUMNS, collocates, kwic, term_spans
 from analysis.errors import EmptySelectionError, OptionError
+from tests.analysis.tiny import g2_by_hand
 
 
 @pytest.mark.parametrize(
@@ -163,18 +164,6 @@ COMPANY = pd.DataFrame(
 )
 
 
-def _g2(a: float, b: float, size_a: float, size_b: float) -> float:
-    """Dunning's G² of [[a, b], [size_a - a, size_b - b]], cell by cell (0 ln 0 = 0)."""
-    n = size_a + size_b
-    cells = [
-        (a, (a + b) * size_a / n),
-        (b, (a + b) * size_b / n),
-        (size_a - a, (n - a - b) * size_a / n),
-        (size_b - b, (n - a - b) * size_b / n),
-    ]
-    return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
-
-
 @pytest.fixture(scope="module")
 def company():
     return build_index(COMPANY)
@@ -199,7 +188,7 @@ def test_collocates_word_node_matches_hand_oracle(company):
         assert row.count == o
         assert row.collocate_count == f_c
         assert row.node_count == 5
-        assert row.ll == pytest.approx(_g2(o, f_c - o, 7, 5), abs=1e-6)
+        assert row.ll == pytest.approx(g2_by_hand(o, f_c - o, 7, 5), abs=1e-6)
         assert row.mi == pytest.approx(math.log2(o * 17 / (5 * f_c * 2 * 2)), abs=1e-6)
         assert row.log_ratio == pytest.approx(
             math.log2((o / 7) / (max(f_c - o, 0.5) / 5)), abs=1e-6
@@ -218,7 +207,9 @@ def test_collocates_phrase_node_matches_hand_oracle(company):
     assert table.attrs == {"node_count": 3, "tokens": 17, "window_tokens": 3}
     assert table["term"].tolist() == ["and", "black"]
     assert table["count"].tolist() == [2, 1]
-    assert table["ll"].tolist() == pytest.approx([_g2(2, 1, 3, 8), _g2(1, 2, 3, 8)], abs=1e-6)
+    assert table["ll"].tolist() == pytest.approx(
+        [g2_by_hand(2, 1, 3, 8), g2_by_hand(1, 2, 3, 8)], abs=1e-6
+    )
     assert table["mi"].tolist() == pytest.approx(
         [math.log2(2 * 17 / (3 * 3 * 2)), math.log2(1 * 17 / (3 * 3 * 2))], abs=1e-6
     )

@@ -13,7 +13,7 @@ from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import IndexSettings
 from analysis.phrases import PhraseOptions
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
-from tests.analysis.tiny import TINY, shared_corpus
+from tests.analysis.tiny import TINY, g2_by_hand, shared_corpus
 
 SETTINGS = IndexSettings(phrase_options=PhraseOptions(min_count=3, min_docs=2))
 # TINY by hand: doc a (2024-01-05, 9 tokens): tea 4, green tea 2; doc b
@@ -244,18 +244,6 @@ def emerging_index():
     return build_index(EMERGING, settings=IndexSettings(detect_phrases=False))
 
 
-def _g2(a: float, b: float, c: float, d: float) -> float:
-    """Dunning's G² written out by hand for [[a, b], [c - a, d - b]]."""
-    n = c + d
-    cells = [
-        (a, (a + b) * c / n),
-        (b, (a + b) * d / n),
-        (c - a, (n - a - b) * c / n),
-        (d - b, (n - a - b) * d / n),
-    ]
-    return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
-
-
 def test_emerging_ll_equals_oracle_against_all_earlier(emerging_index):
     table = emerging_terms(
         emerging_index, None, by="year", period="2024-06-30", min_count=1, stopwords=frozenset()
@@ -266,8 +254,8 @@ def test_emerging_ll_equals_oracle_against_all_earlier(emerging_index):
     assert set(rows.index) == {"tea", "juice"}
     assert rows.loc["tea", "count"] == 3
     assert rows.loc["tea", "count_before"] == 1
-    assert rows.loc["tea", "ll"] == pytest.approx(_g2(3, 1, 5, 8), abs=1e-6)
-    assert rows.loc["juice", "ll"] == pytest.approx(_g2(1, 1, 5, 8), abs=1e-6)
+    assert rows.loc["tea", "ll"] == pytest.approx(g2_by_hand(3, 1, 5, 8), abs=1e-6)
+    assert rows.loc["juice", "ll"] == pytest.approx(g2_by_hand(1, 1, 5, 8), abs=1e-6)
     assert rows.loc["tea", "log_ratio"] == pytest.approx(math.log2((3 / 5) / (1 / 8)), abs=1e-9)
     assert table["term"].tolist() == ["tea", "juice"]  # ll descending
     assert table.attrs["tokens"] == 5
@@ -286,9 +274,9 @@ def test_emerging_before_limits_the_reference_and_smooths_zeros(emerging_index):
     )
     tea = table.set_index("term").loc["tea"]
     assert tea["count_before"] == 0  # 2023 only
-    assert tea["ll"] == pytest.approx(_g2(3, 0, 5, 4), abs=1e-6)
+    assert tea["ll"] == pytest.approx(g2_by_hand(3, 0, 5, 4), abs=1e-6)
     assert tea["log_ratio"] == pytest.approx(math.log2((3 / 5) / (0.5 / 4)), abs=1e-9)
-    assert tea["p"] == pytest.approx(math.erfc(math.sqrt(_g2(3, 0, 5, 4) / 2)), abs=1e-9)
+    assert tea["p"] == pytest.approx(math.erfc(math.sqrt(g2_by_hand(3, 0, 5, 4) / 2)), abs=1e-9)
     assert table.attrs["before_from"] == pd.Timestamp("2023-01-01")
 
 

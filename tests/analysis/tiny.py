@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -36,3 +37,18 @@ def shared_corpus(name: str) -> Path:
     if not folder.exists():
         pytest.skip(f"{folder} is absent (the shared corpora sit beside the checkout)")
     return folder
+
+
+def g2_by_hand(a: float, b: float, size_a: float, size_b: float) -> float:
+    """Dunning's G² of [[a, b], [size_a - a, size_b - b]] written out cell by cell.
+
+    The oracle the tests hold log-likelihoods to; 0 ln 0 counts 0.
+    """
+    n = size_a + size_b
+    cells = [
+        (a, (a + b) * size_a / n),
+        (b, (a + b) * size_b / n),
+        (size_a - a, (n - a - b) * size_a / n),
+        (size_b - b, (n - a - b) * size_b / n),
+    ]
+    return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
