@@ -1,11 +1,11 @@
 """CorpusIndex: document x term counts, built once per content and settings.
 
-The build reads the corpus in shards of about ``SHARD_CHARS`` characters.
-Each shard is tokenised at once by polars (:mod:`analysis.text`), its tokens
-become ids through a categorical mapping and its word counts a CSR block;
-blocks are stacked, so the same per-shard code can run on workers later.
-Phrases (:mod:`analysis.phrases`) are then found over the whole token stream
-and appended as extra columns. The result is saved under a cache folder
+The build scans the whole corpus in one compiled pass (:func:`analysis.text.scan`),
+classifies each distinct raw token once, turns the raw token stream into
+word ids with array gathers and counts documents x words in one more pass
+(:func:`analysis.kernels.row_counts`). Phrases (:mod:`analysis.phrases`)
+are then found over the token stream and appended as extra columns, while
+a side thread splits the texts into passages. The result is saved under a cache folder
 named by the corpus content hash and the settings, and reloaded from there.
 """
 
@@ -15,27 +15,28 @@ import hashlib
 import json
 import os
 import re
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import polars as pl
 import scipy.sparse as sp
 
+from analysis import kernels
 from analysis import schema as S
-from analysis.phrases import WORKERS, PhraseOptions, detect_phrases, sorted_counts
+from analysis.phrases import PhraseOptions, detect_phrases
 from analysis.text import (
     BOUNDARY,
+    ScanPart,
     classify_raw,
     default_stopwords,
-    extract_raw,
     is_han,
     join_tokens,
+    scan_parts,
     tokenize,
 )
 
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 
 #: Bump when the token rule or the saved layout changes: old caches are ignored.
 INDEX_VERSION = 2
-SHARD_CHARS = 8_000_000
 
 Progress = Callable[[float, str], None]
 
@@ -231,20 +231,12 @@ def _cache_path(cache_dir: Path | None, content_hash: str, settings: IndexSettin
 
 
 class _Vocabulary:
-    """Word ids assigned in order of first appearance, across shards."""
+    """Word ids, assigned in order of first appearance."""
 
     def __init__(self, user_words: tuple[str, ...]) -> None:
         self.user_words = user_words
         self.words: list[str] = []
         self.ids: dict[str, int] = {}
-        # Per category code: first id and length of its ids (Han runs give several).
-        self.categories = pl.Categories.random()
-        # polars frees a category mapping once no series uses it: keep one alive.
-        self._anchor = pl.Series([], dtype=pl.Categorical(self.categories))
-        self.code_start = np.zeros(0, dtype=np.int64)
-        self.code_len = np.zeros(0, dtype=np.int64)
-        self.flat: list[int] = []
-        self.seen_codes = 0
 
     def _id(self, word: str) -> int:
         found = self.ids.get(word)
@@ -253,96 +245,40 @@ class _Vocabulary:
             self.words.append(word)
         return found
 
-    def _learn(self, raw: pl.Series, codes: pl.Series) -> None:
-        """Classify the strings this shard added to the categories.
+    def encode(self, parts: list[ScanPart], distinct: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(doc, id) arrays of a scanned raw token stream (:func:`analysis.text.scan_parts`).
 
-        New categories get the next codes in order, so the new strings are the
-        shard's distinct values with a code not seen before, sorted by code.
+        Each distinct raw string is classified once; boundaries become -1.
         """
-        fresh = (
-            pl.DataFrame({"raw": raw, "code": codes})
-            .filter(pl.col("code") >= self.seen_codes)
-            .unique("code")
-            .sort("code")
+        classified = classify_raw(pl.Series(distinct, dtype=pl.String), user_words=self.user_words)
+        lengths = np.fromiter((len(t) for t in classified), dtype=np.int64, count=len(classified))
+        flat = np.fromiter(
+            (BOUNDARY if t is None else self._id(t) for tokens in classified for t in tokens),
+            dtype=np.int32,
+            count=int(lengths.sum()),
         )
-        if fresh.height == 0:
-            return
-        if fresh["code"][-1] - self.seen_codes + 1 != fresh.height:
-            raise RuntimeError("category codes are not contiguous; polars changed behaviour")
-        names = fresh["raw"]
-        starts = np.empty(len(names), dtype=np.int64)
-        lengths = np.empty(len(names), dtype=np.int64)
-        for i, tokens in enumerate(classify_raw(names, user_words=self.user_words)):
-            starts[i] = len(self.flat)
-            self.flat.extend(BOUNDARY if t is None else self._id(t) for t in tokens)
-            lengths[i] = len(tokens)
-        self.code_start = np.concatenate([self.code_start, starts])
-        self.code_len = np.concatenate([self.code_len, lengths])
-        self.seen_codes += len(names)
-
-    def encode(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """(doc, id) arrays of a shard's raw token frame; boundaries become -1."""
-        physical = frame["raw"].cast(pl.Categorical(self.categories)).to_physical()
-        self._learn(frame["raw"], physical)
-        code = physical.to_numpy()
-        doc = frame["doc"].to_numpy().astype(np.int32)
-        # One gather for the common case: each raw token is one word or a boundary.
-        single = np.where(self.code_len == 1, np.asarray(self.flat, np.int32)[self.code_start], -2)
-        ids = single.astype(np.int32)[code]
+        starts = np.cumsum(lengths) - lengths
+        # One gather per part for the common case: each raw token is one word
+        # or a boundary (-2 marks the others).
+        single = np.full(len(classified), -2, dtype=np.int32)
+        one = lengths == 1
+        single[one] = flat[starts[one]]
+        doc = np.concatenate([d for d, _c, _r in parts])
+        ids = np.concatenate([single[remap][code] for _d, code, remap in parts])
         several = np.flatnonzero(ids == -2)
         if len(several) == 0:
             return doc, ids
+        code = np.concatenate([remap[code] for _d, code, remap in parts])
         # Han runs expand to several words: repeat those positions by their length.
-        lengths = np.ones(len(ids), dtype=np.int64)
-        lengths[several] = self.code_len[code[several]]
-        doc = np.repeat(doc, lengths)
-        expanded = np.repeat(ids, lengths)
-        ends = np.cumsum(lengths)
-        flat = np.asarray(self.flat, dtype=np.int32)
-        targets = np.flatnonzero(np.repeat(ids == -2, lengths))
-        within = targets - np.repeat(ends[several] - lengths[several], lengths[several])
-        expanded[targets] = flat[
-            np.repeat(self.code_start[code[several]], lengths[several]) + within
-        ]
+        per_token = np.ones(len(ids), dtype=np.int64)
+        per_token[several] = lengths[code[several]]
+        doc = np.repeat(doc, per_token)
+        expanded = np.repeat(ids, per_token)
+        ends = np.cumsum(per_token)
+        targets = np.flatnonzero(np.repeat(ids == -2, per_token))
+        within = targets - np.repeat(ends[several] - per_token[several], per_token[several])
+        expanded[targets] = flat[np.repeat(starts[code[several]], per_token[several]) + within]
         return doc, expanded
-
-
-def _count_matrix(doc: np.ndarray, ids: np.ndarray, n_docs: int, n_words: int) -> sp.csr_matrix:
-    """Documents x words counts from a token stream, indices sorted within rows."""
-    words = ids >= 0
-    keys, counts = sorted_counts(doc[words].astype(np.int64) * max(n_words, 1) + ids[words])
-    rows = keys // max(n_words, 1)
-    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n_docs))]
-    return sp.csr_matrix(
-        (counts.astype(np.int32), (keys % max(n_words, 1)).astype(np.int32), indptr),
-        shape=(n_docs, n_words),
-    )
-
-
-def _bounded_map(
-    pool: ThreadPoolExecutor, function: Callable[[Any], Any], items: list[Any], window: int
-) -> Iterator[Any]:
-    """``pool.map`` in order, with at most ``window`` results waiting (memory bound)."""
-    pending: deque[Future[Any]] = deque()
-    for item in items:
-        pending.append(pool.submit(function, item))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
-def _shards(texts: list[str]) -> list[tuple[int, int]]:
-    bounds = []
-    start = size = 0
-    for i, text in enumerate(texts):
-        size += len(text)
-        if size >= SHARD_CHARS:
-            bounds.append((start, i + 1))
-            start, size = i + 1, 0
-    if start < len(texts) or not bounds:
-        bounds.append((start, len(texts)))
-    return bounds
 
 
 def _build(
@@ -350,16 +286,15 @@ def _build(
 ) -> CorpusIndex:
     texts = docs[S.TEXT].astype(str).tolist()
     with ThreadPoolExecutor(max_workers=1) as side:
-        # Paragraph splitting is Python regex work; it overlaps the GIL-free
-        # numpy and polars work of tokenising and counting.
+        vocab, (doc_of, tokens), word_counts = _tokenise_and_count(texts, settings, report)
+        # Paragraph splitting is Python regex work: it overlaps the compiled,
+        # GIL-free passes of phrase detection (started earlier, it would slow
+        # the Python parts of tokenising instead).
         passages_job = side.submit(split_passages, texts)
-        vocab, streams, word_counts = _tokenise_and_count(texts, settings, report)
-        report(0.75, "Finding phrases")
-        vocab_frame, counts = _with_phrases(vocab, streams, word_counts, settings)
+        report(0.6, "Finding phrases")
+        vocab_frame, counts = _with_phrases(vocab, (doc_of, tokens), word_counts, settings)
         report(0.95, "Splitting passages")
         passages = passages_job.result()
-    tokens = np.concatenate([ids for _doc, ids in streams]) if streams else np.zeros(0, np.int32)
-    doc_of = np.concatenate([doc for doc, _ids in streams]) if streams else np.zeros(0, np.int32)
     offsets = np.searchsorted(doc_of, np.arange(len(texts) + 1)).astype(np.int64)
     report(1.0, "Index built")
     return CorpusIndex(
@@ -370,50 +305,31 @@ def _build(
         passages=passages,
         content_hash=content_hash,
         settings=settings,
-        tokens=tokens.astype(np.int32),
+        tokens=tokens.astype(np.int32, copy=False),
         token_offsets=offsets,
     )
 
 
 def _tokenise_and_count(
     texts: list[str], settings: IndexSettings, report: Progress
-) -> tuple[_Vocabulary, list[tuple[np.ndarray, np.ndarray]], sp.csr_matrix]:
-    """Token streams of every shard and the documents x words counts."""
+) -> tuple[_Vocabulary, tuple[np.ndarray, np.ndarray], sp.csr_matrix]:
+    """The token stream (doc, word id) of the corpus and its documents x words counts."""
     vocab = _Vocabulary(settings.user_words)
-    shards = _shards(texts)
-    streams: list[tuple[np.ndarray, np.ndarray]] = []
     n_docs = len(texts)
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        # Shards are tokenised in parallel (polars' regex runs outside the GIL) and
-        # encoded in order, since the vocabulary assigns ids in order of appearance.
-        raws = _bounded_map(pool, lambda b: extract_raw(texts[b[0] : b[1]]), shards, WORKERS + 1)
-        for number, ((lo, hi), raw) in enumerate(zip(shards, raws, strict=True)):
-            report(
-                0.7 * number / len(shards), f"Tokenising documents {lo + 1:,}-{hi:,} of {n_docs:,}"
-            )
-            doc, ids = vocab.encode(raw)
-            streams.append((doc + lo, ids))
-        n_words = len(vocab.words)
-        # Count shard by shard (small arrays stay in cache), then stack the blocks.
-        blocks = list(
-            pool.map(
-                lambda k: _count_matrix(
-                    streams[k][0] - shards[k][0],
-                    streams[k][1],
-                    shards[k][1] - shards[k][0],
-                    n_words,
-                ),
-                range(len(shards)),
-            )
-        )
-    word_counts = sp.vstack(blocks, format="csr")
-    word_counts.resize((n_docs, n_words))
-    return vocab, streams, word_counts
+    report(0.05, f"Tokenising {n_docs:,} documents")
+    parts, distinct = scan_parts(texts)
+    report(0.4, f"Classifying {len(distinct):,} distinct tokens")
+    doc, ids = vocab.encode(parts, distinct)
+    report(0.5, "Counting words")
+    n_words = len(vocab.words)
+    indptr, indices, data = kernels.row_counts(doc, ids, n_docs, n_words)
+    word_counts = sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_words))
+    return vocab, (doc, ids), word_counts
 
 
 def _with_phrases(
     vocab: _Vocabulary,
-    streams: list[tuple[np.ndarray, np.ndarray]],
+    stream: tuple[np.ndarray, np.ndarray],
     word_counts: sp.csr_matrix,
     settings: IndexSettings,
 ) -> tuple[pd.DataFrame, sp.csr_matrix]:
@@ -443,7 +359,7 @@ def _with_phrases(
         if not settings.detect_phrases:
             options = PhraseOptions(min_count=np.iinfo(np.int32).max)
         found = detect_phrases(
-            streams,
+            stream,
             n_docs=n_docs,
             word_counts=totals,
             stop=stop,
@@ -464,7 +380,7 @@ def _with_phrases(
         )
         vocab_frame = pd.concat([vocab_frame, phrase_frame], ignore_index=True)
         counts = sp.hstack([word_counts, found.counts], format="csr")
-    counts = counts.astype(np.int32)
+    counts = counts.astype(np.int32, copy=False)
     if not counts.has_sorted_indices:
         counts.sort_indices()
     return vocab_frame, counts

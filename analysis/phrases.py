@@ -2,7 +2,8 @@
 
 Works on the corpus token stream: two aligned arrays, ``doc`` (document row)
 and ``ids`` (word id, or :data:`analysis.text.BOUNDARY` for punctuation and
-line breaks). Everything is vectorised with numpy and polars.
+line breaks). Everything is vectorised: numpy for the arrays, one compiled
+hash pass per level (:func:`analysis.kernels.count_ngrams`).
 
 Detection
 ---------
@@ -26,17 +27,16 @@ Phrase counts are added beside word counts: they never reduce them.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
-import polars as pl
 import scipy.sparse as sp
 
-#: Threads for per-shard work (numpy sorts and polars joins run outside the GIL).
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+from analysis import kernels
+
+#: Levels with more n-gram starts than this are counted in two parts on two threads.
+PARALLEL_MIN = 2**20
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,11 @@ class Phrases:
 
 
 Stream = tuple[np.ndarray, np.ndarray]
-"""One shard of the token stream: (doc, ids), ``doc`` non-decreasing."""
+"""The token stream: (doc, ids), ``doc`` non-decreasing."""
 
 
 def detect_phrases(
-    shards: list[Stream],
+    stream: Stream,
     *,
     n_docs: int,
     word_counts: np.ndarray,
@@ -82,11 +82,8 @@ def detect_phrases(
 
     Parameters
     ----------
-    shards
-        The token stream in shards (see the module docstring); the documents
-        of one shard follow those of the shard before it. Each level is
-        counted shard by shard and the counts are merged, which keeps the
-        arrays small enough to stay in the processor's caches.
+    stream
+        The token stream (see the module docstring).
     n_docs
         Number of documents (rows of the returned counts).
     word_counts
@@ -101,99 +98,66 @@ def detect_phrases(
     Examples
     --------
     >>> doc = np.zeros(6, dtype=np.int32); ids = np.array([0, 1, -1, 0, 1, 2], dtype=np.int32)
-    >>> p = detect_phrases([(doc, ids)], n_docs=1, word_counts=np.array([2, 2, 1]),
+    >>> p = detect_phrases((doc, ids), n_docs=1, word_counts=np.array([2, 2, 1]),
     ...                    stop=np.zeros(3, bool), options=PhraseOptions(min_count=2, min_docs=1))
     >>> p.sequences, p.counts.toarray().tolist()
     ([(0, 1)], [[2]])
     """
+    doc = np.asarray(stream[0], dtype=np.int32)
+    ids = np.asarray(stream[1], dtype=np.int32)
     n_words = len(word_counts)
     total = max(float(word_counts.sum()), 1.0)
     min_docs = max(1, min(options.min_docs, n_docs))
     stop = np.asarray(stop, dtype=bool)
     log_p_word = np.log(np.maximum(word_counts, 1) / total)
-    doc_base = max(n_docs, 1)
-    shards = [(np.asarray(d, dtype=np.int32), np.asarray(i, dtype=np.int32)) for d, i in shards]
-    # Per shard, active: positions where a frequent (n-1)-gram starts (at
-    # level 1 a non-stopword); prefix: that n-gram's index among the frequent.
-    active: list[np.ndarray] = []
-    prefix: list[np.ndarray] = []
-    for _doc, ids in shards:
-        where = np.flatnonzero(ids >= 0).astype(np.int32)
-        where = where[~stop[ids[where]]]
-        active.append(where)
-        prefix.append(ids[where].astype(np.int64))
+    # at: positions where a frequent (n-1)-gram starts; head: that n-gram's
+    # index among the frequent ones (level 2 starts at every word that is not
+    # a stopword: count_ngrams finds those itself).
+    at = np.zeros(0, dtype=np.int64)
+    head = np.zeros(0, dtype=np.int64)
     prefix_first = np.arange(n_words)
     prefix_logsum = log_p_word
     levels: list[tuple[np.ndarray, np.ndarray]] = []  # per level: (parent, last word)
 
     kept: list[tuple[int, int]] = []  # (level n, index among that level's frequent n-grams)
     kept_scores: list[np.ndarray] = []
-    per_doc: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (doc, phrase, count)
-    occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (global start position, phrase)
-    offsets = np.cumsum([0] + [len(ids) for _d, ids in shards])
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for n in range(2, options.max_n + 1):
-            if float(len(prefix_first)) * n_words * doc_base >= 2.0**62:
-                raise OverflowError("too many distinct n-grams for 64-bit keys")
-            # Shards are counted in parallel threads: numpy's sort and polars'
-            # join release the GIL.
-            level = list(
-                pool.map(
-                    _count_level,
-                    shards,
-                    active,
-                    prefix,
-                    repeat(n),
-                    repeat(n_words),
-                    repeat(doc_base),
-                )
-            )
-            active = [at for at, _keys, _pairs in level]
-            merged = _merge_pair_stats([pairs for _at, _keys, pairs in level], doc_base)
-            if merged is None:
-                break
-            ukeys, counts, spread = merged
-            frequent = np.flatnonzero((counts >= options.min_count) & (spread >= min_docs))
-            if len(frequent) == 0:
-                break
-            fkeys = ukeys[frequent]
-            parent = fkeys // n_words
-            last_word = fkeys % n_words
-            first = prefix_first[parent]
-            logsum = prefix_logsum[parent] + log_p_word[last_word]
-            log_p = np.log(counts[frequent] / total)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                score = np.where(log_p < 0, (log_p - logsum) / (-(n - 1) * log_p), 1.0)
-            candidate = np.flatnonzero(
-                ~stop[first] & ~stop[last_word] & (score >= options.min_score)
-            )
-            levels.append((parent, last_word))
-            kept_rank = np.full(len(fkeys), -1, dtype=np.int64)
-            kept_rank[candidate] = np.arange(len(kept), len(kept) + len(candidate))
-            kept.extend((n, int(i)) for i in candidate)
-            kept_scores.append(score[candidate])
-
-            ranks = pl.DataFrame({"k": fkeys, "r": np.arange(len(fkeys), dtype=np.int64)})
-            kept_keys = fkeys[candidate]
-            advanced = list(
-                pool.map(
-                    _advance,
-                    level,
-                    repeat(ranks),
-                    repeat(kept_keys),
-                    repeat(kept_rank[candidate]),
-                    repeat(kept_rank),
-                    repeat(doc_base),
-                )
-            )
-            for s, (at, rank, doc_counts, occurrence) in enumerate(advanced):
-                active[s], prefix[s] = at, rank
-                per_doc.append(doc_counts)
-                occurrences.append((occurrence[0] + offsets[s], occurrence[1]))
-            prefix_first, prefix_logsum = first, logsum
+    blocks: list[sp.csr_matrix] = []  # per level: documents x its kept phrases
+    occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (start position, phrase)
+    for n in range(2, options.max_n + 1):
+        if float(len(prefix_first)) * n_words >= 2.0**62:
+            raise OverflowError("too many distinct n-grams for 64-bit keys")
+        # one hash pass: count, document spread and the n-gram at every position
+        ukeys, counts, spread, where, slot = _count_level(ids, doc, n, n_words, stop, at, head)
+        frequent = np.flatnonzero((counts >= options.min_count) & (spread >= min_docs))
+        if len(frequent) == 0:
+            break
+        fkeys = ukeys[frequent]
+        parent = fkeys // n_words
+        last_word = fkeys % n_words
+        first = prefix_first[parent]
+        logsum = prefix_logsum[parent] + log_p_word[last_word]
+        log_p = np.log(counts[frequent] / total)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(log_p < 0, (log_p - logsum) / (-(n - 1) * log_p), 1.0)
+        candidate = np.flatnonzero(~stop[first] & ~stop[last_word] & (score >= options.min_score))
+        levels.append((parent, last_word))
+        level_kept = np.full(len(fkeys), -1, dtype=np.int64)
+        level_kept[candidate] = np.arange(len(candidate))
+        base = len(kept)
+        kept.extend((n, int(i)) for i in candidate)
+        kept_scores.append(score[candidate])
+        rank = np.full(len(ukeys), -1, dtype=np.int64)
+        rank[frequent] = np.arange(len(frequent))
+        at, head, occ_at, occ_doc, occ_phrase = kernels.advance(where, slot, rank, level_kept, doc)
+        indptr, indices, data = kernels.row_counts(occ_doc, occ_phrase, n_docs, len(candidate))
+        blocks.append(sp.csr_matrix((data, indices, indptr), shape=(n_docs, len(candidate))))
+        occurrences.append((occ_at, occ_phrase.astype(np.int64) + base))
+        prefix_first, prefix_logsum = first, logsum
 
     sequences = [_unwind(levels, n, i) for n, i in kept]
-    counts_matrix = _assemble(per_doc, n_docs, len(sequences))
+    counts_matrix = (
+        sp.hstack(blocks, format="csr") if blocks else sp.csr_matrix((n_docs, 0), dtype=np.int32)
+    )
     scores = np.concatenate(kept_scores) if kept_scores else np.zeros(0)
     fragment = _fragments(sequences, scores, occurrences, options.nested_share)
     sequences, counts_matrix, scores = _drop_nested(
@@ -202,112 +166,41 @@ def detect_phrases(
     user_flags = np.zeros(len(sequences), dtype=bool)
     if user_sequences:
         sequences, counts_matrix, scores, user_flags = _add_user(
-            shards, sequences, counts_matrix, scores, user_flags, user_sequences, n_docs
+            (doc, ids), sequences, counts_matrix, scores, user_flags, user_sequences, n_docs
         )
     return Phrases(sequences=sequences, counts=counts_matrix, scores=scores, user=user_flags)
 
 
 def _count_level(
-    shard: Stream, at: np.ndarray, head: np.ndarray, n: int, n_words: int, doc_base: int
-) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """One shard's n-grams: their start positions, keys, and sorted (key, doc) counts."""
-    doc, ids = shard
-    inside = at < len(ids) - (n - 1)
-    at, head = at[inside], head[inside]
-    following = ids[at + (n - 1)]
-    ok = (following >= 0) & (doc[at] == doc[at + (n - 1)])
-    at = at[ok]
-    keys = head[ok] * n_words + following[ok]
-    # One sort of (n-gram, document) keys gives the per-document counts.
-    return at, keys, sorted_counts(keys * doc_base + doc[at])
+    ids: np.ndarray,
+    doc: np.ndarray,
+    n: int,
+    n_words: int,
+    stop: np.ndarray,
+    at: np.ndarray,
+    head: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`analysis.kernels.count_ngrams` on parallel threads over parts of the stream.
 
-
-def _advance(
-    level: tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]],
-    ranks: pl.DataFrame,
-    kept_keys: np.ndarray,
-    kept_index: np.ndarray,
-    kept_rank: np.ndarray,
-    doc_base: int,
-) -> tuple[
-    np.ndarray,
-    np.ndarray,
-    tuple[np.ndarray, np.ndarray, np.ndarray],
-    tuple[np.ndarray, np.ndarray],
-]:
-    """One shard after a level: where frequent n-grams start (the next level's
-    prefixes), per-document counts of the kept ones, and their positions."""
-    at, keys, (pair_keys, pair_counts) = level
-    pair_key = pair_keys // doc_base
-    if len(kept_keys):
-        where = np.minimum(np.searchsorted(kept_keys, pair_key), len(kept_keys) - 1)
-        mine = kept_keys[where] == pair_key
-        doc_counts = (pair_keys[mine] % doc_base, kept_index[where[mine]], pair_counts[mine])
-    else:
-        empty = np.zeros(0, dtype=np.int64)
-        doc_counts = (empty, empty, empty)
-    # the next level starts where a frequent n-gram starts (a hash join)
-    rank = (
-        pl.DataFrame({"k": keys})
-        .join(ranks, on="k", how="left", maintain_order="left")["r"]
-        .fill_null(-1)
-        .to_numpy()
-    )
-    still = rank >= 0
-    at, rank = at[still], rank[still]
-    position_kept = kept_rank[rank]
-    hit = position_kept >= 0
-    return at, rank, doc_counts, (at[hit].astype(np.int64), position_kept[hit])
-
-
-def _merge_pair_stats(
-    pairs: list[tuple[np.ndarray, np.ndarray]], doc_base: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Corpus count and document spread of each n-gram, from per-shard sorted pairs.
-
-    Shards hold different documents, so counts and spreads simply add up.
+    The parts end at document boundaries, so counts and spreads add up.
     """
-    parts_keys, parts_counts, parts_spread = [], [], []
-    for pair_keys, pair_counts in pairs:
-        if len(pair_keys) == 0:
-            continue
-        key = pair_keys // doc_base
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        parts_keys.append(key[first])
-        parts_counts.append(np.add.reduceat(pair_counts, first))
-        parts_spread.append(np.diff(np.r_[first, len(key)]))
-    if not parts_keys:
-        return None
-    if len(parts_keys) == 1:
-        return parts_keys[0], parts_counts[0], parts_spread[0]
-    # polars sorts the three columns together, on both cores
-    merged = pl.DataFrame(
-        {
-            "k": np.concatenate(parts_keys),
-            "c": np.concatenate(parts_counts),
-            "s": np.concatenate(parts_spread),
-        }
-    ).sort("k")
-    keys = merged["k"].to_numpy()
-    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    counts = np.add.reduceat(merged["c"].to_numpy(), first)
-    spread = np.add.reduceat(merged["s"].to_numpy(), first)
-    return keys[first], counts, spread
-
-
-def sorted_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values (ascending) and how often each occurs.
-
-    A sort and a pass: numpy's SIMD sort of int64 beats hashing here.
-
-    >>> sorted_counts(np.array([5, 1, 5, 5]))
-    (array([1, 5]), array([1, 3]))
-    """
-    if len(values) == 0:
-        return values, np.zeros(0, dtype=np.int64)
-    ordered = np.sort(values)
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    return ordered[starts], np.diff(np.r_[starts, len(ordered)])
+    size = len(ids) if n == 2 else len(at)
+    cut = len(ids) // 2
+    if kernels.WORKERS < 2 or size < PARALLEL_MIN or cut == 0:
+        return kernels.count_ngrams(ids, doc, n, n_words, stop, at, head, 0, size)
+    # the first position of the document holding the middle of the stream
+    cut = int(np.searchsorted(doc, doc[cut], side="left"))
+    if n > 2:
+        cut = int(np.searchsorted(at, cut))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(
+            lambda span: kernels.count_ngrams(ids, doc, n, n_words, stop, at, head, *span),
+            [(0, cut), (cut, size)],
+        )
+    keys, counts, spread, remap = kernels.merge_counts(*first[:3], *second[:3])
+    where = np.concatenate([first[3], second[3]])
+    slot = np.concatenate([first[4], remap[second[4]]])
+    return keys, counts, spread, where, slot
 
 
 def _unwind(levels: list[tuple[np.ndarray, np.ndarray]], n: int, index: int) -> tuple[int, ...]:
@@ -319,17 +212,6 @@ def _unwind(levels: list[tuple[np.ndarray, np.ndarray]], n: int, index: int) -> 
         index = int(parent[index])
     words.append(index)
     return tuple(reversed(words))
-
-
-def _assemble(
-    per_doc: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_docs: int, n_phrases: int
-) -> sp.csr_matrix:
-    if not per_doc or n_phrases == 0:
-        return sp.csr_matrix((n_docs, n_phrases), dtype=np.int32)
-    docs = np.concatenate([p[0] for p in per_doc])
-    phrases = np.concatenate([p[1] for p in per_doc])
-    values = np.concatenate([p[2] for p in per_doc]).astype(np.int32)
-    return sp.csr_matrix((values, (docs, phrases)), shape=(n_docs, n_phrases))
 
 
 def _fragments(
@@ -412,7 +294,7 @@ def count_sequence(
 
 
 def _add_user(
-    shards: list[Stream],
+    stream: Stream,
     sequences: list[tuple[int, ...]],
     counts: sp.csr_matrix,
     scores: np.ndarray,
@@ -428,7 +310,7 @@ def _add_user(
             user_flags[sequences.index(seq)] = True
             continue
         sequences.append(seq)
-        extra_cols.append(sum(count_sequence(d, i, seq, n_docs) for d, i in shards))
+        extra_cols.append(count_sequence(stream[0], stream[1], seq, n_docs))
     if extra_cols:
         extra = sp.csr_matrix(np.column_stack(extra_cols).astype(np.int32))
         counts = sp.hstack([counts, extra], format="csr")

@@ -15,22 +15,28 @@ reproduce it, and ``tests/analysis/test_text.py`` checks one):
 5. Punctuation and symbols are not tokens, but they are boundaries: no
    phrase spans them (nor a line break).
 
-Tokenising is vectorised: a batch of texts goes through polars' Rust string
-kernels at once (no per-document Python loop); only the distinct Han runs of
-a batch are passed to jieba.
+Tokenising is vectorised: a batch of texts is scanned at once by one
+compiled pass over its UTF-8 bytes (:func:`scan`; no per-document Python
+loop), whose character classes are read off :data:`SCAN_PATTERN` by
+polars' regex engine; per-token Python work (folding, jieba) is done once
+per distinct raw token of the batch.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import polars as pl
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from analysis import kernels
 
 _QUOTES = {
     "\u2018": "'",
@@ -78,32 +84,138 @@ def normalise(text: str) -> str:
 
 
 def _nfkc(texts: Sequence[str]) -> list[str]:
-    # Most texts are already NFKC; the quick check is far cheaper than normalising.
+    # Most texts are ASCII (a flag CPython keeps) or already NFKC; both checks
+    # are far cheaper than normalising.
     return [
-        t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", t)
+        t
+        if t.isascii() or unicodedata.is_normalized("NFKC", t)
+        else unicodedata.normalize("NFKC", t)
         for t in texts
     ]
+
+
+@functools.lru_cache(maxsize=1)
+def char_classes() -> np.ndarray:
+    """The class of every code point in the scan (uint8, see :mod:`analysis.kernels`).
+
+    Read off :data:`SCAN_PATTERN`'s own character sets by polars' regex
+    engine, so the compiled scan and the pattern agree by construction:
+    word characters ``[\\p{L}\\p{M}\\p{N}]``, joiners (apostrophes, hyphens)
+    that also stand alone as marks, marks ``[\\p{P}\\p{S}\\n]``, and the
+    rest (spaces, controls), which only separate.
+    """
+    points = np.r_[0:0xD800, 0xE000:0x110000]
+    chars = pl.Series([chr(c) for c in points.tolist()], dtype=pl.String)
+    word = chars.str.contains(rf"^[{_ANY_WORD_CHARS}]$").to_numpy()
+    mark = chars.str.contains(rf"^{BOUNDARY_PATTERN}$").to_numpy()
+    joiner = chars.str.contains(rf"^[{_JOINERS}]$").to_numpy()
+    if (word & mark).any() or (joiner & ~mark).any():
+        raise RuntimeError("the scan's character sets overlap; the token rule changed")
+    classes = np.full(0x110000, kernels.OTHER, dtype=np.uint8)
+    classes[points[mark]] = kernels.MARK
+    classes[points[joiner]] = kernels.JOINER
+    classes[points[word]] = kernels.WORD
+    return classes
+
+
+#: Batches of more bytes than this are scanned in parts on parallel threads.
+PARALLEL_BYTES = 2**22
+
+#: One part of a scanned batch: per raw token its text and its string's
+#: number within the part, and the part's numbers -> the batch's numbers.
+ScanPart = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def scan_parts(texts: Sequence[str]) -> tuple[list[ScanPart], list[str]]:
+    """Raw tokens of a batch of texts, as numbers, part by part.
+
+    A raw token is a match of :data:`SCAN_PATTERN` in the NFKC text: a run of
+    letters, marks and digits (internal joiners kept) or a boundary mark, not
+    yet folded; :func:`classify_raw` turns each distinct one into tokens.
+    The scan is one compiled pass over the UTF-8 bytes
+    (:func:`analysis.kernels.scan_tokens`), run on parallel threads over
+    parts of a large batch; the parts' distinct strings are then merged.
+
+    Returns
+    -------
+    parts
+        In reading order, per part ``(doc, code, remap)``: per raw token the
+        position of its text in ``texts`` and the number of its string in
+        the part; ``remap[code]`` numbers it in ``distinct``.
+    distinct
+        The distinct raw strings of the batch, in order of first appearance.
+    """
+    normal = _nfkc(texts)
+    bounds = np.zeros(len(normal) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum(
+        [len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in normal]
+    )
+    buf = np.frombuffer("".join(normal).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    classes = char_classes()
+    spans = kernels.split_evenly(bounds, kernels.WORKERS if len(buf) > PARALLEL_BYTES else 1)
+
+    def one(span: tuple[int, int]) -> tuple[np.ndarray, ...]:
+        lo, hi = span
+        return kernels.scan_tokens(buf, bounds[lo : hi + 1], classes, lo)
+
+    if len(spans) == 1:
+        scanned = [one(spans[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+            scanned = list(pool.map(one, spans))
+    numbers: dict[str, int] = {}
+    parts: list[ScanPart] = []
+    for doc, code, arena, edges in scanned:
+        strings = arena.tobytes()
+        remap = np.fromiter(
+            (
+                numbers.setdefault(strings[a:b].decode("utf-8"), len(numbers))
+                for a, b in itertools.pairwise(edges.tolist())
+            ),
+            dtype=np.int32,
+            count=len(edges) - 1,
+        )
+        parts.append((doc, code, remap))
+    return parts, list(numbers)
+
+
+def scan(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Raw tokens of a batch of texts (:func:`scan_parts`, parts joined).
+
+    Returns
+    -------
+    doc, code
+        Per raw token, in reading order: the position of its text in
+        ``texts`` and the number of its string in ``distinct``.
+    distinct
+        The distinct raw strings, in order of first appearance.
+
+    >>> doc, code, distinct = scan(["Xi's high-quality plan.", "Plan"])
+    >>> doc.tolist(), code.tolist(), distinct
+    ([0, 0, 0, 0, 1], [0, 1, 2, 3, 4], ["Xi's", 'high-quality', 'plan', '.', 'Plan'])
+    """
+    parts, distinct = scan_parts(texts)
+    doc = np.concatenate([d for d, _c, _r in parts])
+    code = np.concatenate([r[c] for _d, c, r in parts])
+    return doc, code, distinct
 
 
 def extract_raw(texts: Sequence[str]) -> pl.DataFrame:
     """Raw token stream of a batch: ``doc`` (position in ``texts``) and ``raw``.
 
-    ``raw`` is a run of letters, marks and digits (internal joiners kept) or a
-    boundary mark, as it stands in the NFKC text, not yet folded;
-    :func:`classify_raw` turns each distinct one into tokens. The scan
-    pattern does not separate Han from other scripts (it runs faster
-    without the set difference); the few raw tokens holding Han characters
-    are split with :data:`TOKEN_PATTERN` in :func:`classify_raw`, which gives
-    exactly the tokens a scan with it would. Per-token Python work is
-    limited to the distinct strings of a batch.
+    The strings of :func:`scan`, in reading order. The scan does not
+    separate Han from other scripts; the few raw tokens holding Han
+    characters are split with :data:`TOKEN_PATTERN` in :func:`classify_raw`,
+    which gives exactly the tokens a scan with it would. Per-token Python
+    work is limited to the distinct strings of a batch.
     """
-    series = pl.Series(_nfkc(texts), dtype=pl.String)
+    doc, code, distinct = scan(texts)
     return pl.DataFrame(
         {
-            "doc": pl.int_range(0, len(series), dtype=pl.Int32, eager=True),
-            "raw": series.str.extract_all(SCAN_PATTERN),
+            "doc": doc,
+            "raw": pl.Series(distinct, dtype=pl.String).gather(code),
         }
-    ).explode("raw", keep_nulls=False, empty_as_null=False)
+    )
 
 
 def classify_raw(raws: pl.Series, *, user_words: tuple[str, ...] = ()) -> list[list[str | None]]:

@@ -86,3 +86,15 @@ def cjk_font_path() -> str:
     if path is None:
         _missing("No CJK font found. Install one: apt-get install fonts-noto-cjk.")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_kernels() -> None:
+    # The compiled loops (analysis.kernels) are compiled on first use, about
+    # half a minute on a fresh checkout, then loaded from numba's cache. Pay
+    # that once, here, and not inside the first AppTest's time limit.
+    import pandas as pd
+
+    from analysis.index import build_index
+
+    build_index(pd.DataFrame({"doc_id": ["a", "b"], "text": ["Warm up, warm up.", "Warm up."]}))

@@ -76,7 +76,7 @@ def test_empty_corpus_builds_an_empty_index():
 
 def test_token_stream_matches_tokenize_for_mixed_scripts():
     from analysis.index import _Vocabulary
-    from analysis.text import extract_raw, tokenize
+    from analysis.text import scan_parts, tokenize
 
     texts = [
         "推动长三角一体化发展，G60科技走廊。高质量发展 the end",
@@ -84,7 +84,7 @@ def test_token_stream_matches_tokenize_for_mixed_scripts():
         "Plain text, only.",
     ]
     vocab = _Vocabulary(())
-    doc, ids = vocab.encode(extract_raw(texts))
+    doc, ids = vocab.encode(*scan_parts(texts))
     for number, text in enumerate(texts):
         stream = [vocab.words[i] for i in ids[doc == number] if i >= 0]
         assert stream == tokenize(text)

@@ -23,7 +23,7 @@ def test_detect_phrases_counts_and_respects_boundaries():
     # words: 0 yangtze 1 river 2 delta 3 the ; -1 is a boundary
     doc, ids = _stream([0, 1, 2, -1, 0, 1, 2, 3], [0, 1, 2, -1, 3, 0, -1, 1, 2])
     found = detect_phrases(
-        [(doc, ids)],
+        (doc, ids),
         n_docs=2,
         word_counts=_counts(ids, 4),
         stop=np.array([False, False, False, True]),
@@ -42,7 +42,7 @@ def test_detect_phrases_counts_and_respects_boundaries():
 def test_detect_phrases_thresholds_exclude_rare_ngrams():
     doc, ids = _stream([0, 1, 2, 3], [0, 1, 4, 5])
     found = detect_phrases(
-        [(doc, ids)],
+        (doc, ids),
         n_docs=2,
         word_counts=_counts(ids, 6),
         stop=np.zeros(6, bool),
@@ -79,3 +79,21 @@ def test_phrase_counts_never_reduce_word_counts():
     words = plain.vocab.index[plain.vocab["kind"] == "word"]
     assert (plain.counts[:, words] != with_phrases.counts[:, words]).nnz == 0
     assert "green tea" in set(with_phrases.vocab["term"])
+
+
+def test_phrases_counted_in_two_parts_equal_one_pass(monkeypatch):
+    import analysis.phrases as phrases
+
+    from .tiny import shared_corpus
+
+    folder = shared_corpus("us_sotu")
+    frame = pd.read_json(folder / "docs.jsonl.gz" if (folder / "docs.jsonl.gz").exists()
+                         else folder / "docs.jsonl", lines=True).head(60)  # fmt: skip
+    frame = frame.assign(doc_id=frame.index.astype(str))[["doc_id", "text"]]
+    one = build_index(frame)
+    monkeypatch.setattr(phrases, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(phrases.kernels, "WORKERS", 2)
+    two = build_index(frame)
+    assert (one.vocab["kind"] == "phrase").sum() > 100
+    assert one.vocab["term"].tolist() == two.vocab["term"].tolist()
+    assert (one.counts != two.counts).nnz == 0

@@ -1,0 +1,549 @@
+"""Compiled loops (numba) behind the index build: the token scan and the counters.
+
+Everything here works on plain arrays and knows nothing of documents,
+vocabularies or phrases; :mod:`analysis.text`, :mod:`analysis.index` and
+:mod:`analysis.phrases` give the arrays their meaning. Each loop touches
+its input once, in order, and releases the GIL, so the Python work of a
+build (splitting passages) runs beside it.
+
+- :func:`scan_tokens`: raw tokens of UTF-8 text, by a table of character
+  classes, each distinct raw token numbered in order of first appearance
+  (an exact hash table: equal hashes are confirmed byte by byte against a
+  compact copy of the distinct strings);
+- :func:`row_counts`: per-row counts of values (documents x terms, CSR);
+- :func:`count_ngrams`, :func:`advance`: one level of phrase detection:
+  count, document spread and occurrences of the n-grams that extend
+  frequent (n-1)-grams, then the occurrences that the next level extends.
+
+The functions are compiled on first use and cached next to this file (or
+under ``NUMBA_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import numpy as np
+from numba import njit
+
+#: Threads for the compiled passes that split their input (they release the GIL).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+#: Character classes of :func:`scan_tokens` (one uint8 per code point).
+OTHER, WORD, JOINER, MARK = 0, 1, 2, 3
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def split_evenly(bounds: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Ranges ``[lo, hi)`` of the items between ``bounds`` (offsets), about equal in size.
+
+    >>> split_evenly(np.array([0, 5, 6, 10, 20]), 2)
+    [(0, 3), (3, 4)]
+    """
+    n = len(bounds) - 1
+    if n <= 0 or parts <= 1:
+        return [(0, max(n, 0))]
+    targets = np.linspace(bounds[0], bounds[-1], parts + 1)[1:-1]
+    cuts = np.searchsorted(bounds, targets).tolist()
+    edges = sorted({0, n, *(c for c in cuts if 0 < c < n)})
+    return list(itertools.pairwise(edges))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _decode(buf: np.ndarray, i: int) -> tuple[int, int]:
+    """Code point at byte ``i`` of valid UTF-8 and its length in bytes."""
+    b0 = int(buf[i])
+    if b0 < 0x80:
+        return b0, 1
+    if b0 < 0xE0:
+        return ((b0 & 0x1F) << 6) | (int(buf[i + 1]) & 0x3F), 2
+    if b0 < 0xF0:
+        return ((b0 & 0x0F) << 12) | ((int(buf[i + 1]) & 0x3F) << 6) | (int(buf[i + 2]) & 0x3F), 3
+    return (
+        ((b0 & 0x07) << 18)
+        | ((int(buf[i + 1]) & 0x3F) << 12)
+        | ((int(buf[i + 2]) & 0x3F) << 6)
+        | (int(buf[i + 3]) & 0x3F)
+    ), 4
+
+
+@njit(cache=True, nogil=True)
+def scan_tokens(
+    buf: np.ndarray, doc_bounds: np.ndarray, classes: np.ndarray, first_doc: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Raw tokens of the documents in ``buf`` (UTF-8 bytes).
+
+    Document ``first_doc + d`` is ``buf[doc_bounds[d]:doc_bounds[d + 1]]``. A raw token is
+    a run of WORD characters with single JOINER characters kept between two
+    WORD characters, or one MARK or JOINER character on its own; OTHER
+    characters (spaces) only separate. This is the regex
+    ``W+(?:JW+)*|[MJ]`` matched leftmost-first.
+
+    Returns
+    -------
+    doc, code
+        Per raw token: its document and the number of its distinct string.
+    arena, bounds
+        The distinct strings: string ``k`` is ``arena[bounds[k]:bounds[k + 1]]``.
+    """
+    table_size = 1 << 16
+    table = np.full(table_size, -1, dtype=np.int32)
+    # distinct string k is arena[d_first[k]:d_first[k + 1]]: the strings are
+    # compared there, not in the text, so a lookup stays in the cache
+    d_first = np.zeros(table_size // 2 + 1, dtype=np.int64)
+    d_hash = np.empty(table_size // 2, dtype=np.uint64)
+    arena = np.empty(1 << 20, dtype=np.uint8)
+    # a token takes two bytes at least (a character and a separator) but for
+    # runs of marks; the arrays grow when a text beats that
+    capacity = max(1024, (doc_bounds[-1] - doc_bounds[0]) // 4 if len(doc_bounds) else 0)
+    out_doc = np.empty(capacity, dtype=np.int32)
+    out_code = np.empty(capacity, dtype=np.int32)
+    # document, byte, distinct strings, tokens out, table shift, arena bytes used
+    start = doc_bounds[0] if len(doc_bounds) else 0
+    state = np.array([0, start, 0, 0, 64 - 16, 0], dtype=np.int64)
+    while True:
+        status = _scan_until_full(
+            buf,
+            doc_bounds,
+            classes,
+            first_doc,
+            table,
+            d_first,
+            d_hash,
+            arena,
+            out_doc,
+            out_code,
+            state,
+        )
+        if status == _DONE:
+            break
+        if status == _FULL_TABLE:
+            table_size *= 2
+            state[4] -= 1
+            d_first = _grow(d_first, state[2] + 1, table_size // 2 + 1)
+            d_hash = _grow(d_hash, state[2], table_size // 2)
+            table = _rehash(d_hash, state[2], table_size, state[4])
+        elif status == _FULL_ARENA:
+            arena = _grow(arena, state[5], len(arena) * 2)
+        else:
+            out_doc = _grow(out_doc, state[3], len(out_doc) * 3 // 2)
+            out_code = _grow(out_code, state[3], len(out_code) * 3 // 2)
+    n_out, n_distinct = state[3], state[2]
+    return (
+        out_doc[:n_out],
+        out_code[:n_out],
+        arena[: state[5]],
+        d_first[: n_distinct + 1],
+    )
+
+
+_DONE, _FULL_TABLE, _FULL_OUT, _FULL_ARENA = 0, 1, 2, 3
+
+
+@njit(cache=True, nogil=True)
+def _scan_until_full(
+    buf: np.ndarray,
+    doc_bounds: np.ndarray,
+    classes: np.ndarray,
+    first_doc: int,
+    table: np.ndarray,
+    d_first: np.ndarray,
+    d_hash: np.ndarray,
+    arena: np.ndarray,
+    out_doc: np.ndarray,
+    out_code: np.ndarray,
+    state: np.ndarray,
+) -> int:
+    # The scan proper, resumable: it stops before a token that would not fit
+    # (arrays reassigned inside a numba loop cost a reference count per use,
+    # so growing happens outside, in scan_tokens).
+    n_docs = len(doc_bounds) - 1
+    d, i, n_distinct, n_out, shift = state[0], state[1], state[2], state[3], state[4]
+    used = state[5]
+    mask = len(table) - 1
+    while d < n_docs:
+        end = doc_bounds[d + 1]
+        while i < end:
+            cp, width = _decode(buf, i)
+            kind = classes[cp]
+            if kind == OTHER:
+                i += width
+                continue
+            if n_out == len(out_doc) or 2 * (n_distinct + 1) > len(table):
+                state[0], state[1], state[2], state[3], state[5] = d, i, n_distinct, n_out, used
+                return _FULL_OUT if n_out == len(out_doc) else _FULL_TABLE
+            start = i
+            if kind == WORD:
+                j = i + width
+                while j < end:
+                    cp, width = _decode(buf, j)
+                    if classes[cp] == WORD:
+                        j += width
+                        continue
+                    if classes[cp] == JOINER and j + width < end:
+                        cp2, width2 = _decode(buf, j + width)
+                        if classes[cp2] == WORD:
+                            j += width + width2
+                            continue
+                    break
+                i = j
+            else:
+                i += width
+            # hash the token's bytes (FNV-1a) and find or add it
+            h = _FNV_OFFSET
+            for k in range(start, i):
+                h = (h ^ np.uint64(buf[k])) * _FNV_PRIME
+            size = i - start
+            slot = _home(h, shift)
+            code = -1
+            while True:
+                entry = table[slot]
+                if entry < 0:
+                    break
+                other = d_first[entry]
+                if d_hash[entry] == h and d_first[entry + 1] - other == size:
+                    same = True
+                    for k in range(size):
+                        if arena[other + k] != buf[start + k]:
+                            same = False
+                            break
+                    if same:
+                        code = entry
+                        break
+                slot = (slot + 1) & mask
+            if code < 0:
+                if used + size > len(arena):
+                    state[0], state[1], state[2], state[3], state[5] = (
+                        d,
+                        start,
+                        n_distinct,
+                        n_out,
+                        used,
+                    )
+                    return _FULL_ARENA
+                code = n_distinct
+                arena[used : used + size] = buf[start:i]
+                used += size
+                d_first[code + 1] = used
+                d_hash[code] = h
+                table[slot] = code
+                n_distinct += 1
+            out_doc[n_out] = first_doc + d
+            out_code[n_out] = code
+            n_out += 1
+        d += 1
+        if d < n_docs:
+            i = doc_bounds[d]
+    state[0], state[1], state[2], state[3], state[5] = d, i, n_distinct, n_out, used
+    return _DONE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _home(value: np.uint64, shift: int) -> np.int64:
+    # Fibonacci hashing: the top bits of value * 2^64 / phi
+    return np.int64((value * _GOLDEN) >> np.uint64(shift))
+
+
+@njit(cache=True, nogil=True)
+def _rehash(values: np.ndarray, n: int, size: int, shift: int) -> np.ndarray:
+    """A table of ``size`` slots holding entries 0..n-1, placed by their uint64 ``values``."""
+    table = np.full(size, -1, dtype=np.int32)
+    mask = size - 1
+    for entry in range(n):
+        slot = _home(values[entry], shift)
+        while table[slot] >= 0:
+            slot = (slot + 1) & mask
+        table[slot] = entry
+    return table
+
+
+@njit(cache=True, nogil=True)
+def _grow(values: np.ndarray, used: int, size: int) -> np.ndarray:
+    # compiled once per dtype
+    bigger = np.empty(max(16, size), dtype=values.dtype)
+    bigger[:used] = values[:used]
+    return bigger
+
+
+@njit(cache=True, nogil=True)
+def row_counts(
+    rows: np.ndarray, values: np.ndarray, n_rows: int, n_values: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR parts (indptr, indices, data) of per-row counts of ``values``.
+
+    ``rows`` is non-decreasing; negative values are skipped. Indices are
+    sorted within each row.
+    """
+    scratch = np.zeros(max(n_values, 1), dtype=np.int32)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    indices = np.empty(len(values), dtype=np.int32)
+    data = np.empty(len(values), dtype=np.int32)
+    nnz = 0
+    k = 0
+    total = len(values)
+    for r in range(n_rows):
+        row_start = nnz
+        while k < total and rows[k] == r:
+            v = values[k]
+            k += 1
+            if v < 0:
+                continue
+            if scratch[v] == 0:
+                indices[nnz] = v
+                nnz += 1
+            scratch[v] += 1
+        touched = indices[row_start:nnz]
+        touched.sort()
+        for t in range(row_start, nnz):
+            data[t] = scratch[indices[t]]
+            scratch[indices[t]] = 0
+        indptr[r + 1] = nnz
+    # views: the untouched tail of the arrays was never paged in
+    return indptr, indices[:nnz], data[:nnz]
+
+
+@njit(cache=True, nogil=True)
+def count_ngrams(
+    ids: np.ndarray,
+    doc: np.ndarray,
+    n: int,
+    n_words: int,
+    stop: np.ndarray,
+    at: np.ndarray,
+    head: np.ndarray,
+    lo: int,
+    hi: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Count the n-grams of a token stream that extend given (n-1)-grams.
+
+    ``ids`` holds word ids (negative at boundaries) and ``doc`` the
+    document of each position (non-decreasing). For ``n == 2`` an n-gram
+    starts at every word that is not a ``stop`` word (``at`` and ``head``
+    are ignored); for larger ``n`` at the positions ``at``, where an
+    (n-1)-gram numbered ``head`` starts. The n-gram's key is
+    ``head * n_words + last word``; it counts when its last word is a word
+    of the same document. Only n-grams starting at positions ``lo:hi``
+    (``n == 2``) or at ``at[lo:hi]`` are counted; parts of the stream split
+    at document boundaries are counted apart and merged with
+    :func:`merge_counts`.
+
+    Returns
+    -------
+    distinct
+        The distinct keys in order of first appearance.
+    counts, spread
+        Occurrences of each key and the number of documents with one.
+    where, slot
+        Per occurrence, in text order: its start position and its key's
+        index in ``distinct``.
+    """
+    table_size = 1 << 16
+    table = np.full(table_size, -1, dtype=np.int32)
+    # one row per distinct key: key, count, spread, last document (one cache line)
+    entries = np.empty((table_size // 2, 4), dtype=np.int64)
+    where = np.empty(hi - lo, dtype=np.int64)
+    slot = np.empty(hi - lo, dtype=np.int32)
+    # next position (or index into at), distinct keys, shift, occurrences out, scratch
+    state = np.array([lo, 0, 64 - 16, 0, 0], dtype=np.int64)
+    while _ngrams_until_full(
+        ids, doc, n, n_words, stop, at, head, hi, table, entries, where, slot, state
+    ):
+        used = state[1]
+        table_size *= 2
+        state[2] -= 1
+        bigger = np.empty((table_size // 2, 4), dtype=np.int64)
+        bigger[:used] = entries[:used]
+        entries = bigger
+        table = _rehash(entries[:, 0].copy().view(np.uint64), used, table_size, state[2])
+    used, found = state[1], state[3]
+    return (
+        entries[:used, 0].copy(),
+        entries[:used, 1].copy(),
+        entries[:used, 2].copy(),
+        where[:found],
+        slot[:found],
+    )
+
+
+#: Keys looked up together: their table slots are loaded before any is used,
+#: so the cache misses overlap instead of following one another.
+_BATCH = 32
+
+
+@njit(cache=True, nogil=True)
+def _ngrams_until_full(
+    ids: np.ndarray,
+    doc: np.ndarray,
+    n: int,
+    n_words: int,
+    stop: np.ndarray,
+    at: np.ndarray,
+    head: np.ndarray,
+    total: int,
+    table: np.ndarray,
+    entries: np.ndarray,
+    where: np.ndarray,
+    slot_out: np.ndarray,
+    state: np.ndarray,
+) -> bool:
+    # Resumable like _scan_until_full: True when the table must grow first.
+    k, used, shift, found = state[0], state[1], state[2], state[3]
+    mask = len(table) - 1
+    keys = np.empty(_BATCH, dtype=np.int64)
+    starts = np.empty(_BATCH, dtype=np.int64)
+    homes = np.empty(_BATCH, dtype=np.int64)
+    touched = 0
+    while k < total:
+        if 2 * (used + _BATCH) > len(table):
+            state[0], state[1], state[3] = k, used, found
+            return True
+        # a batch of n-grams, read in text order
+        m = 0
+        while m < _BATCH and k < total:
+            if n == 2:
+                p = k
+                first = ids[p]
+                k += 1
+                if first < 0 or stop[first]:
+                    continue
+                prefix = np.int64(first)
+            else:
+                p = at[k]
+                prefix = head[k]
+                k += 1
+            q = p + n - 1
+            if q >= len(ids) or ids[q] < 0 or doc[q] != doc[p]:
+                continue
+            keys[m] = prefix * n_words + ids[q]
+            starts[m] = p
+            m += 1
+        # load their slots, then their entries, then count
+        for t in range(m):
+            homes[t] = _home(np.uint64(keys[t]), shift)
+            touched += table[homes[t]]
+        for t in range(m):
+            entry = table[homes[t]]
+            if entry >= 0:
+                touched += entries[entry, 1]
+        for t in range(m):
+            key = keys[t]
+            slot = homes[t]
+            entry = table[slot]
+            while entry >= 0 and entries[entry, 0] != key:
+                slot = (slot + 1) & mask
+                entry = table[slot]
+            if entry < 0:
+                entry = used
+                entries[used, 0] = key
+                entries[used, 1] = 0
+                entries[used, 2] = 0
+                entries[used, 3] = -1
+                table[slot] = used
+                used += 1
+            entries[entry, 1] += 1
+            d = doc[starts[t]]
+            if entries[entry, 3] != d:
+                entries[entry, 3] = d
+                entries[entry, 2] += 1
+            where[found] = starts[t]
+            slot_out[found] = entry
+            found += 1
+    # k, used, found; touched is kept so that the loads above are not optimised away
+    state[0], state[1], state[3], state[4] = k, used, found, touched
+    return False
+
+
+@njit(cache=True, nogil=True)
+def merge_counts(
+    keys_a: np.ndarray,
+    counts_a: np.ndarray,
+    spread_a: np.ndarray,
+    keys_b: np.ndarray,
+    counts_b: np.ndarray,
+    spread_b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the key counts of two parts with different documents.
+
+    Returns the merged keys (those of ``a`` first, at the same indices, then
+    the new ones of ``b``), their counts and spreads, and per key of ``b``
+    its index among the merged.
+    """
+    total = len(keys_a) + len(keys_b)
+    bits = 4
+    while (1 << bits) < 2 * total:
+        bits += 1
+    table = np.full(1 << bits, -1, dtype=np.int32)
+    mask = (1 << bits) - 1
+    keys = np.empty(total, dtype=np.int64)
+    counts = np.empty(total, dtype=np.int64)
+    spread = np.empty(total, dtype=np.int64)
+    remap = np.empty(len(keys_b), dtype=np.int32)
+    used = 0
+    for part in range(2):
+        part_keys = keys_a if part == 0 else keys_b
+        part_counts = counts_a if part == 0 else counts_b
+        part_spread = spread_a if part == 0 else spread_b
+        for i in range(len(part_keys)):
+            key = part_keys[i]
+            slot = _home(np.uint64(key), 64 - bits)
+            entry = table[slot]
+            while entry >= 0 and keys[entry] != key:
+                slot = (slot + 1) & mask
+                entry = table[slot]
+            if entry < 0:
+                entry = used
+                keys[used] = key
+                counts[used] = 0
+                spread[used] = 0
+                table[slot] = used
+                used += 1
+            counts[entry] += part_counts[i]
+            spread[entry] += part_spread[i]
+            if part == 1:
+                remap[i] = entry
+    return keys[:used], counts[:used], spread[:used], remap
+
+
+@njit(cache=True, nogil=True)
+def advance(
+    where: np.ndarray, slot: np.ndarray, rank: np.ndarray, kept: np.ndarray, doc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The occurrences of one level that matter next.
+
+    ``rank`` maps each key to its number among the frequent keys (-1 if not
+    frequent), ``kept`` each frequent key to its number among the kept
+    phrases (-1 if not kept).
+
+    Returns
+    -------
+    at, head
+        Where frequent n-grams start and their number: the next level's input.
+    occ_at, occ_doc, occ_phrase
+        Where kept phrases start, their document and their number.
+    """
+    at = np.empty(len(where), dtype=np.int64)
+    head = np.empty(len(where), dtype=np.int64)
+    occ_at = np.empty(len(where), dtype=np.int64)
+    occ_doc = np.empty(len(where), dtype=np.int32)
+    occ_phrase = np.empty(len(where), dtype=np.int32)
+    m = 0
+    o = 0
+    for k in range(len(where)):
+        r = rank[slot[k]]
+        if r < 0:
+            continue
+        p = where[k]
+        at[m] = p
+        head[m] = r
+        m += 1
+        phrase = kept[r]
+        if phrase >= 0:
+            occ_at[o] = p
+            occ_doc[o] = doc[p]
+            occ_phrase[o] = phrase
+            o += 1
+    return at[:m], head[:m], occ_at[:o], occ_doc[:o], occ_phrase[:o]

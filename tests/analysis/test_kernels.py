@@ -1,0 +1,260 @@
+"""The compiled loops against independent implementations.
+
+- the scan against polars' regex engine running SCAN_PATTERN itself
+  (hand-picked edge cases, generated text, every shared corpus);
+- count_ngrams and merge_counts against a hand count of n-grams;
+- row_counts against scipy's COO -> CSR summation.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import kernels
+from analysis.text import SCAN_PATTERN, _nfkc, char_classes, scan
+
+from .tiny import CORPORA, shared_corpus
+
+
+def _by_regex(texts: list[str]) -> list[list[str]]:
+    return [list(m) for m in pl.Series(_nfkc(texts), dtype=pl.String).str.extract_all(SCAN_PATTERN)]
+
+
+def _by_scan(texts: list[str]) -> list[list[str]]:
+    doc, code, distinct = scan(texts)
+    out: list[list[str]] = [[] for _ in texts]
+    for d, c in zip(doc.tolist(), code.tolist(), strict=True):
+        out[d].append(distinct[c])
+    return out
+
+
+EDGE_CASES = [
+    "",
+    "   ",
+    "high-quality",
+    "high--quality",
+    "a-",
+    "-a",
+    "x'-y",
+    "Region’s",
+    "it's. ‘quoted’",
+    "g60科技走廊，长三角",
+    "naïve café Straße ǅ",
+    "a\nb\r\nc\t—d",
+    "emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "x\u0301y",  # combining mark inside a word
+    "١٢٣ arabic digits, हिन्दी",
+    "\x00nul\x00",
+    "sci‑tech (non-breaking hyphen)",
+    "end-",
+]
+
+
+def test_character_classes_partition_the_pattern_sets():
+    classes = char_classes()
+    assert classes[ord("a")] == kernels.WORD
+    assert classes[ord("中")] == kernels.WORD
+    assert classes[ord("\u0301")] == kernels.WORD  # a mark
+    assert classes[ord("-")] == kernels.JOINER
+    assert classes[ord("’")] == kernels.JOINER
+    assert classes[ord(",")] == kernels.MARK
+    assert classes[ord("\n")] == kernels.MARK
+    assert classes[ord("$")] == kernels.MARK
+    assert classes[ord(" ")] == kernels.OTHER
+    assert classes[ord("\r")] == kernels.OTHER
+
+
+def test_scan_equals_the_regex_on_edge_cases():
+    assert _by_scan(EDGE_CASES) == _by_regex(EDGE_CASES)
+
+
+def test_scan_numbers_distinct_strings_in_order_of_first_appearance():
+    doc, code, distinct = scan(["b a b", "a c"])
+    assert distinct == ["b", "a", "c"]
+    assert code.tolist() == [0, 1, 0, 1, 2]
+    assert doc.tolist() == [0, 0, 0, 1, 1]
+
+
+def test_scan_in_parallel_parts_equals_one_pass(monkeypatch):
+    import analysis.text as text
+
+    texts = [f"Doc {i}: the Yangtze River Delta’s plan, 长三角{i % 7}." for i in range(3000)]
+    whole = scan(texts)
+    monkeypatch.setattr(text, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(kernels, "WORKERS", 3)
+    parts, _distinct = text.scan_parts(texts)
+    assert len(parts) == 3
+    split = scan(texts)
+    assert whole[2] == split[2]
+    assert whole[0].tolist() == split[0].tolist()
+    assert whole[1].tolist() == split[1].tolist()
+
+
+def test_scan_keeps_lone_surrogates_out_of_tokens():
+    # JSON may carry an unpaired surrogate escape; it separates, it does not crash
+    assert _by_scan(["ab\ud800cd"]) == [["ab", "cd"]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(list("ab9 -'’‐.,\n\t中国科技发展，。Ǆé\u0301😀$")),
+            max_size=30,
+        ),
+        max_size=5,
+    )
+)
+def test_scan_equals_the_regex_on_generated_text(texts):
+    assert _by_scan(texts) == _by_regex(texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=20), max_size=4))
+def test_scan_equals_the_regex_on_any_unicode(texts):
+    assert _by_scan(texts) == _by_regex(texts)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "us_sotu",
+        "zh_gov_work_reports",
+        "china_media_headlines_2022",
+        "china_daily_columns_2018",
+        "reuters21578",
+    ],
+)
+def test_scan_equals_the_regex_on_shared_corpora(name):
+    folder = shared_corpus(name)
+    path = folder / "docs.jsonl.gz"
+    opener = gzip.open if path.exists() else open
+    path = path if path.exists() else folder / "docs.jsonl"
+    with opener(path, "rt", encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle]
+    assert CORPORA.exists()
+    mine = _by_scan(texts)
+    theirs = _by_regex(texts)
+    assert sum(map(len, mine)) == sum(map(len, theirs))
+    assert mine == theirs
+
+
+def _ngrams_by_hand(ids, doc, n, stop, prefixes):
+    """Counter of n-grams (tuples) starting at a non-stop word and spanning no boundary.
+
+    ``prefixes`` limits them to n-grams whose first n-1 words are one of those tuples.
+    """
+    counts, spread = {}, {}
+    for p in range(len(ids) - n + 1):
+        gram = tuple(int(w) for w in ids[p : p + n])
+        if min(gram) < 0 or doc[p] != doc[p + n - 1] or stop[gram[0]]:
+            continue
+        if prefixes is not None and gram[:-1] not in prefixes:
+            continue
+        counts[gram] = counts.get(gram, 0) + 1
+        spread.setdefault(gram, set()).add(int(doc[p]))
+    return counts, {g: len(d) for g, d in spread.items()}
+
+
+def _random_stream(seed, size, n_words=30, n_docs=40):
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(-1, n_words, size=size).astype(np.int32)  # -1: boundaries
+    doc = np.sort(rng.integers(0, n_docs, size=size)).astype(np.int32)
+    stop = np.zeros(n_words, dtype=bool)
+    stop[:3] = True
+    return ids, doc, stop
+
+
+def test_count_ngrams_counts_bigrams_like_a_hand_count():
+    ids, doc, stop = _random_stream(1, 20_000)
+    n_words = len(stop)
+    empty = np.zeros(0, dtype=np.int64)
+    keys, counts, spread, where, slot = kernels.count_ngrams(
+        ids, doc, 2, n_words, stop, empty, empty, 0, len(ids)
+    )
+    by_hand, spread_by_hand = _ngrams_by_hand(ids, doc, 2, stop, None)
+    mine = {
+        (int(k) // n_words, int(k) % n_words): int(c) for k, c in zip(keys, counts, strict=True)
+    }
+    assert mine == by_hand
+    mine_spread = {
+        (int(k) // n_words, int(k) % n_words): int(s) for k, s in zip(keys, spread, strict=True)
+    }
+    assert mine_spread == spread_by_hand
+    # every occurrence points at its own key, in text order
+    assert (np.diff(where) > 0).all()
+    assert (keys[slot] == ids[where].astype(np.int64) * n_words + ids[where + 1]).all()
+
+
+def test_count_ngrams_extends_given_prefixes():
+    ids, doc, stop = _random_stream(2, 20_000, n_words=8)
+    n_words = len(stop)
+    empty = np.zeros(0, dtype=np.int64)
+    keys2, counts2, _s, where2, slot2 = kernels.count_ngrams(
+        ids, doc, 2, n_words, stop, empty, empty, 0, len(ids)
+    )
+    frequent = counts2 >= 40
+    rank = np.full(len(keys2), -1)
+    rank[frequent] = np.arange(frequent.sum())
+    keep = rank[slot2] >= 0
+    at, head = where2[keep], rank[slot2][keep].astype(np.int64)
+    keys3, counts3, _s3, _w3, _sl3 = kernels.count_ngrams(
+        ids, doc, 3, n_words, stop, at, head, 0, len(at)
+    )
+    prefixes = {(int(k) // n_words, int(k) % n_words) for k in keys2[frequent]}
+    by_hand, _spread = _ngrams_by_hand(ids, doc, 3, stop, prefixes)
+    bigram = keys2[frequent]
+    mine = {}
+    for key, count in zip(keys3.tolist(), counts3.tolist(), strict=True):
+        first = int(bigram[key // n_words])
+        mine[(first // n_words, first % n_words, key % n_words)] = count
+    assert mine == by_hand
+
+
+def test_count_ngrams_in_parts_merges_to_the_whole():
+    ids, doc, stop = _random_stream(3, 30_000, n_words=200)
+    n_words = len(stop)
+    empty = np.zeros(0, dtype=np.int64)
+    cut = int(np.searchsorted(doc, doc[len(doc) // 2]))
+    whole = kernels.count_ngrams(ids, doc, 2, n_words, stop, empty, empty, 0, len(ids))
+    first = kernels.count_ngrams(ids, doc, 2, n_words, stop, empty, empty, 0, cut)
+    second = kernels.count_ngrams(ids, doc, 2, n_words, stop, empty, empty, cut, len(ids))
+    keys, counts, spread, remap = kernels.merge_counts(*first[:3], *second[:3])
+    assert dict(zip(keys.tolist(), counts.tolist(), strict=True)) == dict(
+        zip(whole[0].tolist(), whole[1].tolist(), strict=True)
+    )
+    assert dict(zip(keys.tolist(), spread.tolist(), strict=True)) == dict(
+        zip(whole[0].tolist(), whole[2].tolist(), strict=True)
+    )
+    assert (keys[remap[second[4]]] == whole[0][whole[4][len(first[3]) :]]).all()
+
+
+def test_count_ngrams_of_nothing():
+    empty = np.zeros(0, dtype=np.int64)
+    out = kernels.count_ngrams(
+        np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), 2, 1,
+        np.zeros(1, dtype=bool), empty, empty, 0, 0,
+    )  # fmt: skip
+    assert all(len(part) == 0 for part in out)
+
+
+def test_row_counts_match_scipy():
+    rng = np.random.default_rng(3)
+    rows = np.sort(rng.integers(0, 40, size=5_000)).astype(np.int32)
+    values = rng.integers(-1, 300, size=len(rows)).astype(np.int32)
+    indptr, indices, data = kernels.row_counts(rows, values, 45, 300)
+    mine = sp.csr_matrix((data, indices, indptr), shape=(45, 300))
+    valid = values >= 0
+    theirs = sp.coo_matrix(
+        (np.ones(valid.sum(), dtype=np.int32), (rows[valid], values[valid])), shape=(45, 300)
+    ).tocsr()
+    assert mine.has_sorted_indices
+    assert (mine != theirs).nnz == 0
