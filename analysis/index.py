@@ -31,7 +31,7 @@ from analysis import schema as S
 from analysis.phrases import PhraseOptions, detect_phrases
 from analysis.text import (
     BOUNDARY,
-    ScanPart,
+    Scanned,
     classify_raw,
     default_stopwords,
     is_han,
@@ -245,12 +245,15 @@ class _Vocabulary:
             self.words.append(word)
         return found
 
-    def encode(self, parts: list[ScanPart], distinct: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, scanned: Scanned) -> tuple[np.ndarray, np.ndarray]:
         """(doc, id) arrays of a scanned raw token stream (:func:`analysis.text.scan_parts`).
 
         Each distinct raw string is classified once; boundaries become -1.
+        The scan's arrays are reused for the result.
         """
-        classified = classify_raw(pl.Series(distinct, dtype=pl.String), user_words=self.user_words)
+        classified = classify_raw(
+            pl.Series(scanned.distinct, dtype=pl.String), user_words=self.user_words
+        )
         lengths = np.fromiter((len(t) for t in classified), dtype=np.int64, count=len(classified))
         flat = np.fromiter(
             (BOUNDARY if t is None else self._id(t) for tokens in classified for t in tokens),
@@ -258,24 +261,24 @@ class _Vocabulary:
             count=int(lengths.sum()),
         )
         starts = np.cumsum(lengths) - lengths
-        # One gather per part for the common case: each raw token is one word
-        # or a boundary (-2 marks the others).
-        single = np.full(len(classified), -2, dtype=np.int32)
+        # One gather for the common case: each raw token is one word or a
+        # boundary; -2 - code marks the others (Han runs of several words).
+        single = -2 - np.arange(len(classified), dtype=np.int32)
         one = lengths == 1
         single[one] = flat[starts[one]]
-        doc = np.concatenate([d for d, _c, _r in parts])
-        ids = np.concatenate([single[remap][code] for _d, code, remap in parts])
-        several = np.flatnonzero(ids == -2)
+        doc = scanned.doc
+        ids = scanned.map_codes(single)
+        several = np.flatnonzero(ids <= -2)
         if len(several) == 0:
             return doc, ids
-        code = np.concatenate([remap[code] for _d, code, remap in parts])
+        code = -2 - ids
         # Han runs expand to several words: repeat those positions by their length.
         per_token = np.ones(len(ids), dtype=np.int64)
         per_token[several] = lengths[code[several]]
         doc = np.repeat(doc, per_token)
         expanded = np.repeat(ids, per_token)
         ends = np.cumsum(per_token)
-        targets = np.flatnonzero(np.repeat(ids == -2, per_token))
+        targets = np.flatnonzero(np.repeat(ids <= -2, per_token))
         within = targets - np.repeat(ends[several] - per_token[several], per_token[several])
         expanded[targets] = flat[np.repeat(starts[code[several]], per_token[several]) + within]
         return doc, expanded
@@ -317,9 +320,9 @@ def _tokenise_and_count(
     vocab = _Vocabulary(settings.user_words)
     n_docs = len(texts)
     report(0.05, f"Tokenising {n_docs:,} documents")
-    parts, distinct = scan_parts(texts)
-    report(0.4, f"Classifying {len(distinct):,} distinct tokens")
-    doc, ids = vocab.encode(parts, distinct)
+    scanned = scan_parts(texts)
+    report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
+    doc, ids = vocab.encode(scanned)
     report(0.5, "Counting words")
     n_words = len(vocab.words)
     indptr, indices, data = kernels.row_counts(doc, ids, n_docs, n_words)

@@ -72,23 +72,43 @@ def _decode(buf: np.ndarray, i: int) -> tuple[int, int]:
 
 
 @njit(cache=True, nogil=True)
+def count_tokens(buf: np.ndarray, doc_bounds: np.ndarray, classes: np.ndarray) -> int:
+    """How many raw tokens :func:`scan_tokens` will find (the scan without lookups)."""
+    nothing32 = np.zeros(0, dtype=np.int32)
+    state = np.array([0, doc_bounds[0] if len(doc_bounds) else 0, 0, 0, 0, 0], dtype=np.int64)
+    _scan_until_full(
+        buf, doc_bounds, classes, 0, nothing32, np.zeros(1, dtype=np.int64),
+        np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint8), nothing32, nothing32,
+        state, True,
+    )  # fmt: skip
+    return state[3]
+
+
+@njit(cache=True, nogil=True)
 def scan_tokens(
-    buf: np.ndarray, doc_bounds: np.ndarray, classes: np.ndarray, first_doc: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    buf: np.ndarray,
+    doc_bounds: np.ndarray,
+    classes: np.ndarray,
+    first_doc: int,
+    out_doc: np.ndarray,
+    out_code: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Raw tokens of the documents in ``buf`` (UTF-8 bytes).
 
-    Document ``first_doc + d`` is ``buf[doc_bounds[d]:doc_bounds[d + 1]]``. A raw token is
-    a run of WORD characters with single JOINER characters kept between two
-    WORD characters, or one MARK or JOINER character on its own; OTHER
-    characters (spaces) only separate. This is the regex
+    Document ``first_doc + d`` is ``buf[doc_bounds[d]:doc_bounds[d + 1]]``. A
+    raw token is a run of WORD characters with single JOINER characters kept
+    between two WORD characters, or one MARK or JOINER character on its own;
+    OTHER characters (spaces) only separate. This is the regex
     ``W+(?:JW+)*|[MJ]`` matched leftmost-first.
+    Per raw token, its document and the number of its distinct string go
+    to ``out_doc`` and ``out_code``, the caller's arrays of
+    :func:`count_tokens` elements.
 
     Returns
     -------
-    doc, code
-        Per raw token: its document and the number of its distinct string.
     arena, bounds
-        The distinct strings: string ``k`` is ``arena[bounds[k]:bounds[k + 1]]``.
+        The distinct strings: string ``k`` is ``arena[bounds[k]:bounds[k + 1]]``,
+        numbered in order of first appearance.
     """
     table_size = 1 << 16
     table = np.full(table_size, -1, dtype=np.int32)
@@ -97,11 +117,6 @@ def scan_tokens(
     d_first = np.zeros(table_size // 2 + 1, dtype=np.int64)
     d_hash = np.empty(table_size // 2, dtype=np.uint64)
     arena = np.empty(1 << 20, dtype=np.uint8)
-    # a token takes two bytes at least (a character and a separator) but for
-    # runs of marks; the arrays grow when a text beats that
-    capacity = max(1024, (doc_bounds[-1] - doc_bounds[0]) // 4 if len(doc_bounds) else 0)
-    out_doc = np.empty(capacity, dtype=np.int32)
-    out_code = np.empty(capacity, dtype=np.int32)
     # document, byte, distinct strings, tokens out, table shift, arena bytes used
     start = doc_bounds[0] if len(doc_bounds) else 0
     state = np.array([0, start, 0, 0, 64 - 16, 0], dtype=np.int64)
@@ -118,6 +133,7 @@ def scan_tokens(
             out_doc,
             out_code,
             state,
+            False,
         )
         if status == _DONE:
             break
@@ -127,21 +143,12 @@ def scan_tokens(
             d_first = _grow(d_first, state[2] + 1, table_size // 2 + 1)
             d_hash = _grow(d_hash, state[2], table_size // 2)
             table = _rehash(d_hash, state[2], table_size, state[4])
-        elif status == _FULL_ARENA:
-            arena = _grow(arena, state[5], len(arena) * 2)
         else:
-            out_doc = _grow(out_doc, state[3], len(out_doc) * 3 // 2)
-            out_code = _grow(out_code, state[3], len(out_code) * 3 // 2)
-    n_out, n_distinct = state[3], state[2]
-    return (
-        out_doc[:n_out],
-        out_code[:n_out],
-        arena[: state[5]],
-        d_first[: n_distinct + 1],
-    )
+            arena = _grow(arena, state[5], len(arena) * 2)
+    return arena[: state[5]], d_first[: state[2] + 1]
 
 
-_DONE, _FULL_TABLE, _FULL_OUT, _FULL_ARENA = 0, 1, 2, 3
+_DONE, _FULL_TABLE, _FULL_ARENA = 0, 1, 2
 
 
 @njit(cache=True, nogil=True)
@@ -157,10 +164,13 @@ def _scan_until_full(
     out_doc: np.ndarray,
     out_code: np.ndarray,
     state: np.ndarray,
+    count_only: bool,
 ) -> int:
     # The scan proper, resumable: it stops before a token that would not fit
     # (arrays reassigned inside a numba loop cost a reference count per use,
-    # so growing happens outside, in scan_tokens).
+    # so growing happens outside, in scan_tokens). With count_only it only
+    # counts the tokens (state[3]). The token rule is written out inline:
+    # a helper returning (start, stop) made the loop twice as slow.
     n_docs = len(doc_bounds) - 1
     d, i, n_distinct, n_out, shift = state[0], state[1], state[2], state[3], state[4]
     used = state[5]
@@ -168,31 +178,40 @@ def _scan_until_full(
     while d < n_docs:
         end = doc_bounds[d + 1]
         while i < end:
-            cp, width = _decode(buf, i)
-            kind = classes[cp]
+            b0 = buf[i]
+            if b0 < 0x80:
+                kind, width = classes[b0], 1
+            else:
+                cp, width = _decode(buf, i)
+                kind = classes[cp]
             if kind == OTHER:
                 i += width
                 continue
-            if n_out == len(out_doc) or 2 * (n_distinct + 1) > len(table):
+            if not count_only and 2 * (n_distinct + 1) > len(table):
                 state[0], state[1], state[2], state[3], state[5] = d, i, n_distinct, n_out, used
-                return _FULL_OUT if n_out == len(out_doc) else _FULL_TABLE
+                return _FULL_TABLE
             start = i
+            i += width
             if kind == WORD:
-                j = i + width
-                while j < end:
-                    cp, width = _decode(buf, j)
-                    if classes[cp] == WORD:
-                        j += width
+                while i < end:
+                    b0 = buf[i]
+                    if b0 < 0x80:
+                        kind, width = classes[b0], 1
+                    else:
+                        cp, width = _decode(buf, i)
+                        kind = classes[cp]
+                    if kind == WORD:
+                        i += width
                         continue
-                    if classes[cp] == JOINER and j + width < end:
-                        cp2, width2 = _decode(buf, j + width)
-                        if classes[cp2] == WORD:
-                            j += width + width2
+                    if kind == JOINER and i + width < end:
+                        cp, after = _decode(buf, i + width)
+                        if classes[cp] == WORD:
+                            i += width + after
                             continue
                     break
-                i = j
-            else:
-                i += width
+            if count_only:
+                n_out += 1
+                continue
             # hash the token's bytes (FNV-1a) and find or add it
             h = _FNV_OFFSET
             for k in range(start, i):
@@ -242,6 +261,13 @@ def _scan_until_full(
     return _DONE
 
 
+@njit(cache=True, nogil=True)
+def gather_in_place(values: np.ndarray, table: np.ndarray) -> None:
+    """``values[i] = table[values[i]]`` for every i, without a second array."""
+    for i in range(len(values)):
+        values[i] = table[values[i]]
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _home(value: np.uint64, shift: int) -> np.int64:
     # Fibonacci hashing: the top bits of value * 2^64 / phi
@@ -250,11 +276,11 @@ def _home(value: np.uint64, shift: int) -> np.int64:
 
 @njit(cache=True, nogil=True)
 def _rehash(values: np.ndarray, n: int, size: int, shift: int) -> np.ndarray:
-    """A table of ``size`` slots holding entries 0..n-1, placed by their uint64 ``values``."""
+    """A table of ``size`` slots holding entries 0..n-1, placed by their ``values`` (as uint64)."""
     table = np.full(size, -1, dtype=np.int32)
     mask = size - 1
     for entry in range(n):
-        slot = _home(values[entry], shift)
+        slot = _home(np.uint64(values[entry]), shift)
         while table[slot] >= 0:
             slot = (slot + 1) & mask
         table[slot] = entry
@@ -317,7 +343,9 @@ def count_ngrams(
     head: np.ndarray,
     lo: int,
     hi: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    where: np.ndarray,
+    slot: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Count the n-grams of a token stream that extend given (n-1)-grams.
 
     ``ids`` holds word ids (negative at boundaries) and ``doc`` the
@@ -331,41 +359,39 @@ def count_ngrams(
     at document boundaries are counted apart and merged with
     :func:`merge_counts`.
 
+    ``where`` and ``slot`` (at least ``hi - lo`` long) receive, per
+    occurrence in text order, its start position and its key's index in
+    ``distinct``: the caller's buffers, reused from level to level.
+
     Returns
     -------
     distinct
         The distinct keys in order of first appearance.
     counts, spread
         Occurrences of each key and the number of documents with one.
-    where, slot
-        Per occurrence, in text order: its start position and its key's
-        index in ``distinct``.
+    found
+        How many occurrences were written to ``where`` and ``slot``.
     """
     table_size = 1 << 16
     table = np.full(table_size, -1, dtype=np.int32)
-    # one row per distinct key: key, count, spread, last document (one cache line)
-    entries = np.empty((table_size // 2, 4), dtype=np.int64)
-    where = np.empty(hi - lo, dtype=np.int64)
-    slot = np.empty(hi - lo, dtype=np.int32)
+    # One row per distinct key: key, count, spread, last document (one cache
+    # line). Room for as many keys as occurrences: only the rows used are
+    # ever paged in, and the rows never move; only the table grows.
+    entries = np.empty((max(hi - lo, 1), 4), dtype=np.int64)
     # next position (or index into at), distinct keys, shift, occurrences out, scratch
     state = np.array([lo, 0, 64 - 16, 0, 0], dtype=np.int64)
     while _ngrams_until_full(
         ids, doc, n, n_words, stop, at, head, hi, table, entries, where, slot, state
     ):
-        used = state[1]
         table_size *= 2
         state[2] -= 1
-        bigger = np.empty((table_size // 2, 4), dtype=np.int64)
-        bigger[:used] = entries[:used]
-        entries = bigger
-        table = _rehash(entries[:, 0].copy().view(np.uint64), used, table_size, state[2])
+        table = _rehash(entries[:, 0], state[1], table_size, state[2])
     used, found = state[1], state[3]
     return (
         entries[:used, 0].copy(),
         entries[:used, 1].copy(),
         entries[:used, 2].copy(),
-        where[:found],
-        slot[:found],
+        found,
     )
 
 
@@ -510,8 +536,14 @@ def merge_counts(
 
 @njit(cache=True, nogil=True)
 def advance(
-    where: np.ndarray, slot: np.ndarray, rank: np.ndarray, kept: np.ndarray, doc: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    where: np.ndarray,
+    slot: np.ndarray,
+    rank: np.ndarray,
+    kept: np.ndarray,
+    doc: np.ndarray,
+    at: np.ndarray,
+    head: np.ndarray,
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """The occurrences of one level that matter next.
 
     ``rank`` maps each key to its number among the frequent keys (-1 if not
@@ -520,16 +552,21 @@ def advance(
 
     Returns
     -------
-    at, head
-        Where frequent n-grams start and their number: the next level's input.
+    m
+        How many starts of frequent n-grams were written to ``at`` (their
+        positions) and ``head`` (their numbers): the next level's input, in
+        the caller's buffers.
     occ_at, occ_doc, occ_phrase
         Where kept phrases start, their document and their number.
     """
-    at = np.empty(len(where), dtype=np.int64)
-    head = np.empty(len(where), dtype=np.int64)
-    occ_at = np.empty(len(where), dtype=np.int64)
-    occ_doc = np.empty(len(where), dtype=np.int32)
-    occ_phrase = np.empty(len(where), dtype=np.int32)
+    n_kept = 0
+    for k in range(len(where)):
+        r = rank[slot[k]]
+        if r >= 0 and kept[r] >= 0:
+            n_kept += 1
+    occ_at = np.empty(n_kept, dtype=np.int64)
+    occ_doc = np.empty(n_kept, dtype=np.int32)
+    occ_phrase = np.empty(n_kept, dtype=np.int32)
     m = 0
     o = 0
     for k in range(len(where)):
@@ -546,4 +583,4 @@ def advance(
             occ_doc[o] = doc[p]
             occ_phrase[o] = phrase
             o += 1
-    return at[:m], head[:m], occ_at[:o], occ_doc[:o], occ_phrase[:o]
+    return m, occ_at, occ_doc, occ_phrase

@@ -27,16 +27,21 @@ Phrase counts are added beside word counts: they never reduce them.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from analysis import kernels
 
-#: Levels with more n-gram starts than this are counted in two parts on two threads.
+#: Streams longer than this are counted in parts on parallel threads.
 PARALLEL_MIN = 2**20
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,9 @@ def detect_phrases(
     min_docs = max(1, min(options.min_docs, n_docs))
     stop = np.asarray(stop, dtype=bool)
     log_p_word = np.log(np.maximum(word_counts, 1) / total)
-    # at: positions where a frequent (n-1)-gram starts; head: that n-gram's
-    # index among the frequent ones (level 2 starts at every word that is not
-    # a stopword: count_ngrams finds those itself).
-    at = np.zeros(0, dtype=np.int64)
-    head = np.zeros(0, dtype=np.int64)
+    # The stream is counted in parts (whole documents each, on parallel
+    # threads); each part keeps its buffers from level to level.
+    parts = _parts(doc)
     prefix_first = np.arange(n_words)
     prefix_logsum = log_p_word
     levels: list[tuple[np.ndarray, np.ndarray]] = []  # per level: (parent, last word)
@@ -126,8 +129,13 @@ def detect_phrases(
     for n in range(2, options.max_n + 1):
         if float(len(prefix_first)) * n_words >= 2.0**62:
             raise OverflowError("too many distinct n-grams for 64-bit keys")
-        # one hash pass: count, document spread and the n-gram at every position
-        ukeys, counts, spread, where, slot = _count_level(ids, doc, n, n_words, stop, at, head)
+        # one hash pass per part: count, document spread and the n-gram at every start
+        counted = _each(parts, _Part.count, ids, doc, n, n_words, stop)
+        ukeys, counts, spread = counted[0]
+        for part, (more_keys, more_counts, more_spread) in zip(parts[1:], counted[1:], strict=True):
+            ukeys, counts, spread, part.remap = kernels.merge_counts(
+                ukeys, counts, spread, more_keys, more_counts, more_spread
+            )
         frequent = np.flatnonzero((counts >= options.min_count) & (spread >= min_docs))
         if len(frequent) == 0:
             break
@@ -148,7 +156,10 @@ def detect_phrases(
         kept_scores.append(score[candidate])
         rank = np.full(len(ukeys), -1, dtype=np.int64)
         rank[frequent] = np.arange(len(frequent))
-        at, head, occ_at, occ_doc, occ_phrase = kernels.advance(where, slot, rank, level_kept, doc)
+        found = _each(parts, _Part.advance, rank, level_kept, doc)
+        occ_at = np.concatenate([f[0] for f in found])
+        occ_doc = np.concatenate([f[1] for f in found])
+        occ_phrase = np.concatenate([f[2] for f in found])
         indptr, indices, data = kernels.row_counts(occ_doc, occ_phrase, n_docs, len(candidate))
         blocks.append(sp.csr_matrix((data, indices, indptr), shape=(n_docs, len(candidate))))
         occurrences.append((occ_at, occ_phrase.astype(np.int64) + base))
@@ -171,36 +182,65 @@ def detect_phrases(
     return Phrases(sequences=sequences, counts=counts_matrix, scores=scores, user=user_flags)
 
 
-def _count_level(
-    ids: np.ndarray,
-    doc: np.ndarray,
-    n: int,
-    n_words: int,
-    stop: np.ndarray,
-    at: np.ndarray,
-    head: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`analysis.kernels.count_ngrams` on parallel threads over parts of the stream.
+class _Part:
+    """Positions ``lo:hi`` of the stream (whole documents) and their buffers.
 
-    The parts end at document boundaries, so counts and spreads add up.
+    Level 2 counts at every position of the part; each later level at the
+    ``starts`` positions in ``at`` where a frequent shorter n-gram starts
+    (numbered by ``head``). The buffers are allocated once and reused.
     """
-    size = len(ids) if n == 2 else len(at)
-    cut = len(ids) // 2
-    if kernels.WORKERS < 2 or size < PARALLEL_MIN or cut == 0:
-        return kernels.count_ngrams(ids, doc, n, n_words, stop, at, head, 0, size)
-    # the first position of the document holding the middle of the stream
-    cut = int(np.searchsorted(doc, doc[cut], side="left"))
-    if n > 2:
-        cut = int(np.searchsorted(at, cut))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        first, second = pool.map(
-            lambda span: kernels.count_ngrams(ids, doc, n, n_words, stop, at, head, *span),
-            [(0, cut), (cut, size)],
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+        self.where = np.empty(hi - lo, dtype=np.int64)
+        self.slot = np.empty(hi - lo, dtype=np.int32)
+        self.at = np.empty(hi - lo, dtype=np.int64)
+        self.head = np.empty(hi - lo, dtype=np.int32)
+        self.starts = -1  # level 2: every position
+        self.found = 0
+        self.remap: np.ndarray | None = None  # this part's key numbers -> the merged ones
+
+    def count(
+        self, ids: np.ndarray, doc: np.ndarray, n: int, n_words: int, stop: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.starts < 0:
+            at, head, lo, hi = self.at[:0], self.head[:0], self.lo, self.hi
+        else:
+            at, head, lo, hi = self.at, self.head, 0, self.starts
+        keys, counts, spread, self.found = kernels.count_ngrams(
+            ids, doc, n, n_words, stop, at, head, lo, hi, self.where, self.slot
         )
-    keys, counts, spread, remap = kernels.merge_counts(*first[:3], *second[:3])
-    where = np.concatenate([first[3], second[3]])
-    slot = np.concatenate([first[4], remap[second[4]]])
-    return keys, counts, spread, where, slot
+        self.remap = None
+        return keys, counts, spread
+
+    def advance(
+        self, rank: np.ndarray, kept: np.ndarray, doc: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mine = rank if self.remap is None else rank[self.remap]
+        self.starts, occ_at, occ_doc, occ_phrase = kernels.advance(
+            self.where[: self.found], self.slot[: self.found], mine, kept, doc, self.at, self.head
+        )
+        return occ_at, occ_doc, occ_phrase
+
+
+def _parts(doc: np.ndarray) -> list[_Part]:
+    """The stream in up to ``WORKERS`` parts that end at document boundaries."""
+    size = len(doc)
+    count = kernels.WORKERS if size >= PARALLEL_MIN else 1
+    cuts = {0, size}
+    for share in range(1, count):
+        middle = size * share // count
+        cuts.add(int(np.searchsorted(doc, doc[middle], side="left")))
+    edges = sorted(cuts)
+    return [_Part(lo, hi) for lo, hi in itertools.pairwise(edges)] or [_Part(0, 0)]
+
+
+def _each(parts: list[_Part], work: Callable[..., _T], *args: object) -> list[_T]:
+    """``work(part, *args)`` for every part, on parallel threads when there are several."""
+    if len(parts) == 1:
+        return [work(parts[0], *args)]
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        return list(pool.map(lambda part: work(part, *args), parts))
 
 
 def _unwind(levels: list[tuple[np.ndarray, np.ndarray]], n: int, index: int) -> tuple[int, ...]:

@@ -28,8 +28,9 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -121,66 +122,94 @@ def char_classes() -> np.ndarray:
 #: Batches of more bytes than this are scanned in parts on parallel threads.
 PARALLEL_BYTES = 2**22
 
-#: One part of a scanned batch: per raw token its text and its string's
-#: number within the part, and the part's numbers -> the batch's numbers.
-ScanPart = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+@dataclass
+class Scanned:
+    """A scanned batch: raw tokens as numbers (see :func:`scan_parts`).
+
+    ``doc`` and ``code`` hold, per raw token in reading order, the position
+    of its text in the batch and the number of its string within its part;
+    part ``k`` is tokens ``pieces[k][0]:pieces[k][1]``, and its
+    ``pieces[k][2][code]`` numbers the string in ``distinct``.
+    """
+
+    doc: np.ndarray
+    code: np.ndarray
+    pieces: list[tuple[int, int, np.ndarray]]
+    distinct: list[str]
+
+    def map_codes(self, table: np.ndarray) -> np.ndarray:
+        """``table[number in distinct]`` for every token, written over ``code``.
+
+        The scan's own array is reused (it is as long as the text has
+        tokens); the scan is spent afterwards.
+        """
+        for start, stop, remap in self.pieces:
+            kernels.gather_in_place(self.code[start:stop], table[remap])
+        self.pieces = []
+        return self.code
 
 
-def scan_parts(texts: Sequence[str]) -> tuple[list[ScanPart], list[str]]:
-    """Raw tokens of a batch of texts, as numbers, part by part.
+def scan_parts(texts: Sequence[str]) -> Scanned:
+    """Raw tokens of a batch of texts, as numbers.
 
     A raw token is a match of :data:`SCAN_PATTERN` in the NFKC text: a run of
     letters, marks and digits (internal joiners kept) or a boundary mark, not
     yet folded; :func:`classify_raw` turns each distinct one into tokens.
-    The scan is one compiled pass over the UTF-8 bytes
+    The scan is a compiled pass over the UTF-8 bytes
     (:func:`analysis.kernels.scan_tokens`), run on parallel threads over
-    parts of a large batch; the parts' distinct strings are then merged.
-
-    Returns
-    -------
-    parts
-        In reading order, per part ``(doc, code, remap)``: per raw token the
-        position of its text in ``texts`` and the number of its string in
-        the part; ``remap[code]`` numbers it in ``distinct``.
-    distinct
-        The distinct raw strings of the batch, in order of first appearance.
+    parts of a large batch (after a pass that counts their tokens, so that
+    all parts write into one array); the parts' distinct strings are then
+    merged.
     """
     normal = _nfkc(texts)
+    lengths = [len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in normal]
     bounds = np.zeros(len(normal) + 1, dtype=np.int64)
-    bounds[1:] = np.cumsum(
-        [len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in normal]
-    )
-    buf = np.frombuffer("".join(normal).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    bounds[1:] = np.cumsum(lengths)
+    # the bytes, written text by text into one buffer (no joined copy)
+    buf = np.empty(int(bounds[-1]), dtype=np.uint8)
+    for text, a, b in zip(normal, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        buf[a:b] = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     classes = char_classes()
     spans = kernels.split_evenly(bounds, kernels.WORKERS if len(buf) > PARALLEL_BYTES else 1)
-
-    def one(span: tuple[int, int]) -> tuple[np.ndarray, ...]:
-        lo, hi = span
-        return kernels.scan_tokens(buf, bounds[lo : hi + 1], classes, lo)
-
-    if len(spans) == 1:
-        scanned = [one(spans[0])]
-    else:
-        with ThreadPoolExecutor(max_workers=len(spans)) as pool:
-            scanned = list(pool.map(one, spans))
+    edges = [bounds[lo : hi + 1] for lo, hi in spans]
+    sizes = _each(lambda e: kernels.count_tokens(buf, e, classes), edges)
+    starts = np.r_[0, np.cumsum(sizes)].astype(np.int64).tolist()
+    doc = np.empty(starts[-1], dtype=np.int32)
+    code = np.empty(starts[-1], dtype=np.int32)
+    scanned = _each(
+        lambda k: kernels.scan_tokens(
+            buf, edges[k], classes, spans[k][0],
+            doc[starts[k] : starts[k + 1]], code[starts[k] : starts[k + 1]],
+        ),
+        list(range(len(spans))),
+    )  # fmt: skip
     numbers: dict[str, int] = {}
-    parts: list[ScanPart] = []
-    for doc, code, arena, edges in scanned:
+    pieces = []
+    for k, (arena, string_bounds) in enumerate(scanned):
         strings = arena.tobytes()
         remap = np.fromiter(
             (
                 numbers.setdefault(strings[a:b].decode("utf-8"), len(numbers))
-                for a, b in itertools.pairwise(edges.tolist())
+                for a, b in itertools.pairwise(string_bounds.tolist())
             ),
             dtype=np.int32,
-            count=len(edges) - 1,
+            count=len(string_bounds) - 1,
         )
-        parts.append((doc, code, remap))
-    return parts, list(numbers)
+        pieces.append((starts[k], starts[k + 1], remap))
+    return Scanned(doc=doc, code=code, pieces=pieces, distinct=list(numbers))
+
+
+def _each(work: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """``work`` on every item, on parallel threads when there are several."""
+    if len(items) == 1:
+        return [work(items[0])]
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(work, items))
 
 
 def scan(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Raw tokens of a batch of texts (:func:`scan_parts`, parts joined).
+    """Raw tokens of a batch of texts (:func:`scan_parts`), numbered in the batch.
 
     Returns
     -------
@@ -194,10 +223,9 @@ def scan(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     >>> doc.tolist(), code.tolist(), distinct
     ([0, 0, 0, 0, 1], [0, 1, 2, 3, 4], ["Xi's", 'high-quality', 'plan', '.', 'Plan'])
     """
-    parts, distinct = scan_parts(texts)
-    doc = np.concatenate([d for d, _c, _r in parts])
-    code = np.concatenate([r[c] for _d, c, r in parts])
-    return doc, code, distinct
+    scanned = scan_parts(texts)
+    identity = np.arange(len(scanned.distinct), dtype=np.int32)
+    return scanned.doc, scanned.map_codes(identity), scanned.distinct
 
 
 def extract_raw(texts: Sequence[str]) -> pl.DataFrame:

@@ -84,7 +84,7 @@ def test_token_stream_matches_tokenize_for_mixed_scripts():
         "Plain text, only.",
     ]
     vocab = _Vocabulary(())
-    doc, ids = vocab.encode(*scan_parts(texts))
+    doc, ids = vocab.encode(scan_parts(texts))
     for number, text in enumerate(texts):
         stream = [vocab.words[i] for i in ids[doc == number] if i >= 0]
         assert stream == tokenize(text)

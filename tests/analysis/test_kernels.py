@@ -90,8 +90,7 @@ def test_scan_in_parallel_parts_equals_one_pass(monkeypatch):
     whole = scan(texts)
     monkeypatch.setattr(text, "PARALLEL_BYTES", 0)
     monkeypatch.setattr(kernels, "WORKERS", 3)
-    parts, _distinct = text.scan_parts(texts)
-    assert len(parts) == 3
+    assert len(text.scan_parts(texts).pieces) == 3
     split = scan(texts)
     assert whole[2] == split[2]
     assert whole[0].tolist() == split[0].tolist()
@@ -164,6 +163,16 @@ def _ngrams_by_hand(ids, doc, n, stop, prefixes):
     return counts, {g: len(d) for g, d in spread.items()}
 
 
+def _count(ids, doc, n, n_words, stop, at, head, lo, hi):
+    """count_ngrams with fresh output buffers, occurrences cut to those written."""
+    where = np.empty(hi - lo, dtype=np.int64)
+    slot = np.empty(hi - lo, dtype=np.int32)
+    keys, counts, spread, found = kernels.count_ngrams(
+        ids, doc, n, n_words, stop, at, head.astype(np.int32), lo, hi, where, slot
+    )
+    return keys, counts, spread, where[:found], slot[:found]
+
+
 def _random_stream(seed, size, n_words=30, n_docs=40):
     rng = np.random.default_rng(seed)
     ids = rng.integers(-1, n_words, size=size).astype(np.int32)  # -1: boundaries
@@ -177,7 +186,7 @@ def test_count_ngrams_counts_bigrams_like_a_hand_count():
     ids, doc, stop = _random_stream(1, 20_000)
     n_words = len(stop)
     empty = np.zeros(0, dtype=np.int64)
-    keys, counts, spread, where, slot = kernels.count_ngrams(
+    keys, counts, spread, where, slot = _count(
         ids, doc, 2, n_words, stop, empty, empty, 0, len(ids)
     )
     by_hand, spread_by_hand = _ngrams_by_hand(ids, doc, 2, stop, None)
@@ -198,17 +207,15 @@ def test_count_ngrams_extends_given_prefixes():
     ids, doc, stop = _random_stream(2, 20_000, n_words=8)
     n_words = len(stop)
     empty = np.zeros(0, dtype=np.int64)
-    keys2, counts2, _s, where2, slot2 = kernels.count_ngrams(
+    keys2, counts2, _s, where2, slot2 = _count(
         ids, doc, 2, n_words, stop, empty, empty, 0, len(ids)
     )
     frequent = counts2 >= 40
     rank = np.full(len(keys2), -1)
     rank[frequent] = np.arange(frequent.sum())
     keep = rank[slot2] >= 0
-    at, head = where2[keep], rank[slot2][keep].astype(np.int64)
-    keys3, counts3, _s3, _w3, _sl3 = kernels.count_ngrams(
-        ids, doc, 3, n_words, stop, at, head, 0, len(at)
-    )
+    at, head = where2[keep], rank[slot2][keep].astype(np.int32)
+    keys3, counts3, _s3, _w3, _sl3 = _count(ids, doc, 3, n_words, stop, at, head, 0, len(at))
     prefixes = {(int(k) // n_words, int(k) % n_words) for k in keys2[frequent]}
     by_hand, _spread = _ngrams_by_hand(ids, doc, 3, stop, prefixes)
     bigram = keys2[frequent]
@@ -224,9 +231,9 @@ def test_count_ngrams_in_parts_merges_to_the_whole():
     n_words = len(stop)
     empty = np.zeros(0, dtype=np.int64)
     cut = int(np.searchsorted(doc, doc[len(doc) // 2]))
-    whole = kernels.count_ngrams(ids, doc, 2, n_words, stop, empty, empty, 0, len(ids))
-    first = kernels.count_ngrams(ids, doc, 2, n_words, stop, empty, empty, 0, cut)
-    second = kernels.count_ngrams(ids, doc, 2, n_words, stop, empty, empty, cut, len(ids))
+    whole = _count(ids, doc, 2, n_words, stop, empty, empty, 0, len(ids))
+    first = _count(ids, doc, 2, n_words, stop, empty, empty, 0, cut)
+    second = _count(ids, doc, 2, n_words, stop, empty, empty, cut, len(ids))
     keys, counts, spread, remap = kernels.merge_counts(*first[:3], *second[:3])
     assert dict(zip(keys.tolist(), counts.tolist(), strict=True)) == dict(
         zip(whole[0].tolist(), whole[1].tolist(), strict=True)
@@ -239,9 +246,9 @@ def test_count_ngrams_in_parts_merges_to_the_whole():
 
 def test_count_ngrams_of_nothing():
     empty = np.zeros(0, dtype=np.int64)
-    out = kernels.count_ngrams(
+    out = _count(
         np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), 2, 1,
-        np.zeros(1, dtype=bool), empty, empty, 0, 0,
+        np.zeros(1, dtype=bool), empty, empty.astype(np.int32), 0, 0,
     )  # fmt: skip
     assert all(len(part) == 0 for part in out)
 
