@@ -288,17 +288,28 @@ def _build(
     docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress
 ) -> CorpusIndex:
     texts = docs[S.TEXT].astype(str).tolist()
-    with ThreadPoolExecutor(max_workers=1) as side:
-        vocab, (doc_of, tokens), word_counts = _tokenise_and_count(texts, settings, report)
-        # Paragraph splitting is Python regex work: it overlaps the compiled,
-        # GIL-free passes of phrase detection (started earlier, it would slow
-        # the Python parts of tokenising instead).
+    n_docs = len(texts)
+    vocab = _Vocabulary(settings.user_words)
+    report(0.05, f"Tokenising {n_docs:,} documents")
+    scanned = scan_parts(texts)
+    report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
+    doc_of, tokens = vocab.encode(scanned)
+    n_words = len(vocab.words)
+    report(0.5, "Counting words and finding phrases")
+    with ThreadPoolExecutor(max_workers=2) as side:
+        # Beside phrase detection: the documents x words counts (a compiled,
+        # GIL-free pass) and paragraph splitting (Python regex work, which
+        # would slow the Python parts of tokenising if started earlier).
+        counting = side.submit(_word_counts, doc_of, tokens, n_docs, n_words)
         passages_job = side.submit(split_passages, texts)
-        report(0.6, "Finding phrases")
-        vocab_frame, counts = _with_phrases(vocab, (doc_of, tokens), word_counts, settings)
+        vocab_frame, phrase_counts = _with_phrases(vocab, (doc_of, tokens), n_docs, settings)
+        word_counts = counting.result()
         report(0.95, "Splitting passages")
         passages = passages_job.result()
-    offsets = np.searchsorted(doc_of, np.arange(len(texts) + 1)).astype(np.int64)
+    counts = sp.hstack([word_counts, phrase_counts], format="csr").astype(np.int32, copy=False)
+    if not counts.has_sorted_indices:
+        counts.sort_indices()
+    offsets = np.searchsorted(doc_of, np.arange(n_docs + 1)).astype(np.int64)
     report(1.0, "Index built")
     return CorpusIndex(
         docs=docs,
@@ -313,31 +324,20 @@ def _build(
     )
 
 
-def _tokenise_and_count(
-    texts: list[str], settings: IndexSettings, report: Progress
-) -> tuple[_Vocabulary, tuple[np.ndarray, np.ndarray], sp.csr_matrix]:
-    """The token stream (doc, word id) of the corpus and its documents x words counts."""
-    vocab = _Vocabulary(settings.user_words)
-    n_docs = len(texts)
-    report(0.05, f"Tokenising {n_docs:,} documents")
-    scanned = scan_parts(texts)
-    report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
-    doc, ids = vocab.encode(scanned)
-    report(0.5, "Counting words")
-    n_words = len(vocab.words)
+def _word_counts(doc: np.ndarray, ids: np.ndarray, n_docs: int, n_words: int) -> sp.csr_matrix:
+    """Documents x words counts of a token stream (boundaries skipped)."""
     indptr, indices, data = kernels.row_counts(doc, ids, n_docs, n_words)
-    word_counts = sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_words))
-    return vocab, (doc, ids), word_counts
+    return sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_words))
 
 
 def _with_phrases(
     vocab: _Vocabulary,
     stream: tuple[np.ndarray, np.ndarray],
-    word_counts: sp.csr_matrix,
+    n_docs: int,
     settings: IndexSettings,
 ) -> tuple[pd.DataFrame, sp.csr_matrix]:
-    """The vocabulary table and counts, phrases (found and the user's) appended."""
-    n_docs, n_words = word_counts.shape
+    """The vocabulary table (words, then phrases) and the phrases' counts."""
+    n_words = len(vocab.words)
     vocab_frame = pd.DataFrame(
         {
             S.TERM: vocab.words,
@@ -349,13 +349,14 @@ def _with_phrases(
             "user": False,
         }
     )
-    counts = word_counts
+    counts = sp.csr_matrix((n_docs, 0), dtype=np.int32)
     unknown: dict[str, int] = {}
     user_sequences = [_sequence(p, vocab, settings, unknown) for p in settings.user_phrases]
     user_sequences = [s for s in user_sequences if len(s) >= 2]
     names = {i: w for w, i in unknown.items()}
     if settings.detect_phrases or user_sequences:
-        totals = np.asarray(word_counts.sum(axis=0)).ravel()
+        ids = stream[1]
+        totals = np.bincount(ids[ids >= 0], minlength=n_words)
         stopwords = default_stopwords()
         stop = np.fromiter((w in stopwords for w in vocab.words), dtype=bool, count=n_words)
         options = settings.phrase_options
@@ -382,10 +383,7 @@ def _with_phrases(
             }
         )
         vocab_frame = pd.concat([vocab_frame, phrase_frame], ignore_index=True)
-        counts = sp.hstack([word_counts, found.counts], format="csr")
-    counts = counts.astype(np.int32, copy=False)
-    if not counts.has_sorted_indices:
-        counts.sort_indices()
+        counts = found.counts
     return vocab_frame, counts
 
 
