@@ -355,8 +355,7 @@ def _with_phrases(
     user_sequences = [s for s in user_sequences if len(s) >= 2]
     names = {i: w for w, i in unknown.items()}
     if settings.detect_phrases or user_sequences:
-        ids = stream[1]
-        totals = np.bincount(ids[ids >= 0], minlength=n_words)
+        totals = kernels.totals(stream[1], n_words)
         stopwords = default_stopwords()
         stop = np.fromiter((w in stopwords for w in vocab.words), dtype=bool, count=n_words)
         options = settings.phrase_options

@@ -296,6 +296,16 @@ def _grow(values: np.ndarray, used: int, size: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def totals(values: np.ndarray, n_values: int) -> np.ndarray:
+    """How often each of ``0..n_values-1`` occurs in ``values`` (negatives skipped)."""
+    out = np.zeros(n_values, dtype=np.int64)
+    for v in values:
+        if v >= 0:
+            out[v] += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
 def row_counts(
     rows: np.ndarray, values: np.ndarray, n_rows: int, n_values: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -106,7 +106,11 @@ def char_classes() -> np.ndarray:
     rest (spaces, controls), which only separate.
     """
     points = np.r_[0:0xD800, 0xE000:0x110000]
-    chars = pl.Series([chr(c) for c in points.tolist()], dtype=pl.String)
+    # every code point but the surrogates, one string each, made without a Python loop
+    every = points.astype("<u4").tobytes().decode("utf-32-le")
+    chars = pl.Series([every], dtype=pl.String).str.split("").explode()
+    if len(chars) != len(points):
+        raise RuntimeError("polars split the code points unexpectedly")
     word = chars.str.contains(rf"^[{_ANY_WORD_CHARS}]$").to_numpy()
     mark = chars.str.contains(rf"^{BOUNDARY_PATTERN}$").to_numpy()
     joiner = chars.str.contains(rf"^[{_JOINERS}]$").to_numpy()

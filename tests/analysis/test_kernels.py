@@ -265,3 +265,9 @@ def test_row_counts_match_scipy():
     ).tocsr()
     assert mine.has_sorted_indices
     assert (mine != theirs).nnz == 0
+
+
+def test_totals_match_bincount():
+    values = np.random.default_rng(5).integers(-1, 50, size=10_000).astype(np.int32)
+    expected = np.bincount(values[values >= 0], minlength=60)
+    assert kernels.totals(values, 60).tolist() == expected.tolist()
