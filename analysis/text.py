@@ -259,6 +259,27 @@ def classify_raw(raws: pl.Series, *, user_words: tuple[str, ...] = ()) -> list[l
     >>> classify_raw(pl.Series(["Region’s", ",", "长三角", "G60科技"]))
     [['region'], [None], ['长三角'], ['g60', '科技']]
     """
+    # ASCII raw tokens (most of them) are classified by polars at once: for
+    # them NFKC and case folding are lower-casing, and there is no Han.
+    ascii_raw = raws.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
+    out: list[list[str | None]] = [[] for _ in range(len(raws))]
+    if ascii_raw.any():
+        simple = raws.filter(ascii_raw)
+        words = simple.str.to_lowercase().str.replace(r"'s$", "")
+        marks = simple.str.contains(f"^{BOUNDARY_PATTERN}$").to_list()
+        where = ascii_raw.arg_true().to_list()
+        for at, word, mark in zip(where, words.to_list(), marks, strict=True):
+            out[at] = [None] if mark else [word]
+    if not ascii_raw.all():
+        rest = (~ascii_raw).arg_true().to_list()
+        others = _classify_other(raws.gather(rest), user_words=user_words)
+        for at, tokens in zip(rest, others, strict=True):
+            out[at] = tokens
+    return out
+
+
+def _classify_other(raws: pl.Series, *, user_words: tuple[str, ...]) -> list[list[str | None]]:
+    """:func:`classify_raw` of raw tokens with characters beyond ASCII, one by one."""
     raw_list = raws.to_list()
     mixed = [i for i, h in enumerate(raws.str.contains(r"\p{Han}").to_list()) if h]
     parts: list[list[str]] = [[raw] for raw in raw_list]
