@@ -49,7 +49,6 @@ INDEX_VERSION = 2
 Progress = Callable[[float, str], None]
 
 _PARAGRAPH = re.compile(r"\n[ \t\u3000]*\n\s*")
-_LINE = re.compile(r"\n\s*")
 #: Paragraphs longer than this are split at single line breaks as well
 #: (transcripts often carry hard line breaks and no blank lines).
 LONG_PASSAGE = 3000
@@ -431,12 +430,27 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
         end -= 1
     if end - start <= LONG_PASSAGE:
         return [(start, end)]
+    # Cut at a line break (a run of white space holding one) when the piece so
+    # far is long enough: the first run whose first line break lies at least
+    # LONG_PASSAGE // 4 past the cursor. Only the candidate breaks are looked
+    # at, not every line of the paragraph.
     spans = []
     cursor = start
-    for m in _LINE.finditer(text, start, end):
-        if m.start() - cursor >= LONG_PASSAGE // 4:
-            spans.append((cursor, m.start()))
-            cursor = m.end()
+    search = cursor + LONG_PASSAGE // 4
+    while (at := text.find("\n", search, end)) >= 0:
+        before = at - 1
+        while before > cursor and text[before] != "\n" and text[before].isspace():
+            before -= 1
+        after = at + 1
+        while after < end and text[after].isspace():
+            after += 1
+        if text[before] == "\n":
+            # this run began with an earlier line break, too close to the cursor
+            search = after
+            continue
+        spans.append((cursor, at))
+        cursor = after
+        search = cursor + LONG_PASSAGE // 4
     spans.append((cursor, end))
     return [(a, b) for a, b in spans if b > a]
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.index import IndexSettings, build_index, split_passages
 from tests.analysis.tiny import TINY
@@ -105,3 +108,71 @@ def test_token_stream_is_kept_and_reloaded(tmp_path):
     assert np.array_equal(np.asarray(loaded.tokens), built.tokens)
     assert loaded.token_offsets.tolist() == built.token_offsets.tolist()
     assert loaded.word_id("tea") == built.word_id("tea") == built.column("tea")
+
+
+def _passages_by_regex(text: str, long: int) -> list[tuple[int, int]]:
+    """The passage rule written with re.finditer over every separator (the oracle)."""
+    import re
+
+    paragraph, line = re.compile(r"\n[ \t\u3000]*\n\s*"), re.compile(r"\n\s*")
+    out = []
+    start = 0
+    for sep_start, sep_end in [*(m.span() for m in paragraph.finditer(text)), (len(text),) * 2]:
+        a, b = start, sep_start
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b - a <= long:
+            pieces = [(a, b)]
+        else:
+            pieces, cursor = [], a
+            for m in line.finditer(text, a, b):
+                if m.start() - cursor >= long // 4:
+                    pieces.append((cursor, m.start()))
+                    cursor = m.end()
+            pieces.append((cursor, b))
+        out.extend((x, y) for x, y in pieces if y > x)
+        start = sep_end
+    return out
+
+
+def _passages(texts: list[str]) -> list[list[tuple[int, int]]]:
+    table = split_passages(texts)
+    out: list[list[tuple[int, int]]] = [[] for _ in texts]
+    for doc, start, end in table[["doc", "start", "end"]].itertuples(index=False):
+        out[doc].append((start, end))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("ab .\n\n \t\u3000\u2028\xa0")), max_size=120),
+        max_size=4,
+    )
+)
+def test_split_passages_equals_the_regex_rule(texts):
+    import analysis.index as index
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index, "LONG_PASSAGE", 20)  # long paragraphs are the hard part
+        assert _passages(texts) == [_passages_by_regex(t, 20) for t in texts]
+
+
+@pytest.mark.parametrize("name", ["un_general_debate", "us_sotu", "reuters21578"])
+def test_split_passages_equals_the_regex_rule_on_shared_corpora(name):
+    import gzip
+    import json
+
+    from analysis.index import LONG_PASSAGE
+
+    from .tiny import shared_corpus
+
+    folder = shared_corpus(name)
+    path = folder / "docs.jsonl.gz"
+    opener = gzip.open if path.exists() else open
+    path = path if path.exists() else folder / "docs.jsonl"
+    with opener(path, "rt", encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle]
+    assert _passages(texts) == [_passages_by_regex(t, LONG_PASSAGE) for t in texts]
