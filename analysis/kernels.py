@@ -92,7 +92,7 @@ def scan_tokens(
     first_doc: int,
     out_doc: np.ndarray,
     out_code: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Raw tokens of the documents in ``buf`` (UTF-8 bytes).
 
     Document ``first_doc + d`` is ``buf[doc_bounds[d]:doc_bounds[d + 1]]``. A
@@ -101,14 +101,17 @@ def scan_tokens(
     OTHER characters (spaces) only separate. This is the regex
     ``W+(?:JW+)*|[MJ]`` matched leftmost-first.
     Per raw token, its document and the number of its distinct string go
-    to ``out_doc`` and ``out_code``, the caller's arrays of
-    :func:`count_tokens` elements.
+    to ``out_doc`` and ``out_code``, the caller's arrays of at least
+    :func:`count_tokens` elements (``len(buf)`` always suffices: a token
+    takes a byte at least).
 
     Returns
     -------
     arena, bounds
         The distinct strings: string ``k`` is ``arena[bounds[k]:bounds[k + 1]]``,
         numbered in order of first appearance.
+    found
+        How many tokens were written.
     """
     table_size = 1 << 16
     table = np.full(table_size, -1, dtype=np.int32)
@@ -145,7 +148,7 @@ def scan_tokens(
             table = _rehash(d_hash, state[2], table_size, state[4])
         else:
             arena = _grow(arena, state[5], len(arena) * 2)
-    return arena[: state[5]], d_first[: state[2] + 1]
+    return arena[: state[5]], d_first[: state[2] + 1], state[3]
 
 
 _DONE, _FULL_TABLE, _FULL_ARENA = 0, 1, 2

@@ -28,7 +28,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -161,36 +161,43 @@ def scan_parts(texts: Sequence[str]) -> Scanned:
     letters, marks and digits (internal joiners kept) or a boundary mark, not
     yet folded; :func:`classify_raw` turns each distinct one into tokens.
     The scan is a compiled pass over the UTF-8 bytes
-    (:func:`analysis.kernels.scan_tokens`), run on parallel threads over
-    parts of a large batch (after a pass that counts their tokens, so that
-    all parts write into one array); the parts' distinct strings are then
-    merged.
+    (:func:`analysis.kernels.scan_tokens`). A large batch is cut into parts
+    that are scanned on parallel threads into one pair of arrays; while a
+    part's text is prepared (NFKC, UTF-8: Python work), the tokens of the
+    part before it are counted, which places the next part in the arrays.
+    The parts' distinct strings are merged at the end.
     """
-    normal = _nfkc(texts)
-    lengths = [len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in normal]
-    bounds = np.zeros(len(normal) + 1, dtype=np.int64)
-    bounds[1:] = np.cumsum(lengths)
-    # the bytes, written text by text into one buffer (no joined copy)
-    buf = np.empty(int(bounds[-1]), dtype=np.uint8)
-    for text, a, b in zip(normal, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        buf[a:b] = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     classes = char_classes()
-    spans = kernels.split_evenly(bounds, kernels.WORKERS if len(buf) > PARALLEL_BYTES else 1)
-    edges = [bounds[lo : hi + 1] for lo, hi in spans]
-    sizes = _each(lambda e: kernels.count_tokens(buf, e, classes), edges)
-    starts = np.r_[0, np.cumsum(sizes)].astype(np.int64).tolist()
-    doc = np.empty(starts[-1], dtype=np.int32)
-    code = np.empty(starts[-1], dtype=np.int32)
-    scanned = _each(
-        lambda k: kernels.scan_tokens(
-            buf, edges[k], classes, spans[k][0],
-            doc[starts[k] : starts[k + 1]], code[starts[k] : starts[k + 1]],
-        ),
-        list(range(len(spans))),
-    )  # fmt: skip
+    sizes = np.zeros(len(texts) + 1, dtype=np.int64)
+    sizes[1:] = np.cumsum([len(t) for t in texts])
+    spans = kernels.split_evenly(sizes, kernels.WORKERS if sizes[-1] > PARALLEL_BYTES else 1)
+    with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+        prepared = []
+        counting = []
+        for number, (lo, hi) in enumerate(spans):
+            buf, bounds = _utf8(texts[lo:hi])
+            prepared.append((buf, bounds))
+            if number < len(spans) - 1:
+                counting.append(pool.submit(kernels.count_tokens, buf, bounds, classes))
+        # tokens of the parts but the last, counted; the last takes at most a token a byte
+        starts = np.r_[0, np.cumsum([job.result() for job in counting])].astype(np.int64)
+        room = int(starts[-1]) + len(prepared[-1][0])
+        doc = np.empty(room, dtype=np.int32)  # untouched room is never paged in
+        code = np.empty(room, dtype=np.int32)
+        scans = [
+            pool.submit(
+                kernels.scan_tokens, buf, bounds, classes, lo,
+                doc[starts[k] :], code[starts[k] :],
+            )
+            for k, ((buf, bounds), (lo, _hi)) in enumerate(zip(prepared, spans, strict=True))
+        ]  # fmt: skip
+        scanned = [job.result() for job in scans]
     numbers: dict[str, int] = {}
     pieces = []
-    for k, (arena, string_bounds) in enumerate(scanned):
+    at = 0
+    for k, (arena, string_bounds, found) in enumerate(scanned):
+        if at != starts[k]:
+            raise RuntimeError("the token count and the scan disagree")
         strings = arena.tobytes()
         remap = np.fromiter(
             (
@@ -200,16 +207,21 @@ def scan_parts(texts: Sequence[str]) -> Scanned:
             dtype=np.int32,
             count=len(string_bounds) - 1,
         )
-        pieces.append((starts[k], starts[k + 1], remap))
-    return Scanned(doc=doc, code=code, pieces=pieces, distinct=list(numbers))
+        pieces.append((at, at + found, remap))
+        at += found
+    return Scanned(doc=doc[:at], code=code[:at], pieces=pieces, distinct=list(numbers))
 
 
-def _each(work: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-    """``work`` on every item, on parallel threads when there are several."""
-    if len(items) == 1:
-        return [work(items[0])]
-    with ThreadPoolExecutor(max_workers=len(items)) as pool:
-        return list(pool.map(work, items))
+def _utf8(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The NFKC texts as UTF-8 in one buffer, and the byte offsets of each."""
+    normal = _nfkc(texts)
+    lengths = [len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in normal]
+    bounds = np.zeros(len(normal) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum(lengths)
+    buf = np.empty(int(bounds[-1]), dtype=np.uint8)
+    for text, a, b in zip(normal, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        buf[a:b] = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    return buf, bounds
 
 
 def scan(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
