@@ -299,6 +299,24 @@ def _grow(values: np.ndarray, used: int, size: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def best_at(places: np.ndarray, scores: np.ndarray, queries: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = max(out[i], scores[j] for every j with places[j] == queries[i])``.
+
+    ``places`` and ``queries`` ascend; one merge of the two.
+    """
+    j = 0
+    for i in range(len(queries)):
+        q = queries[i]
+        while j < len(places) and places[j] < q:
+            j += 1
+        k = j
+        while k < len(places) and places[k] == q:
+            if scores[k] > out[i]:
+                out[i] = scores[k]
+            k += 1
+
+
+@njit(cache=True, nogil=True)
 def totals(values: np.ndarray, n_values: int) -> np.ndarray:
     """How often each of ``0..n_values-1`` occurs in ``values`` (negatives skipped)."""
     out = np.zeros(n_values, dtype=np.int64)

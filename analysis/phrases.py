@@ -265,33 +265,34 @@ def _fragments(
     "development of the yangtze" ends, nearly every time, on the word that
     starts "yangtze river delta", which scores higher: it is a fragment of a
     longer expression, not a term of its own.
+
+    ``occurrences`` holds, per level, the start positions (ascending) and
+    phrase numbers of the kept phrases' occurrences; so each level's ends
+    ascend too, and every lookup below is a merge of two sorted lists.
     """
     drop = np.zeros(len(sequences), dtype=bool)
-    if not occurrences:
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    levels = []
+    for starts, which in occurrences:
+        if len(starts):
+            ends = starts + lengths[which[0]] - 1  # one length per level
+            levels.append((starts, ends, scores[which], which))
+    if not levels:
         return drop
-    starts = np.concatenate([o[0] for o in occurrences])
-    which = np.concatenate([o[1] for o in occurrences])
-    if len(starts) == 0:
-        return drop
-    ends = starts + np.array([len(s) for s in sequences])[which] - 1
-    mine = scores[which]
-    joined = _stronger_at(starts, mine, ends, mine) | _stronger_at(ends, mine, starts, mine)
-    total = np.bincount(which, minlength=len(sequences))
-    fragments = np.bincount(which, weights=joined, minlength=len(sequences))
+    total = np.zeros(len(sequences))
+    fragments = np.zeros(len(sequences))
+    for starts, ends, mine, which in levels:
+        # the best score of a phrase starting where mine ends, or ending where mine starts
+        right = np.full(len(starts), -np.inf)
+        left = np.full(len(starts), -np.inf)
+        for other_starts, other_ends, theirs, _which in levels:
+            kernels.best_at(other_starts, theirs, ends, right)
+            kernels.best_at(other_ends, theirs, starts, left)
+        joined = (right > mine) | (left > mine)
+        total += np.bincount(which, minlength=len(sequences))
+        fragments += np.bincount(which, weights=joined, minlength=len(sequences))
     drop[total > 0] = fragments[total > 0] >= share * total[total > 0]
     return drop
-
-
-def _stronger_at(
-    places: np.ndarray, place_scores: np.ndarray, queries: np.ndarray, query_scores: np.ndarray
-) -> np.ndarray:
-    """For each query position: does a phrase scoring higher stand at ``places`` there?"""
-    order = np.lexsort((-place_scores, places))  # by position, best score first
-    sorted_places = places[order]
-    firsts = np.flatnonzero(np.r_[True, sorted_places[1:] != sorted_places[:-1]])
-    positions, best = sorted_places[firsts], place_scores[order][firsts]
-    where = np.minimum(np.searchsorted(positions, queries), len(positions) - 1)
-    return (positions[where] == queries) & (best[where] > query_scores)
 
 
 def _drop_nested(

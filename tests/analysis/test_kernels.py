@@ -271,3 +271,19 @@ def test_totals_match_bincount():
     values = np.random.default_rng(5).integers(-1, 50, size=10_000).astype(np.int32)
     expected = np.bincount(values[values >= 0], minlength=60)
     assert kernels.totals(values, 60).tolist() == expected.tolist()
+
+
+def test_best_at_is_the_maximum_over_equal_places():
+    rng = np.random.default_rng(9)
+    places = np.sort(rng.integers(0, 300, size=500))
+    scores = rng.random(500)
+    queries = np.sort(rng.choice(400, size=200, replace=False))
+    out = np.full(len(queries), -np.inf)
+    out[::3] = 0.5  # a running maximum: earlier values stay when higher
+    expected = out.copy()
+    for i, q in enumerate(queries):
+        here = scores[places == q]
+        if len(here):
+            expected[i] = max(expected[i], here.max())
+    kernels.best_at(places, scores, queries, out)
+    assert out.tolist() == expected.tolist()
