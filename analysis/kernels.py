@@ -4,17 +4,24 @@ Everything here works on plain arrays and knows nothing of documents,
 vocabularies or phrases; :mod:`analysis.text`, :mod:`analysis.index` and
 :mod:`analysis.phrases` give the arrays their meaning. Each loop touches
 its input once, in order, and releases the GIL, so the Python work of a
-build (splitting passages) runs beside it.
+build (splitting passages) and other loops run beside it on threads.
 
-- :func:`scan_tokens`: raw tokens of UTF-8 text, by a table of character
-  classes, each distinct raw token numbered in order of first appearance
-  (an exact hash table: equal hashes are confirmed byte by byte against a
-  compact copy of the distinct strings);
-- :func:`row_counts`: per-row counts of values (documents x terms, CSR);
-- :func:`count_ngrams`, :func:`advance`: one level of phrase detection:
-  count, document spread and occurrences of the n-grams that extend
-  frequent (n-1)-grams, then the occurrences that the next level extends.
+- :func:`count_tokens`, :func:`scan_tokens`: raw tokens of UTF-8 text, by a
+  table of character classes, each distinct raw token numbered in order of
+  first appearance (an exact hash table: equal hashes are confirmed byte by
+  byte against a compact copy of the distinct strings);
+  :func:`gather_in_place` renumbers them;
+- :func:`row_counts`, :func:`totals`: per-row counts of values (documents x
+  terms, CSR) and overall counts;
+- :func:`count_ngrams`, :func:`merge_counts`, :func:`advance`: one level of
+  phrase detection: count, document spread and occurrences of the n-grams
+  that extend frequent (n-1)-grams (part by part, then merged), then the
+  occurrences that the next level extends;
+- :func:`best_at`: the best score standing at each of a sorted list of
+  positions (fragment pruning).
 
+Arrays that grow are grown between calls of a resumable inner loop: numba
+charges a reference count on every use of an array reassigned inside a loop.
 The functions are compiled on first use and cached next to this file (or
 under ``NUMBA_CACHE_DIR``).
 """

@@ -91,7 +91,7 @@ def cjk_font_path() -> str:
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_kernels() -> None:
     # The compiled loops (analysis.kernels) are compiled on first use, about
-    # half a minute on a fresh checkout, then loaded from numba's cache. Pay
+    # fifteen seconds on a fresh checkout, then loaded from numba's cache. Pay
     # that once, here, and not inside the first AppTest's time limit.
     import pandas as pd
 
