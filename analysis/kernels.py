@@ -78,6 +78,16 @@ def _decode(buf: np.ndarray, i: int) -> tuple[int, int]:
     ), 4
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _class_at(buf: np.ndarray, i: int, classes: np.ndarray) -> tuple[int, int]:
+    """Class and byte length of the character at byte ``i`` (ASCII looked up directly)."""
+    b0 = buf[i]
+    if b0 < 0x80:
+        return classes[b0], 1
+    cp, width = _decode(buf, i)
+    return classes[cp], width
+
+
 @njit(cache=True, nogil=True)
 def count_tokens(buf: np.ndarray, doc_bounds: np.ndarray, classes: np.ndarray) -> int:
     """How many raw tokens :func:`scan_tokens` will find (the scan without lookups)."""
@@ -188,12 +198,7 @@ def _scan_until_full(
     while d < n_docs:
         end = doc_bounds[d + 1]
         while i < end:
-            b0 = buf[i]
-            if b0 < 0x80:
-                kind, width = classes[b0], 1
-            else:
-                cp, width = _decode(buf, i)
-                kind = classes[cp]
+            kind, width = _class_at(buf, i, classes)
             if kind == OTHER:
                 i += width
                 continue
@@ -204,12 +209,7 @@ def _scan_until_full(
             i += width
             if kind == WORD:
                 while i < end:
-                    b0 = buf[i]
-                    if b0 < 0x80:
-                        kind, width = classes[b0], 1
-                    else:
-                        cp, width = _decode(buf, i)
-                        kind = classes[cp]
+                    kind, width = _class_at(buf, i, classes)
                     if kind == WORD:
                         i += width
                         continue

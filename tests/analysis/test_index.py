@@ -162,17 +162,9 @@ def test_split_passages_equals_the_regex_rule(texts):
 
 @pytest.mark.parametrize("name", ["un_general_debate", "us_sotu", "reuters21578"])
 def test_split_passages_equals_the_regex_rule_on_shared_corpora(name):
-    import gzip
-    import json
-
     from analysis.index import LONG_PASSAGE
 
-    from .tiny import shared_corpus
+    from .tiny import shared_texts
 
-    folder = shared_corpus(name)
-    path = folder / "docs.jsonl.gz"
-    opener = gzip.open if path.exists() else open
-    path = path if path.exists() else folder / "docs.jsonl"
-    with opener(path, "rt", encoding="utf-8") as handle:
-        texts = [json.loads(line)["text"] for line in handle]
+    texts = shared_texts(name)
     assert _passages(texts) == [_passages_by_regex(t, LONG_PASSAGE) for t in texts]

@@ -8,9 +8,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-
 import numpy as np
 import polars as pl
 import pytest
@@ -21,7 +18,7 @@ from hypothesis import strategies as st
 from analysis import kernels
 from analysis.text import SCAN_PATTERN, _nfkc, char_classes, scan
 
-from .tiny import CORPORA, shared_corpus
+from .tiny import shared_texts
 
 
 def _by_regex(texts: list[str]) -> list[list[str]]:
@@ -133,13 +130,7 @@ def test_scan_equals_the_regex_on_any_unicode(texts):
     ],
 )
 def test_scan_equals_the_regex_on_shared_corpora(name):
-    folder = shared_corpus(name)
-    path = folder / "docs.jsonl.gz"
-    opener = gzip.open if path.exists() else open
-    path = path if path.exists() else folder / "docs.jsonl"
-    with opener(path, "rt", encoding="utf-8") as handle:
-        texts = [json.loads(line)["text"] for line in handle]
-    assert CORPORA.exists()
+    texts = shared_texts(name)
     mine = _by_scan(texts)
     theirs = _by_regex(texts)
     assert sum(map(len, mine)) == sum(map(len, theirs))

@@ -39,6 +39,19 @@ def shared_corpus(name: str) -> Path:
     return folder
 
 
+def shared_texts(name: str) -> list[str]:
+    """The ``text`` of every document of a shared corpus (skips when it is absent)."""
+    import gzip
+    import json
+
+    folder = shared_corpus(name)
+    path = folder / "docs.jsonl.gz"
+    opener = gzip.open if path.exists() else open
+    path = path if path.exists() else folder / "docs.jsonl"
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line)["text"] for line in handle]
+
+
 def g2_by_hand(a: float, b: float, size_a: float, size_b: float) -> float:
     """Dunning's G² of [[a, b], [size_a - a, size_b - b]] written out cell by cell.
 
