@@ -1,13 +1,13 @@
 """CorpusIndex: document x term counts, built once per content and settings.
 
-The build scans the whole corpus in one compiled pass (:func:`analysis.text.scan`),
-classifies each distinct raw token once, turns the raw token stream into
-word ids with array gathers and counts documents x words in one more pass
-(:func:`analysis.kernels.row_counts`). Phrases (:mod:`analysis.phrases`)
-are then found over the token stream and appended as extra columns, while
-a side thread splits the texts into passages. The result is saved under a cache folder
-named by the corpus content hash and the settings, and reloaded from there.
-"""
+The build scans the corpus with compiled passes over its UTF-8 bytes
+(:func:`analysis.text.scan_parts`, parts on parallel threads), classifies
+each distinct raw token once and renumbers the raw token stream into word
+ids in place. Then three jobs run side by side: phrase detection
+(:mod:`analysis.phrases`, whose phrases become extra columns), the
+documents x words counts (:func:`analysis.kernels.row_counts`) and the
+splitting of texts into passages. The result is saved under a cache folder
+named by the corpus content hash and the settings, and reloaded from there."""
 
 from __future__ import annotations
 

@@ -27,7 +27,6 @@ Phrase counts are added beside word counts: they never reduce them.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -117,7 +116,7 @@ def detect_phrases(
     log_p_word = np.log(np.maximum(word_counts, 1) / total)
     # The stream is counted in parts (whole documents each, on parallel
     # threads); each part keeps its buffers from level to level.
-    parts = _parts(doc)
+    parts = _parts(doc, n_docs)
     prefix_first = np.arange(n_words)
     prefix_logsum = log_p_word
     levels: list[tuple[np.ndarray, np.ndarray]] = []  # per level: (parent, last word)
@@ -223,16 +222,13 @@ class _Part:
         return occ_at, occ_doc, occ_phrase
 
 
-def _parts(doc: np.ndarray) -> list[_Part]:
-    """The stream in up to ``WORKERS`` parts that end at document boundaries."""
-    size = len(doc)
-    count = kernels.WORKERS if size >= PARALLEL_MIN else 1
-    cuts = {0, size}
-    for share in range(1, count):
-        middle = size * share // count
-        cuts.add(int(np.searchsorted(doc, doc[middle], side="left")))
-    edges = sorted(cuts)
-    return [_Part(lo, hi) for lo, hi in itertools.pairwise(edges)] or [_Part(0, 0)]
+def _parts(doc: np.ndarray, n_docs: int) -> list[_Part]:
+    """The stream in up to ``WORKERS`` parts of whole documents, about equal in tokens."""
+    offsets = np.searchsorted(doc, np.arange(n_docs + 1))
+    count = kernels.WORKERS if len(doc) >= PARALLEL_MIN else 1
+    return [
+        _Part(int(offsets[lo]), int(offsets[hi])) for lo, hi in kernels.split_evenly(offsets, count)
+    ]
 
 
 def _each(parts: list[_Part], work: Callable[..., _T], *args: object) -> list[_T]:
