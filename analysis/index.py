@@ -3,11 +3,11 @@
 The build scans the corpus with compiled passes over its UTF-8 bytes
 (:func:`analysis.text.scan_parts`, parts on parallel threads), classifies
 each distinct raw token once and renumbers the raw token stream into word
-ids in place. Then three jobs run side by side: phrase detection
-(:mod:`analysis.phrases`, whose phrases become extra columns), the
-documents x words counts (:func:`analysis.kernels.row_counts`) and the
-splitting of texts into passages. The result is saved under a cache folder
-named by the corpus content hash and the settings, and reloaded from there."""
+ids; the splitting of texts into passages fills the scan's wait. Then
+phrase detection (:mod:`analysis.phrases`, whose phrases become extra
+columns) and the documents x words counts (:func:`analysis.kernels.row_counts`)
+run side by side. The result is saved under a cache folder named by the
+corpus content hash and the settings, and reloaded from there."""
 
 from __future__ import annotations
 
@@ -290,21 +290,20 @@ def _build(
     n_docs = len(texts)
     vocab = _Vocabulary(settings.user_words)
     report(0.05, f"Tokenising {n_docs:,} documents")
-    scanned = scan_parts(texts)
+    # Paragraph splitting (Python regex work) fills the wait for the
+    # compiled scan, once the scan's own Python work is done.
+    split: list[pd.DataFrame] = []
+    scanned = scan_parts(texts, meanwhile=lambda: split.append(split_passages(texts)))
+    passages = split[0]
     report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
     doc_of, tokens = vocab.encode(scanned)
     n_words = len(vocab.words)
     report(0.5, "Counting words and finding phrases")
-    with ThreadPoolExecutor(max_workers=2) as side:
-        # Beside phrase detection: the documents x words counts (a compiled,
-        # GIL-free pass) and paragraph splitting (Python regex work, which
-        # would slow the Python parts of tokenising if started earlier).
+    with ThreadPoolExecutor(max_workers=1) as side:
+        # the documents x words counts (a compiled, GIL-free pass) beside phrase detection
         counting = side.submit(_word_counts, doc_of, tokens, n_docs, n_words)
-        passages_job = side.submit(split_passages, texts)
         vocab_frame, phrase_counts = _with_phrases(vocab, (doc_of, tokens), n_docs, settings)
         word_counts = counting.result()
-        report(0.95, "Splitting passages")
-        passages = passages_job.result()
     counts = sp.hstack([word_counts, phrase_counts], format="csr").astype(np.int32, copy=False)
     if not counts.has_sorted_indices:
         counts.sort_indices()

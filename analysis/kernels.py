@@ -6,11 +6,13 @@ vocabularies or phrases; :mod:`analysis.text`, :mod:`analysis.index` and
 its input once, in order, and releases the GIL, so the Python work of a
 build (splitting passages) and other loops run beside it on threads.
 
-- :func:`count_tokens`, :func:`scan_tokens`: raw tokens of UTF-8 text, by a
-  table of character classes, each distinct raw token numbered in order of
-  first appearance (an exact hash table: equal hashes are confirmed byte by
-  byte against a compact copy of the distinct strings);
-  :func:`gather_in_place` renumbers them;
+- :func:`scan_tokens`: raw tokens of UTF-8 text, by a table of character
+  classes, each distinct raw token numbered in order of first appearance
+  (an exact hash table: equal hashes are confirmed byte by byte against a
+  compact copy of the distinct strings); :func:`number_strings` numbers
+  the distinct strings of several parts as one, :func:`gather_into`
+  renumbers the tokens; :func:`nfkc_unsure` finds the texts that may not
+  be in NFKC;
 - :func:`row_counts`, :func:`totals`: per-row counts of values (documents x
   terms, CSR) and overall counts;
 - :func:`count_ngrams`, :func:`merge_counts`, :func:`advance`: one level of
@@ -89,38 +91,24 @@ def _class_at(buf: np.ndarray, i: int, classes: np.ndarray) -> tuple[int, int]:
 
 
 @njit(cache=True, nogil=True)
-def count_tokens(buf: np.ndarray, doc_bounds: np.ndarray, classes: np.ndarray) -> int:
-    """How many raw tokens :func:`scan_tokens` will find (the scan without lookups)."""
-    nothing32 = np.zeros(0, dtype=np.int32)
-    state = np.array([0, doc_bounds[0] if len(doc_bounds) else 0, 0, 0, 0, 0], dtype=np.int64)
-    _scan_until_full(
-        buf, doc_bounds, classes, 0, nothing32, np.zeros(1, dtype=np.int64),
-        np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint8), nothing32, nothing32,
-        state, True,
-    )  # fmt: skip
-    return state[3]
-
-
-@njit(cache=True, nogil=True)
 def scan_tokens(
     buf: np.ndarray,
     doc_bounds: np.ndarray,
     classes: np.ndarray,
-    first_doc: int,
-    out_doc: np.ndarray,
     out_code: np.ndarray,
+    out_ends: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Raw tokens of the documents in ``buf`` (UTF-8 bytes).
 
-    Document ``first_doc + d`` is ``buf[doc_bounds[d]:doc_bounds[d + 1]]``. A
-    raw token is a run of WORD characters with single JOINER characters kept
-    between two WORD characters, or one MARK or JOINER character on its own;
-    OTHER characters (spaces) only separate. This is the regex
-    ``W+(?:JW+)*|[MJ]`` matched leftmost-first.
-    Per raw token, its document and the number of its distinct string go
-    to ``out_doc`` and ``out_code``, the caller's arrays of at least
-    :func:`count_tokens` elements (``len(buf)`` always suffices: a token
-    takes a byte at least).
+    Document ``d`` is ``buf[doc_bounds[d]:doc_bounds[d + 1]]``. A raw token
+    is a run of WORD characters with single JOINER characters kept between
+    two WORD characters, or one MARK or JOINER character on its own; OTHER
+    characters (spaces) only separate. This is the regex ``W+(?:JW+)*|[MJ]``
+    matched leftmost-first.
+    Per raw token, the number of its distinct string goes to ``out_code``
+    (the caller's array: ``len(buf)`` elements always suffice, a token
+    takes a byte at least; only the elements written are ever paged in),
+    and per document the number of tokens up to its end to ``out_ends``.
 
     Returns
     -------
@@ -142,18 +130,7 @@ def scan_tokens(
     state = np.array([0, start, 0, 0, 64 - 16, 0], dtype=np.int64)
     while True:
         status = _scan_until_full(
-            buf,
-            doc_bounds,
-            classes,
-            first_doc,
-            table,
-            d_first,
-            d_hash,
-            arena,
-            out_doc,
-            out_code,
-            state,
-            False,
+            buf, doc_bounds, classes, table, d_first, d_hash, arena, out_code, out_ends, state
         )
         if status == _DONE:
             break
@@ -176,21 +153,18 @@ def _scan_until_full(
     buf: np.ndarray,
     doc_bounds: np.ndarray,
     classes: np.ndarray,
-    first_doc: int,
     table: np.ndarray,
     d_first: np.ndarray,
     d_hash: np.ndarray,
     arena: np.ndarray,
-    out_doc: np.ndarray,
     out_code: np.ndarray,
+    out_ends: np.ndarray,
     state: np.ndarray,
-    count_only: bool,
 ) -> int:
     # The scan proper, resumable: it stops before a token that would not fit
     # (arrays reassigned inside a numba loop cost a reference count per use,
-    # so growing happens outside, in scan_tokens). With count_only it only
-    # counts the tokens (state[3]). The token rule is written out inline:
-    # a helper returning (start, stop) made the loop twice as slow.
+    # so growing happens outside, in scan_tokens). The token rule is written
+    # out inline: a helper returning (start, stop) made the loop twice as slow.
     n_docs = len(doc_bounds) - 1
     d, i, n_distinct, n_out, shift = state[0], state[1], state[2], state[3], state[4]
     used = state[5]
@@ -202,7 +176,7 @@ def _scan_until_full(
             if kind == OTHER:
                 i += width
                 continue
-            if not count_only and 2 * (n_distinct + 1) > len(table):
+            if 2 * (n_distinct + 1) > len(table):
                 state[0], state[1], state[2], state[3], state[5] = d, i, n_distinct, n_out, used
                 return _FULL_TABLE
             start = i
@@ -219,9 +193,6 @@ def _scan_until_full(
                             i += width + after
                             continue
                     break
-            if count_only:
-                n_out += 1
-                continue
             # hash the token's bytes (FNV-1a) and find or add it
             h = _FNV_OFFSET
             for k in range(start, i):
@@ -261,9 +232,9 @@ def _scan_until_full(
                 d_hash[code] = h
                 table[slot] = code
                 n_distinct += 1
-            out_doc[n_out] = first_doc + d
             out_code[n_out] = code
             n_out += 1
+        out_ends[d] = n_out
         d += 1
         if d < n_docs:
             i = doc_bounds[d]
@@ -272,10 +243,99 @@ def _scan_until_full(
 
 
 @njit(cache=True, nogil=True)
-def gather_in_place(values: np.ndarray, table: np.ndarray) -> None:
-    """``values[i] = table[values[i]]`` for every i, without a second array."""
+def gather_into(out: np.ndarray, table: np.ndarray, values: np.ndarray) -> None:
+    """``out[i] = table[values[i]]`` for every i (``np.take`` without a temporary)."""
     for i in range(len(values)):
-        values[i] = table[values[i]]
+        out[i] = table[values[i]]
+
+
+@njit(cache=True, nogil=True)
+def number_strings(arena: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Number equal byte strings alike, in order of first appearance.
+
+    String ``k`` is ``arena[bounds[k]:bounds[k + 1]]``.
+
+    Returns
+    -------
+    codes
+        Per string, its number.
+    firsts
+        Per number, the first string that has it.
+    """
+    n = len(bounds) - 1
+    bits = 4
+    while (1 << bits) < 2 * n:
+        bits += 1
+    table = np.full(1 << bits, -1, dtype=np.int32)
+    mask = (1 << bits) - 1
+    codes = np.empty(n, dtype=np.int32)
+    firsts = np.empty(n, dtype=np.int64)
+    hashes = np.empty(n, dtype=np.uint64)
+    used = 0
+    for k in range(n):
+        a, b = bounds[k], bounds[k + 1]
+        h = _FNV_OFFSET
+        for i in range(a, b):
+            h = (h ^ np.uint64(arena[i])) * _FNV_PRIME
+        slot = _home(h, 64 - bits)
+        code = -1
+        while True:
+            entry = table[slot]
+            if entry < 0:
+                break
+            f = firsts[entry]
+            fa, fb = bounds[f], bounds[f + 1]
+            if hashes[entry] == h and fb - fa == b - a:
+                same = True
+                for i in range(b - a):
+                    if arena[fa + i] != arena[a + i]:
+                        same = False
+                        break
+                if same:
+                    code = entry
+                    break
+            slot = (slot + 1) & mask
+        if code < 0:
+            code = used
+            firsts[used] = k
+            hashes[used] = h
+            table[slot] = used
+            used += 1
+        codes[k] = code
+    return codes, firsts[:used]
+
+
+@njit(cache=True, nogil=True)
+def nfkc_unsure(buf: np.ndarray, doc_bounds: np.ndarray, safe: np.ndarray) -> np.ndarray:
+    """Per document of ``buf`` (UTF-8), whether it holds a character outside ``safe``.
+
+    A text made only of characters that are ASCII or ``safe`` (see
+    :func:`analysis.text.nfkc_safe`) is already in NFKC; the others must be
+    checked (and perhaps normalised) by Python.
+    """
+    n_docs = len(doc_bounds) - 1
+    out = np.zeros(n_docs, dtype=np.bool_)
+    for d in range(n_docs):
+        i = doc_bounds[d]
+        end = doc_bounds[d + 1]
+        while i < end:
+            if i + 16 <= end:
+                # sixteen bytes at a time while they are ASCII
+                seen = np.uint8(0)
+                for j in range(16):
+                    seen |= buf[i + j]
+                if seen < 0x80:
+                    i += 16
+                    continue
+            if buf[i] < 0x80:
+                i += 1
+                continue
+            cp, width = _decode(buf, i)
+            if not safe[cp]:
+                out[d] = True
+                break
+            i += width
+    return out
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -340,12 +400,19 @@ def row_counts(
     """CSR parts (indptr, indices, data) of per-row counts of ``values``.
 
     ``rows`` is non-decreasing; negative values are skipped. Indices are
-    sorted within each row.
+    sorted within each row (by :func:`_radix_sort` where rows are long).
     """
     scratch = np.zeros(max(n_values, 1), dtype=np.int32)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     indices = np.empty(len(values), dtype=np.int32)
     data = np.empty(len(values), dtype=np.int32)
+    spare = np.empty(max(n_values, 1), dtype=np.int32)
+    bits = 1
+    while (1 << bits) < n_values:
+        bits += 1
+    passes = (bits + _RADIX_BITS - 1) // _RADIX_BITS
+    digit = (bits + passes - 1) // passes
+    histogram = np.empty(1 << digit, dtype=np.int64)
     nnz = 0
     k = 0
     total = len(values)
@@ -361,13 +428,49 @@ def row_counts(
                 nnz += 1
             scratch[v] += 1
         touched = indices[row_start:nnz]
-        touched.sort()
+        if nnz - row_start > _SHORT_ROW:
+            _radix_sort(touched, spare, histogram, digit, passes)
+        else:
+            touched.sort()
         for t in range(row_start, nnz):
             data[t] = scratch[indices[t]]
             scratch[indices[t]] = 0
         indptr[r + 1] = nnz
     # views: the untouched tail of the arrays was never paged in
     return indptr, indices[:nnz], data[:nnz]
+
+
+#: Rows longer than this are sorted by radix; the rest by numba's sort.
+_SHORT_ROW = 64
+_RADIX_BITS = 11
+
+
+@njit(cache=True, nogil=True)
+def _radix_sort(
+    keys: np.ndarray, spare: np.ndarray, histogram: np.ndarray, digit: int, passes: int
+) -> None:
+    """Sort non-negative ``keys`` in place: LSD radix, ``passes`` digits of ``digit`` bits."""
+    n = len(keys)
+    source = keys
+    target = spare[:n]
+    mask = (1 << digit) - 1
+    for p in range(passes):
+        shift = p * digit
+        histogram[:] = 0
+        for i in range(n):
+            histogram[(source[i] >> shift) & mask] += 1
+        at = 0
+        for b in range(len(histogram)):
+            count = histogram[b]
+            histogram[b] = at
+            at += count
+        for i in range(n):
+            b = (source[i] >> shift) & mask
+            target[histogram[b]] = source[i]
+            histogram[b] += 1
+        source, target = target, source
+    if passes % 2 == 1:
+        keys[:] = source
 
 
 @njit(cache=True, nogil=True)

@@ -25,10 +25,9 @@ per distinct raw token of the batch.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -84,15 +83,35 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD_TABLE)
 
 
-def _nfkc(texts: Sequence[str]) -> list[str]:
-    # Most texts are ASCII (a flag CPython keeps) or already NFKC; both checks
-    # are far cheaper than normalising.
-    return [
-        t
-        if t.isascii() or unicodedata.is_normalized("NFKC", t)
-        else unicodedata.normalize("NFKC", t)
-        for t in texts
-    ]
+#: Blocks whose characters may be in :func:`nfkc_safe` (each is still checked one by one).
+_NFKC_BLOCKS = (
+    (0x00A0, 0x0300),  # Latin-1 supplement, Latin extended, IPA, spacing modifiers
+    (0x0370, 0x0530),  # Greek, Cyrillic
+    (0x2000, 0x2C00),  # punctuation, symbols, arrows, dingbats
+    (0x3000, 0x3040),  # CJK symbols and punctuation
+    (0x3400, 0x4DC0),  # CJK extension A
+    (0x4E00, 0xA000),  # CJK unified ideographs
+)
+
+
+@functools.lru_cache(maxsize=1)
+def nfkc_safe() -> np.ndarray:
+    """Per code point: True when any text made of such characters (and ASCII) is in NFKC.
+
+    That is NFKC's quick check answering "yes" (UAX #15): the character is
+    its own NFKC form, has combining class 0, and never composes with the
+    character before it. Only characters of common blocks are marked (the
+    rest are left to Python's check); that none composes with a preceding
+    character is checked against every canonical decomposition in the tests.
+    """
+    safe = np.zeros(0x110000, dtype=bool)
+    for lo, hi in _NFKC_BLOCKS:
+        for point in range(lo, hi):
+            char = chr(point)
+            safe[point] = (
+                unicodedata.combining(char) == 0 and unicodedata.normalize("NFKC", char) == char
+            )
+    return safe
 
 
 @functools.lru_cache(maxsize=1)
@@ -123,105 +142,132 @@ def char_classes() -> np.ndarray:
     return classes
 
 
-#: Batches of more bytes than this are scanned in parts on parallel threads.
+#: Batches of more characters than this are scanned in parts on parallel
+#: threads, parts of about PART_BYTES and at least two per thread.
 PARALLEL_BYTES = 2**22
+PART_BYTES = 2**25
 
 
 @dataclass
 class Scanned:
     """A scanned batch: raw tokens as numbers (see :func:`scan_parts`).
 
-    ``doc`` and ``code`` hold, per raw token in reading order, the position
-    of its text in the batch and the number of its string within its part;
-    part ``k`` is tokens ``pieces[k][0]:pieces[k][1]``, and its
-    ``pieces[k][2][code]`` numbers the string in ``distinct``.
+    Text ``r`` has ``doc_tokens[r]`` raw tokens. Part ``k`` of the batch
+    holds tokens ``pieces[k][0]`` onwards: ``pieces[k][1]`` lists their
+    numbers within the part, and ``pieces[k][2][number]`` numbers the
+    string in ``distinct``.
     """
 
-    doc: np.ndarray
-    code: np.ndarray
-    pieces: list[tuple[int, int, np.ndarray]]
+    doc_tokens: np.ndarray
+    pieces: list[tuple[int, np.ndarray, np.ndarray]]
     distinct: list[str]
 
+    @property
+    def doc(self) -> np.ndarray:
+        """Per raw token, in reading order, the position of its text in the batch."""
+        return np.repeat(np.arange(len(self.doc_tokens), dtype=np.int32), self.doc_tokens)
+
     def map_codes(self, table: np.ndarray) -> np.ndarray:
-        """``table[number in distinct]`` for every token, written over ``code``.
+        """``table[number in distinct]`` for every raw token, in reading order.
 
-        The scan's own array is reused (it is as long as the text has
-        tokens); the scan is spent afterwards.
+        The parts are gathered into one array (on parallel threads) and let
+        go: the scan is spent afterwards.
         """
-        for start, stop, remap in self.pieces:
-            kernels.gather_in_place(self.code[start:stop], table[remap])
+        out = np.empty(int(self.doc_tokens.sum()), dtype=table.dtype)
+        jobs = [
+            (out[start : start + len(codes)], table[remap], codes)
+            for start, codes, remap in self.pieces
+        ]
         self.pieces = []
-        return self.code
+        if len(jobs) == 1:
+            kernels.gather_into(*jobs[0])
+        else:
+            with ThreadPoolExecutor(max_workers=kernels.WORKERS) as pool:
+                for job in [pool.submit(kernels.gather_into, *job) for job in jobs]:
+                    job.result()
+        return out
 
 
-def scan_parts(texts: Sequence[str]) -> Scanned:
+def scan_parts(texts: Sequence[str], *, meanwhile: Callable[[], object] | None = None) -> Scanned:
     """Raw tokens of a batch of texts, as numbers.
 
     A raw token is a match of :data:`SCAN_PATTERN` in the NFKC text: a run of
     letters, marks and digits (internal joiners kept) or a boundary mark, not
     yet folded; :func:`classify_raw` turns each distinct one into tokens.
     The scan is a compiled pass over the UTF-8 bytes
-    (:func:`analysis.kernels.scan_tokens`). A large batch is cut into parts
-    that are scanned on parallel threads into one pair of arrays; while a
-    part's text is prepared (NFKC, UTF-8: Python work), the tokens of the
-    part before it are counted, which places the next part in the arrays.
-    The parts' distinct strings are merged at the end.
+    (:func:`analysis.kernels.scan_tokens`). A large batch is cut into parts:
+    while one part's text is prepared (UTF-8, NFKC where needed: Python
+    work), the parts before it are scanned on parallel threads, each into
+    its own array. The parts' distinct strings are then numbered as one
+    (:func:`analysis.kernels.number_strings`).
+
+    ``meanwhile``, if given, is called on this thread once every part has
+    been handed to the scanning threads: Python work that fills the wait
+    (the index build splits passages there).
     """
     classes = char_classes()
     sizes = np.zeros(len(texts) + 1, dtype=np.int64)
     sizes[1:] = np.cumsum([len(t) for t in texts])
-    spans = kernels.split_evenly(sizes, kernels.WORKERS if sizes[-1] > PARALLEL_BYTES else 1)
-    with ThreadPoolExecutor(max_workers=len(spans)) as pool:
-        prepared = []
-        counting = []
-        for number, (lo, hi) in enumerate(spans):
+    parts = 1
+    if sizes[-1] > PARALLEL_BYTES:
+        parts = max(2 * kernels.WORKERS, -(-int(sizes[-1]) // PART_BYTES))
+    spans = kernels.split_evenly(sizes, parts)
+    doc_tokens = np.zeros(len(texts), dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=kernels.WORKERS) as pool:
+        jobs = []
+        for lo, hi in spans:
             buf, bounds = _utf8(texts[lo:hi])
-            prepared.append((buf, bounds))
-            if number < len(spans) - 1:
-                counting.append(pool.submit(kernels.count_tokens, buf, bounds, classes))
-        # tokens of the parts but the last, counted; the last takes at most a token a byte
-        starts = np.r_[0, np.cumsum([job.result() for job in counting])].astype(np.int64)
-        room = int(starts[-1]) + len(prepared[-1][0])
-        doc = np.empty(room, dtype=np.int32)  # untouched room is never paged in
-        code = np.empty(room, dtype=np.int32)
-        scans = [
-            pool.submit(
-                kernels.scan_tokens, buf, bounds, classes, lo,
-                doc[starts[k] :], code[starts[k] :],
-            )
-            for k, ((buf, bounds), (lo, _hi)) in enumerate(zip(prepared, spans, strict=True))
-        ]  # fmt: skip
-        scanned = [job.result() for job in scans]
-    numbers: dict[str, int] = {}
+            codes = np.empty(len(buf), dtype=np.int32)  # untouched room is never paged in
+            job = pool.submit(kernels.scan_tokens, buf, bounds, classes, codes, doc_tokens[lo:hi])
+            jobs.append((codes, job))
+        if meanwhile is not None:
+            meanwhile()
+        scanned = [(codes, *job.result()) for codes, job in jobs]
+    # doc_tokens holds each part's running totals: per-text counts from them
+    for lo, hi in spans:
+        ends = doc_tokens[lo:hi]
+        ends[1:] -= ends[:-1].copy()
+    arena = np.concatenate([s[1] for s in scanned])
+    shift = np.cumsum([0] + [len(s[1]) for s in scanned])
+    string_bounds = np.concatenate(
+        [s[2][:-1] + shift[k] for k, s in enumerate(scanned)] + [np.array([shift[-1]])]
+    )
+    numbers, firsts = kernels.number_strings(arena, string_bounds)
+    strings = arena.tobytes()
+    starts = string_bounds.tolist()
+    distinct = [strings[starts[f] : starts[f + 1]].decode("utf-8", "surrogatepass") for f in firsts]
     pieces = []
-    at = 0
-    for k, (arena, string_bounds, found) in enumerate(scanned):
-        if at != starts[k]:
-            raise RuntimeError("the token count and the scan disagree")
-        strings = arena.tobytes()
-        remap = np.fromiter(
-            (
-                numbers.setdefault(strings[a:b].decode("utf-8"), len(numbers))
-                for a, b in itertools.pairwise(string_bounds.tolist())
-            ),
-            dtype=np.int32,
-            count=len(string_bounds) - 1,
-        )
-        pieces.append((at, at + found, remap))
-        at += found
-    return Scanned(doc=doc[:at], code=code[:at], pieces=pieces, distinct=list(numbers))
+    token_at = 0
+    string_at = 0
+    for codes, _arena, bounds, found in scanned:
+        n_strings = len(bounds) - 1
+        pieces.append((token_at, codes[:found], numbers[string_at : string_at + n_strings]))
+        token_at += found
+        string_at += n_strings
+    return Scanned(doc_tokens=doc_tokens, pieces=pieces, distinct=distinct)
 
 
 def _utf8(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The NFKC texts as UTF-8 in one buffer, and the byte offsets of each."""
-    normal = _nfkc(texts)
-    lengths = [len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in normal]
-    bounds = np.zeros(len(normal) + 1, dtype=np.int64)
-    bounds[1:] = np.cumsum(lengths)
-    buf = np.empty(int(bounds[-1]), dtype=np.uint8)
-    for text, a, b in zip(normal, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        buf[a:b] = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    return buf, bounds
+    """The NFKC texts as UTF-8 in one buffer, and the byte offsets of each.
+
+    Texts the compiled quick check cannot clear (:func:`nfkc_safe`) are
+    checked, and normalised if need be, by Python.
+    """
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    buf, bounds = _join(encoded)
+    unsure = np.flatnonzero(kernels.nfkc_unsure(buf, bounds, nfkc_safe())).tolist()
+    changed = False
+    for i in unsure:
+        if not unicodedata.is_normalized("NFKC", texts[i]):
+            encoded[i] = unicodedata.normalize("NFKC", texts[i]).encode("utf-8", "surrogatepass")
+            changed = True
+    return _join(encoded) if changed else (buf, bounds)
+
+
+def _join(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), bounds
 
 
 def scan(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:

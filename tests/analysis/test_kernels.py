@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import polars as pl
 import pytest
@@ -16,13 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import kernels
-from analysis.text import SCAN_PATTERN, _nfkc, char_classes, scan
+from analysis.text import SCAN_PATTERN, _utf8, char_classes, nfkc_safe, scan
 
 from .tiny import shared_texts
 
 
 def _by_regex(texts: list[str]) -> list[list[str]]:
-    return [list(m) for m in pl.Series(_nfkc(texts), dtype=pl.String).str.extract_all(SCAN_PATTERN)]
+    normal = [unicodedata.normalize("NFKC", t) for t in texts]
+    return [list(m) for m in pl.Series(normal, dtype=pl.String).str.extract_all(SCAN_PATTERN)]
 
 
 def _by_scan(texts: list[str]) -> list[list[str]]:
@@ -84,14 +87,54 @@ def test_scan_in_parallel_parts_equals_one_pass(monkeypatch):
     import analysis.text as text
 
     texts = [f"Doc {i}: the Yangtze River Delta’s plan, 长三角{i % 7}." for i in range(3000)]
+    texts[1500:1510] = [""] * 10  # empty texts inside a part
     whole = scan(texts)
     monkeypatch.setattr(text, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(text, "PART_BYTES", 20_000)
     monkeypatch.setattr(kernels, "WORKERS", 3)
-    assert len(text.scan_parts(texts).pieces) == 3
+    assert len(text.scan_parts(texts).pieces) > 6
     split = scan(texts)
     assert whole[2] == split[2]
     assert whole[0].tolist() == split[0].tolist()
     assert whole[1].tolist() == split[1].tolist()
+
+
+def test_scan_calls_meanwhile_once():
+    import analysis.text as text
+
+    calls = []
+    scanned = text.scan_parts(["a b", "c"], meanwhile=lambda: calls.append(1))
+    assert calls == [1]
+    assert scanned.doc_tokens.tolist() == [2, 1]
+
+
+def test_nfkc_safe_characters_never_compose_with_the_one_before():
+    # NFKC's quick check says "yes" only for characters that are their own
+    # NFKC form, of combining class 0, and never the second character of a
+    # canonical composition; the table must hold no such second character.
+    safe = nfkc_safe()
+    seconds = set()
+    for point in range(0x110000):
+        parts = unicodedata.decomposition(chr(point)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    seconds.update(range(0x1161, 0x1176))  # Hangul vowels and trailing consonants
+    seconds.update(range(0x11A8, 0x11C3))
+    assert not any(safe[p] for p in seconds)
+    for point in np.flatnonzero(safe).tolist():
+        char = chr(point)
+        assert unicodedata.normalize("NFKC", char) == char
+        assert unicodedata.combining(char) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", "café “quoted” — 中文，", "x y", "etc…", "ﬁ ligature", "é", " "],
+)
+def test_prepared_text_is_the_nfkc_form(text):
+    buf, bounds = _utf8([text, "ascii"])
+    assert buf[bounds[0] : bounds[1]].tobytes().decode() == unicodedata.normalize("NFKC", text)
+    assert buf[bounds[1] : bounds[2]].tobytes() == b"ascii"
 
 
 def test_scan_keeps_lone_surrogates_out_of_tokens():
@@ -253,6 +296,23 @@ def test_row_counts_match_scipy():
     valid = values >= 0
     theirs = sp.coo_matrix(
         (np.ones(valid.sum(), dtype=np.int32), (rows[valid], values[valid])), shape=(45, 300)
+    ).tocsr()
+    assert mine.has_sorted_indices
+    assert (mine != theirs).nnz == 0
+
+
+@pytest.mark.parametrize("n_values", [70, 3_000, 2**21 + 5])
+def test_row_counts_sort_long_rows_like_scipy(n_values):
+    # rows long enough for the radix sort, with one, two and three digits
+    rng = np.random.default_rng(n_values)
+    rows = np.repeat(np.arange(6, dtype=np.int32), [0, 1, 65, 400, 2_000, 9])
+    values = rng.integers(-1, n_values, size=len(rows)).astype(np.int32)
+    values[rows == 4] = rng.integers(n_values - 40, n_values, size=(rows == 4).sum())
+    indptr, indices, data = kernels.row_counts(rows, values, 6, n_values)
+    mine = sp.csr_matrix((data, indices, indptr), shape=(6, n_values))
+    valid = values >= 0
+    theirs = sp.coo_matrix(
+        (np.ones(valid.sum(), dtype=np.int32), (rows[valid], values[valid])), shape=(6, n_values)
     ).tocsr()
     assert mine.has_sorted_indices
     assert (mine != theirs).nnz == 0
