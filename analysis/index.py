@@ -286,14 +286,16 @@ class _Vocabulary:
 def _build(
     docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress
 ) -> CorpusIndex:
-    texts = docs[S.TEXT].astype(str).tolist()
-    n_docs = len(texts)
+    column = docs[S.TEXT]
+    n_docs = len(column)
     vocab = _Vocabulary(settings.user_words)
     report(0.05, f"Tokenising {n_docs:,} documents")
     # Paragraph splitting (Python regex work) fills the wait for the
     # compiled scan, once the scan's own Python work is done.
     split: list[pd.DataFrame] = []
-    scanned = scan_parts(texts, meanwhile=lambda: split.append(split_passages(texts)))
+    scanned = scan_parts(
+        column, meanwhile=lambda: split.append(split_passages(column.astype(str).tolist()))
+    )
     passages = split[0]
     report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
     doc_of, tokens = vocab.encode(scanned)

@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import polars as pl
+import pyarrow as pa
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from analysis import kernels
@@ -188,17 +190,20 @@ class Scanned:
         return out
 
 
-def scan_parts(texts: Sequence[str], *, meanwhile: Callable[[], object] | None = None) -> Scanned:
+def scan_parts(
+    texts: Sequence[str] | pd.Series, *, meanwhile: Callable[[], object] | None = None
+) -> Scanned:
     """Raw tokens of a batch of texts, as numbers.
 
     A raw token is a match of :data:`SCAN_PATTERN` in the NFKC text: a run of
     letters, marks and digits (internal joiners kept) or a boundary mark, not
     yet folded; :func:`classify_raw` turns each distinct one into tokens.
     The scan is a compiled pass over the UTF-8 bytes
-    (:func:`analysis.kernels.scan_tokens`). A large batch is cut into parts:
-    while one part's text is prepared (UTF-8, NFKC where needed: Python
-    work), the parts before it are scanned on parallel threads, each into
-    its own array. The parts' distinct strings are then numbered as one
+    (:func:`analysis.kernels.scan_tokens`): those of an Arrow-backed column
+    are read where they lie, other texts are encoded. A large batch is cut
+    into parts: while one part is prepared (UTF-8, NFKC where needed), the
+    parts before it are scanned on parallel threads, each into its own
+    array. The parts' distinct strings are then numbered as one
     (:func:`analysis.kernels.number_strings`).
 
     ``meanwhile``, if given, is called on this thread once every part has
@@ -206,8 +211,21 @@ def scan_parts(texts: Sequence[str], *, meanwhile: Callable[[], object] | None =
     (the index build splits passages there).
     """
     classes = char_classes()
-    sizes = np.zeros(len(texts) + 1, dtype=np.int64)
-    sizes[1:] = np.cumsum([len(t) for t in texts])
+    arrow = _arrow_utf8(texts) if isinstance(texts, pd.Series) else None
+    if arrow is not None:
+        data, offsets = arrow
+        sizes = offsets - offsets[0]
+
+        def prepare(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+            return _normalised(data, offsets[lo : hi + 1])
+    else:
+        strings = texts.astype(str).tolist() if isinstance(texts, pd.Series) else texts
+        sizes = np.zeros(len(strings) + 1, dtype=np.int64)
+        sizes[1:] = np.cumsum([len(t) for t in strings])
+
+        def prepare(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+            return _utf8(strings[lo:hi])
+
     parts = 1
     if sizes[-1] > PARALLEL_BYTES:
         parts = max(2 * kernels.WORKERS, -(-int(sizes[-1]) // PART_BYTES))
@@ -216,8 +234,9 @@ def scan_parts(texts: Sequence[str], *, meanwhile: Callable[[], object] | None =
     with ThreadPoolExecutor(max_workers=kernels.WORKERS) as pool:
         jobs = []
         for lo, hi in spans:
-            buf, bounds = _utf8(texts[lo:hi])
-            codes = np.empty(len(buf), dtype=np.int32)  # untouched room is never paged in
+            buf, bounds = prepare(lo, hi)
+            # room for a token per byte; the untouched room is never paged in
+            codes = np.empty(int(bounds[-1] - bounds[0]), dtype=np.int32)
             job = pool.submit(kernels.scan_tokens, buf, bounds, classes, codes, doc_tokens[lo:hi])
             jobs.append((codes, job))
         if meanwhile is not None:
@@ -233,9 +252,9 @@ def scan_parts(texts: Sequence[str], *, meanwhile: Callable[[], object] | None =
         [s[2][:-1] + shift[k] for k, s in enumerate(scanned)] + [np.array([shift[-1]])]
     )
     numbers, firsts = kernels.number_strings(arena, string_bounds)
-    strings = arena.tobytes()
+    raw = arena.tobytes()
     starts = string_bounds.tolist()
-    distinct = [strings[starts[f] : starts[f + 1]].decode("utf-8", "surrogatepass") for f in firsts]
+    distinct = [raw[starts[f] : starts[f + 1]].decode("utf-8", "surrogatepass") for f in firsts]
     pieces = []
     token_at = 0
     string_at = 0
@@ -247,24 +266,59 @@ def scan_parts(texts: Sequence[str], *, meanwhile: Callable[[], object] | None =
     return Scanned(doc_tokens=doc_tokens, pieces=pieces, distinct=distinct)
 
 
-def _utf8(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The NFKC texts as UTF-8 in one buffer, and the byte offsets of each.
+def _arrow_utf8(column: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The UTF-8 bytes and offsets of an Arrow-backed string column, without a copy.
 
-    Texts the compiled quick check cannot clear (:func:`nfkc_safe`) are
-    checked, and normalised if need be, by Python.
+    None when the column is not one (or has missing values).
     """
-    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-    buf, bounds = _join(encoded)
+    if not isinstance(column.array, pd.arrays.ArrowStringArray):
+        return None
+    array = pa.array(column)
+    if not isinstance(array, pa.Array) or array.null_count:
+        return None
+    if pa.types.is_large_string(array.type):
+        width: type[np.signedinteger] = np.int64
+    elif pa.types.is_string(array.type):
+        width = np.int32
+    else:
+        return None
+    _validity, offsets, data = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=width)[array.offset : array.offset + len(array) + 1]
+    if data is None:
+        return np.zeros(0, dtype=np.uint8), bounds.astype(np.int64)
+    return np.frombuffer(data, dtype=np.uint8), bounds.astype(np.int64)
+
+
+def _utf8(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The NFKC texts as UTF-8 in one buffer, and the byte offsets of each."""
+    return _normalised(*_join([t.encode("utf-8", "surrogatepass") for t in texts]))
+
+
+def _normalised(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 texts ``buf[bounds[i]:bounds[i + 1]]`` in NFKC.
+
+    The texts the compiled quick check cannot clear (:func:`nfkc_safe`) are
+    checked, and normalised if need be, by Python; when none changes, the
+    bytes are returned as they came.
+    """
     unsure = np.flatnonzero(kernels.nfkc_unsure(buf, bounds, nfkc_safe())).tolist()
-    changed = False
+    fixed = {}
     for i in unsure:
-        if not unicodedata.is_normalized("NFKC", texts[i]):
-            encoded[i] = unicodedata.normalize("NFKC", texts[i]).encode("utf-8", "surrogatepass")
-            changed = True
-    return _join(encoded) if changed else (buf, bounds)
+        text = buf[bounds[i] : bounds[i + 1]].tobytes().decode("utf-8", "surrogatepass")
+        if not unicodedata.is_normalized("NFKC", text):
+            fixed[i] = unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
+    if not fixed:
+        return buf, bounds
+    view = memoryview(buf.data)
+    return _join(
+        [
+            fixed[i] if i in fixed else view[bounds[i] : bounds[i + 1]]
+            for i in range(len(bounds) - 1)
+        ]
+    )
 
 
-def _join(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def _join(encoded: Sequence[bytes | memoryview]) -> tuple[np.ndarray, np.ndarray]:
     bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
     bounds[1:] = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), bounds

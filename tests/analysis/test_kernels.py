@@ -99,6 +99,29 @@ def test_scan_in_parallel_parts_equals_one_pass(monkeypatch):
     assert whole[1].tolist() == split[1].tolist()
 
 
+def _numbers(scanned):
+    codes = scanned.map_codes(np.arange(len(scanned.distinct), dtype=np.int32))
+    return scanned.doc.tolist(), codes.tolist(), scanned.distinct
+
+
+@pytest.mark.parametrize("small_parts", [False, True])
+def test_scan_reads_an_arrow_column_like_a_list(monkeypatch, small_parts):
+    import pandas as pd
+
+    import analysis.text as text
+
+    texts = ["Xi’s high-quality plan.", "", "naïve ＡＢＣ café… ﬁ", "长三角 g60", "e\u0301 x"] * 40
+    expected = _numbers(text.scan_parts(texts))
+    if small_parts:
+        monkeypatch.setattr(text, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(text, "PART_BYTES", 50)
+    column = pd.Series(["skipped"] * 3 + texts).iloc[3:]  # an Arrow array with an offset
+    assert text._arrow_utf8(column) is not None
+    assert _numbers(text.scan_parts(column)) == expected
+    # not Arrow-backed: read as Python strings
+    assert _numbers(text.scan_parts(pd.Series(texts, dtype=object))) == expected
+
+
 def test_scan_calls_meanwhile_once():
     import analysis.text as text
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.index import IndexSettings, build_index
 from analysis.phrases import PhraseOptions, count_sequence, detect_phrases
@@ -97,3 +98,46 @@ def test_phrases_counted_in_two_parts_equal_one_pass(monkeypatch):
     assert (one.vocab["kind"] == "phrase").sum() > 100
     assert one.vocab["term"].tolist() == two.vocab["term"].tolist()
     assert (one.counts != two.counts).nnz == 0
+
+
+def _frequent_by_brute_force(doc, ids, stop, n_docs, options):
+    """Every n-gram of 2..max_n words, no boundary inside, not starting or ending
+    with a stop word, occurring min_count times in min_docs documents: per-document counts."""
+    found = {}
+    for n in range(2, options.max_n + 1):
+        per_doc: dict[tuple[int, ...], np.ndarray] = {}
+        for p in range(len(ids) - n + 1):
+            gram = tuple(int(w) for w in ids[p : p + n])
+            if min(gram) < 0 or doc[p] != doc[p + n - 1] or stop[gram[0]] or stop[gram[-1]]:
+                continue
+            per_doc.setdefault(gram, np.zeros(n_docs, dtype=np.int64))[doc[p]] += 1
+        for gram, counts in per_doc.items():
+            if counts.sum() >= options.min_count and (counts > 0).sum() >= options.min_docs:
+                found[gram] = counts
+    return found
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_frequent_ngrams_equal_a_brute_force_count(seed):
+    # With every score admitted and no phrase dropped as a fragment or nested,
+    # detection returns exactly the frequent n-grams: the level-by-level
+    # pruning (prefix and suffix) loses none and miscounts none.
+    rng = np.random.default_rng(seed)
+    n_words, n_docs = 6, 30
+    size = 6_000
+    ids = rng.choice(np.arange(-1, n_words), size=size, p=[0.1, 0.3, 0.2, 0.15, 0.1, 0.1, 0.05])
+    ids = ids.astype(np.int32)
+    doc = np.sort(rng.integers(0, n_docs, size=size)).astype(np.int32)
+    stop = np.zeros(n_words, dtype=bool)
+    stop[[0, 3]] = True
+    options = PhraseOptions(min_count=4, min_docs=3, min_score=-np.inf, nested_share=2.0)
+    found = detect_phrases(
+        (doc, ids), n_docs=n_docs, word_counts=_counts(ids, n_words), stop=stop, options=options
+    )
+    expected = _frequent_by_brute_force(doc, ids, stop, n_docs, options)
+    assert len(expected) > 50
+    assert any(len(g) == 4 and stop[list(g[1:-1])].any() for g in expected)
+    mine = {seq: found.counts[:, i].toarray().ravel() for i, seq in enumerate(found.sequences)}
+    assert mine.keys() == expected.keys()
+    for gram, counts in expected.items():
+        assert mine[gram].tolist() == counts.tolist(), gram
