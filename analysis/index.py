@@ -14,8 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +37,8 @@ from analysis.text import (
     join_tokens,
     scan_parts,
     tokenize,
+    utf8_texts,
+    white_space,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ INDEX_VERSION = 2
 
 Progress = Callable[[float, str], None]
 
-_PARAGRAPH = re.compile(r"\n[ \t\u3000]*\n\s*")
 #: Paragraphs longer than this are split at single line breaks as well
 #: (transcripts often carry hard line breaks and no blank lines).
 LONG_PASSAGE = 3000
@@ -290,12 +290,10 @@ def _build(
     n_docs = len(column)
     vocab = _Vocabulary(settings.user_words)
     report(0.05, f"Tokenising {n_docs:,} documents")
-    # Paragraph splitting (Python regex work) fills the wait for the
-    # compiled scan, once the scan's own Python work is done.
+    # Paragraph splitting (a compiled pass of its own) runs on this thread
+    # while the scanning threads work.
     split: list[pd.DataFrame] = []
-    scanned = scan_parts(
-        column, meanwhile=lambda: split.append(split_passages(column.astype(str).tolist()))
-    )
+    scanned = scan_parts(column, meanwhile=lambda: split.append(split_passages(column)))
     passages = split[0]
     report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
     doc_of, tokens = vocab.encode(scanned)
@@ -400,60 +398,22 @@ def _sequence(
     return tuple(ids)
 
 
-def split_passages(texts: list[str]) -> pd.DataFrame:
+def split_passages(texts: Sequence[str] | pd.Series) -> pd.DataFrame:
     """Paragraph spans of each text: blank-line separated, long ones split at line breaks.
+
+    A paragraph ends at a separator ``\\n[ \\t\\u3000]*\\n\\s*`` and is
+    stripped of white space; one longer than :data:`LONG_PASSAGE` characters
+    is cut after each line break (with the white space after it) that lies
+    at least a quarter of that past the last cut. Offsets are characters of
+    the original text. A compiled pass over the UTF-8 bytes
+    (:func:`analysis.kernels.passage_spans`) does the work.
 
     >>> split_passages(["One.\\n\\nTwo."])[["doc", "start", "end"]].values.tolist()
     [[0, 0, 4], [0, 6, 10]]
     """
-    rows_doc: list[int] = []
-    rows_start: list[int] = []
-    rows_end: list[int] = []
-    for d, text in enumerate(texts):
-        start = 0
-        pieces = [*(m.span() for m in _PARAGRAPH.finditer(text)), (len(text), len(text))]
-        for sep_start, sep_end in pieces:
-            for a, b in _split_long(text, start, sep_start):
-                rows_doc.append(d)
-                rows_start.append(a)
-                rows_end.append(b)
-            start = sep_end
-    frame = pd.DataFrame({"doc": rows_doc, S.START: rows_start, S.END: rows_end})
-    frame = frame[frame[S.END] > frame[S.START]].reset_index(drop=True)
-    frame[S.PASSAGE] = frame.groupby("doc").cumcount()
-    return frame[["doc", S.PASSAGE, S.START, S.END]]
-
-
-def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end - start <= LONG_PASSAGE:
-        return [(start, end)]
-    # Cut at a line break (a run of white space holding one) when the piece so
-    # far is long enough: the first run whose first line break lies at least
-    # LONG_PASSAGE // 4 past the cursor. Only the candidate breaks are looked
-    # at, not every line of the paragraph.
-    spans = []
-    cursor = start
-    search = cursor + LONG_PASSAGE // 4
-    while (at := text.find("\n", search, end)) >= 0:
-        before = at - 1
-        while before > cursor and text[before] != "\n" and text[before].isspace():
-            before -= 1
-        after = at + 1
-        while after < end and text[after].isspace():
-            after += 1
-        if text[before] == "\n":
-            # this run began with an earlier line break, too close to the cursor
-            search = after
-            continue
-        spans.append((cursor, at))
-        cursor = after
-        search = cursor + LONG_PASSAGE // 4
-    spans.append((cursor, end))
-    return [(a, b) for a, b in spans if b > a]
+    utf8 = utf8_texts(texts)
+    doc, passage, start, end = kernels.passage_spans(*utf8, white_space(), LONG_PASSAGE)
+    return pd.DataFrame({"doc": doc, S.PASSAGE: passage, S.START: start, S.END: end})
 
 
 def save_index(index: CorpusIndex, folder: Path) -> None:

@@ -289,6 +289,30 @@ def _arrow_utf8(column: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     return np.frombuffer(data, dtype=np.uint8), bounds.astype(np.int64)
 
 
+def utf8_texts(texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Texts as they are, in UTF-8: one buffer and the byte offsets of each.
+
+    An Arrow-backed column's own buffers, without a copy; other texts are
+    encoded.
+    """
+    if isinstance(texts, pd.Series):
+        arrow = _arrow_utf8(texts)
+        if arrow is not None:
+            return arrow
+        texts = texts.astype(str).tolist()
+    return _join([t.encode("utf-8", "surrogatepass") for t in texts])
+
+
+@functools.lru_cache(maxsize=1)
+def white_space() -> np.ndarray:
+    """Per code point: True for white space (Python's ``str.isspace``, ``re``'s ``\\s``)."""
+    points = np.r_[0:0xD800, 0xE000:0x110000]
+    every = points.astype("<u4").tobytes().decode("utf-32-le")
+    space = np.zeros(0x110000, dtype=bool)
+    space[[int(points[m.start()]) for m in re.finditer(r"\s", every)]] = True
+    return space
+
+
 def _utf8(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The NFKC texts as UTF-8 in one buffer, and the byte offsets of each."""
     return _normalised(*_join([t.encode("utf-8", "surrogatepass") for t in texts]))

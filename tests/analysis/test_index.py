@@ -148,7 +148,10 @@ def _passages(texts: list[str]) -> list[list[tuple[int, int]]]:
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.text(alphabet=st.sampled_from(list("ab .\n\n \t\u3000\u2028\xa0")), max_size=120),
+        st.text(
+            alphabet=st.sampled_from(list("ab .\n\n \t\r\u3000\u2028\xa0\x1cé中😀")),
+            max_size=120,
+        ),
         max_size=4,
     )
 )
@@ -160,7 +163,25 @@ def test_split_passages_equals_the_regex_rule(texts):
         assert _passages(texts) == [_passages_by_regex(t, 20) for t in texts]
 
 
-@pytest.mark.parametrize("name", ["un_general_debate", "us_sotu", "reuters21578"])
+def test_split_passages_reads_an_arrow_column_like_a_list():
+    texts = ["Un.\n\nDeux é\n \n中文", "", "x\u3000\n\u3000\ny"]
+    column = pd.Series(["skipped", *texts]).iloc[1:]
+    assert _passages(texts) == [_passages_by_regex(t, 3000) for t in texts]
+    by_column = split_passages(column)
+    assert by_column.values.tolist() == split_passages(texts).values.tolist()
+
+
+def test_white_space_is_pythons():
+    from analysis.text import white_space
+
+    space = white_space()
+    expected = [p for p in range(0x110000) if chr(p).isspace()]
+    assert np.flatnonzero(space).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "name", ["un_general_debate", "us_sotu", "reuters21578", "zh_gov_work_reports"]
+)
 def test_split_passages_equals_the_regex_rule_on_shared_corpora(name):
     from analysis.index import LONG_PASSAGE
 
