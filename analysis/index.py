@@ -265,8 +265,7 @@ class _Vocabulary:
         single = -2 - np.arange(len(classified), dtype=np.int32)
         one = lengths == 1
         single[one] = flat[starts[one]]
-        doc = scanned.doc
-        ids = scanned.map_codes(single)
+        doc, ids = scanned.numbered(single)
         several = np.flatnonzero(ids <= -2)
         if len(several) == 0:
             return doc, ids

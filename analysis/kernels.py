@@ -10,10 +10,12 @@ build (splitting passages) and other loops run beside it on threads.
   classes, each distinct raw token numbered in order of first appearance
   (an exact hash table: a token of up to eight bytes is its own key, longer
   ones are confirmed byte by byte against a compact copy of the distinct
-  strings); :func:`number_strings` numbers
-  the distinct strings of several parts as one, :func:`gather_into`
-  renumbers the tokens; :func:`nfkc_unsure` finds the texts that may not
-  be in NFKC;
+  strings); :func:`number_strings` numbers the distinct strings of several
+  parts as one, :func:`gather_into` renumbers the tokens and
+  :func:`fill_rows` writes their documents; :func:`nfkc_unsure` finds the
+  texts that may not be in NFKC;
+- :func:`passage_spans`: paragraphs (long ones cut at line breaks) as
+  character offsets;
 - :func:`row_counts`, :func:`totals`: per-row counts of values (documents x
   terms, CSR) and overall counts;
 - :func:`count_ngrams`, :func:`merge_counts`, :func:`advance`: one level of
@@ -258,6 +260,15 @@ def gather_into(out: np.ndarray, table: np.ndarray, values: np.ndarray) -> None:
     """``out[i] = table[values[i]]`` for every i (``np.take`` without a temporary)."""
     for i in range(len(values)):
         out[i] = table[values[i]]
+
+
+@njit(cache=True, nogil=True)
+def fill_rows(out: np.ndarray, first: int, counts: np.ndarray) -> None:
+    """``out`` holds ``first + i`` ``counts[i]`` times, for i in order (``np.repeat``)."""
+    at = 0
+    for i in range(len(counts)):
+        out[at : at + counts[i]] = first + i
+        at += counts[i]
 
 
 @njit(cache=True, nogil=True)

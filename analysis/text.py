@@ -155,39 +155,50 @@ class Scanned:
     """A scanned batch: raw tokens as numbers (see :func:`scan_parts`).
 
     Text ``r`` has ``doc_tokens[r]`` raw tokens. Part ``k`` of the batch
-    holds tokens ``pieces[k][0]`` onwards: ``pieces[k][1]`` lists their
-    numbers within the part, and ``pieces[k][2][number]`` numbers the
-    string in ``distinct``.
+    holds texts ``pieces[k][0]`` to ``pieces[k][1]`` and their tokens from
+    ``pieces[k][2]`` onwards: ``pieces[k][3]`` lists their numbers within
+    the part, and ``pieces[k][4][number]`` numbers the string in
+    ``distinct``.
     """
 
     doc_tokens: np.ndarray
-    pieces: list[tuple[int, np.ndarray, np.ndarray]]
+    pieces: list[tuple[int, int, int, np.ndarray, np.ndarray]]
     distinct: list[str]
 
-    @property
-    def doc(self) -> np.ndarray:
-        """Per raw token, in reading order, the position of its text in the batch."""
-        return np.repeat(np.arange(len(self.doc_tokens), dtype=np.int32), self.doc_tokens)
+    def numbered(self, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per raw token, in reading order: its text's position, and ``table[number in distinct]``.
 
-    def map_codes(self, table: np.ndarray) -> np.ndarray:
-        """``table[number in distinct]`` for every raw token, in reading order.
-
-        The parts are gathered into one array (on parallel threads) and let
-        go: the scan is spent afterwards.
+        The parts are written into the two arrays on parallel threads and
+        let go: the scan is spent afterwards.
         """
-        out = np.empty(int(self.doc_tokens.sum()), dtype=table.dtype)
+        total = int(self.doc_tokens.sum())
+        doc = np.empty(total, dtype=np.int32)
+        out = np.empty(total, dtype=table.dtype)
         jobs = [
-            (out[start : start + len(codes)], table[remap], codes)
-            for start, codes, remap in self.pieces
-        ]
+            (doc[at : at + len(codes)], lo, self.doc_tokens[lo:hi],
+             out[at : at + len(codes)], table[remap], codes)
+            for lo, hi, at, codes, remap in self.pieces
+        ]  # fmt: skip
         self.pieces = []
         if len(jobs) == 1:
-            kernels.gather_into(*jobs[0])
+            _number_part(*jobs[0])
         else:
             with ThreadPoolExecutor(max_workers=kernels.WORKERS) as pool:
-                for job in [pool.submit(kernels.gather_into, *job) for job in jobs]:
+                for job in [pool.submit(_number_part, *job) for job in jobs]:
                     job.result()
-        return out
+        return doc, out
+
+
+def _number_part(
+    doc: np.ndarray,
+    first: int,
+    counts: np.ndarray,
+    out: np.ndarray,
+    table: np.ndarray,
+    codes: np.ndarray,
+) -> None:
+    kernels.fill_rows(doc, first, counts)
+    kernels.gather_into(out, table, codes)
 
 
 def scan_parts(
@@ -258,9 +269,9 @@ def scan_parts(
     pieces = []
     token_at = 0
     string_at = 0
-    for codes, _arena, bounds, found in scanned:
+    for (lo, hi), (codes, _arena, bounds, found) in zip(spans, scanned, strict=True):
         n_strings = len(bounds) - 1
-        pieces.append((token_at, codes[:found], numbers[string_at : string_at + n_strings]))
+        pieces.append((lo, hi, token_at, codes[:found], numbers[string_at : string_at + n_strings]))
         token_at += found
         string_at += n_strings
     return Scanned(doc_tokens=doc_tokens, pieces=pieces, distinct=distinct)
@@ -364,8 +375,8 @@ def scan(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     ([0, 0, 0, 0, 1], [0, 1, 2, 3, 4], ["Xi's", 'high-quality', 'plan', '.', 'Plan'])
     """
     scanned = scan_parts(texts)
-    identity = np.arange(len(scanned.distinct), dtype=np.int32)
-    return scanned.doc, scanned.map_codes(identity), scanned.distinct
+    doc, code = scanned.numbered(np.arange(len(scanned.distinct), dtype=np.int32))
+    return doc, code, scanned.distinct
 
 
 def extract_raw(texts: Sequence[str]) -> pl.DataFrame:

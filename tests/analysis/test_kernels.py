@@ -100,8 +100,8 @@ def test_scan_in_parallel_parts_equals_one_pass(monkeypatch):
 
 
 def _numbers(scanned):
-    codes = scanned.map_codes(np.arange(len(scanned.distinct), dtype=np.int32))
-    return scanned.doc.tolist(), codes.tolist(), scanned.distinct
+    doc, codes = scanned.numbered(np.arange(len(scanned.distinct), dtype=np.int32))
+    return doc.tolist(), codes.tolist(), scanned.distinct
 
 
 @pytest.mark.parametrize("small_parts", [False, True])
@@ -339,6 +339,13 @@ def test_row_counts_sort_long_rows_like_scipy(n_values):
     ).tocsr()
     assert mine.has_sorted_indices
     assert (mine != theirs).nnz == 0
+
+
+def test_fill_rows_is_repeat():
+    counts = np.array([2, 0, 3, 1], dtype=np.int64)
+    out = np.full(6, -9, dtype=np.int32)
+    kernels.fill_rows(out, 5, counts)
+    assert out.tolist() == np.repeat(np.arange(5, 9), counts).tolist()
 
 
 def test_totals_match_bincount():
