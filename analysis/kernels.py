@@ -508,6 +508,7 @@ def count_ngrams(
     hi: int,
     where: np.ndarray,
     slot: np.ndarray,
+    last: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Count the n-grams of a token stream that extend given (n-1)-grams.
 
@@ -520,7 +521,8 @@ def count_ngrams(
     of the same document. Only n-grams starting at positions ``lo:hi``
     (``n == 2``) or at ``at[lo:hi]`` are counted; parts of the stream split
     at document boundaries are counted apart and merged with
-    :func:`merge_counts`.
+    :func:`merge_counts`. On the ``last`` level, n-grams that end with a
+    stop word are skipped: they can be neither kept nor extended.
 
     ``where`` and ``slot`` (at least ``hi - lo`` long) receive, per
     occurrence in text order, its start position and its key's index in
@@ -544,7 +546,7 @@ def count_ngrams(
     # next position (or index into at), distinct keys, shift, occurrences out, scratch
     state = np.array([lo, 0, 64 - 16, 0, 0], dtype=np.int64)
     while _ngrams_until_full(
-        ids, doc, n, n_words, stop, at, head, hi, table, entries, where, slot, state
+        ids, doc, n, n_words, stop, at, head, hi, table, entries, where, slot, last, state
     ):
         table_size *= 2
         state[2] -= 1
@@ -577,6 +579,7 @@ def _ngrams_until_full(
     entries: np.ndarray,
     where: np.ndarray,
     slot_out: np.ndarray,
+    last: bool,
     state: np.ndarray,
 ) -> bool:
     # Resumable like _scan_until_full: True when the table must grow first.
@@ -605,7 +608,7 @@ def _ngrams_until_full(
                 prefix = head[k]
                 k += 1
             q = p + n - 1
-            if q >= len(ids) or ids[q] < 0 or doc[q] != doc[p]:
+            if q >= len(ids) or ids[q] < 0 or doc[q] != doc[p] or (last and stop[ids[q]]):
                 continue
             keys[m] = prefix * n_words + ids[q]
             starts[m] = p

@@ -11,7 +11,8 @@ Candidates are n-grams of 2 to ``max_n`` words that span no boundary and
 neither start nor end with a stopword (inner stopwords are allowed, as in
 "communist party of china"). They are grown level by level: an n-gram is
 counted only where its first n-1 words are a frequent (n-1)-gram, so the work
-stays proportional to the text. A candidate is kept when it occurs at least
+stays proportional to the text; on the last level, those ending with a
+stopword are not counted at all. A candidate is kept when it occurs at least
 ``min_count`` times in at least ``min_docs`` documents and its association
 score reaches ``min_score``. The score generalises normalised PMI::
 
@@ -129,7 +130,8 @@ def detect_phrases(
         if float(len(prefix_first)) * n_words >= 2.0**62:
             raise OverflowError("too many distinct n-grams for 64-bit keys")
         # one hash pass per part: count, document spread and the n-gram at every start
-        counted = _each(parts, _Part.count, ids, doc, n, n_words, stop)
+        last = n == options.max_n
+        counted = _each(parts, _Part.count, ids, doc, n, n_words, stop, last)
         ukeys, counts, spread = counted[0]
         for part, (more_keys, more_counts, more_spread) in zip(parts[1:], counted[1:], strict=True):
             ukeys, counts, spread, part.remap = kernels.merge_counts(
@@ -200,14 +202,20 @@ class _Part:
         self.remap: np.ndarray | None = None  # this part's key numbers -> the merged ones
 
     def count(
-        self, ids: np.ndarray, doc: np.ndarray, n: int, n_words: int, stop: np.ndarray
+        self,
+        ids: np.ndarray,
+        doc: np.ndarray,
+        n: int,
+        n_words: int,
+        stop: np.ndarray,
+        last: bool,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.starts < 0:
             at, head, lo, hi = self.at[:0], self.head[:0], self.lo, self.hi
         else:
             at, head, lo, hi = self.at, self.head, 0, self.starts
         keys, counts, spread, self.found = kernels.count_ngrams(
-            ids, doc, n, n_words, stop, at, head, lo, hi, self.where, self.slot
+            ids, doc, n, n_words, stop, at, head, lo, hi, self.where, self.slot, last
         )
         self.remap = None
         return keys, counts, spread

@@ -220,12 +220,12 @@ def _ngrams_by_hand(ids, doc, n, stop, prefixes):
     return counts, {g: len(d) for g, d in spread.items()}
 
 
-def _count(ids, doc, n, n_words, stop, at, head, lo, hi):
+def _count(ids, doc, n, n_words, stop, at, head, lo, hi, last=False):
     """count_ngrams with fresh output buffers, occurrences cut to those written."""
     where = np.empty(hi - lo, dtype=np.int64)
     slot = np.empty(hi - lo, dtype=np.int32)
     keys, counts, spread, found = kernels.count_ngrams(
-        ids, doc, n, n_words, stop, at, head.astype(np.int32), lo, hi, where, slot
+        ids, doc, n, n_words, stop, at, head.astype(np.int32), lo, hi, where, slot, last
     )
     return keys, counts, spread, where[:found], slot[:found]
 
@@ -281,6 +281,19 @@ def test_count_ngrams_extends_given_prefixes():
         first = int(bigram[key // n_words])
         mine[(first // n_words, first % n_words, key % n_words)] = count
     assert mine == by_hand
+
+
+def test_count_ngrams_on_the_last_level_skips_those_ending_with_a_stop_word():
+    ids, doc, stop = _random_stream(6, 20_000)
+    n_words = len(stop)
+    empty = np.zeros(0, dtype=np.int64)
+    every = _count(ids, doc, 2, n_words, stop, empty, empty, 0, len(ids))
+    last = _count(ids, doc, 2, n_words, stop, empty, empty, 0, len(ids), last=True)
+    ends_in_stop = stop[every[0] % n_words]
+    assert ends_in_stop.any()
+    assert dict(zip(last[0].tolist(), last[1].tolist(), strict=True)) == dict(
+        zip(every[0][~ends_in_stop].tolist(), every[1][~ends_in_stop].tolist(), strict=True)
+    )
 
 
 def test_count_ngrams_in_parts_merges_to_the_whole():
