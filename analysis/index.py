@@ -412,7 +412,8 @@ def split_passages(texts: Sequence[str] | pd.Series) -> pd.DataFrame:
     """
     utf8 = utf8_texts(texts)
     doc, passage, start, end = kernels.passage_spans(*utf8, white_space(), LONG_PASSAGE)
-    return pd.DataFrame({"doc": doc, S.PASSAGE: passage, S.START: start, S.END: end})
+    columns = {"doc": doc, S.PASSAGE: passage, S.START: start, S.END: end}
+    return pd.DataFrame({name: values.astype(np.int64) for name, values in columns.items()})
 
 
 def save_index(index: CorpusIndex, folder: Path) -> None:

@@ -144,8 +144,9 @@ def char_classes() -> np.ndarray:
     return classes
 
 
-#: Batches of more characters than this are scanned in parts on parallel
-#: threads, parts of about PART_BYTES and at least two per thread.
+#: Batches larger than this (characters, or bytes of an Arrow column) are
+#: scanned in parts on parallel threads, parts of about PART_BYTES and at
+#: least two per thread.
 PARALLEL_BYTES = 2**22
 PART_BYTES = 2**25
 
