@@ -649,16 +649,37 @@ def _one_document(label: str, name: str, text: str, source: str, *, title: str) 
 
 def _docx_units(label: str, name: str, data: bytes, source: str) -> list[_Unit]:
     import docx  # python-docx; imported here so loading plain text stays fast
+    from docx.table import Table
 
     try:
         document = docx.Document(io.BytesIO(data))
-        paragraphs = [paragraph.text.strip() for paragraph in document.paragraphs]
+        # paragraphs and tables in the order they stand in the body
+        blocks = [
+            _docx_table_text(block) if isinstance(block, Table) else block.text.strip()
+            for block in document.iter_inner_content()
+        ]
         core_title = document.core_properties.title or ""
     # A third-party parser on untrusted bytes: any failure is the file's, not ours.
     except Exception as error:
         return [_reject(label, f"unreadable .docx: {error}")]
-    text = "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
+    text = "\n\n".join(block for block in blocks if block)
     return [_one_document(label, name, _clean(text), source, title=core_title.strip())]
+
+
+def _docx_table_text(table: Any) -> str:
+    """A .docx table's text: each cell on a line of its own (no phrase spans two
+    cells), rows in order; a merged cell is read once."""
+    seen: dict[int, object] = {}  # keeps each cell element alive, so its id stays its own
+    lines = []
+    for row in table.rows:
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen[id(cell._tc)] = cell._tc
+            text = cell.text.strip()
+            if text:
+                lines.append(text)
+    return "\n".join(lines)
 
 
 # Tables and JSON: one unit per row, line or record.

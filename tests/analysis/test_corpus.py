@@ -651,3 +651,21 @@ def test_shared_zh_gov_work_reports_loads_67(shared_corpora: Path) -> None:
     assert len(docs) == 67
     assert docs["date_precision"].value_counts().to_dict() == {"year": 65, "day": 2}
     assert_ledger_invariant(corpus)
+
+
+def test_docx_tables_are_read_in_place_each_cell_once(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Before the table.")
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).text = "Yangtze River"
+    table.cell(0, 1).text = "Delta"
+    table.cell(0, 2).merge(table.cell(1, 2)).text = "Merged cell"
+    table.cell(1, 0).text = "Pearl River"
+    document.add_paragraph("After the table.")
+    document.save(tmp_path / "report.docx")
+    text = load_corpus(tmp_path / "report.docx").docs["text"].tolist()
+    assert text == [
+        "Before the table.\n\nYangtze River\nDelta\nMerged cell\nPearl River\n\nAfter the table."
+    ]
