@@ -93,6 +93,30 @@ def _class_at(buf: np.ndarray, i: int, classes: np.ndarray) -> tuple[int, int]:
     return classes[cp], width
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _key(data: np.ndarray, a: int, b: int) -> np.uint64:
+    """Hash key of the bytes ``data[a:b]`` (none zero): the bytes themselves
+    when they fit in eight (so equal keys and lengths mean equal bytes),
+    else their FNV-1a hash."""
+    if b - a <= 8:
+        h = np.uint64(0)
+        for k in range(a, b):
+            h = (h << np.uint64(8)) | np.uint64(data[k])
+        return h
+    h = _FNV_OFFSET
+    for k in range(a, b):
+        h = (h ^ np.uint64(data[k])) * _FNV_PRIME
+    return h
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _same_bytes(x: np.ndarray, a: int, y: np.ndarray, b: int, size: int) -> bool:
+    for k in range(size):  # noqa: SIM110 (a loop numba compiles to a plain compare)
+        if x[a + k] != y[b + k]:
+            return False
+    return True
+
+
 @njit(cache=True, nogil=True)
 def scan_tokens(
     buf: np.ndarray,
@@ -196,18 +220,10 @@ def _scan_until_full(
                             i += width + after
                             continue
                     break
-            # find or add the token; its key: the bytes themselves when they
-            # fit in eight (none is zero, so no two tokens share one), else
-            # their FNV-1a hash, confirmed byte by byte
+            # find or add the token (keys of more than eight bytes are
+            # confirmed byte by byte)
             size = i - start
-            if size <= 8:
-                h = np.uint64(0)
-                for k in range(start, i):
-                    h = (h << np.uint64(8)) | np.uint64(buf[k])
-            else:
-                h = _FNV_OFFSET
-                for k in range(start, i):
-                    h = (h ^ np.uint64(buf[k])) * _FNV_PRIME
+            h = _key(buf, start, i)
             slot = _home(h, shift)
             code = -1
             while True:
@@ -215,18 +231,13 @@ def _scan_until_full(
                 if entry < 0:
                     break
                 other = d_first[entry]
-                if d_hash[entry] == h and d_first[entry + 1] - other == size:
-                    if size <= 8:
-                        code = entry
-                        break
-                    same = True
-                    for k in range(size):
-                        if arena[other + k] != buf[start + k]:
-                            same = False
-                            break
-                    if same:
-                        code = entry
-                        break
+                if (
+                    d_hash[entry] == h
+                    and d_first[entry + 1] - other == size
+                    and (size <= 8 or _same_bytes(arena, other, buf, start, size))
+                ):
+                    code = entry
+                    break
                 slot = (slot + 1) & mask
             if code < 0:
                 if used + size > len(arena):
@@ -285,10 +296,7 @@ def number_strings(arena: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, n
         Per number, the first string that has it.
     """
     n = len(bounds) - 1
-    bits = 4
-    while (1 << bits) < 2 * n:
-        bits += 1
-    table = np.full(1 << bits, -1, dtype=np.int32)
+    table, bits = _table_for(n)
     mask = (1 << bits) - 1
     codes = np.empty(n, dtype=np.int32)
     firsts = np.empty(n, dtype=np.int64)
@@ -296,9 +304,7 @@ def number_strings(arena: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, n
     used = 0
     for k in range(n):
         a, b = bounds[k], bounds[k + 1]
-        h = _FNV_OFFSET
-        for i in range(a, b):
-            h = (h ^ np.uint64(arena[i])) * _FNV_PRIME
+        h = _key(arena, a, b)
         slot = _home(h, 64 - bits)
         code = -1
         while True:
@@ -307,15 +313,13 @@ def number_strings(arena: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, n
                 break
             f = firsts[entry]
             fa, fb = bounds[f], bounds[f + 1]
-            if hashes[entry] == h and fb - fa == b - a:
-                same = True
-                for i in range(b - a):
-                    if arena[fa + i] != arena[a + i]:
-                        same = False
-                        break
-                if same:
-                    code = entry
-                    break
+            if (
+                hashes[entry] == h
+                and fb - fa == b - a
+                and (b - a <= 8 or _same_bytes(arena, fa, arena, a, b - a))
+            ):
+                code = entry
+                break
             slot = (slot + 1) & mask
         if code < 0:
             code = used
@@ -364,6 +368,15 @@ def nfkc_unsure(buf: np.ndarray, doc_bounds: np.ndarray, safe: np.ndarray) -> np
 def _home(value: np.uint64, shift: int) -> np.int64:
     # Fibonacci hashing: the top bits of value * 2^64 / phi
     return np.int64((value * _GOLDEN) >> np.uint64(shift))
+
+
+@njit(cache=True, nogil=True)
+def _table_for(n: int) -> tuple[np.ndarray, int]:
+    """An empty hash table for ``n`` entries (slots: a power of two, at least 2n) and its bits."""
+    bits = 4
+    while (1 << bits) < 2 * n:
+        bits += 1
+    return np.full(1 << bits, -1, dtype=np.int32), bits
 
 
 @njit(cache=True, nogil=True)
@@ -661,10 +674,7 @@ def merge_counts(
     its index among the merged.
     """
     total = len(keys_a) + len(keys_b)
-    bits = 4
-    while (1 << bits) < 2 * total:
-        bits += 1
-    table = np.full(1 << bits, -1, dtype=np.int32)
+    table, bits = _table_for(total)
     mask = (1 << bits) - 1
     keys = np.empty(total, dtype=np.int64)
     counts = np.empty(total, dtype=np.int64)
