@@ -4,9 +4,12 @@
 
 Reads ../shared/corpora/<corpus>/docs.jsonl[.gz]. Each contender runs in its
 own child process, so its peak memory (max RSS) is its own; all three see the
-same texts, already decoded, and the time excludes reading the file. Each
-first runs once on two short texts (imports; for ours, loading the compiled
-loops from numba's cache), and that first call's time is printed too.
+same texts, and the time excludes reading the file. Ours gets them as the
+loader hands them over (a corpus frame, whose text column pandas keeps in
+Arrow, UTF-8, which the scan reads in place); the others as a list of Python
+strings. Each first runs once on two short texts (imports; for ours, loading
+the compiled loops from numba's cache), and that first call's time is
+printed too.
 
 - ours: ``analysis.build_index`` (token rule, words + detected phrases of
   2-4 words, passages), no cache; once more without phrase detection;
