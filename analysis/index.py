@@ -31,6 +31,7 @@ from analysis.phrases import PhraseOptions, detect_phrases
 from analysis.text import (
     BOUNDARY,
     Scanned,
+    arrow_text,
     classify_raw,
     default_stopwords,
     is_han,
@@ -217,8 +218,9 @@ def _docs_and_hash(corpus: LoadedCorpus | pd.DataFrame) -> tuple[pd.DataFrame, s
                 docs[column] = default
         docs[S.DATE] = pd.to_datetime(docs[S.DATE])
         digest = hashlib.sha256()
-        for doc_id, text in zip(docs[S.DOC_ID].astype(str), docs[S.TEXT].astype(str), strict=True):
-            digest.update(doc_id.encode() + b"\0" + text.encode() + b"\0")
+        for doc_id, text in zip(docs[S.DOC_ID].tolist(), docs[S.TEXT].tolist(), strict=True):
+            for value in (doc_id, text):
+                digest.update(str(value).encode("utf-8", "surrogatepass") + b"\0")
         return docs, digest.hexdigest()
     return corpus.docs.reset_index(drop=True), corpus.content_hash
 
@@ -285,7 +287,7 @@ class _Vocabulary:
 def _build(
     docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress
 ) -> CorpusIndex:
-    column = docs[S.TEXT]
+    column = arrow_text(docs[S.TEXT])
     n_docs = len(column)
     vocab = _Vocabulary(settings.user_words)
     report(0.05, f"Tokenising {n_docs:,} documents")

@@ -231,7 +231,7 @@ def scan_parts(
         def prepare(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
             return _normalised(data, offsets[lo : hi + 1])
     else:
-        strings = texts.astype(str).tolist() if isinstance(texts, pd.Series) else texts
+        strings = [str(t) for t in texts.tolist()] if isinstance(texts, pd.Series) else texts
         sizes = np.zeros(len(strings) + 1, dtype=np.int64)
         sizes[1:] = np.cumsum([len(t) for t in strings])
 
@@ -278,6 +278,20 @@ def scan_parts(
     return Scanned(doc_tokens=doc_tokens, pieces=pieces, distinct=distinct)
 
 
+def arrow_text(column: pd.Series) -> pd.Series:
+    """The text column kept in Arrow (UTF-8), which the compiled passes read in place.
+
+    A column of Python strings is converted once (a text with an unpaired
+    surrogate cannot be: such a column is returned as it is).
+    """
+    if isinstance(column.array, pd.arrays.ArrowStringArray):
+        return column
+    try:
+        return column.astype(pd.StringDtype("pyarrow"))
+    except (ValueError, TypeError, pa.ArrowException):
+        return column
+
+
 def _arrow_utf8(column: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """The UTF-8 bytes and offsets of an Arrow-backed string column, without a copy.
 
@@ -311,7 +325,7 @@ def utf8_texts(texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray
         arrow = _arrow_utf8(texts)
         if arrow is not None:
             return arrow
-        texts = texts.astype(str).tolist()
+        texts = [str(t) for t in texts.tolist()]
     return _join([t.encode("utf-8", "surrogatepass") for t in texts])
 
 

@@ -189,3 +189,21 @@ def test_split_passages_equals_the_regex_rule_on_shared_corpora(name):
 
     texts = shared_texts(name)
     assert _passages(texts) == [_passages_by_regex(t, LONG_PASSAGE) for t in texts]
+
+
+def test_text_of_python_strings_is_read_like_arrow_text():
+    from analysis.text import arrow_text
+
+    texts = ["Green tea, green tea.\n\nTea is fine.", "Coffee é 中文", ""]
+    plain = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": pd.Series(texts, dtype=object)})
+    assert isinstance(arrow_text(plain["text"]).array, pd.arrays.ArrowStringArray)
+    arrow = plain.assign(text=plain["text"].astype("str"))
+    one, two = build_index(plain), build_index(arrow)
+    assert one.vocab["term"].tolist() == two.vocab["term"].tolist()
+    assert (one.counts != two.counts).nnz == 0
+    assert one.passages.values.tolist() == two.passages.values.tolist()
+    # an unpaired surrogate cannot go to Arrow: the column is read as Python strings
+    odd = pd.Series(["ab\ud800cd"], dtype=object)
+    assert arrow_text(odd) is odd
+    index = build_index(pd.DataFrame({"doc_id": ["x"], "text": odd}))
+    assert set(index.vocab["term"]) == {"ab", "cd"}
