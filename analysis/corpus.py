@@ -39,7 +39,8 @@ Ledger vocabulary
 - loaded: ``""``, or ``"; "``-joined notes, each starting with a keyword:
   ``undated: no date`` / ``undated: could not parse date '...'``;
   ``renamed: doc_id 'x' was already used; this is 'x#2'``;
-  ``precision: ignored date_precision '...'``.
+  ``precision: ignored date_precision '...'``;
+  ``replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD``.
 - duplicate: ``same text as '<kept doc_id>'`` (also in ``duplicate_of``).
 - quarantined: ``no text`` (sometimes with a parenthesis: ``(only the 'date
   ...' line)``, ``(a header row and no data rows)``, ``(an empty JSON
@@ -1046,6 +1047,11 @@ def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
     docs = [unit for unit in units if isinstance(unit, _Doc)]
     notes: list[list[str]] = [[] for _ in docs]
 
+    for position, doc in enumerate(docs):
+        if _replace_surrogates(doc):
+            notes[position].append(
+                "replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD"
+            )
     dates, precisions = parse_dates(pd.Series([doc.date for doc in docs], dtype=object))
     day_values = dates.to_numpy(dtype="datetime64[us]").copy()
     precision_values = precisions.to_numpy(dtype=object).copy()
@@ -1060,9 +1066,10 @@ def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
     doc_position = 0
     for number, unit in enumerate(units):
         report_rows[UNIT].append(number)
-        report_rows[FILE].append(unit.file)
+        # labels from file names: undecodable bytes arrive as lone surrogates
+        report_rows[FILE].append(_no_surrogates(unit.file))
         report_rows[LINE].append(unit.line)
-        report_rows[LOCATION].append(unit.location)
+        report_rows[LOCATION].append(_no_surrogates(unit.location))
         if isinstance(unit, _Rejected):
             report_rows[STATUS].append(QUARANTINED)
             report_rows[REASON].append(unit.reason)
@@ -1102,6 +1109,34 @@ def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
         columns[key] = _metadata_series([doc.meta.get(key) for doc in kept])
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(kept)))
     return LoadedCorpus(name=name, docs=frame, report=report)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(value: Any) -> Any:
+    """``value`` with unpaired surrogates as U+FFFD, in strings, lists and dicts.
+
+    A JSON ``\\u`` escape of half a surrogate pair, or an undecodable byte
+    in a file name, arrives as one; text columns must be valid Unicode.
+    """
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, list | tuple):
+        return type(value)(_no_surrogates(item) for item in value)
+    if isinstance(value, dict):
+        return {_no_surrogates(key): _no_surrogates(item) for key, item in value.items()}
+    return value
+
+
+def _replace_surrogates(doc: _Doc) -> bool:
+    """Replace the unpaired surrogates of a document's fields; whether there were any."""
+    before = (doc.text, doc.title, doc.source, doc.doc_id, doc.file, doc.location, doc.meta)
+    after = tuple(_no_surrogates(value) for value in before)
+    if after == before:
+        return False
+    doc.text, doc.title, doc.source, doc.doc_id, doc.file, doc.location, doc.meta = after
+    return True
 
 
 def _apply_declared_precision(

@@ -669,3 +669,28 @@ def test_docx_tables_are_read_in_place_each_cell_once(tmp_path: Path) -> None:
     assert text == [
         "Before the table.\n\nYangtze River\nDelta\nMerged cell\nPearl River\n\nAfter the table."
     ]
+
+
+def test_unpaired_surrogate_escapes_in_json_are_kept_as_replacement_characters(
+    tmp_path: Path,
+) -> None:
+    # Half a surrogate pair (\ud83d without \ude00: an emoji cut in two) is valid
+    # JSON but not Unicode; the document is kept and the ledger says so.
+    lines = [
+        '{"text": "Cut emoji \\ud83d here", "title": "T\\udc00", "tags": ["x\\ud800"]}',
+        '{"text": "Whole emoji \\ud83d\\ude00 here"}',
+    ]
+    (tmp_path / "broken.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    corpus = load_corpus(tmp_path / "broken.jsonl")
+    docs = corpus.docs
+    assert docs["text"].tolist() == ["Cut emoji \ufffd here", "Whole emoji \U0001f600 here"]
+    assert docs["title"].tolist()[0] == "T\ufffd"
+    assert docs["tags"].tolist()[0] == ["x\ufffd"]
+    reasons = corpus.report["reason"].tolist()
+    assert reasons[0] == (
+        "undated: no date; replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD"
+    )
+    assert reasons[1] == "undated: no date"
+    from analysis.index import build_index
+
+    assert {"cut", "emoji", "whole"} <= set(build_index(corpus).vocab["term"])
