@@ -669,7 +669,9 @@ def _docx_units(label: str, name: str, data: bytes, source: str) -> list[_Unit]:
 
 def _docx_table_text(table: Any) -> str:
     """A .docx table's text: each cell on a line of its own (no phrase spans two
-    cells), rows in order; a merged cell is read once."""
+    cells), rows in order; a merged cell is read once, a table in a cell too."""
+    from docx.table import Table
+
     seen: dict[int, object] = {}  # keeps each cell element alive, so its id stays its own
     lines = []
     for row in table.rows:
@@ -677,9 +679,10 @@ def _docx_table_text(table: Any) -> str:
             if id(cell._tc) in seen:
                 continue
             seen[id(cell._tc)] = cell._tc
-            text = cell.text.strip()
-            if text:
-                lines.append(text)
+            for block in cell.iter_inner_content():
+                text = _docx_table_text(block) if isinstance(block, Table) else block.text.strip()
+                if text:
+                    lines.append(text)
     return "\n".join(lines)
 
 
@@ -1066,13 +1069,14 @@ def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
     doc_position = 0
     for number, unit in enumerate(units):
         report_rows[UNIT].append(number)
-        # labels from file names: undecodable bytes arrive as lone surrogates
+        # labels from file names (undecodable bytes arrive as lone surrogates)
+        # and reasons quoting a field name or value
         report_rows[FILE].append(_no_surrogates(unit.file))
         report_rows[LINE].append(unit.line)
         report_rows[LOCATION].append(_no_surrogates(unit.location))
         if isinstance(unit, _Rejected):
             report_rows[STATUS].append(QUARANTINED)
-            report_rows[REASON].append(unit.reason)
+            report_rows[REASON].append(_no_surrogates(unit.reason))
             report_rows[DOC_ID].append("")
             report_rows[DUPLICATE_OF].append("")
         else:
@@ -1131,11 +1135,17 @@ def _no_surrogates(value: Any) -> Any:
 
 def _replace_surrogates(doc: _Doc) -> bool:
     """Replace the unpaired surrogates of a document's fields; whether there were any."""
-    before = (doc.text, doc.title, doc.source, doc.doc_id, doc.file, doc.location, doc.meta)
+    before = (
+        doc.text, doc.title, doc.source, doc.doc_id, doc.file, doc.location, doc.meta,
+        doc.date, doc.precision,
+    )  # fmt: skip
     after = tuple(_no_surrogates(value) for value in before)
     if after == before:
         return False
-    doc.text, doc.title, doc.source, doc.doc_id, doc.file, doc.location, doc.meta = after
+    (
+        doc.text, doc.title, doc.source, doc.doc_id, doc.file, doc.location, doc.meta,
+        doc.date, doc.precision,
+    ) = after  # fmt: skip
     return True
 
 

@@ -217,8 +217,10 @@ def _docs_and_hash(corpus: LoadedCorpus | pd.DataFrame) -> tuple[pd.DataFrame, s
             if column not in docs:
                 docs[column] = default
         docs[S.DATE] = pd.to_datetime(docs[S.DATE])
+        docs[S.TEXT] = arrow_text(docs[S.TEXT])  # a missing text is an empty one
         digest = hashlib.sha256()
-        for doc_id, text in zip(docs[S.DOC_ID].tolist(), docs[S.TEXT].tolist(), strict=True):
+        texts = docs[S.TEXT].fillna("").tolist()
+        for doc_id, text in zip(docs[S.DOC_ID].tolist(), texts, strict=True):
             for value in (doc_id, text):
                 digest.update(str(value).encode("utf-8", "surrogatepass") + b"\0")
         return docs, digest.hexdigest()
@@ -250,7 +252,6 @@ class _Vocabulary:
         """(doc, id) arrays of a scanned raw token stream (:func:`analysis.text.scan_parts`).
 
         Each distinct raw string is classified once; boundaries become -1.
-        The scan's arrays are reused for the result.
         """
         classified = classify_raw(
             pl.Series(scanned.distinct, dtype=pl.String), user_words=self.user_words

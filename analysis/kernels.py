@@ -2,9 +2,9 @@
 
 Everything here works on plain arrays and knows nothing of documents,
 vocabularies or phrases; :mod:`analysis.text`, :mod:`analysis.index` and
-:mod:`analysis.phrases` give the arrays their meaning. Each loop touches
-its input once, in order, and releases the GIL, so the loops of a build
-(and its Python work) run beside one another on threads.
+:mod:`analysis.phrases` give the arrays their meaning. Each loop reads its
+input in order and releases the GIL, so the loops of a build (and its
+Python work) run beside one another on threads.
 
 - :func:`scan_tokens`: raw tokens of UTF-8 text, by a table of character
   classes, each distinct raw token numbered in order of first appearance

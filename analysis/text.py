@@ -103,8 +103,9 @@ def nfkc_safe() -> np.ndarray:
     That is NFKC's quick check answering "yes" (UAX #15): the character is
     its own NFKC form, has combining class 0, and never composes with the
     character before it. Only characters of common blocks are marked (the
-    rest are left to Python's check); that none composes with a preceding
-    character is checked against every canonical decomposition in the tests.
+    rest are left to Python's check), each checked here for the first two;
+    the blocks hold no character that composes with the one before it,
+    which the tests check against every canonical decomposition.
     """
     safe = np.zeros(0x110000, dtype=bool)
     for lo, hi in _NFKC_BLOCKS:
@@ -231,7 +232,7 @@ def scan_parts(
         def prepare(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
             return _normalised(data, offsets[lo : hi + 1])
     else:
-        strings = [str(t) for t in texts.tolist()] if isinstance(texts, pd.Series) else texts
+        strings = _strings(texts) if isinstance(texts, pd.Series) else texts
         sizes = np.zeros(len(strings) + 1, dtype=np.int64)
         sizes[1:] = np.cumsum([len(t) for t in strings])
 
@@ -279,17 +280,31 @@ def scan_parts(
 
 
 def arrow_text(column: pd.Series) -> pd.Series:
-    """The text column kept in Arrow (UTF-8), which the compiled passes read in place.
+    """The text column kept in Arrow (UTF-8), in one chunk, which the compiled passes read in place.
 
-    A column of Python strings is converted once (a text with an unpaired
-    surrogate cannot be: such a column is returned as it is).
+    A column of Python strings is converted once and a chunked one (after
+    ``pd.concat``) combined once. A text with an unpaired surrogate cannot
+    go to Arrow: such a column is returned as it is. Missing texts are read
+    as empty ones.
     """
     if isinstance(column.array, pd.arrays.ArrowStringArray):
+        array = pa.array(column)
+        if isinstance(array, pa.ChunkedArray) and array.num_chunks > 1:
+            combined = pd.arrays.ArrowStringArray(array.combine_chunks())
+            return pd.Series(combined, index=column.index, name=column.name)
         return column
     try:
-        return column.astype(pd.StringDtype("pyarrow"))
+        return pd.Series(_strings(column), index=column.index, name=column.name).astype(
+            pd.StringDtype("pyarrow")
+        )
     except (ValueError, TypeError, pa.ArrowException):
         return column
+
+
+def _strings(column: pd.Series) -> list[str]:
+    """The texts of a column as Python strings, a missing one as ``""``."""
+    return ["" if value is None or value is pd.NA or value != value else str(value)
+            for value in column.tolist()]  # fmt: skip
 
 
 def _arrow_utf8(column: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
@@ -325,7 +340,7 @@ def utf8_texts(texts: Sequence[str] | pd.Series) -> tuple[np.ndarray, np.ndarray
         arrow = _arrow_utf8(texts)
         if arrow is not None:
             return arrow
-        texts = [str(t) for t in texts.tolist()]
+        texts = _strings(texts)
     return _join([t.encode("utf-8", "surrogatepass") for t in texts])
 
 

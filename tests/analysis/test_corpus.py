@@ -663,11 +663,13 @@ def test_docx_tables_are_read_in_place_each_cell_once(tmp_path: Path) -> None:
     table.cell(0, 1).text = "Delta"
     table.cell(0, 2).merge(table.cell(1, 2)).text = "Merged cell"
     table.cell(1, 0).text = "Pearl River"
+    table.cell(1, 1).add_table(rows=1, cols=1).cell(0, 0).text = "Nested"
     document.add_paragraph("After the table.")
     document.save(tmp_path / "report.docx")
     text = load_corpus(tmp_path / "report.docx").docs["text"].tolist()
     assert text == [
-        "Before the table.\n\nYangtze River\nDelta\nMerged cell\nPearl River\n\nAfter the table."
+        "Before the table.\n\nYangtze River\nDelta\nMerged cell\nPearl River\nNested"
+        "\n\nAfter the table."
     ]
 
 
@@ -677,7 +679,8 @@ def test_unpaired_surrogate_escapes_in_json_are_kept_as_replacement_characters(
     # Half a surrogate pair (\ud83d without \ude00: an emoji cut in two) is valid
     # JSON but not Unicode; the document is kept and the ledger says so.
     lines = [
-        '{"text": "Cut emoji \\ud83d here", "title": "T\\udc00", "tags": ["x\\ud800"]}',
+        '{"text": "Cut emoji \\ud83d here", "title": "T\\udc00", "tags": ["x\\ud800"], '
+        '"date": "2020\\ud800"}',
         '{"text": "Whole emoji \\ud83d\\ude00 here"}',
     ]
     (tmp_path / "broken.jsonl").write_text("\n".join(lines), encoding="utf-8")
@@ -688,7 +691,8 @@ def test_unpaired_surrogate_escapes_in_json_are_kept_as_replacement_characters(
     assert docs["tags"].tolist()[0] == ["x\ufffd"]
     reasons = corpus.report["reason"].tolist()
     assert reasons[0] == (
-        "undated: no date; replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD"
+        "undated: could not parse date '2020\ufffd'; "
+        "replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD"
     )
     assert reasons[1] == "undated: no date"
     from analysis.index import build_index

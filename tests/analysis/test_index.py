@@ -191,19 +191,48 @@ def test_split_passages_equals_the_regex_rule_on_shared_corpora(name):
     assert _passages(texts) == [_passages_by_regex(t, LONG_PASSAGE) for t in texts]
 
 
-def test_text_of_python_strings_is_read_like_arrow_text():
+def test_text_of_python_strings_is_read_like_arrow_text(monkeypatch):
+    import analysis.index as index
     from analysis.text import arrow_text
 
-    texts = ["Green tea, green tea.\n\nTea is fine.", "Coffee é 中文", ""]
+    texts = ["Green tea, green tea.\n\nTea is fine.", "Coffee é 中文 ﬁ", ""]
     plain = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": pd.Series(texts, dtype=object)})
     assert isinstance(arrow_text(plain["text"]).array, pd.arrays.ArrowStringArray)
-    arrow = plain.assign(text=plain["text"].astype("str"))
-    one, two = build_index(plain), build_index(arrow)
-    assert one.vocab["term"].tolist() == two.vocab["term"].tolist()
-    assert (one.counts != two.counts).nnz == 0
-    assert one.passages.values.tolist() == two.passages.values.tolist()
+    arrow = build_index(plain)
+    # the same column read as Python strings (the path a column that cannot
+    # go to Arrow takes)
+    monkeypatch.setattr(index, "arrow_text", lambda column: column)
+    python = build_index(plain)
+    assert python.vocab["term"].tolist() == arrow.vocab["term"].tolist()
+    assert (python.counts != arrow.counts).nnz == 0
+    assert np.array_equal(python.tokens, arrow.tokens)
+    assert python.passages.values.tolist() == arrow.passages.values.tolist()
+    monkeypatch.undo()
     # an unpaired surrogate cannot go to Arrow: the column is read as Python strings
     odd = pd.Series(["ab\ud800cd"], dtype=object)
     assert arrow_text(odd) is odd
-    index = build_index(pd.DataFrame({"doc_id": ["x"], "text": odd}))
-    assert set(index.vocab["term"]) == {"ab", "cd"}
+    index_odd = build_index(pd.DataFrame({"doc_id": ["x"], "text": odd}))
+    assert set(index_odd.vocab["term"]) == {"ab", "cd"}
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_missing_texts_are_empty_texts(dtype):
+    frame = pd.DataFrame(
+        {"doc_id": ["a", "b", "c"], "text": pd.Series(["Tea time", np.nan, None], dtype=dtype)}
+    )
+    empty = frame.assign(text=pd.Series(["Tea time", "", ""], dtype=dtype))
+    index = build_index(frame)
+    assert index.vocab["term"].tolist() == ["tea", "time"]
+    assert index.doc_tokens.tolist() == [2, 0, 0]
+    assert index.content_hash == build_index(empty).content_hash
+
+
+def test_a_chunked_arrow_column_is_read_in_place():
+    from analysis.text import _arrow_utf8, arrow_text
+
+    column = pd.concat([pd.Series(["Tea time"]), pd.Series(["More tea"])], ignore_index=True)
+    combined = arrow_text(column)
+    assert _arrow_utf8(combined) is not None
+    assert combined.tolist() == column.tolist()
+    frame = pd.DataFrame({"doc_id": ["a", "b"], "text": column})
+    assert build_index(frame).doc_tokens.tolist() == [2, 2]

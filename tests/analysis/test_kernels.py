@@ -337,13 +337,14 @@ def test_row_counts_match_scipy():
     assert (mine != theirs).nnz == 0
 
 
-@pytest.mark.parametrize("n_values", [70, 3_000, 2**21 + 5])
+@pytest.mark.parametrize("n_values", [70, 3_000, 2**22 + 5])
 def test_row_counts_sort_long_rows_like_scipy(n_values):
-    # rows long enough for the radix sort, with one, two and three digits
+    # rows long enough for the radix sort (over 64 distinct values), with one,
+    # two and three digits of eleven bits at most
     rng = np.random.default_rng(n_values)
     rows = np.repeat(np.arange(6, dtype=np.int32), [0, 1, 65, 400, 2_000, 9])
     values = rng.integers(-1, n_values, size=len(rows)).astype(np.int32)
-    values[rows == 4] = rng.integers(n_values - 40, n_values, size=(rows == 4).sum())
+    values[rows == 4] = rng.integers(n_values - 70, n_values, size=(rows == 4).sum())
     indptr, indices, data = kernels.row_counts(rows, values, 6, n_values)
     mine = sp.csr_matrix((data, indices, indptr), shape=(6, n_values))
     valid = values >= 0
