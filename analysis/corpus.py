@@ -1133,20 +1133,19 @@ def _no_surrogates(value: Any) -> Any:
     return value
 
 
+_FIELDS = ("text", "title", "source", "doc_id", "file", "location", "meta", "date", "precision")
+
+
 def _replace_surrogates(doc: _Doc) -> bool:
     """Replace the unpaired surrogates of a document's fields; whether there were any."""
-    before = (
-        doc.text, doc.title, doc.source, doc.doc_id, doc.file, doc.location, doc.meta,
-        doc.date, doc.precision,
-    )  # fmt: skip
-    after = tuple(_no_surrogates(value) for value in before)
-    if after == before:
-        return False
-    (
-        doc.text, doc.title, doc.source, doc.doc_id, doc.file, doc.location, doc.meta,
-        doc.date, doc.precision,
-    ) = after  # fmt: skip
-    return True
+    changed = False
+    for name in _FIELDS:
+        value = getattr(doc, name)
+        clean = _no_surrogates(value)
+        if clean != value:
+            setattr(doc, name, clean)
+            changed = True
+    return changed
 
 
 def _apply_declared_precision(

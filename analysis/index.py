@@ -217,10 +217,9 @@ def _docs_and_hash(corpus: LoadedCorpus | pd.DataFrame) -> tuple[pd.DataFrame, s
             if column not in docs:
                 docs[column] = default
         docs[S.DATE] = pd.to_datetime(docs[S.DATE])
-        docs[S.TEXT] = arrow_text(docs[S.TEXT])  # a missing text is an empty one
+        docs[S.TEXT] = arrow_text(docs[S.TEXT].fillna(""))  # a missing text is an empty one
         digest = hashlib.sha256()
-        texts = docs[S.TEXT].fillna("").tolist()
-        for doc_id, text in zip(docs[S.DOC_ID].tolist(), texts, strict=True):
+        for doc_id, text in zip(docs[S.DOC_ID].tolist(), docs[S.TEXT].tolist(), strict=True):
             for value in (doc_id, text):
                 digest.update(str(value).encode("utf-8", "surrogatepass") + b"\0")
         return docs, digest.hexdigest()
