@@ -31,10 +31,23 @@ def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     >>> neutralise_formulas(pd.DataFrame({"t": ["=1+1", "ok"], "n": [-1, 2]})).to_dict("list")
     {'t': ["'=1+1", 'ok'], 'n': [-1, 2]}
     """
-    out = table.copy()
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    for column in out.columns:
-        series = out[column]
-        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
-            out[column] = series.map(neutralise_cell).astype(series.dtype)
+    columns = []
+    for position in range(table.shape[1]):
+        series = table.iloc[:, position]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            # Categories are text too ("=cmd|..." as a source name); a category column
+            # is written as its values, so neutralise those, keeping the column's type.
+            categories = series.cat.categories.map(neutralise_cell)
+            if categories.is_unique:
+                series = series.cat.rename_categories(list(categories))
+            else:  # two categories neutralise alike: plain text then
+                series = series.astype(object).map(neutralise_cell)
+        elif pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(
+            series.dtype
+        ):
+            series = series.map(neutralise_cell).astype(series.dtype)
+        columns.append(series.reset_index(drop=True))
+    out = pd.concat(columns, axis=1) if columns else table.reset_index(drop=True).copy()
+    out.index = table.index
+    out.columns = [neutralise_cell(str(c)) for c in table.columns]
     return out

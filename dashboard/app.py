@@ -36,6 +36,7 @@ from analysis import (  # noqa: E402  (after the sys.path fix above)
 )
 from analysis import schema as S  # noqa: E402  (after the sys.path fix above)
 from dashboard import data, state  # noqa: E402  (after the sys.path fix above)
+from dashboard.escape import md  # noqa: E402  (after the sys.path fix above)
 from dashboard.state import ViewState  # noqa: E402  (after the sys.path fix above)
 from dashboard.views import common  # noqa: E402  (after the sys.path fix above)
 
@@ -229,7 +230,7 @@ def _sidebar(view: ViewState) -> Contexts:
             corpus, private = _load_corpus(key)
         except (AnalysisError, KeyError) as error:
             problem = f"Could not open {label}: {error}"
-            st.warning(problem, icon="⚠️")
+            st.warning(md(problem), icon="⚠️")
             st.session_state[common.MISSING_KEY] = problem
             return view, None, None
         filter_box = st.container()
@@ -295,7 +296,7 @@ def main() -> None:
         else:
             st.session_state[key] = value
     for message in st.session_state.pop(NOTICE_KEY, []):
-        st.info(message, icon="ℹ️")
+        st.info(md(message), icon="ℹ️")
     pages = [
         st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(VIEWS / "terms.py", title="Terms", icon=":material/bar_chart:"),

@@ -8,10 +8,11 @@ exported images must look like the screen.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
+from dashboard.escape import svg
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -43,6 +45,63 @@ _CJK_FONT_PATHS = (
 )
 
 
+#: Trace properties whose strings plotly draws (and reads as pseudo-HTML). ``hovertemplate``
+#: is not among them: it is written here, never taken from data, and its ``%{...}`` values
+#: are the escaped ``customdata``/``x``/``y``/``text``.
+_TRACE_TEXT = ("name", "text", "hovertext", "x", "y", "customdata", "labels", "legendgroup")
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return svg(value)
+    if isinstance(value, np.ndarray):
+        return np.array([_escaped(v) for v in value.tolist()], dtype=object)
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def _inert(fig: go.Figure) -> go.Figure:
+    """Escape every drawn string of ``fig`` that could come from a document or a link.
+
+    Terms, titles, sources, ids and topic labels reach trace names, category
+    axes, hover values and titles; plotly would turn ``<a href>`` in them into
+    a live SVG link and ``<br>`` into a line break. Clicked ``customdata``
+    comes back escaped: read it with :func:`dashboard.escape.unsvg`.
+    """
+    for trace in fig.data:
+        for prop in _TRACE_TEXT:
+            value = trace[prop] if prop in trace else None  # noqa: SIM401  (no .get on traces)
+            if value is not None:
+                trace[prop] = _escaped(value)
+    layout = fig.layout
+    if layout.title.text:
+        layout.title.text = svg(layout.title.text)
+    for name in layout:
+        if not (name.startswith("xaxis") or name.startswith("yaxis")):
+            continue
+        axis = layout[name]
+        if axis.title.text:
+            axis.title.text = svg(axis.title.text)
+        for prop in ("ticktext", "categoryarray"):
+            if axis[prop] is not None:
+                axis[prop] = _escaped(axis[prop])
+    for note in layout.annotations or ():
+        if note.text:
+            note.text = svg(note.text)
+    return fig
+
+
+def _builder(plot: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Mark a ``plot_`` builder: its figure leaves with every data string escaped."""
+
+    @functools.wraps(plot)
+    def build(*args: Any, **kwargs: Any) -> go.Figure:
+        return _inert(plot(*args, **kwargs))
+
+    return build
+
+
 def _themed(fig: go.Figure, *, title: str) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
@@ -62,6 +121,7 @@ def _themed(fig: go.Figure, *, title: str) -> go.Figure:
     return fig
 
 
+@_builder
 def plot_terms(
     table: pd.DataFrame,
     *,
@@ -158,6 +218,7 @@ _PERIOD_TICKS: dict[str, tuple[str, int | str, int]] = {
 }
 
 
+@_builder
 def plot_documents_per_period(
     table: pd.DataFrame, *, freq: str = "year", title: str | None = None
 ) -> go.Figure:
@@ -312,6 +373,7 @@ def _period_axis(fig: go.Figure, starts: list[pd.Timestamp], by: str) -> None:
         fig.update_xaxes(dtick=tick_step, tick0=distinct[0].date().isoformat())
 
 
+@_builder
 def plot_trends(
     table: pd.DataFrame,
     *,
@@ -422,6 +484,7 @@ def plot_trends(
     return fig
 
 
+@_builder
 def plot_topic_timeline(
     table: pd.DataFrame, *, by: str = "year", title: str | None = None
 ) -> go.Figure:
@@ -478,6 +541,7 @@ def plot_topic_timeline(
     return fig
 
 
+@_builder
 def plot_collocates(
     table: pd.DataFrame, *, top: int = 20, value: str = "ll", title: str | None = None
 ) -> go.Figure:
@@ -524,6 +588,7 @@ SIMILARITY_SCALE = "Blues"
 ABSENT_COUNT = 0.5
 
 
+@_builder
 def plot_similarity_heatmap(
     similarity: pd.DataFrame,
     *,
@@ -568,6 +633,7 @@ def plot_similarity_heatmap(
     return fig
 
 
+@_builder
 def plot_dendrogram(
     linkage: Any,
     labels: Sequence[str],
@@ -638,6 +704,7 @@ _KEYNESS_HOVER = (
 )
 
 
+@_builder
 def plot_keyness_scatter(
     table: pd.DataFrame,
     *,
@@ -713,6 +780,7 @@ def plot_keyness_scatter(
     return fig
 
 
+@_builder
 def plot_keyness_bars(
     table: pd.DataFrame,
     *,

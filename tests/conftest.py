@@ -6,6 +6,7 @@ Corpora for the analysis tests live next to those tests; this file stays small.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -98,3 +99,13 @@ def _compiled_kernels() -> None:
     from analysis.index import build_index
 
     build_index(pd.DataFrame({"doc_id": ["a", "b"], "text": ["Warm up, warm up.", "Warm up."]}))
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a Markdown element built with ``dashboard.escape.md``.
+
+    AppTest hands back an element's Markdown source; the dashboard escapes the
+    text it puts there (backslashes before punctuation, a word joiner after a
+    colon), and this undoes exactly that.
+    """
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

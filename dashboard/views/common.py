@@ -19,6 +19,7 @@ import streamlit as st
 
 from analysis import AnalysisError, CorpusIndex, LoadedCorpus
 from dashboard import export, state
+from dashboard.escape import md, plain_table, unsvg
 from dashboard.state import ViewState
 
 CONTEXT_KEY = "_dashboard_context"
@@ -56,9 +57,9 @@ class PageContext:
 def _stop_without(what: str) -> NoReturn:
     message = st.session_state.get(MISSING_KEY)
     if message:
-        st.info(str(message), icon="ℹ️")
+        st.info(md(message), icon="ℹ️")
     else:
-        st.error(f"No {what}: open the dashboard through dashboard/app.py.")
+        st.error(md(f"No {what}: open the dashboard through dashboard/app.py."))
     st.stop()
 
 
@@ -90,6 +91,17 @@ def update_view(**changes: Any) -> ViewState:
     return new
 
 
+def page_header(title: str, corpus_label: str, scope: str) -> None:
+    """The page's title and, below it, which corpus and selection it shows."""
+    st.header(md(title))
+    st.caption(md(f"{corpus_label} · {scope}"))
+
+
+def dataframe(table: pd.DataFrame, **options: Any) -> Any:
+    """``st.dataframe`` of ``table`` with its text made safe to display (bidi controls)."""
+    return st.dataframe(plain_table(table), **options)
+
+
 def seed(key: str, value: Any) -> None:
     """Give a widget its starting value from the view, unless the user already set it."""
     if key not in st.session_state:
@@ -110,7 +122,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except AnalysisError as error:
-        st.warning(str(error), icon="⚠️")
+        st.warning(md(error), icon="⚠️")
 
 
 def clicked_customdata(event: Any, *, fields: int) -> list[Any] | None:
@@ -119,7 +131,7 @@ def clicked_customdata(event: Any, *, fields: int) -> list[Any] | None:
     for point in points:
         custom = point.get("customdata")
         if custom and len(custom) >= fields:
-            return list(custom)
+            return [unsvg(value) for value in custom]  # charts escape what they draw
     return None
 
 
@@ -142,12 +154,12 @@ def _download(
     help_text: str,
 ) -> None:
     column.download_button(
-        label,
+        md(label),
         data=data,
         file_name=file_name,
         mime=mime,
         key=key,
-        help=help_text,
+        help=md(help_text),
         on_click="ignore",
         icon=":material/download:",
         width="stretch",

@@ -17,7 +17,6 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ import streamlit as st
 from analysis import Filters, term_spans
 from analysis import schema as S
 from dashboard import charts, data, state
+from dashboard.escape import html_text, md, plain
 from dashboard.views import common
 from dashboard.views.documents import MARK_STYLE, READER_STYLE
 
@@ -71,7 +71,7 @@ def compare_reader_html(
 
     Overlapping spans of one kind are merged; a term span crossing the edge of
     a shared passage is cut there, so every shared passage stays one element.
-    Every piece of ``text`` goes through :func:`html.escape` (quotes included).
+    Every piece of ``text`` goes through :func:`dashboard.escape.html_text` (quotes included).
 
     >>> compare_reader_html("a <b> river delta", [(6, 17)], [(12, 17)], side="A")
     '<div ...>a &lt;b&gt; <mark class="shared" ...>river <mark class="key-a" ...>delta</mark>...'
@@ -92,7 +92,7 @@ def compare_reader_html(
             if here is not None:
                 parts.append(f'<mark class="shared" style="{SHARED_STYLE}">')
             open_shared = here
-        piece = escape(text[start:end], quote=True)
+        piece = html_text(text[start:end])
         if any(s[0] <= start and end <= s[1] for s in inner):
             piece = f'<mark class="key-{side.lower()}" style="{term_style}">{piece}</mark>'
         parts.append(piece)
@@ -139,7 +139,9 @@ def _slice_widgets(
     common.seed(kind_key, view_kind if view_kind in kinds else "document")
     if st.session_state[kind_key] not in kinds:
         st.session_state[kind_key] = "document"
-    kind = str(st.selectbox(f"{side} is", kinds, format_func=KIND_LABELS.__getitem__, key=kind_key))
+    kind = str(
+        st.selectbox(md(f"{side} is"), kinds, format_func=KIND_LABELS.__getitem__, key=kind_key)
+    )
     own = view_values if kind == view_kind else ()
     if kind == "document":
         options = listed[S.DOC_ID].astype(str).tolist()
@@ -148,7 +150,9 @@ def _slice_widgets(
         doc_key = f"{PAGE}_{lower}_doc"
         if st.session_state.get(doc_key) not in labels:
             st.session_state[doc_key] = wanted if wanted in labels else options[0]
-        doc = st.selectbox(f"Document {side}", options, format_func=labels.__getitem__, key=doc_key)
+        doc = st.selectbox(
+            md(f"Document {side}"), options, format_func=labels.__getitem__, key=doc_key
+        )
         return kind, (str(doc),)
     if kind in ("source", "speaker"):
         column = S.SOURCE if kind == "source" else SPEAKER_COLUMN
@@ -156,7 +160,7 @@ def _slice_widgets(
         key = f"{PAGE}_{lower}_{kind}s"
         common.seed(key, [v for v in own if v in choices])
         picked = st.multiselect(
-            f"{KIND_LABELS[kind]} of {side}",
+            md(f"{KIND_LABELS[kind]} of {side}"),
             choices,
             key=key,
             placeholder=f"Choose one or more {kind}s",
@@ -164,7 +168,7 @@ def _slice_widgets(
         return kind, tuple(str(v) for v in picked)
     if kind == "period":
         return kind, _period_widget(ctx, side, own)
-    st.caption(f"{side}: every document {view.filters.describe()}.")
+    st.caption(md(f"{side}: every document {view.filters.describe()}."))
     return kind, ()
 
 
@@ -180,7 +184,7 @@ def _period_widget(ctx: common.PageContext, side: str, own: tuple[str, ...]) -> 
     key = f"{PAGE}_{side.lower()}_period"
     common.seed(key, (min(max(start, first), last), min(max(end, first), last)))
     chosen = st.date_input(
-        f"Period of {side} (both days included)",
+        md(f"Period of {side} (both days included)"),
         min_value=first,
         max_value=last,
         key=key,
@@ -241,8 +245,7 @@ def _options(view: state.ViewState) -> state.ViewState:
 def render() -> None:
     ctx = common.context()
     view = common.view()
-    st.header("Compare")
-    st.caption(f"{ctx.corpus_label} · sidebar: {view.filters.describe()}")
+    common.page_header("Compare", ctx.corpus_label, "sidebar: " + view.filters.describe())
 
     with common.user_errors():
         listing = data.term_documents(ctx.index_key, view.filters, "", ctx.index)
@@ -281,14 +284,18 @@ def render() -> None:
         for side, mask, filters in (("A", mask_a, filters_a), ("B", mask_b, filters_b)):
             if not mask.any():
                 st.warning(
-                    f"No document in {side} ({filters.describe()}). Widen it or the sidebar "
-                    "filters.",
+                    md(
+                        f"No document in {side} ({filters.describe()}). Widen it or the "
+                        "sidebar filters."
+                    ),
                     icon="⚠️",
                 )
                 return
         st.caption(
-            f"A: {int(mask_a.sum()):,} document(s) · B: {int(mask_b.sum()):,} document(s)"
-            + (" · some documents are in both" if bool((mask_a & mask_b).any()) else "")
+            md(
+                f"A: {int(mask_a.sum()):,} document(s) · B: {int(mask_b.sum()):,} document(s)"
+                + (" · some documents are in both" if bool((mask_a & mask_b).any()) else "")
+            )
         )
         single = a_kind == "document" and b_kind == "document"
         _similarity(ctx, view, filters_a, filters_b, (mask_a, mask_b), single=single)
@@ -316,21 +323,23 @@ def _similarity(
         # Both sides in the picture: up to half the places each, the rest to the other.
         take_b = min(len(ids_b), max(MAX_HEATMAP // 2, MAX_HEATMAP - len(ids_a)))
         st.caption(
-            f"Heatmap and dendrogram of {MAX_HEATMAP} of the {len(ids_a) + len(ids_b):,} "
-            "documents of A and B."
+            md(
+                f"Heatmap and dendrogram of {MAX_HEATMAP} of the {len(ids_a) + len(ids_b):,} "
+                "documents of A and B."
+            )
         )
         ids_a, ids_b = ids_a[: MAX_HEATMAP - take_b], ids_b[:take_b]
     ids = [*ids_a, *ids_b]
     if single:
-        tabs = st.tabs([f"Nearest to {side}" for side in "AB"])
+        tabs = st.tabs([md(f"Nearest to {side}") for side in "AB"])
         for tab, side, filters in zip(tabs, "AB", (filters_a, filters_b), strict=True):
             doc_id = filters.doc_ids[0]
             with tab:
-                st.caption(f"Documents most like {side}, within the sidebar filters.")
+                st.caption(md(f"Documents most like {side}, within the sidebar filters."))
                 near = data.nearest(
                     ctx.index_key, doc_id, NEIGHBOURS, view.filters, ctx.stopwords, ctx.index
                 )
-                st.dataframe(
+                common.dataframe(
                     near,
                     hide_index=True,
                     key=f"{PAGE}_nearest_{side.lower()}_table",
@@ -393,18 +402,23 @@ def _keyness(
         return table
     significant = int(table["significant"].sum()) if "significant" in table else 0
     st.caption(
-        f"{len(table):,} terms, {significant:,} significant at p < 0.05"
-        + (" after the Bonferroni correction" if view.bonferroni else "")
-        + ". Log-likelihood says how sure the difference is; log ratio (base 2) how large: "
-        "+1 is twice as frequent in A, -1 twice as frequent in B."
+        md(
+            f"{len(table):,} terms, {significant:,} significant at p < 0.05"
+            + (" after the Bonferroni correction" if view.bonferroni else "")
+            + ". Log-likelihood says how sure the difference is; log ratio (base 2) how large: "
+            "+1 is twice as frequent in A, -1 twice as frequent in B."
+        )
     )
     shown = table.head(MAX_TABLE_ROWS).copy()
     shown.attrs = {}
     if len(table) > MAX_TABLE_ROWS:
         st.caption(
-            f"The {MAX_TABLE_ROWS:,} strongest of {len(table):,} terms shown; all in the downloads."
+            md(
+                f"The {MAX_TABLE_ROWS:,} strongest of {len(table):,} terms shown; "
+                "all in the downloads."
+            )
         )
-    st.dataframe(
+    common.dataframe(
         shown,
         hide_index=True,
         key=f"{PAGE}_keyness_table",
@@ -469,11 +483,13 @@ def _reuse(
     st.subheader("Shared passages")
     found = data.passages(ctx.index_key, doc_a, doc_b, view.min_tokens, ctx.index)
     st.caption(
-        f"{len(found):,} passage{'s' if len(found) != 1 else ''} of at least "
-        f"{view.min_tokens} tokens in both documents (positions are characters in each text)."
+        md(
+            f"{len(found):,} passage{'s' if len(found) != 1 else ''} of at least "
+            f"{view.min_tokens} tokens in both documents (positions are characters in each text)."
+        )
     )
     if not found.empty:
-        st.dataframe(found, hide_index=True, key=f"{PAGE}_passages_table")
+        common.dataframe(found, hide_index=True, key=f"{PAGE}_passages_table")
     safe = re.sub(r"[^\w.-]+", "_", f"{doc_a}_{doc_b}")[:60]
     common.table_downloads(found, page=PAGE, name=f"shared_passages_{safe}")
 
@@ -499,9 +515,9 @@ def _reuse(
         terms = _side_terms(keyness, side)
         spans = [span for term in terms for span in term_spans(text, term)]
         with column:
-            st.text(f"{side}: " + (str(row.get(S.TITLE) or "").strip() or doc_id))
+            st.text(plain(f"{side}: " + (str(row.get(S.TITLE) or "").strip() or doc_id)))
             if terms:
-                st.text("Distinctive: " + ", ".join(terms))
+                st.text(plain("Distinctive: " + ", ".join(terms)))
             st.html(compare_reader_html(text, shared, spans, side=side))
 
 

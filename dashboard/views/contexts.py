@@ -8,13 +8,12 @@ before wrapping the match in ``<mark>``.
 
 from __future__ import annotations
 
-from html import escape
-
 import pandas as pd
 import streamlit as st
 
 from analysis import schema as S
 from dashboard import charts, data, state
+from dashboard.escape import html_text, md, plain
 from dashboard.views import common
 from dashboard.views.documents import MARK_STYLE
 
@@ -43,7 +42,7 @@ def kwic_html(lines: pd.DataFrame, *, limit: int = MAX_SHOWN) -> str:
     """The first ``limit`` KWIC lines as an escaped concordance, the match in ``<mark>``.
 
     Every piece of text (left, match, right, date, source) goes through
-    :func:`html.escape` with quotes, so no character of a document can open a
+    :func:`dashboard.escape.html_text` with quotes, so no character of a document can open a
     tag or an attribute.
 
     >>> t = pd.DataFrame({"date": [None], "source": ["<b>"], "left": ["a <i>"],
@@ -58,13 +57,13 @@ def kwic_html(lines: pd.DataFrame, *, limit: int = MAX_SHOWN) -> str:
         )
         rows.append(
             f'<div class="kwic-line" style="{LINE_STYLE}">'
-            f'<span class="kwic-where" style="opacity: 0.7;">{escape(where, quote=True)}</span>'
+            f'<span class="kwic-where" style="opacity: 0.7;">{html_text(where)}</span>'
             f'<span class="kwic-left" style="text-align: right; overflow: hidden; '
             f'white-space: nowrap; direction: rtl;"><bdi>'
-            f"{escape(str(line.get('left') or ''), quote=True)}</bdi></span>"
-            f'<mark style="{MARK_STYLE}">{escape(str(line.get("match") or ""), quote=True)}</mark>'
+            f"{html_text(line.get('left') or '')}</bdi></span>"
+            f'<mark style="{MARK_STYLE}">{html_text(line.get("match") or "")}</mark>'
             f'<span class="kwic-right" style="overflow: hidden; white-space: nowrap;">'
-            f"{escape(str(line.get('right') or ''), quote=True)}</span></div>"
+            f"{html_text(line.get('right') or '')}</span></div>"
         )
     return f'<div class="kwic-lines" style="{CONCORDANCE_STYLE}">{"".join(rows)}</div>'
 
@@ -73,25 +72,26 @@ def show_kwic(lines: pd.DataFrame, *, page: str, name: str, what: str) -> None:
     """A concordance, the lines as a table and their CSV/XLSX downloads."""
     total = int(lines.attrs.get("total", len(lines)))
     if lines.empty:
-        st.info(f"No occurrence of {what}.")
+        st.info(md(f"No occurrence of {what}."))
         return
     shown = min(len(lines), MAX_SHOWN)
     st.text(
-        f"{total:,} occurrence{'s' if total != 1 else ''} of {what}; "
-        + (f"the first {shown:,} shown." if shown < total else "all shown.")
+        plain(
+            f"{total:,} occurrence{'s' if total != 1 else ''} of {what}; "
+            + (f"the first {shown:,} shown." if shown < total else "all shown.")
+        )
     )
     st.html(kwic_html(lines))
     with st.expander("As a table"):
         columns = [c for c in KWIC_SHOWN if c in lines.columns]
-        st.dataframe(lines[columns], hide_index=True, key=f"{page}_{name}_table")
+        common.dataframe(lines[columns], hide_index=True, key=f"{page}_{name}_table")
     common.table_downloads(lines, page=page, name=name)
 
 
 def render() -> None:
     ctx = common.context()
     view = common.view()
-    st.header("Contexts")
-    st.caption(f"{ctx.corpus_label} · {view.filters.describe()}")
+    common.page_header("Contexts", ctx.corpus_label, view.filters.describe())
 
     common.seed("contexts_term", view.term)
     common.seed("contexts_window", view.window)
@@ -156,8 +156,10 @@ def _collocates(ctx: common.PageContext, term: str) -> None:
         )
         if table.empty:
             st.info(
-                f"No word occurs {int(min_count)} times or more within {int(window)} words of "
-                f"'{term}'. Lower the minimum or widen the window."
+                md(
+                    f"No word occurs {int(min_count)} times or more within {int(window)} "
+                    f"words of '{term}'. Lower the minimum or widen the window."
+                )
             )
             return
         fig = charts.plot_collocates(table, top=min(20, len(table)))
@@ -170,7 +172,7 @@ def _collocates(ctx: common.PageContext, term: str) -> None:
         common.chart_downloads(
             fig, page=PAGE, name="collocates_chart", table=table.head(20), title="Collocates"
         )
-        st.dataframe(
+        common.dataframe(
             table,
             hide_index=True,
             key="contexts_collocates_table",

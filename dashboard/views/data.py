@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import schema as S
+from dashboard.escape import md
 from dashboard.views import common
 
 PAGE = "data"
@@ -24,8 +25,7 @@ STATUS_LABELS = {
 def render() -> None:
     ctx = common.corpus_context()
     view = common.view()
-    st.header("Data")
-    st.caption(f"{ctx.corpus_label}: how every input unit was read")
+    common.page_header("Data", ctx.corpus_label, "how every input unit was read")
 
     counts = ctx.corpus.counts()
     row = st.columns(5)
@@ -49,8 +49,8 @@ def render() -> None:
     )
     common.update_view(status=status)
     shown = report if status == "all" else report[report[S.STATUS] == status]
-    st.dataframe(shown, hide_index=True, key="data_ledger_table")
-    st.caption(f"{len(shown):,} of {len(report):,} units.")
+    common.dataframe(shown, hide_index=True, key="data_ledger_table")
+    st.caption(md(f"{len(shown):,} of {len(report):,} units."))
     common.table_downloads(shown.reset_index(drop=True), page=PAGE, name=f"ledger_{status}")
 
     quarantined = report[report[S.STATUS] == S.QUARANTINED].reset_index(drop=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Sequence
-from html import escape
 from typing import Any
 
 import pandas as pd
@@ -21,6 +20,7 @@ import streamlit as st
 from analysis import schema as S
 from analysis import term_spans
 from dashboard import data, state
+from dashboard.escape import html_text, md, plain
 from dashboard.views import common
 
 PAGE = "documents"
@@ -37,7 +37,7 @@ MARK_STYLE = "background: #ffe08a; padding: 0 0.1em; border-radius: 0.2em;"
 def reader_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """The document as escaped text in a ``<div>``, the ``spans`` wrapped in ``<mark>``.
 
-    Every piece of ``text`` goes through :func:`html.escape` (quotes included),
+    Every piece of ``text`` goes through :func:`dashboard.escape.html_text` (quotes included),
     so no character of the document can open a tag or an attribute. Spans
     that overlap an earlier one are skipped.
 
@@ -49,10 +49,10 @@ def reader_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
     for start, end in sorted(spans):
         if start < position or end <= start:
             continue
-        parts.append(escape(text[position:start], quote=True))
-        parts.append(f'<mark style="{MARK_STYLE}">{escape(text[start:end], quote=True)}</mark>')
+        parts.append(html_text(text[position:start]))
+        parts.append(f'<mark style="{MARK_STYLE}">{html_text(text[start:end])}</mark>')
         position = end
-    parts.append(escape(text[position:], quote=True))
+    parts.append(html_text(text[position:]))
     return f'<div class="doc-reader" style="{READER_STYLE}">{"".join(parts)}</div>'
 
 
@@ -72,8 +72,7 @@ def _date_text(row: pd.Series) -> str:
 def render() -> None:
     ctx = common.context()
     view = common.view()
-    st.header("Documents")
-    st.caption(f"{ctx.corpus_label} · {view.filters.describe()}")
+    common.page_header("Documents", ctx.corpus_label, view.filters.describe())
 
     common.seed("documents_term", view.term)
     term = st.text_input(
@@ -103,7 +102,7 @@ def render() -> None:
             else f"the first {MAX_LISTED:,} of {len(listing):,}; narrow the filters for others"
         )
         doc_id = st.selectbox(
-            f"Document ({shown}" + (", most occurrences first)" if term else ")"),
+            md(f"Document ({shown}" + (", most occurrences first)" if term else ")")),
             options,
             format_func=labels.__getitem__,
             key="documents_doc",
@@ -129,21 +128,22 @@ def _reader(ctx: common.PageContext, doc_id: str, term: str) -> None:
     text = str(row[S.TEXT])
     title = str(row.get(S.TITLE) or "").strip()
     if title:
-        st.text(title)
+        st.text(plain(title))
     source = str(row.get(S.SOURCE) or "").strip()
-    st.text(" · ".join(p for p in (_date_text(row), source, f"id {doc_id}") if p))
+    st.text(plain(" · ".join(p for p in (_date_text(row), source, f"id {doc_id}") if p)))
     spans = term_spans(text, term) if term else []
     if term:
-        st.text(f"'{term}' occurs {len(spans):,} time{'s' if len(spans) != 1 else ''} here.")
+        times = f"{len(spans):,} time{'s' if len(spans) != 1 else ''}"
+        st.text(plain(f"'{term}' occurs {times} here."))
     st.html(reader_html(text, spans))
     extra = [c for c in docs.columns if c not in (*S.CORPUS_COLUMNS,)]
     if extra:
         with st.expander("Metadata"):
-            st.dataframe(row[extra].to_frame("value"), key="documents_metadata")
+            common.dataframe(row[extra].to_frame("value"), key="documents_metadata")
     st.download_button(
         "Document text (TXT)",
         data=text.encode("utf-8"),
-        file_name=f"{doc_id}.txt",
+        file_name=f"{_file_part(doc_id)}.txt",
         mime="text/plain",
         key="documents_text_txt",
         on_click="ignore",
@@ -155,14 +155,18 @@ def _distinctive(ctx: common.PageContext, doc_id: str) -> None:
     st.subheader("Distinctive terms")
     st.caption("Terms this document uses more than the corpus at large (TF-IDF).")
     table = data.distinctive(ctx.index_key, doc_id, ctx.stopwords, ctx.index)
-    st.dataframe(
+    common.dataframe(
         table,
         hide_index=True,
         key="documents_distinctive_table",
         column_config={S.TFIDF: st.column_config.NumberColumn("tf-idf", format="%.2f")},
     )
-    safe_id = re.sub(r"[^\w.-]+", "_", doc_id)[:48]
-    common.table_downloads(table, page=PAGE, name=f"distinctive_{safe_id}")
+    common.table_downloads(table, page=PAGE, name=f"distinctive_{_file_part(doc_id)}")
+
+
+def _file_part(doc_id: str) -> str:
+    """A document id as part of a file name: no path separators, no odd characters."""
+    return re.sub(r"[^\w.-]+", "_", doc_id)[:48]
 
 
 if __name__ == "__main__":

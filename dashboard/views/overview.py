@@ -41,8 +41,7 @@ def auto_freq(first: str | None, last: str | None) -> str:
 def render() -> None:
     ctx = common.context()
     view = common.view()
-    st.header("Overview")
-    st.caption(f"{ctx.corpus_label} · {view.filters.describe()}")
+    common.page_header("Overview", ctx.corpus_label, view.filters.describe())
     with common.user_errors():
         numbers = data.summary(ctx.index_key, view.filters, ctx.index)
         _headline(numbers)
@@ -119,7 +118,7 @@ def _sources(numbers: dict[str, object]) -> None:
         {S.SOURCE: [s or "(no source)" for s in sources], S.DOCUMENTS: list(sources.values())}
     ).sort_values([S.DOCUMENTS, S.SOURCE], ascending=[False, True], ignore_index=True)
     st.subheader("Sources")
-    st.dataframe(table, hide_index=True, key="overview_sources_table")
+    common.dataframe(table, hide_index=True, key="overview_sources_table")
     common.table_downloads(table, page=PAGE, name="sources")
 
 

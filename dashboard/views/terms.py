@@ -12,6 +12,7 @@ import streamlit as st
 
 from analysis import schema as S
 from dashboard import charts, data, export, state
+from dashboard.escape import md, unsvg
 from dashboard.views import common
 
 PAGE = "terms"
@@ -25,8 +26,7 @@ MAX_TABLE_ROWS = 10_000
 def render() -> None:
     ctx = common.context()
     view = common.view()
-    st.header("Terms")
-    st.caption(f"{ctx.corpus_label} · {view.filters.describe()}")
+    common.page_header("Terms", ctx.corpus_label, view.filters.describe())
 
     common.seed("terms_kind", view.kind)
     common.seed("terms_top", view.top)
@@ -89,9 +89,9 @@ def _selected_term(event: Any) -> str | None:
     for point in points:
         custom = point.get("customdata")
         if custom:
-            return str(custom[0])
+            return str(unsvg(custom[0]))  # the chart escapes what it draws
         if point.get("y") is not None:
-            return str(point["y"])
+            return str(unsvg(point["y"]))
     return None
 
 
@@ -119,7 +119,7 @@ def _cloud(
 ) -> None:
     font = data.cjk_font()
     png = data.wordcloud_png(ctx.index_key, view.filters, options, top, font, ctx.index)
-    st.image(png, caption=f"The {top} most frequent terms; phrases drawn whole.")
+    st.image(png, caption=md(f"The {top} most frequent terms; phrases drawn whole."))
     if font is None:
         st.info(
             "No Chinese font was found on the server (install fonts-noto-cjk), so Chinese "
@@ -138,7 +138,7 @@ def _cloud(
 
 def _table(table: Any) -> None:
     shown = table.head(MAX_TABLE_ROWS)
-    event = st.dataframe(
+    event = common.dataframe(
         shown,
         hide_index=True,
         key="terms_table",
@@ -157,7 +157,7 @@ def _table(table: Any) -> None:
         if len(table) <= MAX_TABLE_ROWS
         else f"The {MAX_TABLE_ROWS:,} most frequent of {len(table):,} terms (all in the downloads)"
     )
-    st.caption(f"{count}. Click a column to sort; select a row to read the term.")
+    st.caption(md(f"{count}. Click a column to sort; select a row to read the term."))
     common.table_downloads(table, page=PAGE, name="terms")
 
 

@@ -16,6 +16,7 @@ import streamlit as st
 
 from analysis import schema as S
 from dashboard import charts, data, state
+from dashboard.escape import md, plain
 from dashboard.views import common
 from dashboard.views.documents import reader_html
 from dashboard.views.overview import FREQ_LABELS, auto_freq
@@ -45,8 +46,7 @@ def _renamed(table: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
 def render() -> None:
     ctx = common.context()
     view = common.view()
-    st.header("Topics")
-    st.caption(f"{ctx.corpus_label} · {view.filters.describe()}")
+    common.page_header("Topics", ctx.corpus_label, view.filters.describe())
 
     with common.user_errors():
         suggested = data.topic_default_k(ctx.index_key, view.filters, ctx.index)
@@ -61,7 +61,7 @@ def render() -> None:
             state.K_MAX,
             step=1,
             key="topics_k",
-            help=f"{suggested} suggested for this selection.",
+            help=md(f"{suggested} suggested for this selection."),
         )
         method = (
             row[1].segmented_control(
@@ -95,7 +95,7 @@ def render() -> None:
         with st.spinner("Fitting topics…"):
             model = data.topic_model(ctx.index_key, view.filters, options, ctx.index)
         for note in model.notes:
-            st.info(note, icon="ℹ️")
+            st.info(md(note), icon="ℹ️")
         labels = _terms(model.terms, view)
         by = by_choice
         if by == "auto":
@@ -118,7 +118,7 @@ def _terms(terms: pd.DataFrame, view: state.ViewState) -> dict[int, str]:
             common.seed(key, names.get(topic, label))
             typed = (
                 columns[i % len(columns)]
-                .text_input(f"Topic {topic}", key=key, max_chars=80, placeholder=label)
+                .text_input(md(f"Topic {topic}"), key=key, max_chars=80, placeholder=label)
                 .strip()
             )
             if typed and typed != label:
@@ -131,7 +131,7 @@ def _terms(terms: pd.DataFrame, view: state.ViewState) -> dict[int, str]:
         .agg(label=("label", "first"), terms=(S.TERM, lambda t: ", ".join(map(str, t))))
         .reset_index()
     )
-    st.dataframe(wide, hide_index=True, key="topics_terms_table")
+    common.dataframe(wide, hide_index=True, key="topics_terms_table")
     common.table_downloads(table, page=PAGE, name="topic_terms")
     return labels
 
@@ -157,8 +157,10 @@ def _timeline(
     coarse = int(table.attrs.get("too_coarse", 0) or 0)
     if coarse:
         st.info(
-            f"{coarse:,} passages of documents dated only by month or year are left out of "
-            f"this {VIEW_WORDS[by]} view; choose a coarser period to include them.",
+            md(
+                f"{coarse:,} passages of documents dated only by month or year are left out of "
+                f"this {VIEW_WORDS[by]} view; choose a coarser period to include them."
+            ),
             icon="ℹ️",
         )
     if table.empty or not int(table["passages"].sum()):
@@ -185,8 +187,8 @@ def _timeline(
         return
     topic, start = int(pick[0]), pick[1]
     period = charts.period_label(pd.Timestamp(start), by)
-    st.markdown(f"**Passages of topic {topic} in {period}**")
-    st.text(labels[topic])
+    st.markdown("**" + md(f"Passages of topic {topic} in {period}") + "**")
+    st.text(plain(labels[topic]))
     found = data.topic_passages(
         ctx.index_key,
         view.filters,
@@ -231,9 +233,8 @@ def _show_passages(found: pd.DataFrame, *, name: str) -> None:
         day = "undated" if date is None or pd.isna(date) else pd.Timestamp(date).date().isoformat()
         source = str(row.get(S.SOURCE) or "").strip()
         weight = float(row.get("weight", 0.0))
-        st.text(
-            " · ".join(p for p in (day, source, str(row[S.DOC_ID]), f"weight {weight:.2f}") if p)
-        )
+        where = (day, source, str(row[S.DOC_ID]), f"weight {weight:.2f}")
+        st.text(plain(" · ".join(p for p in where if p)))
         st.html(reader_html(str(row.get(S.TEXT) or ""), []))
     columns = [c for c in PASSAGE_COLUMNS if c in found.columns]
     common.table_downloads(found[columns], page=PAGE, name=name)

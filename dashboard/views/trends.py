@@ -17,6 +17,7 @@ import streamlit as st
 
 from analysis import schema as S
 from dashboard import charts, data, state
+from dashboard.escape import md
 from dashboard.views import common
 from dashboard.views.contexts import show_kwic
 from dashboard.views.overview import FREQ_LABELS, auto_freq
@@ -79,8 +80,7 @@ def _granularity(ctx: common.PageContext, view: state.ViewState, choice: str) ->
 def render() -> None:
     ctx = common.context()
     view = common.view()
-    st.header("Trends")
-    st.caption(f"{ctx.corpus_label} · {view.filters.describe()}")
+    common.page_header("Trends", ctx.corpus_label, view.filters.describe())
 
     common.seed("trends_terms", ", ".join(view.trend_terms))
     common.seed("trends_themes", "\n".join(view.themes))
@@ -156,9 +156,11 @@ def _notes(table: pd.DataFrame, by: str) -> None:
     undated = int(table.attrs.get("undated", 0) or 0)
     if coarse:
         st.info(
-            f"{coarse:,} document{'s' if coarse != 1 else ''} dated only by month or year "
-            f"{'are' if coarse != 1 else 'is'} left out of this {VIEW_WORDS[by]} view; choose a "
-            "coarser period to include them.",
+            md(
+                f"{coarse:,} document{'s' if coarse != 1 else ''} dated only by month or year "
+                f"{'are' if coarse != 1 else 'is'} left out of this {VIEW_WORDS[by]} view; "
+                "choose a coarser period to include them."
+            ),
             icon="ℹ️",
         )
     if undated:
@@ -166,9 +168,11 @@ def _notes(table: pd.DataFrame, by: str) -> None:
     missing = list(table.attrs.get("missing", []) or [])
     if missing:
         st.info(
-            "Not found in this corpus (drawn at zero): "
-            + ", ".join(repr(m) for m in missing)
-            + ". Check the spelling, or pick terms from the Terms page.",
+            md(
+                "Not found in this corpus (drawn at zero): "
+                + ", ".join(repr(m) for m in missing)
+                + ". Check the spelling, or pick terms from the Terms page."
+            ),
             icon="ℹ️",
         )
 
@@ -219,10 +223,10 @@ def _evidence(ctx: common.PageContext, view: state.ViewState, options: data.Tren
         return  # a point of a term no longer drawn
     period = pd.Timestamp(start)
     label = charts.period_label(period, options.by)
-    st.subheader(f"'{name}' in {label}")
+    st.subheader(md(f"'{name}' in {label}"))
     terms = members[name]
     if terms != (name,):
-        st.caption("Theme terms: " + ", ".join(terms))
+        st.caption(md("Theme terms: " + ", ".join(terms)))
     lines = data.kwic_lines(
         ctx.index_key,
         view.filters,
@@ -249,7 +253,7 @@ def _emerging(
         }
     )
     if len(periods) < 2:
-        st.info(f"Emerging terms need documents in at least two {by}s of the selection.")
+        st.info(md(f"Emerging terms need documents in at least two {by}s of the selection."))
         return
     choices = [p.isoformat() for p in periods[1:]]
     wanted = view.emerging if view.emerging in choices else choices[-1]
@@ -257,7 +261,7 @@ def _emerging(
         st.session_state["trends_emerging"] = wanted
     period = str(
         st.selectbox(
-            f"Terms rising in this {by} against the {by}s before it",
+            md(f"Terms rising in this {by} against the {by}s before it"),
             choices,
             format_func=lambda day: charts.period_label(pd.Timestamp(day), by),
             key="trends_emerging",
@@ -270,7 +274,7 @@ def _emerging(
         return
     shown = found.copy()
     shown.attrs = {}  # Timestamps in attrs do not survive Arrow; the table needs none
-    st.dataframe(
+    common.dataframe(
         shown,
         hide_index=True,
         key="trends_emerging_table",

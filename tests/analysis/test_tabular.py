@@ -52,3 +52,18 @@ def test_neutralise_formulas_copies_and_keeps_numbers(formula_table) -> None:
 def test_neutralise_formulas_covers_headers() -> None:
     out = neutralise_formulas(pd.DataFrame({"=cmd": [1]}))
     assert list(out.columns) == ["'=cmd"]
+
+
+def test_neutralise_formulas_reaches_category_columns() -> None:
+    table = pd.DataFrame(
+        {
+            "source": pd.Categorical(['=HYPERLINK("http://x")', "BBC", '=HYPERLINK("http://x")']),
+            "clash": pd.Categorical(["=a", "'=a", "b"]),
+        }
+    )
+    out = neutralise_formulas(table)
+    assert out["source"].tolist() == ['\'=HYPERLINK("http://x")', "BBC", '\'=HYPERLINK("http://x")']
+    assert isinstance(out["source"].dtype, pd.CategoricalDtype)
+    # Two categories that neutralise alike still come out right, as plain text.
+    assert out["clash"].tolist() == ["'=a", "'=a", "b"]
+    assert table["source"].iloc[0].startswith("=")  # the input is untouched

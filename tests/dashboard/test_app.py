@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import shown
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 TIMEOUT = 180  # the first run builds the seeds index (jieba loads its dictionary)
@@ -111,13 +113,13 @@ def test_a_copied_url_reproduces_the_view() -> None:
 def test_an_analysis_error_shows_a_warning_not_an_exception() -> None:
     at = _open({"q": "zzzqqq"}, page="terms")
     assert not at.exception
-    assert any("No document matches the filters" in w.value for w in at.warning)
+    assert any("No document matches the filters" in shown(w.value) for w in at.warning)
     assert not at.get("plotly_chart")
 
 
 def test_a_bad_url_value_is_reported_and_ignored() -> None:
     at = _open({"top": "many", "kind": "phrase"})
-    assert any("top=many" in i.value for i in at.info)
+    assert any("top=many" in shown(i.value) for i in at.info)
     at.switch_page("views/terms.py").run()
     assert at.slider(key="terms_top").value == 30
     assert at.button_group(key="terms_kind").value == "phrase"
@@ -125,7 +127,7 @@ def test_a_bad_url_value_is_reported_and_ignored() -> None:
 
 def test_a_link_made_on_another_corpus_version_says_so() -> None:
     at = _open({"h": "0000000000"})
-    assert any("different version" in i.value for i in at.info)
+    assert any("different version" in shown(i.value) for i in at.info)
     assert at.query_params["h"] != "0000000000"
 
 
@@ -157,13 +159,13 @@ def test_a_library_name_outside_the_library_is_refused(tmp_path: Path, monkeypat
     monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(tmp_path / "library"))
     at = _open({"corpus": "lib:../../etc"})
     assert at.sidebar.selectbox(key="sidebar_corpus").value == "seeds"
-    assert any("not available" in i.value for i in at.info)
+    assert any("not available" in shown(i.value) for i in at.info)
 
 
 def test_upload_stays_in_the_session_and_reports_the_ledger() -> None:
     at = _open()
     at.sidebar.selectbox(key="sidebar_corpus").set_value("upload").run()
-    assert any("Choose files" in i.value for i in at.info)
+    assert any("Choose files" in shown(i.value) for i in at.info)
     at.sidebar.get("file_uploader")[0].set_value(
         [
             ("one.txt", b"Green tea and black tea.", "text/plain"),

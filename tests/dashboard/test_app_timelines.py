@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import shown
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 TIMEOUT = 180
@@ -40,7 +42,7 @@ def _texts(at: AppTest) -> list[str]:
 @pytest.mark.parametrize("page", ["trends", "topics", "contexts"])
 def test_new_page_opens_on_the_seeds_without_exception_or_warning(page: str) -> None:
     at = _open(page)
-    assert not at.warning, [w.value for w in at.warning]
+    assert not at.warning, [shown(w.value) for w in at.warning]
     assert at.header[0].value.lower() == page
 
 
@@ -81,7 +83,7 @@ def test_trends_picked_point_shows_the_lines_of_that_period() -> None:
 def test_trends_picked_theme_shows_the_lines_of_all_its_terms() -> None:
     theme = "places = yangtze river delta, shanghai"
     at = _open("trends", {"theme": theme, "by": "day", "pick": "places|2023-11-30"})
-    assert any("Theme terms: yangtze river delta, shanghai" in c.value for c in at.caption)
+    assert any("Theme terms: yangtze river delta, shanghai" in shown(c.value) for c in at.caption)
     assert any("of 'places' in 2023-11-30" in t for t in _texts(at))
     html = at.get("html")[0].proto.body
     assert html.count('class="kwic-line"') >= 3
@@ -89,7 +91,7 @@ def test_trends_picked_theme_shows_the_lines_of_all_its_terms() -> None:
 
 def test_trends_a_bad_theme_line_is_a_warning_not_an_exception() -> None:
     at = _open("trends", {"theme": "no equals sign here"})
-    assert any("is not 'name = term, term'" in w.value for w in at.warning)
+    assert any("is not 'name = term, term'" in shown(w.value) for w in at.warning)
     assert not at.get("plotly_chart")
 
 
@@ -135,7 +137,7 @@ def test_topics_same_seed_same_topics_and_a_picked_point_shows_passages() -> Non
     params = {"by": "day", "seed": "3", "tpick": "0|2023-11-30"}
     first, second = _open("topics", params), _open("topics", params)
     assert _traces(first) == _traces(second)
-    assert any("Passages of topic 0 in 2023-11-30" in m.value for m in first.markdown)
+    assert any("Passages of topic 0 in 2023-11-30" in shown(m.value) for m in first.markdown)
     assert any(t.startswith("2023-11-30 ·") for t in _texts(first))
 
 
@@ -151,11 +153,11 @@ def test_trends_say_when_coarse_dates_are_left_out(tmp_path: Path, monkeypatch) 
     monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(tmp_path / "library"))
     at = _open("trends", {"corpus": "lib:mixed.jsonl", "trend": "tea", "by": "month"})
     assert any(
-        "1 document dated only by month or year is left out of this monthly view" in i.value
+        "1 document dated only by month or year is left out of this monthly view" in shown(i.value)
         for i in at.info
     )
     yearly = _open(
         "trends", {"corpus": "lib:mixed.jsonl", "trend": "tea", "by": "year", "norm": "count"}
     )
     assert _traces(yearly)[0]["y"] == [3]
-    assert not any("left out" in i.value for i in yearly.info)
+    assert not any("left out" in shown(i.value) for i in yearly.info)

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from analysis import Filters
 from dashboard import state
 from dashboard.views.compare import compare_reader_html
+from tests.conftest import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -46,7 +47,7 @@ def _html(at: AppTest) -> list[str]:
 
 def test_compare_opens_on_the_two_seeds_with_similarity_keyness_and_shared_passages() -> None:
     at = _open()
-    assert not at.warning, [w.value for w in at.warning]
+    assert not at.warning, [shown(w.value) for w in at.warning]
     assert at.header[0].value == "Compare"
     assert at.selectbox(key="compare_a_doc").value == SEED_A
     assert at.selectbox(key="compare_b_doc").value == SEED_B
@@ -107,7 +108,7 @@ def test_compare_a_period_against_the_sidebar_filter() -> None:
     at = _open({"a_kind": "period", "a": "2023-11-30..2023-12-01", "b_kind": "filter"})
     assert not at.exception
     # B (everything) includes A: the page says so and still compares.
-    assert any("in both" in c.value for c in at.caption)
+    assert any("in both" in shown(c.value) for c in at.caption)
     assert _table(at, "log_ratio") is not None
     assert not [h for h in _html(at) if "compare-reader" in h]  # not two single documents
 
@@ -122,10 +123,10 @@ def test_compare_speakers_of_the_sample_from_the_url() -> None:
             "b": ["George Washington", "John Adams"],
         }
     )
-    assert not at.warning, [w.value for w in at.warning]
+    assert not at.warning, [shown(w.value) for w in at.warning]
     assert at.selectbox(key="compare_a_kind").value == "speaker"
     assert at.multiselect(key="compare_b_speakers").value == ["George Washington", "John Adams"]
-    assert "A: 4 document(s) · B: 12 document(s)" in [c.value for c in at.caption]
+    assert "A: 4 document(s) · B: 12 document(s)" in [shown(c.value) for c in at.caption]
     keyness = _table(at, "log_ratio")
     assert keyness["significant"].any()
     assert not [h for h in _html(at) if "compare-reader" in h]
@@ -133,7 +134,7 @@ def test_compare_speakers_of_the_sample_from_the_url() -> None:
 
 def test_compare_a_document_against_itself_warns() -> None:
     at = _open({"a": SEED_A, "b": SEED_A})
-    assert any("same" in w.value for w in at.warning)
+    assert any("same" in shown(w.value) for w in at.warning)
 
 
 def test_state_round_trips_compare_options() -> None:

@@ -7,6 +7,7 @@ the end. The browser is the system chromium: no browser download, ever.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -44,6 +45,48 @@ HOSTILE_TEXT = (
 )
 
 
+#: Off-host address of every hostile link and image: loopback, on a port nothing serves. The
+#: browser suite aborts and records any request to it; nothing is ever sent off the machine.
+OFF_HOST = "http://127.0.0.1:9"
+#: Every hostile payload carries this word, so the suite can find where each one is shown.
+MARK = "pwnmark"
+PAYLOADS = (
+    f"![{MARK} img]({OFF_HOST}/pixel.png)",
+    f"[{MARK} Your session expired. Log in again]({OFF_HOST}/login)",
+    f"**{MARK} bold** _{MARK} em_",
+    f":red[{MARK} red] :material/warning: :smile:",
+    f"${MARK}^2$",
+    f"# {MARK} heading",
+    f"<script>window.__xss=1</script>{MARK}",
+    f'<img src="{OFF_HOST}/x.png" onerror="window.__xss=1">{MARK}',
+    f'<a href="javascript:window.__xss=1">{MARK} js</a>',
+    f'<iframe src="{OFF_HOST}/frame"></iframe>{MARK}',
+    f"<style>body{{display:none}}</style>{MARK}",
+    f"&lt;b&gt;{MARK}&amp;",
+    f'=HYPERLINK("{OFF_HOST}","{MARK}")',
+    f"{MARK}\u202egnp.exe",
+    f"<br>{MARK}<b>b</b>",
+)
+
+
+def attack_records() -> list[dict[str, str]]:
+    """Documents whose every field is hostile: text, title, source, id and a metadata column."""
+    records = []
+    for i, payload in enumerate(PAYLOADS):
+        records.append(
+            {
+                "id": f"{payload} #{i}",
+                "date": f"2024-0{1 + i % 3}-1{i % 9}",
+                "title": payload,
+                "source": PAYLOADS[i % 3],
+                "speaker": PAYLOADS[(i + 1) % 4],
+                "text": f"The delta river {payload} and the delta plain {MARK} river.\n\n"
+                f"Second part: {payload} the river delta again.",
+            }
+        )
+    return records
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
@@ -58,7 +101,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A corpus library folder with one hostile corpus, ``lib:hostile``."""
+    """A corpus library with two hostile corpora, ``lib:hostile`` and ``lib:attack.jsonl``."""
     root = tmp_path_factory.mktemp("library")
     hostile = root / "hostile"
     hostile.mkdir()
@@ -66,6 +109,9 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (hostile / "calm.txt").write_text(
         "date 2024-02-01 A calm day\n\nThe delta river runs calm past the plain.\n",
         encoding="utf-8",
+    )
+    (root / "attack.jsonl").write_text(
+        "".join(json.dumps(record) + "\n" for record in attack_records()), encoding="utf-8"
     )
     return root
 
