@@ -33,6 +33,7 @@ from analysis.index import (
 )
 from analysis.periods import Granularity, period_mask, placeable
 from analysis.phrases import PhraseOptions
+from analysis.query import Query, QueryPart, count_query, parse_query, query_matches, split_query
 from analysis.selection import Filters, parse_slice, select, unique_documents
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.tabular import neutralise_cell, neutralise_formulas
@@ -60,6 +61,8 @@ __all__ = [
     "LoadedCorpus",
     "OptionError",
     "PhraseOptions",
+    "Query",
+    "QueryPart",
     "Theme",
     "TopicModel",
     "build_index",
@@ -67,6 +70,7 @@ __all__ = [
     "collapse_duplicates",
     "collocates",
     "corpus_summary",
+    "count_query",
     "default_cache_dir",
     "default_stopwords",
     "distinctive_terms",
@@ -92,15 +96,18 @@ __all__ = [
     "normalise",
     "p_value",
     "parse_dates",
+    "parse_query",
     "parse_slice",
     "parse_stopwords",
     "parse_themes",
     "period_mask",
     "placeable",
+    "query_matches",
     "representative_passages",
     "save_index",
     "select",
     "shared_passages",
+    "split_query",
     "term_frequencies",
     "term_spans",
     "term_trends",

@@ -9,17 +9,30 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+import polars as pl
+import regex
 
+from analysis import kernels
 from analysis import schema as S
 from analysis.errors import OptionError
+from analysis.query import Query, count_query, parse_query, query_matches, split_query
 from analysis.selection import nonempty
 from analysis.stats import log_likelihood, log_ratio
 from analysis.terms import column_totals
-from analysis.text import _HAN_RE, default_stopwords, is_han, tokenize, tokenize_frame
+from analysis.text import (
+    _HAN_RE,
+    BOUNDARY,
+    SCAN_PATTERN,
+    classify_raw,
+    default_stopwords,
+    is_han,
+    tokenize_frame,
+)
 
 if TYPE_CHECKING:
     from analysis.index import CorpusIndex
@@ -52,70 +65,60 @@ _SPACE = re.compile(r"\s+")
 
 
 def term_spans(text: str, term: str) -> list[tuple[int, int]]:
-    """Character spans of a word or phrase in raw text, for highlighting.
+    """Character spans of a typed query in raw text, for highlighting.
 
-    The term is matched as the token rule sees it: case-insensitive, whole
-    words (``development`` does not match ``developments``), a possessive
-    ``'s`` after the last word included, and any run of spaces or punctuation
-    between the words of a phrase. Chinese terms match as substrings.
+    The query (:mod:`analysis.query`: words, ``word*``, ``a | b``) is matched
+    as the token rule sees it: case-insensitive, whole words (``development``
+    does not match ``developments``; ``slave*`` matches ``slavery``), a
+    possessive ``'s`` after the last word included, the words of a sequence
+    parted by white space only (no match spans punctuation or a line break,
+    as no term does). Chinese words match as substrings. Spans come in
+    reading order; a query that cannot be parsed highlights nothing.
 
     >>> term_spans("The Yangtze River Delta's plan", "yangtze river delta")
     [(4, 25)]
+    >>> term_spans("Slavery, slaves.", "slave*")
+    [(0, 7), (9, 15)]
     """
-    pattern = _term_pattern(term)
-    return [] if pattern is None else [m.span() for m in pattern.finditer(text)]
+    try:
+        alternatives = split_query(term)
+    except OptionError:
+        return []
+    spans: set[tuple[int, int]] = set()
+    for words in alternatives:
+        found = [m.span() for m in _term_pattern(words).finditer(text)]
+        if len(words) > 1 and found:
+            # a match whose words are parted by punctuation is not the term
+            tokens = tokenize_frame([text[a:b] for a, b in found])
+            broken = set(tokens.filter(tokens["token"].is_null())["doc"].to_list())
+            found = [span for k, span in enumerate(found) if k not in broken]
+        spans.update(found)
+    return sorted(spans)
+
+
+_JOINER = "['’\\-‐‑]"
 
 
 @functools.lru_cache(maxsize=256)
-def _term_pattern(term: str) -> re.Pattern[str] | None:
-    # Compiled once per term: KWIC calls term_spans on every candidate document.
-    words = tokenize(term)
-    if not words:
-        return None
+def _term_pattern(words: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
+    # Compiled once per alternative: KWIC calls term_spans on every candidate document.
     parts = []
-    for word in words:
+    for word, prefix in words:
         escaped = re.escape(word).replace("'", "['’]")
-        # not inside a word, nor right after one joined by an apostrophe or hyphen
-        parts.append(escaped if is_han(word) else rf"(?<!\w)(?<!\w['’\-‐‑]){escaped}")
-    gap = r"[\W_]*?" if all(is_han(w) for w in words) else r"[\W_]+"
-    pattern = gap.join(parts)
-    if not is_han(words[-1]):
-        # A joiner ends the word unless a letter follows it ("slavery--that").
-        pattern += r"(?:['’]s)?(?!\w)(?!['’\-‐‑]\w)"
-    return re.compile(pattern, flags=re.IGNORECASE)
-
-
-def _term_words(index: CorpusIndex, term: str) -> list[str]:
-    words = tokenize(term, user_words=index.settings.user_words)
-    if not words:
-        raise OptionError(f"{term!r} holds no word. Type a word or a phrase to look for.")
-    return words
-
-
-def _present(index: CorpusIndex, column: int) -> np.ndarray:
-    return np.asarray(index.counts[:, column].toarray()).ravel() > 0
-
-
-def candidate_documents(index: CorpusIndex, mask: np.ndarray, words: list[str]) -> np.ndarray:
-    """Rows of the selected documents that can hold the term, from the index counts.
-
-    A term of the vocabulary: the documents that count it. Otherwise the
-    documents holding every one of its (non-Chinese) words. Chinese words give
-    no such guarantee (jieba may segment a text differently from the term
-    alone), so they do not narrow the candidates.
-    """
-    candidates = mask.copy()
-    column = index.column(" ".join(words))
-    if column is not None and not any(is_han(w) for w in words):
-        return np.flatnonzero(candidates & _present(index, column))
-    for word in words:
         if is_han(word):
+            parts.append(escaped)
             continue
-        col = index.column(word)
-        if col is None:
-            return np.zeros(0, dtype=np.int64)
-        candidates &= _present(index, col)
-    return np.flatnonzero(candidates)
+        # not inside a word, nor right after one joined by an apostrophe or hyphen
+        piece = rf"(?<!\w)(?<!\w{_JOINER}){escaped}"
+        if prefix:
+            piece += rf"(?:[^\W_]|{_JOINER}(?=[^\W_]))*"
+        parts.append(piece)
+    gap = r"[\W_]*?" if all(is_han(w) for w, _p in words) else r"[\W_]+"
+    pattern = gap.join(parts)
+    if not is_han(words[-1][0]):
+        # A joiner ends the word unless a letter follows it ("slavery--that").
+        pattern += rf"(?:['’]s)?(?!\w)(?!{_JOINER}\w)"
+    return re.compile(pattern, flags=re.IGNORECASE)
 
 
 def _texts(index: CorpusIndex, rows: np.ndarray) -> dict[int, str]:
@@ -124,32 +127,89 @@ def _texts(index: CorpusIndex, rows: np.ndarray) -> dict[int, str]:
     return dict(zip(rows.tolist(), index.docs[S.TEXT].iloc[rows].astype(str), strict=True))
 
 
-def _hits(index: CorpusIndex, rows: np.ndarray, words: list[str]) -> pd.DataFrame:
-    """Every match of the term in the given rows: ``row, start, end``, corpus order.
+def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+    """Every occurrence of the query in the given rows: ``row, start, end``, corpus order.
 
-    Matches come from :func:`term_spans`; for a phrase of non-Chinese words a
-    match whose words are separated by punctuation or a line break is dropped,
-    since the token rule does not count it as the phrase (so the number of
-    lines equals the index count).
+    The occurrences are those of the token stream (``counts`` per row, from
+    :func:`analysis.query.count_query`), so the lines equal the counts. Their
+    character spans come from :func:`term_spans` where it finds as many in a
+    document; elsewhere (a possessive inside a sequence, NFKC folding) the
+    document's tokens are located one by one (:func:`_exact_spans`).
     """
     texts = _texts(index, rows)
-    term = " ".join(words)
     found_row: list[int] = []
     found_start: list[int] = []
     found_end: list[int] = []
-    for row in rows.tolist():
-        for start, end in term_spans(texts[row], term):
+    for row, expected in zip(rows.tolist(), counts.tolist(), strict=True):
+        spans = term_spans(texts[row], query.text)
+        if len(spans) != expected:
+            spans = _exact_spans(index, texts[row], query)
+        for start, end in spans:
             found_row.append(row)
             found_start.append(start)
             found_end.append(end)
-    hits = pd.DataFrame({"row": found_row, S.START: found_start, S.END: found_end}, dtype=np.int64)
-    if len(words) > 1 and not any(is_han(w) for w in words) and len(hits):
-        matched = [texts[r][a:b] for r, a, b in zip(found_row, found_start, found_end, strict=True)]
-        tokens = tokenize_frame(matched, user_words=index.settings.user_words)
-        broken = np.zeros(len(hits), dtype=bool)
-        broken[tokens.filter(tokens["token"].is_null())["doc"].to_numpy()] = True
-        hits = hits[~broken].reset_index(drop=True)
-    return hits
+    return pd.DataFrame({"row": found_row, S.START: found_start, S.END: found_end}, dtype=np.int64)
+
+
+_SCAN = regex.compile(SCAN_PATTERN)
+
+
+def _exact_spans(index: CorpusIndex, text: str, query: Query) -> list[tuple[int, int]]:
+    """Spans of the query's occurrences in one text, token by token (the slow, sure way).
+
+    The text is scanned with the index's scan pattern, each raw token
+    classified as the index does (boundaries kept), and the query matched in
+    that stream by the index's own kernel.
+    """
+    matches = list(_SCAN.finditer(text))
+    raws = [unicodedata.normalize("NFKC", m.group()) for m in matches]
+    distinct = list(dict.fromkeys(raws))
+    user_words = index.settings.user_words
+    classified = dict(
+        zip(
+            distinct,
+            classify_raw(pl.Series(distinct, dtype=pl.String), user_words=user_words),
+            strict=True,
+        )
+    )
+    unknown = index.n_words  # an id no place allows
+    ids: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for match, raw in zip(matches, raws, strict=True):
+        cursor = 0
+        folded = raw.casefold()
+        words = classified[raw]
+        for word in words:
+            if word is None:
+                ids.append(BOUNDARY)
+                starts.append(match.start())
+                ends.append(match.end())
+                continue
+            found = index.word_id(word)
+            ids.append(unknown if found is None else found)
+            if len(words) == 1:
+                starts.append(match.start())
+                ends.append(match.end())
+                continue
+            at = folded.find(word, cursor)
+            at = cursor if at < 0 else at
+            cursor = at + len(word)
+            starts.append(match.start() + at)
+            ends.append(match.start() + min(cursor, len(raw)))
+    stream = np.asarray(ids, dtype=np.int32)
+    bounds = np.array([0, len(stream)], dtype=np.int64)
+    spans: set[tuple[int, int]] = set()
+    for part in query.parts:
+        if not all(part.slots):
+            continue
+        allowed = np.zeros((len(part.slots), index.n_words + 1), dtype=np.bool_)
+        for place, slot in enumerate(part.slots):
+            allowed[place, list(slot)] = True
+        _, places = kernels.match_sequence(stream, bounds, np.zeros(1, np.int64), allowed, True)
+        last = len(part.slots) - 1
+        spans.update((starts[p], ends[p + last]) for p in places.tolist())
+    return sorted(spans)
 
 
 def _left_words(text: str, start: int, n: int) -> tuple[int, list[str]]:
@@ -243,17 +303,17 @@ def kwic(
     if limit < 1:
         raise OptionError(f"limit must be at least 1, not {limit}.")
     mask = nonempty(index, mask)
-    words = _term_words(index, term)
-    rows = candidate_documents(index, mask, words)
-    column = index.column(term)
-    known_total: int | None = None
-    if sort == "position" and column is not None and len(rows):
-        # In corpus order the index says which documents hold the first
-        # ``limit`` matches: read only those, and take the total from the counts.
-        per_doc = np.asarray(index.counts[rows][:, column].toarray()).ravel()
-        known_total = int(per_doc.sum())
-        rows = rows[: int(np.searchsorted(np.cumsum(per_doc), limit)) + 1]
-    hits = _hits(index, rows, words)
+    query = parse_query(index, term)
+    selected = np.flatnonzero(mask)
+    per_doc = count_query(index, query, selected)
+    rows, per_doc = selected[per_doc > 0], per_doc[per_doc > 0]
+    known_total = int(per_doc.sum())
+    if sort == "position" and len(rows):
+        # In corpus order the counts say which documents hold the first
+        # ``limit`` matches: read only those.
+        keep = int(np.searchsorted(np.cumsum(per_doc), limit)) + 1
+        rows, per_doc = rows[:keep], per_doc[:keep]
+    hits = _hits(index, query, rows, per_doc)
     texts = _texts(index, hits["row"].to_numpy())
     if sort != "position" and len(hits):
         keys = []
@@ -266,7 +326,7 @@ def kwic(
         # Missing words sort first, as an empty string would.
         order = sorted(range(len(hits)), key=lambda i: (keys[i], i))
         hits = hits.iloc[order].reset_index(drop=True)
-    total = len(hits) if known_total is None else max(known_total, len(hits))
+    total = max(known_total, len(hits))
     hits = hits.head(limit)
     left: list[str] = []
     right: list[str] = []
@@ -294,18 +354,6 @@ def kwic(
     )
     table.attrs["total"] = total
     return table
-
-
-def _node_starts(ids: np.ndarray, doc: np.ndarray, seq: list[int]) -> np.ndarray:
-    """Positions where the id sequence ``seq`` starts within one document."""
-    n = len(seq)
-    span = len(ids) - n + 1
-    if span <= 0:
-        return np.zeros(0, dtype=np.int64)
-    match = doc[:span] == doc[n - 1 :]
-    for offset, word in enumerate(seq):
-        match &= ids[offset : offset + span] == word
-    return np.flatnonzero(match)
 
 
 def _empty_collocates(node_count: int, tokens: int) -> pd.DataFrame:
@@ -388,19 +436,21 @@ def collocates(
     if top < 1:
         raise OptionError(f"top must be at least 1, not {top}.")
     mask = nonempty(index, mask)
-    words = _term_words(index, term)
+    query = parse_query(index, term)
     stopwords = default_stopwords() if stopwords is None else stopwords
     n_tokens = int(index.doc_tokens[mask].sum())
-    rows = candidate_documents(index, mask, words)
+    selected = np.flatnonzero(mask)
+    rows = selected[count_query(index, query, selected) > 0]
     if len(rows) == 0:
         return _empty_collocates(0, n_tokens)
     doc, codes = index.stream(rows)
     codes = codes.astype(np.int64)
-    node_ids = [index.word_id(w) for w in words]
-    if any(i is None for i in node_ids):
-        return _empty_collocates(0, n_tokens)
-    starts = _node_starts(codes, doc, [int(i) for i in node_ids if i is not None])
-    # Drop boundaries; a phrase never spans one, so its words stay adjacent.
+    match_row, match_at, length = query_matches(index, query, rows)
+    # stream positions -> positions in the concatenated streams of ``rows``
+    lengths = index.token_offsets[rows + 1] - index.token_offsets[rows]
+    base = np.cumsum(lengths) - lengths
+    starts = match_at - index.token_offsets[match_row] + base[np.searchsorted(rows, match_row)]
+    # Drop boundaries; no match spans one, so its words stay adjacent.
     keep = codes >= 0
     new_position = np.cumsum(keep) - 1
     codes, doc = codes[keep], doc[keep]
@@ -412,7 +462,6 @@ def collocates(
     # where each node's document begins and ends (windows stop there)
     first = np.searchsorted(doc, doc[starts], side="left")
     last = np.searchsorted(doc, doc[starts], side="right")
-    length = len(words)
     ends = starts + length
     # Union of intervals by a difference array: +1 where a window or node opens.
     cover = np.zeros(size + 1, dtype=np.int64)

@@ -121,6 +121,8 @@ class CorpusIndex:
     _columns: dict[str, int] | None = field(default=None, repr=False)
     _word_ids: dict[str, int] | None = field(default=None, repr=False)
     _unique: np.ndarray | None = field(default=None, repr=False)
+    _sorted_words: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _word_totals: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_docs(self) -> int:
@@ -152,6 +154,20 @@ class CorpusIndex:
             words = self.vocab[S.TERM][self.vocab[S.KIND] == S.WORD]
             self._word_ids = {str(t): int(i) for i, t in zip(words.index, words, strict=True)}
         return self._word_ids.get(word)
+
+    def sorted_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """The words in code-point order and their ids (prefix lookups bisect them)."""
+        if self._sorted_words is None:
+            words = self.vocab[S.TERM].to_numpy()[: self.n_words].astype(str)
+            order = np.argsort(words, kind="stable")
+            self._sorted_words = (words[order], order.astype(np.int64))
+        return self._sorted_words
+
+    def word_totals(self) -> np.ndarray:
+        """Occurrences of every word id in the whole corpus."""
+        if self._word_totals is None:
+            self._word_totals = kernels.totals(np.asarray(self.tokens), self.n_words)
+        return self._word_totals
 
     def column(self, term: str) -> int | None:
         """Column of a term given in display form or as typed by a user."""

@@ -23,7 +23,9 @@ Python work) run beside one another on threads.
   that extend frequent (n-1)-grams (part by part, then merged), then the
   occurrences that the next level extends;
 - :func:`best_at`: the best score standing at each of a sorted list of
-  positions (fragment pruning).
+  positions (fragment pruning);
+- :func:`match_sequence`: where a typed word sequence (a set of word ids
+  per place) stands in the token stream of some documents.
 
 Arrays that grow are grown between calls of a resumable inner loop: numba
 charges a reference count on every use of an array reassigned inside a loop.
@@ -917,3 +919,65 @@ def passage_spans(
             while j < lines and line_byte[j] < sep_end:
                 j += 1
     return out_doc[:n], out_passage[:n], out_start[:n], out_end[:n]
+
+
+@njit(cache=True, nogil=True)
+def match_sequence(
+    tokens: np.ndarray,
+    offsets: np.ndarray,
+    rows: np.ndarray,
+    allowed: np.ndarray,
+    positions: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Occurrences of a word sequence in the token streams of documents ``rows``.
+
+    Document ``r`` is ``tokens[offsets[r]:offsets[r + 1]]``. The sequence has
+    ``allowed.shape[0]`` places; a token ``t`` fills place ``k`` when
+    ``t >= 0`` and ``allowed[k, t]`` (a boundary, ``-1``, fills none, so no
+    match spans one). Overlapping occurrences all count.
+
+    Returns
+    -------
+    counts
+        Occurrences per entry of ``rows``.
+    starts
+        When ``positions``: the stream position of every occurrence, by
+        ``rows`` order then reading order; otherwise empty.
+    """
+    n = allowed.shape[0]
+    n_ids = allowed.shape[1]
+    counts = np.zeros(len(rows), dtype=np.int64)
+    for i in range(len(rows)):
+        lo = offsets[rows[i]]
+        hi = offsets[rows[i] + 1] - n + 1
+        found = 0
+        for p in range(lo, hi):
+            ok = True
+            for k in range(n):
+                t = tokens[p + k]
+                if t < 0 or t >= n_ids or not allowed[k, t]:
+                    ok = False
+                    break
+            if ok:
+                found += 1
+        counts[i] = found
+    if not positions:
+        return counts, np.zeros(0, dtype=np.int64)
+    starts = np.empty(counts.sum(), dtype=np.int64)
+    at = 0
+    for i in range(len(rows)):
+        if counts[i] == 0:
+            continue
+        lo = offsets[rows[i]]
+        hi = offsets[rows[i] + 1] - n + 1
+        for p in range(lo, hi):
+            ok = True
+            for k in range(n):
+                t = tokens[p + k]
+                if t < 0 or t >= n_ids or not allowed[k, t]:
+                    ok = False
+                    break
+            if ok:
+                starts[at] = p
+                at += 1
+    return counts, starts

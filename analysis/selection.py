@@ -14,8 +14,7 @@ import pandas as pd
 
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.phrases import count_sequence
-from analysis.text import tokenize
+from analysis.query import query_mask as _query_mask
 
 if TYPE_CHECKING:
     from analysis.index import CorpusIndex
@@ -214,39 +213,12 @@ def parse_slice(text: str) -> Filters:
 
 
 def query_mask(index: CorpusIndex, query: str) -> np.ndarray:
-    """Documents containing a word or phrase (read from the index when it can be).
+    """Documents in which a typed query occurs (:mod:`analysis.query`: a word, any word
+    sequence, ``word*``, alternatives with ``|``); an empty query selects none.
 
-    A query that is a word or a phrase of the vocabulary is answered from the
-    counts. Otherwise the documents holding all its words are candidates, and
-    only their token streams are read to check the words stand in that order.
+    Vocabulary terms are read from the counts, other sequences matched in the
+    token stream, so the filter agrees with every count.
     """
-    words = tokenize(query, user_words=index.settings.user_words)
-    if not words:
+    if not query.strip():
         return np.zeros(index.n_docs, dtype=bool)
-    column = index.column(query)
-    if column is not None:
-        return _present(index, column)
-    mask = np.ones(index.n_docs, dtype=bool)
-    for word in words:
-        col = index.column(word)
-        if col is None:
-            return np.zeros(index.n_docs, dtype=bool)
-        mask &= _present(index, col)
-    if len(words) == 1 or not mask.any():
-        return mask
-    rows = np.flatnonzero(mask)
-    doc, ids = index.stream(rows)
-    sequence = tuple(_known(index.word_id(w)) for w in words)
-    hits = count_sequence(doc, ids, sequence, len(rows))
-    found = np.zeros(index.n_docs, dtype=bool)
-    found[rows[hits > 0]] = True
-    return found
-
-
-def _known(word_id: int | None) -> int:
-    # -2 matches nothing in a token stream (boundaries are -1)
-    return -2 if word_id is None else word_id
-
-
-def _present(index: CorpusIndex, column: int) -> np.ndarray:
-    return np.asarray(index.counts[:, column].toarray()).ravel() > 0
+    return _query_mask(index, query)

@@ -11,6 +11,7 @@ from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.query import count_query, parse_query
 from analysis.selection import as_mask, nonempty
 from analysis.text import default_stopwords
 
@@ -233,7 +234,10 @@ def documents_per_period(
 
 
 def documents_with_term(index: CorpusIndex, mask: np.ndarray | None, term: str) -> pd.DataFrame:
-    """Selected documents with how often ``term`` (word or phrase) occurs in each.
+    """Selected documents with how often a typed query occurs in each.
+
+    ``term`` is a query (:mod:`analysis.query`): a word, any word sequence,
+    ``word*`` or alternatives with ``|``, counted as everywhere else.
 
     Returns
     -------
@@ -245,9 +249,8 @@ def documents_with_term(index: CorpusIndex, mask: np.ndarray | None, term: str) 
     rows = np.flatnonzero(as_mask(index, mask))
     docs = index.docs.iloc[rows]
     counts = np.zeros(len(rows), dtype=np.int64)
-    column = index.column(term) if term.strip() else None
-    if column is not None:
-        counts = np.asarray(index.counts[rows][:, column].toarray()).ravel().astype(np.int64)
+    if term.strip():
+        counts = count_query(index, parse_query(index, term), rows)
     table = pd.DataFrame(
         {
             S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.query import Query, count_query, parse_query
 from analysis.selection import nonempty
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import (
@@ -154,36 +154,35 @@ def left_out_note(table: pd.DataFrame, by: str) -> str | None:
     return "; ".join(parts) if parts else None
 
 
-def _series(
-    index: CorpusIndex, terms: Sequence[str | Theme]
-) -> tuple[list[str], list[list[int]], list[str]]:
-    """Labels, vocabulary columns of each series, and the requested terms not found."""
-    labels: list[str] = []
-    columns: list[list[int]] = []
-    missing: list[str] = []
+@dataclass(frozen=True)
+class _Series:
+    label: str
+    queries: tuple[Query, ...]
+
+
+def _series(index: CorpusIndex, terms: Sequence[str | Theme]) -> list[_Series]:
+    """One series per term or theme, each member parsed as a query (:mod:`analysis.query`)."""
+    series: list[_Series] = []
+    labels: set[str] = set()
     for item in terms:
         if isinstance(item, Theme):
-            label, members = item.name, item.terms
+            members = tuple(m for m in item.terms if m.strip())
+            queries = tuple(parse_query(index, m) for m in members)
+            label = item.name
         else:
-            label, members = str(item).strip(), (str(item),)
-        cols = []
-        for member in members:
-            column = index.column(member) if member.strip() else None
-            if column is None:
-                missing.append(member.strip())
-            else:
-                cols.append(column)
-        if not isinstance(item, Theme) and cols:
-            label = str(index.vocab[S.TERM].iat[cols[0]])
+            if not str(item).strip():
+                continue
+            queries = (parse_query(index, str(item)),)
+            label = queries[0].label
         if not label:
             continue
         if label in labels:
             if isinstance(item, Theme):
                 raise OptionError(f"{label!r} is both a theme and a term. Rename the theme.")
             continue
-        labels.append(label)
-        columns.append(sorted(set(cols)))
-    return labels, columns, missing
+        labels.add(label)
+        series.append(_Series(label, queries))
+    return series
 
 
 def term_trends(
@@ -202,10 +201,13 @@ def term_trends(
     index, mask
         The index and the selected documents (``None``: all).
     terms
-        Words or phrases as typed (``"Yangtze River Delta"``) and
-        :class:`Theme` objects, one series each. A term missing from the
-        vocabulary is listed with zeros; if none is found at all, the call
-        fails with :class:`~analysis.errors.OptionError`.
+        Queries as typed (``"Yangtze River Delta"``, ``"preserve the union"``,
+        ``"slave*"``, ``"union | secession"``; see :mod:`analysis.query`) and
+        :class:`Theme` objects (whose members are queries too), one series
+        each. A word sequence that is not a vocabulary term is counted on the
+        fly from the token stream. A term occurring nowhere in the corpus is
+        listed with zeros; if none occurs at all, the call fails with
+        :class:`~analysis.errors.OptionError`.
     by
         ``day``, ``week`` (ISO, Monday first), ``month``, ``quarter``, ``year``.
     smooth
@@ -247,14 +249,21 @@ def term_trends(
     if not terms:
         raise OptionError("Give at least one term or theme to follow.")
     mask = nonempty(index, mask)
-    labels, columns, missing = _series(index, terms)
-    if not any(columns):
+    series = _series(index, terms)
+    placed = _place(index, mask, by)
+    labels = [s.label for s in series]
+    n_series, n_periods = len(series), placed.n_periods
+    # per used document and series: the sum of its members' counts
+    per_doc = np.zeros((len(placed.rows), n_series), dtype=np.int64)
+    for k, item in enumerate(series):
+        for query in item.queries:
+            per_doc[:, k] += count_query(index, query, placed.rows)
+    missing = _missing(index, series)
+    if len(missing) == sum(len(s.queries) for s in series):
         raise OptionError(
             f"None of {', '.join(repr(m) for m in missing)} occurs in this corpus. "
             "Check the spelling, or pick terms from the Terms table."
         )
-    placed = _place(index, mask, by)
-    n_series, n_periods = len(labels), placed.n_periods
 
     period_tokens = np.bincount(
         placed.codes, weights=index.doc_tokens[placed.rows], minlength=n_periods
@@ -262,14 +271,9 @@ def term_trends(
     period_docs = np.bincount(placed.codes, minlength=n_periods).astype(np.int64)
     count = np.zeros((n_series, n_periods), dtype=np.int64)
     docs = np.zeros((n_series, n_periods), dtype=np.int64)
-    if n_periods:
-        per_doc = _per_doc_series(index, placed.rows, columns)  # used rows x series
-        coo = per_doc.tocoo()
-        flat = coo.col.astype(np.int64) * n_periods + placed.codes[coo.row]
-        size = n_series * n_periods
-        count = np.bincount(flat, weights=coo.data, minlength=size).reshape(n_series, n_periods)
-        docs = np.bincount(flat[coo.data > 0], minlength=size).reshape(n_series, n_periods)
-        count = count.astype(np.int64)
+    for k in range(n_series):
+        count[k] = np.bincount(placed.codes, weights=per_doc[:, k], minlength=n_periods)
+        docs[k] = np.bincount(placed.codes, weights=per_doc[:, k] > 0, minlength=n_periods)
 
     tokens_rep = np.tile(period_tokens, n_series)
     docs_rep = np.tile(period_docs, n_series)
@@ -301,23 +305,22 @@ def term_trends(
     table.attrs["too_coarse_by_precision"] = placed.too_coarse
     table.attrs["undated"] = placed.undated
     table.attrs["missing"] = missing
+    table.attrs["on_the_fly"] = [q.label for item in series for q in item.queries if q.on_the_fly]
+    table.attrs["expansions"] = {
+        q.label: list(q.expansions) for item in series for q in item.queries if q.expansions
+    }
     return table
 
 
-def _per_doc_series(
-    index: CorpusIndex, rows: np.ndarray, columns: list[list[int]]
-) -> sp.csr_matrix:
-    """Per-document count of each series (sum of its columns), rows x series."""
-    flat = [c for cols in columns for c in cols]
-    owner = [s for s, cols in enumerate(columns) for _ in cols]
-    # Slicing the few needed columns first keeps the work proportional to
-    # their non-zeros, not to the whole matrix.
-    picked = index.counts[:, flat][rows]
-    indicator = sp.csr_matrix(
-        (np.ones(len(flat), dtype=np.int64), (np.arange(len(flat)), owner)),
-        shape=(len(flat), len(columns)),
-    )
-    return sp.csr_matrix(picked.astype(np.int64) @ indicator)
+def _missing(index: CorpusIndex, series: list[_Series]) -> list[str]:
+    """The members (as typed) that occur nowhere in the corpus."""
+    missing = []
+    everywhere = np.arange(index.n_docs)
+    for item in series:
+        for query in item.queries:
+            if not query.known or not count_query(index, query, everywhere).any():
+                missing.append(query.text)
+    return missing
 
 
 def _period_of(value: str | dt.date | pd.Timestamp, by: Granularity) -> pd.Period:

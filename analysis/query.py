@@ -1,0 +1,332 @@
+"""The one query syntax: what a user types anywhere, parsed and counted in one place.
+
+A query is one or more *alternatives* joined by ``|``; an alternative is a
+word or a word sequence (``civil war``, ``preserve the union``); a word may
+end in ``*`` (a prefix, expanded from the index vocabulary: ``slave*``).
+The typed text goes through the token rule (:mod:`analysis.text`), so it
+folds exactly as the documents did: case, curly quotes, a possessive
+``'s``, Chinese segmented by jieba with the index's user words.
+
+An alternative that is a vocabulary term (a word, a detected phrase or a
+user phrase) is counted from the index counts; a lone prefix from the
+columns of the words it expands to; any other sequence is counted *on the
+fly* from the index's token stream (:func:`analysis.kernels.match_sequence`),
+with the boundaries phrases have: no match spans punctuation or a line
+break. Both give the same numbers, so a query counts the same on every page
+and in the CLI. A query's count is the sum of its alternatives' counts.
+
+Examples
+--------
+>>> split_query("Civil War | slave*")
+((('civil', False), ('war', False)), (('slave', True),))
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from analysis import kernels
+from analysis import schema as S
+from analysis.errors import OptionError
+from analysis.text import join_tokens, tokenize_frame
+
+if TYPE_CHECKING:
+    from analysis.index import CorpusIndex
+
+#: How an alternative is counted: a vocabulary ``word``, ``phrase`` (detected)
+#: or ``user phrase`` from its column; a lone ``prefix`` from the columns of
+#: its expansions; a ``sequence`` on the fly from the token stream.
+PartKind = Literal["word", "phrase", "user phrase", "prefix", "sequence"]
+
+#: One typed word: the word by the token rule, and whether it ends in ``*``.
+TypedWord = tuple[str, bool]
+
+SYNTAX_HELP = (
+    "Type a word or words (civil war), end a word with * for every word starting "
+    "so (slave*), and join alternatives with | (union | secession)."
+)
+
+_STAR_BEFORE = re.compile(r"(?:^|(?<=[\s|]))\*")
+_STAR_INSIDE = re.compile(r"\*(?=[^\s|*])")
+
+
+@dataclass(frozen=True)
+class QueryPart:
+    """One alternative of a query, resolved against an index.
+
+    Attributes
+    ----------
+    text
+        The alternative as typed (trimmed).
+    label
+        Its display form: the vocabulary term, or the words joined
+        (Chinese without spaces), a prefix word keeping its ``*``.
+    words
+        The typed words by the token rule, each with its prefix flag.
+    kind
+        See :data:`PartKind`.
+    columns
+        Vocabulary columns whose sum is the count (empty for a sequence
+        counted on the fly).
+    slots
+        Per place of the sequence, the word ids that fill it (a prefix
+        word: all its expansions; a word the corpus never uses: none).
+    expansions
+        The vocabulary words each prefix of the alternative expands to,
+        most frequent first, ties in code-point order (empty without a prefix).
+    """
+
+    text: str
+    label: str
+    words: tuple[TypedWord, ...]
+    kind: PartKind
+    columns: tuple[int, ...]
+    slots: tuple[tuple[int, ...], ...]
+    expansions: tuple[str, ...]
+
+    @property
+    def on_the_fly(self) -> bool:
+        """True when counted from the token stream (no vocabulary column holds it)."""
+        return self.kind == "sequence"
+
+    @property
+    def sequences(self) -> tuple[tuple[int, ...], ...]:
+        """Every word-id sequence the alternative matches (the product of its slots)."""
+        return tuple(itertools.product(*self.slots))
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: its text and its alternatives (see the module docstring)."""
+
+    text: str
+    parts: tuple[QueryPart, ...]
+
+    @property
+    def label(self) -> str:
+        """Display form: the alternatives' labels joined by `` | ``."""
+        return " | ".join(dict.fromkeys(p.label for p in self.parts))
+
+    @property
+    def on_the_fly(self) -> bool:
+        """True when some alternative is counted from the token stream."""
+        return any(p.on_the_fly for p in self.parts)
+
+    @property
+    def expansions(self) -> tuple[str, ...]:
+        """Every word a prefix of the query expands to (for hover text and exports)."""
+        return tuple(dict.fromkeys(w for p in self.parts for w in p.expansions))
+
+    @property
+    def known(self) -> bool:
+        """False when some place of every alternative can be filled by no word of the corpus."""
+        return any(all(slot for slot in p.slots) for p in self.parts)
+
+
+def split_query(
+    text: str, *, user_words: tuple[str, ...] = ()
+) -> tuple[tuple[TypedWord, ...], ...]:
+    """The alternatives of a typed query, each as words by the token rule.
+
+    Needs no index: the syntax is checked here, and a query that cannot be
+    read raises :class:`~analysis.errors.OptionError` naming the fix.
+    Punctuation at the edges of an alternative is dropped (``"civil war."``);
+    inside one it is refused, since no term spans punctuation.
+
+    >>> split_query("The People's | high-quality dev*")
+    ((('the', False), ('people', False)), (('high-quality', False), ('dev', True)))
+    """
+    shown = text.strip()
+    if not shown:
+        raise OptionError(f"{text!r} holds no word. Type a word or a phrase to look for.")
+    if _STAR_BEFORE.search(shown):
+        raise OptionError(
+            f"In {shown!r} a * stands before a word or alone; it goes at the end of a "
+            f"word (slave* matches slave, slavery, slaves). {SYNTAX_HELP}"
+        )
+    if _STAR_INSIDE.search(shown):
+        raise OptionError(
+            f"In {shown!r} a * stands inside a word; it can only end one "
+            f"(slave* matches slave, slavery, slaves). {SYNTAX_HELP}"
+        )
+    alternatives: list[tuple[TypedWord, ...]] = []
+    for raw in shown.split("|"):
+        alternative = raw.strip()
+        if not alternative:
+            raise OptionError(
+                f"{shown!r} has an empty alternative: remove the extra '|'. {SYNTAX_HELP}"
+            )
+        alternatives.append(_words(alternative, shown, user_words))
+    return tuple(alternatives)
+
+
+def _words(alternative: str, shown: str, user_words: tuple[str, ...]) -> tuple[TypedWord, ...]:
+    # "*" is a symbol to the token rule (a boundary): cut the text at each one
+    # and mark the last word before it as a prefix.
+    pieces = alternative.split("*")
+    frame = tokenize_frame(pieces, user_words=user_words)
+    tokens: list[str | None] = []
+    prefix: list[bool] = []
+    by_piece = frame.partition_by("doc", as_dict=True, maintain_order=True)
+    for number in range(len(pieces)):
+        part = by_piece.get((number,))
+        found = [] if part is None else part["token"].to_list()
+        if number < len(pieces) - 1 and (not found or found[-1] is None):
+            raise OptionError(
+                f"In {shown!r} a * follows no word; it goes at the end of a word "
+                f"(slave*). {SYNTAX_HELP}"
+            )
+        tokens.extend(found)
+        prefix.extend([False] * len(found))
+        if number < len(pieces) - 1:
+            prefix[-1] = True
+    # punctuation at the edges is dropped, inside it breaks the sequence
+    keep = [i for i, t in enumerate(tokens) if t is not None]
+    if not keep:
+        raise OptionError(
+            f"{alternative!r} in {shown!r} holds no word. Type a word or a phrase to look for."
+        )
+    inner = tokens[keep[0] : keep[-1] + 1]
+    if any(t is None for t in inner):
+        raise OptionError(
+            f"{alternative!r} has punctuation between its words, and no term spans "
+            "punctuation. Remove it, or join alternatives with |."
+        )
+    return tuple((str(tokens[i]), prefix[i]) for i in keep)
+
+
+def parse_query(index: CorpusIndex, text: str) -> Query:
+    """A typed query resolved against an index: how each alternative is counted.
+
+    Parameters
+    ----------
+    index
+        The index whose vocabulary and user words apply.
+    text
+        The query as typed (see the module docstring).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.index import build_index
+    >>> ix = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["Slaves and slavery."]}))
+    >>> q = parse_query(ix, "slave* | and slavery")
+    >>> [(p.label, p.kind, p.expansions) for p in q.parts]
+    [('slave*', 'prefix', ('slavery', 'slaves')), ('and slavery', 'sequence', ())]
+    """
+    parts = []
+    for words in split_query(text, user_words=index.settings.user_words):
+        parts.append(_resolve(index, words, " ".join(w + "*" * p for w, p in words)))
+    return Query(text=text.strip(), parts=tuple(parts))
+
+
+def _resolve(index: CorpusIndex, words: tuple[TypedWord, ...], text: str) -> QueryPart:
+    slots: list[tuple[int, ...]] = []
+    expansions: list[str] = []
+    for word, is_prefix in words:
+        if is_prefix:
+            ids = _expand(index, word)
+            slots.append(ids)
+            expansions.extend(str(index.vocab[S.TERM].iat[i]) for i in ids)
+        else:
+            found = index.word_id(word)
+            slots.append(() if found is None else (found,))
+    prefixed = any(p for _w, p in words)
+    label = join_tokens(w + "*" * p for w, p in words)
+    if len(words) == 1 and prefixed:
+        return QueryPart(text, label, words, "prefix", slots[0], tuple(slots), tuple(expansions))
+    if not prefixed:
+        column = index.column(join_tokens(w for w, _p in words)) if all(slots) else None
+        if column is not None:
+            row = index.vocab.iloc[column]
+            kind: PartKind = "word"
+            if row[S.KIND] == S.PHRASE:
+                kind = "user phrase" if bool(row["user"]) else "phrase"
+            label = str(row[S.TERM])
+            return QueryPart(text, label, words, kind, (column,), tuple(slots), ())
+    return QueryPart(text, label, words, "sequence", (), tuple(slots), tuple(expansions))
+
+
+def _expand(index: CorpusIndex, stem: str) -> tuple[int, ...]:
+    """Ids of the vocabulary words starting with ``stem``, most frequent first."""
+    words, ids = index.sorted_words()
+    lo = int(np.searchsorted(words, stem, side="left"))
+    hi = int(np.searchsorted(words, stem + "\U0010ffff", side="left"))
+    found = ids[lo:hi]
+    totals = index.word_totals()[found]
+    return tuple(int(i) for i in found[np.argsort(-totals, kind="stable")])
+
+
+def _allowed(index: CorpusIndex, part: QueryPart) -> np.ndarray:
+    allowed = np.zeros((len(part.slots), index.n_words), dtype=np.bool_)
+    for place, ids in enumerate(part.slots):
+        allowed[place, list(ids)] = True
+    return allowed
+
+
+def count_query(index: CorpusIndex, query: Query, rows: np.ndarray) -> np.ndarray:
+    """Occurrences of the query in each of the documents ``rows`` (int64, one per row).
+
+    Vocabulary terms are read from the counts; sequences are matched in the
+    token stream of those rows only.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    out = np.zeros(len(rows), dtype=np.int64)
+    columns = [c for p in query.parts if not p.on_the_fly for c in p.columns]
+    if columns and len(rows):
+        picked = index.counts[:, columns][rows]
+        out += np.asarray(picked.sum(axis=1), dtype=np.int64).ravel()
+    for part in query.parts:
+        if part.on_the_fly and all(part.slots) and len(rows):
+            counts, _ = kernels.match_sequence(
+                np.asarray(index.tokens), index.token_offsets, rows, _allowed(index, part), False
+            )
+            out += counts
+    return out
+
+
+def query_matches(
+    index: CorpusIndex, query: Query, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the query stands in the token streams of documents ``rows``.
+
+    Returns
+    -------
+    row, start, length
+        Per occurrence: the index row, the stream position of its first word
+        (see :attr:`CorpusIndex.tokens`) and its number of words, ordered by
+        row and position. Their number per row equals :func:`count_query`.
+    """
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    found_row, found_start, found_length = [], [], []
+    for part in query.parts:
+        if not all(part.slots) or not len(rows):
+            continue
+        counts, starts = kernels.match_sequence(
+            np.asarray(index.tokens), index.token_offsets, rows, _allowed(index, part), True
+        )
+        found_row.append(np.repeat(rows, counts))
+        found_start.append(starts)
+        found_length.append(np.full(len(starts), len(part.slots), dtype=np.int64))
+    if not found_row:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    row = np.concatenate(found_row)
+    start = np.concatenate(found_start)
+    length = np.concatenate(found_length)
+    order = np.lexsort((length, start, row))
+    return row[order], start[order], length[order]
+
+
+def query_mask(index: CorpusIndex, text: str, mask: np.ndarray | None = None) -> np.ndarray:
+    """Documents (of ``mask``, default all) in which the typed query occurs."""
+    query = parse_query(index, text)
+    rows = np.arange(index.n_docs) if mask is None else np.flatnonzero(mask)
+    found = np.zeros(index.n_docs, dtype=bool)
+    found[rows[count_query(index, query, rows) > 0]] = True
+    return found
