@@ -30,6 +30,7 @@ from analysis import schema as S
 from analysis.phrases import PhraseOptions, detect_phrases
 from analysis.text import (
     BOUNDARY,
+    RULE_VERSION,
     Scanned,
     arrow_text,
     classify_raw,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from analysis.corpus import LoadedCorpus
 
 #: Bump when the token rule or the saved layout changes: old caches are ignored.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 Progress = Callable[[float, str], None]
 
@@ -72,7 +73,8 @@ class IndexSettings:
 
     def key(self) -> str:
         payload = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(f"v{INDEX_VERSION}:{payload}".encode()).hexdigest()[:16]
+        version = f"v{INDEX_VERSION}:rule{RULE_VERSION}"
+        return hashlib.sha256(f"{version}:{payload}".encode()).hexdigest()[:16]
 
 
 @dataclass

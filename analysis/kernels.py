@@ -44,8 +44,11 @@ from numba import njit
 #: Threads for the compiled passes that split their input (they release the GIL).
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
-#: Character classes of :func:`scan_tokens` (one uint8 per code point).
-OTHER, WORD, JOINER, MARK = 0, 1, 2, 3
+#: Character classes of :func:`scan_tokens` (one uint8 per code point):
+#: LETTER is a WORD character that can be an abbreviation's letter,
+#: APOSTROPHE a JOINER that can start its possessive, DOT a MARK that
+#: follows each of its letters.
+OTHER, WORD, JOINER, MARK, LETTER, APOSTROPHE, DOT = 0, 1, 2, 3, 4, 5, 6
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -130,10 +133,12 @@ def scan_tokens(
     """Raw tokens of the documents in ``buf`` (UTF-8 bytes).
 
     Document ``d`` is ``buf[doc_bounds[d]:doc_bounds[d + 1]]``. A raw token
-    is a run of WORD characters with single JOINER characters kept between
-    two WORD characters, or one MARK or JOINER character on its own; OTHER
-    characters (spaces) only separate. This is the regex ``W+(?:JW+)*|[MJ]``
-    matched leftmost-first.
+    is a dotted abbreviation (:func:`_abbreviation_end`), a run of WORD
+    characters with single JOINER characters kept between two WORD
+    characters, or one MARK or JOINER character on its own; OTHER
+    characters (spaces) only separate. This is the regex
+    ``L(?:\\.L)+\\.(?:A[sS])?|W+(?:JW+)*|[MJ]`` matched leftmost-first
+    (LETTER counts as WORD, APOSTROPHE as JOINER and DOT as MARK).
     Per raw token, the number of its distinct string goes to ``out_code``
     (the caller's array: ``len(buf)`` elements always suffice, a token
     takes a byte at least; only the elements written are ever paged in),
@@ -177,6 +182,39 @@ def scan_tokens(
 _DONE, _FULL_TABLE, _FULL_ARENA = 0, 1, 2
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _abbreviation_end(buf: np.ndarray, i: int, end: int, classes: np.ndarray) -> int:
+    """Where a dotted abbreviation whose first letter ends at byte ``i`` ends, or -1.
+
+    The regex ``L(?:\\.L)+\\.(?:A[sS])?`` (L a LETTER, A an APOSTROPHE)
+    matched at the letter: the longest run of ``.L`` groups that a full stop
+    closes, and a possessive right after it.
+    """
+    best = -1
+    p = i
+    groups = 0
+    while p < end:
+        kind, width = _class_at(buf, p, classes)
+        if kind != DOT:
+            break
+        q = p + width
+        if groups >= 1:
+            best = q
+        if q >= end:
+            break
+        kind, width = _class_at(buf, q, classes)
+        if kind != LETTER:
+            break
+        p = q + width
+        groups += 1
+    if best >= 0 and best + 1 < end:
+        kind, width = _class_at(buf, best, classes)
+        after = buf[best + width] if best + width < end else 0
+        if kind == APOSTROPHE and (after == 0x73 or after == 0x53):
+            best += width + 1
+    return best
+
+
 @njit(cache=True, nogil=True)
 def _scan_until_full(
     buf: np.ndarray,
@@ -210,15 +248,18 @@ def _scan_until_full(
                 return _FULL_TABLE
             start = i
             i += width
-            if kind == WORD:
+            stop = _abbreviation_end(buf, i, end, classes) if kind == LETTER else -1
+            if stop >= 0:
+                i = stop
+            elif kind == WORD or kind == LETTER:  # noqa: SIM109 (plain compares: the loop's hot path)
                 while i < end:
                     kind, width = _class_at(buf, i, classes)
-                    if kind == WORD:
+                    if kind == WORD or kind == LETTER:  # noqa: SIM109 (as above)
                         i += width
                         continue
-                    if kind == JOINER and i + width < end:
+                    if (kind == JOINER or kind == APOSTROPHE) and i + width < end:  # noqa: SIM109
                         cp, after = _decode(buf, i + width)
-                        if classes[cp] == WORD:
+                        if classes[cp] == WORD or classes[cp] == LETTER:
                             i += width + after
                             continue
                     break

@@ -7,7 +7,9 @@ reproduce it, and ``tests/analysis/test_text.py`` checks one):
    to ``'`` and ``"``, the Unicode hyphens U+2010/U+2011 to ``-``.
 2. A word is a run of letters, marks and digits (any script but Han) with
    internal hyphens or apostrophes kept: ``high-quality``, ``sci-tech``,
-   ``g60`` are one token each.
+   ``g60`` are one token each. A dotted abbreviation (single letters each
+   followed by a full stop, at least two: ``U.S.``, ``e.g.``) is one token,
+   dots kept (``u.s.``), and is tried first.
 3. A possessive ``'s`` at the end of a word is removed (``region's`` ->
    ``region``; ``it's`` -> ``it`` too: the rule cannot tell them apart).
 4. A run of Han characters is segmented by jieba (default dictionary plus any
@@ -52,18 +54,32 @@ _QUOTES = {
 }
 
 _WORD_CHARS = r"\p{L}\p{M}\p{N}--\p{Han}"
-_JOINERS = "'\u2018\u2019\u201b\\-\u2010\u2011"
+_APOSTROPHES = "'\u2018\u2019\u201b"
+_JOINERS = f"{_APOSTROPHES}\\-\u2010\u2011"
 WORD_PATTERN = rf"[{_WORD_CHARS}]+(?:[{_JOINERS}][{_WORD_CHARS}]+)*"
+_LETTERS = r"\p{L}--\p{Han}"
+_DOT = r"\."
+#: A dotted abbreviation: single letters (not Han) each followed by a full
+#: stop, two letters at least (``U.S.``, ``e.g.``, ``U.S.A.``), and a
+#: possessive ``'s`` right after it. Tried before a word, so it wins.
+ABBREVIATION_PATTERN = rf"[{_LETTERS}](?:{_DOT}[{_LETTERS}])+{_DOT}(?:[{_APOSTROPHES}][sS])?"
 HAN_PATTERN = r"\p{Han}+"
 BOUNDARY_PATTERN = r"[\p{P}\p{S}\n]"
-#: The pattern polars extracts with: words, Han runs and boundary marks.
-#: It runs on NFKC text before case folding; folding is done per distinct
-#: token afterwards (it maps letters to letters, so the order is immaterial).
-TOKEN_PATTERN = f"{WORD_PATTERN}|{HAN_PATTERN}|{BOUNDARY_PATTERN}"
+#: The pattern polars extracts with: abbreviations, words, Han runs and
+#: boundary marks. It runs on NFKC text before case folding (a letter of an
+#: abbreviation is one letter as written: ``ß.x.`` is one); folding is done
+#: per distinct token afterwards.
+TOKEN_PATTERN = f"{ABBREVIATION_PATTERN}|{WORD_PATTERN}|{HAN_PATTERN}|{BOUNDARY_PATTERN}"
 
 _ANY_WORD_CHARS = r"\p{L}\p{M}\p{N}"
-#: The fast scan: runs of word characters of any script, and boundary marks.
-SCAN_PATTERN = rf"[{_ANY_WORD_CHARS}]+(?:[{_JOINERS}][{_ANY_WORD_CHARS}]+)*|{BOUNDARY_PATTERN}"
+#: The fast scan: abbreviations, runs of word characters of any script, and boundary marks.
+SCAN_PATTERN = (
+    rf"{ABBREVIATION_PATTERN}|"
+    rf"[{_ANY_WORD_CHARS}]+(?:[{_JOINERS}][{_ANY_WORD_CHARS}]+)*|{BOUNDARY_PATTERN}"
+)
+
+#: Bump when the token rule changes: saved indexes made under another rule are not reused.
+RULE_VERSION = 2
 
 #: The token id that stands for a boundary in token streams.
 BOUNDARY = -1
@@ -123,9 +139,11 @@ def char_classes() -> np.ndarray:
 
     Read off :data:`SCAN_PATTERN`'s own character sets by polars' regex
     engine, so the compiled scan and the pattern agree by construction:
-    word characters ``[\\p{L}\\p{M}\\p{N}]``, joiners (apostrophes, hyphens)
-    that also stand alone as marks, marks ``[\\p{P}\\p{S}\\n]``, and the
-    rest (spaces, controls), which only separate.
+    word characters ``[\\p{L}\\p{M}\\p{N}]`` (those that are letters but not
+    Han apart, as abbreviation letters), joiners (hyphens, and apostrophes
+    apart, which also carry an abbreviation's possessive) that also stand
+    alone as marks, marks ``[\\p{P}\\p{S}\\n]`` (the full stop apart), and
+    the rest (spaces, controls), which only separate.
     """
     points = np.r_[0:0xD800, 0xE000:0x110000]
     # every code point but the surrogates, one string each, made without a Python loop
@@ -136,12 +154,24 @@ def char_classes() -> np.ndarray:
     word = chars.str.contains(rf"^[{_ANY_WORD_CHARS}]$").to_numpy()
     mark = chars.str.contains(rf"^{BOUNDARY_PATTERN}$").to_numpy()
     joiner = chars.str.contains(rf"^[{_JOINERS}]$").to_numpy()
-    if (word & mark).any() or (joiner & ~mark).any():
+    apostrophe = chars.str.contains(rf"^[{_APOSTROPHES}]$").to_numpy()
+    letter = chars.str.contains(rf"^[{_LETTERS}]$").to_numpy()
+    dot = chars.str.contains(rf"^{_DOT}$").to_numpy()
+    if (
+        (word & mark).any()
+        or (joiner & ~mark).any()
+        or (apostrophe & ~joiner).any()
+        or (letter & ~word).any()
+        or (dot & (~mark | joiner)).any()
+    ):
         raise RuntimeError("the scan's character sets overlap; the token rule changed")
     classes = np.full(0x110000, kernels.OTHER, dtype=np.uint8)
     classes[points[mark]] = kernels.MARK
+    classes[points[dot]] = kernels.DOT
     classes[points[joiner]] = kernels.JOINER
+    classes[points[apostrophe]] = kernels.APOSTROPHE
     classes[points[word]] = kernels.WORD
+    classes[points[letter]] = kernels.LETTER
     return classes
 
 

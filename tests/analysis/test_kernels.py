@@ -55,16 +55,19 @@ EDGE_CASES = [
     "\x00nul\x00",
     "sci‑tech (non-breaking hyphen)",
     "end-",
+    "U.S. U.S.A U.S.A. U.Sa. e.g.x U.S.’s U.S.'S. a.b.c.d.e. ß.x. Ǆ.é. 9.a. a.9.",
 ]
 
 
 def test_character_classes_partition_the_pattern_sets():
     classes = char_classes()
-    assert classes[ord("a")] == kernels.WORD
-    assert classes[ord("中")] == kernels.WORD
+    assert classes[ord("a")] == kernels.LETTER  # a word character, and an abbreviation's letter
+    assert classes[ord("9")] == kernels.WORD
+    assert classes[ord("中")] == kernels.WORD  # Han: no abbreviation letter
     assert classes[ord("\u0301")] == kernels.WORD  # a mark
     assert classes[ord("-")] == kernels.JOINER
-    assert classes[ord("’")] == kernels.JOINER
+    assert classes[ord("’")] == kernels.APOSTROPHE  # a joiner that starts a possessive
+    assert classes[ord(".")] == kernels.DOT  # a mark that follows an abbreviation's letters
     assert classes[ord(",")] == kernels.MARK
     assert classes[ord("\n")] == kernels.MARK
     assert classes[ord("$")] == kernels.MARK
