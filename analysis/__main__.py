@@ -32,7 +32,7 @@ from analysis.compare import (
     near_duplicates,
     shared_passages,
 )
-from analysis.contexts import collocates, kwic
+from analysis.contexts import KWIC_COLUMNS, collocates, kwic
 from analysis.corpus import LoadedCorpus, load_corpus
 from analysis.errors import AnalysisError, EmptySelectionError, OptionError
 from analysis.index import CorpusIndex, IndexSettings, build_index, default_cache_dir
@@ -97,6 +97,18 @@ def _parser() -> argparse.ArgumentParser:
                 action="append",
                 default=[],
                 help="add a phrase of your own (repeatable)",
+            )
+            sub.add_argument(
+                "--user-word",
+                action="append",
+                default=[],
+                help="a Chinese dictionary word for segmentation (repeatable)",
+            )
+            sub.add_argument(
+                "--user-dict",
+                type=Path,
+                help="file of Chinese dictionary words, one per line (jieba's format: "
+                "the word first; frequency and tag after a space are ignored)",
             )
             sub.add_argument(
                 "--no-cache", action="store_true", help="build the index in memory only"
@@ -169,7 +181,9 @@ def _parser() -> argparse.ArgumentParser:
     _stopword_options(topics)
 
     kwic_ = command(
-        "kwic", "Keyword in context: doc_id, date, source, left, match, right for every match."
+        "kwic",
+        "Keyword in context: doc_id, date, source, title, left, match, right, start, end "
+        "for every match.",
     )
     kwic_.add_argument("--term", required=True, help="the word or phrase to show")
     kwic_.add_argument("--window", type=int, default=8, help="words shown on each side")
@@ -200,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
     keyness_ = command(
         "keyness",
         "Terms key in slice A against slice B: term, count_a, count_b, ll, p, log_ratio, "
-        "docs_a, docs_b, by ll (log_ratio < 0: key in B).",
+        "docs_a, docs_b, significant, by ll (log_ratio < 0: key in B).",
     )
     keyness_.add_argument(
         "--a", required=True, help='slice A, e.g. "source=Xinhua;from=2022-03-01"'
@@ -237,8 +251,25 @@ def _load(args: argparse.Namespace) -> LoadedCorpus:
     return load_corpus(args.corpus, text_column=args.text_column, date_column=args.date_column)
 
 
+def _user_words(args: argparse.Namespace) -> tuple[str, ...]:
+    words = [w.strip() for w in args.user_word if w.strip()]
+    if args.user_dict:
+        try:
+            lines = args.user_dict.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise OptionError(
+                f"--user-dict {args.user_dict} is not UTF-8 text; save it as UTF-8."
+            ) from None
+        words += [line.split()[0] for line in lines if line.strip() and not line.startswith("#")]
+    return tuple(dict.fromkeys(words))
+
+
 def _index(args: argparse.Namespace, corpus: LoadedCorpus) -> CorpusIndex:
-    settings = IndexSettings(detect_phrases=not args.no_phrases, user_phrases=tuple(args.phrase))
+    settings = IndexSettings(
+        detect_phrases=not args.no_phrases,
+        user_phrases=tuple(args.phrase),
+        user_words=_user_words(args),
+    )
     cache = None if args.no_cache else default_cache_dir()
     return build_index(corpus, settings=settings, cache_dir=cache)
 
@@ -358,7 +389,9 @@ def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> 
         f"{table.attrs['tested']} terms tested)",
         file=sys.stderr,
     )
-    columns = [S.TERM, S.COUNT_A, S.COUNT_B, S.LL, S.P, S.LOG_RATIO, S.DOCS_A, S.DOCS_B]
+    columns = [
+        S.TERM, S.COUNT_A, S.COUNT_B, S.LL, S.P, S.LOG_RATIO, S.DOCS_A, S.DOCS_B, S.SIGNIFICANT,
+    ]  # fmt: skip
     return table[columns]
 
 
@@ -453,7 +486,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                     f"note: showing {len(lines)} of {total} matches; raise --limit to see more",
                     file=sys.stderr,
                 )
-            lines = lines[[S.DOC_ID, S.DATE, S.SOURCE, "left", "match", "right"]].copy()
+            lines = lines[list(KWIC_COLUMNS)].copy()
             lines[S.DATE] = pd.to_datetime(lines[S.DATE]).dt.strftime("%Y-%m-%d").fillna("")
             _emit(lines, args)
         elif args.command == "collocates":

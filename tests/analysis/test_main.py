@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -230,7 +231,9 @@ def test_topics_seeds_same_seed_same_table(capsys):
 
 def test_kwic_seeds_lists_every_match_with_its_date(capsys):
     table = _csv(capsys, "kwic", "seeds", "--term", "yangtze river delta", "--window", "3")
-    assert list(table.columns) == ["doc_id", "date", "source", "left", "match", "right"]
+    assert list(table.columns) == [
+        "doc_id", "date", "source", "title", "left", "match", "right", "start", "end",
+    ]  # fmt: skip
     assert len(table) == 10
     assert set(table["match"].str.lower()) == {"yangtze river delta"}
     assert table["date"].value_counts().to_dict() == {"2023-12-03": 7, "2023-11-30": 3}
@@ -299,6 +302,7 @@ def test_keyness_seeds_slices_and_timing(capsys):
         "log_ratio",
         "docs_a",
         "docs_b",
+        "significant",
     ]
     assert table["ll"].is_monotonic_decreasing
     assert ((table["count_a"] + table["count_b"]) >= 2).all()
@@ -342,3 +346,78 @@ def test_collapse_duplicates_flag_reaches_the_filters(capsys, tmp_path):
     args = ["summary", str(tmp_path), "--format", "json", "--no-cache"]
     assert json.loads(_run(capsys, *args))["documents"] == 2
     assert json.loads(_run(capsys, *args, "--collapse-duplicates"))["documents"] == 1
+
+
+# --- README's command table against what each command prints -----------------------------
+
+# Arguments that make each listed command print rows on the seeds.
+_TABLE_ARGS = {
+    "ingest": [],
+    "terms": [],
+    "trend": ["--term", "yangtze river delta", "--by", "day"],
+    "emerging": ["--by", "month", "--period", "2023-12-01", "--min-count", "1"],
+    "topics": ["--k", "2"],
+    "kwic": ["--term", "yangtze river delta"],
+    "collocates": ["--term", "yangtze river delta", "--min-count", "1"],
+    "keyness": ["--a", "to=2023-12-01", "--b", "from=2023-12-01", "--min-count", "1"],
+    "reuse": [],
+    "duplicates": [],
+}
+
+
+def _readme_columns() -> dict[str, list[str]]:
+    """Per command of README's table, the columns its first code span lists."""
+    table: dict[str, list[str]] = {}
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^\| `([a-z]+)` \| (.*) \|$", line)
+        if not match:
+            continue
+        spans = re.findall(r"`([^`]*)`", match.group(2))
+        if spans and "," in spans[0]:
+            table[match.group(1)] = [c.strip() for c in spans[0].split(",")]
+    return table
+
+
+def test_readme_lists_every_command_of_the_table():
+    assert set(_TABLE_ARGS) | {"summary"} <= set(_readme_columns())
+
+
+@pytest.mark.parametrize("command", sorted(_TABLE_ARGS))
+def test_command_prints_the_columns_readme_lists(capsys, command):
+    out = _run(capsys, command, "seeds", *_TABLE_ARGS[command], "--format", "csv")
+    printed = list(pd.read_csv(io.StringIO(out)).columns)
+    assert printed == _readme_columns()[command]
+
+
+def test_summary_prints_the_keys_readme_lists(capsys):
+    listed = _readme_columns()["summary"]
+    summary = json.loads(_run(capsys, "summary", "seeds", "--format", "json"))
+    joined = ", ".join(listed)
+    assert list(summary) == [c.strip() for c in re.sub(r"\{.*?\}", "", joined).split(",")]
+    inner = re.search(r"ingest\{(.*)\}", joined)
+    assert inner is not None
+    assert list(summary["ingest"]) == [c.strip() for c in inner.group(1).split(",")]
+
+
+def test_keyness_alpha_and_bonferroni_change_significance(capsys):
+    base = ["keyness", "seeds", "--a", "to=2023-12-01", "--b", "from=2023-12-01"]
+    base += ["--min-count", "1", "--format", "csv"]
+    loose = pd.read_csv(io.StringIO(_run(capsys, *base, "--alpha", "0.5")))
+    strict = pd.read_csv(io.StringIO(_run(capsys, *base, "--alpha", "0.5", "--bonferroni")))
+    assert loose["significant"].sum() > strict["significant"].sum()
+    assert (loose["significant"] == (loose["p"] < 0.5)).all()
+
+
+def test_user_word_and_user_dict_reach_the_segmenter(capsys, tmp_path):
+    corpus = tmp_path / "zh.txt"
+    corpus.write_text("推动长三角一体化发展。长三角一体化发展很重要。", encoding="utf-8")
+    words = tmp_path / "words.txt"
+    words.write_text("长三角一体化 10 n\n", encoding="utf-8")
+
+    def terms(*extra: str) -> set[str]:
+        out = _run(capsys, "terms", str(corpus), "--no-phrases", "--format", "csv", *extra)
+        return set(pd.read_csv(io.StringIO(out))["term"])
+
+    assert "长三角一体化" not in terms()
+    assert "长三角一体化" in terms("--user-word", "长三角一体化")
+    assert "长三角一体化" in terms("--user-dict", str(words))
