@@ -255,6 +255,7 @@ def kwic(
     window: int = 8,
     sort: KwicSort = "position",
     limit: int = 500,
+    match_case: bool = False,
 ) -> pd.DataFrame:
     """Keyword in context: every occurrence of a word or phrase with the words around it.
 
@@ -280,6 +281,10 @@ def kwic(
         it (1R, 2R, 3R). Ties keep corpus order.
     limit
         Lines returned after sorting.
+    match_case
+        Keep only the occurrences written exactly as typed: same case, same
+        word forms (``US`` finds "US" but not "us"; ``Union*`` finds "Unionists"
+        but not "union"). Words are still compared across any run of spaces.
 
     Returns
     -------
@@ -308,13 +313,21 @@ def kwic(
     per_doc = count_query(index, query, selected)
     rows, per_doc = selected[per_doc > 0], per_doc[per_doc > 0]
     known_total = int(per_doc.sum())
-    if sort == "position" and len(rows):
+    if sort == "position" and len(rows) and not match_case:
         # In corpus order the counts say which documents hold the first
         # ``limit`` matches: read only those.
         keep = int(np.searchsorted(np.cumsum(per_doc), limit)) + 1
         rows, per_doc = rows[:keep], per_doc[:keep]
     hits = _hits(index, query, rows, per_doc)
     texts = _texts(index, hits["row"].to_numpy())
+    if match_case and len(hits):
+        exact = exact_pattern(term)
+        exact_hits = [
+            exact.fullmatch(texts[row][start:end]) is not None
+            for row, start, end in hits[["row", S.START, S.END]].itertuples(index=False)
+        ]
+        hits = hits[np.array(exact_hits, dtype=bool)].reset_index(drop=True)
+        known_total = len(hits)
     if sort != "position" and len(hits):
         keys = []
         for row, start, end in hits[["row", S.START, S.END]].itertuples(index=False):
@@ -354,6 +367,28 @@ def kwic(
     )
     table.attrs["total"] = total
     return table
+
+
+def exact_pattern(term: str) -> re.Pattern[str]:
+    """A case-sensitive pattern for the text of an occurrence written exactly as ``term``.
+
+    Each ``|`` alternative's words must stand as typed, separated by any
+    whitespace (none between Chinese words); a trailing ``*`` lets the word go on.
+
+    >>> bool(exact_pattern("Civil War | US*").fullmatch("US-led"))
+    True
+    >>> bool(exact_pattern("Civil War").fullmatch("civil war"))
+    False
+    """
+    alternatives = []
+    for alternative in term.split("|"):
+        words = []
+        for word in alternative.split():
+            stem = word[:-1] if word.endswith("*") else word
+            words.append(re.escape(stem) + (r"\S*" if word.endswith("*") else ""))
+        if words:
+            alternatives.append(r"\s*".join(words))
+    return re.compile("|".join(f"(?:{a})" for a in alternatives) or "(?!)")
 
 
 def _empty_collocates(node_count: int, tokens: int) -> pd.DataFrame:

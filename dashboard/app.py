@@ -192,7 +192,7 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
         "Keyword or phrase",
         key="sidebar_query",
         max_chars=state.MAX_TEXT,
-        help="Keep documents containing it (case does not matter).",
+        help=md("Keep documents containing it (case does not matter). ") + common.QUERY_HELP,
     )
     common.seed("sidebar_dedup", view.filters.collapse_duplicates)
     dedup = st.toggle(

@@ -363,6 +363,8 @@ TREND_MEASURES = {
     schema.COUNT: "occurrences",
 }
 THIN_NOTE = "thin period: few tokens, the rate is unreliable"
+#: Words of a prefix query's expansion listed in a trend hover.
+HOVER_EXPANSIONS = 8
 
 
 def _period_axis(fig: go.Figure, starts: list[pd.Timestamp], by: str) -> None:
@@ -380,6 +382,7 @@ def plot_trends(
     value: str = schema.PER_MILLION,
     by: str = "year",
     title: str | None = None,
+    expansions: Mapping[str, Sequence[str]] | None = None,
 ) -> go.Figure:
     """Line chart of a ``term_trends`` table: one trace per term or theme on a date axis.
 
@@ -396,14 +399,17 @@ def plot_trends(
         The granularity (``day`` ... ``year``): tick labels and period names.
     title : str, optional
         Figure title; a default names the measure.
+    expansions : mapping, optional
+        Per series label, the words a prefix query (``slave*``) expanded to:
+        the hover lists them.
 
     Returns
     -------
     go.Figure
         Traces in the table's order of terms. Each point's ``customdata`` is
         ``[term, period label, count, per_million, doc_share, period_tokens,
-        period_docs, thin, period ISO date]``; thin periods are drawn as open
-        markers and say so in the hover.
+        period_docs, thin, period ISO date, matches]``; thin periods are drawn as
+        open markers and say so in the hover.
 
     Examples
     --------
@@ -428,6 +434,10 @@ def plot_trends(
         starts = [pd.Timestamp(p) for p in rows[schema.PERIOD]]
         all_starts += starts
         thin = [bool(t) for t in rows["thin"]]
+        words = list((expansions or {}).get(str(term), ()))
+        matches = ", ".join(words[:HOVER_EXPANSIONS]) + (
+            " …" if len(words) > HOVER_EXPANSIONS else ""
+        )
         customdata = [
             [
                 str(term),
@@ -439,6 +449,7 @@ def plot_trends(
                 int(docs),
                 "yes" if is_thin else "no",
                 start.date().isoformat(),
+                matches,
             ]
             for start, count, per_million, share, tokens, docs, is_thin in zip(
                 starts,
@@ -469,7 +480,9 @@ def plot_trends(
                     "<br>share of documents %{customdata[4]:.1%}"
                     "<br>period tokens %{customdata[5]:,}"
                     "<br>period documents %{customdata[6]:,}"
-                    "<br>thin period: %{customdata[7]}<extra></extra>"
+                    "<br>thin period: %{customdata[7]}"
+                    + ("<br>matches %{customdata[9]}" if matches else "")
+                    + "<extra></extra>"
                 ),
             )
         )

@@ -448,10 +448,12 @@ def kwic_lines(
     by: str = "",
     period: str = "",
     limit: int = 500,
+    match_case: bool = False,
 ) -> pd.DataFrame:
     """Keyword-in-context lines of each of ``terms`` (a term, or a theme's members).
 
-    With ``by`` and ``period`` only documents dated inside that period are read.
+    With ``by`` and ``period`` only documents dated inside that period are read;
+    ``match_case`` keeps the lines written exactly as typed.
     Lines of several terms are listed by date and position.
     """
     mask = (
@@ -462,7 +464,7 @@ def kwic_lines(
     if not mask.any():
         return pd.DataFrame(columns=list(KWIC_COLUMNS))
     tables = [
-        kwic(_index, mask, term, window=window, sort=sort, limit=limit)  # type: ignore[arg-type]  # checked by the view's choices
+        kwic(_index, mask, term, window=window, sort=sort, limit=limit, match_case=match_case)  # type: ignore[arg-type]  # checked by the view's choices
         for term in terms
     ]
     total = sum(int(t.attrs.get("total", len(t))) for t in tables)

@@ -40,6 +40,7 @@ other choice travels in the query string, defaults left out so URLs stay short:
 ``tpick``      clicked timeline point ``topic|YYYY-MM-DD`` (topics page)
 ``window``     words either side in keyword-in-context lines (contexts page)
 ``sort``       ``position``, ``left`` or ``right`` (contexts page)
+``case``       ``on``: keyword-in-context lines written exactly as typed (contexts page)
 ``cwindow``    collocate window in words (contexts page)
 ``min_count``  least co-occurrences of a collocate (contexts page)
 ``a_kind``     what slice A is: ``document`` (default), ``source``, ``speaker``,
@@ -139,6 +140,7 @@ class ViewState:
     topic_pick: str = ""
     window: int = 8
     sort: KwicSort = "position"
+    match_case: bool = False
     coll_window: int = 5
     min_count: int = 3
     a_kind: SliceKind = "document"
@@ -213,6 +215,7 @@ def encode(view: ViewState) -> dict[str, list[str]]:
         "tpick": [view.topic_pick] if view.topic_pick else [],
         "window": [str(view.window)] if view.window != default.window else [],
         "sort": [view.sort] if view.sort != default.sort else [],
+        "case": ["on"] if view.match_case else [],
         "cwindow": [str(view.coll_window)] if view.coll_window != default.coll_window else [],
         "min_count": [str(view.min_count)] if view.min_count != default.min_count else [],
         "a_kind": [view.a_kind] if view.a_kind != default.a_kind else [],
@@ -398,6 +401,7 @@ def decode(params: Mapping[str, str | Sequence[str]]) -> Decoded:
     number("ktop", "key_top", TOP_MIN, TOP_MAX)
     choice("kkind", KINDS, "key_kind")
     switch("bonf", "bonferroni")
+    switch("case", "match_case")
     changes["topic_labels"] = tuple(
         label for label in _clean_words(_values(params, "label")) if _topic_label(label, ignored)
     )

@@ -8,7 +8,7 @@ pages read it with :func:`context`, change options with :func:`update_view`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, NoReturn
@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import AnalysisError, CorpusIndex, LoadedCorpus
+from analysis.query import SYNTAX_HELP
 from dashboard import export, state
 from dashboard.escape import md, plain_table, unsvg
 from dashboard.state import ViewState
@@ -27,6 +28,8 @@ CORPUS_KEY = "_dashboard_corpus"
 MISSING_KEY = "_dashboard_missing"
 VIEW_KEY = "_dashboard_view"
 
+#: Help of every box that takes a query: the one syntax, as analysis/query.py parses it.
+QUERY_HELP = md(SYNTAX_HELP)
 CAMERA_NOTE = (
     "PNG/SVG download needs Chrome or Chromium on the server, and none was found. "
     "Use the camera icon in the chart's toolbar to save a PNG instead."
@@ -167,9 +170,18 @@ def _download(
 
 
 def chart_downloads(
-    fig: go.Figure, *, page: str, name: str, table: pd.DataFrame, title: str
+    fig: go.Figure,
+    *,
+    page: str,
+    name: str,
+    table: pd.DataFrame,
+    title: str,
+    notes: Mapping[str, Any] | None = None,
 ) -> None:
     """PNG, SVG, HTML and bundle downloads for a chart, plus CSV/XLSX of its data.
+
+    ``notes`` go into the bundle's settings beside the view (what a prefix query
+    expanded to, which terms were counted on the fly).
 
     Images are made only when clicked (kaleido takes seconds), on Streamlit's
     download thread.
@@ -204,7 +216,7 @@ def chart_downloads(
         key=f"{page}_{name}_html",
         help_text="An interactive page that works offline",
     )
-    record = settings(page)
+    record = {**settings(page), **(notes or {})}
 
     def bundle() -> bytes:
         image = export.figure_to_image(fig, format="png") if images else None

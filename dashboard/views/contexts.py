@@ -96,6 +96,7 @@ def render() -> None:
     common.seed("contexts_term", view.term)
     common.seed("contexts_window", view.window)
     common.seed("contexts_sort", view.sort)
+    common.seed("contexts_case", view.match_case)
     common.seed("contexts_cwindow", view.coll_window)
     common.seed("contexts_min_count", view.min_count)
     term = st.text_input(
@@ -103,8 +104,9 @@ def render() -> None:
         key="contexts_term",
         max_chars=state.MAX_TEXT,
         placeholder="yangtze river delta",
+        help=common.QUERY_HELP,
     ).strip()
-    left, right = st.columns(2)
+    left, right, last = st.columns([4, 4, 2])
     window = left.slider(
         "Words either side", state.WINDOW_MIN, state.WINDOW_MAX, key="contexts_window"
     )
@@ -118,14 +120,28 @@ def render() -> None:
         )
         or "position"
     )
-    view = common.update_view(term=term, window=int(window), sort=sort)
+    last.write("")
+    match_case = last.toggle(
+        "Exact case",
+        key="contexts_case",
+        help="Only lines written exactly as typed: 'US' finds US, not us.",
+    )
+    view = common.update_view(term=term, window=int(window), sort=sort, match_case=bool(match_case))
     if not term:
         st.info("Type a word or phrase to see it in context and find its collocates.")
         return
 
     kwic_tab, collocates_tab = st.tabs(["Keyword in context", "Collocates"])
     with kwic_tab, common.user_errors():
-        lines = data.kwic_lines(ctx.index_key, view.filters, (term,), int(window), sort, ctx.index)
+        lines = data.kwic_lines(
+            ctx.index_key,
+            view.filters,
+            (term,),
+            int(window),
+            sort,
+            ctx.index,
+            match_case=view.match_case,
+        )
         show_kwic(lines, page=PAGE, name="kwic", what=f"'{term}'")
     with collocates_tab:
         _collocates(ctx, term)

@@ -76,7 +76,10 @@ def render() -> None:
 
     common.seed("documents_term", view.term)
     term = st.text_input(
-        "Highlight a word or phrase", key="documents_term", max_chars=state.MAX_TEXT
+        "Highlight a word or phrase",
+        key="documents_term",
+        max_chars=state.MAX_TEXT,
+        help=common.QUERY_HELP,
     ).strip()
 
     with common.user_errors():

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import schema as S
+from analysis.query import SYNTAX_HELP
 from dashboard import charts, data, state
 from dashboard.escape import md
 from dashboard.views import common
@@ -38,9 +39,16 @@ VIEW_WORDS = {
 #: Terms drawn when the user has typed none: the most frequent phrases (or words).
 SUGGESTED = 3
 EVIDENCE_WINDOW = 10
-THEME_HELP = (
+#: One-click "add as a phrase" buttons under the chart, at most.
+ADD_PHRASE_BUTTONS = 8
+#: Words of a prefix query listed under the chart (all go in the export's settings).
+EXPANSIONS_SHOWN = 12
+USER_PHRASES_KEY = "sidebar_user_phrases"
+THEME_HELP = md(
     "One theme per line: a name, '=', then its terms separated by commas, e.g. "
-    "'innovation = innovation, sci-tech, technology, g60'. A theme counts all its terms together."
+    "'innovation = innovation, sci-tech, technology, g60'. A theme counts all its terms "
+    "together; each term is a query: "
+    + SYNTAX_HELP
 )
 
 
@@ -93,6 +101,7 @@ def render() -> None:
             "Terms and phrases (comma separated)",
             key="trends_terms",
             placeholder="yangtze river delta, high-quality development",
+            help=md("Separate terms with commas. ") + common.QUERY_HELP,
         )
     )
     themes = theme_lines(
@@ -165,6 +174,7 @@ def _notes(table: pd.DataFrame, by: str) -> None:
         )
     if undated:
         st.text(f"{undated:,} undated document{'s' if undated != 1 else ''} left out.")
+    _on_the_fly(table)
     missing = list(table.attrs.get("missing", []) or [])
     if missing:
         st.info(
@@ -174,6 +184,42 @@ def _notes(table: pd.DataFrame, by: str) -> None:
                 + ". Check the spelling, or pick terms from the Terms page."
             ),
             icon="ℹ️",
+        )
+
+
+def _add_phrase(phrase: str) -> None:
+    """Button callback: put ``phrase`` among the sidebar's user phrases (before it is drawn)."""
+    lines = str(st.session_state.get(USER_PHRASES_KEY, "")).splitlines()
+    if phrase not in (line.strip() for line in lines):
+        lines.append(phrase)
+    st.session_state[USER_PHRASES_KEY] = "\n".join(line for line in lines if line.strip())
+
+
+def _on_the_fly(table: pd.DataFrame) -> None:
+    """Say which series are counted from the token stream, and offer each as a phrase."""
+    typed = list(dict.fromkeys(table.attrs.get("on_the_fly", []) or []))
+    if typed:
+        st.caption(
+            md(
+                "Counted on the fly from the token stream (not a detected phrase; the same "
+                "numbers on every page): " + ", ".join(f"'{t}'" for t in typed) + "."
+            )
+        )
+        columns = st.columns(min(len(typed), 4))
+        for i, phrase in enumerate(typed[:ADD_PHRASE_BUTTONS]):
+            columns[i % len(columns)].button(
+                md(f"Add '{phrase}' as a phrase"),
+                key=f"trends_add_phrase_{i}",
+                on_click=_add_phrase,
+                args=(phrase,),
+                help="Count it as a phrase everywhere: the Terms table, word cloud and topics.",
+            )
+    expansions = dict(table.attrs.get("expansions", {}) or {})
+    for label, words in expansions.items():
+        shown = ", ".join(words[:EXPANSIONS_SHOWN])
+        more = len(words) - EXPANSIONS_SHOWN
+        st.caption(
+            md(f"{label} = {shown}" + (f" and {more:,} more (all in the ZIP)" if more > 0 else ""))
         )
 
 
@@ -193,7 +239,8 @@ def _chart(
 ) -> None:
     by = options.by
     _notes(table, by)
-    fig = charts.plot_trends(table, value=norm, by=by)
+    expansions = dict(table.attrs.get("expansions", {}) or {})
+    fig = charts.plot_trends(table, value=norm, by=by, expansions=expansions)
     event = st.plotly_chart(
         fig,
         theme=None,
@@ -206,25 +253,44 @@ def _chart(
         "Open markers are thin periods (few tokens): read their rates with care. "
         "Click a point to read the lines behind it."
     )
-    common.chart_downloads(fig, page=PAGE, name="trends", table=table, title="Trends")
+    common.chart_downloads(
+        fig,
+        page=PAGE,
+        name="trends",
+        table=table,
+        title="Trends",
+        notes={
+            "expansions": expansions,
+            "counted_on_the_fly": list(table.attrs.get("on_the_fly", []) or []),
+        },
+    )
     picked = _picked(event)
     if picked is not None:
         view = common.update_view(trend_pick=state.make_pick(*picked))
-    _evidence(ctx, view, options)
+    _evidence(ctx, view, options, drawn=set(table[S.TERM].astype(str)))
 
 
-def _evidence(ctx: common.PageContext, view: state.ViewState, options: data.TrendOptions) -> None:
+def _evidence(
+    ctx: common.PageContext,
+    view: state.ViewState,
+    options: data.TrendOptions,
+    *,
+    drawn: set[str],
+) -> None:
     pick = state.parse_pick(view.trend_pick) if view.trend_pick else None
     if pick is None:
         return
     name, start = pick
-    members = data.theme_terms(options)
-    if name not in members:
+    if name not in drawn:
         return  # a point of a term no longer drawn
+    # A series is named by its query's label (a term, a typed sequence, "slave*",
+    # "a | b"), which reads back as the same query; a theme by its name.
+    members = {n: t for n, t in data.theme_terms(options).items() if n not in options.terms}
+
     period = pd.Timestamp(start)
     label = charts.period_label(period, options.by)
     st.subheader(md(f"'{name}' in {label}"))
-    terms = members[name]
+    terms = members.get(name, (name,))
     if terms != (name,):
         st.caption(md("Theme terms: " + ", ".join(terms)))
     lines = data.kwic_lines(

@@ -252,3 +252,31 @@ def test_kwic_limit_reads_few_documents_but_keeps_order_and_total():
     short = kwic(index, None, "green tea", limit=4)
     assert full.attrs["total"] == short.attrs["total"] == 18
     pd.testing.assert_frame_equal(short, full.head(4), check_like=False)
+
+
+def test_kwic_match_case_keeps_lines_written_as_typed() -> None:
+    ix = build_index(
+        pd.DataFrame(
+            {
+                "doc_id": ["a", "b"],
+                "text": [
+                    "The US said it. Tell us now. US-led talks. The US and the us.",
+                    "Civil War began; the civil war ended. CIVIL  WAR again.",
+                ],
+            }
+        )
+    )
+    folded = kwic(ix, None, "US", window=1)
+    assert folded.attrs["total"] == 4  # us, us, US, US: the token rule folds case
+    exact = kwic(ix, None, "US", window=1, match_case=True)
+    assert exact["match"].tolist() == ["US", "US"]
+    assert exact.attrs["total"] == 2
+    # A prefix goes on past what was typed; a sequence matches across any spaces.
+    assert kwic(ix, None, "US*", match_case=True)["match"].tolist() == ["US", "US-led", "US"]
+    assert kwic(ix, None, "CIVIL WAR", match_case=True)["match"].tolist() == ["CIVIL WAR"]
+    both = kwic(ix, None, "Civil War | civil war", match_case=True)
+    assert both["match"].tolist() == ["Civil War", "civil war"]
+    # The limit applies to the exact lines, not to all of them.
+    first = kwic(ix, None, "civil war", match_case=True, limit=1)
+    assert first["match"].tolist() == ["civil war"]
+    assert first.attrs["total"] == 1

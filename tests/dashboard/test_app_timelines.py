@@ -56,6 +56,31 @@ def test_trends_counts_the_phrase_per_day_with_empty_days_at_zero() -> None:
     assert at.text_input(key="trends_terms").value == DELTA
 
 
+def test_trends_counts_a_typed_sequence_on_the_fly_and_adds_it_as_a_phrase() -> None:
+    at = _open("trends", {"trend": "The Yangtze", "by": "day", "norm": "count"})
+    (trace,) = _traces(at)
+    assert trace["name"] == "the yangtze"
+    assert sum(trace["y"]) == 10  # as a regex count of "the yangtze" in the seeds
+    notes = [shown(c.value) for c in at.caption]
+    assert any("Counted on the fly" in n and "'the yangtze'" in n for n in notes), notes
+    assert not any("Not found" in shown(i.value) for i in at.info)
+    at.button(key="trends_add_phrase_0").click().run()
+    assert "the yangtze" in at.text_area(key="sidebar_user_phrases").value.splitlines()
+    assert at.query_params["phrase"] == "the yangtze"  # and so in a copied link
+    (trace,) = _traces(at)
+    assert sum(trace["y"]) == 10  # the same count, now from the phrase's column
+    assert not any("Counted on the fly" in shown(c.value) for c in at.caption)
+
+
+def test_trends_prefix_lists_its_expansion_in_the_caption_and_hover() -> None:
+    at = _open("trends", {"trend": "deve*", "by": "day", "norm": "count"})
+    (trace,) = _traces(at)
+    assert trace["name"] == "deve*"
+    assert all(row[9] == "development" for row in trace["customdata"])
+    assert "matches %{customdata[9]}" in trace["hovertemplate"]
+    assert any("deve* = development" in shown(c.value) for c in at.caption)
+
+
 def test_trends_widgets_go_in_the_url() -> None:
     at = _open("trends")
     at.text_input(key="trends_terms").set_value(f"{DELTA}, innovation").run()

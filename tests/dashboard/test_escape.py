@@ -213,11 +213,13 @@ MARKDOWN_KEYWORDS = {"help", "label", "caption", "body"}
 
 
 def _inert(node: ast.expr) -> bool:
-    """A literal string, a module constant, or the result of md(...)."""
+    """A literal string, a module constant (written in the code), or the result of md(...)."""
     if isinstance(node, ast.Constant):
         return True
     if isinstance(node, ast.Name):
         return node.id.isupper()
+    if isinstance(node, ast.Attribute):  # common.QUERY_HELP
+        return node.attr.isupper()
     if isinstance(node, ast.Call):
         func = node.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")

@@ -49,6 +49,7 @@ def _views(draw: st.DrawFn) -> ViewState:
         term=draw(st.sampled_from(["", "yangtze river delta", "长江"])),
         doc=draw(st.sampled_from(["", "000_1548ca6221300e84"])),
         status=draw(st.sampled_from(state.STATUSES)),
+        match_case=draw(st.booleans()),
     )
 
 

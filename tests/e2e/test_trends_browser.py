@@ -41,3 +41,35 @@ def test_clicking_a_trend_point_shows_kwic_lines_from_that_period(
     expect(page.get_by_text("7 occurrences of 'yangtze river delta' in 2023-12-03")).to_be_visible()
     page.wait_for_function("() => window.location.search.includes('pick=')")
     assert "2023-12-03" in page.evaluate("() => decodeURIComponent(window.location.search)")
+
+
+def test_typing_civil_war_on_sotu_draws_it_and_a_click_opens_its_lines(
+    app_url: str, new_page: Callable[[], Page]
+) -> None:
+    page = new_page()
+    page.goto(f"{app_url}/trends?corpus=sotu&by=year&norm=count")
+    box = page.locator(".st-key-trends_terms input")
+    expect(box).to_be_visible(timeout=180_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=120_000)
+    box.fill("civil war")
+    box.press("Enter")
+    drawn = (
+        f"() => {{ const t = ({TRACES})(); "
+        "return t && t.length === 1 && t[0].name === 'civil war'; }"
+    )
+    page.wait_for_function(drawn, timeout=120_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    (trace,) = page.evaluate(TRACES)
+    assert sum(trace["y"]) > 0  # counted on the fly, not "not found"
+    expect(page.get_by_text("Counted on the fly", exact=False)).to_be_visible()
+
+    peak = trace["y"].index(max(trace["y"]))
+    point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point")
+    spot = point.nth(peak).bounding_box()
+    assert spot is not None
+    page.mouse.click(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
+    lines = page.locator(".kwic-lines .kwic-line")
+    expect(lines.first).to_be_visible(timeout=60_000)
+    assert lines.count() == max(trace["y"])
+    marks = page.locator(".kwic-lines mark").all_inner_texts()
+    assert {" ".join(m.lower().split()) for m in marks} == {"civil war"}
