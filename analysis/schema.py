@@ -57,7 +57,9 @@ DOC_SHARE = "doc_share"
 PERIOD_TOKENS = "period_tokens"
 PERIOD_DOCS = "period_docs"
 THIN = "thin"
-SMOOTHED = "smoothed"
+SMOOTHED = "smoothed"  # moving average of per_million
+SMOOTHED_DOC_SHARE = "smoothed_doc_share"
+SMOOTHED_COUNT = "smoothed_count"
 TREND_COLUMNS = (
     PERIOD,
     TERM,

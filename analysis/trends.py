@@ -211,11 +211,13 @@ def term_trends(
     by
         ``day``, ``week`` (ISO, Monday first), ``month``, ``quarter``, ``year``.
     smooth
-        When above 1, adds ``smoothed``: the centred moving average of
-        ``per_million`` over ``smooth`` periods (for an even window the extra
-        period is the earlier one; at the edges the window is cut short).
-        Periods without any tokens have no rate and are skipped in the
-        average; a window of only such periods gives 0.
+        When above 1, adds ``smoothed``, ``smoothed_doc_share`` and
+        ``smoothed_count``: the centred moving averages of ``per_million``,
+        ``doc_share`` and ``count`` over ``smooth`` periods (for an even window
+        the extra period is the earlier one; at the edges the window is cut
+        short). Periods without any tokens have no rate (and without documents
+        no share) and are skipped in those averages; a window of only such
+        periods gives 0. Counts of empty periods are zeros and count.
     min_period_tokens
         Periods with fewer tokens are flagged ``thin``.
 
@@ -223,7 +225,7 @@ def term_trends(
     -------
     DataFrame
         ``period, term, count, per_million, doc_share, docs, period_tokens,
-        period_docs, thin`` (+ ``smoothed``), one row per series and period,
+        period_docs, thin`` (+ the ``smoothed`` columns), one row per series and period,
         series in the order given, periods ascending. Every period from the
         first to the last dated selected document is present, empty ones with
         zeros. ``per_million = count / period_tokens * 1e6`` (0 when the
@@ -297,10 +299,20 @@ def term_trends(
     )
     table[S.PERIOD] = pd.to_datetime(table[S.PERIOD])
     if smooth > 1:
-        rates = pd.DataFrame(per_million.reshape(n_series, n_periods).T)
-        rates = rates.where(np.broadcast_to(period_tokens[:, None] > 0, rates.shape))
-        smoothed = rates.rolling(smooth, center=True, min_periods=1).mean().fillna(0.0)
-        table[S.SMOOTHED] = smoothed.to_numpy().T.ravel()
+        # A rate or share of a period without tokens (documents) does not exist: left out
+        # of the average. A count of such a period is a true zero and stays in.
+        has_tokens = period_tokens[:, None] > 0
+        has_docs = period_docs[:, None] > 0
+        for column, values, present in (
+            (S.SMOOTHED, per_million, has_tokens),
+            (S.SMOOTHED_DOC_SHARE, doc_share, has_docs),
+            (S.SMOOTHED_COUNT, count_flat, None),
+        ):
+            frame = pd.DataFrame(np.asarray(values, dtype=float).reshape(n_series, n_periods).T)
+            if present is not None:
+                frame = frame.where(np.broadcast_to(present, frame.shape))
+            averaged = frame.rolling(smooth, center=True, min_periods=1).mean().fillna(0.0)
+            table[column] = averaged.to_numpy().T.ravel()
     table.attrs["too_coarse"] = sum(placed.too_coarse.values())
     table.attrs["too_coarse_by_precision"] = placed.too_coarse
     table.attrs["undated"] = placed.undated

@@ -363,6 +363,12 @@ TREND_MEASURES = {
     schema.COUNT: "occurrences",
 }
 THIN_NOTE = "thin period: few tokens, the rate is unreliable"
+#: Per trend measure, the column of its moving average.
+_SMOOTHED = {
+    schema.PER_MILLION: schema.SMOOTHED,
+    "doc_share": schema.SMOOTHED_DOC_SHARE,
+    schema.COUNT: schema.SMOOTHED_COUNT,
+}
 #: Words of a prefix query's expansion listed in a trend hover.
 HOVER_EXPANSIONS = 8
 
@@ -390,9 +396,9 @@ def plot_trends(
     ----------
     table : DataFrame
         ``period, term, count, per_million, doc_share, docs, period_tokens,
-        period_docs, thin`` and, when smoothed, ``smoothed`` (the moving
-        average of ``per_million``, drawn instead of it when ``value`` is
-        ``per_million``; the hover still shows the raw numbers).
+        period_docs, thin`` and, when smoothed, ``smoothed``,
+        ``smoothed_doc_share`` and ``smoothed_count`` (the moving averages of
+        each measure, drawn instead of it; the hover still shows the raw numbers).
     value : str
         The measure drawn: ``per_million``, ``doc_share`` or ``count``.
     by : str
@@ -426,7 +432,8 @@ def plot_trends(
             f"value must be one of {', '.join(TREND_MEASURES)}, got {value!r}. "
             "Choose one of the trend measures."
         )
-    drawn = "smoothed" if value == schema.PER_MILLION and "smoothed" in table.columns else value
+    smoothed_column = _SMOOTHED[value]
+    drawn = smoothed_column if smoothed_column in table.columns else value
     fig = go.Figure()
     all_starts: list[pd.Timestamp] = []
     for term in dict.fromkeys(table[schema.TERM].tolist()):
@@ -487,7 +494,7 @@ def plot_trends(
             )
         )
     measure = TREND_MEASURES[value]
-    smoothed = " (moving average)" if drawn == "smoothed" else ""
+    smoothed = " (moving average)" if drawn != value else ""
     _themed(fig, title=title or f"Trend per {by}, {measure}{smoothed}")
     fig.update_layout(height=440, showlegend=True, clickmode="event+select", hovermode="closest")
     fig.update_yaxes(title_text=measure, rangemode="tozero")

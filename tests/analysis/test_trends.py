@@ -145,6 +145,24 @@ def test_trend_smoothing_skips_periods_without_tokens(tiny):
     assert table["smoothed"].tolist() == pytest.approx([JAN, JAN, 0, 0, FEB, FEB])
 
 
+def test_trend_smoothing_averages_counts_and_shares_too():
+    docs = pd.DataFrame(
+        {
+            "doc_id": list("abcde"),
+            "date": pd.to_datetime(
+                ["2021-06-01", "2021-07-01", "2022-06-01", "2024-06-01", "2024-07-01"]
+            ),
+            "text": ["tea x", "x x", "tea tea x", "tea x", "tea"],
+        }
+    )
+    table = term_trends(build_index(docs), None, ["tea"], by="year", smooth=3)
+    assert table["count"].tolist() == [1, 2, 0, 2]
+    assert table["doc_share"].tolist() == [0.5, 1.0, 0.0, 1.0]
+    # Counts: 2023 is a true zero. Shares: 2023 has no documents, so no share to average.
+    assert table["smoothed_count"].tolist() == pytest.approx([1.5, 1.0, 4 / 3, 1.0])
+    assert table["smoothed_doc_share"].tolist() == pytest.approx([0.75, 0.75, 1.0, 1.0])
+
+
 def test_trend_smoothing_centred_odd_window():
     docs = pd.DataFrame(
         {

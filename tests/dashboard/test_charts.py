@@ -208,6 +208,14 @@ def test_plot_trends_draws_the_smoothed_column_when_present() -> None:
     assert list(charts.plot_trends(table, value="count", by="day").data[0].y) == [3, 0, 0, 7]
 
 
+def test_plot_trends_draws_the_moving_average_of_every_measure() -> None:
+    table = _trends().assign(smoothed=1.5, smoothed_doc_share=0.25, smoothed_count=2.0)
+    assert set(charts.plot_trends(table, value="count", by="day").data[0].y) == {2.0}
+    shares = charts.plot_trends(table, value="doc_share", by="day")
+    assert set(shares.data[0].y) == {0.25}
+    assert "moving average" in shares.layout.title.text
+
+
 def test_plot_trends_leaves_the_table_untouched() -> None:
     table = _trends()
     before = table.copy()
