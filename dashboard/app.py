@@ -35,13 +35,15 @@ from analysis import (  # noqa: E402  (after the sys.path fix above)
     parse_stopwords,
 )
 from analysis import schema as S  # noqa: E402  (after the sys.path fix above)
-from dashboard import data, state  # noqa: E402  (after the sys.path fix above)
+from dashboard import data, options, state  # noqa: E402  (after the sys.path fix above)
 from dashboard.escape import md  # noqa: E402  (after the sys.path fix above)
-from dashboard.state import ViewState  # noqa: E402  (after the sys.path fix above)
+from dashboard.options import ViewState  # noqa: E402  (after the sys.path fix above)
 from dashboard.views import common  # noqa: E402  (after the sys.path fix above)
 
 VIEWS = Path(__file__).resolve().parent / "views"
 NOTICE_KEY = "_dashboard_notices"
+#: True during a session's first run, whose view came from the link.
+FROM_LINK_KEY = "_dashboard_from_link"
 LOADED_KEY = "_dashboard_loaded_corpus"
 
 
@@ -50,12 +52,13 @@ def _read_view() -> ViewState:
     if common.VIEW_KEY in st.session_state:
         return common.view()
     params = {name: st.query_params.get_all(name) for name in st.query_params}
-    decoded = state.decode(params)
+    decoded = options.decode(params)
     notices = []
     if decoded.ignored:
         notices.append("Ignored in the link: " + ", ".join(decoded.ignored) + ".")
     st.session_state[NOTICE_KEY] = notices
     st.session_state[common.VIEW_KEY] = decoded.view
+    st.session_state[FROM_LINK_KEY] = True
     return decoded.view
 
 
@@ -99,9 +102,6 @@ def _load_corpus(key: str) -> tuple[LoadedCorpus | None, bool]:
 
 
 def _index_settings(view: ViewState) -> IndexSettings:
-    common.seed("sidebar_phrases", view.phrases)
-    common.seed("sidebar_user_phrases", "\n".join(view.user_phrases))
-    common.seed("sidebar_user_words", "\n".join(view.user_words))
     phrases = st.toggle(
         "Detect phrases",
         key="sidebar_phrases",
@@ -132,7 +132,6 @@ def _lines(text: str) -> tuple[str, ...]:
 
 def _stopwords(view: ViewState) -> tuple[ViewState, tuple[str, ...]]:
     default = default_stopwords()
-    common.seed("sidebar_stop_on", view.stopwords)
     common.seed(
         "sidebar_stopwords",
         "\n".join(sorted(state.effective_stopwords(replace(view, stopwords=True), default))),
@@ -187,14 +186,12 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
         chosen_sources = st.multiselect(
             "Sources", sources, key="sidebar_sources", placeholder="All sources"
         )
-    common.seed("sidebar_query", view.filters.query)
     query = st.text_input(
         "Keyword or phrase",
         key="sidebar_query",
-        max_chars=state.MAX_TEXT,
+        max_chars=options.MAX_TEXT,
         help=md("Keep documents containing it (case does not matter). ") + common.QUERY_HELP,
     )
-    common.seed("sidebar_dedup", view.filters.collapse_duplicates)
     dedup = st.toggle(
         "Collapse near-duplicates",
         key="sidebar_dedup",
@@ -210,9 +207,15 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
     )
 
 
-def _forget_corpus_widgets() -> None:
-    for key in ("sidebar_dates", "sidebar_sources", "sidebar_query", "documents_doc"):
-        st.session_state.pop(key, None)
+def _new_corpus(before: ViewState, after: ViewState, why: str) -> ViewState:
+    """``after`` with the per-corpus options reset, their widgets redrawn, and one notice."""
+    done = options.reset(before, after, owners=("corpus",))
+    common.forget_widgets(done.widgets)
+    common.seed_widgets(done.view)
+    if done.options:
+        names = ", ".join(option.url for option in done.options)
+        _notice(f"{why}: its own settings start afresh ({names} reset).")
+    return done.view
 
 
 Contexts = tuple[ViewState, common.CorpusContext | None, common.PageContext | None]
@@ -222,10 +225,9 @@ def _sidebar(view: ViewState) -> Contexts:
     """Draw the sidebar; return the view it describes and what the page gets."""
     with st.sidebar:
         key = _pick_corpus(view)
-        if key != view.corpus:
-            view = replace(view, corpus=key, corpus_hash="", filters=Filters(), doc="", term="")
-            _forget_corpus_widgets()
         label = data.corpus_label(key)
+        if key != view.corpus:
+            view = _new_corpus(view, replace(view, corpus=key, corpus_hash=""), f"Now {label}")
         try:
             corpus, private = _load_corpus(key)
         except (AnalysisError, KeyError) as error:
@@ -257,15 +259,18 @@ def _sidebar(view: ViewState) -> Contexts:
         )
         return view, loaded, None
     index = data.open_index(corpus, settings, private=private, label=label)
-    with filter_box:
-        view = replace(view, filters=_filters(index, view))
     content = state.short_hash(index.content_hash)
     if view.corpus_hash and view.corpus_hash != content:
-        _notice(
-            f"This link was made on a different version of {label} (corpus hash "
-            f"{view.corpus_hash}, now {content}); results may differ from what was shared."
-        )
+        if st.session_state.get(FROM_LINK_KEY):
+            _notice(
+                f"This link was made on a different version of {label} (corpus hash "
+                f"{view.corpus_hash}, now {content}); results may differ from what was shared."
+            )
+        else:  # the corpus changed under this session: an upload replaced, a file edited
+            view = _new_corpus(view, replace(view, corpus_hash=content), f"{label} changed")
     view = replace(view, corpus_hash=content)
+    with filter_box:
+        view = replace(view, filters=_filters(index, view))
     st.session_state.pop(common.MISSING_KEY, None)
     ctx = common.PageContext(
         corpus_key=key,
@@ -279,7 +284,7 @@ def _sidebar(view: ViewState) -> Contexts:
 
 
 def _sync_url() -> None:
-    wanted = state.encode(common.view())
+    wanted = options.encode(common.view())
     current = {name: st.query_params.get_all(name) for name in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
@@ -288,6 +293,7 @@ def _sync_url() -> None:
 def main() -> None:
     st.set_page_config(page_title="Discourse dashboard", page_icon="📰", layout="wide")
     view = _read_view()
+    common.seed_widgets(view)
     view, loaded, ctx = _sidebar(view)
     st.session_state[common.VIEW_KEY] = view
     for key, value in ((common.CORPUS_KEY, loaded), (common.CONTEXT_KEY, ctx)):
@@ -313,6 +319,7 @@ def main() -> None:
     finally:
         # Also when the page stops early or switches page: the URL follows the view.
         _sync_url()
+        st.session_state[FROM_LINK_KEY] = False
 
 
 main()

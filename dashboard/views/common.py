@@ -19,9 +19,9 @@ import streamlit as st
 
 from analysis import AnalysisError, CorpusIndex, LoadedCorpus
 from analysis.query import SYNTAX_HELP
-from dashboard import export, state
+from dashboard import export, options
 from dashboard.escape import md, plain_table, unsvg
-from dashboard.state import ViewState
+from dashboard.options import ViewState
 
 CONTEXT_KEY = "_dashboard_context"
 CORPUS_KEY = "_dashboard_corpus"
@@ -88,10 +88,35 @@ def view() -> ViewState:
 
 
 def update_view(**changes: Any) -> ViewState:
-    """Replace some options of the view; ``app.py`` writes them to the URL after the page."""
-    new = replace(view(), **changes)
-    st.session_state[VIEW_KEY] = new
-    return new
+    """Replace some options of the view; ``app.py`` writes them to the URL after the page.
+
+    Options whose scope a change ends are reset with it (a new topic method
+    forgets the old model's labels), and their widgets forgotten, so they are
+    drawn again from the view.
+    """
+    before = view()
+    after = replace(before, **changes)
+    changed = [name for name in changes if getattr(before, name) != getattr(after, name)]
+    done = options.reset(before, after, owners=changed)
+    forget_widgets(done.widgets)
+    seed_widgets(done.view)
+    st.session_state[VIEW_KEY] = done.view
+    return done.view
+
+
+def forget_widgets(keys: tuple[str, ...]) -> None:
+    """Drop these widget states (a key ending in ``_`` drops every key it starts)."""
+    prefixes = tuple(key for key in keys if key.endswith("_"))
+    for key in list(st.session_state):
+        name = str(key)
+        if name in keys or (prefixes and name.startswith(prefixes)):
+            del st.session_state[key]
+
+
+def seed_widgets(current: ViewState) -> None:
+    """Give every widget the table seeds its starting value from the view (unless set)."""
+    for key, value in options.widget_values(current).items():
+        seed(key, value)
 
 
 def page_header(title: str, corpus_label: str, scope: str) -> None:
@@ -100,9 +125,9 @@ def page_header(title: str, corpus_label: str, scope: str) -> None:
     st.caption(md(f"{corpus_label} · {scope}"))
 
 
-def dataframe(table: pd.DataFrame, **options: Any) -> Any:
+def dataframe(table: pd.DataFrame, **kwargs: Any) -> Any:
     """``st.dataframe`` of ``table`` with its text made safe to display (bidi controls)."""
-    return st.dataframe(plain_table(table), **options)
+    return st.dataframe(plain_table(table), **kwargs)
 
 
 def seed(key: str, value: Any) -> None:
@@ -114,7 +139,7 @@ def seed(key: str, value: Any) -> None:
 def settings(page: str) -> dict[str, Any]:
     """The settings behind an export of ``page``, for the bundle's JSON."""
     ctx = context()
-    record = state.settings_record(view(), page=page, corpus_hash=ctx.index.content_hash)
+    record = options.settings_record(view(), page=page, corpus_hash=ctx.index.content_hash)
     record["corpus_label"] = ctx.corpus_label
     return record
 

@@ -27,6 +27,15 @@ from analysis import Filters, term_spans
 from analysis import schema as S
 from dashboard import charts, data, state
 from dashboard.escape import html_text, md, plain
+from dashboard.options import (
+    MIN_COUNT_MAX,
+    MIN_TOKENS_MAX,
+    MIN_TOKENS_MIN,
+    TOP_MIN,
+    ViewState,
+    make_period,
+    parse_period,
+)
 from dashboard.views import common
 from dashboard.views.documents import MARK_STYLE, READER_STYLE
 
@@ -122,7 +131,7 @@ def _doc_label(row: dict[Any, Any]) -> str:
 
 def _slice_widgets(
     ctx: common.PageContext,
-    view: state.ViewState,
+    view: ViewState,
     side: str,
     listed: pd.DataFrame,
     fallback_doc: str,
@@ -178,7 +187,7 @@ def _period_widget(ctx: common.PageContext, side: str, own: tuple[str, ...]) -> 
         st.caption("No document has a date.")
         return ()
     first, last = dates.min().date(), dates.max().date()
-    period = state.parse_period(own[0]) if own else None
+    period = parse_period(own[0]) if own else None
     start = (period[0] if period and period[0] else first) if period else first
     end = (period[1] - dt.timedelta(days=1)) if period and period[1] else last
     key = f"{PAGE}_{side.lower()}_period"
@@ -193,15 +202,10 @@ def _period_widget(ctx: common.PageContext, side: str, own: tuple[str, ...]) -> 
     if not (isinstance(chosen, tuple) and len(chosen) == 2):
         return own  # half-picked range: keep what the view had
     low, high = chosen
-    return (state.make_period(low, high + dt.timedelta(days=1)),)
+    return (make_period(low, high + dt.timedelta(days=1)),)
 
 
-def _options(view: state.ViewState) -> state.ViewState:
-    common.seed(f"{PAGE}_min_tokens", view.min_tokens)
-    common.seed(f"{PAGE}_min_count", view.key_min)
-    common.seed(f"{PAGE}_kind", view.key_kind)
-    common.seed(f"{PAGE}_bonferroni", view.bonferroni)
-    common.seed(f"{PAGE}_top", view.key_top)
+def _options(view: ViewState) -> ViewState:
     row = st.columns([3, 2, 2, 2, 3])
     key_kind = (
         row[0].segmented_control(
@@ -216,14 +220,14 @@ def _options(view: state.ViewState) -> state.ViewState:
     min_count = row[1].number_input(
         "Least count (A + B)",
         1,
-        state.MIN_COUNT_MAX,
+        MIN_COUNT_MAX,
         key=f"{PAGE}_min_count",
         help="Terms seen fewer times in A and B together are left out of the keyness table.",
     )
     min_tokens = row[2].number_input(
         "Shared passage: least tokens",
-        state.MIN_TOKENS_MIN,
-        state.MIN_TOKENS_MAX,
+        MIN_TOKENS_MIN,
+        MIN_TOKENS_MAX,
         key=f"{PAGE}_min_tokens",
     )
     row[3].write("")
@@ -232,7 +236,7 @@ def _options(view: state.ViewState) -> state.ViewState:
         key=f"{PAGE}_bonferroni",
         help="Divide the 0.05 threshold by the number of terms tested.",
     )
-    top = row[4].slider("Terms in the charts", state.TOP_MIN, 50, key=f"{PAGE}_top")
+    top = row[4].slider("Terms in the charts", TOP_MIN, 50, key=f"{PAGE}_top")
     return common.update_view(
         key_kind=key_kind,
         key_min=int(min_count),
@@ -306,7 +310,7 @@ def render() -> None:
 
 def _similarity(
     ctx: common.PageContext,
-    view: state.ViewState,
+    view: ViewState,
     filters_a: Filters,
     filters_b: Filters,
     masks: tuple[np.ndarray, np.ndarray],
@@ -387,7 +391,7 @@ def _similarity(
 
 
 def _keyness(
-    ctx: common.PageContext, view: state.ViewState, filters_a: Filters, filters_b: Filters
+    ctx: common.PageContext, view: ViewState, filters_a: Filters, filters_b: Filters
 ) -> pd.DataFrame:
     st.subheader("Keyness: what each side says more")
     options = data.KeynessOptions(
@@ -475,7 +479,7 @@ def _side_terms(table: pd.DataFrame, side: str) -> list[str]:
 
 def _reuse(
     ctx: common.PageContext,
-    view: state.ViewState,
+    view: ViewState,
     doc_a: str,
     doc_b: str,
     keyness: pd.DataFrame,

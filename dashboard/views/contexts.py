@@ -12,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis import schema as S
-from dashboard import charts, data, state
+from dashboard import charts, data
 from dashboard.escape import html_text, md, plain
+from dashboard.options import MAX_TEXT, MIN_COUNT_MAX, WINDOW_MAX, WINDOW_MIN
 from dashboard.views import common
 from dashboard.views.documents import MARK_STYLE
 
@@ -93,22 +94,16 @@ def render() -> None:
     view = common.view()
     common.page_header("Contexts", ctx.corpus_label, view.filters.describe())
 
-    common.seed("contexts_term", view.term)
-    common.seed("contexts_window", view.window)
-    common.seed("contexts_sort", view.sort)
-    common.seed("contexts_case", view.match_case)
-    common.seed("contexts_cwindow", view.coll_window)
-    common.seed("contexts_min_count", view.min_count)
     term = st.text_input(
         "Word or phrase",
         key="contexts_term",
-        max_chars=state.MAX_TEXT,
+        max_chars=MAX_TEXT,
         placeholder="yangtze river delta",
         help=common.QUERY_HELP,
     ).strip()
     left, right, last = st.columns([4, 4, 2])
     window = left.slider(
-        "Words either side", state.WINDOW_MIN, state.WINDOW_MAX, key="contexts_window"
+        "Words either side", WINDOW_MIN, WINDOW_MAX, key="contexts_window"
     )
     sort = (
         right.segmented_control(
@@ -152,12 +147,12 @@ def _collocates(ctx: common.PageContext, term: str) -> None:
     left, right = st.columns(2)
     window = left.slider(
         "Collocate window (words either side)",
-        state.WINDOW_MIN,
-        state.WINDOW_MAX,
+        WINDOW_MIN,
+        WINDOW_MAX,
         key="contexts_cwindow",
     )
     min_count = right.number_input(
-        "Least times together", 1, state.MIN_COUNT_MAX, step=1, key="contexts_min_count"
+        "Least times together", 1, MIN_COUNT_MAX, step=1, key="contexts_min_count"
     )
     view = common.update_view(coll_window=int(window), min_count=int(min_count))
     with common.user_errors():

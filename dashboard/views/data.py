@@ -24,7 +24,6 @@ STATUS_LABELS = {
 
 def render() -> None:
     ctx = common.corpus_context()
-    view = common.view()
     common.page_header("Data", ctx.corpus_label, "how every input unit was read")
 
     counts = ctx.corpus.counts()
@@ -36,7 +35,6 @@ def render() -> None:
     row[4].metric("Undated", f"{counts.get('undated', 0):,}", help="Loaded, but without a date")
 
     report = ctx.corpus.report
-    common.seed("data_status", view.status)
     status = (
         st.segmented_control(
             "Show",

@@ -19,8 +19,9 @@ import streamlit as st
 
 from analysis import schema as S
 from analysis import term_spans
-from dashboard import data, state
+from dashboard import data
 from dashboard.escape import html_text, md, plain
+from dashboard.options import MAX_TEXT
 from dashboard.views import common
 
 PAGE = "documents"
@@ -74,11 +75,10 @@ def render() -> None:
     view = common.view()
     common.page_header("Documents", ctx.corpus_label, view.filters.describe())
 
-    common.seed("documents_term", view.term)
     term = st.text_input(
         "Highlight a word or phrase",
         key="documents_term",
-        max_chars=state.MAX_TEXT,
+        max_chars=MAX_TEXT,
         help=common.QUERY_HELP,
     ).strip()
 

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis import schema as S
-from dashboard import charts, data, state
+from dashboard import charts, data
+from dashboard.options import ViewState
 from dashboard.views import common
 
 PAGE = "overview"
@@ -69,11 +70,10 @@ def _headline(numbers: dict[str, object]) -> None:
     st.text(f"Date span: {span}")
 
 
-def _periods(ctx: common.PageContext, view: state.ViewState, numbers: dict[str, object]) -> None:
+def _periods(ctx: common.PageContext, view: ViewState, numbers: dict[str, object]) -> None:
     if not numbers["first_date"]:
         st.info("No document in the selection has a date, so there is no timeline.")
         return
-    common.seed("overview_freq", view.freq)
     freq_choice = st.segmented_control(
         "Period",
         list(FREQ_LABELS),

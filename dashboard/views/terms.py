@@ -11,8 +11,9 @@ from typing import Any
 import streamlit as st
 
 from analysis import schema as S
-from dashboard import charts, data, export, state
+from dashboard import charts, data, export
 from dashboard.escape import md, unsvg
+from dashboard.options import TOP_MAX, TOP_MIN, ViewState, encode
 from dashboard.views import common
 
 PAGE = "terms"
@@ -28,10 +29,6 @@ def render() -> None:
     view = common.view()
     common.page_header("Terms", ctx.corpus_label, view.filters.describe())
 
-    common.seed("terms_kind", view.kind)
-    common.seed("terms_top", view.top)
-    common.seed("terms_measure", view.measure)
-    common.seed("terms_hide_nested", view.hide_nested)
     left, middle, right = st.columns([2, 2, 3])
     kind = (
         left.segmented_control(
@@ -53,7 +50,7 @@ def render() -> None:
         )
         or "count"
     )
-    top = right.slider("Terms in the chart", state.TOP_MIN, state.TOP_MAX, key="terms_top")
+    top = right.slider("Terms in the chart", TOP_MIN, TOP_MAX, key="terms_top")
     hide_nested = st.checkbox(
         "Hide words that mostly occur inside a shown phrase",
         key="terms_hide_nested",
@@ -81,7 +78,7 @@ def _open_documents(term: str) -> None:
     view = common.update_view(term=term, doc="")
     st.session_state.pop("documents_term", None)
     st.session_state.pop("documents_doc", None)
-    st.switch_page(DOCUMENTS_PAGE, query_params=state.encode(view))
+    st.switch_page(DOCUMENTS_PAGE, query_params=encode(view))
 
 
 def _selected_term(event: Any) -> str | None:
@@ -115,7 +112,7 @@ def _chart(table: Any, *, top: int, measure: str) -> None:
 
 
 def _cloud(
-    ctx: common.PageContext, view: state.ViewState, options: data.TermOptions, *, top: int
+    ctx: common.PageContext, view: ViewState, options: data.TermOptions, *, top: int
 ) -> None:
     font = data.cjk_font()
     png = data.wordcloud_png(ctx.index_key, view.filters, options, top, font, ctx.index)

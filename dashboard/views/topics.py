@@ -17,6 +17,7 @@ import streamlit as st
 from analysis import schema as S
 from dashboard import charts, data, state
 from dashboard.escape import md, plain
+from dashboard.options import K_MAX, K_MIN, SEED_MAX, ViewState, make_pick, parse_pick
 from dashboard.views import common
 from dashboard.views.documents import reader_html
 from dashboard.views.overview import FREQ_LABELS, auto_freq
@@ -51,14 +52,11 @@ def render() -> None:
     with common.user_errors():
         suggested = data.topic_default_k(ctx.index_key, view.filters, ctx.index)
         common.seed("topics_k", view.k or suggested)
-        common.seed("topics_method", view.method)
-        common.seed("topics_seed", view.seed)
-        common.seed("topics_by", view.by)
         row = st.columns([2, 2, 2, 4])
         k = row[0].number_input(
             "Topics",
-            state.K_MIN,
-            state.K_MAX,
+            K_MIN,
+            K_MAX,
             step=1,
             key="topics_k",
             help=md(f"{suggested} suggested for this selection."),
@@ -74,7 +72,7 @@ def render() -> None:
             or "nmf"
         )
         seed = row[2].number_input(
-            "Seed", 0, state.SEED_MAX, step=1, key="topics_seed", help="Same seed, same topics."
+            "Seed", 0, SEED_MAX, step=1, key="topics_seed", help="Same seed, same topics."
         )
         by_choice = (
             row[3].segmented_control(
@@ -106,7 +104,7 @@ def render() -> None:
         _passages(ctx, view, options, labels)
 
 
-def _terms(terms: pd.DataFrame, view: state.ViewState) -> dict[int, str]:
+def _terms(terms: pd.DataFrame, view: ViewState) -> dict[int, str]:
     st.subheader("Topic terms")
     names = state.topic_labels(view)
     model_labels = _labels(terms, {})
@@ -144,7 +142,7 @@ def _picked(event: Any) -> tuple[int, str] | None:
 
 def _timeline(
     ctx: common.PageContext,
-    view: state.ViewState,
+    view: ViewState,
     options: data.TopicOptions,
     labels: dict[int, str],
     *,
@@ -181,8 +179,8 @@ def _timeline(
     )
     picked = _picked(event)
     if picked is not None:
-        view = common.update_view(topic_pick=state.make_pick(str(picked[0]), picked[1]))
-    pick = state.parse_pick(view.topic_pick) if view.topic_pick else None
+        view = common.update_view(topic_pick=make_pick(str(picked[0]), picked[1]))
+    pick = parse_pick(view.topic_pick) if view.topic_pick else None
     if pick is None or not pick[0].isdigit() or int(pick[0]) not in labels:
         return
     topic, start = int(pick[0]), pick[1]
@@ -204,7 +202,7 @@ def _timeline(
 
 def _passages(
     ctx: common.PageContext,
-    view: state.ViewState,
+    view: ViewState,
     options: data.TopicOptions,
     labels: dict[int, str],
 ) -> None:

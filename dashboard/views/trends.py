@@ -17,8 +17,9 @@ import streamlit as st
 
 from analysis import schema as S
 from analysis.query import SYNTAX_HELP
-from dashboard import charts, data, state
+from dashboard import charts, data
 from dashboard.escape import md
+from dashboard.options import MAX_TEXT, MAX_TRENDS, SMOOTH_MAX, ViewState, make_pick, parse_pick
 from dashboard.views import common
 from dashboard.views.contexts import show_kwic
 from dashboard.views.overview import FREQ_LABELS, auto_freq
@@ -59,16 +60,16 @@ def split_terms(text: str) -> tuple[str, ...]:
     ('yangtze river delta', 'innovation', 'g60')
     """
     parts = (part.strip() for part in re.split(r"[,;\n，；、]", text))
-    return tuple(dict.fromkeys(p[: state.MAX_TEXT] for p in parts if p))[: state.MAX_TRENDS]
+    return tuple(dict.fromkeys(p[: MAX_TEXT] for p in parts if p))[: MAX_TRENDS]
 
 
 def theme_lines(text: str) -> tuple[str, ...]:
     """The non-empty lines of the theme editor."""
     lines = (line.strip() for line in text.splitlines())
-    return tuple(dict.fromkeys(line for line in lines if line))[: state.MAX_TRENDS]
+    return tuple(dict.fromkeys(line for line in lines if line))[: MAX_TRENDS]
 
 
-def _suggested_terms(ctx: common.PageContext, view: state.ViewState) -> tuple[str, ...]:
+def _suggested_terms(ctx: common.PageContext, view: ViewState) -> tuple[str, ...]:
     for kind in ("phrase", "all"):
         options = data.TermOptions(kind=kind, stopwords=ctx.stopwords)
         table = data.terms(ctx.index_key, view.filters, options, ctx.index)
@@ -77,7 +78,7 @@ def _suggested_terms(ctx: common.PageContext, view: state.ViewState) -> tuple[st
     return ()
 
 
-def _granularity(ctx: common.PageContext, view: state.ViewState, choice: str) -> str:
+def _granularity(ctx: common.PageContext, view: ViewState, choice: str) -> str:
     if choice != "auto":
         return choice
     numbers = data.summary(ctx.index_key, view.filters, ctx.index)
@@ -90,11 +91,6 @@ def render() -> None:
     view = common.view()
     common.page_header("Trends", ctx.corpus_label, view.filters.describe())
 
-    common.seed("trends_terms", ", ".join(view.trend_terms))
-    common.seed("trends_themes", "\n".join(view.themes))
-    common.seed("trends_by", view.by)
-    common.seed("trends_norm", view.norm)
-    common.seed("trends_smooth", view.smooth)
     left, right = st.columns(2)
     terms = split_terms(
         left.text_input(
@@ -137,7 +133,7 @@ def render() -> None:
     smooth = row[2].slider(
         "Moving average (periods)",
         1,
-        state.SMOOTH_MAX,
+        SMOOTH_MAX,
         key="trends_smooth",
         help="1 draws each period as it is.",
     )
@@ -231,7 +227,7 @@ def _picked(event: Any) -> tuple[str, str] | None:
 
 def _chart(
     ctx: common.PageContext,
-    view: state.ViewState,
+    view: ViewState,
     table: pd.DataFrame,
     options: data.TrendOptions,
     *,
@@ -266,18 +262,18 @@ def _chart(
     )
     picked = _picked(event)
     if picked is not None:
-        view = common.update_view(trend_pick=state.make_pick(*picked))
+        view = common.update_view(trend_pick=make_pick(*picked))
     _evidence(ctx, view, options, drawn=set(table[S.TERM].astype(str)))
 
 
 def _evidence(
     ctx: common.PageContext,
-    view: state.ViewState,
+    view: ViewState,
     options: data.TrendOptions,
     *,
     drawn: set[str],
 ) -> None:
-    pick = state.parse_pick(view.trend_pick) if view.trend_pick else None
+    pick = parse_pick(view.trend_pick) if view.trend_pick else None
     if pick is None:
         return
     name, start = pick
@@ -308,7 +304,7 @@ def _evidence(
 
 
 def _emerging(
-    ctx: common.PageContext, view: state.ViewState, table: pd.DataFrame, *, by: str
+    ctx: common.PageContext, view: ViewState, table: pd.DataFrame, *, by: str
 ) -> None:
     st.subheader("Emerging terms")
     periods = sorted(

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import Filters
-from dashboard import state
+from dashboard import options, state
 from dashboard.views.compare import compare_reader_html
 from tests.conftest import shown
 
@@ -138,7 +138,7 @@ def test_compare_a_document_against_itself_warns() -> None:
 
 
 def test_state_round_trips_compare_options() -> None:
-    view = state.ViewState(
+    view = options.ViewState(
         a_kind="source",
         a_values=("Xinhua", "CGTN"),
         b_kind="period",
@@ -149,16 +149,18 @@ def test_state_round_trips_compare_options() -> None:
         bonferroni=True,
         key_top=25,
     )
-    params = state.encode(view)
+    params = options.encode(view)
     assert params["a"] == ["Xinhua", "CGTN"]
     assert params["b_kind"] == ["period"]
-    decoded = state.decode(params)
+    decoded = options.decode(params)
     assert decoded.view == view
     assert decoded.ignored == ()
 
 
 def test_state_drops_a_bad_period_and_an_unknown_slice_kind() -> None:
-    decoded = state.decode({"a_kind": "planet", "b_kind": "period", "b": "2022-05-01..2022-01-01"})
+    decoded = options.decode(
+        {"a_kind": "planet", "b_kind": "period", "b": "2022-05-01..2022-01-01"}
+    )
     assert decoded.view.a_kind == "document"
     assert decoded.view.b_values == ()
     assert set(decoded.ignored) == {"a_kind=planet", "b=2022-05-01..2022-01-01"}
