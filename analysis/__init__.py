@@ -45,7 +45,7 @@ from analysis.terms import (
     term_frequencies,
     wordcloud_frequencies,
 )
-from analysis.text import default_stopwords, normalise, parse_stopwords, tokenize
+from analysis.text import default_stopwords, is_number, normalise, parse_stopwords, tokenize
 from analysis.topics import TopicModel, fit_topics, representative_passages, topics_over_time
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 
@@ -80,6 +80,7 @@ __all__ = [
     "emerging_terms",
     "fit_topics",
     "group_similarity",
+    "is_number",
     "keyness",
     "keyness_groups",
     "kwic",

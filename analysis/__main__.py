@@ -55,9 +55,15 @@ def _date(value: str) -> dt.date:
         ) from None
 
 
-def _stopword_options(sub: argparse.ArgumentParser) -> None:
+def _stopword_options(sub: argparse.ArgumentParser, *, numbers: bool = True) -> None:
     sub.add_argument("--no-stopwords", action="store_true", help="keep stopwords")
     sub.add_argument("--stopwords", type=Path, help="file of extra stopwords (one per line)")
+    if numbers:
+        sub.add_argument(
+            "--numbers",
+            action="store_true",
+            help="show pure numbers (000, 1990, 二十), hidden by default; counts never change",
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -209,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         "--doc", action="append", default=[], help="compare this document (repeatable)"
     )
     similarity.add_argument("--max-docs", type=int, default=300, help="refuse larger selections")
-    _stopword_options(similarity)
+    _stopword_options(similarity, numbers=False)
 
     keyness_ = command(
         "keyness",
@@ -382,6 +388,7 @@ def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> 
         alpha=args.alpha,
         bonferroni=args.bonferroni,
         top=args.top,
+        numbers=args.numbers,
     )
     print(
         f"keyness: {time.perf_counter() - started:.2f} s "
@@ -443,7 +450,12 @@ def run(argv: Sequence[str] | None = None) -> int:
             _emit(summary, args)
         elif args.command == "terms":
             table = term_frequencies(
-                index, mask, kind=args.kind, stopwords=_stopwords(args), top=args.top
+                index,
+                mask,
+                kind=args.kind,
+                stopwords=_stopwords(args),
+                top=args.top,
+                numbers=args.numbers,
             )
             _emit(table[list(S.TERM_COLUMNS)], args)
         elif args.command == "trend":
@@ -459,6 +471,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 top=args.top,
                 kind=args.kind,
                 stopwords=_stopwords(args),
+                numbers=args.numbers,
             )
             _emit(table[list(S.EMERGING_COLUMNS)], args)
         elif args.command == "topics":
@@ -472,6 +485,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed,
                 stopwords=_stopwords(args),
                 n_terms=args.terms,
+                numbers=args.numbers,
             )
             for note in model.notes:
                 print(f"note: {note}", file=sys.stderr)
@@ -498,6 +512,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 min_count=args.min_count,
                 top=args.top,
                 stopwords=_stopwords(args),
+                numbers=args.numbers,
             )
             _emit(table, args)
         elif args.command == "similarity":

@@ -267,6 +267,7 @@ def keyness(
     bonferroni: bool = False,
     top: int | None = None,
     labels: tuple[str, str] = ("A", "B"),
+    numbers: bool = False,
 ) -> pd.DataFrame:
     """Terms used more in slice A than in slice B, and the reverse.
 
@@ -297,6 +298,9 @@ def keyness(
         Keep the ``top`` rows with the highest ``ll``.
     labels
         Names of the slices in error messages.
+    numbers
+        Test pure numbers too (:func:`~analysis.text.is_number`); hidden by
+        default, like stopwords, and then not counted in ``tested``.
 
     Returns
     -------
@@ -313,6 +317,8 @@ def keyness(
     if top is not None and top < 1:
         raise OptionError(f"top must be at least 1, not {top}.")
     columns = _columns(index, kind, stopwords)
+    if not numbers:
+        columns = columns[~index.number_columns()[columns]]
     sides = []
     for label, mask in zip(labels, (mask_a, mask_b), strict=True):
         mask = as_mask(index, mask)
@@ -364,6 +370,7 @@ def keyness_groups(
     alpha: float = 0.05,
     bonferroni: bool = False,
     top: int | None = None,
+    numbers: bool = False,
 ) -> pd.DataFrame:
     """Keyness of each group against the rest (the union of the other groups).
 
@@ -391,6 +398,7 @@ def keyness_groups(
             bonferroni=bonferroni,
             top=top,
             labels=(repr(name), f"rest of {name!r}"),
+            numbers=numbers,
         )
         table.insert(0, S.GROUP, name)
         tables.append(table)

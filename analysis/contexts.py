@@ -409,6 +409,7 @@ def collocates(
     min_count: int = 3,
     top: int = 50,
     stopwords: frozenset[str] | None = None,
+    numbers: bool = False,
 ) -> pd.DataFrame:
     """Words that keep company with a word or phrase, ranked by log-likelihood.
 
@@ -455,6 +456,9 @@ def collocates(
     stopwords
         Words never shown as collocates; ``None`` uses
         :func:`~analysis.text.default_stopwords`. They still fill window places.
+    numbers
+        Show pure numbers as collocates (:func:`~analysis.text.is_number`);
+        hidden by default, they too still fill window places.
 
     Returns
     -------
@@ -512,8 +516,11 @@ def collocates(
     inside_node = np.bincount(codes[is_node], minlength=n_words)
     names = index.vocab[S.TERM].to_numpy()
     # word ids are the word columns of the counts
+    hidden = np.zeros(n_words, dtype=bool) if numbers else index.number_columns()[:n_words]
     chosen = [
-        i for i in np.flatnonzero(observed >= min_count).tolist() if names[i] not in stopwords
+        i
+        for i in np.flatnonzero((observed >= min_count) & ~hidden).tolist()
+        if names[i] not in stopwords
     ]
     columns = chosen
     window_tokens = int(in_window.sum())

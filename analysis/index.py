@@ -36,6 +36,7 @@ from analysis.text import (
     classify_raw,
     default_stopwords,
     is_han,
+    is_number,
     join_tokens,
     scan_parts,
     tokenize,
@@ -125,6 +126,7 @@ class CorpusIndex:
     _unique: np.ndarray | None = field(default=None, repr=False)
     _sorted_words: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _word_totals: np.ndarray | None = field(default=None, repr=False)
+    _numbers: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_docs(self) -> int:
@@ -170,6 +172,20 @@ class CorpusIndex:
         if self._word_totals is None:
             self._word_totals = kernels.totals(np.asarray(self.tokens), self.n_words)
         return self._word_totals
+
+    def number_columns(self) -> np.ndarray:
+        """Per column: True for a pure number (:func:`analysis.text.is_number`).
+
+        A phrase is one when each of its words is. Decided once per index;
+        rankings hide these columns unless asked (``numbers=True``), counts
+        never change.
+        """
+        if self._numbers is None:
+            tokens = self.vocab["tokens"].astype(str).tolist()
+            self._numbers = np.fromiter(
+                (is_number(t) for t in tokens), dtype=bool, count=len(tokens)
+            )
+        return self._numbers
 
     def column(self, term: str) -> int | None:
         """Column of a term given in display form or as typed by a user."""

@@ -13,7 +13,7 @@ from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.query import count_query, parse_query
 from analysis.selection import as_mask, nonempty
-from analysis.text import default_stopwords
+from analysis.text import default_stopwords, is_number
 
 TermKind = Literal["word", "phrase", "all"]
 
@@ -44,6 +44,7 @@ def term_frequencies(
     stopwords: frozenset[str] | None = None,
     top: int | None = None,
     hide_words_in_phrases: bool = False,
+    numbers: bool = False,
 ) -> pd.DataFrame:
     """Counts of words and phrases in the selected documents.
 
@@ -61,6 +62,10 @@ def term_frequencies(
     hide_words_in_phrases
         Hide a word when at least 80% of its occurrences are inside one phrase
         of the table ("yangtze" inside "yangtze river delta").
+    numbers
+        Show pure numbers (``000``, ``1990``, ``二十``;
+        :func:`~analysis.text.is_number`), hidden by default. Counts,
+        ``per_million`` and ``docs`` are the same either way.
 
     Returns
     -------
@@ -88,6 +93,8 @@ def term_frequencies(
     keep = count > 0
     if stopwords:
         keep &= ~stopword_columns(index, stopwords)
+    if not numbers:
+        keep &= ~index.number_columns()
     if kind != "all":
         keep &= (vocab[S.KIND] == kind).to_numpy()
     rows = np.flatnonzero(keep)
@@ -121,9 +128,20 @@ def _hide_nested_words(table: pd.DataFrame, tokens: np.ndarray, share: float = 0
     return table[~nested]
 
 
-def wordcloud_frequencies(table: pd.DataFrame) -> dict[str, float]:
-    """Word-cloud weights from a :func:`term_frequencies` table (phrases stay whole)."""
-    return {str(t): float(c) for t, c in zip(table[S.TERM], table[S.COUNT], strict=True) if c > 0}
+def wordcloud_frequencies(table: pd.DataFrame, *, numbers: bool = False) -> dict[str, float]:
+    """Word-cloud weights from a :func:`term_frequencies` table (phrases stay whole).
+
+    Pure numbers (:func:`~analysis.text.is_number`) are left out unless
+    ``numbers`` is True.
+
+    >>> wordcloud_frequencies(pd.DataFrame({"term": ["tea", "000"], "count": [3, 5]}))
+    {'tea': 3.0}
+    """
+    return {
+        str(t): float(c)
+        for t, c in zip(table[S.TERM], table[S.COUNT], strict=True)
+        if c > 0 and (numbers or not is_number(str(t)))
+    }
 
 
 def distinctive_terms(
@@ -132,11 +150,13 @@ def distinctive_terms(
     *,
     top: int = 20,
     stopwords: frozenset[str] | None = None,
+    numbers: bool = False,
 ) -> pd.DataFrame:
     """Terms that set one document apart from the corpus, by TF-IDF.
 
     ``tfidf = count * idf`` with scikit-learn's smoothed
     ``idf = ln((1 + n) / (1 + df)) + 1`` over all documents of the index.
+    Stopwords and, unless ``numbers`` is True, pure numbers are left out.
 
     Returns
     -------
@@ -154,6 +174,9 @@ def distinctive_terms(
     cols, values = row.indices, row.data.astype(np.int64)
     if stopwords:
         visible = ~stopword_columns(index, stopwords)[cols]
+        cols, values = cols[visible], values[visible]
+    if not numbers:
+        visible = ~index.number_columns()[cols]
         cols, values = cols[visible], values[visible]
     table = pd.DataFrame(
         {

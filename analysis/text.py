@@ -584,6 +584,38 @@ def tokenize(text: str, *, user_words: tuple[str, ...] = ()) -> list[str]:
     return [t for t in tokens.to_list() if t is not None]
 
 
+#: Han characters that write numbers (``〇`` is also a Unicode number character).
+HAN_NUMERALS = "〇一二三四五六七八九十百千万亿两零"
+_HAN_NUMERAL_SET = frozenset(HAN_NUMERALS)
+_JOINER_SET = frozenset(_APOSTROPHES + "-\u2010\u2011")
+
+
+def is_number(token: str) -> bool:
+    """True when a token is a pure number (hidden from rankings by default).
+
+    A pure number is made only of Unicode number characters (category N:
+    ``0``-``9``, ``²``, ``½``, ``٣``, ``Ⅻ`` ...), possibly joined by internal
+    hyphens or apostrophes (``2021-2025``), or only of the Han numerals
+    :data:`HAN_NUMERALS` (``一``, ``二十``, ``十四五``). A space-separated
+    phrase is a number when each of its words is.
+
+    >>> [is_number(t) for t in ("000", "1990", "2021-2025", "二十", "g60", "一带一路")]
+    [True, True, True, True, False, False]
+    """
+    return bool(token) and all(_is_number_word(word) for word in token.split(" "))
+
+
+def _is_number_word(word: str) -> bool:
+    if word and set(word) <= _HAN_NUMERAL_SET:
+        return True
+    digits = [unicodedata.category(c).startswith("N") for c in word]
+    if not digits or not digits[0] or not digits[-1]:
+        return False
+    # anything but a number character must be a lone joiner between two of them
+    return all(d or (c in _JOINER_SET and digits[i - 1] and digits[i + 1])
+               for i, (c, d) in enumerate(zip(word, digits, strict=True)))  # fmt: skip
+
+
 def is_han(token: str) -> bool:
     """True when the token contains a Han character (a Chinese term)."""
     return bool(_HAN_RE.search(token))

@@ -167,6 +167,7 @@ def fit_topics(
     stopwords: frozenset[str] | None = None,
     n_terms: int = 10,
     max_passages: int = 20_000,
+    numbers: bool = False,
 ) -> TopicModel:
     """Fit ``k`` topics on the passages of the selected documents.
 
@@ -203,6 +204,9 @@ def fit_topics(
         Passages fitted at most: a larger selection is sampled uniformly
         (without replacement, with ``seed``) and kept in corpus order;
         ``notes`` says so.
+    numbers
+        Fit on pure numbers too (:func:`~analysis.text.is_number`); by
+        default they are left out, so they never label a topic.
 
     Returns
     -------
@@ -239,6 +243,8 @@ def fit_topics(
     usable = np.ones(counts.shape[1], dtype=bool)
     if stopwords:
         usable &= ~stopword_columns(index, stopwords)
+    if not numbers:
+        usable &= ~index.number_columns()
     passage_df = np.bincount(counts.indices, minlength=counts.shape[1])
     min_df = 2 if len(passages) >= MIN_PASSAGES_FOR_PRUNING else 1
     usable &= passage_df >= min_df

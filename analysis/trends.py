@@ -356,6 +356,7 @@ def emerging_terms(
     top: int | None = 50,
     kind: TermKind = "all",
     stopwords: frozenset[str] | None = None,
+    numbers: bool = False,
 ) -> pd.DataFrame:
     """Terms used more in one period than in the periods before it.
 
@@ -373,9 +374,10 @@ def emerging_terms(
 
     Parameters
     ----------
-    kind, stopwords
+    kind, stopwords, numbers
         As in :func:`analysis.terms.term_frequencies` (``None``: default
-        stopwords, an empty set hides nothing).
+        stopwords, an empty set hides nothing; pure numbers hidden unless
+        ``numbers``).
     top
         Keep the first ``top`` rows (``None``: all).
 
@@ -431,6 +433,8 @@ def emerging_terms(
     stopwords = default_stopwords() if stopwords is None else stopwords
     if stopwords:
         keep &= ~stopword_columns(index, stopwords)
+    if not numbers:
+        keep &= ~index.number_columns()
     if kind != "all":
         keep &= (index.vocab[S.KIND] == kind).to_numpy()
     cols = np.flatnonzero(keep)

@@ -6,6 +6,7 @@ import math
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
@@ -29,7 +30,7 @@ from analysis.index import IndexSettings, build_index
 from analysis.selection import Filters, select
 from analysis.terms import stopword_columns, term_frequencies
 from analysis.text import default_stopwords, normalise
-from tests.analysis.tiny import TINY, g2_by_hand, shared_corpus
+from tests.analysis.tiny import NUMBER_TERMS, NUMBERS, TINY, g2_by_hand, shared_corpus
 
 
 @pytest.fixture(scope="module")
@@ -214,8 +215,9 @@ def test_near_duplicates_reuters_and_collapse_removes_exactly_the_copies(reuters
     assert 0 < len(removed) < len(involved)
     # the "collapse duplicates" filter removes exactly these copies
     assert np.array_equal(keep, select(reuters, Filters(collapse_duplicates=True)))
-    full = term_frequencies(reuters, stopwords=frozenset()).set_index(S.TERM)[S.COUNT]
-    kept = term_frequencies(reuters, keep, stopwords=frozenset()).set_index(S.TERM)[S.COUNT]
+    every = {"stopwords": frozenset(), "numbers": True}
+    full = term_frequencies(reuters, **every).set_index(S.TERM)[S.COUNT]
+    kept = term_frequencies(reuters, keep, **every).set_index(S.TERM)[S.COUNT]
     difference = full.sub(kept.reindex(full.index, fill_value=0))
     removed_counts = np.asarray(reuters.counts[removed].sum(axis=0)).ravel()
     expected = dict(zip(reuters.vocab[S.TERM], removed_counts, strict=True))
@@ -235,3 +237,33 @@ def test_near_duplicates_exact_jaccard_on_a_small_corpus():
     assert pairs.to_dict("records") == [{"doc_a": "x", "doc_b": "y", "similarity": 14 / 15}]
     assert collapse_duplicates(ix, pairs).tolist() == [True, False, True]
     assert near_duplicates(ix, threshold=0.95, shingle=3).empty
+
+
+@pytest.fixture(scope="module")
+def numbers_index():
+    return build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))
+
+
+def test_keyness_hides_numbers_unless_asked_and_counts_stay_exact(numbers_index):
+    a = np.array([True, False])
+    hidden = keyness(numbers_index, a, ~a, stopwords=frozenset(), min_count=1)
+    shown = keyness(numbers_index, a, ~a, stopwords=frozenset(), min_count=1, numbers=True)
+    assert set(hidden[S.TERM]) == {"plan", "tea", "rice", "经济"}
+    assert set(shown[S.TERM]) == {"plan", "tea", "rice", "经济", *NUMBER_TERMS}
+    assert (hidden.attrs["tested"], shown.attrs["tested"]) == (4, 10)
+    # the slices' sizes keep the numbers: A 11 tokens, B 7
+    assert (hidden.attrs["size_a"], hidden.attrs["size_b"]) == (11, 7)
+    zero = shown.set_index(S.TERM).loc["000"]
+    assert (zero[S.COUNT_A], zero[S.COUNT_B]) == (2, 0)
+    assert zero[S.LL] == pytest.approx(g2_by_hand(2, 0, 11, 7))
+    common = shown[shown[S.TERM].isin(hidden[S.TERM])].reset_index(drop=True)
+    cols = [S.TERM, S.COUNT_A, S.COUNT_B, S.LL, S.LOG_RATIO]
+    pd.testing.assert_frame_equal(common[cols], hidden[cols])
+
+
+def test_keyness_groups_pass_the_numbers_option(numbers_index):
+    masks = {name: numbers_index.docs[S.DOC_ID].eq(name).to_numpy() for name in ("n1", "n2")}
+    hidden = keyness_groups(numbers_index, masks, stopwords=frozenset(), min_count=1)
+    shown = keyness_groups(numbers_index, masks, stopwords=frozenset(), min_count=1, numbers=True)
+    assert not set(hidden[S.TERM]) & set(NUMBER_TERMS)
+    assert set(NUMBER_TERMS) <= set(shown[S.TERM])

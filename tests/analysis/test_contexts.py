@@ -12,7 +12,8 @@ import pytest
 from analysis import Filters, build_index, load_corpus, select
 from analysis.contexts import COLLOCATE_COLUMNS, KWIC_COLUMNS, collocates, kwic, term_spans
 from analysis.errors import EmptySelectionError, OptionError
-from tests.analysis.tiny import g2_by_hand
+from analysis.index import IndexSettings
+from tests.analysis.tiny import NUMBERS, g2_by_hand
 
 
 @pytest.mark.parametrize(
@@ -280,3 +281,17 @@ def test_kwic_match_case_keeps_lines_written_as_typed() -> None:
     first = kwic(ix, None, "civil war", match_case=True, limit=1)
     assert first["match"].tolist() == ["civil war"]
     assert first.attrs["total"] == 1
+
+
+def test_collocates_hide_numbers_unless_asked():
+    index = build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))
+    hidden = collocates(index, None, "tea", window=2, min_count=1, stopwords=frozenset())
+    shown = collocates(
+        index, None, "tea", window=2, min_count=1, stopwords=frozenset(), numbers=True
+    )
+    # n1: 1 000 [tea] 1 000; n2: plan 2021-2025 [tea] 1990 [tea] 经济 二十
+    assert set(hidden["term"]) <= {"plan", "经济"}
+    assert {"1", "000"} <= set(shown["term"])  # 1990 occurs outside the windows too: not attracted
+    assert hidden.attrs["window_tokens"] == shown.attrs["window_tokens"]
+    common = shown[shown["term"].isin(hidden["term"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(common, hidden)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import run
-from tests.analysis.tiny import g2_by_hand
+from tests.analysis.tiny import NUMBER_TERMS, NUMBERS, g2_by_hand
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -421,3 +421,21 @@ def test_user_word_and_user_dict_reach_the_segmenter(capsys, tmp_path):
     assert "长三角一体化" not in terms()
     assert "长三角一体化" in terms("--user-word", "长三角一体化")
     assert "长三角一体化" in terms("--user-dict", str(words))
+
+
+def test_numbers_flag_shows_pure_numbers_on_every_ranking_command(capsys, tmp_path):
+    path = tmp_path / "numbers.jsonl"
+    dated = NUMBERS.assign(date=NUMBERS["date"].dt.strftime("%Y-%m-%d"))
+    dated[["doc_id", "date", "text"]].to_json(path, orient="records", lines=True, force_ascii=False)
+    for command in (
+        ("terms",),
+        ("keyness", "--a", "doc=n1", "--b", "doc=n2", "--min-count", "1"),
+        ("emerging", "--by", "month", "--period", "2024-02-01", "--min-count", "1"),
+        ("collocates", "--term", "tea", "--min-count", "1"),
+        ("topics", "--k", "1", "--terms", "20"),
+    ):
+        base = (command[0], str(path), *command[1:], "--no-stopwords", "--format", "csv")
+        hidden = pd.read_csv(io.StringIO(_run(capsys, *base)), dtype={"term": str})
+        shown = pd.read_csv(io.StringIO(_run(capsys, *base, "--numbers")), dtype={"term": str})
+        assert not set(hidden["term"]) & set(NUMBER_TERMS), command[0]
+        assert set(shown["term"]) & set(NUMBER_TERMS), command[0]

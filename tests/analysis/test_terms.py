@@ -20,7 +20,7 @@ from analysis.terms import (
     term_frequencies,
     wordcloud_frequencies,
 )
-from tests.analysis.tiny import TINY
+from tests.analysis.tiny import NUMBER_TERMS, NUMBERS, TINY, WORD_TERMS
 
 SETTINGS = IndexSettings(phrase_options=PhraseOptions(min_count=3, min_docs=2))
 
@@ -124,3 +124,46 @@ def test_documents_with_term_counts_each_selected_document(index):
     masked = documents_with_term(index, np.array([False, True, True]), "TEA")
     assert masked[["doc_id", "count"]].values.tolist() == [["b", 1], ["c", 0]]
     assert documents_with_term(index, None, "nothing")["count"].sum() == 0
+
+
+@pytest.fixture(scope="module")
+def numbers_index():
+    return build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))
+
+
+def test_term_frequencies_hide_numbers_by_default_hand_counts(numbers_index):
+    table = term_frequencies(numbers_index, stopwords=frozenset())
+    assert dict(zip(table["term"], table["count"], strict=True)) == WORD_TERMS
+    # per million of all 18 word tokens: numbers are hidden, never uncounted
+    assert table.set_index("term").loc["tea", "per_million"] == pytest.approx(3 / 18 * 1e6)
+
+
+def test_term_frequencies_numbers_option_shows_them_and_counts_stay_exact(numbers_index):
+    hidden = term_frequencies(numbers_index, stopwords=frozenset())
+    shown = term_frequencies(numbers_index, stopwords=frozenset(), numbers=True)
+    assert dict(zip(shown["term"], shown["count"], strict=True)) == {**WORD_TERMS, **NUMBER_TERMS}
+    common = shown[shown["term"].isin(hidden["term"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(common, hidden)
+    assert corpus_summary(numbers_index)["tokens"] == 18
+
+
+def test_number_columns_mark_exactly_the_pure_numbers(numbers_index):
+    vocab = numbers_index.vocab
+    marked = set(vocab["term"][numbers_index.number_columns()])
+    assert marked == set(NUMBER_TERMS)
+    assert numbers_index.number_columns() is numbers_index.number_columns()  # decided once
+
+
+def test_wordcloud_frequencies_leave_numbers_out_unless_asked(numbers_index):
+    table = term_frequencies(numbers_index, stopwords=frozenset(), numbers=True)
+    assert wordcloud_frequencies(table) == {t: float(c) for t, c in WORD_TERMS.items()}
+    assert set(wordcloud_frequencies(table, numbers=True)) == set(WORD_TERMS) | set(NUMBER_TERMS)
+
+
+def test_distinctive_terms_hide_numbers_unless_asked(numbers_index):
+    hidden = distinctive_terms(numbers_index, "n1", stopwords=frozenset())
+    shown = distinctive_terms(numbers_index, "n1", stopwords=frozenset(), numbers=True)
+    assert set(hidden["term"]) == {"plan", "tea", "rice", "经济"}
+    assert set(shown["term"]) == {"plan", "tea", "rice", "经济", "1990", "1", "000", "一", "二十"}
+    common = shown[shown["term"].isin(hidden["term"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(common, hidden)

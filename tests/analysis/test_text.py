@@ -15,6 +15,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from analysis.index import build_index
 from analysis.text import (
     default_stopwords,
+    is_number,
     join_tokens,
     normalise,
     parse_stopwords,
@@ -173,3 +174,32 @@ def _reference_stream(text: str) -> list[str | None]:
 @given(st.text(alphabet=st.sampled_from(list("ab9 -'’.,\n中国科技发展，。ǄéSß")), max_size=40))
 def test_fast_scan_gives_the_stream_of_the_full_pattern(text):
     assert tokenize_frame([text])["token"].to_list() == _reference_stream(text)
+
+
+@pytest.mark.parametrize(
+    ("token", "number"),
+    [
+        ("000", True),
+        ("1990", True),
+        ("2021-2025", True),
+        ("²", True),
+        ("٣٤", True),  # Arabic-Indic digits
+        ("ⅻ", True),  # a Roman numeral character (category Nl), as NFKC and folding leave it
+        ("一", True),
+        ("二十", True),
+        ("〇", True),
+        ("十四五", True),
+        ("1 000", True),  # a phrase of numbers
+        ("g60", False),
+        ("1990s", False),
+        ("-1", False),
+        ("1--2", False),
+        ("两会", False),
+        ("第一", False),
+        ("一带一路", False),
+        ("1 plan", False),
+        ("", False),
+    ],
+)
+def test_is_number_follows_the_documented_rule(token, number):
+    assert is_number(token) is number

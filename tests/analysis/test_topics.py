@@ -8,6 +8,7 @@ import pytest
 
 from analysis import build_index, load_corpus
 from analysis.errors import EmptySelectionError, OptionError
+from analysis.index import IndexSettings
 from analysis.topics import (
     REPRESENTATIVE_COLUMNS,
     TOPIC_TERM_COLUMNS,
@@ -18,6 +19,7 @@ from analysis.topics import (
     representative_passages,
     topics_over_time,
 )
+from tests.analysis.tiny import NUMBER_TERMS, NUMBERS
 
 # Two clear themes in six dated passages over three documents.
 THEMES = pd.DataFrame(
@@ -147,3 +149,12 @@ def test_representative_passages_highest_weight_first(themes):
 def test_default_k_between_two_and_twelve(seeds):
     assert default_k(seeds) == 3  # 14 passages
     assert 2 <= default_k(seeds, np.array([True, False])) <= 12
+
+
+def test_fit_topics_leave_numbers_out_unless_asked():
+    index = build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))
+    hidden = fit_topics(index, k=1, stopwords=frozenset(), n_terms=20)
+    shown = fit_topics(index, k=1, stopwords=frozenset(), n_terms=20, numbers=True)
+    assert set(hidden.terms["term"]) == {"plan", "tea", "rice", "经济"}
+    assert not any(t in NUMBER_TERMS for t in hidden.labels[0].split(" · "))
+    assert set(NUMBER_TERMS) <= set(shown.terms["term"])

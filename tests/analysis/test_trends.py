@@ -13,7 +13,7 @@ from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import IndexSettings
 from analysis.phrases import PhraseOptions
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
-from tests.analysis.tiny import TINY, g2_by_hand, shared_corpus
+from tests.analysis.tiny import NUMBERS, TINY, g2_by_hand, shared_corpus
 
 SETTINGS = IndexSettings(phrase_options=PhraseOptions(min_count=3, min_docs=2))
 # TINY by hand: doc a (2024-01-05, 9 tokens): tea 4, green tea 2; doc b
@@ -381,3 +381,16 @@ def test_ungd_yearly_trend_covers_1946_to_2024(ungd):
     assert years == list(range(1946, 2025))
     assert (_rows(table, "peace")["period_docs"] > 0).all()
     assert table.attrs["too_coarse"] == 0
+
+
+def test_emerging_hides_numbers_unless_asked():
+    index = build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))
+    options = {"by": "month", "period": "2024-02-01", "min_count": 1, "stopwords": frozenset()}
+    hidden = emerging_terms(index, **options)
+    shown = emerging_terms(index, **options, numbers=True)
+    # February (7 tokens) against January (11): every word of n2 rises (1/7 > 1/11)
+    assert set(hidden["term"]) == {"tea", "plan", "经济"}
+    assert set(shown["term"]) == {"tea", "plan", "经济", "2021-2025", "1990", "二十"}
+    tea = shown.set_index("term").loc["tea"]
+    assert tea["ll"] == pytest.approx(g2_by_hand(2, 1, 7, 11))
+    assert (hidden.attrs["tokens"], hidden.attrs["tokens_before"]) == (7, 11)

@@ -28,6 +28,26 @@ TINY = pd.DataFrame(
     }
 )
 
+# Two documents with pure numbers (counted by hand, 18 word tokens):
+#   n1: plan 1990 1 000 tea 1 000 rice 一 二十 经济       (11 tokens)
+#   n2: plan 2021-2025 tea 1990 tea 经济 二十             (7 tokens)
+#   plan 2, tea 3, rice 1, 经济 2; numbers: 1990 2, 1 2, 000 2, 二十 2, 一 1, 2021-2025 1
+NUMBERS = pd.DataFrame(
+    {
+        "doc_id": ["n1", "n2"],
+        "date": pd.to_datetime(["2024-01-05", "2024-02-10"]),
+        "date_precision": ["day", "day"],
+        "title": ["N1", "N2"],
+        "source": ["A", "B"],
+        "text": [
+            "Plan 1990: 1,000 tea, 1,000 rice. 一, 二十, 经济.",
+            "Plan 2021-2025: tea 1990 tea. 经济, 二十.",
+        ],
+    }
+)
+NUMBER_TERMS = {"1990": 2, "1": 2, "000": 2, "二十": 2, "一": 1, "2021-2025": 1}
+WORD_TERMS = {"plan": 2, "tea": 3, "rice": 1, "经济": 2}
+
 
 def shared_corpus(name: str) -> Path:
     """Path of a corpus in ../shared/corpora; skips the test when it is absent."""
