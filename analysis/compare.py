@@ -407,8 +407,8 @@ def keyness_groups(
 
 # --- text reuse -----------------------------------------------------------------
 
-_SCAN = regex.compile(SCAN_PATTERN)
-_IS_BOUNDARY = regex.compile(f"^{BOUNDARY_PATTERN}$")
+_SCAN = regex.compile(SCAN_PATTERN, regex.V1)
+_IS_BOUNDARY = regex.compile(f"^{BOUNDARY_PATTERN}$", regex.V1)
 
 
 def token_offsets(text: str, *, user_words: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -108,6 +108,11 @@ def _term_pattern(words: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
         if is_han(word):
             parts.append(escaped)
             continue
+        if "." in word:
+            # an abbreviation: a hyphen before it parts it from the word
+            # ("China-U.S."), and its last full stop may be missing ("U.S")
+            parts.append(rf"(?<![\w.]){escaped[:-2]}(?:\.|(?![\w.]))")
+            continue
         # not inside a word, nor right after one joined by an apostrophe or hyphen
         piece = rf"(?<!\w)(?<!\w{_JOINER}){escaped}"
         if prefix:
@@ -115,7 +120,9 @@ def _term_pattern(words: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
         parts.append(piece)
     gap = r"[\W_]*?" if all(is_han(w) for w, _p in words) else r"[\W_]+"
     pattern = gap.join(parts)
-    if not is_han(words[-1][0]):
+    if "." in words[-1][0]:
+        pattern += r"(?:['’]s)?(?!\w)"  # a hyphen after an abbreviation is a mark ("U.S.-led")
+    elif not is_han(words[-1][0]):
         # A joiner ends the word unless a letter follows it ("slavery--that").
         pattern += rf"(?:['’]s)?(?!\w)(?!{_JOINER}\w)"
     return re.compile(pattern, flags=re.IGNORECASE)
@@ -151,7 +158,7 @@ def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray
     return pd.DataFrame({"row": found_row, S.START: found_start, S.END: found_end}, dtype=np.int64)
 
 
-_SCAN = regex.compile(SCAN_PATTERN)
+_SCAN = regex.compile(SCAN_PATTERN, regex.V1)
 
 
 def _exact_spans(index: CorpusIndex, text: str, query: Query) -> list[tuple[int, int]]:

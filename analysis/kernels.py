@@ -47,8 +47,9 @@ WORKERS = max(1, min(4, os.cpu_count() or 1))
 #: Character classes of :func:`scan_tokens` (one uint8 per code point):
 #: LETTER is a WORD character that can be an abbreviation's letter,
 #: APOSTROPHE a JOINER that can start its possessive, DOT a MARK that
-#: follows each of its letters.
-OTHER, WORD, JOINER, MARK, LETTER, APOSTROPHE, DOT = 0, 1, 2, 3, 4, 5, 6
+#: follows each of its letters, CAPITAL a LETTER that with a DOT after it
+#: is an initial.
+OTHER, WORD, JOINER, MARK, LETTER, APOSTROPHE, DOT, CAPITAL = 0, 1, 2, 3, 4, 5, 6, 7
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -137,8 +138,9 @@ def scan_tokens(
     characters with single JOINER characters kept between two WORD
     characters, or one MARK or JOINER character on its own; OTHER
     characters (spaces) only separate. This is the regex
-    ``L(?:\\.L)+\\.(?:A[sS])?|W+(?:JW+)*|[MJ]`` matched leftmost-first
-    (LETTER counts as WORD, APOSTROPHE as JOINER and DOT as MARK).
+    ``ABBR|W+(?:J(?!ABBR)W+)*|[MJ]`` matched leftmost-first, ABBR being
+    :func:`_abbreviation_end`'s (LETTER and CAPITAL count as WORD,
+    APOSTROPHE as JOINER and DOT as MARK).
     Per raw token, the number of its distinct string goes to ``out_code``
     (the caller's array: ``len(buf)`` elements always suffice, a token
     takes a byte at least; only the elements written are ever paged in),
@@ -183,16 +185,31 @@ _DONE, _FULL_TABLE, _FULL_ARENA = 0, 1, 2
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _abbreviation_end(buf: np.ndarray, i: int, end: int, classes: np.ndarray) -> int:
-    """Where a dotted abbreviation whose first letter ends at byte ``i`` ends, or -1.
+def _is_letter(kind: int) -> bool:
+    # plain compares: numba compiles them to the fastest code in the scan's hot loop
+    return (kind == LETTER) | (kind == CAPITAL)
 
-    The regex ``L(?:\\.L)+\\.(?:A[sS])?`` (L a LETTER, A an APOSTROPHE)
-    matched at the letter: the longest run of ``.L`` groups that a full stop
-    closes, and a possessive right after it.
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_word(kind: int) -> bool:
+    return (kind == WORD) | (kind == LETTER) | (kind == CAPITAL)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _abbreviation_end(buf: np.ndarray, i: int, end: int, classes: np.ndarray, first: int) -> int:
+    """Where an abbreviation whose first letter (of class ``first``) ends at byte ``i`` ends, or -1.
+
+    The regex ``L(?:\\.L)+(?:\\.|(?!W))(?:A[sS])?|C\\.`` (L a LETTER or
+    CAPITAL, W any word character, A an APOSTROPHE, C a CAPITAL) matched
+    at the letter, leftmost-first: the most ``.L`` groups that a full stop
+    closes or no word character follows (with fewer groups, a full stop
+    closes them: that is where the regex backtracks to), a possessive right
+    after it; failing that, an initial (a capital and its full stop).
     """
     best = -1
     p = i
     groups = 0
+    at_letter = True
     while p < end:
         kind, width = _class_at(buf, p, classes)
         if kind != DOT:
@@ -200,19 +217,30 @@ def _abbreviation_end(buf: np.ndarray, i: int, end: int, classes: np.ndarray) ->
         q = p + width
         if groups >= 1:
             best = q
+        at_letter = False
         if q >= end:
             break
         kind, width = _class_at(buf, q, classes)
-        if kind != LETTER:
+        if not _is_letter(kind):
             break
         p = q + width
         groups += 1
-    if best >= 0 and best + 1 < end:
-        kind, width = _class_at(buf, best, classes)
-        after = buf[best + width] if best + width < end else 0
-        if kind == APOSTROPHE and (after == 0x73 or after == 0x53):
-            best += width + 1
-    return best
+        at_letter = True
+    # the last letter without its full stop: an abbreviation when no word character follows
+    if at_letter and groups >= 1 and (p >= end or not _is_word(_class_at(buf, p, classes)[0])):
+        best = p
+    if best >= 0:
+        if best + 1 < end:
+            kind, width = _class_at(buf, best, classes)
+            after = buf[best + width] if best + width < end else 0
+            if kind == APOSTROPHE and (after == 0x73 or after == 0x53):
+                best += width + 1
+        return best
+    if first == CAPITAL and i < end:
+        kind, width = _class_at(buf, i, classes)
+        if kind == DOT:
+            return i + width
+    return -1
 
 
 @njit(cache=True, nogil=True)
@@ -248,18 +276,23 @@ def _scan_until_full(
                 return _FULL_TABLE
             start = i
             i += width
-            stop = _abbreviation_end(buf, i, end, classes) if kind == LETTER else -1
+            stop = _abbreviation_end(buf, i, end, classes, kind) if _is_letter(kind) else -1
             if stop >= 0:
                 i = stop
-            elif kind == WORD or kind == LETTER:  # noqa: SIM109 (plain compares: the loop's hot path)
+            elif _is_word(kind):
                 while i < end:
                     kind, width = _class_at(buf, i, classes)
-                    if kind == WORD or kind == LETTER:  # noqa: SIM109 (as above)
+                    if _is_word(kind):
                         i += width
                         continue
                     if (kind == JOINER or kind == APOSTROPHE) and i + width < end:  # noqa: SIM109
                         cp, after = _decode(buf, i + width)
-                        if classes[cp] == WORD or classes[cp] == LETTER:
+                        joined = classes[cp]
+                        # a joiner that an abbreviation follows is a mark of its own
+                        if _is_word(joined) and not (
+                            _is_letter(joined)
+                            and _abbreviation_end(buf, i + width + after, end, classes, joined) >= 0
+                        ):
                             i += width + after
                             continue
                     break

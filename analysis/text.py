@@ -8,8 +8,11 @@ reproduce it, and ``tests/analysis/test_text.py`` checks one):
 2. A word is a run of letters, marks and digits (any script but Han) with
    internal hyphens or apostrophes kept: ``high-quality``, ``sci-tech``,
    ``g60`` are one token each. A dotted abbreviation (single letters each
-   followed by a full stop, at least two: ``U.S.``, ``e.g.``) is one token,
-   dots kept (``u.s.``), and is tried first.
+   followed by a full stop, at least two: ``U.S.``, ``e.g.``; the last stop
+   may be missing where no word character follows) is one token ending in
+   its stop (``u.s.``), and is tried first; failing that, a capital with a
+   full stop is an initial (``S. Africa``, ``S.Korea`` give ``s.``). A
+   joiner followed by an abbreviation joins nothing (``China-U.S.``).
 3. A possessive ``'s`` at the end of a word is removed (``region's`` ->
    ``region``; ``it's`` -> ``it`` too: the rule cannot tell them apart).
 4. A run of Han characters is segmented by jieba (default dictionary plus any
@@ -54,32 +57,56 @@ _QUOTES = {
 }
 
 _WORD_CHARS = r"\p{L}\p{M}\p{N}--\p{Han}"
+_ANY_WORD_CHARS = r"\p{L}\p{M}\p{N}"
 _APOSTROPHES = "'\u2018\u2019\u201b"
 _JOINERS = f"{_APOSTROPHES}\\-\u2010\u2011"
-WORD_PATTERN = rf"[{_WORD_CHARS}]+(?:[{_JOINERS}][{_WORD_CHARS}]+)*"
 _LETTERS = r"\p{L}--\p{Han}"
+#: Capital letters (Han has none): a capital with a full stop is an initial.
+_CAPITALS = r"\p{Lu}\p{Lt}"
 _DOT = r"\."
-#: A dotted abbreviation: single letters (not Han) each followed by a full
-#: stop, two letters at least (``U.S.``, ``e.g.``, ``U.S.A.``), and a
-#: possessive ``'s`` right after it. Tried before a word, so it wins.
-ABBREVIATION_PATTERN = rf"[{_LETTERS}](?:{_DOT}[{_LETTERS}])+{_DOT}(?:[{_APOSTROPHES}][sS])?"
+#: A dotted abbreviation, tried before a word so it wins: single letters (not
+#: Han) each followed by a full stop, two letters at least (``U.S.``,
+#: ``e.g.``, ``U.S.A.``), the last stop left out only where no word
+#: character follows (``U.S`` in "the U.S say"), and a possessive ``'s``
+#: right after it; or else one capital letter and its full stop, an initial
+#: (``S.`` in ``S. Africa``, ``S.Korea``, ``George W. Bush``). Its token
+#: always ends with the stop (``u.s``, as written, counts as ``u.s.``). None
+#: starts right after a Han character (``中S.`` is ``中``, ``s`` and a mark):
+#: the scan reads Han and other letters as one run there.
+ABBREVIATION_PATTERN = (
+    r"(?<!\p{Han})"
+    rf"(?:[{_LETTERS}](?:{_DOT}[{_LETTERS}])+(?:{_DOT}|(?![{_ANY_WORD_CHARS}]))"
+    rf"(?:[{_APOSTROPHES}][sS])?|[{_CAPITALS}]{_DOT})"
+)
+#: A word: internal joiners kept, except one that an abbreviation follows
+#: (``China-U.S.`` is ``china`` and ``u.s.``).
+WORD_PATTERN = rf"[{_WORD_CHARS}]+(?:[{_JOINERS}](?!{ABBREVIATION_PATTERN})[{_WORD_CHARS}]+)*"
 HAN_PATTERN = r"\p{Han}+"
 BOUNDARY_PATTERN = r"[\p{P}\p{S}\n]"
-#: The pattern polars extracts with: abbreviations, words, Han runs and
-#: boundary marks. It runs on NFKC text before case folding (a letter of an
-#: abbreviation is one letter as written: ``ß.x.`` is one); folding is done
-#: per distinct token afterwards.
+#: The whole rule as one pattern (``regex`` module, ``regex.V1``): abbreviations,
+#: words, Han runs and boundary marks. It runs on NFKC text before case
+#: folding (a letter of an abbreviation is one letter as written: ``ß.x.``
+#: is one, and capitals are capitals); folding is done per distinct token
+#: afterwards.
 TOKEN_PATTERN = f"{ABBREVIATION_PATTERN}|{WORD_PATTERN}|{HAN_PATTERN}|{BOUNDARY_PATTERN}"
+#: How a raw word token of the scan that holds Han characters is split
+#: (polars, whose engine has no look-around): a raw word token holds no full
+#: stop, so no abbreviation, and the pattern gives what TOKEN_PATTERN would.
+_SPLIT_PATTERN = (
+    rf"[{_WORD_CHARS}]+(?:[{_JOINERS}][{_WORD_CHARS}]+)*|{HAN_PATTERN}|{BOUNDARY_PATTERN}"
+)
 
-_ANY_WORD_CHARS = r"\p{L}\p{M}\p{N}"
-#: The fast scan: abbreviations, runs of word characters of any script, and boundary marks.
+#: The fast scan (``regex`` module, ``regex.V1``; :mod:`analysis.kernels`
+#: runs it compiled): abbreviations, runs of word characters of any script,
+#: and boundary marks.
 SCAN_PATTERN = (
     rf"{ABBREVIATION_PATTERN}|"
-    rf"[{_ANY_WORD_CHARS}]+(?:[{_JOINERS}][{_ANY_WORD_CHARS}]+)*|{BOUNDARY_PATTERN}"
+    rf"[{_ANY_WORD_CHARS}]+(?:[{_JOINERS}](?!{ABBREVIATION_PATTERN})[{_ANY_WORD_CHARS}]+)*"
+    rf"|{BOUNDARY_PATTERN}"
 )
 
 #: Bump when the token rule changes: saved indexes made under another rule are not reused.
-RULE_VERSION = 2
+RULE_VERSION = 3
 
 #: The token id that stands for a boundary in token streams.
 BOUNDARY = -1
@@ -143,7 +170,8 @@ def char_classes() -> np.ndarray:
     Han apart, as abbreviation letters), joiners (hyphens, and apostrophes
     apart, which also carry an abbreviation's possessive) that also stand
     alone as marks, marks ``[\\p{P}\\p{S}\\n]`` (the full stop apart), and
-    the rest (spaces, controls), which only separate.
+    the rest (spaces, controls), which only separate. Capital letters are
+    apart among the letters (an initial is one with its full stop).
     """
     points = np.r_[0:0xD800, 0xE000:0x110000]
     # every code point but the surrogates, one string each, made without a Python loop
@@ -156,12 +184,14 @@ def char_classes() -> np.ndarray:
     joiner = chars.str.contains(rf"^[{_JOINERS}]$").to_numpy()
     apostrophe = chars.str.contains(rf"^[{_APOSTROPHES}]$").to_numpy()
     letter = chars.str.contains(rf"^[{_LETTERS}]$").to_numpy()
+    capital = chars.str.contains(rf"^[{_CAPITALS}]$").to_numpy()
     dot = chars.str.contains(rf"^{_DOT}$").to_numpy()
     if (
         (word & mark).any()
         or (joiner & ~mark).any()
         or (apostrophe & ~joiner).any()
         or (letter & ~word).any()
+        or (capital & ~letter).any()
         or (dot & (~mark | joiner)).any()
     ):
         raise RuntimeError("the scan's character sets overlap; the token rule changed")
@@ -172,6 +202,7 @@ def char_classes() -> np.ndarray:
     classes[points[apostrophe]] = kernels.APOSTROPHE
     classes[points[word]] = kernels.WORD
     classes[points[letter]] = kernels.LETTER
+    classes[points[capital]] = kernels.CAPITAL
     return classes
 
 
@@ -476,13 +507,21 @@ def classify_raw(raws: pl.Series, *, user_words: tuple[str, ...] = ()) -> list[l
         marks = simple.str.contains(f"^{BOUNDARY_PATTERN}$").to_list()
         where = ascii_raw.arg_true().to_list()
         for at, word, mark in zip(where, words.to_list(), marks, strict=True):
-            out[at] = [None] if mark else [word]
+            out[at] = [None] if mark else [_stopped(word)]
     if not ascii_raw.all():
         rest = (~ascii_raw).arg_true().to_list()
         others = _classify_other(raws.gather(rest), user_words=user_words)
         for at, tokens in zip(rest, others, strict=True):
             out[at] = tokens
     return out
+
+
+def _stopped(word: str) -> str:
+    """An abbreviation written without its last full stop gets it (``u.s`` -> ``u.s.``).
+
+    Only abbreviations hold a full stop: it is a boundary everywhere else.
+    """
+    return word + "." if "." in word and not word.endswith(".") else word
 
 
 def _classify_other(raws: pl.Series, *, user_words: tuple[str, ...]) -> list[list[str | None]]:
@@ -492,7 +531,7 @@ def _classify_other(raws: pl.Series, *, user_words: tuple[str, ...]) -> list[lis
     parts: list[list[str]] = [[raw] for raw in raw_list]
     if mixed:
         split = pl.Series([raw_list[i] for i in mixed], dtype=pl.String)
-        for i, pieces in zip(mixed, split.str.extract_all(TOKEN_PATTERN).to_list(), strict=True):
+        for i, pieces in zip(mixed, split.str.extract_all(_SPLIT_PATTERN).to_list(), strict=True):
             parts[i] = pieces
     flat = pl.Series([piece for pieces in parts for piece in pieces], dtype=pl.String)
     boundary = flat.str.contains(f"^{BOUNDARY_PATTERN}$").to_list()
@@ -509,7 +548,7 @@ def _classify_other(raws: pl.Series, *, user_words: tuple[str, ...]) -> list[lis
             word = piece.casefold().translate(_FOLD_TABLE)
             if word.endswith("'s") and len(word) > 2:
                 word = word[:-2]
-            tokens.append([word])
+            tokens.append([_stopped(word)])
     if han_runs:
         runs = list(han_runs)
         for run, words in zip(runs, segment_han(runs, user_words=user_words), strict=True):

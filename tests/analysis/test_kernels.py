@@ -1,6 +1,6 @@
 """The compiled loops against independent implementations.
 
-- the scan against polars' regex engine running SCAN_PATTERN itself
+- the scan against the `regex` module running SCAN_PATTERN itself
   (hand-picked edge cases, generated text, every shared corpus);
 - count_ngrams and merge_counts against a hand count of n-grams;
 - row_counts against scipy's COO -> CSR summation.
@@ -11,10 +11,10 @@ from __future__ import annotations
 import unicodedata
 
 import numpy as np
-import polars as pl
 import pytest
+import regex
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analysis import kernels
@@ -25,7 +25,8 @@ from .tiny import shared_texts
 
 def _by_regex(texts: list[str]) -> list[list[str]]:
     normal = [unicodedata.normalize("NFKC", t) for t in texts]
-    return [list(m) for m in pl.Series(normal, dtype=pl.String).str.extract_all(SCAN_PATTERN)]
+    scan_pattern = regex.compile(SCAN_PATTERN, regex.V1)
+    return [scan_pattern.findall(t) for t in normal]
 
 
 def _by_scan(texts: list[str]) -> list[list[str]]:
@@ -182,9 +183,32 @@ def test_scan_equals_the_regex_on_generated_text(texts):
     assert _by_scan(texts) == _by_regex(texts)
 
 
+_ENGINE_SETS = (
+    (r"[\p{L}\p{M}\p{N}]", (kernels.WORD, kernels.LETTER, kernels.CAPITAL)),
+    (r"[\p{L}--\p{Han}]", (kernels.LETTER, kernels.CAPITAL)),
+    (r"[\p{Lu}\p{Lt}]", (kernels.CAPITAL,)),
+    (r"[\p{P}\p{S}\n]", (kernels.MARK, kernels.JOINER, kernels.APOSTROPHE, kernels.DOT)),
+)
+
+
+def _same_in_both_engines(char: str) -> bool:
+    """Whether the `regex` module's Unicode tables class a character as polars' do.
+
+    The scan's classes come from polars' engine; the oracle runs the
+    `regex` module, whose Unicode version may be newer (it knows code
+    points polars leaves unassigned).
+    """
+    kind = char_classes()[ord(char)]
+    return all(
+        bool(regex.fullmatch(pattern, char, regex.V1)) == (kind in kinds)
+        for pattern, kinds in _ENGINE_SETS
+    )
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(max_size=20), max_size=4))
 def test_scan_equals_the_regex_on_any_unicode(texts):
+    assume(all(_same_in_both_engines(c) for t in texts for c in unicodedata.normalize("NFKC", t)))
     assert _by_scan(texts) == _by_regex(texts)
 
 
