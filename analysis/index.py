@@ -11,9 +11,17 @@ corpus content hash and the settings, and reloaded from there."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
+import shutil
+import socket
+import tempfile
+import time
+import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -27,6 +35,7 @@ import scipy.sparse as sp
 
 from analysis import kernels
 from analysis import schema as S
+from analysis.errors import AnalysisError
 from analysis.phrases import PhraseOptions, detect_phrases
 from analysis.text import (
     BOUNDARY,
@@ -107,7 +116,8 @@ class CorpusIndex:
         reading order, ``-1`` at boundaries; document ``r`` is
         ``tokens[token_offsets[r]:token_offsets[r + 1]]``. Window analyses
         (collocates, near-duplicates, phrase queries) read it instead of
-        tokenising text again; it is memory-mapped when loaded from disk.
+        tokenising text again. A saved copy is read into memory, not
+        memory-mapped, so nothing done to the cache files can reach it.
     """
 
     docs: pd.DataFrame
@@ -203,6 +213,7 @@ def build_index(
     settings: IndexSettings | None = None,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    notice: Callable[[CacheNotice], None] | None = None,
 ) -> CorpusIndex:
     """Build (or reload from ``cache_dir``) the index of a corpus.
 
@@ -217,6 +228,13 @@ def build_index(
         Folder for saved indexes; ``None`` keeps everything in memory.
     progress
         Called with a fraction in [0, 1] and a message while building.
+    notice
+        Called at most once with a :class:`CacheNotice` when the cache could
+        not serve or keep this index: a saved folder was unreadable (it is
+        removed and rebuilt) or ``cache_dir`` cannot be written (full,
+        read-only: the index is kept in memory only). By default the message
+        is issued as an :class:`IndexCacheWarning`. The index returned is
+        right either way.
 
     Examples
     --------
@@ -228,15 +246,59 @@ def build_index(
     docs, content_hash = _docs_and_hash(corpus)
     report = progress or (lambda _f, _m: None)
     target = _cache_path(cache_dir, content_hash, settings)
-    if target is not None and (target / "meta.json").exists():
+    if target is None:
+        return _build(docs, content_hash, settings, report)
+    remove_stale_work(target.parent)
+    problem = None
+    if target.exists() or target.is_symlink():
         report(0.0, "Loading the saved index")
-        index = load_index(target)
-        report(1.0, "Index loaded")
-        return index
+        try:
+            index = load_index(target)
+        except IndexCacheError as error:
+            problem = str(error)
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            report(1.0, "Index loaded")
+            return index
     index = _build(docs, content_hash, settings, report)
-    if target is not None:
+    try:
         save_index(index, target)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        before = f"The saved index {target.name} was unreadable ({problem}). " if problem else ""
+        _tell(
+            notice,
+            CacheNotice(
+                "unsaved",
+                target,
+                f"{before}The index cache {target.parent} cannot be written ({reason}): "
+                "this corpus is indexed in memory only and will be indexed again after "
+                "a restart. Free disk space, or set DASHBOARD_CACHE_DIR to a writable folder.",
+            ),
+        )
+        return index
+    if problem:
+        _tell(
+            notice,
+            CacheNotice(
+                "rebuilt",
+                target,
+                f"The saved index {target.name} was unreadable ({problem}); "
+                "it was removed and built again.",
+            ),
+        )
     return index
+
+
+class IndexCacheWarning(UserWarning):
+    """The default way :func:`build_index` reports a :class:`CacheNotice`."""
+
+
+def _tell(notice: Callable[[CacheNotice], None] | None, message: CacheNotice) -> None:
+    if notice is None:
+        warnings.warn(message.message, IndexCacheWarning, stacklevel=3)
+    else:
+        notice(message)
 
 
 def _docs_and_hash(corpus: LoadedCorpus | pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -452,9 +514,86 @@ def split_passages(texts: Sequence[str] | pd.Series) -> pd.DataFrame:
     return pd.DataFrame({name: values.astype(np.int64) for name, values in columns.items()})
 
 
-def save_index(index: CorpusIndex, folder: Path) -> None:
-    """Write the index files; a half-written folder is never read (meta.json last)."""
-    folder.mkdir(parents=True, exist_ok=True)
+#: Files of a saved index; ``meta.json`` (written last) describes each of them.
+_FILES = (
+    "docs.parquet",
+    "vocab.parquet",
+    "passages.parquet",
+    "counts.npz",
+    "doc_tokens.npy",
+    "tokens.npy",
+    "token_offsets.npy",
+)
+_META_KEYS = ("version", "content_hash", "settings", "files")
+#: Files up to this size are hashed whole; larger ones by their size, head, tail and
+#: evenly spaced blocks (a truncated, extended or zeroed file never passes).
+FULL_HASH_BYTES = 8 << 20
+_SAMPLE_BLOCK = 64 << 10
+_SAMPLE_BLOCKS = 64
+#: Prefixes of the folders a save works in; left behind only by a killed process.
+_TEMP_PREFIX = ".partial-"
+_OLD_PREFIX = ".replaced-"
+#: A work folder older than this is abandoned even if its process id is in use
+#: (another host sharing the cache, or a reused id).
+STALE_SECONDS = 6 * 3600
+
+
+class IndexCacheError(AnalysisError):
+    """A saved index folder is unreadable (partial, truncated, corrupt or from another version)."""
+
+
+@dataclass(frozen=True)
+class CacheNotice:
+    """What happened to the index cache during :func:`build_index`, for the user to read.
+
+    ``kind`` is ``rebuilt`` (a saved folder was unreadable: removed and built
+    again) or ``unsaved`` (the cache folder could not be written: the index
+    lives in memory only).
+    """
+
+    kind: str
+    folder: Path
+    message: str
+
+
+def _checksum(path: Path, size: int) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(size.to_bytes(8, "little"))
+    with path.open("rb") as handle:
+        if size <= FULL_HASH_BYTES:
+            digest.update(handle.read())
+        else:
+            step = (size - _SAMPLE_BLOCK) / (_SAMPLE_BLOCKS - 1)
+            for block in range(_SAMPLE_BLOCKS):  # first and last block included
+                handle.seek(int(block * step))
+                digest.update(handle.read(_SAMPLE_BLOCK))
+    return digest.hexdigest()
+
+
+def _describe(path: Path) -> dict[str, object]:
+    size = path.stat().st_size
+    entry: dict[str, object] = {"bytes": size, "blake2b": _checksum(path, size)}
+    if path.suffix == ".npy":
+        shape, dtype = _npy_header(path)
+        entry.update(shape=list(shape), dtype=dtype)
+    return entry
+
+
+def _npy_header(path: Path) -> tuple[tuple[int, ...], str]:
+    with path.open("rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, _fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+        else:
+            shape, _fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+        data_start = handle.tell()
+    expected = data_start + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if path.stat().st_size != expected:
+        raise ValueError(f"holds {path.stat().st_size:,} bytes, its header says {expected:,}")
+    return tuple(int(n) for n in shape), dtype.str
+
+
+def _write_files(index: CorpusIndex, folder: Path) -> None:
     docs = index.docs.copy()
     for column in docs.columns:
         if docs[column].dtype == object:
@@ -464,14 +603,107 @@ def save_index(index: CorpusIndex, folder: Path) -> None:
     index.passages.to_parquet(folder / "passages.parquet", index=False)
     sp.save_npz(folder / "counts.npz", index.counts, compressed=False)
     np.save(folder / "doc_tokens.npy", index.doc_tokens)
-    np.save(folder / "tokens.npy", index.tokens)
+    np.save(folder / "tokens.npy", np.asarray(index.tokens))
     np.save(folder / "token_offsets.npy", index.token_offsets)
-    meta = {
-        "version": INDEX_VERSION,
-        "content_hash": index.content_hash,
-        "settings": asdict(index.settings),
-    }
-    (folder / "meta.json").write_text(json.dumps(meta, default=str))
+
+
+def save_index(index: CorpusIndex, folder: Path) -> None:
+    """Save the index as ``folder``, atomically.
+
+    The files are written into a work folder beside ``folder``, described in
+    ``meta.json`` (size, shape, dtype and a checksum of each, written last),
+    and the work folder is renamed to ``folder``. No file is ever rewritten in
+    place: a process still reading an older copy keeps its files. An older
+    ``folder`` is moved aside first and removed. On any error (a full or
+    read-only disk) the work folder is removed and the ``OSError`` raised;
+    ``folder`` is then as it was (or absent).
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=_work_prefix(_TEMP_PREFIX, folder), dir=folder.parent))
+    try:
+        _write_files(index, work)
+        meta = {
+            "version": INDEX_VERSION,
+            "content_hash": index.content_hash,
+            "settings": asdict(index.settings),
+            "files": {name: _describe(work / name) for name in _FILES},
+        }
+        (work / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+        _replace(work, folder)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _work_prefix(kind: str, folder: Path) -> str:
+    return f"{kind}{folder.name}-{socket.gethostname()}-{os.getpid()}-"
+
+
+def _replace(work: Path, folder: Path) -> None:
+    try:
+        os.rename(work, folder)
+        return
+    except OSError as error:
+        if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            raise
+    # An older (or concurrently saved) copy is in the way: move it aside, then rename.
+    aside = Path(tempfile.mkdtemp(prefix=_work_prefix(_OLD_PREFIX, folder), dir=folder.parent))
+    with contextlib.suppress(FileNotFoundError):  # someone removed it meanwhile
+        os.rename(folder, aside / "index")
+    try:
+        os.rename(work, folder)
+    except OSError as error:
+        if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            raise
+        # another process saved the same index between the two renames: theirs stays
+        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def remove_stale_work(cache_dir: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the work folders of saves that were killed; returns the folders removed.
+
+    A work folder names the host and process that made it: it is stale when
+    that process is gone (same host) or it is older than :data:`STALE_SECONDS`.
+    A folder that cannot be removed (a read-only cache) is left alone.
+    """
+    now = time.time() if now is None else now
+    host = socket.gethostname()
+    removed = []
+    try:
+        entries = list(Path(cache_dir).iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.name.startswith((_TEMP_PREFIX, _OLD_PREFIX)) or entry.is_symlink():
+            continue
+        parts = entry.name.rsplit("-", 2)  # <prefix><index>-<host>-<pid>-<random>
+        alive = False
+        if len(parts) == 3 and parts[0].endswith(f"-{host}") and parts[1].isdigit():
+            alive = _process_alive(int(parts[1]))
+        try:
+            old = now - entry.stat().st_mtime > STALE_SECONDS
+        except OSError:
+            continue
+        if alive and not old:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            removed.append(entry)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def _jsonable(value: object) -> object:
@@ -481,24 +713,95 @@ def _jsonable(value: object) -> object:
     return value
 
 
+def check_index(folder: Path) -> dict[str, object]:
+    """The parsed ``meta.json`` of a saved index, after checking every file against it.
+
+    Raises
+    ------
+    IndexCacheError
+        ``meta.json`` is missing, unparsable, from another version or
+        incomplete, or a file is missing or differs from its description
+        (size, shape, dtype, checksum). The message names the file.
+    """
+    folder = Path(folder)
+    meta_path = folder / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCacheError(f"{meta_path} is missing (a save did not finish)") from None
+    except (OSError, ValueError) as error:
+        raise IndexCacheError(f"{meta_path} cannot be read ({error})") from None
+    if not isinstance(meta, dict) or any(key not in meta for key in _META_KEYS):
+        raise IndexCacheError(f"{meta_path} lacks {', '.join(_META_KEYS)}")
+    if meta["version"] != INDEX_VERSION:
+        raise IndexCacheError(
+            f"{meta_path} is version {meta['version']!r}, this code reads {INDEX_VERSION}"
+        )
+    files = meta["files"]
+    if not isinstance(files, dict) or set(files) != set(_FILES):
+        raise IndexCacheError(f"{meta_path} does not describe the index files")
+    for name in _FILES:
+        path, want = folder / name, files[name]
+        try:
+            size = path.stat().st_size
+            if size != want["bytes"]:
+                raise IndexCacheError(f"{path} holds {size:,} bytes, not {want['bytes']:,}")
+            if path.suffix == ".npy":
+                shape, dtype = _npy_header(path)
+                if list(shape) != want["shape"] or dtype != want["dtype"]:
+                    raise IndexCacheError(
+                        f"{path} is {dtype} {list(shape)}, not {want['dtype']} {want['shape']}"
+                    )
+            if _checksum(path, size) != want["blake2b"]:
+                raise IndexCacheError(f"{path} does not match its checksum")
+        except FileNotFoundError:
+            raise IndexCacheError(f"{path} is missing") from None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise IndexCacheError(f"{path} cannot be checked ({error})") from None
+    return meta
+
+
 def load_index(folder: Path) -> CorpusIndex:
-    """Read an index written by :func:`save_index`."""
-    meta = json.loads((folder / "meta.json").read_text())
-    raw = meta["settings"]
-    settings = IndexSettings(
-        detect_phrases=raw["detect_phrases"],
-        user_phrases=tuple(raw["user_phrases"]),
-        user_words=tuple(raw["user_words"]),
-        phrase_options=PhraseOptions(**raw["phrase_options"]),
-    )
-    return CorpusIndex(
-        docs=pd.read_parquet(folder / "docs.parquet"),
-        vocab=pd.read_parquet(folder / "vocab.parquet"),
-        counts=sp.load_npz(folder / "counts.npz").tocsr(),
-        doc_tokens=np.load(folder / "doc_tokens.npy"),
-        passages=pd.read_parquet(folder / "passages.parquet"),
-        content_hash=meta["content_hash"],
-        settings=settings,
-        tokens=np.load(folder / "tokens.npy", mmap_mode="r"),
-        token_offsets=np.load(folder / "token_offsets.npy"),
-    )
+    """Read an index written by :func:`save_index`, after :func:`check_index`.
+
+    Every array is read into memory (none is memory-mapped), so nothing done
+    to the files later — a replacement, a truncation, a removal — can reach
+    an index already loaded.
+
+    Raises
+    ------
+    IndexCacheError
+        The folder is partial or corrupt (see :func:`check_index`).
+    """
+    folder = Path(folder)
+    meta = check_index(folder)
+    try:
+        raw = meta["settings"]
+        if not isinstance(raw, dict):
+            raise TypeError("settings is not a mapping")
+        settings = IndexSettings(
+            detect_phrases=raw["detect_phrases"],
+            user_phrases=tuple(raw["user_phrases"]),
+            user_words=tuple(raw["user_words"]),
+            phrase_options=PhraseOptions(**raw["phrase_options"]),
+        )
+        index = CorpusIndex(
+            docs=pd.read_parquet(folder / "docs.parquet"),
+            vocab=pd.read_parquet(folder / "vocab.parquet"),
+            counts=sp.load_npz(folder / "counts.npz").tocsr(),
+            doc_tokens=np.load(folder / "doc_tokens.npy"),
+            passages=pd.read_parquet(folder / "passages.parquet"),
+            content_hash=str(meta["content_hash"]),
+            settings=settings,
+            tokens=np.load(folder / "tokens.npy"),
+            token_offsets=np.load(folder / "token_offsets.npy"),
+        )
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+        # the checksum of a large file is sampled: a change between samples shows here
+        raise IndexCacheError(f"{folder} cannot be read ({error})") from None
+    n_docs = index.counts.shape[0]
+    if not (len(index.docs) == len(index.doc_tokens) == len(index.token_offsets) - 1 == n_docs):
+        raise IndexCacheError(f"{folder} holds tables of different lengths")
+    if int(index.token_offsets[-1]) != len(index.tokens):
+        raise IndexCacheError(f"{folder}: the token offsets do not match the token stream")
+    return index

@@ -58,6 +58,7 @@ from analysis.compare import (
     shared_passages,
 )
 from analysis.contexts import KWIC_COLUMNS, collocates, kwic
+from analysis.index import CacheNotice
 from analysis.periods import period_mask
 from analysis.text import is_han
 from analysis.topics import (
@@ -69,6 +70,7 @@ from analysis.topics import (
 )
 from analysis.trends import Theme, emerging_terms, parse_themes, term_trends
 from dashboard import charts, export
+from dashboard.escape import md
 
 T = TypeVar("T")
 
@@ -247,7 +249,10 @@ def open_index(
     """The index of ``corpus`` under ``settings``, built with a progress bar on a miss.
 
     ``private`` (uploads) keeps the index in this session and off the disk;
-    otherwise it is shared in memory and saved under :func:`cache_dir`.
+    otherwise it is shared in memory and saved under :func:`cache_dir`. A
+    saved copy found unreadable is rebuilt, and a cache folder that cannot be
+    written leaves the index in memory; either way the session that built it
+    sees one warning saying so (:class:`~analysis.index.CacheNotice`).
     """
     store = _session_store() if private else _shared_store()
     stamp = ("index", corpus.content_hash, settings.key())
@@ -263,13 +268,17 @@ def open_index(
             def report(fraction: float, message: str) -> None:
                 bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
 
+            notices: list[CacheNotice] = []
             index = build_index(
                 corpus,
                 settings=settings,
                 cache_dir=None if private else default_cache_dir(),
                 progress=report,
+                notice=notices.append,
             )
         slot.empty()
+        for notice in notices:
+            st.warning(md(notice.message), icon="⚠️")
         return index
 
     return store.get(stamp, build)
