@@ -765,7 +765,7 @@ def _jsonl_lines(
         if not line.strip():
             continue  # blank lines are not units
         try:
-            value = json.loads(line)
+            value = _json_loads(line)
         except UnicodeDecodeError:
             undecodable = True
             items.append(_reject(label, f"bad encoding on line {number}: not UTF-8", number))
@@ -795,7 +795,7 @@ def _json_units(label: str, data: bytes, source: str, options: _Options) -> list
     if not text.strip():
         return [_reject(label, _NO_TEXT)]
     try:
-        value = json.loads(text)
+        value = _json_loads(text)
     except json.JSONDecodeError as error:
         if error.msg == "Extra data":
             # Many tools write JSON Lines under a .json name.
@@ -1064,6 +1064,13 @@ def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
             notes[position].insert(0, _undated_reason(doc.date))
 
     statuses, duplicate_of, final_ids = _deduplicate(docs, notes)
+    keep = np.array([status == LOADED for status in statuses], dtype=bool)
+    kept = [doc for doc, loaded in zip(docs, keep, strict=True) if loaded]
+    kept_notes = [note for note, loaded in zip(notes, keep, strict=True) if loaded]
+    meta_columns = {
+        key: _metadata_series(key, [doc.meta.get(key) for doc in kept], kept_notes)
+        for key in dict.fromkeys(key for doc in kept for key in doc.meta)
+    }
 
     report_rows: dict[str, list[Any]] = {column: [] for column in REPORT_COLUMNS}
     doc_position = 0
@@ -1098,8 +1105,6 @@ def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
         }
     )
 
-    keep = np.array([status == LOADED for status in statuses], dtype=bool)
-    kept = [doc for doc, loaded in zip(docs, keep, strict=True) if loaded]
     columns: dict[str, Any] = {
         DOC_ID: pd.Series([i for i, k in zip(final_ids, keep, strict=True) if k], dtype="str"),
         DATE: pd.Series(day_values[keep], dtype="datetime64[us]"),
@@ -1108,9 +1113,7 @@ def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
         SOURCE: pd.Series([doc.source for doc in kept], dtype="str"),
         TEXT: pd.Series([doc.text for doc in kept], dtype="str"),
     }
-    meta_names = dict.fromkeys(key for doc in kept for key in doc.meta)
-    for key in meta_names:
-        columns[key] = _metadata_series([doc.meta.get(key) for doc in kept])
+    columns.update(meta_columns)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(kept)))
     return LoadedCorpus(name=name, docs=frame, report=report)
 
@@ -1243,16 +1246,77 @@ def _exact_key(text: str) -> bytes:
     )
 
 
-def _metadata_series(values: list[Any]) -> pd.Series:
-    present = [value for value in values if value is not None]
-    if (
-        present
-        and len(present) < len(values)
-        and all(isinstance(value, int) and not isinstance(value, bool) for value in present)
-    ):
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _value_kind(value: Any) -> str | None:
+    """The storage kind of one metadata value (None: missing)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "boolean"
+    if isinstance(value, int | np.integer):
+        return "integer" if _INT64[0] <= int(value) <= _INT64[1] else "huge integer"
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else "number"
+    if isinstance(value, _LongNumber):
+        return "long number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, datetime | date | pd.Timestamp):
+        return "date"
+    if isinstance(value, list | tuple | dict):
+        return "list or object"
+    return type(value).__name__
+
+
+def _as_text(value: Any) -> Any:
+    kind = _value_kind(value)
+    if kind is None:
+        return None
+    if kind == "list or object":
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if kind == "date":
+        return value.isoformat()
+    return str(value)
+
+
+def _metadata_series(name: str, values: list[Any], notes: list[list[str]]) -> pd.Series:
+    """One metadata column; values of kinds that cannot share a column are stored as text.
+
+    Integers beside floats are numbers; integers beyond 64 bits, and any other
+    mix (numbers and text, dates and ``n/a``), make the column text, with a note
+    on each row whose value was not text before.
+    """
+    kinds = [_value_kind(value) for value in values]
+    present = {kind for kind in kinds if kind is not None}
+    if present <= {"integer"} and present:
         # Integers with gaps would otherwise turn into floats.
-        return pd.Series(values, dtype="Int64")
-    return pd.Series(values)
+        return pd.Series(values, dtype="Int64" if None in kinds else "int64")
+    if present == {"integer", "number"} and all(
+        abs(int(value)) <= 2**53
+        for value, kind in zip(values, kinds, strict=True)
+        if kind == "integer"
+    ):
+        return pd.Series(
+            [np.nan if k is None else float(v) for v, k in zip(values, kinds, strict=True)]
+        )
+    if len(present) <= 1 and not present & {"huge integer", "long number"}:
+        return pd.Series(values)
+    text_kinds = {"text", "list or object"}
+    ordinary = present - {"huge integer", "long number"}
+    mix = " and ".join(sorted(ordinary))
+    for position, kind in enumerate(kinds):
+        if kind == "huge integer":
+            why = f"{name!r} holds an integer beyond 64 bits"
+        elif kind == "long number":
+            why = f"{name!r} holds a {len(values[position]):,}-digit number"
+        elif len(ordinary) > 1 and kind is not None and kind not in text_kinds:
+            why = f"{name!r} mixes {mix}"
+        else:
+            continue
+        notes[position].append(f"metadata: {why}; the column is stored as text")
+    return pd.Series([_as_text(value) for value in values], dtype=object)
 
 
 def _hash_docs(docs: pd.DataFrame) -> str:
@@ -1592,6 +1656,31 @@ def _as_label(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+#: Longer integers are kept as their digits: Python refuses to convert more than
+#: ``sys.get_int_max_str_digits()`` (4300) digits, and no metadata needs them.
+_MAX_INT_DIGITS = 4000
+
+
+class _LongNumber(str):
+    """A JSON number kept as its digits (too long for ``int``, or beyond ``float``)."""
+
+    __slots__ = ()
+
+
+def _json_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= _MAX_INT_DIGITS else _LongNumber(digits)
+
+
+def _json_float(digits: str) -> float | str:
+    number = float(digits)
+    return number if math.isfinite(number) else _LongNumber(digits)  # 1e999 kept as written
+
+
+def _json_loads(data: str | bytes) -> Any:
+    """``json.loads`` that keeps numbers too long or too large for Python as text."""
+    return json.loads(data, parse_int=_json_int, parse_float=_json_float)
 
 
 def _json_type(value: object) -> str:

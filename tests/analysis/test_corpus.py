@@ -698,3 +698,79 @@ def test_unpaired_surrogate_escapes_in_json_are_kept_as_replacement_characters(
     from analysis.index import build_index
 
     assert {"cut", "emoji", "whole"} <= set(build_index(corpus).vocab["term"])
+
+
+# Ingest holes: numbers, metadata types, encodings, file kinds, links, hidden files, reasons.
+
+
+def _saved_and_reloaded(corpus: LoadedCorpus, tmp_path: Path) -> None:
+    """The index cache's parquet save takes the corpus, and a reload gives the same counts."""
+    from analysis.index import build_index
+    from analysis.terms import corpus_summary
+
+    built = build_index(corpus, cache_dir=tmp_path)
+    loaded = build_index(corpus, cache_dir=tmp_path, notice=lambda n: pytest.fail(n.message))
+    assert (loaded.counts != built.counts).nnz == 0
+    assert (
+        loaded.docs.drop(columns="date")
+        .astype(str)
+        .equals(corpus.docs.drop(columns="date").astype(str))
+    )
+    assert corpus_summary(loaded, None)["documents"] == len(corpus.docs)
+
+
+def test_a_5000_digit_number_is_kept_as_text_and_the_other_records_load(tmp_path: Path) -> None:
+    digits = "7" * 5000
+    data = f'{{"text": "one", "n": {digits}}}\n{{"text": "two", "n": 5}}\n{{"text": "three"}}\n'
+    corpus = load_uploads([("big.jsonl", data.encode())])
+    assert_ledger_invariant(corpus)
+    assert corpus.report["status"].tolist() == ["loaded"] * 3
+    assert corpus.docs["n"].tolist() == [digits, "5", None]
+    assert (
+        "metadata: 'n' holds a 5,000-digit number; the column is stored as text"
+        in (corpus.report.loc[0, "reason"])
+    )
+    array = json.dumps([{"text": "one", "x": 1}]).replace("1}", f"{digits}.5e99999}}")
+    assert load_uploads([("a.json", array.encode())]).docs["x"].tolist() == [f"{digits}.5e99999"]
+    _saved_and_reloaded(corpus, tmp_path)
+
+
+def test_mixed_type_and_huge_integer_metadata_are_stored_as_text(tmp_path: Path) -> None:
+    lines = [
+        {"text": "one", "page": 3, "n": 2**64, "ok": 1},
+        {"text": "two", "page": "iv", "n": 1, "ok": 2.5},
+        {"text": "three", "n": -(2**63)},
+    ]
+    data = "\n".join(json.dumps(line) for line in lines).encode()
+    corpus = load_uploads([("mixed.jsonl", data)])
+    assert_ledger_invariant(corpus)
+    docs = corpus.docs
+    assert docs["page"].tolist() == ["3", "iv", None]
+    assert docs["n"].tolist() == [str(2**64), "1", str(-(2**63))]
+    assert docs["ok"].tolist()[:2] == [1.0, 2.5]  # integers beside floats stay numbers
+    reasons = corpus.report["reason"].tolist()
+    assert "metadata: 'page' mixes integer and text; the column is stored as text" in reasons[0]
+    assert "metadata: 'n' holds an integer beyond 64 bits" in reasons[0]
+    assert "metadata" not in reasons[1]  # the text value was text already
+    _saved_and_reloaded(corpus, tmp_path / "jsonl")
+
+
+def test_an_xlsx_column_of_dates_and_na_is_stored_as_text(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["text", "signed", "page"])
+    sheet.append(["one", datetime(2020, 1, 2), 3])
+    sheet.append(["two", "n/a", "iv"])
+    sheet.append(["three", datetime(2021, 5, 6), 4])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    corpus = load_uploads([("t.xlsx", buffer.getvalue())])
+    assert_ledger_invariant(corpus)
+    assert corpus.docs["signed"].tolist() == ["2020-01-02T00:00:00", "n/a", "2021-05-06T00:00:00"]
+    assert corpus.docs["page"].tolist() == ["3", "iv", "4"]
+    assert "metadata: 'signed' mixes date and text" in corpus.report.loc[0, "reason"]
+    _saved_and_reloaded(corpus, tmp_path)
