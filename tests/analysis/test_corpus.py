@@ -774,3 +774,74 @@ def test_an_xlsx_column_of_dates_and_na_is_stored_as_text(tmp_path: Path) -> Non
     assert corpus.docs["page"].tolist() == ["3", "iv", "4"]
     assert "metadata: 'signed' mixes date and text" in corpus.report.loc[0, "reason"]
     _saved_and_reloaded(corpus, tmp_path)
+
+
+JAPANESE = "東京都は日本の首都です。人口は約千四百万人で、世界有数の大都市である。"
+KOREAN = "대한민국의 수도는 서울입니다. 인구는 약 천만 명입니다."
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        (JAPANESE.encode("shift_jis"), "Shift-JIS (Japanese)"),
+        ("こんにちは世界".encode("shift_jis"), "Shift-JIS (Japanese)"),
+        (JAPANESE.encode("euc_jp"), "EUC-JP (Japanese)"),
+        (KOREAN.encode("euc_kr"), "EUC-KR (Korean)"),
+        ("안녕하세요 세계 여러분".encode("euc_kr"), "EUC-KR (Korean)"),
+        ("臺灣的首都是臺北市，人口約兩百六十萬。".encode("big5"), "Big5 (traditional Chinese)"),
+    ],
+)
+def test_japanese_and_korean_encodings_are_quarantined_not_read_as_gb18030(data, named) -> None:
+    corpus = load_uploads([("a.txt", data), ("b.jsonl", b'{"text": "x"}\n'), ("c.csv", data)])
+    assert_ledger_invariant(corpus)
+    report = corpus.report
+    assert report["status"].tolist() == ["quarantined", "loaded", "quarantined"]
+    assert report.loc[0, "reason"] == (
+        f"bad encoding: this looks like {named}, which is not read (only UTF-8, UTF-16, "
+        "cp1252 and GB18030 are); convert the file to UTF-8"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "推动长三角一体化发展，高质量发展是首要任务。",
+        "长三角",
+        "臺灣的首都是臺北市，人口約兩百六十萬。",
+    ],
+)
+def test_gb18030_and_cp1252_still_load(text) -> None:
+    corpus = load_uploads(
+        [("zh.txt", text.encode("gb18030")), ("fr.txt", "Le café — “oui”".encode("cp1252"))]
+    )
+    assert corpus.docs["text"].tolist() == [text, "Le café — “oui”"]
+
+
+@pytest.mark.parametrize(
+    ("data", "byte"),
+    [("café au lait ".encode() + b"\xff", "0xFF"), (b"caf\xc3\xa9 and \xe9 again", "0xE9")],
+)
+def test_invalid_utf8_is_quarantined_not_read_as_cp1252(data, byte) -> None:
+    corpus = load_uploads([("a.txt", data), ("b.txt", b"fine")])
+    assert_ledger_invariant(corpus)
+    assert corpus.report["status"].tolist() == ["quarantined", "loaded"]
+    assert corpus.report.loc[0, "reason"] == (
+        f"bad encoding: invalid UTF-8 byte {byte} on line 1 (the rest is UTF-8; fix or "
+        "delete that byte)"
+    )
+
+
+def test_a_utf8_bom_over_utf16_data_never_loads_nul_characters() -> None:
+    bom = b"\xef\xbb\xbf"
+    marked = bom + "hello wörld".encode("utf-16")  # UTF-16 with its own mark: read as UTF-16
+    unmarked = bom + "hello wörld".encode("utf-16-le")
+    lines = bom + '{"text": "hi"}\n'.encode("utf-16-le")
+    corpus = load_uploads([("a.txt", marked), ("b.txt", unmarked), ("c.jsonl", lines)])
+    assert_ledger_invariant(corpus)
+    assert corpus.docs["text"].tolist() == ["hello wörld"]
+    assert not corpus.docs["text"].str.contains("\x00").any()
+    reason = (
+        "bad encoding: a UTF-8 byte-order mark over UTF-16 data without its own mark "
+        "(it would read as NUL characters); save the file as UTF-8"
+    )
+    assert corpus.report["reason"].tolist()[1:] == [reason, reason]
