@@ -69,6 +69,7 @@ import json
 import math
 import os
 import re
+import stat
 import string
 import unicodedata
 import zipfile
@@ -254,6 +255,7 @@ def load_corpus(
     *,
     text_column: str | None = None,
     date_column: str | None = None,
+    within: str | os.PathLike[str] | None = None,
 ) -> LoadedCorpus:
     """Load a sample, a file, a folder (recursive) or a ``.zip`` as a corpus.
 
@@ -267,6 +269,10 @@ def load_corpus(
         the first of ``text, body, content, full_text, article, speech`` (else
         the string column with the longest mean length) and of ``date,
         published, publish_date, timestamp, time, year``, case-insensitive.
+    within
+        A folder ``source`` must lie in once symbolic links are resolved (the
+        host's corpus library), and that links inside it may lead to. By
+        default the chosen folder itself is that limit.
 
     Returns
     -------
@@ -277,12 +283,17 @@ def load_corpus(
     ------
     CorpusError
         The path does not exist, the name is not a sample, a single file has an
-        unsupported type, or ``text_column``/``date_column`` is not in a table.
+        unsupported type, ``source`` leads out of ``within``, or
+        ``text_column``/``date_column`` is not in a table.
 
     Notes
     -----
     Folders are read in sorted path order; hidden files (``.DS_Store``,
-    ``._*``, ``.git/``) are skipped and are not units. A file in a subfolder
+    ``._*``, ``.git/``) are skipped and are not units. Only regular files are
+    read: FIFOs, devices and sockets are quarantined units, never opened.
+    Symbolic links are followed only inside the folder (or ``within``) unless
+    the host sets ``DASHBOARD_FOLLOW_SYMLINKS=1``; each link skipped is a
+    quarantined unit. A file in a subfolder
     gets that first-level subfolder's name as ``source`` unless its rows carry
     a source. Documents whose normalised text (NFKC, case-folded, whitespace
     collapsed) repeats an earlier document are ``duplicate``. A ``doc_id``
@@ -317,8 +328,14 @@ def load_corpus(
             f"No such file or folder: {path}. Check the path, or use a sample name "
             f"({', '.join(SAMPLES)})."
         )
+    base = Path(within).resolve() if within is not None else None
+    if base is not None and not _inside(path.resolve(), base) and not _follow_links():
+        raise CorpusError(
+            f"{path} leads to {path.resolve()}, outside {within}. Put the corpus inside "
+            f"the library, or {_LINK_HINT}."
+        )
     if path.is_dir():
-        return _finalise(path.resolve().name, _folder_units(path, options))
+        return _finalise(path.resolve().name, _folder_units(path, options, base=base))
     if _unsupported_reason(path.name) is not None:
         raise CorpusError(
             f"Unsupported file type for {path.name}. Supported formats: {SUPPORTED_FORMATS}. "
@@ -368,9 +385,12 @@ def load_uploads(
     options = _Options(text_column=text_column, date_column=date_column)
     units: list[_Unit] = []
     for filename, content in files:
+        # Every upload was chosen by the user: hidden or not, it is a unit.
         label = filename.replace("\\", "/")
         parts = _clean_parts(label)
-        if any(_is_junk(part) for part in parts):
+        clutter = next((part for part in parts if _is_clutter(part)), None)
+        if clutter is not None:
+            units.append(_reject(label, f"skipped: {clutter} is operating-system clutter"))
             continue
         source = parts[0] if len(parts) > 1 else ""
         units.extend(_bytes_units(label, label, bytes(content), source, options, depth=0))
@@ -496,20 +516,99 @@ def _reject(label: str, reason: str, line: int | None = None, location: str = ""
     return _Rejected(file=label, line=line, location=location, reason=reason)
 
 
-def _folder_units(root: Path, options: _Options) -> list[_Unit]:
-    found: list[tuple[tuple[str, ...], Path]] = []
-    # os.walk does not follow directory symlinks, so a link loop cannot hang the load.
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [name for name in dirnames if not _is_junk(name)]
-        for filename in filenames:
-            if not _is_junk(filename):
-                path = Path(dirpath) / filename
-                found.append((path.relative_to(root).parts, path))
+#: Set to 1 (the host's choice) to follow symbolic links that lead out of the chosen
+#: folder or library; by default such links are skipped and reported.
+FOLLOW_SYMLINKS_VARIABLE = "DASHBOARD_FOLLOW_SYMLINKS"
+_LINK_HINT = f"set {FOLLOW_SYMLINKS_VARIABLE}=1 on the host to follow such links"
+
+
+def _follow_links() -> bool:
+    return os.environ.get(FOLLOW_SYMLINKS_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+
+
+def _inside(path: Path, base: Path) -> bool:
+    return path == base or path.is_relative_to(base)
+
+
+def _folder_units(root: Path, options: _Options, *, base: Path | None = None) -> list[_Unit]:
+    """Every file under ``root``, in sorted path order, as units.
+
+    Symbolic links (to files or folders) are followed only when they resolve
+    inside ``base`` (the chosen folder, or the library holding it), unless the
+    host opts in with ``DASHBOARD_FOLLOW_SYMLINKS=1``; a link to a folder inside
+    ``base`` is not walked twice (its files are read where they are). Every
+    skipped link is a quarantined unit. Hidden names are skipped and are not units.
+    """
+    base = (base or root).resolve()
+    follow = _follow_links()
+    found: list[tuple[tuple[str, ...], Path | _Rejected]] = []
+    walked = {root.resolve()}
+    pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            label = "/".join(prefix) or folder.name
+            found.append((prefix, _reject(label, f"unreadable folder: {error.strerror or error}")))
+            continue
+        for entry in entries:
+            if _is_junk(entry.name):
+                continue
+            parts = (*prefix, entry.name)
+            label = "/".join(parts)
+            path = Path(entry.path)
+            if not entry.is_symlink():
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((path, parts))
+                else:
+                    found.append((parts, path))
+                continue
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                found.append((parts, _reject(label, "skipped: a broken or looping link")))
+                continue
+            outside = not _inside(target, base)
+            if outside and not follow:
+                reason = f"skipped: a link to {target}, outside the folder ({_LINK_HINT})"
+                found.append((parts, _reject(label, reason)))
+            elif not target.is_dir():
+                found.append((parts, path))
+            elif not outside:
+                reason = (
+                    f"skipped: a link to the folder {target.relative_to(base).as_posix() or '.'}"
+                    " inside this folder, whose files are read there"
+                )
+                found.append((parts, _reject(label, reason)))
+            elif target in walked:
+                found.append((parts, _reject(label, f"skipped: {target} was already read")))
+            else:
+                walked.add(target)
+                pending.append((path, parts))
     units: list[_Unit] = []
-    for parts, path in sorted(found):
-        source = parts[0] if len(parts) > 1 else ""
-        units.extend(_path_units(path, "/".join(parts), source, options))
+    for parts, item in sorted(found, key=lambda pair: pair[0]):
+        if isinstance(item, _Rejected):
+            units.append(item)
+        else:
+            source = parts[0] if len(parts) > 1 else ""
+            units.extend(_path_units(item, "/".join(parts), source, options))
     return units
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _SPECIAL_FILES if test(mode)), "not a regular file")
+    return f"not a regular file: {kind}; only regular files are read"
 
 
 def _path_units(path: Path, label: str, source: str, options: _Options) -> list[_Unit]:
@@ -517,11 +616,20 @@ def _path_units(path: Path, label: str, source: str, options: _Options) -> list[
     if unsupported is not None:
         return [_reject(label, unsupported)]
     try:
-        if _kind(path.name)[0] == ".zip":
-            # Opened from disk, a large archive is read member by member, not whole.
-            with zipfile.ZipFile(path) as archive:
-                return _zip_units(label, archive, source, options, depth=1)
-        data = path.read_bytes()
+        # Checked before opening: a FIFO would block the open, a device never ends.
+        special = _not_regular(os.stat(path).st_mode)
+        if special is not None:
+            return [_reject(label, special)]
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            special = _not_regular(os.fstat(handle.fileno()).st_mode)  # swapped meanwhile
+            if special is not None:
+                return [_reject(label, special)]
+            if _kind(path.name)[0] == ".zip":
+                # Opened from disk, a large archive is read member by member, not whole.
+                with zipfile.ZipFile(handle) as archive:
+                    return _zip_units(label, archive, source, options, depth=1)
+            data = handle.read()
     except zipfile.BadZipFile as error:
         return [_reject(label, f"unreadable zip: {error}")]
     except OSError as error:
@@ -1704,6 +1812,11 @@ def _unsupported_reason(name: str) -> str | None:
         return "unsupported file type (no extension; rename it to .txt if it is plain text)"
     hint = _CONVERT_HINT.get(suffix, "convert it to .txt, .docx, .csv or .jsonl")
     return f"unsupported file type {suffix} ({hint})"
+
+
+def _is_clutter(name: str) -> bool:
+    """Files an operating system leaves beside documents (Finder, Explorer)."""
+    return name in _JUNK_NAMES or name == ".DS_Store" or name.startswith("._")
 
 
 def _is_junk(name: str) -> bool:

@@ -230,13 +230,28 @@ def test_load_corpus_hostile_zip_alone(hostile: Hostile) -> None:
 
 
 def test_load_uploads_same_ledger_as_folder(hostile: Hostile) -> None:
-    # Sorted like a folder walk; hidden uploads are skipped as hidden files are.
-    uploaded = load_uploads(sorted(hostile.files.items()), name="mine")
+    # Sorted like a folder walk; a folder walk skips hidden names, so the hidden
+    # files are uploaded apart (a chosen upload is always a unit).
+    def hidden(name: str) -> bool:
+        return any(part.startswith(".") for part in name.split("/"))
+
+    visible = sorted((k, v) for k, v in hostile.files.items() if not hidden(k))
+    uploaded = load_uploads(visible, name="mine")
     on_disk = load_corpus(hostile.folder)
     assert uploaded.name == "mine"
     columns = ["location", "status", "reason", "doc_id", "duplicate_of"]
     pd.testing.assert_frame_equal(uploaded.report[columns], on_disk.report[columns])
     assert uploaded.content_hash == on_disk.content_hash
+    rest = load_uploads(sorted((k, v) for k, v in hostile.files.items() if hidden(k)))
+    assert rest.report[["location", "status", "reason"]].values.tolist() == [
+        [".DS_Store", "quarantined", "skipped: .DS_Store is operating-system clutter"],
+        ["._ghost.txt", "quarantined", "skipped: ._ghost.txt is operating-system clutter"],
+        [
+            ".git/config",
+            "quarantined",
+            "unsupported file type (no extension; rename it to .txt if it is plain text)",
+        ],
+    ]
 
 
 def test_zip_member_over_the_limit_is_quarantined(
@@ -845,3 +860,123 @@ def test_a_utf8_bom_over_utf16_data_never_loads_nul_characters() -> None:
         "(it would read as NUL characters); save the file as UTF-8"
     )
     assert corpus.report["reason"].tolist()[1:] == [reason, reason]
+
+
+def test_fifos_devices_and_sockets_are_reported_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import socket
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A real document.")
+    os.mkfifo(folder / "pipe.txt")  # opening it for reading would wait for a writer forever
+    os.symlink("/dev/zero", folder / "zero.txt")  # reading it would never end
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "sock.txt"))
+    try:
+        corpus = load_corpus(folder)
+        assert_ledger_invariant(corpus)
+        rows = corpus.report[["location", "status", "reason"]].values.tolist()
+        assert rows == [
+            ["a.txt", "loaded", "undated: no date"],
+            [
+                "pipe.txt",
+                "quarantined",
+                "not a regular file: a FIFO (named pipe); only regular files are read",
+            ],
+            [
+                "sock.txt",
+                "quarantined",
+                "not a regular file: a socket; only regular files are read",
+            ],
+            [
+                "zero.txt",
+                "quarantined",
+                "skipped: a link to /dev/zero, outside the folder (set "
+                "DASHBOARD_FOLLOW_SYMLINKS=1 on the host to follow such links)",
+            ],
+        ]
+        monkeypatch.setenv("DASHBOARD_FOLLOW_SYMLINKS", "1")
+        followed = load_corpus(folder).report.set_index("location")["reason"]
+        assert followed["zero.txt"] == (
+            "not a regular file: a character device; only regular files are read"
+        )
+        alone = load_corpus(folder / "pipe.txt")
+        assert alone.report["reason"].tolist() == [rows[1][2]]
+    finally:
+        server.close()
+
+
+def test_symlinks_are_followed_inside_the_folder_only_and_every_skip_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Outside the folder.")
+    (outside / "more.txt").write_text("Also outside.")
+    folder = tmp_path / "c"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.txt").write_text("Inside the folder.")
+    os.symlink(outside, folder / "etc")
+    os.symlink(outside / "secret.txt", folder / "leak.txt")
+    os.symlink(folder / "sub" / "a.txt", folder / "same.txt")
+    os.symlink(folder / "sub", folder / "alias")
+    os.symlink(tmp_path / "missing.txt", folder / "broken.txt")
+    corpus = load_corpus(folder)
+    assert_ledger_invariant(corpus)
+    hint = "set DASHBOARD_FOLLOW_SYMLINKS=1 on the host to follow such links"
+    assert corpus.report[["location", "status", "reason"]].values.tolist() == [
+        [
+            "alias",
+            "quarantined",
+            "skipped: a link to the folder sub inside this folder, whose files are read there",
+        ],
+        ["broken.txt", "quarantined", "skipped: a broken or looping link"],
+        ["etc", "quarantined", f"skipped: a link to {outside}, outside the folder ({hint})"],
+        [
+            "leak.txt",
+            "quarantined",
+            f"skipped: a link to {outside / 'secret.txt'}, outside the folder ({hint})",
+        ],
+        ["same.txt", "loaded", "undated: no date"],
+        ["sub/a.txt", "duplicate", "same text as 'same.txt'"],
+    ]
+    assert not corpus.docs["text"].str.contains("outside", case=False).any()
+    monkeypatch.setenv("DASHBOARD_FOLLOW_SYMLINKS", "1")
+    opened = load_corpus(folder)
+    assert_ledger_invariant(opened)
+    assert set(opened.docs["text"]) == {
+        "Inside the folder.",
+        "Outside the folder.",
+        "Also outside.",
+    }
+
+
+def test_a_library_entry_that_leads_outside_the_library_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    library = tmp_path / "library"
+    library.mkdir()
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "passwd.txt").write_text("root:x:0:0")
+    os.symlink(tmp_path / "etc", library / "etc")
+    with pytest.raises(CorpusError, match=r"outside .*library.*DASHBOARD_FOLLOW_SYMLINKS=1"):
+        load_corpus(library / "etc", within=library)
+    monkeypatch.setenv("DASHBOARD_FOLLOW_SYMLINKS", "1")
+    assert load_corpus(library / "etc", within=library).docs["text"].tolist() == ["root:x:0:0"]
+
+
+def test_an_uploaded_hidden_file_is_loaded() -> None:
+    corpus = load_uploads([(".secret.txt", b"Chosen on purpose."), ("a.txt", b"Plain.")])
+    assert_ledger_invariant(corpus)
+    assert corpus.report[["location", "status"]].values.tolist() == [
+        [".secret.txt", "loaded"],
+        ["a.txt", "loaded"],
+    ]
+    assert corpus.docs["text"].tolist() == ["Chosen on purpose.", "Plain."]
