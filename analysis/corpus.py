@@ -41,7 +41,10 @@ Ledger vocabulary
   ``undated: no date`` / ``undated: could not parse date '...'``;
   ``renamed: doc_id 'x' was already used; this is 'x#2'``;
   ``precision: ignored date_precision '...'``;
-  ``replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD``.
+  ``replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD``;
+  ``metadata: 'x' mixes integer and text; the column is stored as text`` (or
+  ``holds an integer beyond 64 bits``, ``holds a 5,000-digit number``);
+  ``undated: '-0044-03-15' has a negative year (...)``.
 - duplicate: ``same text as '<kept doc_id>'`` (also in ``duplicate_of``).
 - quarantined: ``no text`` (sometimes with a parenthesis: ``(only the 'date
   ...' line)``, ``(a header row and no data rows)``, ``(an empty JSON
@@ -55,7 +58,14 @@ Ledger vocabulary
   ``unsupported file type .pdf (...)``; ``unreadable file|gzip|zip|zip
   member|.docx|.xlsx: ...``; ``too large: over 1 GiB uncompressed (archive
   bomb guard)``; ``encrypted zip member (...)``; ``zip nested more than 3
-  deep (...)``.
+  deep (...)``; ``not a regular file: a FIFO (named pipe)|a character
+  device|a block device|a socket; only regular files are read``; ``skipped: a
+  link to ..., outside the folder (...)``, ``skipped: a link to the folder ...
+  inside this folder, whose files are read there``, ``skipped: a broken or
+  looping link``, ``skipped: ... was already read``, ``skipped: .DS_Store is
+  operating-system clutter`` (uploads); ``bad encoding: this looks like
+  EUC-KR (Korean), which is not read (...)``, ``bad encoding: a UTF-8
+  byte-order mark over UTF-16 data without its own mark (...)``.
 """
 
 from __future__ import annotations
@@ -763,6 +773,7 @@ def _docx_units(label: str, name: str, data: bytes, source: str) -> list[_Unit]:
 
     try:
         document = docx.Document(io.BytesIO(data))
+        _expand_entities(document.element)
         # paragraphs and tables in the order they stand in the body
         blocks = [
             _docx_table_text(block) if isinstance(block, Table) else block.text.strip()
@@ -774,6 +785,40 @@ def _docx_units(label: str, name: str, data: bytes, source: str) -> list[_Unit]:
         return [_reject(label, f"unreadable .docx: {error}")]
     text = "\n\n".join(block for block in blocks if block)
     return [_one_document(label, name, _clean(text), source, title=core_title.strip())]
+
+
+def _expand_entities(root: Any) -> None:
+    """Replace entity references in a .docx body by their text, in place.
+
+    python-docx parses without resolving entities and its ``text`` skips the
+    reference nodes, so a paragraph ``&co; rules`` would lose ``&co;`` (and a
+    paragraph of one reference would vanish). A reference to an internal
+    entity whose value is plain text becomes that text; any other (external,
+    undeclared, or itself holding markup or references, which could expand
+    without end) is kept as written, ``&name;``.
+    """
+    from lxml import etree  # python-docx's parser
+
+    references = [node for node in root.iter() if isinstance(node, etree._Entity)]
+    if not references:
+        return
+    values: dict[str, str] = {}
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None:
+        for declared in dtd.iterentities():
+            content = declared.content
+            if declared.name and isinstance(content, str) and not set(content) & set("&<%"):
+                values[declared.name] = content
+    for node in references:
+        name = node.name
+        text = values.get(name, f"&{name};") + (node.tail or "")
+        parent, previous = node.getparent(), node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + text
+        elif parent is not None:
+            parent.text = (parent.text or "") + text
+        if parent is not None:
+            parent.remove(node)
 
 
 def _docx_table_text(table: Any) -> str:
@@ -1253,11 +1298,21 @@ def _replace_surrogates(doc: _Doc) -> bool:
     changed = False
     for name in _FIELDS:
         value = getattr(doc, name)
-        clean = _no_surrogates(value)
-        if clean != value:
-            setattr(doc, name, clean)
+        # Tested, not compared after replacing: NaN (a missing date) is never equal to itself.
+        if _has_surrogates(value):
+            setattr(doc, name, _no_surrogates(value))
             changed = True
     return changed
+
+
+def _has_surrogates(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.isascii() and _SURROGATES.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(_has_surrogates(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_surrogates(k) or _has_surrogates(v) for k, v in value.items())
+    return False
 
 
 def _apply_declared_precision(
@@ -1290,6 +1345,11 @@ def _undated_reason(raw: object) -> str:
     shown = str(raw).strip()
     if len(shown) > 60:
         shown = shown[:57] + "..."
+    if _NEGATIVE_YEAR.match(unicodedata.normalize("NFKC", shown)):
+        return (
+            f"{UNDATED}: '{shown}' has a negative year (dates before year 1 are not "
+            "supported; give the year in a metadata column)"
+        )
     return f"{UNDATED}: could not parse date '{shown}'"
 
 
@@ -1689,6 +1749,8 @@ _MONTH_Y = re.compile(r"([a-z]+)\.?,?\s+(\d{4})", re.I)
 _D_MON_Y = re.compile(r"(\d{1,2})-([a-z]{3,9})-(\d{4})", re.I)
 _NUMERIC_DMY = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
 _FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+#: A year written with a minus sign (ISO 8601 expanded years, astronomical numbering).
+_NEGATIVE_YEAR = re.compile(r"[-\u2212]\s*\d")
 
 
 def _parse_date_value(value: object) -> tuple[date, str] | None:
@@ -1708,8 +1770,8 @@ def _parse_date_value(value: object) -> tuple[date, str] | None:
     if not isinstance(value, str):
         return None
     text = unicodedata.normalize("NFKC", value).strip()
-    if not text:
-        return None
+    if not text or _NEGATIVE_YEAR.match(text):
+        return None  # "-0044-03-15" is 44 BC, never the year 44
     return _parse_date_text(text)
 
 

@@ -980,3 +980,63 @@ def test_an_uploaded_hidden_file_is_loaded() -> None:
         ["a.txt", "loaded"],
     ]
     assert corpus.docs["text"].tolist() == ["Chosen on purpose.", "Plain."]
+
+
+def test_missing_dates_get_no_false_surrogate_note() -> None:
+    data = b'{"text": "x", "date": NaN}\n{"text": "y", "date": null}\n{"text": "z \\ud800"}\n'
+    corpus = load_uploads([("d.jsonl", data), ("t.csv", b"text,date\nhello,\n")])
+    assert_ledger_invariant(corpus)
+    reasons = corpus.report["reason"].tolist()
+    assert reasons[:2] == ["undated: no date", "undated: no date"]
+    assert reasons[2] == (
+        "undated: no date; replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD"
+    )
+    assert reasons[3] == "undated: no date"
+
+
+def _docx_with_entities(paragraphs: list[str], doctype: bytes) -> bytes:
+    from tests.analysis.conftest import _docx_bytes
+
+    marked = [p.replace("&", "AMPERSAND") for p in paragraphs]
+    source = zipfile.ZipFile(io.BytesIO(_docx_bytes(marked)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"AMPERSAND", b"&")
+                data = re.sub(rb"(<\?xml[^>]*\?>)", rb"\1" + doctype, data, count=1)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_docx_paragraphs_with_entity_references_are_kept() -> None:
+    doctype = b'<!DOCTYPE w:document [<!ENTITY co "Acme"><!ENTITY deep "&co;&co;">]>'
+    data = _docx_with_entities(
+        ["&co; rules the market.", "&co;", "Nested &deep; stays as written.", "Plain."],
+        doctype,
+    )
+    undeclared = _docx_with_entities(["An &nope; here."], doctype)
+    corpus = load_uploads([("e.docx", data), ("u.docx", undeclared)])
+    assert_ledger_invariant(corpus)
+    assert corpus.report["status"].tolist() == ["loaded", "quarantined"]
+    assert corpus.docs["text"].tolist() == [
+        "Acme rules the market.\n\nAcme\n\nNested &deep; stays as written.\n\nPlain."
+    ]
+    assert corpus.report.loc[1, "reason"].startswith("unreadable .docx: Entity 'nope' not defined")
+
+
+@pytest.mark.parametrize("raw", ["-0044-03-15", "-44", "\u22120044-03-15"])
+def test_negative_years_are_reported_never_made_positive(raw: str) -> None:
+    records = [{"text": "Caesar falls.", "date": raw}, {"text": "Later.", "date": "0044-03-15"}]
+    data = "\n".join(json.dumps(r) for r in records).encode()
+    corpus = load_uploads([("d.jsonl", data)])
+    assert_ledger_invariant(corpus)
+    assert pd.isna(corpus.docs["date"].iloc[0])
+    assert corpus.docs["date"].iloc[1] == pd.Timestamp("0044-03-15")
+    assert corpus.report.loc[0, "reason"] == (
+        f"undated: '{raw}' has a negative year (dates before year 1 are not supported; "
+        "give the year in a metadata column)"
+    )
+    dates, _ = parse_dates(pd.Series([raw]))
+    assert dates.isna().all()
