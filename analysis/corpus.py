@@ -1554,7 +1554,7 @@ def _decode(data: bytes) -> tuple[str, str] | tuple[None, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as error:
         bad_byte, bad_at = data[error.start], error.start
-    if _mostly_utf8(data) or _broken_utf8(data):
+    if _mostly_utf8(data) or _broken_utf8(data, bad_at):
         # One stray byte in a UTF-8 file: decoding it all as cp1252 would garble every
         # other accented letter, so the file is refused with the place to fix.
         line = data.count(b"\n", 0, bad_at) + 1
@@ -1586,14 +1586,22 @@ def _decode(data: bytes) -> tuple[str, str] | tuple[None, str]:
 _ESCAPED = re.compile("[\udc80-\udcff]")
 
 
-def _broken_utf8(data: bytes) -> bool:
-    """True when at most half the non-ASCII bytes are invalid UTF-8: UTF-8 with stray bytes.
+_ASCII_BYTES = bytes(range(128))
+_BROKEN_WINDOW = 1 << 19
+
+
+def _broken_utf8(data: bytes, bad_at: int) -> bool:
+    """True when at most half the non-ASCII bytes around the first invalid one are
+    invalid UTF-8: UTF-8 with stray bytes.
 
     cp1252 and GB18030 text read as UTF-8 is almost all invalid (a lone accented
-    byte, a double-byte pair); "café" with one bad byte beside it is not.
+    byte, a double-byte pair); "café" with one bad byte beside it is not. A
+    megabyte around ``bad_at`` is judged (a cut character at its edges costs a
+    few bytes), so a large file costs no more than a small one.
     """
-    non_ascii = len(data) - sum(1 for _ in re.finditer(rb"[\x00-\x7f]", data))
-    invalid = len(_ESCAPED.findall(data.decode("utf-8", "surrogateescape")))
+    window = data[max(0, bad_at - _BROKEN_WINDOW) : bad_at + _BROKEN_WINDOW]
+    non_ascii = len(window.translate(None, _ASCII_BYTES))
+    invalid = len(_ESCAPED.findall(window.decode("utf-8", "surrogateescape")))
     return 0 < invalid <= non_ascii / 2
 
 
