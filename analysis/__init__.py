@@ -21,7 +21,14 @@ from analysis.compare import (
     shared_passages,
 )
 from analysis.contexts import collocates, kwic, term_spans
-from analysis.corpus import SAMPLES, LoadedCorpus, load_corpus, load_uploads, parse_dates
+from analysis.corpus import (
+    SAMPLES,
+    LoadedCorpus,
+    library_entries,
+    load_corpus,
+    load_uploads,
+    parse_dates,
+)
 from analysis.errors import AnalysisError, CorpusError, EmptySelectionError, OptionError
 from analysis.index import (
     CorpusIndex,
@@ -85,6 +92,7 @@ __all__ = [
     "keyness_groups",
     "kwic",
     "left_out_note",
+    "library_entries",
     "load_corpus",
     "load_index",
     "load_uploads",

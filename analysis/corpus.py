@@ -1985,3 +1985,21 @@ def _hashable(value: object) -> object:
     except TypeError:
         return str(value)
     return value
+
+
+def library_entries(folder: str | os.PathLike[str]) -> list[str]:
+    """The corpora a library folder offers: each visible file or folder directly inside it.
+
+    Hidden and ``_``-prefixed entries are not offered, nor is an entry that is a
+    link leading outside ``folder`` (``etc -> /etc``) unless the host sets
+    ``DASHBOARD_FOLLOW_SYMLINKS=1``.
+    """
+    base = Path(folder).resolve()
+    follow = _follow_links()
+    return sorted(
+        entry.name
+        for entry in Path(folder).iterdir()
+        if not entry.name.startswith((".", "_"))
+        and (entry.is_dir() or entry.is_file())
+        and (follow or entry.resolve().is_relative_to(base))
+    )

@@ -149,8 +149,20 @@ def _stopwords(view: ViewState) -> tuple[ViewState, tuple[str, ...]]:
         help="Hidden from every table and chart. Edit freely.",
     )
     st.button("Reset to the default list", key="sidebar_stop_reset", on_click=reset)
+    numbers = st.toggle(
+        "Rank pure numbers",
+        key="sidebar_numbers",
+        help="Numbers such as 1990, 000 or 十四五 are always counted; off, they are left out "
+        "of term tables, word clouds, topics, keyness and collocates.",
+    )
     added, removed = state.stopword_changes(parse_stopwords(text), default)
-    view = replace(view, stopwords=bool(on), stopwords_added=added, stopwords_removed=removed)
+    view = replace(
+        view,
+        stopwords=bool(on),
+        stopwords_added=added,
+        stopwords_removed=removed,
+        numbers=bool(numbers),
+    )
     return view, tuple(sorted(state.effective_stopwords(view, default)))
 
 
@@ -279,6 +291,7 @@ def _sidebar(view: ViewState) -> Contexts:
         index=index,
         index_key=data.index_key(index),
         stopwords=stopwords,
+        numbers=view.numbers,
     )
     return view, loaded, ctx
 

@@ -42,6 +42,7 @@ from analysis import (
     distinctive_terms,
     documents_per_period,
     documents_with_term,
+    library_entries,
     load_corpus,
     load_uploads,
     select,
@@ -162,12 +163,8 @@ def library_dir() -> Path | None:
 
 @st.cache_data(show_spinner=False, ttl=30)
 def library_names(folder: str) -> list[str]:
-    """Corpora in the library: each visible file, folder or zip directly inside ``folder``."""
-    return sorted(
-        entry.name
-        for entry in Path(folder).iterdir()
-        if not entry.name.startswith((".", "_")) and (entry.is_dir() or entry.is_file())
-    )
+    """Corpora in the library (see :func:`analysis.library_entries`: no link leads out)."""
+    return library_entries(folder)
 
 
 def corpus_choices() -> list[str]:
@@ -223,8 +220,9 @@ def load_named_corpus(key: str) -> LoadedCorpus:
     stamp = ("corpus", key, _fingerprint(source))
 
     def read() -> LoadedCorpus:
+        folder = library_dir() if key.startswith(LIBRARY_PREFIX) else None
         with st.spinner(f"Reading {corpus_label(key)}…"):
-            return load_corpus(source)
+            return load_corpus(source, within=folder)
 
     return _shared_store().get(stamp, read)
 
@@ -295,6 +293,7 @@ class TermOptions:
     kind: str = "all"
     stopwords: tuple[str, ...] = ()
     hide_nested: bool = True
+    numbers: bool = False  # pure numbers ranked too
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -323,6 +322,7 @@ def terms(key: str, filters: Filters, options: TermOptions, _index: CorpusIndex)
         kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
         stopwords=frozenset(options.stopwords),
         hide_words_in_phrases=options.hide_nested,
+        numbers=options.numbers,
     )
 
 
@@ -345,9 +345,11 @@ def wordcloud_png(
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def distinctive(
-    key: str, doc_id: str, stopwords: tuple[str, ...], _index: CorpusIndex
+    key: str, doc_id: str, stopwords: tuple[str, ...], _index: CorpusIndex, numbers: bool = False
 ) -> pd.DataFrame:
-    return distinctive_terms(_index, doc_id, top=25, stopwords=frozenset(stopwords))
+    return distinctive_terms(
+        _index, doc_id, top=25, stopwords=frozenset(stopwords), numbers=numbers
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -392,6 +394,7 @@ class TopicOptions:
     method: str = "nmf"
     seed: int = 0
     stopwords: tuple[str, ...] = ()
+    numbers: bool = False
 
 
 def theme_terms(options: TrendOptions) -> dict[str, tuple[str, ...]]:
@@ -423,6 +426,7 @@ def emerging(
     period: str,
     stopwords: tuple[str, ...],
     _index: CorpusIndex,
+    numbers: bool = False,
 ) -> pd.DataFrame:
     """Terms rising in the period starting on ``period`` (ISO date) against the ones before."""
     return emerging_terms(
@@ -431,6 +435,7 @@ def emerging(
         by=by,  # type: ignore[arg-type]  # checked by the view's choices
         period=pd.Timestamp(period),
         stopwords=frozenset(stopwords),
+        numbers=numbers,
     )
 
 
@@ -493,6 +498,7 @@ def collocate_table(
     min_count: int,
     stopwords: tuple[str, ...],
     _index: CorpusIndex,
+    numbers: bool = False,
 ) -> pd.DataFrame:
     return collocates(
         _index,
@@ -501,6 +507,7 @@ def collocate_table(
         window=window,
         min_count=min_count,
         stopwords=frozenset(stopwords),
+        numbers=numbers,
     )
 
 
@@ -520,6 +527,7 @@ def topic_model(
         method=options.method,  # type: ignore[arg-type]  # checked by the view's choices
         seed=options.seed,
         stopwords=frozenset(options.stopwords),
+        numbers=options.numbers,
     )
 
 
@@ -565,6 +573,7 @@ class KeynessOptions:
     min_count: int = 3
     bonferroni: bool = False
     stopwords: tuple[str, ...] = ()
+    numbers: bool = False
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -580,6 +589,7 @@ def keyness_table(
         min_count=options.min_count,
         kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
         bonferroni=options.bonferroni,
+        numbers=options.numbers,
     )
 
 

@@ -72,6 +72,7 @@ class ViewState:
     stopwords: bool = True
     stopwords_added: tuple[str, ...] = ()
     stopwords_removed: tuple[str, ...] = ()
+    numbers: bool = False
     phrases: bool = True
     user_phrases: tuple[str, ...] = ()
     user_words: tuple[str, ...] = ()
@@ -405,6 +406,9 @@ OPTIONS: tuple[Option, ...] = (
            widgets=("sidebar_stop_on",)),
     Option("stopwords_added", "stop_add", Words(), G, "stopwords added to the default list"),
     Option("stopwords_removed", "stop_drop", Words(), G, "default stopwords removed"),
+    Option("numbers", "numbers", Switch(true="show", false="hide"), G,
+           "pure numbers (1990, 000, 十四五) ranked in tables, clouds, topics and keyness",
+           widgets=("sidebar_numbers",)),
     Option("phrases", "phrases", Switch(), G, "phrase detection", widgets=("sidebar_phrases",)),
     Option("user_phrases", "phrase", Words(), G, "user phrases",
            widgets=("sidebar_user_phrases",), to_widget=_lines),

@@ -55,6 +55,7 @@ class PageContext:
     index: CorpusIndex
     index_key: str
     stopwords: tuple[str, ...]
+    numbers: bool = False  #: pure numbers ranked (they are always counted)
 
 
 def _stop_without(what: str) -> NoReturn:

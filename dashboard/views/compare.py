@@ -399,6 +399,7 @@ def _keyness(
         min_count=view.key_min,
         bonferroni=view.bonferroni,
         stopwords=ctx.stopwords,
+        numbers=ctx.numbers,
     )
     table = data.keyness_table(ctx.index_key, filters_a, filters_b, options, ctx.index)
     if table.empty:

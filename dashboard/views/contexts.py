@@ -164,6 +164,7 @@ def _collocates(ctx: common.PageContext, term: str) -> None:
             int(min_count),
             ctx.stopwords,
             ctx.index,
+            numbers=ctx.numbers,
         )
         if table.empty:
             st.info(

@@ -157,7 +157,7 @@ def _reader(ctx: common.PageContext, doc_id: str, term: str) -> None:
 def _distinctive(ctx: common.PageContext, doc_id: str) -> None:
     st.subheader("Distinctive terms")
     st.caption("Terms this document uses more than the corpus at large (TF-IDF).")
-    table = data.distinctive(ctx.index_key, doc_id, ctx.stopwords, ctx.index)
+    table = data.distinctive(ctx.index_key, doc_id, ctx.stopwords, ctx.index, ctx.numbers)
     common.dataframe(
         table,
         hide_index=True,

@@ -57,7 +57,9 @@ def render() -> None:
         help="'yangtze' is hidden when nearly all its occurrences are in 'yangtze river delta'.",
     )
     view = common.update_view(kind=kind, top=int(top), measure=measure, hide_nested=hide_nested)
-    options = data.TermOptions(kind=kind, stopwords=ctx.stopwords, hide_nested=hide_nested)
+    options = data.TermOptions(
+        kind=kind, stopwords=ctx.stopwords, hide_nested=hide_nested, numbers=ctx.numbers
+    )
 
     with common.user_errors():
         table = data.terms(ctx.index_key, view.filters, options, ctx.index)

@@ -88,7 +88,7 @@ def render() -> None:
             k=int(k) if int(k) != suggested else 0, method=method, seed=int(seed), by=by_choice
         )
         options = data.TopicOptions(
-            k=int(k), method=method, seed=int(seed), stopwords=ctx.stopwords
+            k=int(k), method=method, seed=int(seed), stopwords=ctx.stopwords, numbers=ctx.numbers
         )
         with st.spinner("Fitting topics…"):
             model = data.topic_model(ctx.index_key, view.filters, options, ctx.index)

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from analysis import OptionError, split_query
 from analysis import schema as S
 from analysis.query import SYNTAX_HELP
 from dashboard import charts, data
@@ -69,9 +70,22 @@ def theme_lines(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(line for line in lines if line))[: MAX_TRENDS]
 
 
+def _readable(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The typed terms that parse as queries; the others are named with the fix, not drawn."""
+    good = []
+    for term in terms:
+        try:
+            split_query(term)
+        except OptionError as error:
+            st.warning(md(error), icon="⚠️")
+        else:
+            good.append(term)
+    return tuple(good)
+
+
 def _suggested_terms(ctx: common.PageContext, view: ViewState) -> tuple[str, ...]:
     for kind in ("phrase", "all"):
-        options = data.TermOptions(kind=kind, stopwords=ctx.stopwords)
+        options = data.TermOptions(kind=kind, stopwords=ctx.stopwords, numbers=ctx.numbers)
         table = data.terms(ctx.index_key, view.filters, options, ctx.index)
         if not table.empty:
             return tuple(table[S.TERM].astype(str).head(SUGGESTED))
@@ -141,6 +155,7 @@ def render() -> None:
         trend_terms=terms, themes=themes, by=by_choice, norm=norm, smooth=int(smooth)
     )
 
+    terms = _readable(terms)
     with common.user_errors():
         shown = terms
         if not terms and not themes:
@@ -330,7 +345,9 @@ def _emerging(
         )
     )
     common.update_view(emerging=period if period != choices[-1] else "")
-    found = data.emerging(ctx.index_key, view.filters, by, period, ctx.stopwords, ctx.index)
+    found = data.emerging(
+        ctx.index_key, view.filters, by, period, ctx.stopwords, ctx.index, ctx.numbers
+    )
     if found.empty:
         st.info("No term rises clearly in this period (too few occurrences).")
         return

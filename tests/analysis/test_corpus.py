@@ -1040,3 +1040,20 @@ def test_negative_years_are_reported_never_made_positive(raw: str) -> None:
     )
     dates, _ = parse_dates(pd.Series([raw]))
     assert dates.isna().all()
+
+
+def test_library_entries_offer_no_link_out_of_the_library(tmp_path, monkeypatch) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "speeches.jsonl").write_text('{"text": "a"}\n', encoding="utf-8")
+    (library / ".hidden.txt").write_text("x", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (library / "etc").symlink_to(outside, target_is_directory=True)
+    (library / "inner").symlink_to(library / "speeches.jsonl")
+    from analysis import library_entries
+
+    monkeypatch.delenv("DASHBOARD_FOLLOW_SYMLINKS", raising=False)
+    assert library_entries(library) == ["inner", "speeches.jsonl"]
+    monkeypatch.setenv("DASHBOARD_FOLLOW_SYMLINKS", "1")
+    assert library_entries(library) == ["etc", "inner", "speeches.jsonl"]

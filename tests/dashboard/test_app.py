@@ -84,6 +84,15 @@ def test_terms_kind_and_top_change_the_chart() -> None:
     assert at.query_params["top"] == "5"
 
 
+def test_numbers_are_ranked_only_when_asked() -> None:
+    at = _open({"top": "200"}, page="terms")
+    terms = {t for y in _bars(at).values() for t in y}
+    assert "2018" not in terms  # counted, but not ranked, by default
+    at.sidebar.toggle(key="sidebar_numbers").set_value(True).run()
+    assert "2018" in {t for y in _bars(at).values() for t in y}
+    assert at.query_params["numbers"] == "show"
+
+
 def test_url_params_restore_filters_and_options() -> None:
     params = {"to": "2023-12-01", "q": "delta", "kind": "phrase", "top": "10", "stop": "off"}
     at = _open(params, page="terms")

@@ -186,3 +186,16 @@ def test_trends_say_when_coarse_dates_are_left_out(tmp_path: Path, monkeypatch) 
     )
     assert _traces(yearly)[0]["y"] == [3]
     assert not any("left out" in shown(i.value) for i in yearly.info)
+
+
+def test_switching_topics_to_lda_shows_lda_labels_and_keeps_no_stale_renames() -> None:
+    at = _open("topics", {"k": "2"})
+    nmf = [at.text_input(key=f"topics_label_{t}").value for t in (0, 1)]
+    at.button_group(key="topics_method").set_value("lda").run()
+    assert not at.exception, [e.value for e in at.exception]
+    lda = [at.text_input(key=f"topics_label_{t}").value for t in (0, 1)]
+    names = [trace["name"] for trace in _traces(at)]
+    assert names == lda  # the timeline is labelled by the model it draws
+    assert lda != nmf
+    assert "label" not in at.query_params  # no NMF label written in as a rename
+    assert at.query_params["method"] == "lda"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -177,3 +178,38 @@ def test_uploaded_hostile_file_is_shown_as_text(
     expect(reader).to_contain_text(XSS_IMG)
     _assert_nothing_ran(page)
     assert "corpus=upload" in _location(page)
+
+
+def test_replacing_an_upload_with_later_dates_resets_its_settings_once(
+    app_url: str, new_page: Callable[[], Page], tmp_path: Any
+) -> None:
+    page = new_page()
+    page.goto(f"{app_url}/?corpus=upload")
+    expect(page.get_by_text("Choose files to upload in the sidebar")).to_be_visible(timeout=120_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    sidebar = page.get_by_test_id("stSidebar")
+    first = tmp_path / "early.txt"
+    first.write_text("date 2020-01-05 Early\n\nThe river rose early.\n", encoding="utf-8")
+    sidebar.locator("input[type=file]").set_input_files(str(first))
+    dates = sidebar.locator(".st-key-sidebar_dates input").first
+    expect(dates).to_have_value(re.compile("2020-01-05"), timeout=120_000)
+    query = sidebar.locator(".st-key-sidebar_query input")
+    query.fill("river")
+    query.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('q=river')")
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+
+    sidebar.locator('[data-testid="stFileChipDeleteBtn"] button').click()
+    expect(page.get_by_text("Choose files to upload in the sidebar")).to_be_visible(timeout=120_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    later = tmp_path / "later.txt"
+    later.write_text("date 2024-03-01 Later\n\nThe delta grew later.\n", encoding="utf-8")
+    sidebar.locator("input[type=file]").set_input_files(str(later))
+    expect(dates).to_have_value(re.compile("2024-03-01"), timeout=120_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    assert page.get_by_test_id("stException").count() == 0
+    notices = page.get_by_text("its own settings start afresh")
+    expect(notices).to_have_count(1)
+    assert "q" in notices.inner_text()
+    expect(query).to_have_value("")
+    assert "q=river" not in _location(page)
