@@ -19,10 +19,11 @@ from analysis.text import (
     join_tokens,
     normalise,
     parse_stopwords,
+    segment_han,
     tokenize,
     tokenize_frame,
 )
-from tests.analysis.tiny import shared_corpus
+from tests.analysis.tiny import shared_corpus, shared_texts
 
 # The token rule as README states it, written again without polars: on NFKC
 # text, a dotted abbreviation (single letters each followed by a full stop, the
@@ -251,3 +252,54 @@ def test_china_headlines_count_u_s_as_one_term_and_never_its_letters():
         top = set(words["term"].head(300))
         assert "u.s." in top
         assert not {"u", "s"} & top
+
+
+def _jieba_cut(runs: list[str], user_words: tuple[str, ...] = ()) -> list[list[str]]:
+    """jieba 0.42.1 itself (HMM on), the reference the Rust port is held to."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for word in user_words:
+        tokenizer.add_word(word)
+    return [[w for w in tokenizer.lcut(run, HMM=True) if w.strip()] for run in runs]
+
+
+@pytest.mark.parametrize("corpus", ["zh_gov_work_reports", "china_daily_columns_2018"])
+def test_segment_han_equals_jieba_on_every_han_run_of_a_shared_corpus(corpus):
+    """rjieba cuts every Han run our rule hands it exactly as jieba does.
+
+    (Cutting whole texts, the two differ by two pieces on zh_gov_work_reports:
+    jieba splits "2011-2020" into three, rjieba keeps one; our rule never gives
+    the segmenter anything but Han, and keeps "2011-2020" whole itself.)
+    """
+    runs = sorted(
+        {
+            run
+            for text in shared_texts(corpus)
+            for run in regex.findall(r"\p{Han}+", normalise(text))
+        }
+    )
+    assert segment_han(runs) == _jieba_cut(runs)
+
+
+def test_segment_han_keeps_user_words_whole_as_jieba_does():
+    runs = ["推动长三角一体化发展", "坚持高质量发展和供给侧结构性改革", "长三角"]
+    words = ("长三角一体化", "高质量发展", "供给侧结构性改革")
+    assert segment_han(runs, user_words=words) == _jieba_cut(runs, words)
+    assert segment_han(runs, user_words=words)[1] == [
+        "坚持",
+        "高质量发展",
+        "和",
+        "供给侧结构性改革",
+    ]
+    # one user's words stay out of the default segmenter
+    assert segment_han(runs)[1] == ["坚持", "高质量", "发展", "和", "供给", "侧", "结构性", "改革"]
+
+
+def test_tokenize_splits_mixed_han_runs_like_pure_ones():
+    """A raw token all of Han takes the quick path; mixed ones the general one: same words."""
+    assert tokenize("G60高质量发展") == ["g60", *tokenize("高质量发展")]
+    assert tokenize("高质量发展", user_words=("高质量发展",)) == ["高质量发展"]

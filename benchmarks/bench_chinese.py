@@ -1,0 +1,109 @@
+"""Chinese indexing speed: our index build against jieba's and rjieba's plain cut.
+
+    python benchmarks/bench_chinese.py [--corpus zh_gov_work_reports] [--runs 3]
+
+Reads ../shared/corpora/<corpus>/docs.jsonl[.gz]. Each contender runs in its
+own child process: one warm-up call on a short text (imports, dictionaries,
+numba's cache), then ``--runs`` timed passes over the whole corpus, of which
+the median is printed as MB/s of UTF-8 text (reading the file is not timed).
+
+- build_index: ``analysis.build_index`` (token rule with Chinese segmentation,
+  words + detected phrases, passages), no cache;
+- jieba.lcut: jieba's plain cut of every text (HMM on), the segmenter alone;
+- rjieba.cut: the same with rjieba (jieba-rs), the segmenter alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_index import _frame, read_texts
+
+WARM_UP = ["一个短文本，用来加载词典。", "第二个短文本。"]
+
+
+def _ours(data: object) -> str:
+    from analysis.index import IndexSettings, build_index
+
+    index = build_index(data, settings=IndexSettings())  # type: ignore[arg-type]
+    return f"{int(index.doc_tokens.sum()):,} word tokens, {index.counts.shape[1]:,} terms"
+
+
+def _jieba(texts: list[str]) -> str:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return f"{sum(len(jieba.lcut(t, HMM=True)) for t in texts):,} pieces"
+
+
+def _rjieba(texts: list[str]) -> str:
+    import rjieba
+
+    return f"{sum(len(rjieba.cut(t, hmm=True)) for t in texts):,} pieces"
+
+
+CONTENDERS: dict[str, Callable[..., str]] = {
+    "build_index": _ours,
+    "jieba.lcut": _jieba,
+    "rjieba.cut": _rjieba,
+}
+
+
+def _child(name: str, corpus: str, runs: int, queue: mp.Queue) -> None:
+    work = CONTENDERS[name]
+    ours = name == "build_index"
+    started = time.perf_counter()
+    work(_frame(WARM_UP) if ours else WARM_UP)
+    warm_up = time.perf_counter() - started
+    texts = read_texts(corpus, None)
+    times = []
+    detail = ""
+    for _ in range(runs):
+        data: object = _frame(texts) if ours else texts  # a fresh frame: no content hash reuse
+        started = time.perf_counter()
+        detail = work(data)
+        times.append(time.perf_counter() - started)
+    queue.put((times, f"{detail}; warm-up {warm_up:.2f} s"))
+
+
+def measure(name: str, corpus: str, runs: int) -> tuple[list[float], str]:
+    queue: mp.Queue = mp.Queue()
+    process = mp.get_context("fork").Process(target=_child, args=(name, corpus, runs, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", default="zh_gov_work_reports")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    texts = read_texts(args.corpus, None)
+    size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"corpus {args.corpus}: {len(texts):,} documents, {size:,.2f} MB of UTF-8 text")
+    del texts
+    speeds = {}
+    for name in CONTENDERS:
+        times, detail = measure(name, args.corpus, args.runs)
+        median = statistics.median(times)
+        speeds[name] = size / median
+        runs = ", ".join(f"{t:.2f}" for t in times)
+        print(f"{name:<12} {speeds[name]:7.1f} MB/s   median {median:6.2f} s ({runs})   {detail}")
+    for name in ("jieba.lcut", "rjieba.cut"):
+        print(f"build_index / {name}: {speeds['build_index'] / speeds[name]:.2f}x the speed")
+
+
+if __name__ == "__main__":
+    main()
