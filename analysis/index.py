@@ -463,6 +463,7 @@ def _with_phrases(
             stop=stop,
             options=options,
             user_sequences=user_sequences,
+            han=vocab_frame[S.LANGUAGE].to_numpy() == "zh",
         )
         tokens = [[vocab.words[i] if i >= 0 else names[i] for i in seq] for seq in found.sequences]
         phrase_frame = pd.DataFrame(
