@@ -117,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
                 "the word first; frequency and tag after a space are ignored)",
             )
             sub.add_argument(
+                "--fold-chinese",
+                action="store_true",
+                help="fold Traditional Chinese to Simplified (OpenCC): 經濟 and 经济 are one term",
+            )
+            sub.add_argument(
                 "--no-cache", action="store_true", help="build the index in memory only"
             )
         return sub
@@ -275,6 +280,7 @@ def _index(args: argparse.Namespace, corpus: LoadedCorpus) -> CorpusIndex:
         detect_phrases=not args.no_phrases,
         user_phrases=tuple(args.phrase),
         user_words=_user_words(args),
+        fold_chinese=args.fold_chinese,
     )
     cache = None if args.no_cache else default_cache_dir()
     return build_index(corpus, settings=settings, cache_dir=cache)

@@ -80,6 +80,8 @@ class IndexSettings:
     user_phrases: tuple[str, ...] = ()
     user_words: tuple[str, ...] = ()
     phrase_options: PhraseOptions = field(default_factory=PhraseOptions)
+    #: Fold Traditional Chinese to Simplified (OpenCC t2s) before segmenting.
+    fold_chinese: bool = False
 
     def key(self) -> str:
         payload = json.dumps(asdict(self), sort_keys=True, default=str)
@@ -203,7 +205,9 @@ class CorpusIndex:
             self._columns = {t: i for i, t in enumerate(self.vocab[S.TERM])}
         if term in self._columns:
             return self._columns[term]
-        words = tokenize(term, user_words=self.settings.user_words)
+        words = tokenize(
+            term, user_words=self.settings.user_words, fold_chinese=self.settings.fold_chinese
+        )
         return self._columns.get(join_tokens(words)) if words else None
 
 
@@ -331,8 +335,9 @@ def _cache_path(cache_dir: Path | None, content_hash: str, settings: IndexSettin
 class _Vocabulary:
     """Word ids, assigned in order of first appearance."""
 
-    def __init__(self, user_words: tuple[str, ...]) -> None:
+    def __init__(self, user_words: tuple[str, ...], fold_chinese: bool = False) -> None:
         self.user_words = user_words
+        self.fold_chinese = fold_chinese
         self.words: list[str] = []
         self.ids: dict[str, int] = {}
 
@@ -349,7 +354,9 @@ class _Vocabulary:
         Each distinct raw string is classified once; boundaries become -1.
         """
         classified = classify_raw(
-            pl.Series(scanned.distinct, dtype=pl.String), user_words=self.user_words
+            pl.Series(scanned.distinct, dtype=pl.String),
+            user_words=self.user_words,
+            fold_chinese=self.fold_chinese,
         )
         lengths = np.fromiter((len(t) for t in classified), dtype=np.int64, count=len(classified))
         flat = np.fromiter(
@@ -385,7 +392,7 @@ def _build(
 ) -> CorpusIndex:
     column = arrow_text(docs[S.TEXT])
     n_docs = len(column)
-    vocab = _Vocabulary(settings.user_words)
+    vocab = _Vocabulary(settings.user_words, settings.fold_chinese)
     report(0.05, f"Tokenising {n_docs:,} documents")
     # Paragraph splitting (a compiled pass of its own) runs on this thread
     # while the scanning threads work.
@@ -488,7 +495,9 @@ def _sequence(
     # A word the corpus never uses gets its own negative id: the phrase is kept
     # (the user asked for it) and counts zero everywhere.
     ids = []
-    for word in tokenize(phrase, user_words=settings.user_words):
+    for word in tokenize(
+        phrase, user_words=settings.user_words, fold_chinese=settings.fold_chinese
+    ):
         found = vocab.ids.get(word)
         if found is None:
             found = unknown.setdefault(word, -2 - len(unknown))
@@ -785,6 +794,7 @@ def load_index(folder: Path) -> CorpusIndex:
             user_phrases=tuple(raw["user_phrases"]),
             user_words=tuple(raw["user_words"]),
             phrase_options=PhraseOptions(**raw["phrase_options"]),
+            fold_chinese=bool(raw.get("fold_chinese", False)),
         )
         index = CorpusIndex(
             docs=pd.read_parquet(folder / "docs.parquet"),

@@ -129,7 +129,7 @@ class Query:
 
 
 def split_query(
-    text: str, *, user_words: tuple[str, ...] = ()
+    text: str, *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
 ) -> tuple[tuple[TypedWord, ...], ...]:
     """The alternatives of a typed query, each as words by the token rule.
 
@@ -161,15 +161,17 @@ def split_query(
             raise OptionError(
                 f"{shown!r} has an empty alternative: remove the extra '|'. {SYNTAX_HELP}"
             )
-        alternatives.append(_words(alternative, shown, user_words))
+        alternatives.append(_words(alternative, shown, user_words, fold_chinese))
     return tuple(alternatives)
 
 
-def _words(alternative: str, shown: str, user_words: tuple[str, ...]) -> tuple[TypedWord, ...]:
+def _words(
+    alternative: str, shown: str, user_words: tuple[str, ...], fold_chinese: bool
+) -> tuple[TypedWord, ...]:
     # "*" is a symbol to the token rule (a boundary): cut the text at each one
     # and mark the last word before it as a prefix.
     pieces = alternative.split("*")
-    frame = tokenize_frame(pieces, user_words=user_words)
+    frame = tokenize_frame(pieces, user_words=user_words, fold_chinese=fold_chinese)
     tokens: list[str | None] = []
     prefix: list[bool] = []
     by_piece = frame.partition_by("doc", as_dict=True, maintain_order=True)
@@ -220,7 +222,10 @@ def parse_query(index: CorpusIndex, text: str) -> Query:
     [('slave*', 'prefix', ('slavery', 'slaves')), ('and slavery', 'sequence', ())]
     """
     parts = []
-    for words in split_query(text, user_words=index.settings.user_words):
+    settings = index.settings
+    for words in split_query(
+        text, user_words=settings.user_words, fold_chinese=settings.fold_chinese
+    ):
         parts.append(_resolve(index, words, " ".join(w + "*" * p for w, p in words)))
     return Query(text=text.strip(), parts=tuple(parts))
 

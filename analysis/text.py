@@ -17,6 +17,8 @@ reproduce it, and ``tests/analysis/test_text.py`` checks one):
    ``region``; ``it's`` -> ``it`` too: the rule cannot tell them apart).
 4. A run of Han characters is segmented by rjieba (jieba-rs: jieba's default
    dictionary and HMM, plus any user words); full-width punctuation is dropped.
+   Optionally (``fold_chinese``, off by default) Traditional characters are
+   first folded to Simplified with OpenCC (``t2s``), user words too.
 5. Punctuation and symbols are not tokens, but they are boundaries: no
    phrase spans them (nor a line break).
 
@@ -488,11 +490,14 @@ def extract_raw(texts: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def classify_raw(raws: pl.Series, *, user_words: tuple[str, ...] = ()) -> list[list[str | None]]:
+def classify_raw(
+    raws: pl.Series, *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> list[list[str | None]]:
     """Tokens of each distinct raw token, ``None`` standing for a boundary.
 
     A word is folded and loses a final possessive ``'s``; a Han run becomes
-    its segmented words; a raw token mixing Han and other letters is split first.
+    its segmented words (Traditional characters folded to Simplified first
+    when ``fold_chinese``); a raw token mixing Han and other letters is split first.
 
     >>> classify_raw(pl.Series(["Region’s", ",", "长三角", "G60科技"]))
     [['region'], [None], ['长三角'], ['g60', '科技']]
@@ -513,13 +518,16 @@ def classify_raw(raws: pl.Series, *, user_words: tuple[str, ...] = ()) -> list[l
     han_raw = raws.str.contains(r"^\p{Han}+$").fill_null(False)
     if han_raw.any():
         where = han_raw.arg_true().to_list()
-        cut = _segmenter(tuple(user_words)).cut
-        for at, run in zip(where, raws.filter(han_raw).to_list(), strict=True):
+        cut = _segmenter(tuple(user_words), fold_chinese).cut
+        runs = raws.filter(han_raw).to_list()
+        for at, run in zip(where, to_simplified(runs) if fold_chinese else runs, strict=True):
             out[at] = cut(run, True)
     other = ~ascii_raw & ~han_raw
     if other.any():
         rest = other.arg_true().to_list()
-        others = _classify_other(raws.gather(rest), user_words=user_words)
+        others = _classify_other(
+            raws.gather(rest), user_words=user_words, fold_chinese=fold_chinese
+        )
         for at, tokens in zip(rest, others, strict=True):
             out[at] = tokens
     return out
@@ -533,7 +541,9 @@ def _stopped(word: str) -> str:
     return word + "." if "." in word and not word.endswith(".") else word
 
 
-def _classify_other(raws: pl.Series, *, user_words: tuple[str, ...]) -> list[list[str | None]]:
+def _classify_other(
+    raws: pl.Series, *, user_words: tuple[str, ...], fold_chinese: bool
+) -> list[list[str | None]]:
     """:func:`classify_raw` of raw tokens with characters beyond ASCII, one by one."""
     raw_list = raws.to_list()
     mixed = [i for i, h in enumerate(raws.str.contains(r"\p{Han}").to_list()) if h]
@@ -560,7 +570,8 @@ def _classify_other(raws: pl.Series, *, user_words: tuple[str, ...]) -> list[lis
             tokens.append([_stopped(word)])
     if han_runs:
         runs = list(han_runs)
-        for run, words in zip(runs, segment_han(runs, user_words=user_words), strict=True):
+        segmented = segment_han(runs, user_words=user_words, fold_chinese=fold_chinese)
+        for run, words in zip(runs, segmented, strict=True):
             for at in han_runs[run]:
                 tokens[at] = list(words)
     out: list[list[str | None]] = []
@@ -574,33 +585,68 @@ def _classify_other(raws: pl.Series, *, user_words: tuple[str, ...]) -> list[lis
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _converter() -> Any:
+    """OpenCC's Traditional-to-Simplified converter (``t2s``: characters and phrases)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(runs: Sequence[str]) -> list[str]:
+    """Han strings with Traditional characters folded to Simplified by OpenCC (``t2s``).
+
+    One conversion for the whole batch: the strings are joined by line breaks,
+    which no Han run holds and OpenCC keeps.
+
+    >>> to_simplified(["經濟發展", "经济", "臺灣"])
+    ['经济发展', '经济', '台湾']
+    """
+    if not runs:
+        return []
+    folded = _converter().convert("\n".join(runs)).split("\n")
+    if len(folded) != len(runs):
+        raise ValueError("to_simplified takes strings without line breaks")
+    return folded
+
+
 @functools.lru_cache(maxsize=8)
-def _segmenter(user_words: tuple[str, ...]) -> Any:
+def _segmenter(user_words: tuple[str, ...], fold_chinese: bool = False) -> Any:
     """An rjieba (jieba-rs) segmenter with the user's words; one per distinct word list.
 
     rjieba ships jieba's own dictionary and HMM and cuts a Han run exactly as
     jieba 0.42.1 does (a test holds the two equal on every distinct Han run
     of the shared Chinese corpus), some 25 times faster. A private instance
     keeps one user's dictionary out of everybody else's; a word added without
-    a frequency gets the one that keeps it whole, as in jieba.
+    a frequency gets the one that keeps it whole, as in jieba. With
+    ``fold_chinese`` the words are folded to Simplified as the text is.
     """
     import rjieba
 
     segmenter = rjieba.Jieba()
-    for word in user_words:
-        folded = normalise(word).strip()
-        if folded:
-            segmenter.add_word(folded, None, None)
+    words = [normalise(word).strip() for word in user_words]
+    for word in to_simplified(words) if fold_chinese else words:
+        if word:
+            segmenter.add_word(word, None, None)
     return segmenter
 
 
-def segment_han(runs: Sequence[str], *, user_words: tuple[str, ...] = ()) -> list[list[str]]:
-    """Segment Han-only strings with rjieba (jieba's dictionary, HMM on), one list per run."""
-    cut = _segmenter(tuple(user_words)).cut
+def segment_han(
+    runs: Sequence[str], *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> list[list[str]]:
+    """Segment Han-only strings with rjieba (jieba's dictionary, HMM on), one list per run.
+
+    With ``fold_chinese`` Traditional characters are folded to Simplified
+    (:func:`to_simplified`) before segmenting: ``經濟`` and ``经济`` are one word.
+    """
+    cut = _segmenter(tuple(user_words), fold_chinese).cut
+    runs = to_simplified(runs) if fold_chinese else list(runs)
     return [[w for w in cut(run, True) if w.strip()] for run in runs]
 
 
-def tokenize_frame(texts: Sequence[str], *, user_words: tuple[str, ...] = ()) -> pl.DataFrame:
+def tokenize_frame(
+    texts: Sequence[str], *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> pl.DataFrame:
     """Token stream of a batch of texts, in reading order.
 
     Returns a frame with ``doc`` (position of the text in ``texts``) and
@@ -612,7 +658,7 @@ def tokenize_frame(texts: Sequence[str], *, user_words: tuple[str, ...] = ()) ->
     """
     raw = extract_raw(texts)
     distinct = raw["raw"].unique(maintain_order=True)
-    classified = classify_raw(distinct, user_words=user_words)
+    classified = classify_raw(distinct, user_words=user_words, fold_chinese=fold_chinese)
     mapping = pl.DataFrame(
         {"raw": distinct, "token": classified},
         schema={"raw": pl.String, "token": pl.List(pl.String)},
@@ -624,13 +670,15 @@ def tokenize_frame(texts: Sequence[str], *, user_words: tuple[str, ...] = ()) ->
     )
 
 
-def tokenize(text: str, *, user_words: tuple[str, ...] = ()) -> list[str]:
+def tokenize(
+    text: str, *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> list[str]:
     """Words of one text by the token rule (boundaries dropped).
 
     >>> tokenize("The Yangtze River Delta's high-quality development")
     ['the', 'yangtze', 'river', 'delta', 'high-quality', 'development']
     """
-    tokens = tokenize_frame([text], user_words=user_words)["token"]
+    tokens = tokenize_frame([text], user_words=user_words, fold_chinese=fold_chinese)["token"]
     return [t for t in tokens.to_list() if t is not None]
 
 

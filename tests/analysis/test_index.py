@@ -552,3 +552,43 @@ def test_truncating_the_cache_under_an_open_index_does_not_kill_the_reader(tmp_p
     notices: list = []
     _same_index(build_index(frame, cache_dir=cache, notice=notices.append), fresh)
     assert [n.kind for n in notices] == ["rebuilt"]
+
+
+# Hand-made: the same sentence in Simplified and Traditional characters, and a mixed one.
+# 经济 / 經濟: 1 + 2 + 1; 发展 / 發展: 1 + 1 + 1; 台湾 / 臺灣: 0 + 1 + 0.
+SCRIPTS = pd.DataFrame(
+    {
+        "doc_id": ["simplified", "traditional", "mixed"],
+        "text": ["经济发展。", "經濟發展，臺灣經濟。", "经济 G60發展"],
+    }
+)
+
+
+def _totals(index) -> dict[str, int]:
+    totals = np.asarray(index.counts.sum(axis=0)).ravel()
+    words = index.vocab["kind"] == "word"
+    return dict(zip(index.vocab.loc[words, "term"], totals[words.to_numpy()], strict=True))
+
+
+def test_fold_chinese_counts_traditional_and_simplified_as_one_term():
+    folded = _totals(build_index(SCRIPTS, settings=IndexSettings(fold_chinese=True)))
+    assert folded == {"经济": 4, "发展": 3, "台湾": 1, "g60": 1}
+    # unfolded, the scripts are apart, and jieba's (Simplified) dictionary cuts 臺灣經濟 badly
+    kept = _totals(build_index(SCRIPTS))
+    assert (kept["经济"], kept["經濟"], kept["發展"], kept["灣經濟"]) == (2, 1, 2, 1)
+
+
+def test_fold_chinese_finds_a_term_typed_in_either_script_and_folds_user_words():
+    settings = IndexSettings(fold_chinese=True, user_words=("經濟發展",))
+    index = build_index(SCRIPTS, settings=settings)
+    assert _totals(index)["经济发展"] == 2
+    assert index.column("經濟") == index.column("经济") is not None
+
+
+def test_fold_chinese_is_part_of_the_cache_key_and_reloaded(tmp_path):
+    build_index(SCRIPTS, cache_dir=tmp_path)
+    build_index(SCRIPTS, cache_dir=tmp_path, settings=IndexSettings(fold_chinese=True))
+    assert len(list(tmp_path.iterdir())) == 2
+    loaded = build_index(SCRIPTS, cache_dir=tmp_path, settings=IndexSettings(fold_chinese=True))
+    assert loaded.settings.fold_chinese
+    assert _totals(loaded)["经济"] == 4

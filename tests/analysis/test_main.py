@@ -439,3 +439,17 @@ def test_numbers_flag_shows_pure_numbers_on_every_ranking_command(capsys, tmp_pa
         shown = pd.read_csv(io.StringIO(_run(capsys, *base, "--numbers")), dtype={"term": str})
         assert not set(hidden["term"]) & set(NUMBER_TERMS), command[0]
         assert set(shown["term"]) & set(NUMBER_TERMS), command[0]
+
+
+def test_fold_chinese_flag_counts_both_scripts_as_one_term(capsys, tmp_path):
+    corpus = tmp_path / "scripts.txt"
+    corpus.write_text("经济发展。經濟發展。", encoding="utf-8")
+
+    def counts(*extra: str) -> dict[str, int]:
+        out = _run(capsys, "terms", str(corpus), "--no-cache", "--format", "csv", *extra)
+        table = pd.read_csv(io.StringIO(out))
+        return dict(zip(table["term"], table["count"], strict=True))
+
+    assert counts()["经济"] == 1
+    assert counts("--fold-chinese")["经济"] == 2
+    assert "經濟" not in counts("--fold-chinese")

@@ -303,3 +303,16 @@ def test_tokenize_splits_mixed_han_runs_like_pure_ones():
     """A raw token all of Han takes the quick path; mixed ones the general one: same words."""
     assert tokenize("G60高质量发展") == ["g60", *tokenize("高质量发展")]
     assert tokenize("高质量发展", user_words=("高质量发展",)) == ["高质量发展"]
+
+
+def test_to_simplified_folds_traditional_characters_only():
+    from analysis.text import to_simplified
+
+    assert to_simplified(["經濟發展", "经济", "臺灣"]) == ["经济发展", "经济", "台湾"]
+    assert to_simplified([]) == []
+
+
+def test_tokenize_folds_chinese_only_when_asked():
+    assert tokenize("經濟發展 Taiwan") == ["經濟", "發展", "taiwan"]
+    assert tokenize("經濟發展 Taiwan", fold_chinese=True) == ["经济", "发展", "taiwan"]
+    assert tokenize("G60經濟", fold_chinese=True) == ["g60", "经济"]
