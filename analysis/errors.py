@@ -21,3 +21,7 @@ class EmptySelectionError(AnalysisError):
 
 class OptionError(AnalysisError):
     """An option value is out of range or unknown."""
+
+
+class LimitError(AnalysisError):
+    """A limit set by the host refuses the request (too many rebuilds, too large an input)."""

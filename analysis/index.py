@@ -256,6 +256,7 @@ def build_index(
     problem = None
     if target.exists() or target.is_symlink():
         report(0.0, "Loading the saved index")
+        _touch(target)  # first: the newest folder is the last an eviction removes
         try:
             index = load_index(target)
         except IndexCacheError as error:
@@ -281,6 +282,8 @@ def build_index(
             ),
         )
         return index
+    _touch(target)
+    evict_cache(target.parent, keep=(target,))
     if problem:
         _tell(
             notice,
@@ -702,6 +705,103 @@ def remove_stale_work(cache_dir: Path, *, now: float | None = None) -> list[Path
         if not entry.exists():
             removed.append(entry)
     return removed
+
+
+#: A saved index used (loaded or saved) this recently is never evicted: another
+#: process may be reading it.
+EVICT_GRACE_SECONDS = 60.0
+
+
+def _touch(folder: Path) -> None:
+    """Mark ``folder`` used now (its mtime orders the eviction); a read-only cache is left as is."""
+    with contextlib.suppress(OSError):
+        os.utime(folder)
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+    return total
+
+
+def evict_cache(
+    cache_dir: Path,
+    *,
+    max_bytes: int | None = None,
+    keep: Sequence[Path] = (),
+    now: float | None = None,
+) -> list[Path]:
+    """Remove the least recently used saved indexes until ``cache_dir`` holds ``max_bytes``.
+
+    Parameters
+    ----------
+    cache_dir
+        The index cache (one folder per saved index).
+    max_bytes
+        By default ``DASHBOARD_CACHE_MAX_BYTES``
+        (:attr:`~analysis.limits.IngestLimits.cache_bytes`, 10 GiB).
+    keep
+        Folders never removed (the one being written or loaded).
+    now
+        The time to judge :data:`EVICT_GRACE_SECONDS` by (default: now).
+
+    Returns
+    -------
+    list of Path
+        The folders removed, oldest first. Use is the folder's modification
+        time, set on every save and load. Work folders (``.partial-…``) are
+        left to :func:`remove_stale_work`; a folder used within
+        :data:`EVICT_GRACE_SECONDS`, or one that cannot be removed (a read-only
+        cache), stays even if the cache is then over ``max_bytes``.
+    """
+    from analysis.limits import IngestLimits  # here: limits reads the environment
+
+    limit = IngestLimits.from_environment().cache_bytes if max_bytes is None else max_bytes
+    now = time.time() if now is None else now
+    kept = {Path(folder).resolve() for folder in keep}
+    folders: list[tuple[float, int, Path]] = []
+    total = 0
+    try:
+        entries = list(Path(cache_dir).iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            used = entry.stat().st_mtime
+        except OSError:
+            continue
+        size = _folder_bytes(entry)
+        total += size
+        folders.append((used, size, entry))
+    removed: list[Path] = []
+    for used, size, entry in sorted(folders, key=lambda item: item[0]):
+        if total <= limit:
+            break
+        if entry.resolve() in kept or now - used < EVICT_GRACE_SECONDS:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            removed.append(entry)
+            total -= size
+    return removed
+
+
+def saved_index_path(
+    content_hash: str, settings: IndexSettings, cache_dir: Path | None = None
+) -> Path | None:
+    """The folder :func:`build_index` saves this index in, if it is there now (else None).
+
+    The dashboard asks before a build, so that loading a saved index is not
+    counted against a session's rebuild limit. ``cache_dir`` defaults to
+    :func:`default_cache_dir`.
+    """
+    folder = _cache_path(cache_dir or default_cache_dir(), content_hash, settings)
+    return folder if folder is not None and (folder / "meta.json").is_file() else None
 
 
 def _process_alive(pid: int) -> bool:

@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import corpus as corpus_module
 from analysis.corpus import (
     SAMPLES,
     SEEDS_DIR,
@@ -30,6 +29,7 @@ from analysis.corpus import (
     parse_dates,
 )
 from analysis.errors import CorpusError
+from analysis.limits import IngestLimits
 from analysis.schema import CORPUS_COLUMNS, REPORT_COLUMNS
 
 if TYPE_CHECKING:
@@ -254,24 +254,23 @@ def test_load_uploads_same_ledger_as_folder(hostile: Hostile) -> None:
     ]
 
 
-def test_zip_member_over_the_limit_is_quarantined(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_zip_over_the_expanded_size_limit_is_refused_whole() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("big.txt", "a" * 5000)
         archive.writestr("small.txt", "fine")
-    monkeypatch.setattr(corpus_module, "MAX_UNCOMPRESSED_BYTES", 1000)
-    corpus = load_uploads([("bomb.zip", buffer.getvalue())])
-    assert corpus.report["reason"].tolist() == [
-        "too large: over 1 GiB uncompressed (archive bomb guard)",
-        "undated: no date",
-    ]
+    limits = IngestLimits(archive_bytes=1000)
+    corpus = load_uploads([("bomb.zip", buffer.getvalue())], limits=limits)
+    assert corpus.report[["location", "status"]].values.tolist() == [["bomb.zip", "quarantined"]]
+    assert corpus.report["reason"][0] == (
+        "refused: bomb.zip expands to over 1,000 bytes, over the limit of 1,000 bytes "
+        "(DASHBOARD_MAX_ARCHIVE_BYTES); unpack the archive and load its files, or split it "
+        "into smaller archives, or ask the host to raise the limit"
+    )
+    assert corpus.docs.empty
 
 
-def test_zip_member_lying_about_its_size_is_quarantined(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_zip_member_lying_about_its_size_is_quarantined() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("big.txt", "a" * 5000)
@@ -279,8 +278,7 @@ def test_zip_member_lying_about_its_size_is_quarantined(
     # Rewrite the central directory's uncompressed size (offset 24 in the entry) to 10.
     central = data.rindex(b"PK\x01\x02")
     data[central + 24 : central + 28] = (10).to_bytes(4, "little")
-    monkeypatch.setattr(corpus_module, "MAX_UNCOMPRESSED_BYTES", 1000)
-    corpus = load_uploads([("liar.zip", bytes(data))])
+    corpus = load_uploads([("liar.zip", bytes(data))], limits=IngestLimits(archive_bytes=1000))
     assert corpus.report["status"].tolist() == ["quarantined"]
     assert corpus.docs.empty
 

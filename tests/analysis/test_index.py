@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.index import IndexSettings, build_index, split_passages
+from analysis.index import (
+    IndexSettings,
+    build_index,
+    evict_cache,
+    saved_index_path,
+    split_passages,
+)
 from tests.analysis.tiny import TINY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -592,3 +599,68 @@ def test_fold_chinese_is_part_of_the_cache_key_and_reloaded(tmp_path):
     loaded = build_index(SCRIPTS, cache_dir=tmp_path, settings=IndexSettings(fold_chinese=True))
     assert loaded.settings.fold_chinese
     assert _totals(loaded)["经济"] == 4
+
+
+# The cache bounded in size: least recently used indexes evicted.
+
+
+def _saved_folders(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir() if not p.name.startswith("."))
+
+
+def test_cache_over_its_size_evicts_the_least_recently_used(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    frames = [pd.DataFrame({"doc_id": ["a"], "text": [f"text number {n}"]}) for n in range(3)]
+    first, second = (build_index(frame, cache_dir=cache) for frame in frames[:2])
+    folders = {
+        index.content_hash: next(p for p in cache.iterdir() if index.content_hash[:24] in p.name)
+        for index in (first, second)
+    }
+    size = sum(f.stat().st_size for f in folders[first.content_hash].rglob("*") if f.is_file())
+    # Used an hour and two hours ago; the first was loaded (touched) more recently.
+    os.utime(folders[first.content_hash], (time.time() - 3600,) * 2)
+    os.utime(folders[second.content_hash], (time.time() - 7200,) * 2)
+    monkeypatch.setenv("DASHBOARD_CACHE_MAX_BYTES", str(int(size * 2.5)))
+    third = build_index(frames[2], cache_dir=cache)
+    kept = _saved_folders(cache)
+    assert len(kept) == 2
+    assert not folders[second.content_hash].exists()  # the oldest went
+    assert folders[first.content_hash].exists()
+    assert any(third.content_hash[:24] in name for name in kept)  # never the one just written
+
+
+def test_loading_a_saved_index_marks_it_used(tmp_path):
+    cache = tmp_path / "cache"
+    frame = pd.DataFrame({"doc_id": ["a"], "text": ["loaded again"]})
+    build_index(frame, cache_dir=cache)
+    (folder,) = (p for p in cache.iterdir() if not p.name.startswith("."))
+    os.utime(folder, (1_000_000.0, 1_000_000.0))
+    build_index(frame, cache_dir=cache)
+    assert folder.stat().st_mtime > 1_000_000.0
+
+
+def test_evict_cache_spares_kept_and_recently_used_folders(tmp_path):
+    cache = tmp_path / "cache"
+    for name in ("old", "kept", "fresh"):
+        (cache / name).mkdir(parents=True)
+        (cache / name / "tokens.npy").write_bytes(b"x" * 1000)
+    (cache / ".partial-work").mkdir()
+    (cache / ".partial-work" / "tokens.npy").write_bytes(b"x" * 1000)
+    now = 10_000.0
+    os.utime(cache / "old", (now - 500, now - 500))
+    os.utime(cache / "kept", (now - 900, now - 900))
+    os.utime(cache / "fresh", (now - 1, now - 1))  # within the grace period: maybe being read
+    removed = evict_cache(cache, max_bytes=1000, keep=(cache / "kept",), now=now)
+    assert removed == [cache / "old"]
+    assert _saved_folders(cache) == ["fresh", "kept"]
+    assert (cache / ".partial-work").exists()  # work folders are remove_stale_work's
+
+
+def test_saved_index_path_says_whether_a_build_is_needed(tmp_path):
+    frame = pd.DataFrame({"doc_id": ["a"], "text": ["saved or not"]})
+    index = build_index(frame)
+    assert saved_index_path(index.content_hash, index.settings, tmp_path) is None
+    build_index(frame, cache_dir=tmp_path)
+    folder = saved_index_path(index.content_hash, index.settings, tmp_path)
+    assert folder is not None
+    assert (folder / "meta.json").is_file()
