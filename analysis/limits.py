@@ -31,7 +31,6 @@ __all__ = [
     "estimate_tokens",
 ]
 
-_MB = 1000 * 1000
 _MIB = 1 << 20
 _GIB = 1 << 30
 
@@ -69,8 +68,9 @@ class IngestLimits:
         Cells laid out for one worksheet (each row as wide as its last value):
         20,000,000.
     upload_bytes
-        Bytes of one upload, all files together, as sent: 200 MB (the
-        ``server.maxUploadSize`` of ``.streamlit/config.toml``).
+        Bytes of one upload, all files together, as sent: 200 MiB (Streamlit's
+        ``server.maxUploadSize = 200`` in ``.streamlit/config.toml`` bounds each file
+        to the same; keep the two equal).
     upload_documents
         Documents one upload may hold: 200,000.
     upload_tokens
@@ -102,7 +102,7 @@ class IngestLimits:
     sheet_rows: int = 200_000
     sheet_columns: int = 1_000
     sheet_cells: int = 20_000_000
-    upload_bytes: int = 200 * _MB
+    upload_bytes: int = 200 * _MIB
     upload_documents: int = 200_000
     upload_tokens: int = 50_000_000
     user_phrases: int = 200
