@@ -411,7 +411,9 @@ _SCAN = regex.compile(SCAN_PATTERN, regex.V1)
 _IS_BOUNDARY = regex.compile(f"^{BOUNDARY_PATTERN}$", regex.V1)
 
 
-def token_offsets(text: str, *, user_words: tuple[str, ...] = ()) -> pd.DataFrame:
+def token_offsets(
+    text: str, *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> pd.DataFrame:
     """Words of ``text`` by the token rule with their character offsets.
 
     The text is scanned with the index's own scan pattern, each raw match is
@@ -430,7 +432,11 @@ def token_offsets(text: str, *, user_words: tuple[str, ...] = ()) -> pd.DataFram
     classified = dict(
         zip(
             distinct,
-            classify_raw(pl.Series(distinct, dtype=pl.String), user_words=user_words),
+            classify_raw(
+                pl.Series(distinct, dtype=pl.String),
+                user_words=user_words,
+                fold_chinese=fold_chinese,
+            ),
             strict=True,
         )
     )
@@ -542,8 +548,11 @@ def shared_passages(
         raise OptionError(f"min_tokens must be at least 2, not {min_tokens}.")
     rows = _rows_for(index, [doc_a, doc_b])
     texts = index.docs[S.TEXT].iloc[rows].astype(str).tolist()
-    user_words = index.settings.user_words
-    tok_a, tok_b = (token_offsets(t, user_words=user_words) for t in texts)
+    settings = index.settings
+    tok_a, tok_b = (
+        token_offsets(t, user_words=settings.user_words, fold_chinese=settings.fold_chinese)
+        for t in texts
+    )
     a, b = tok_a["token"].tolist(), tok_b["token"].tolist()
     runs = _tile(_aligned_runs(a, b, min_tokens), len(a), len(b), min_tokens)
     sa, ea = tok_a[S.START].to_numpy(), tok_a[S.END].to_numpy()

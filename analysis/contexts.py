@@ -171,11 +171,15 @@ def _exact_spans(index: CorpusIndex, text: str, query: Query) -> list[tuple[int,
     matches = list(_SCAN.finditer(text))
     raws = [unicodedata.normalize("NFKC", m.group()) for m in matches]
     distinct = list(dict.fromkeys(raws))
-    user_words = index.settings.user_words
+    settings = index.settings
     classified = dict(
         zip(
             distinct,
-            classify_raw(pl.Series(distinct, dtype=pl.String), user_words=user_words),
+            classify_raw(
+                pl.Series(distinct, dtype=pl.String),
+                user_words=settings.user_words,
+                fold_chinese=settings.fold_chinese,
+            ),
             strict=True,
         )
     )

@@ -446,8 +446,10 @@ def _upload_units(files: Sequence[tuple[str, bytes]], options: _Options) -> list
 def library_entries(folder: str | os.PathLike[str]) -> list[Path]:
     """The corpora of a library folder: each visible file or folder directly inside it.
 
-    Names starting with ``.`` or ``_`` are not corpora. Read each with
-    ``load_corpus(entry, within=folder)`` so links cannot lead out of the library.
+    Names starting with ``.`` or ``_`` are not corpora, nor is an entry that is
+    a link leading outside ``folder`` (``etc -> /etc``) unless the host sets
+    ``DASHBOARD_FOLLOW_SYMLINKS=1``. Read each with ``load_corpus(entry,
+    within=folder)`` so links inside it cannot lead out of the library either.
 
     Raises
     ------
@@ -462,10 +464,14 @@ def library_entries(folder: str | os.PathLike[str]) -> list[Path]:
             f"The library {root} cannot be read ({error.strerror or error}). Give the path "
             "of a folder holding one file or folder per corpus."
         ) from None
+    base = root.resolve()
+    follow = _follow_links()
     return [
         entry
         for entry in entries
-        if not entry.name.startswith((".", "_")) and (entry.is_dir() or entry.is_file())
+        if not entry.name.startswith((".", "_"))
+        and (entry.is_dir() or entry.is_file())
+        and (follow or entry.resolve().is_relative_to(base))
     ]
 
 
@@ -2299,21 +2305,3 @@ def _hashable(value: object) -> object:
     except TypeError:
         return str(value)
     return value
-
-
-def library_entries(folder: str | os.PathLike[str]) -> list[str]:
-    """The corpora a library folder offers: each visible file or folder directly inside it.
-
-    Hidden and ``_``-prefixed entries are not offered, nor is an entry that is a
-    link leading outside ``folder`` (``etc -> /etc``) unless the host sets
-    ``DASHBOARD_FOLLOW_SYMLINKS=1``.
-    """
-    base = Path(folder).resolve()
-    follow = _follow_links()
-    return sorted(
-        entry.name
-        for entry in Path(folder).iterdir()
-        if not entry.name.startswith((".", "_"))
-        and (entry.is_dir() or entry.is_file())
-        and (follow or entry.resolve().is_relative_to(base))
-    )

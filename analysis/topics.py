@@ -106,7 +106,11 @@ def _passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
     """
     vocab = index.vocab
     n_columns = len(vocab)
-    frame = tokenize_frame(texts, user_words=index.settings.user_words)
+    frame = tokenize_frame(
+        texts,
+        user_words=index.settings.user_words,
+        fold_chinese=index.settings.fold_chinese,
+    )
     is_word = (vocab[S.KIND] == S.WORD).to_numpy()
     word_columns = pl.DataFrame(
         {

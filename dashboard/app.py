@@ -31,12 +31,14 @@ from analysis import (  # noqa: E402  (after the sys.path fix above)
     Filters,
     IndexSettings,
     LoadedCorpus,
+    check_user_terms,
     default_stopwords,
     parse_stopwords,
 )
 from analysis import schema as S  # noqa: E402  (after the sys.path fix above)
 from dashboard import data, options, state  # noqa: E402  (after the sys.path fix above)
 from dashboard.escape import md  # noqa: E402  (after the sys.path fix above)
+from dashboard.limits import RebuildLimiter  # noqa: E402  (after the sys.path fix above)
 from dashboard.options import ViewState  # noqa: E402  (after the sys.path fix above)
 from dashboard.views import common  # noqa: E402  (after the sys.path fix above)
 
@@ -44,6 +46,8 @@ VIEWS = Path(__file__).resolve().parent / "views"
 NOTICE_KEY = "_dashboard_notices"
 #: True during a session's first run, whose view came from the link.
 FROM_LINK_KEY = "_dashboard_from_link"
+#: The session's bound on new index builds (dashboard/limits.py).
+LIMITER_KEY = "_dashboard_rebuild_limiter"
 LOADED_KEY = "_dashboard_loaded_corpus"
 
 
@@ -113,6 +117,11 @@ def _index_settings(view: ViewState) -> IndexSettings:
         height=80,
         help="Counted as phrases even if detection misses them.",
     )
+    fold = st.toggle(
+        "Fold Traditional into Simplified Chinese",
+        key="sidebar_fold",
+        help="Count 經濟 and 经济 as one term (OpenCC). The corpus is indexed again.",
+    )
     user_words = st.text_area(
         "Chinese dictionary words (one per line)",
         key="sidebar_user_words",
@@ -123,6 +132,7 @@ def _index_settings(view: ViewState) -> IndexSettings:
         detect_phrases=bool(phrases),
         user_phrases=_lines(user_phrases),
         user_words=_lines(user_words),
+        fold_chinese=bool(fold),
     )
 
 
@@ -257,6 +267,7 @@ def _sidebar(view: ViewState) -> Contexts:
             phrases=settings.detect_phrases,
             user_phrases=settings.user_phrases,
             user_words=settings.user_words,
+            fold_chinese=settings.fold_chinese,
         )
         if corpus is None:
             st.session_state[common.MISSING_KEY] = (
@@ -265,12 +276,22 @@ def _sidebar(view: ViewState) -> Contexts:
             return view, None, None
     loaded = common.CorpusContext(corpus_key=key, corpus_label=label, corpus=corpus)
     if corpus.docs.empty:
+        report = corpus.report
+        reasons = report.loc[report[S.STATUS] == S.QUARANTINED, S.REASON].astype(str)
+        first = f" The first reason: {reasons.iloc[0]}." if len(reasons) else ""
         st.session_state[common.MISSING_KEY] = (
-            f"No document could be loaded from {label}. The Data page lists every unit "
-            "and why it was quarantined."
+            f"No document could be loaded from {label}.{first} The Data page lists every "
+            "unit and why it was quarantined."
         )
         return view, loaded, None
-    index = data.open_index(corpus, settings, private=private, label=label)
+    try:
+        check_user_terms(settings, stopwords=view.stopwords_added)
+        limiter = st.session_state.setdefault(LIMITER_KEY, RebuildLimiter.from_environment())
+        index = data.open_index(corpus, settings, private=private, label=label, limiter=limiter)
+    except AnalysisError as error:
+        st.warning(md(error), icon="⚠️")
+        st.session_state[common.MISSING_KEY] = str(error)
+        return view, loaded, None
     content = state.short_hash(index.content_hash)
     if view.corpus_hash and view.corpus_hash != content:
         if st.session_state.get(FROM_LINK_KEY):

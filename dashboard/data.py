@@ -45,6 +45,7 @@ from analysis import (
     library_entries,
     load_corpus,
     load_uploads,
+    saved_index_path,
     select,
     term_frequencies,
     wordcloud_frequencies,
@@ -72,6 +73,7 @@ from analysis.topics import (
 from analysis.trends import Theme, emerging_terms, parse_themes, term_trends
 from dashboard import charts, export
 from dashboard.escape import md
+from dashboard.limits import RebuildLimiter
 
 T = TypeVar("T")
 
@@ -164,7 +166,7 @@ def library_dir() -> Path | None:
 @st.cache_data(show_spinner=False, ttl=30)
 def library_names(folder: str) -> list[str]:
     """Corpora in the library (see :func:`analysis.library_entries`: no link leads out)."""
-    return library_entries(folder)
+    return [entry.name for entry in library_entries(folder)]
 
 
 def corpus_choices() -> list[str]:
@@ -242,7 +244,12 @@ def index_key(index: CorpusIndex) -> str:
 
 
 def open_index(
-    corpus: LoadedCorpus, settings: IndexSettings, *, private: bool, label: str
+    corpus: LoadedCorpus,
+    settings: IndexSettings,
+    *,
+    private: bool,
+    label: str,
+    limiter: RebuildLimiter | None = None,
 ) -> CorpusIndex:
     """The index of ``corpus`` under ``settings``, built with a progress bar on a miss.
 
@@ -251,6 +258,8 @@ def open_index(
     saved copy found unreadable is rebuilt, and a cache folder that cannot be
     written leaves the index in memory; either way the session that built it
     sees one warning saying so (:class:`~analysis.index.CacheNotice`).
+    A build that is really new (not in memory, not saved) is first asked of the
+    session's ``limiter``, which raises :class:`~analysis.LimitError` past its limit.
     """
     store = _session_store() if private else _shared_store()
     stamp = ("index", corpus.content_hash, settings.key())
@@ -259,6 +268,9 @@ def open_index(
         return found
 
     def build() -> CorpusIndex:
+        saved = None if private else saved_index_path(corpus.content_hash, settings)
+        if limiter is not None and saved is None:
+            limiter.acquire(f"{corpus.content_hash}:{settings.key()}")
         slot = st.empty()
         with slot.status(f"Indexing {label}…", expanded=True) as status:
             bar = status.progress(0.0, text="Starting")

@@ -74,6 +74,7 @@ class ViewState:
     stopwords_removed: tuple[str, ...] = ()
     numbers: bool = False
     phrases: bool = True
+    fold_chinese: bool = False
     user_phrases: tuple[str, ...] = ()
     user_words: tuple[str, ...] = ()
     kind: Kind = "all"
@@ -110,7 +111,6 @@ class ViewState:
     key_kind: Kind = "all"
     bonferroni: bool = False
     key_top: int = 15
-
 
 
 def make_pick(name: str, period: dt.date | str) -> str:
@@ -160,7 +160,6 @@ def parse_pick(value: str) -> tuple[str, dt.date] | None:
         return name.strip(), dt.date.fromisoformat(day)
     except ValueError:
         return None
-
 
 
 Scope = Literal["global", "corpus", "model"]
@@ -319,7 +318,7 @@ class Words(Codec):
         seen: dict[str, None] = {}
         bad = []
         for raw in values:
-            word = raw.strip()[: MAX_TEXT]
+            word = raw.strip()[:MAX_TEXT]
             if not word:
                 continue
             if self.check is not None and not self.check(word):
@@ -410,6 +409,9 @@ OPTIONS: tuple[Option, ...] = (
            "pure numbers (1990, 000, 十四五) ranked in tables, clouds, topics and keyness",
            widgets=("sidebar_numbers",)),
     Option("phrases", "phrases", Switch(), G, "phrase detection", widgets=("sidebar_phrases",)),
+    Option("fold_chinese", "fold", Switch(), G,
+           "Traditional Chinese folded to Simplified before segmenting (經濟 = 经济)",
+           widgets=("sidebar_fold",)),
     Option("user_phrases", "phrase", Words(), G, "user phrases",
            widgets=("sidebar_user_phrases",), to_widget=_lines),
     Option("user_words", "word", Words(), G, "user dictionary words for Chinese segmentation",

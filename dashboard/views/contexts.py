@@ -102,9 +102,7 @@ def render() -> None:
         help=common.QUERY_HELP,
     ).strip()
     left, right, last = st.columns([4, 4, 2])
-    window = left.slider(
-        "Words either side", WINDOW_MIN, WINDOW_MAX, key="contexts_window"
-    )
+    window = left.slider("Words either side", WINDOW_MIN, WINDOW_MAX, key="contexts_window")
     sort = (
         right.segmented_control(
             "Sort lines by",

@@ -49,8 +49,7 @@ USER_PHRASES_KEY = "sidebar_user_phrases"
 THEME_HELP = md(
     "One theme per line: a name, '=', then its terms separated by commas, e.g. "
     "'innovation = innovation, sci-tech, technology, g60'. A theme counts all its terms "
-    "together; each term is a query: "
-    + SYNTAX_HELP
+    "together; each term is a query: " + SYNTAX_HELP
 )
 
 
@@ -61,13 +60,13 @@ def split_terms(text: str) -> tuple[str, ...]:
     ('yangtze river delta', 'innovation', 'g60')
     """
     parts = (part.strip() for part in re.split(r"[,;\n，；、]", text))
-    return tuple(dict.fromkeys(p[: MAX_TEXT] for p in parts if p))[: MAX_TRENDS]
+    return tuple(dict.fromkeys(p[:MAX_TEXT] for p in parts if p))[:MAX_TRENDS]
 
 
 def theme_lines(text: str) -> tuple[str, ...]:
     """The non-empty lines of the theme editor."""
     lines = (line.strip() for line in text.splitlines())
-    return tuple(dict.fromkeys(line for line in lines if line))[: MAX_TRENDS]
+    return tuple(dict.fromkeys(line for line in lines if line))[:MAX_TRENDS]
 
 
 def _readable(terms: tuple[str, ...]) -> tuple[str, ...]:
@@ -318,9 +317,7 @@ def _evidence(
     show_kwic(lines, page=PAGE, name=f"evidence_{safe}_{start:%Y%m%d}", what=f"'{name}' in {label}")
 
 
-def _emerging(
-    ctx: common.PageContext, view: ViewState, table: pd.DataFrame, *, by: str
-) -> None:
+def _emerging(ctx: common.PageContext, view: ViewState, table: pd.DataFrame, *, by: str) -> None:
     st.subheader("Emerging terms")
     periods = sorted(
         {

@@ -1052,6 +1052,6 @@ def test_library_entries_offer_no_link_out_of_the_library(tmp_path, monkeypatch)
     from analysis import library_entries
 
     monkeypatch.delenv("DASHBOARD_FOLLOW_SYMLINKS", raising=False)
-    assert library_entries(library) == ["inner", "speeches.jsonl"]
+    assert [p.name for p in library_entries(library)] == ["inner", "speeches.jsonl"]
     monkeypatch.setenv("DASHBOARD_FOLLOW_SYMLINKS", "1")
-    assert library_entries(library) == ["etc", "inner", "speeches.jsonl"]
+    assert [p.name for p in library_entries(library)] == ["etc", "inner", "speeches.jsonl"]

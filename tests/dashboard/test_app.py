@@ -217,3 +217,15 @@ def test_library_folder_from_secrets(tmp_path: Path, monkeypatch) -> None:
     assert not at.exception
     assert at.sidebar.selectbox(key="sidebar_corpus").value == "lib:notes.txt"
     assert _metrics(at)["Documents"] == "1"
+
+
+def test_link_driven_rebuilds_are_bounded_per_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    monkeypatch.setenv("DASHBOARD_MAX_BUILDS_PER_SESSION", "1")
+    at = _open()  # the seeds' index: built now, or already in memory (not a new build)
+    for _ in range(2):  # two new phrase sets, two new indexes: one more than allowed
+        box = at.sidebar.text_area(key="sidebar_user_phrases")
+        box.set_value(f"delta {uuid.uuid4().hex}").run()
+    assert not at.exception
+    assert any("This session has built 1 new index" in shown(w.value) for w in at.warning)
