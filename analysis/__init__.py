@@ -20,7 +20,7 @@ from analysis.compare import (
     nearest_documents,
     shared_passages,
 )
-from analysis.contexts import collocates, kwic, term_spans
+from analysis.contexts import KWIC_COLUMNS, collocates, kwic, term_spans
 from analysis.corpus import (
     SAMPLES,
     LoadedCorpus,
@@ -37,6 +37,7 @@ from analysis.errors import (
     OptionError,
 )
 from analysis.index import (
+    CacheNotice,
     CorpusIndex,
     IndexSettings,
     build_index,
@@ -49,7 +50,15 @@ from analysis.index import (
 from analysis.limits import IngestLimits, check_user_terms
 from analysis.periods import Granularity, period_mask, placeable
 from analysis.phrases import PhraseOptions
-from analysis.query import Query, QueryPart, count_query, parse_query, query_matches, split_query
+from analysis.query import (
+    SYNTAX_HELP,
+    Query,
+    QueryPart,
+    count_query,
+    parse_query,
+    query_matches,
+    split_query,
+)
 from analysis.selection import Filters, parse_slice, select, unique_documents
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.tabular import neutralise_cell, neutralise_formulas
@@ -61,13 +70,29 @@ from analysis.terms import (
     term_frequencies,
     wordcloud_frequencies,
 )
-from analysis.text import default_stopwords, is_number, normalise, parse_stopwords, tokenize
-from analysis.topics import TopicModel, fit_topics, representative_passages, topics_over_time
+from analysis.text import (
+    default_stopwords,
+    is_han,
+    is_number,
+    normalise,
+    parse_stopwords,
+    tokenize,
+)
+from analysis.topics import (
+    TopicModel,
+    default_k,
+    fit_topics,
+    representative_passages,
+    topics_over_time,
+)
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 
 __all__ = [
+    "KWIC_COLUMNS",
     "SAMPLES",
+    "SYNTAX_HELP",
     "AnalysisError",
+    "CacheNotice",
     "CorpusError",
     "CorpusIndex",
     "EmptySelectionError",
@@ -91,6 +116,7 @@ __all__ = [
     "corpus_summary",
     "count_query",
     "default_cache_dir",
+    "default_k",
     "default_stopwords",
     "distinctive_terms",
     "document_similarity",
@@ -100,6 +126,7 @@ __all__ = [
     "evict_cache",
     "fit_topics",
     "group_similarity",
+    "is_han",
     "is_number",
     "keyness",
     "keyness_groups",

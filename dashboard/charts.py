@@ -9,11 +9,7 @@ exported images must look like the screen.
 from __future__ import annotations
 
 import functools
-import os
-import shutil
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,17 +28,6 @@ FONT_FAMILY = "Noto Sans, Noto Sans CJK SC, Arial, sans-serif"
 KIND_COLORS = {schema.WORD: "#3366aa", schema.PHRASE: "#e07b1a"}
 PERIOD_COLOR = "#3366aa"
 WORDCLOUD_COLORMAP = "tab10"
-
-# Fonts known to carry Han glyphs, tried in order when fontconfig is absent.
-_CJK_FONT_PATHS = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-    "C:/Windows/Fonts/msyh.ttc",
-)
 
 
 #: Trace properties whose strings plotly draws (and reads as pseudo-HTML). ``hovertemplate``
@@ -265,39 +250,6 @@ def plot_documents_per_period(
     if len(starts) <= max_periods:
         fig.update_xaxes(dtick=tick_step, tick0=starts[0].date().isoformat() if starts else None)
     return fig
-
-
-def find_cjk_font() -> str | None:
-    """Path of a font with Chinese glyphs, or ``None`` when the system has none.
-
-    ``DASHBOARD_CJK_FONT`` wins when it names a file; then fontconfig is asked
-    for fonts covering Simplified Chinese (a Noto CJK regular face preferred);
-    then a few well-known install paths are tried.
-    """
-    override = os.environ.get("DASHBOARD_CJK_FONT")
-    if override and Path(override).is_file():
-        return override
-    fc_list = shutil.which("fc-list")
-    if fc_list:
-        try:
-            listed = subprocess.run(
-                [fc_list, ":lang=zh-cn", "file"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            ).stdout
-        except (OSError, subprocess.SubprocessError):
-            listed = ""
-        files = sorted({line.split(":")[0].strip() for line in listed.splitlines() if line.strip()})
-        files = [f for f in files if Path(f).is_file()]
-        if files:
-            preferred = [f for f in files if "CJK" in f and "Regular" in f and "Sans" in f]
-            return (preferred or files)[0]
-    for candidate in _CJK_FONT_PATHS:
-        if Path(candidate).is_file():
-            return candidate
-    return None
 
 
 def build_wordcloud(

@@ -32,46 +32,45 @@ import pandas as pd
 import streamlit as st
 
 from analysis import (
+    KWIC_COLUMNS,
+    CacheNotice,
     CorpusIndex,
     Filters,
     IndexSettings,
     LoadedCorpus,
+    Theme,
+    TopicModel,
     build_index,
+    cluster_documents,
+    collocates,
     corpus_summary,
     default_cache_dir,
+    default_k,
     distinctive_terms,
+    document_similarity,
     documents_per_period,
     documents_with_term,
+    emerging_terms,
+    fit_topics,
+    group_similarity,
+    keyness,
+    kwic,
     library_entries,
     load_corpus,
     load_uploads,
+    nearest_documents,
+    parse_themes,
+    period_mask,
+    representative_passages,
     saved_index_path,
     select,
-    term_frequencies,
-    wordcloud_frequencies,
-)
-from analysis import schema as S
-from analysis.compare import (
-    cluster_documents,
-    document_similarity,
-    group_similarity,
-    keyness,
-    nearest_documents,
     shared_passages,
-)
-from analysis.contexts import KWIC_COLUMNS, collocates, kwic
-from analysis.index import CacheNotice
-from analysis.periods import period_mask
-from analysis.text import is_han
-from analysis.topics import (
-    TopicModel,
-    default_k,
-    fit_topics,
-    representative_passages,
+    term_frequencies,
+    term_trends,
     topics_over_time,
 )
-from analysis.trends import Theme, emerging_terms, parse_themes, term_trends
-from dashboard import charts, export
+from analysis import schema as S
+from dashboard import export, host
 from dashboard.escape import md
 from dashboard.limits import RebuildLimiter
 
@@ -348,11 +347,7 @@ def wordcloud_png(
     _index: CorpusIndex,
 ) -> bytes:
     """PNG of the word cloud of the ``top`` terms (Han terms dropped without a CJK font)."""
-    table = terms(key, filters, options, _index).head(top)
-    if font_path is None:
-        table = table[~table[S.TERM].astype(str).map(is_han)]
-    image = charts.render_wordcloud(wordcloud_frequencies(table), font_path=font_path)
-    return export.image_to_png(image)
+    return export.wordcloud_png(terms(key, filters, options, _index).head(top), font_path=font_path)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -373,7 +368,7 @@ def term_documents(key: str, filters: Filters, term: str, _index: CorpusIndex) -
 @st.cache_data(show_spinner=False)
 def cjk_font() -> str | None:
     """A font with Chinese glyphs on this server (probed once)."""
-    return charts.find_cjk_font()
+    return host.find_cjk_font()
 
 
 # ---------------------------------------------------------------------------

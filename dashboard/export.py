@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import zipfile
 from collections.abc import Mapping
 from html import escape
@@ -19,7 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from analysis.tabular import neutralise_formulas
+from analysis import is_han, neutralise_formulas, wordcloud_frequencies
+from analysis import schema as S
+from dashboard import charts
+from dashboard.host import find_browser
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -36,8 +37,6 @@ ZIP_MIME = "application/zip"
 # Size of exported chart images, in CSS pixels before ``scale``.
 IMAGE_WIDTH = 1100
 IMAGE_HEIGHT = 650
-
-_BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
 def table_to_csv(table: pd.DataFrame) -> bytes:
@@ -61,31 +60,6 @@ def table_to_xlsx(table: pd.DataFrame, *, sheet_name: str = "data") -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         out.to_excel(writer, index=False, sheet_name=sheet_name[:31])
     return buffer.getvalue()
-
-
-def find_browser() -> str | None:
-    """Path of the Chrome or Chromium kaleido will drive, or ``None``.
-
-    ``BROWSER_PATH`` wins (kaleido honours it too); then the search kaleido's
-    own browser finder does; then ``PATH``.
-    """
-    override = os.environ.get("BROWSER_PATH")
-    if override:
-        return override if os.access(override, os.X_OK) else None
-    try:
-        # kaleido's own browser search (choreographer is its dependency).
-        from choreographer.browsers.chromium import Chromium
-    except ImportError:
-        pass
-    else:
-        found = Chromium.find_browser(skip_local=False)
-        if found:
-            return str(found)
-    for name in _BROWSER_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def image_export_available() -> bool:
@@ -172,3 +146,14 @@ def make_bundle(
         if image is not None:
             archive.writestr(f"{name}.{image_format}", image)
     return buffer.getvalue()
+
+
+def wordcloud_png(table: pd.DataFrame, *, font_path: str | None) -> bytes:
+    """PNG of the word cloud of a term table's rows (Han terms left out without a CJK font).
+
+    Without a font that has Han glyphs, Chinese terms would be drawn as boxes;
+    they are left out instead (the page says so).
+    """
+    if font_path is None:
+        table = table[~table[S.TERM].astype(str).map(is_han)]
+    return image_to_png(charts.render_wordcloud(wordcloud_frequencies(table), font_path=font_path))

@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
-from analysis.errors import LimitError, OptionError
+from analysis import LimitError, OptionError
 
 __all__ = ["BUILDS_VARIABLE", "WINDOW_VARIABLE", "RebuildLimiter"]
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
-from analysis.selection import Filters
+from analysis import Filters
 
 Kind = Literal["all", "word", "phrase"]
 Measure = Literal["count", "per_million"]

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from analysis.selection import Filters
+from analysis import Filters
 from dashboard.options import HASH_LENGTH, SLICE_KINDS, ViewState, parse_period
 
 

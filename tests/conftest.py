@@ -81,7 +81,7 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def cjk_font_path() -> str:
     """A font with Chinese glyphs; skips locally and fails in CI when there is none."""
-    from dashboard.charts import find_cjk_font
+    from dashboard.host import find_cjk_font
 
     path = find_cjk_font()
     if path is None:

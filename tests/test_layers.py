@@ -72,3 +72,41 @@ def test_import_finder_sees_nested_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    import streamlit as st\n    from plotly import io\n")
     assert _imported_roots(sample) == {"streamlit", "plotly"}
+
+
+VIEWS = ROOT / "dashboard" / "views"
+PAGES = sorted(p for p in VIEWS.glob("*.py") if p.name not in ("__init__.py", "common.py"))
+DASHBOARD_FILES = sorted((ROOT / "dashboard").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_pages_are_peers(path: Path) -> None:
+    """A page imports no other page, and receives its context as an argument."""
+    pages = {f"dashboard.views.{p.stem}" for p in PAGES}
+    assert not _dotted_imports(path) & pages
+    text = path.read_text(encoding="utf-8")
+    assert "def render(ctx: common." in text
+    assert "st.session_state[common." not in text
+    assert "common._context" not in text
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_dashboard_uses_only_the_public_api_of_analysis(path: Path) -> None:
+    modules = {n for n in _dotted_imports(path) if n.startswith("analysis.")}
+    # `from analysis import schema` names the column table, a public module.
+    assert modules <= {f"analysis.{name}" for name in _public_names()} | {"analysis.schema"}
+
+
+def _public_names() -> set[str]:
+    import analysis
+
+    return set(analysis.__all__) | {"schema"}
+
+
+@pytest.mark.parametrize("path", DASHBOARD_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_data_py_caches(path: Path) -> None:
+    if path.name == "data.py":
+        return
+    text = path.read_text(encoding="utf-8")
+    assert "cache_data" not in text
+    assert "cache_resource" not in text

@@ -1,9 +1,12 @@
-"""What every page shares: the current context, view updates, exports, user errors.
+"""What every page shares: how it receives its context, view updates, exports, user errors.
 
-``app.py`` puts a :class:`PageContext` in the session before running the page;
-pages read it with :func:`context`, change options with :func:`update_view`
-(``app.py`` then writes the URL), and offer downloads with
-:func:`chart_downloads` and :func:`table_downloads`.
+Each page is a function ``render(ctx)`` of a :class:`PageContext` (the Data page:
+of a :class:`CorpusContext`); its file ends with :func:`run_page`, which hands it
+the context the router (``app.py``) settled for this run. Pages change options
+with :func:`update_view` (``app.py`` then writes the URL), show concordances with
+:func:`show_kwic`, and offer downloads with :func:`chart_downloads` and
+:func:`table_downloads`. No page imports another; what two pages share lives
+here, in :mod:`dashboard.html` or in :mod:`dashboard.labels`.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import AnalysisError, CorpusIndex, LoadedCorpus
-from analysis.query import SYNTAX_HELP
+from analysis import SYNTAX_HELP, AnalysisError, CorpusIndex, LoadedCorpus
 from dashboard import export, options
-from dashboard.escape import md, plain_table, unsvg
+from dashboard.escape import md, plain, plain_table, unsvg
+from dashboard.html import MAX_SHOWN, kwic_html
 from dashboard.options import ViewState
 
 CONTEXT_KEY = "_dashboard_context"
@@ -67,7 +70,22 @@ def _stop_without(what: str) -> NoReturn:
     st.stop()
 
 
-def context() -> PageContext:
+def run_page(render: Callable[[PageContext], None]) -> None:
+    """Run a page with the context the router put in place for this run.
+
+    Streamlit runs each page file as a script; the router (``app.py``) puts the
+    :class:`PageContext` of the run in the session before, and this hands it to
+    the page, so the page itself only ever receives it as an argument.
+    """
+    render(_context())
+
+
+def run_corpus_page(render: Callable[[CorpusContext], None]) -> None:
+    """Run a page that needs only the loaded corpus and its ledger (the Data page)."""
+    render(_corpus_context())
+
+
+def _context() -> PageContext:
     """The corpus, its index and the stopwords; stops the page when there is none."""
     found = st.session_state.get(CONTEXT_KEY)
     if not isinstance(found, PageContext):
@@ -75,7 +93,7 @@ def context() -> PageContext:
     return found
 
 
-def corpus_context() -> CorpusContext:
+def _corpus_context() -> CorpusContext:
     """The loaded corpus and its ledger, documents or not; stops the page when there is none."""
     found = st.session_state.get(CORPUS_KEY)
     if not isinstance(found, CorpusContext):
@@ -139,7 +157,7 @@ def seed(key: str, value: Any) -> None:
 
 def settings(page: str) -> dict[str, Any]:
     """The settings behind an export of ``page``, for the bundle's JSON."""
-    ctx = context()
+    ctx = _context()
     record = options.settings_record(view(), page=page, corpus_hash=ctx.index.content_hash)
     record["corpus_label"] = ctx.corpus_label
     return record
@@ -289,3 +307,27 @@ def _table_buttons(
         key=f"{page}_{name}_xlsx",
         help_text="The data as an Excel workbook",
     )
+
+
+#: Columns of the KWIC table under a concordance (all columns go in the downloads).
+KWIC_SHOWN = ["date", "source", "title", "left", "match", "right", "doc_id"]
+
+
+def show_kwic(lines: pd.DataFrame, *, page: str, name: str, what: str) -> None:
+    """A concordance, the lines as a table and their CSV/XLSX downloads."""
+    total = int(lines.attrs.get("total", len(lines)))
+    if lines.empty:
+        st.info(md(f"No occurrence of {what}."))
+        return
+    shown = min(len(lines), MAX_SHOWN)
+    st.text(
+        plain(
+            f"{total:,} occurrence{'s' if total != 1 else ''} of {what}; "
+            + (f"the first {shown:,} shown." if shown < total else "all shown.")
+        )
+    )
+    st.html(kwic_html(lines))
+    with st.expander("As a table"):
+        columns = [c for c in KWIC_SHOWN if c in lines.columns]
+        dataframe(lines[columns], hide_index=True, key=f"{page}_{name}_table")
+    table_downloads(lines, page=page, name=name)

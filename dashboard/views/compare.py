@@ -14,9 +14,7 @@ Document text is escaped character by character before it is wrapped in
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -26,7 +24,8 @@ import streamlit as st
 from analysis import Filters, term_spans
 from analysis import schema as S
 from dashboard import charts, data, state
-from dashboard.escape import html_text, md, plain
+from dashboard.escape import md, plain
+from dashboard.html import compare_reader_html
 from dashboard.options import (
     MIN_COUNT_MAX,
     MIN_TOKENS_MAX,
@@ -37,7 +36,6 @@ from dashboard.options import (
     parse_period,
 )
 from dashboard.views import common
-from dashboard.views.documents import MARK_STYLE, READER_STYLE
 
 PAGE = "compare"
 KIND_LABELS = {
@@ -60,66 +58,6 @@ MAX_TABLE_ROWS = 10_000
 LABELLED = 8
 #: Distinctive terms highlighted on each side of the reader.
 READER_TERMS = 10
-SHARED_STYLE = "background: #ffe08a; padding: 0 0.1em; border-radius: 0.2em;"
-TERM_STYLES = {
-    "A": "background: #cfe0f7; border-bottom: 2px solid #3366aa;",
-    "B": "background: #fbdcc0; border-bottom: 2px solid #e07b1a;",
-}
-assert MARK_STYLE  # the shared-passage colour is the Documents page's highlight
-
-
-def compare_reader_html(
-    text: str,
-    shared: Sequence[tuple[int, int]],
-    terms: Sequence[tuple[int, int]],
-    *,
-    side: str,
-) -> str:
-    """``text`` escaped in a ``<div>``: ``shared`` spans as ``<mark class="shared">``,
-    ``terms`` spans inside them or beside them as ``<mark class="key-<side>">``.
-
-    Overlapping spans of one kind are merged; a term span crossing the edge of
-    a shared passage is cut there, so every shared passage stays one element.
-    Every piece of ``text`` goes through :func:`dashboard.escape.html_text` (quotes included).
-
-    >>> compare_reader_html("a <b> river delta", [(6, 17)], [(12, 17)], side="A")
-    '<div ...>a &lt;b&gt; <mark class="shared" ...>river <mark class="key-a" ...>delta</mark>...'
-    """
-    outer = _merge(shared, len(text))
-    inner = _merge(terms, len(text))
-    cuts = sorted({0, len(text), *[p for s in outer + inner for p in s]})
-    term_style = TERM_STYLES.get(side, TERM_STYLES["A"])
-    parts: list[str] = []
-    open_shared: tuple[int, int] | None = None
-    for start, end in itertools.pairwise(cuts):
-        if end <= start:
-            continue
-        here = next((s for s in outer if s[0] <= start and end <= s[1]), None)
-        if here != open_shared:
-            if open_shared is not None:
-                parts.append("</mark>")
-            if here is not None:
-                parts.append(f'<mark class="shared" style="{SHARED_STYLE}">')
-            open_shared = here
-        piece = html_text(text[start:end])
-        if any(s[0] <= start and end <= s[1] for s in inner):
-            piece = f'<mark class="key-{side.lower()}" style="{term_style}">{piece}</mark>'
-        parts.append(piece)
-    if open_shared is not None:
-        parts.append("</mark>")
-    return f'<div class="doc-reader compare-reader" style="{READER_STYLE}">{"".join(parts)}</div>'
-
-
-def _merge(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted((max(0, int(s)), min(length, int(e))) for s, e in spans):
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _doc_label(row: dict[Any, Any]) -> str:
@@ -246,8 +184,8 @@ def _options(view: ViewState) -> ViewState:
     )
 
 
-def render() -> None:
-    ctx = common.context()
+def render(ctx: common.PageContext) -> None:
+    """The Compare page, drawn for the context the router hands over."""
     view = common.view()
     common.page_header("Compare", ctx.corpus_label, "sidebar: " + view.filters.describe())
 
@@ -527,4 +465,4 @@ def _reuse(
 
 
 if __name__ == "__main__":
-    render()
+    common.run_page(render)

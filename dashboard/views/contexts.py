@@ -8,89 +8,21 @@ before wrapping the match in ``<mark>``.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from analysis import schema as S
 from dashboard import charts, data
-from dashboard.escape import html_text, md, plain
+from dashboard.escape import md
 from dashboard.options import MAX_TEXT, MIN_COUNT_MAX, WINDOW_MAX, WINDOW_MIN
 from dashboard.views import common
-from dashboard.views.documents import MARK_STYLE
 
 PAGE = "contexts"
 SORT_LABELS = {"position": "Position", "left": "Left word", "right": "Right word"}
 #: Concordance lines drawn on screen; the table and downloads carry all of them.
 MAX_SHOWN = 200
-KWIC_SHOWN = ["date", "source", "title", "left", "match", "right", "doc_id"]
-CONCORDANCE_STYLE = (
-    "max-height: 28rem; overflow-y: auto; padding: 0.5rem 0.75rem; "
-    "border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; font-size: 0.95rem;"
-)
-LINE_STYLE = (
-    "display: grid; grid-template-columns: 7rem 1fr auto 1fr; gap: 0.5rem; "
-    "padding: 0.15rem 0; border-bottom: 1px solid rgba(49, 51, 63, 0.08);"
-)
 
 
-def _day(value: object) -> str:
-    if value is None or pd.isna(value):  # type: ignore[call-overload]  # scalars only here
-        return "undated"
-    return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]  # a date scalar
-
-
-def kwic_html(lines: pd.DataFrame, *, limit: int = MAX_SHOWN) -> str:
-    """The first ``limit`` KWIC lines as an escaped concordance, the match in ``<mark>``.
-
-    Every piece of text (left, match, right, date, source) goes through
-    :func:`dashboard.escape.html_text` with quotes, so no character of a document can open a
-    tag or an attribute.
-
-    >>> t = pd.DataFrame({"date": [None], "source": ["<b>"], "left": ["a <i>"],
-    ...                   "match": ["river"], "right": ["b"]})
-    >>> "&lt;i&gt;" in kwic_html(t) and "<mark" in kwic_html(t)
-    True
-    """
-    rows = []
-    for line in lines.head(limit).to_dict("records"):
-        where = " · ".join(
-            p for p in (_day(line.get(S.DATE)), str(line.get(S.SOURCE) or "").strip()) if p
-        )
-        rows.append(
-            f'<div class="kwic-line" style="{LINE_STYLE}">'
-            f'<span class="kwic-where" style="opacity: 0.7;">{html_text(where)}</span>'
-            f'<span class="kwic-left" style="text-align: right; overflow: hidden; '
-            f'white-space: nowrap; direction: rtl;"><bdi>'
-            f"{html_text(line.get('left') or '')}</bdi></span>"
-            f'<mark style="{MARK_STYLE}">{html_text(line.get("match") or "")}</mark>'
-            f'<span class="kwic-right" style="overflow: hidden; white-space: nowrap;">'
-            f"{html_text(line.get('right') or '')}</span></div>"
-        )
-    return f'<div class="kwic-lines" style="{CONCORDANCE_STYLE}">{"".join(rows)}</div>'
-
-
-def show_kwic(lines: pd.DataFrame, *, page: str, name: str, what: str) -> None:
-    """A concordance, the lines as a table and their CSV/XLSX downloads."""
-    total = int(lines.attrs.get("total", len(lines)))
-    if lines.empty:
-        st.info(md(f"No occurrence of {what}."))
-        return
-    shown = min(len(lines), MAX_SHOWN)
-    st.text(
-        plain(
-            f"{total:,} occurrence{'s' if total != 1 else ''} of {what}; "
-            + (f"the first {shown:,} shown." if shown < total else "all shown.")
-        )
-    )
-    st.html(kwic_html(lines))
-    with st.expander("As a table"):
-        columns = [c for c in KWIC_SHOWN if c in lines.columns]
-        common.dataframe(lines[columns], hide_index=True, key=f"{page}_{name}_table")
-    common.table_downloads(lines, page=page, name=name)
-
-
-def render() -> None:
-    ctx = common.context()
+def render(ctx: common.PageContext) -> None:
+    """The Contexts page, drawn for the context the router hands over."""
     view = common.view()
     common.page_header("Contexts", ctx.corpus_label, view.filters.describe())
 
@@ -135,7 +67,7 @@ def render() -> None:
             ctx.index,
             match_case=view.match_case,
         )
-        show_kwic(lines, page=PAGE, name="kwic", what=f"'{term}'")
+        common.show_kwic(lines, page=PAGE, name="kwic", what=f"'{term}'")
     with collocates_tab:
         _collocates(ctx, term)
 
@@ -196,4 +128,4 @@ def _collocates(ctx: common.PageContext, term: str) -> None:
 
 
 if __name__ == "__main__":
-    render()
+    common.run_page(render)

@@ -22,8 +22,8 @@ STATUS_LABELS = {
 }
 
 
-def render() -> None:
-    ctx = common.corpus_context()
+def render(ctx: common.CorpusContext) -> None:
+    """The Data page: how every input unit of the corpus was read."""
     common.page_header("Data", ctx.corpus_label, "how every input unit was read")
 
     counts = ctx.corpus.counts()
@@ -65,4 +65,4 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    render()
+    common.run_corpus_page(render)

@@ -11,7 +11,7 @@ the text (so the browser sees text nodes only) before wrapping the matches in
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from typing import Any
 
 import pandas as pd
@@ -20,41 +20,14 @@ import streamlit as st
 from analysis import schema as S
 from analysis import term_spans
 from dashboard import data
-from dashboard.escape import html_text, md, plain
+from dashboard.escape import md, plain
+from dashboard.html import reader_html
 from dashboard.options import MAX_TEXT
 from dashboard.views import common
 
 PAGE = "documents"
 #: Documents offered in the picker; a browser list of 100k entries is of no use.
 MAX_LISTED = 2_000
-READER_STYLE = (
-    "white-space: pre-wrap; overflow-wrap: anywhere; max-height: 32rem; overflow-y: auto; "
-    "padding: 0.75rem 1rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; "
-    "line-height: 1.6; font-size: 1rem;"
-)
-MARK_STYLE = "background: #ffe08a; padding: 0 0.1em; border-radius: 0.2em;"
-
-
-def reader_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """The document as escaped text in a ``<div>``, the ``spans`` wrapped in ``<mark>``.
-
-    Every piece of ``text`` goes through :func:`dashboard.escape.html_text` (quotes included),
-    so no character of the document can open a tag or an attribute. Spans
-    that overlap an earlier one are skipped.
-
-    >>> reader_html("a <b> river", [(6, 11)])
-    '<div class="doc-reader" ...>a &lt;b&gt; <mark ...>river</mark></div>'
-    """
-    parts: list[str] = []
-    position = 0
-    for start, end in sorted(spans):
-        if start < position or end <= start:
-            continue
-        parts.append(html_text(text[position:start]))
-        parts.append(f'<mark style="{MARK_STYLE}">{html_text(text[start:end])}</mark>')
-        position = end
-    parts.append(html_text(text[position:]))
-    return f'<div class="doc-reader" style="{READER_STYLE}">{"".join(parts)}</div>'
 
 
 def _date_text(row: pd.Series) -> str:
@@ -70,8 +43,8 @@ def _date_text(row: pd.Series) -> str:
     return stamp.date().isoformat()
 
 
-def render() -> None:
-    ctx = common.context()
+def render(ctx: common.PageContext) -> None:
+    """The Documents page, drawn for the context the router hands over."""
     view = common.view()
     common.page_header("Documents", ctx.corpus_label, view.filters.describe())
 
@@ -173,4 +146,4 @@ def _file_part(doc_id: str) -> str:
 
 
 if __name__ == "__main__":
-    render()
+    common.run_page(render)

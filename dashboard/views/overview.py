@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from analysis import schema as S
 from dashboard import charts, data
+from dashboard.labels import FREQ_LABELS, auto_freq
 from dashboard.options import ViewState
 from dashboard.views import common
 
 PAGE = "overview"
-FREQ_LABELS = {
-    "auto": "Auto",
-    "day": "Day",
-    "week": "Week",
-    "month": "Month",
-    "quarter": "Quarter",
-    "year": "Year",
-}
 
 
-def auto_freq(first: str | None, last: str | None) -> str:
-    """A period that gives a readable number of bars for the span of the selection."""
-    if not first or not last:
-        return "year"
-    days = (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days
-    if days <= 62:
-        return "day"
-    if days <= 366:
-        return "week"
-    if days <= 5 * 366:
-        return "month"
-    if days <= 20 * 366:
-        return "quarter"
-    return "year"
-
-
-def render() -> None:
-    ctx = common.context()
+def render(ctx: common.PageContext) -> None:
+    """The Overview page, drawn for the context the router hands over."""
     view = common.view()
     common.page_header("Overview", ctx.corpus_label, view.filters.describe())
     with common.user_errors():
@@ -123,4 +98,4 @@ def _sources(numbers: dict[str, object]) -> None:
 
 
 if __name__ == "__main__":
-    render()
+    common.run_page(render)

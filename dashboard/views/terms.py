@@ -24,8 +24,8 @@ MEASURE_LABELS = {"count": "Occurrences", "per_million": "Per million tokens"}
 MAX_TABLE_ROWS = 10_000
 
 
-def render() -> None:
-    ctx = common.context()
+def render(ctx: common.PageContext) -> None:
+    """The Terms page, drawn for the context the router hands over."""
     view = common.view()
     common.page_header("Terms", ctx.corpus_label, view.filters.describe())
 
@@ -161,4 +161,4 @@ def _table(table: Any) -> None:
 
 
 if __name__ == "__main__":
-    render()
+    common.run_page(render)

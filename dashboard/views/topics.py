@@ -17,11 +17,10 @@ import streamlit as st
 from analysis import schema as S
 from dashboard import charts, data, state
 from dashboard.escape import md, plain
+from dashboard.html import reader_html
+from dashboard.labels import FREQ_LABELS, VIEW_WORDS, auto_freq
 from dashboard.options import K_MAX, K_MIN, SEED_MAX, ViewState, make_pick, parse_pick
 from dashboard.views import common
-from dashboard.views.documents import reader_html
-from dashboard.views.overview import FREQ_LABELS, auto_freq
-from dashboard.views.trends import VIEW_WORDS
 
 PAGE = "topics"
 METHOD_LABELS = {"nmf": "NMF", "lda": "LDA"}
@@ -44,8 +43,8 @@ def _renamed(table: pd.DataFrame, labels: dict[int, str]) -> pd.DataFrame:
     return out
 
 
-def render() -> None:
-    ctx = common.context()
+def render(ctx: common.PageContext) -> None:
+    """The Topics page, drawn for the context the router hands over."""
     view = common.view()
     common.page_header("Topics", ctx.corpus_label, view.filters.describe())
 
@@ -239,4 +238,4 @@ def _show_passages(found: pd.DataFrame, *, name: str) -> None:
 
 
 if __name__ == "__main__":
-    render()
+    common.run_page(render)

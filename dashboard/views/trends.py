@@ -15,28 +15,19 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis import OptionError, split_query
+from analysis import SYNTAX_HELP, OptionError, split_query
 from analysis import schema as S
-from analysis.query import SYNTAX_HELP
 from dashboard import charts, data
 from dashboard.escape import md
+from dashboard.labels import FREQ_LABELS, VIEW_WORDS, auto_freq
 from dashboard.options import MAX_TEXT, MAX_TRENDS, SMOOTH_MAX, ViewState, make_pick, parse_pick
 from dashboard.views import common
-from dashboard.views.contexts import show_kwic
-from dashboard.views.overview import FREQ_LABELS, auto_freq
 
 PAGE = "trends"
 NORM_LABELS = {
     "per_million": "Per million tokens",
     "doc_share": "Share of documents",
     "count": "Raw count",
-}
-VIEW_WORDS = {
-    "day": "daily",
-    "week": "weekly",
-    "month": "monthly",
-    "quarter": "quarterly",
-    "year": "yearly",
 }
 #: Terms drawn when the user has typed none: the most frequent phrases (or words).
 SUGGESTED = 3
@@ -99,8 +90,8 @@ def _granularity(ctx: common.PageContext, view: ViewState, choice: str) -> str:
     return auto_freq(str(first) if first else None, str(last) if last else None)
 
 
-def render() -> None:
-    ctx = common.context()
+def render(ctx: common.PageContext) -> None:
+    """The Trends page, drawn for the context the router hands over."""
     view = common.view()
     common.page_header("Trends", ctx.corpus_label, view.filters.describe())
 
@@ -314,7 +305,9 @@ def _evidence(
         period=start.isoformat(),
     )
     safe = re.sub(r"[^\w-]+", "_", name)[:40]
-    show_kwic(lines, page=PAGE, name=f"evidence_{safe}_{start:%Y%m%d}", what=f"'{name}' in {label}")
+    common.show_kwic(
+        lines, page=PAGE, name=f"evidence_{safe}_{start:%Y%m%d}", what=f"'{name}' in {label}"
+    )
 
 
 def _emerging(ctx: common.PageContext, view: ViewState, table: pd.DataFrame, *, by: str) -> None:
@@ -367,4 +360,4 @@ def _emerging(ctx: common.PageContext, view: ViewState, table: pd.DataFrame, *, 
 
 
 if __name__ == "__main__":
-    render()
+    common.run_page(render)

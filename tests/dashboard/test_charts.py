@@ -140,13 +140,6 @@ def test_render_wordcloud_rejects_an_empty_table() -> None:
         charts.render_wordcloud({}, font_path=None)
 
 
-def test_find_cjk_font_honours_the_override(tmp_path, monkeypatch) -> None:
-    font = tmp_path / "my.ttf"
-    font.write_bytes(b"")
-    monkeypatch.setenv("DASHBOARD_CJK_FONT", str(font))
-    assert charts.find_cjk_font() == str(font)
-
-
 def _trends() -> pd.DataFrame:
     periods = pd.to_datetime(["2023-11-30", "2023-12-01", "2023-12-02", "2023-12-03"])
     rows = []

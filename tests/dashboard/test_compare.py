@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from analysis import Filters
 from dashboard import options, state
-from dashboard.views.compare import compare_reader_html
 from tests.conftest import shown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,19 +184,3 @@ def test_slice_filters_narrow_the_sidebar_except_documents(
     kind: str, values: list[str], expected: Filters | None
 ) -> None:
     assert state.slice_filters(kind, values, Filters(query="trade")) == expected
-
-
-def test_compare_reader_escapes_text_and_keeps_each_shared_passage_one_element() -> None:
-    text = "<img src=x onerror=alert(1)> the river delta and the delta plain"
-    start = text.index("the river")
-    html = compare_reader_html(
-        text,
-        [(start, start + len("the river delta"))],
-        [(text.index("delta"), text.index("delta") + 5), (len(text) - 11, len(text) - 6)],
-        side="B",
-    )
-    assert "<img" not in html
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert html.count('<mark class="shared"') == 1
-    assert html.count('<mark class="key-b"') == 2
-    assert 'the river <mark class="key-b"' in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from analysis import term_spans
-from dashboard.views.documents import reader_html
+from dashboard.html import compare_reader_html, reader_html
 
 HOSTILE = (
     'Before <script>window.__xss=1</script> and <img src=x onerror="window.__xss=1"> '
@@ -49,3 +49,19 @@ def test_reader_html_skips_overlapping_and_empty_spans() -> None:
     html = reader_html("abcdef", [(0, 3), (2, 4), (5, 5)])
     assert re.findall(r"<mark[^>]*>(.*?)</mark>", html) == ["abc"]
     assert _text_of(html) == "abcdef"
+
+
+def test_compare_reader_escapes_text_and_keeps_each_shared_passage_one_element() -> None:
+    text = "<img src=x onerror=alert(1)> the river delta and the delta plain"
+    start = text.index("the river")
+    html = compare_reader_html(
+        text,
+        [(start, start + len("the river delta"))],
+        [(text.index("delta"), text.index("delta") + 5), (len(text) - 11, len(text) - 6)],
+        side="B",
+    )
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert html.count('<mark class="shared"') == 1
+    assert html.count('<mark class="key-b"') == 2
+    assert 'the river <mark class="key-b"' in html
