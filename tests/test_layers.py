@@ -110,3 +110,11 @@ def test_only_data_py_caches(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "cache_data" not in text
     assert "cache_resource" not in text
+
+
+def test_no_dashboard_module_shadows_the_standard_library() -> None:
+    # Streamlit puts dashboard/ on sys.path: a dashboard/html.py would be `import html`.
+    import sys
+
+    names = {p.stem for p in (ROOT / "dashboard").iterdir() if p.suffix == ".py" or p.is_dir()}
+    assert not names & set(sys.stdlib_module_names)

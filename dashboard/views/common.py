@@ -6,7 +6,7 @@ the context the router (``app.py``) settled for this run. Pages change options
 with :func:`update_view` (``app.py`` then writes the URL), show concordances with
 :func:`show_kwic`, and offer downloads with :func:`chart_downloads` and
 :func:`table_downloads`. No page imports another; what two pages share lives
-here, in :mod:`dashboard.html` or in :mod:`dashboard.labels`.
+here, in :mod:`dashboard.markup` or in :mod:`dashboard.labels`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import streamlit as st
 from analysis import SYNTAX_HELP, AnalysisError, CorpusIndex, LoadedCorpus
 from dashboard import export, options
 from dashboard.escape import md, plain, plain_table, unsvg
-from dashboard.html import MAX_SHOWN, kwic_html
+from dashboard.markup import MAX_SHOWN, kwic_html
 from dashboard.options import ViewState
 
 CONTEXT_KEY = "_dashboard_context"

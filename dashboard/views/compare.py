@@ -25,7 +25,7 @@ from analysis import Filters, term_spans
 from analysis import schema as S
 from dashboard import charts, data, state
 from dashboard.escape import md, plain
-from dashboard.html import compare_reader_html
+from dashboard.markup import compare_reader_html
 from dashboard.options import (
     MIN_COUNT_MAX,
     MIN_TOKENS_MAX,

@@ -21,7 +21,7 @@ from analysis import schema as S
 from analysis import term_spans
 from dashboard import data
 from dashboard.escape import md, plain
-from dashboard.html import reader_html
+from dashboard.markup import reader_html
 from dashboard.options import MAX_TEXT
 from dashboard.views import common
 

@@ -17,8 +17,8 @@ import streamlit as st
 from analysis import schema as S
 from dashboard import charts, data, state
 from dashboard.escape import md, plain
-from dashboard.html import reader_html
 from dashboard.labels import FREQ_LABELS, VIEW_WORDS, auto_freq
+from dashboard.markup import reader_html
 from dashboard.options import K_MAX, K_MIN, SEED_MAX, ViewState, make_pick, parse_pick
 from dashboard.views import common
 

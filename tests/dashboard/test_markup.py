@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from analysis import term_spans
-from dashboard.html import compare_reader_html, reader_html
+from dashboard.markup import compare_reader_html, reader_html
 
 HOSTILE = (
     'Before <script>window.__xss=1</script> and <img src=x onerror="window.__xss=1"> '
