@@ -1,0 +1,54 @@
+"""Tidy tables -> plotly figures and word-cloud images, one module per analysis. No streamlit.
+
+Every builder is pure: it reads the table it is given, never changes it, and
+returns a new figure drawn with the one theme of :mod:`dashboard.charts.theme`,
+every data string escaped (no ``<a>`` or ``<br>`` from a document or a link).
+"""
+
+from dashboard.charts.compare import (
+    ABSENT_COUNT,
+    SIDE_COLORS,
+    SIMILARITY_SCALE,
+    plot_dendrogram,
+    plot_keyness_bars,
+    plot_keyness_scatter,
+    plot_similarity_heatmap,
+)
+from dashboard.charts.contexts import plot_collocates
+from dashboard.charts.periods import period_label, plot_documents_per_period
+from dashboard.charts.terms import build_wordcloud, plot_terms, render_wordcloud
+from dashboard.charts.theme import (
+    FONT_FAMILY,
+    KIND_COLORS,
+    PERIOD_COLOR,
+    TEMPLATE,
+    WORDCLOUD_COLORMAP,
+)
+from dashboard.charts.topics import plot_topic_timeline
+from dashboard.charts.trends import HOVER_EXPANSIONS, THIN_NOTE, TREND_MEASURES, plot_trends
+
+__all__ = [
+    "ABSENT_COUNT",
+    "FONT_FAMILY",
+    "HOVER_EXPANSIONS",
+    "KIND_COLORS",
+    "PERIOD_COLOR",
+    "SIDE_COLORS",
+    "SIMILARITY_SCALE",
+    "TEMPLATE",
+    "THIN_NOTE",
+    "TREND_MEASURES",
+    "WORDCLOUD_COLORMAP",
+    "build_wordcloud",
+    "period_label",
+    "plot_collocates",
+    "plot_dendrogram",
+    "plot_documents_per_period",
+    "plot_keyness_bars",
+    "plot_keyness_scatter",
+    "plot_similarity_heatmap",
+    "plot_terms",
+    "plot_topic_timeline",
+    "plot_trends",
+    "render_wordcloud",
+]

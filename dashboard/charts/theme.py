@@ -1,0 +1,101 @@
+"""The one theme of every chart, and the pass that keeps data strings from being markup.
+
+Every builder (``plot_<analysis>``) is marked with :func:`builder`: its figure
+leaves with every data string escaped (:func:`inert`) and is drawn with
+:func:`themed`. The template is set explicitly because ``import streamlit``
+changes plotly's default template, and exported images must look like the screen.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from analysis import schema
+from dashboard.escape import svg
+
+TEMPLATE = "plotly_white"
+FONT_FAMILY = "Noto Sans, Noto Sans CJK SC, Arial, sans-serif"
+KIND_COLORS = {schema.WORD: "#3366aa", schema.PHRASE: "#e07b1a"}
+PERIOD_COLOR = "#3366aa"
+WORDCLOUD_COLORMAP = "tab10"
+
+
+#: Trace properties whose strings plotly draws (and reads as pseudo-HTML). ``hovertemplate``
+#: is not among them: it is written here, never taken from data, and its ``%{...}`` values
+#: are the escaped ``customdata``/``x``/``y``/``text``.
+_TRACE_TEXT = ("name", "text", "hovertext", "x", "y", "customdata", "labels", "legendgroup")
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return svg(value)
+    if isinstance(value, np.ndarray):
+        return np.array([_escaped(v) for v in value.tolist()], dtype=object)
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def inert(fig: go.Figure) -> go.Figure:
+    """Escape every drawn string of ``fig`` that could come from a document or a link.
+
+    Terms, titles, sources, ids and topic labels reach trace names, category
+    axes, hover values and titles; plotly would turn ``<a href>`` in them into
+    a live SVG link and ``<br>`` into a line break. Clicked ``customdata``
+    comes back escaped: read it with :func:`dashboard.escape.unsvg`.
+    """
+    for trace in fig.data:
+        for prop in _TRACE_TEXT:
+            value = trace[prop] if prop in trace else None  # noqa: SIM401  (no .get on traces)
+            if value is not None:
+                trace[prop] = _escaped(value)
+    layout = fig.layout
+    if layout.title.text:
+        layout.title.text = svg(layout.title.text)
+    for name in layout:
+        if not (name.startswith("xaxis") or name.startswith("yaxis")):
+            continue
+        axis = layout[name]
+        if axis.title.text:
+            axis.title.text = svg(axis.title.text)
+        for prop in ("ticktext", "categoryarray"):
+            if axis[prop] is not None:
+                axis[prop] = _escaped(axis[prop])
+    for note in layout.annotations or ():
+        if note.text:
+            note.text = svg(note.text)
+    return fig
+
+
+def builder(plot: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Mark a ``plot_`` builder: its figure leaves with every data string escaped."""
+
+    @functools.wraps(plot)
+    def build(*args: Any, **kwargs: Any) -> go.Figure:
+        return inert(plot(*args, **kwargs))
+
+    return build
+
+
+def themed(fig: go.Figure, *, title: str) -> go.Figure:
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": title, "x": 0, "xanchor": "left"},
+        font={"family": FONT_FAMILY, "size": 13},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={
+            "title": {"text": ""},
+            "orientation": "h",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "x": 1,
+            "xanchor": "right",
+        },
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+    )
+    return fig

@@ -1,0 +1,67 @@
+"""Topic shares over calendar time."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis import schema
+from dashboard.charts.periods import period_axis, period_label
+from dashboard.charts.theme import builder, themed
+
+
+@builder
+def plot_topic_timeline(
+    table: pd.DataFrame, *, by: str = "year", title: str | None = None
+) -> go.Figure:
+    """Line chart of a ``topics_over_time`` table (``period, topic, label, share, passages``).
+
+    One trace per topic, named by its label, in topic order, on a date axis.
+    Each point's ``customdata`` is ``[topic, label, period label, share,
+    passages, period ISO date]`` for click-through.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"period": pd.to_datetime(["2023-11-30", "2023-11-30"]),
+    ...     "topic": [0, 1], "label": ["river, delta", "trade"], "share": [0.6, 0.4],
+    ...     "passages": [5, 3]})
+    >>> [trace.name for trace in plot_topic_timeline(t, by="day").data]
+    ['river, delta', 'trade']
+    """
+    fig = go.Figure()
+    all_starts: list[pd.Timestamp] = []
+    for topic in sorted(table["topic"].unique().tolist()):
+        rows = table[table["topic"] == topic].sort_values(schema.PERIOD)
+        starts = [pd.Timestamp(p) for p in rows[schema.PERIOD]]
+        all_starts += starts
+        label = str(rows["label"].iloc[0])
+        fig.add_trace(
+            go.Scatter(
+                name=label,
+                x=[s.date().isoformat() for s in starts],
+                y=[float(v) for v in rows["share"].fillna(0)],
+                mode="lines+markers",
+                marker={"size": 8},
+                customdata=[
+                    [
+                        int(topic),
+                        label,
+                        period_label(s, by),
+                        float(share),
+                        int(n),
+                        s.date().isoformat(),
+                    ]
+                    for s, share, n in zip(starts, rows["share"], rows["passages"], strict=True)
+                ],
+                hovertemplate=(
+                    "<b>%{customdata[1]}</b> (topic %{customdata[0]}) · %{customdata[2]}"
+                    "<br>share %{customdata[3]:.1%}<br>passages %{customdata[4]:,}"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    themed(fig, title=title or f"Topic share per {by}")
+    fig.update_layout(height=440, showlegend=True, clickmode="event+select", hovermode="closest")
+    fig.update_yaxes(title_text="share of passages", tickformat=".0%", rangemode="tozero")
+    period_axis(fig, all_starts, by)
+    return fig
