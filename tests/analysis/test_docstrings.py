@@ -12,7 +12,8 @@ import analysis
 
 MODULES = sorted(
     name
-    for _finder, name, _is_package in pkgutil.iter_modules(analysis.__path__, "analysis.")
+    # walk_packages, not iter_modules: the modules of analysis/corpus/ are checked too.
+    for _finder, name, _is_package in pkgutil.walk_packages(analysis.__path__, "analysis.")
     if name != "analysis.__main__"
 )
 
@@ -28,3 +29,4 @@ def test_every_module_is_checked():
     assert {"analysis.text", "analysis.index", "analysis.phrases", "analysis.corpus"} <= set(
         MODULES
     )
+    assert {"analysis.corpus.dates", "analysis.corpus.ledger"} <= set(MODULES)
