@@ -390,7 +390,7 @@ def _trend(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd
 
 def _slice(index: CorpusIndex, base: np.ndarray, text: str, name: str) -> np.ndarray:
     filters = parse_slice(text)
-    mask = base & select(index, filters)
+    mask: np.ndarray = base & select(index, filters)
     if not mask.any():
         raise EmptySelectionError(
             f"Slice {name} ({filters.describe()}) selects no document. Widen it; check the "

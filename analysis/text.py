@@ -37,7 +37,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -607,7 +607,7 @@ def to_simplified(runs: Sequence[str]) -> list[str]:
     folded = _converter().convert("\n".join(runs)).split("\n")
     if len(folded) != len(runs):
         raise ValueError("to_simplified takes strings without line breaks")
-    return folded
+    return cast(list[str], folded)
 
 
 @functools.lru_cache(maxsize=8)

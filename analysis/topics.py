@@ -11,7 +11,7 @@ import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,7 @@ class TopicModel:
 def _selected_passages(index: CorpusIndex, mask: np.ndarray | None) -> pd.DataFrame:
     mask = nonempty(index, mask)
     passages = index.passages
-    return passages[mask[passages["doc"].to_numpy()]].reset_index(drop=True)
+    return cast(pd.DataFrame, passages[mask[passages["doc"].to_numpy()]].reset_index(drop=True))
 
 
 def default_k(index: CorpusIndex, mask: np.ndarray | None = None) -> int:

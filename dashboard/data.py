@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -111,13 +111,13 @@ class _Store:
     def get(self, key: Any, make: Callable[[], T]) -> T:
         found = self.peek(key)
         if found is not None:
-            return found
+            return cast(T, found)
         with self._lock:
             key_lock = self._building.setdefault(key, threading.Lock())
         with key_lock:
             found = self.peek(key)
             if found is not None:
-                return found
+                return cast(T, found)
             value = make()
             with self._lock:
                 self._items[key] = value
@@ -264,7 +264,7 @@ def open_index(
     stamp = ("index", corpus.content_hash, settings.key())
     found = store.peek(stamp)
     if found is not None:
-        return found
+        return cast(CorpusIndex, found)
 
     def build() -> CorpusIndex:
         saved = None if private else saved_index_path(corpus.content_hash, settings)
@@ -455,7 +455,8 @@ def period_selection(
     Like the trend itself, a document dated more coarsely than ``by`` (only a
     year, in a monthly view) is not placed in any finer period.
     """
-    return selection(key, filters, _index) & period_mask(_index.docs, by, period)
+    inside: np.ndarray = selection(key, filters, _index) & period_mask(_index.docs, by, period)
+    return inside
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

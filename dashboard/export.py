@@ -13,7 +13,7 @@ import json
 import zipfile
 from collections.abc import Mapping
 from html import escape
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pandas as pd
 
@@ -96,7 +96,7 @@ def figure_to_image(
         )
     if height is None:
         height = int(fig.layout.height) if fig.layout.height else IMAGE_HEIGHT
-    return fig.to_image(format=format, width=width, height=height, scale=scale)
+    return cast(bytes, fig.to_image(format=format, width=width, height=height, scale=scale))
 
 
 def figure_to_html(fig: go.Figure, *, title: str = "chart") -> bytes:
@@ -108,8 +108,8 @@ def figure_to_html(fig: go.Figure, *, title: str = "chart") -> bytes:
         div_id="chart",
     )
     # to_html writes no <title>; name the page after the chart.
-    html = html.replace("<head>", f"<head><title>{escape(title)}</title>", 1)
-    return html.encode("utf-8")
+    page = str(html).replace("<head>", f"<head><title>{escape(title)}</title>", 1)
+    return page.encode("utf-8")
 
 
 def image_to_png(image: Image) -> bytes:

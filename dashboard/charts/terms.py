@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -145,4 +145,4 @@ def render_wordcloud(
     cloud = build_wordcloud(
         freqs, font_path=font_path, width=width, height=height, max_words=max_words
     )
-    return cloud.to_image()
+    return cast("Image", cloud.to_image())
