@@ -49,7 +49,7 @@ PURE_DASHBOARD_FILES = [
     *CHARTS_FILES,
     *(
         ROOT / "dashboard" / f
-        for f in ("escape.py", "export.py", "host.py", "html.py", "labels.py", "limits.py")
+        for f in ("escape.py", "export.py", "host.py", "markup.py", "labels.py", "limits.py")
     ),
     *(ROOT / "dashboard" / f for f in ("options.py", "state.py")),
 ]
