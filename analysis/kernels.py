@@ -996,6 +996,17 @@ def passage_spans(
 
 
 @njit(cache=True, nogil=True)
+def _fills(tokens: np.ndarray, p: int, allowed: np.ndarray) -> bool:
+    """Whether the tokens from stream position ``p`` fill every place of ``allowed``."""
+    n_ids = allowed.shape[1]
+    for k in range(allowed.shape[0]):
+        t = tokens[p + k]
+        if t < 0 or t >= n_ids or not allowed[k, t]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def match_sequence(
     tokens: np.ndarray,
     offsets: np.ndarray,
@@ -1019,20 +1030,13 @@ def match_sequence(
         ``rows`` order then reading order; otherwise empty.
     """
     n = allowed.shape[0]
-    n_ids = allowed.shape[1]
     counts = np.zeros(len(rows), dtype=np.int64)
     for i in range(len(rows)):
         lo = offsets[rows[i]]
         hi = offsets[rows[i] + 1] - n + 1
         found = 0
         for p in range(lo, hi):
-            ok = True
-            for k in range(n):
-                t = tokens[p + k]
-                if t < 0 or t >= n_ids or not allowed[k, t]:
-                    ok = False
-                    break
-            if ok:
+            if _fills(tokens, p, allowed):
                 found += 1
         counts[i] = found
     if not positions:
@@ -1045,13 +1049,7 @@ def match_sequence(
         lo = offsets[rows[i]]
         hi = offsets[rows[i] + 1] - n + 1
         for p in range(lo, hi):
-            ok = True
-            for k in range(n):
-                t = tokens[p + k]
-                if t < 0 or t >= n_ids or not allowed[k, t]:
-                    ok = False
-                    break
-            if ok:
+            if _fills(tokens, p, allowed):
                 starts[at] = p
                 at += 1
     return counts, starts
