@@ -1,0 +1,251 @@
+"""Analysis query times on the 100,000-document scale corpus (issue 11's query rows).
+
+    python ../shared/tools/make_scale_corpus.py --out /work/scale100k.jsonl
+    python benchmarks/bench_queries_100k.py [--corpus /work/scale100k.jsonl]
+        [--cache /work/scale-cache] [--runs 3] [--only NAME ...]
+
+The first run loads the corpus, builds its index and saves it under
+``--cache`` (``analysis.save_index``); later runs reload it
+(``analysis.load_index``), so a run costs the queries, not the build. Each
+call runs once as a warm-up (shown as ``first``: it includes whatever an
+index computes once and keeps) and then ``--runs`` times; the median is
+printed beside the target and, where one exists, a baseline timed the same
+way in the same run, with the ratio. Stopwords are the dashboard's default
+list, passed as a new frozenset on every call, as the dashboard does.
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+TARGET_MS = 100.0
+NMF_TARGET_MS = 3000.0
+
+
+def _time(call: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(first call, median of ``runs`` calls after it), in ms."""
+    start = time.perf_counter()
+    call()
+    first = (time.perf_counter() - start) * 1000
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return first, statistics.median(times)
+
+
+def _index(corpus: Path, cache: Path):  # type: ignore[no-untyped-def]  # a script
+    import analysis
+    from analysis.index import load_index, save_index
+
+    folder = cache / corpus.stem
+    start = time.perf_counter()
+    if (folder / "meta.json").exists():
+        index = load_index(folder)
+        how = f"reloaded from {folder}"
+    else:
+        index = analysis.build_index(analysis.load_corpus(corpus))
+        save_index(index, folder)
+        how = f"built and saved to {folder}"
+    print(f"index        {time.perf_counter() - start:8.2f} s ({how})")
+    return index
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path("/work/scale100k.jsonl"))
+    parser.add_argument("--cache", type=Path, default=Path("/work/scale-cache"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=None, help="rows whose name starts so")
+    args = parser.parse_args()
+
+    import numpy as np
+    import pandas as pd
+
+    from analysis import schema as S
+    from analysis.compare import keyness, near_duplicates, nearest_documents
+    from analysis.contexts import collocates, kwic
+    from analysis.terms import (
+        corpus_summary,
+        distinctive_terms,
+        documents_per_period,
+        term_frequencies,
+    )
+    from analysis.text import default_stopwords, parse_stopwords
+    from analysis.topics import fit_topics
+    from analysis.trends import emerging_terms
+
+    index = _index(args.corpus, args.cache)
+    n = index.n_docs
+    print(
+        f"corpus       {args.corpus.name}: {n:,} documents, "
+        f"{int(index.doc_tokens.sum()):,} tokens, {index.counts.shape[1]:,} terms, "
+        f"{index.counts.nnz:,} non-zeros, {len(index.passages):,} passages"
+    )
+    default = sorted(default_stopwords())
+
+    def stop() -> frozenset[str]:
+        return frozenset(default)  # a new, equal set per call, as the dashboard passes
+
+    everything = np.ones(n, dtype=bool)
+    sources = index.docs[S.SOURCE].fillna("").astype(str)
+    top_two = sources.value_counts().index[:2].tolist()
+    mask_a = (sources == top_two[0]).to_numpy()
+    mask_b = (sources == top_two[1]).to_numpy()
+    years = pd.to_datetime(index.docs[S.DATE]).dt.year.to_numpy()
+    mask_80s = (years >= 1980) & (years < 1990)
+    mask_90s = (years >= 1990) & (years < 2000)
+    doc_id = str(index.docs[S.DOC_ID].iloc[0])
+    texts = index.docs[S.TEXT].astype(str)
+    stop_text = "\n".join(default)
+
+    def baseline_column_sums() -> object:
+        totals = np.asarray(index.counts.sum(axis=0)).ravel()
+        return np.argsort(-totals, kind="stable")[:100]
+
+    def baseline_two_sums() -> object:
+        return (index.counts[mask_a].sum(axis=0), index.counts[mask_b].sum(axis=0))
+
+    peace = re.compile(r"\bpeace\b", re.IGNORECASE)
+
+    def baseline_regex_kwic() -> object:
+        lines = []
+        for text in texts:
+            for m in peace.finditer(text):
+                lines.append((text[m.end() : m.end() + 60].casefold(), m.start()))
+        lines.sort()
+        return lines[:500]
+
+    def baseline_cosine() -> object:
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        x = TfidfTransformer().fit_transform(index.counts)
+        return np.argsort(-(x @ x[0].T).toarray().ravel())[:10]
+
+    def baseline_nmf() -> object:
+        from sklearn.decomposition import NMF
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+        rng = np.random.default_rng(0)
+        passages = index.passages
+        keep = np.sort(rng.choice(len(passages), size=min(20_000, len(passages)), replace=False))
+        chosen = passages.iloc[keep]
+        body = texts.to_numpy()
+        sample = [
+            body[d][a:b]
+            for d, a, b in zip(chosen["doc"], chosen[S.START], chosen[S.END], strict=True)
+        ]
+        counts = CountVectorizer(stop_words="english", min_df=2).fit_transform(sample)
+        tfidf = TfidfTransformer().fit_transform(counts)
+        return NMF(n_components=8, init="nndsvda", random_state=0, max_iter=400).fit(tfidf)
+
+    rows: list[tuple[str, Callable[[], object], str, Callable[[], object] | None, float]] = [
+        ("parse_stopwords (default list)", lambda: parse_stopwords(stop_text), "", None, TARGET_MS),
+        (
+            "term table, top 100",
+            lambda: term_frequencies(index, everything, stopwords=stop(), top=100),
+            "scipy column sums + argsort",
+            baseline_column_sums,
+            TARGET_MS,
+        ),
+        ("corpus summary", lambda: corpus_summary(index, everything), "", None, TARGET_MS),
+        (
+            "documents per year",
+            lambda: documents_per_period(index, everything, freq="year"),
+            "",
+            None,
+            TARGET_MS,
+        ),
+        (
+            f"keyness, two sources ({top_two[0][:12]} / {top_two[1][:12]})",
+            lambda: keyness(index, mask_a, mask_b, stopwords=stop()),
+            "scipy row-slice column sums",
+            baseline_two_sums,
+            TARGET_MS,
+        ),
+        (
+            "keyness, 1980s / 1990s",
+            lambda: keyness(index, mask_80s, mask_90s, stopwords=stop()),
+            "",
+            None,
+            TARGET_MS,
+        ),
+        (
+            "collocates of 'peace'",
+            lambda: collocates(index, everything, "peace", stopwords=stop()),
+            "",
+            None,
+            TARGET_MS,
+        ),
+        (
+            "emerging terms, 1990 vs 5 years before",
+            lambda: emerging_terms(
+                index, everything, by="year", period="1990-01-01", before=5, stopwords=stop()
+            ),
+            "",
+            None,
+            TARGET_MS,
+        ),
+        (
+            "nearest documents (10) of one document",
+            lambda: nearest_documents(index, doc_id, stopwords=stop()),
+            "sklearn TfidfTransformer + sparse dot",
+            baseline_cosine,
+            TARGET_MS,
+        ),
+        (
+            "distinctive terms of one document",
+            lambda: distinctive_terms(index, doc_id, stopwords=stop()),
+            "",
+            None,
+            TARGET_MS,
+        ),
+        (
+            "KWIC 'peace' sorted by right context, 500",
+            lambda: kwic(index, everything, "peace", sort="right", limit=500),
+            "re.finditer over every text + sort",
+            baseline_regex_kwic,
+            TARGET_MS,
+        ),
+        (
+            "near-duplicate collapse (whole corpus)",
+            lambda: near_duplicates(index),
+            "",
+            None,
+            TARGET_MS,
+        ),
+        (
+            "NMF topic fit, k=8",
+            lambda: fit_topics(index, everything, k=8, method="nmf", seed=0, stopwords=stop()),
+            "CountVectorizer + TfidfTransformer + NMF, same passages",
+            baseline_nmf,
+            NMF_TARGET_MS,
+        ),
+    ]
+    print(f"first call, then median of {args.runs} (ms); baseline the same way in this run:")
+    header = f"  {'call':<46} {'first':>9} {'median':>9} {'target':>7}  baseline"
+    print(header)
+    for name, call, base_name, base, target in rows:
+        if args.only and not any(name.startswith(p) for p in args.only):
+            continue
+        first, median = _time(call, args.runs)
+        line = f"  {name:<46} {first:9.1f} {median:9.1f} {'<' + format(target, '.0f'):>7}"
+        if base is not None:
+            _, base_median = _time(base, args.runs)
+            line += f"  {base_name}: {base_median:.1f} ms ({median / base_median:.2f}x of it)"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
