@@ -223,6 +223,81 @@ def _exact_spans(index: CorpusIndex, text: str, query: Query) -> list[tuple[int,
     return sorted(spans)
 
 
+def _context_ids(
+    index: CorpusIndex, at: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: int, n: int
+) -> np.ndarray:
+    """Per hit, the ids of the ``n`` words met walking from ``at`` by ``step``.
+
+    Boundaries are skipped; the walk stays in ``[lo, hi)`` (the document);
+    a missing word is ``-1``. Columns are 1st, 2nd, ... word met.
+    """
+    tokens = np.asarray(index.tokens)
+    out = np.full((len(at), n), -1, dtype=np.int64)
+    todo = np.arange(len(at))
+    width = 4 * n + 4
+    while len(todo):
+        offsets = np.arange(width) * step
+        places = at[todo, None] + offsets[None, :]
+        inside = (places >= lo[todo, None]) & (places < hi[todo, None])
+        ids = np.where(inside, tokens[np.clip(places, 0, max(len(tokens) - 1, 0))], -1)
+        words = ids >= 0
+        found = words.sum(axis=1)
+        # a walk that found too few words before leaving the window looks further
+        short = (found < n) & inside[:, -1]
+        done = ~short
+        rank = np.cumsum(words, axis=1) - 1
+        hit_row, hit_col = np.nonzero(words & (rank < n) & done[:, None])
+        out[todo[hit_row], rank[hit_row, hit_col]] = ids[hit_row, hit_col]
+        todo = todo[short]
+        width *= 4
+    return out
+
+
+def _sorted_hits(
+    index: CorpusIndex,
+    query: Query,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    *,
+    sort: KwicSort,
+    limit: int,
+) -> pd.DataFrame:
+    """The first ``limit`` occurrences by their left or right context: ``row, start, end``.
+
+    The context words (:data:`SORT_LEVELS` of them, nearest first) are the
+    token stream's words beside the match, boundaries skipped, compared as
+    strings (code points); a missing word sorts first, ties keep corpus
+    order. Only the texts of the documents holding the chosen lines are read,
+    to place those lines (:func:`_hits`).
+    """
+    match_row, match_at, length = query_matches(index, query, rows)
+    if len(match_row) == 0:
+        return _hits(index, query, rows[:0], counts[:0])
+    lo = index.token_offsets[match_row]
+    hi = index.token_offsets[match_row + 1]
+    if sort == "right":
+        ids = _context_ids(index, match_at + length, lo, hi, 1, SORT_LEVELS)
+    else:
+        ids = _context_ids(index, match_at - 1, lo, hi, -1, SORT_LEVELS)
+    words, order_of = index.sorted_words()
+    rank = np.empty(len(words) + 1, dtype=np.int64)
+    rank[order_of] = np.arange(len(words))
+    rank[-1] = -1  # a missing word (-1) sorts first
+    keys = rank[ids]
+    order = np.lexsort(
+        (np.arange(len(match_row)), *(keys[:, j] for j in reversed(range(SORT_LEVELS))))
+    )
+    chosen = order[:limit]
+    # which occurrence of its row each chosen match is (matches come in corpus order)
+    first_of_row = np.searchsorted(match_row, match_row, side="left")
+    nth = np.arange(len(match_row)) - first_of_row
+    chosen_rows = np.unique(match_row[chosen])
+    where = np.searchsorted(rows, chosen_rows)
+    placed = _hits(index, query, chosen_rows, counts[where])
+    placed_first = np.searchsorted(placed["row"].to_numpy(), match_row[chosen], side="left")
+    return placed.iloc[placed_first + nth[chosen]].reset_index(drop=True)
+
+
 def _left_words(text: str, start: int, n: int) -> tuple[int, list[str]]:
     """Offset where the ``n`` words before ``start`` begin, and those words nearest first."""
     budget = 16 * n + 32
@@ -289,7 +364,10 @@ def kwic(
     sort
         ``position``: corpus order. ``left``: by the words left of the match,
         nearest first (1L, then 2L, then 3L). ``right``: by the words right of
-        it (1R, 2R, 3R). Ties keep corpus order.
+        it (1R, 2R, 3R). The words compared are the index's tokens (token
+        rule: case-folded, a possessive ``'s`` dropped, Chinese as segmented;
+        punctuation skipped), read from the token stream, so only the texts
+        of the lines returned are read. Ties keep corpus order.
     limit
         Lines returned after sorting.
     match_case
@@ -329,8 +407,14 @@ def kwic(
         # ``limit`` matches: read only those.
         keep = int(np.searchsorted(np.cumsum(per_doc), limit)) + 1
         rows, per_doc = rows[:keep], per_doc[:keep]
-    hits = _hits(index, query, rows, per_doc)
-    texts = _texts(index, hits["row"].to_numpy())
+    if sort != "position" and not match_case:
+        # Sorted from the token stream: only the texts of the lines shown are read.
+        hits = _sorted_hits(index, query, rows, per_doc, sort=sort, limit=limit)
+        texts = _texts(index, hits["row"].to_numpy())
+        sort = "position"  # already in order
+    else:
+        hits = _hits(index, query, rows, per_doc)
+        texts = _texts(index, hits["row"].to_numpy())
     if match_case and len(hits):
         exact = exact_pattern(term)
         exact_hits = [

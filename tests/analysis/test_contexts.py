@@ -295,3 +295,38 @@ def test_collocates_hide_numbers_unless_asked():
     assert hidden.attrs["window_tokens"] == shown.attrs["window_tokens"]
     common = shown[shown["term"].isin(hidden["term"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(common, hidden)
+
+
+def _kwic_sorted_from_text(index, term, sort, window):
+    """The straightforward KWIC sort: every line, keyed by the context words read from its text."""
+    from analysis.contexts import SORT_LEVELS, _left_words, _right_words
+
+    lines = kwic(index, None, term, window=window, limit=10**9)
+    texts = dict(zip(index.docs["doc_id"], index.docs["text"], strict=True))
+    keys = []
+    for doc_id, start, end in lines[["doc_id", "start", "end"]].itertuples(index=False):
+        if sort == "left":
+            keys.append(_left_words(texts[doc_id], start, SORT_LEVELS)[1])
+        else:
+            keys.append(_right_words(texts[doc_id], end, SORT_LEVELS)[1])
+    order = sorted(range(len(lines)), key=lambda i: (keys[i], i))
+    return lines.iloc[order].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+@pytest.mark.parametrize("limit", [7, 500])
+def test_kwic_sort_from_token_stream_equals_sort_by_text(sort, limit):
+    rng = np.random.default_rng(11)
+    vocabulary = ["tea", "green", "rice", "Plan", "a", "b", "zeta", "alpha", "high-quality"]
+    marks = [" ", " ", " ", ", ", ". ", "\n", "\n\n", " -- "]
+    texts = []
+    for _ in range(40):
+        words = rng.choice(vocabulary, size=int(rng.integers(1, 30)))
+        glue = rng.choice(marks, size=len(words))
+        texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
+    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(40)], "text": texts}))
+    for term in ("tea", "green tea", "plan | rice"):
+        got = kwic(index, None, term, window=3, sort=sort, limit=limit)
+        expected = _kwic_sorted_from_text(index, term, sort, 3)
+        assert got.attrs["total"] == len(expected)
+        pd.testing.assert_frame_equal(got, expected.head(limit))
