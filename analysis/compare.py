@@ -635,7 +635,10 @@ def near_duplicates(
     shingles ordered rarest first, two sets with Jaccard >= t share one of
     the first ``|s| - ceil(t |s|) + 1`` shingles of each, so a sparse
     product of those prefixes finds every qualifying pair; each candidate is
-    then scored exactly. No pair is missed and none is estimated.
+    then scored exactly. No pair is missed and none is estimated. The pairs
+    of the whole corpus are found once per index (and per ``threshold``,
+    ``shingle``) and kept on it; a selection keeps those it holds both
+    documents of, the same pairs as scoring the selection alone.
 
     Returns
     -------
@@ -647,10 +650,28 @@ def near_duplicates(
         raise OptionError(f"threshold must be in (0, 1], not {threshold}.")
     if shingle < 1:
         raise OptionError(f"shingle must be at least 1 word, not {shingle}.")
-    rows = np.flatnonzero(as_mask(index, mask))
-    empty = pd.DataFrame(
-        {S.DOC_A: pd.Series(dtype=str), S.DOC_B: pd.Series(dtype=str), S.SIMILARITY: []}
-    )
+    selected = as_mask(index, mask)
+    key = (float(threshold), int(shingle))
+    if index._near_pairs is None:
+        index._near_pairs = {}
+    if key not in index._near_pairs:
+        # Found once per index over every document: a pair's Jaccard does not
+        # depend on what else is selected, so a selection keeps the pairs
+        # whose two documents it holds.
+        index._near_pairs[key] = _pairs(index, np.arange(index.n_docs), threshold, shingle)
+    a, b, similarity = index._near_pairs[key]
+    both = selected[a] & selected[b]
+    ids = index.docs[S.DOC_ID].astype(str).to_numpy()
+    return pd.DataFrame(
+        {S.DOC_A: ids[a[both]], S.DOC_B: ids[b[both]], S.SIMILARITY: similarity[both]}
+    ).astype({S.DOC_A: object, S.DOC_B: object})
+
+
+def _pairs(
+    index: CorpusIndex, rows: np.ndarray, threshold: float, shingle: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Near-duplicate pairs among ``rows``: index rows a, b and Jaccard, in table order."""
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
     if len(rows) < 2:
         return empty
     sets = _shingle_sets(index, rows, shingle)
@@ -659,22 +680,15 @@ def near_duplicates(
     rank = np.empty(len(df), dtype=np.int64)
     rank[np.lexsort((np.arange(len(df)), df))] = np.arange(len(df))
     prefix_len = size - np.ceil(threshold * size - 1e-9).astype(np.int64) + 1
-    keep_rows, keep_cols = [], []
-    for r in range(len(rows)):
-        cols = sets.indices[sets.indptr[r] : sets.indptr[r + 1]]
-        if len(cols) == 0:
-            continue
-        chosen = cols[np.argsort(rank[cols])[: prefix_len[r]]]
-        keep_rows.append(np.full(len(chosen), r))
-        keep_cols.append(chosen)
-    if not keep_rows:
+    # Each row's prefix: its ``prefix_len`` rarest shingles (ranks are distinct).
+    entry_row = np.repeat(np.arange(len(rows)), size)
+    order = np.lexsort((rank[sets.indices], entry_row))
+    within = np.arange(len(order)) - np.repeat(sets.indptr[:-1], size)
+    chosen = order[within < prefix_len[entry_row]]
+    if len(chosen) == 0:
         return empty
     prefix = sp.csr_matrix(
-        (
-            np.ones(sum(len(c) for c in keep_cols)),
-            (np.concatenate(keep_rows), np.concatenate(keep_cols)),
-        ),
-        shape=sets.shape,
+        (np.ones(len(chosen)), (entry_row[chosen], sets.indices[chosen])), shape=sets.shape
     )
     candidates = sp.triu(prefix @ prefix.T, k=1).tocoo()
     left, right = candidates.row, candidates.col
@@ -688,18 +702,9 @@ def near_duplicates(
     union = size[left] + size[right] - inter
     jaccard = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
     hit = jaccard >= threshold - 1e-12
-    ids = index.docs[S.DOC_ID].astype(str).to_numpy()[rows]
-    table = pd.DataFrame(
-        {
-            S.DOC_A: ids[left[hit]],
-            S.DOC_B: ids[right[hit]],
-            S.SIMILARITY: jaccard[hit],
-            "_a": left[hit],
-            "_b": right[hit],
-        }
-    )
-    table = table.sort_values([S.SIMILARITY, "_a", "_b"], ascending=[False, True, True])
-    return table.drop(columns=["_a", "_b"]).reset_index(drop=True)
+    left, right, jaccard = left[hit].astype(np.int64), right[hit].astype(np.int64), jaccard[hit]
+    order = np.lexsort((right, left, -jaccard))
+    return rows[left[order]], rows[right[order]], jaccard[order]
 
 
 def collapse_duplicates(index: CorpusIndex, pairs: pd.DataFrame) -> np.ndarray:

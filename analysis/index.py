@@ -139,6 +139,9 @@ class CorpusIndex:
     _sorted_words: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _word_totals: np.ndarray | None = field(default=None, repr=False)
     _numbers: np.ndarray | None = field(default=None, repr=False)
+    _near_pairs: dict[tuple[float, int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def n_docs(self) -> int:

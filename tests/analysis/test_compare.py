@@ -267,3 +267,48 @@ def test_keyness_groups_pass_the_numbers_option(numbers_index):
     shown = keyness_groups(numbers_index, masks, stopwords=frozenset(), min_count=1, numbers=True)
     assert not set(hidden[S.TERM]) & set(NUMBER_TERMS)
     assert set(NUMBER_TERMS) <= set(shown[S.TERM])
+
+
+def _jaccard_by_hand(texts: list[str], shingle: int) -> dict[tuple[int, int], float]:
+    sets = []
+    for text in texts:
+        words = text.split()
+        grams = {tuple(words[i : i + shingle]) for i in range(len(words) - shingle + 1)}
+        sets.append(grams or {tuple(words)})
+    return {
+        (i, j): len(sets[i] & sets[j]) / len(sets[i] | sets[j])
+        for i in range(len(sets))
+        for j in range(i + 1, len(sets))
+    }
+
+
+def test_near_duplicates_found_once_equal_all_pairs_by_hand_and_any_selection():
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(12)]
+    texts = []
+    for _ in range(12):
+        base = list(rng.choice(words, size=int(rng.integers(3, 25))))
+        texts.append(" ".join(base))
+        for _ in range(int(rng.integers(0, 3))):  # near copies: one word changed or added
+            copy = list(base)
+            if rng.random() < 0.5:
+                copy[int(rng.integers(0, len(copy)))] = "zz"
+            else:
+                copy.append("zz")
+            texts.append(" ".join(copy))
+    frame = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
+    ix = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    for threshold, shingle in ((0.9, 5), (0.6, 3), (0.3, 2)):
+        by_hand = _jaccard_by_hand(texts, shingle)
+        expected = sorted(((-s, i, j) for (i, j), s in by_hand.items() if s >= threshold - 1e-12))
+        got = near_duplicates(ix, threshold=threshold, shingle=shingle)
+        assert got[S.DOC_A].tolist() == [f"d{i}" for _, i, _ in expected]
+        assert got[S.DOC_B].tolist() == [f"d{j}" for _, _, j in expected]
+        assert np.allclose(got[S.SIMILARITY], [-s for s, _, _ in expected])
+        for _ in range(5):
+            mask = rng.random(len(texts)) < 0.6
+            masked = near_duplicates(ix, mask, threshold=threshold, shingle=shingle)
+            kept = [(i, j) for _, i, j in expected if mask[i] and mask[j]]
+            assert list(zip(masked[S.DOC_A], masked[S.DOC_B], strict=True)) == [
+                (f"d{i}", f"d{j}") for i, j in kept
+            ]
