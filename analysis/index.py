@@ -139,6 +139,9 @@ class CorpusIndex:
     _sorted_words: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _word_totals: np.ndarray | None = field(default=None, repr=False)
     _numbers: np.ndarray | None = field(default=None, repr=False)
+    #: Derived per-index tables and results, by name (stopword columns, column
+    #: totals, topic models): computed on first use, never saved.
+    _memo: dict[object, object] = field(default_factory=dict, repr=False)
     _near_pairs: dict[tuple[float, int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
         default=None, repr=False
     )

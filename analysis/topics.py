@@ -8,6 +8,7 @@ mean weight of that period's passages.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import warnings
 from dataclasses import dataclass
@@ -97,20 +98,12 @@ def default_k(index: CorpusIndex, mask: np.ndarray | None = None) -> int:
     return int(min(12, max(2, round(math.sqrt(n / 2)))))
 
 
-def _passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
-    """Passages x index columns: words by the token rule, and vocabulary phrases.
-
-    A phrase counts where its words stand in a row with no boundary between
-    them, as in the index; its words are counted as words too (phrase counts
-    sit beside word counts, as everywhere else).
-    """
+def _lookup_tables(index: CorpusIndex) -> tuple[pl.DataFrame, dict[int, pl.DataFrame]]:
+    """Word -> column, and per phrase length the phrases' word columns (once per index)."""
+    memo = index._memo.get("passage_lookup")
+    if memo is not None:
+        return memo  # type: ignore[return-value]  # stored below with this type
     vocab = index.vocab
-    n_columns = len(vocab)
-    frame = tokenize_frame(
-        texts,
-        user_words=index.settings.user_words,
-        fold_chinese=index.settings.fold_chinese,
-    )
     is_word = (vocab[S.KIND] == S.WORD).to_numpy()
     word_columns = pl.DataFrame(
         {
@@ -118,11 +111,6 @@ def _passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
             "column": np.flatnonzero(is_word).astype(np.int64),
         }
     )
-    stream = frame.join(word_columns, on="token", how="left", maintain_order="left")
-    ids = stream["column"].fill_null(-1).to_numpy().astype(np.int64)
-    passage = stream["doc"].to_numpy().astype(np.int64)
-    rows = [passage[ids >= 0]]
-    cols = [ids[ids >= 0]]
     phrases = vocab[~is_word]
     lookup = dict(
         zip(word_columns["token"].to_list(), word_columns["column"].to_list(), strict=True)
@@ -132,7 +120,75 @@ def _passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
         words = tokens.split(" ")
         if all(w in lookup for w in words):
             by_length.setdefault(len(words), []).append((int(column), [lookup[w] for w in words]))
-    for n, entries in by_length.items():
+    wanted = {
+        n: pl.DataFrame(
+            {
+                **{f"w{j}": [seq[j] for _, seq in entries] for j in range(n)},
+                "column": [c for c, _ in entries],
+            },
+            schema={**{f"w{j}": pl.Int64 for j in range(n)}, "column": pl.Int64},
+        )
+        for n, entries in by_length.items()
+    }
+    index._memo["passage_lookup"] = (word_columns, wanted)
+    return word_columns, wanted
+
+
+def _selected_passage_counts(index: CorpusIndex, passages: pd.DataFrame) -> sp.csr_matrix:
+    """Passages x index columns for ``passages`` (rows of ``index.passages``).
+
+    A passage that is its document's only one holds all of the document's
+    tokens, so its counts are the document's row of ``index.counts``; only
+    the passages of documents with several are tokenised again
+    (:func:`_passage_counts`).
+    """
+    per_doc = index._memo.get("passages_per_doc")
+    if not isinstance(per_doc, np.ndarray):
+        per_doc = np.bincount(index.passages["doc"].to_numpy(), minlength=index.n_docs)
+        index._memo["passages_per_doc"] = per_doc
+    doc = passages["doc"].to_numpy()
+    whole = per_doc[doc] == 1
+    from_index = index.counts[doc[whole]].astype(np.float64)
+    parts = passages[~whole]
+    doc_rows = np.unique(parts["doc"].to_numpy())
+    texts_by_doc = dict(
+        zip(doc_rows.tolist(), index.docs[S.TEXT].iloc[doc_rows].astype(str), strict=True)
+    )
+    texts = [
+        texts_by_doc[d][a:b]
+        for d, a, b in zip(parts["doc"], parts[S.START], parts[S.END], strict=True)
+    ]
+    if texts:
+        tokenised = _passage_counts(index, texts)
+    else:
+        tokenised = sp.csr_matrix((0, len(index.vocab)), dtype=np.float64)
+    stacked = sp.vstack([from_index, tokenised], format="csr")
+    position = np.empty(len(doc), dtype=np.int64)
+    position[np.flatnonzero(whole)] = np.arange(int(whole.sum()))
+    position[np.flatnonzero(~whole)] = int(whole.sum()) + np.arange(int((~whole).sum()))
+    return sp.csr_matrix(stacked[position])
+
+
+def _passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
+    """Passages x index columns: words by the token rule, and vocabulary phrases.
+
+    A phrase counts where its words stand in a row with no boundary between
+    them, as in the index; its words are counted as words too (phrase counts
+    sit beside word counts, as everywhere else).
+    """
+    n_columns = len(index.vocab)
+    word_columns, wanted_by_length = _lookup_tables(index)
+    frame = tokenize_frame(
+        texts,
+        user_words=index.settings.user_words,
+        fold_chinese=index.settings.fold_chinese,
+    )
+    stream = frame.join(word_columns, on="token", how="left", maintain_order="left")
+    ids = stream["column"].fill_null(-1).to_numpy().astype(np.int64)
+    passage = stream["doc"].to_numpy().astype(np.int64)
+    rows = [passage[ids >= 0]]
+    cols = [ids[ids >= 0]]
+    for n, wanted in wanted_by_length.items():
         span = len(ids) - n + 1
         if span <= 0:
             continue
@@ -142,13 +198,6 @@ def _passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
         for j in range(n):
             valid &= grams[f"w{j}"] >= 0
         table = pl.DataFrame({key: value[valid] for key, value in grams.items()})
-        wanted = pl.DataFrame(
-            {
-                **{f"w{j}": [seq[j] for _, seq in entries] for j in range(n)},
-                "column": [c for c, _ in entries],
-            },
-            schema={**{f"w{j}": pl.Int64 for j in range(n)}, "column": pl.Int64},
-        )
         found = table.join(wanted, on=[f"w{j}" for j in range(n)], how="inner")
         rows.append(found["p"].to_numpy())
         cols.append(found["column"].to_numpy())
@@ -176,9 +225,10 @@ def fit_topics(
     """Fit ``k`` topics on the passages of the selected documents.
 
     Each passage (a paragraph, ``index.passages``) becomes a row of counts
-    over the index vocabulary, words and phrases alike (the passage text is
-    tokenised again by the token rule, and phrases counted where their words
-    stand together). Stopwords, and phrases starting or ending with one, are
+    over the index vocabulary, words and phrases alike (by the token rule,
+    phrases counted where their words stand together: a document's only
+    passage is its row of the index counts, other passages are tokenised
+    again). Stopwords, and phrases starting or ending with one, are
     left out; with at least 10 passages so are terms found in a single
     passage. Passages with no term left are not fitted.
 
@@ -215,6 +265,8 @@ def fit_topics(
     Returns
     -------
     TopicModel
+        Kept on the index: the same arguments (and selection) return the
+        same model without fitting again.
     """
     if method not in ("nmf", "lda"):
         raise OptionError(f"Unknown topic method {method!r}. Use 'nmf' or 'lda'.")
@@ -225,6 +277,55 @@ def fit_topics(
     if max_passages < 2:
         raise OptionError(f"max_passages must be at least 2, not {max_passages}.")
     stopwords = default_stopwords() if stopwords is None else stopwords
+    selected = nonempty(index, mask)
+    key = (
+        "topics",
+        hashlib.blake2b(np.packbits(selected).tobytes(), digest_size=16).hexdigest(),
+        k,
+        method,
+        seed,
+        frozenset(stopwords),
+        n_terms,
+        max_passages,
+        numbers,
+    )
+    models = index._memo.setdefault("topic_models", {})
+    assert isinstance(models, dict)
+    if key not in models:
+        if len(models) >= _MODELS_KEPT:
+            models.pop(next(iter(models)))
+        models[key] = _fit_topics(
+            index,
+            selected,
+            k=k,
+            method=method,
+            seed=seed,
+            stopwords=stopwords,
+            n_terms=n_terms,
+            max_passages=max_passages,
+            numbers=numbers,
+        )
+    model = models[key]
+    assert isinstance(model, TopicModel)
+    return model
+
+
+#: Topic models kept per index (the oldest is dropped first).
+_MODELS_KEPT = 16
+
+
+def _fit_topics(
+    index: CorpusIndex,
+    mask: np.ndarray,
+    *,
+    k: int,
+    method: TopicMethod,
+    seed: int,
+    stopwords: frozenset[str],
+    n_terms: int,
+    max_passages: int,
+    numbers: bool,
+) -> TopicModel:
     passages = _selected_passages(index, mask)
     notes: list[str] = []
     if len(passages) > max_passages:
@@ -235,15 +336,7 @@ def fit_topics(
             f"(seed {seed}); raise max_passages to use more."
         )
         passages = passages.iloc[keep].reset_index(drop=True)
-    doc_rows = np.unique(passages["doc"].to_numpy())
-    texts_by_doc = dict(
-        zip(doc_rows.tolist(), index.docs[S.TEXT].iloc[doc_rows].astype(str), strict=True)
-    )
-    texts = [
-        texts_by_doc[d][a:b]
-        for d, a, b in zip(passages["doc"], passages[S.START], passages[S.END], strict=True)
-    ]
-    counts = _passage_counts(index, texts)
+    counts = _selected_passage_counts(index, passages)
     usable = np.ones(counts.shape[1], dtype=bool)
     if stopwords:
         usable &= ~stopword_columns(index, stopwords)

@@ -158,3 +158,41 @@ def test_fit_topics_leave_numbers_out_unless_asked():
     assert set(hidden.terms["term"]) == {"plan", "tea", "rice", "经济"}
     assert not any(t in NUMBER_TERMS for t in hidden.labels[0].split(" · "))
     assert set(NUMBER_TERMS) <= set(shown.terms["term"])
+
+
+def test_passage_counts_from_the_index_equal_tokenising_every_passage():
+    from analysis.topics import _passage_counts, _selected_passage_counts
+
+    seeds = load_corpus("seeds").docs
+    extra = pd.DataFrame(
+        {
+            "doc_id": ["one", "two"],
+            "text": ["Green tea, green tea and the Yangtze River Delta.", "A single passage"],
+        }
+    )
+    for frame in (seeds, THEMES, pd.concat([seeds, extra], ignore_index=True)):
+        index = build_index(frame)
+        passages = index.passages
+        texts = index.docs["text"].to_numpy()
+        every = [
+            texts[d][a:b]
+            for d, a, b in zip(passages["doc"], passages["start"], passages["end"], strict=True)
+        ]
+        expected = _passage_counts(index, every)
+        got = _selected_passage_counts(index, passages)
+        assert got.shape == expected.shape
+        assert abs(got - expected).sum() == 0
+        some = passages.iloc[::2].reset_index(drop=True)
+        assert abs(_selected_passage_counts(index, some) - expected[::2]).sum() == 0
+
+
+def test_fit_topics_kept_on_the_index_equals_a_fresh_fit():
+    index = build_index(THEMES)
+    first = fit_topics(index, k=2, seed=0)
+    assert fit_topics(index, k=2, seed=0) is first
+    assert fit_topics(index, k=2, seed=1) is not first
+    fresh = fit_topics(build_index(THEMES), k=2, seed=0)
+    pd.testing.assert_frame_equal(first.terms, fresh.terms)
+    np.testing.assert_array_equal(first.passage_weights, fresh.passage_weights)
+    mask = np.array([True, True, False])
+    assert fit_topics(index, mask, k=2, seed=0).passages["doc_id"].unique().tolist() == ["a", "b"]
