@@ -867,11 +867,18 @@ def parse_stopwords(text: str) -> frozenset[str]:
     >>> sorted(parse_stopwords("The, Xi's\\n  said"))
     ['said', 'the', 'xi']
     """
-    words: set[str] = set()
-    for entry in re.split(r"[,\n\s]+", text):
-        if entry.strip():
-            words.update(tokenize(entry))
-    return frozenset(words)
+    return _parse_stopwords(text)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_stopwords(text: str) -> frozenset[str]:
+    # Every rerun of the app parses the same sidebar text: remember it, and
+    # tokenise all entries in one frame (each entry is its own document).
+    entries = [entry for entry in re.split(r"[,\n\s]+", text) if entry.strip()]
+    if not entries:
+        return frozenset()
+    tokens = tokenize_frame(entries)["token"].drop_nulls()
+    return frozenset(tokens.to_list())
 
 
 def stopword_mask(terms: Sequence[str], stopwords: frozenset[str]) -> np.ndarray:

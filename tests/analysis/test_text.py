@@ -316,3 +316,20 @@ def test_tokenize_folds_chinese_only_when_asked():
     assert tokenize("經濟發展 Taiwan") == ["經濟", "發展", "taiwan"]
     assert tokenize("經濟發展 Taiwan", fold_chinese=True) == ["经济", "发展", "taiwan"]
     assert tokenize("G60經濟", fold_chinese=True) == ["g60", "经济"]
+
+
+def test_parse_stopwords_at_once_equals_entry_by_entry():
+    import re
+
+    from analysis.text import default_stopwords, tokenize
+
+    text = (
+        "\n".join(sorted(default_stopwords()))
+        + "\nXi's, high-quality\n的 经济发展 U.S. ( ) ，“quoted”"
+    )
+    by_entry = {
+        word for entry in re.split(r"[,\n\s]+", text) if entry.strip() for word in tokenize(entry)
+    }
+    assert parse_stopwords(text) == frozenset(by_entry)
+    assert parse_stopwords(text) is parse_stopwords(text)  # remembered for the next rerun
+    assert parse_stopwords(" , \n") == frozenset()
