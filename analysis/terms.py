@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -27,13 +27,40 @@ def column_totals(index: CorpusIndex, mask: np.ndarray) -> tuple[np.ndarray, np.
     return count, docs
 
 
+#: Stopword sets whose hidden columns are kept per index.
+_STOPWORD_SETS_KEPT = 8
+
+
 def stopword_columns(index: CorpusIndex, stopwords: frozenset[str]) -> np.ndarray:
-    """Columns hidden by ``stopwords``: stopword words, and phrases that start or end with one."""
-    vocab = index.vocab
-    tokens = vocab["tokens"].astype(str)
-    first = tokens.str.split(" ").str[0]
-    last = tokens.str.split(" ").str[-1]
-    return (first.isin(stopwords) | last.isin(stopwords)).to_numpy()
+    """Columns hidden by ``stopwords``: stopword words, and phrases that start or end with one.
+
+    The first and last words of every column are numbered once per index;
+    the result is kept per stopword set (read-only).
+    """
+    ends = index._memo.get("column_ends")
+    if ends is None:
+        tokens = index.vocab["tokens"].astype(str).to_numpy()
+        first = np.array([t.split(" ", 1)[0] for t in tokens], dtype=object)
+        last = np.array([t.rsplit(" ", 1)[-1] for t in tokens], dtype=object)
+        distinct, codes = np.unique(np.concatenate([first, last]).astype(str), return_inverse=True)
+        code_of = {str(w): i for i, w in enumerate(distinct.tolist())}
+        codes = codes.ravel()
+        ends = index._memo["column_ends"] = (code_of, codes[: len(tokens)], codes[len(tokens) :])
+    code_of, first_code, last_code = cast(tuple[dict[str, int], np.ndarray, np.ndarray], ends)
+    kept = index._memo.setdefault("stopword_columns", {})
+    assert isinstance(kept, dict)
+    key = frozenset(stopwords)
+    if key not in kept:
+        if len(kept) >= _STOPWORD_SETS_KEPT:
+            kept.pop(next(iter(kept)))
+        flags = np.zeros(len(code_of) + 1, dtype=bool)
+        flags[[code_of[w] for w in key if w in code_of]] = True
+        hidden = flags[first_code] | flags[last_code]
+        hidden.flags.writeable = False
+        kept[key] = hidden
+    result = kept[key]
+    assert isinstance(result, np.ndarray)
+    return result
 
 
 def term_frequencies(

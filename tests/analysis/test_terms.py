@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from analysis.corpus import load_corpus
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import IndexSettings, build_index
 from analysis.phrases import PhraseOptions
@@ -17,6 +18,7 @@ from analysis.terms import (
     distinctive_terms,
     documents_per_period,
     documents_with_term,
+    stopword_columns,
     term_frequencies,
     wordcloud_frequencies,
 )
@@ -167,3 +169,16 @@ def test_distinctive_terms_hide_numbers_unless_asked(numbers_index):
     assert set(shown["term"]) == {"plan", "tea", "rice", "经济", "1990", "1", "000", "一", "二十"}
     common = shown[shown["term"].isin(hidden["term"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(common, hidden)
+
+
+def test_stopword_columns_kept_per_set_equal_splitting_the_vocabulary():
+    from analysis.text import default_stopwords
+
+    seeds = build_index(load_corpus("seeds"))
+    tokens = seeds.vocab["tokens"].astype(str)
+    first, last = tokens.str.split(" ").str[0], tokens.str.split(" ").str[-1]
+    for stop in (default_stopwords(), frozenset({"the", "delta"}), frozenset(), frozenset({"zz"})):
+        expected = (first.isin(stop) | last.isin(stop)).to_numpy()
+        np.testing.assert_array_equal(stopword_columns(seeds, frozenset(sorted(stop))), expected)
+        assert stopword_columns(seeds, frozenset(stop)) is stopword_columns(seeds, stop)
+    assert stopword_columns(seeds, default_stopwords()).any()
