@@ -1053,3 +1053,20 @@ def match_sequence(
                 starts[at] = p
                 at += 1
     return counts, starts
+
+
+@njit(cache=True, nogil=True)
+def column_sums(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, n_columns: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of a CSR matrix, over ``rows`` only: the sum of its values and its non-zeros.
+
+    Reads the rows where they are (no copy of the selected rows is made).
+    """
+    total = np.zeros(n_columns, dtype=np.int64)
+    nonzero = np.zeros(n_columns, dtype=np.int64)
+    for r in rows:
+        for j in range(indptr[r], indptr[r + 1]):
+            total[indices[j]] += data[j]
+            nonzero[indices[j]] += 1
+    return total, nonzero

@@ -7,6 +7,7 @@ from typing import Literal, cast
 import numpy as np
 import pandas as pd
 
+from analysis import kernels
 from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.index import CorpusIndex
@@ -19,11 +20,36 @@ TermKind = Literal["word", "phrase", "all"]
 
 
 def column_totals(index: CorpusIndex, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(occurrences, documents) of every vocabulary column over the selected rows."""
-    sub = index.counts[np.flatnonzero(mask)]
-    n_terms = index.counts.shape[1]
-    count = np.bincount(sub.indices, weights=sub.data, minlength=n_terms).astype(np.int64)
-    docs = np.bincount(sub.indices, minlength=n_terms).astype(np.int64)
+    """(occurrences, documents) of every vocabulary column over the selected rows.
+
+    The corpus totals are computed once per index (and returned read-only
+    when every document is selected); a partial selection sums the rows of
+    the counts in place, over the selected rows or, when they are more than
+    half, over the others, subtracted from the totals.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    counts = index.counts
+    n_terms = counts.shape[1]
+    memo = index._memo.get("column_totals")
+    if memo is None:
+        count, docs = kernels.column_sums(
+            counts.indptr, counts.indices, counts.data, np.arange(index.n_docs), n_terms
+        )
+        count.flags.writeable = False
+        docs.flags.writeable = False
+        memo = index._memo["column_totals"] = (count, docs)
+    total_count, total_docs = cast(tuple[np.ndarray, np.ndarray], memo)
+    selected = int(mask.sum())
+    if selected == index.n_docs:
+        return total_count, total_docs
+    if selected > index.n_docs // 2:
+        rest_count, rest_docs = kernels.column_sums(
+            counts.indptr, counts.indices, counts.data, np.flatnonzero(~mask), n_terms
+        )
+        return total_count - rest_count, total_docs - rest_docs
+    count, docs = kernels.column_sums(
+        counts.indptr, counts.indices, counts.data, np.flatnonzero(mask), n_terms
+    )
     return count, docs
 
 

@@ -171,6 +171,25 @@ def test_distinctive_terms_hide_numbers_unless_asked(numbers_index):
     pd.testing.assert_frame_equal(common, hidden)
 
 
+def test_column_totals_fast_paths_equal_summing_the_selected_rows():
+    from analysis.terms import column_totals
+
+    seeds = build_index(load_corpus("seeds"))
+    rng = np.random.default_rng(3)
+    for ix in (seeds, build_index(TINY)):
+        n = ix.n_docs
+        masks = [np.ones(n, bool), np.zeros(n, bool)] + [rng.random(n) < p for p in (0.2, 0.8)]
+        masks += [np.arange(n) == 0, np.arange(n) != 0]
+        for mask in masks:
+            sub = ix.counts[np.flatnonzero(mask)]
+            expected_count = np.asarray(sub.sum(axis=0)).ravel()
+            expected_docs = np.asarray((sub > 0).sum(axis=0)).ravel()
+            count, docs = column_totals(ix, mask)
+            assert count.dtype == docs.dtype == np.int64
+            np.testing.assert_array_equal(count, expected_count)
+            np.testing.assert_array_equal(docs, expected_docs)
+
+
 def test_stopword_columns_kept_per_set_equal_splitting_the_vocabulary():
     from analysis.text import default_stopwords
 
