@@ -81,7 +81,7 @@ def term_spans(text: str, term: str) -> list[tuple[int, int]]:
     [(0, 7), (9, 15)]
     """
     try:
-        alternatives = split_query(term)
+        alternatives = _alternatives(term)
     except OptionError:
         return []
     spans: set[tuple[int, int]] = set()
@@ -97,6 +97,12 @@ def term_spans(text: str, term: str) -> list[tuple[int, int]]:
 
 
 _JOINER = "['’\\-‐‑]"
+
+
+@functools.lru_cache(maxsize=256)
+def _alternatives(term: str) -> tuple[tuple[tuple[str, bool], ...], ...]:
+    # Parsed once per query: KWIC calls term_spans on every document it shows.
+    return split_query(term)
 
 
 @functools.lru_cache(maxsize=256)

@@ -1070,3 +1070,26 @@ def column_sums(
             total[indices[j]] += data[j]
             nonzero[indices[j]] += 1
     return total, nonzero
+
+
+@njit(cache=True, nogil=True)
+def positions_by_value(values: np.ndarray, n_values: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``values`` grouped by value (a counting sort; negatives skipped).
+
+    The positions holding value ``v`` are ``order[starts[v]:starts[v + 1]]``,
+    in increasing order.
+    """
+    starts = np.zeros(n_values + 1, dtype=np.int64)
+    for v in values:
+        if v >= 0:
+            starts[v + 1] += 1
+    for v in range(n_values):
+        starts[v + 1] += starts[v]
+    fill = starts[:-1].copy()
+    order = np.empty(starts[n_values], dtype=np.int64)
+    for i in range(len(values)):
+        v = values[i]
+        if v >= 0:
+            order[fill[v]] = i
+            fill[v] += 1
+    return order, starts

@@ -26,9 +26,10 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
+import scipy.sparse as sp
 
 from analysis import kernels
 from analysis import schema as S
@@ -284,7 +285,7 @@ def count_query(index: CorpusIndex, query: Query, rows: np.ndarray) -> np.ndarra
     out = np.zeros(len(rows), dtype=np.int64)
     columns = [c for p in query.parts if not p.on_the_fly for c in p.columns]
     if columns and len(rows):
-        picked = index.counts[:, columns][rows]
+        picked = _by_column(index)[:, columns].tocsr()[rows]
         out += np.asarray(picked.sum(axis=1), dtype=np.int64).ravel()
     for part in query.parts:
         if part.on_the_fly and all(part.slots) and len(rows):
@@ -312,6 +313,13 @@ def query_matches(
     for part in query.parts:
         if not all(part.slots) or not len(rows):
             continue
+        if len(part.slots) == 1:
+            # one word: its positions are listed per index, no stream is scanned
+            row, start = _word_matches(index, part.slots[0], rows)
+            found_row.append(row)
+            found_start.append(start)
+            found_length.append(np.ones(len(start), dtype=np.int64))
+            continue
         counts, starts = kernels.match_sequence(
             np.asarray(index.tokens), index.token_offsets, rows, _allowed(index, part), True
         )
@@ -326,6 +334,35 @@ def query_matches(
     length = np.concatenate(found_length)
     order = np.lexsort((length, start, row))
     return row[order], start[order], length[order]
+
+
+def _by_column(index: CorpusIndex) -> sp.csc_matrix:
+    """The counts by column (CSC), made once per index: a term's documents without a scan."""
+    memo = index._memo.get("counts_csc")
+    if memo is None:
+        memo = index._memo["counts_csc"] = sp.csc_matrix(index.counts)
+    return cast(sp.csc_matrix, memo)
+
+
+def _word_matches(
+    index: CorpusIndex, ids: tuple[int, ...], rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, stream position) of every occurrence of the word ids in documents ``rows``."""
+    memo = index._memo.get("word_positions")
+    if memo is None:
+        memo = kernels.positions_by_value(np.asarray(index.tokens), index.n_words)
+        index._memo["word_positions"] = memo
+    order, starts = cast(tuple[np.ndarray, np.ndarray], memo)
+    found = [order[starts[i] : starts[i + 1]] for i in ids if 0 <= i < index.n_words]
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    positions = np.concatenate(found)
+    row = np.searchsorted(index.token_offsets, positions, side="right") - 1
+    wanted = np.zeros(index.n_docs, dtype=bool)
+    wanted[rows] = True
+    keep = wanted[row]
+    return row[keep].astype(np.int64), positions[keep].astype(np.int64)
 
 
 def query_mask(index: CorpusIndex, text: str, mask: np.ndarray | None = None) -> np.ndarray:

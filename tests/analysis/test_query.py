@@ -245,3 +245,31 @@ def test_second_corpus_typed_sequences_match_the_oracle():
         counts = count_query(index, parse_query(index, query), rows)
         assert counts.tolist() == _oracle(texts, query).tolist(), query
         assert counts.sum() > 0
+
+
+def test_word_matches_from_listed_positions_equal_a_stream_scan():
+    from analysis import kernels
+    from analysis.corpus import load_corpus
+    from analysis.index import build_index
+    from analysis.query import _allowed, count_query, parse_query, query_matches
+
+    index = build_index(load_corpus("seeds"))
+    for text in ("development", "develop*", "china | development | the", "nowhere"):
+        query = parse_query(index, text)
+        for rows in (np.arange(index.n_docs), np.array([1]), np.array([], dtype=np.int64)):
+            row, start, length = query_matches(index, query, rows)
+            expected = []
+            for part in query.parts:
+                if not all(part.slots) or not len(rows):
+                    continue
+                counts, starts = kernels.match_sequence(
+                    np.asarray(index.tokens), index.token_offsets, rows, _allowed(index, part), True
+                )
+                expected += list(
+                    zip(np.repeat(rows, counts).tolist(), starts.tolist(), strict=True)
+                )
+            assert list(zip(row.tolist(), start.tolist(), strict=True)) == sorted(expected)
+            assert (length == 1).all()
+            assert np.bincount(row, minlength=index.n_docs)[rows].tolist() == (
+                count_query(index, query, rows).tolist()
+            )
