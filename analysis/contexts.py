@@ -229,34 +229,39 @@ def _exact_spans(index: CorpusIndex, text: str, query: Query) -> list[tuple[int,
     return sorted(spans)
 
 
-def _context_ids(
+def _context_positions(
     index: CorpusIndex, at: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: int, n: int
 ) -> np.ndarray:
-    """Per hit, the ids of the ``n`` words met walking from ``at`` by ``step``.
+    """Per hit, the stream positions of the ``n`` words met walking from ``at`` by ``step``.
 
     Boundaries are skipped; the walk stays in ``[lo, hi)`` (the document);
     a missing word is ``-1``. Columns are 1st, 2nd, ... word met.
     """
+    return kernels.walk_words(
+        np.asarray(index.tokens),
+        np.asarray(at, dtype=np.int64),
+        np.asarray(lo, dtype=np.int64),
+        np.asarray(hi, dtype=np.int64),
+        step,
+        n,
+    )
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort: ``np.unique`` hashes, slower on large position arrays)."""
+    values = np.sort(values)
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
+def _context_ids(
+    index: CorpusIndex, at: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: int, n: int
+) -> np.ndarray:
+    """Per hit, the ids of the ``n`` words met walking from ``at`` (``-1``: none)."""
+    positions = _context_positions(index, at, lo, hi, step, n)
     tokens = np.asarray(index.tokens)
-    out = np.full((len(at), n), -1, dtype=np.int64)
-    todo = np.arange(len(at))
-    width = 4 * n + 4
-    while len(todo):
-        offsets = np.arange(width) * step
-        places = at[todo, None] + offsets[None, :]
-        inside = (places >= lo[todo, None]) & (places < hi[todo, None])
-        ids = np.where(inside, tokens[np.clip(places, 0, max(len(tokens) - 1, 0))], -1)
-        words = ids >= 0
-        found = words.sum(axis=1)
-        # a walk that found too few words before leaving the window looks further
-        short = (found < n) & inside[:, -1]
-        done = ~short
-        rank = np.cumsum(words, axis=1) - 1
-        hit_row, hit_col = np.nonzero(words & (rank < n) & done[:, None])
-        out[todo[hit_row], rank[hit_row, hit_col]] = ids[hit_row, hit_col]
-        todo = todo[short]
-        width *= 4
-    return out
+    return np.where(positions >= 0, tokens[np.maximum(positions, 0)], -1).astype(np.int64)
 
 
 def _sorted_hits(
@@ -583,38 +588,28 @@ def collocates(
     rows = selected[count_query(index, query, selected) > 0]
     if len(rows) == 0:
         return _empty_collocates(0, n_tokens)
-    doc, codes = index.stream(rows)
-    codes = codes.astype(np.int64)
     match_row, match_at, length = query_matches(index, query, rows)
-    # stream positions -> positions in the concatenated streams of ``rows``
-    lengths = index.token_offsets[rows + 1] - index.token_offsets[rows]
-    base = np.cumsum(lengths) - lengths
-    starts = match_at - index.token_offsets[match_row] + base[np.searchsorted(rows, match_row)]
-    # Drop boundaries; no match spans one, so its words stay adjacent.
-    keep = codes >= 0
-    new_position = np.cumsum(keep) - 1
-    codes, doc = codes[keep], doc[keep]
-    starts = new_position[starts]
-    size = len(codes)
-    node_count = len(starts)
+    node_count = len(match_at)
     if node_count == 0:
         return _empty_collocates(0, n_tokens)
-    # where each node's document begins and ends (windows stop there)
-    first = np.searchsorted(doc, doc[starts], side="left")
-    last = np.searchsorted(doc, doc[starts], side="right")
-    ends = starts + length
-    # Union of intervals by a difference array: +1 where a window or node opens.
-    cover = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(cover, np.maximum(starts - window, first), 1)
-    np.add.at(cover, np.minimum(ends + window, last), -1)
-    node = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(node, starts, 1)
-    np.add.at(node, ends, -1)
-    is_node = np.cumsum(node)[:size] > 0
-    in_window = (np.cumsum(cover)[:size] > 0) & ~is_node
+    # Each node's window: the ``window`` words on each side in its document
+    # (boundaries skipped, as if dropped), read from the stream around it.
+    lo = index.token_offsets[match_row]
+    hi = index.token_offsets[match_row + 1]
+    left = _context_positions(index, match_at - 1, lo, hi, -1, window)
+    right = _context_positions(index, match_at + length, lo, hi, 1, window)
+    # no match spans a boundary, so a node's positions are all words
+    node_at = np.repeat(match_at, length) + (
+        np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    )
+    node_positions = _distinct(node_at)
+    around = _distinct(np.concatenate([left[left >= 0], right[right >= 0]]))
+    at = np.minimum(np.searchsorted(node_positions, around), len(node_positions) - 1)
+    in_window = around[node_positions[at] != around]
+    tokens = np.asarray(index.tokens)
     n_words = index.n_words
-    observed = np.bincount(codes[in_window], minlength=n_words)
-    inside_node = np.bincount(codes[is_node], minlength=n_words)
+    observed = np.bincount(tokens[in_window], minlength=n_words)
+    inside_node = np.bincount(tokens[node_positions], minlength=n_words)
     names = index.vocab[S.TERM].to_numpy()
     # word ids are the word columns of the counts
     hidden = np.zeros(n_words, dtype=bool) if numbers else index.number_columns()[:n_words]
@@ -624,8 +619,8 @@ def collocates(
         if names[i] not in stopwords
     ]
     columns = chosen
-    window_tokens = int(in_window.sum())
-    rest_tokens = n_tokens - window_tokens - int(is_node.sum())
+    window_tokens = len(in_window)
+    rest_tokens = n_tokens - window_tokens - len(node_positions)
     if not chosen:
         table = _empty_collocates(node_count, n_tokens)
         table.attrs["window_tokens"] = window_tokens

@@ -1093,3 +1093,21 @@ def positions_by_value(values: np.ndarray, n_values: int) -> tuple[np.ndarray, n
             order[fill[v]] = i
             fill[v] += 1
     return order, starts
+
+
+@njit(cache=True, nogil=True)
+def walk_words(
+    tokens: np.ndarray, at: np.ndarray, lo: np.ndarray, hi: np.ndarray, step: int, n: int
+) -> np.ndarray:
+    """Per start ``at[i]``, the positions of the first ``n`` non-negative tokens met
+    walking by ``step`` while inside ``[lo[i], hi[i])``; ``-1`` where none is left."""
+    out = np.full((len(at), n), -1, dtype=np.int64)
+    for i in range(len(at)):
+        p = at[i]
+        k = 0
+        while k < n and lo[i] <= p < hi[i]:
+            if tokens[p] >= 0:
+                out[i, k] = p
+                k += 1
+            p += step
+    return out

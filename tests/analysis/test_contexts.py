@@ -330,3 +330,44 @@ def test_kwic_sort_from_token_stream_equals_sort_by_text(sort, limit):
         expected = _kwic_sorted_from_text(index, term, sort, 3)
         assert got.attrs["total"] == len(expected)
         pd.testing.assert_frame_equal(got, expected.head(limit))
+
+
+def test_collocates_windows_read_around_nodes_equal_counting_every_document():
+    rng = np.random.default_rng(8)
+    vocabulary = ["tea", "green", "rice", "plan", "zeta", "alpha", "delta", "river"]
+    texts = []
+    for _ in range(30):
+        words = rng.choice(vocabulary, size=int(rng.integers(1, 40)))
+        glue = rng.choice([" ", " ", ", ", ". ", "\n"], size=len(words))
+        texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
+    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(30)], "text": texts}))
+    names = index.vocab["term"].tolist()
+    for term, window in (("tea", 2), ("green tea", 3), ("tea | rice", 1)):
+        nodes = {tuple(w.split()) for w in term.split(" | ")}
+        observed: dict[str, int] = {}
+        window_tokens = 0
+        for r in range(index.n_docs):
+            ids = index.tokens[index.token_offsets[r] : index.token_offsets[r + 1]]
+            stream = [names[i] if i >= 0 else None for i in ids]
+            words = [w for w in stream if w is not None]
+            at_word = np.cumsum([w is not None for w in stream]) - 1
+            node = [False] * len(words)
+            near = [False] * len(words)
+            for k in range(len(stream)):
+                for seq in nodes:
+                    # a node never spans a boundary; its window skips them
+                    if tuple(stream[k : k + len(seq)]) == seq:
+                        i = int(at_word[k])
+                        for j in range(i, i + len(seq)):
+                            node[j] = True
+                        for j in range(max(0, i - window), min(len(words), i + len(seq) + window)):
+                            near[j] = True
+            for j, word in enumerate(words):
+                if near[j] and not node[j]:
+                    observed[word] = observed.get(word, 0) + 1
+                    window_tokens += 1
+        table = collocates(index, None, term, window=window, min_count=1, stopwords=frozenset())
+        assert table.attrs["window_tokens"] == window_tokens
+        got = dict(zip(table["term"], table["count"], strict=True))
+        assert got == {w: c for w, c in observed.items() if w in got}
+        assert got  # some collocates are attracted
