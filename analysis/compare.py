@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
+from analysis.query import _by_column
 from analysis.selection import as_mask
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import column_totals, stopword_columns
@@ -37,7 +38,12 @@ LinkageMethod = Literal["single", "complete", "average", "weighted"]
 
 
 def _row_of(index: CorpusIndex) -> dict[str, int]:
-    return {d: i for i, d in enumerate(index.docs[S.DOC_ID].astype(str))}
+    row_of = index._memo.get("row_of")
+    if not isinstance(row_of, dict):
+        row_of = index._memo["row_of"] = {
+            d: i for i, d in enumerate(index.docs[S.DOC_ID].astype(str))
+        }
+    return row_of
 
 
 def _rows_for(index: CorpusIndex, doc_ids: Sequence[str]) -> np.ndarray:
@@ -68,7 +74,7 @@ def _columns(index: CorpusIndex, kind: TermKind, stopwords: frozenset[str] | Non
 
 def _idf(index: CorpusIndex, columns: np.ndarray) -> np.ndarray:
     """scikit-learn's smoothed idf over every document of the index."""
-    df = np.bincount(index.counts.indices, minlength=index.counts.shape[1])[columns]
+    df = column_totals(index, np.ones(index.n_docs, dtype=bool))[1][columns]
     return np.asarray(np.log((1 + index.n_docs) / (1 + df)) + 1.0, dtype=np.float64)
 
 
@@ -97,6 +103,50 @@ def tfidf_matrix(
     counts = index.counts[rows][:, columns].astype(np.float64)
     weighted = sp.csr_matrix(counts @ sp.diags(_idf(index, columns)))
     return _l2_rows(weighted)
+
+
+def _tfidf_weights(
+    index: CorpusIndex, kind: TermKind, stopwords: frozenset[str] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per column its idf (0 for a dropped column), per row the L2 norm of its TF-IDF vector.
+
+    The same numbers as :func:`tfidf_matrix` before normalising; kept per
+    index, term kind and stopword set.
+    """
+    resolved = default_stopwords() if stopwords is None else frozenset(stopwords)
+    key = ("tfidf_weights", kind, resolved)
+    memo = index._memo.get(key)
+    if memo is None:
+        columns = _columns(index, kind, resolved)
+        weight = np.zeros(index.counts.shape[1], dtype=np.float64)
+        weight[columns] = _idf(index, columns)
+        counts = index.counts
+        weighted = counts.data.astype(np.float64) * weight[counts.indices]
+        per_row = np.repeat(np.arange(index.n_docs), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(per_row, weights=weighted * weighted, minlength=index.n_docs))
+        memo = index._memo[key] = (weight, norms)
+    return cast(tuple[np.ndarray, np.ndarray], memo)
+
+
+def _cosines(
+    index: CorpusIndex, row: int, *, kind: TermKind, stopwords: frozenset[str] | None
+) -> np.ndarray:
+    """TF-IDF cosine of document ``row`` with every document (the rows of :func:`tfidf_matrix`).
+
+    Reads only the columns the document uses (from the by-column counts).
+    """
+    weight, norms = _tfidf_weights(index, kind, stopwords)
+    start, stop = index.counts.indptr[row], index.counts.indptr[row + 1]
+    cols = index.counts.indices[start:stop]
+    vector = index.counts.data[start:stop].astype(np.float64) * weight[cols]
+    used = vector != 0
+    cols, vector = cols[used], vector[used]
+    if len(cols) == 0 or norms[row] == 0:
+        return np.zeros(index.n_docs, dtype=np.float64)
+    by_column = _by_column(index)[:, cols]
+    dots = by_column @ (vector * weight[cols])
+    scale = norms * norms[row]
+    return np.divide(dots, scale, out=np.zeros_like(dots), where=scale > 0)
 
 
 def _square(matrix: sp.csr_matrix, labels: list[str]) -> pd.DataFrame:
@@ -208,8 +258,7 @@ def nearest_documents(
     candidates = as_mask(index, mask).copy()
     candidates[row] = False
     rows = np.flatnonzero(candidates)
-    matrix = tfidf_matrix(index, np.concatenate([[row], rows]), kind=kind, stopwords=stopwords)
-    sims = np.asarray((matrix[1:] @ matrix[0].T).toarray()).ravel()
+    sims = _cosines(index, row, kind=kind, stopwords=stopwords)[rows]
     order = np.argsort(-sims, kind="stable")[:n]
     docs = index.docs.iloc[rows[order]]
     return pd.DataFrame(

@@ -143,18 +143,19 @@ def term_frequencies(
     count, docs = column_totals(index, mask)
     tokens = int(index.doc_tokens[mask].sum())
     vocab = index.vocab
+    names, kinds = vocab_arrays(index)
     keep = count > 0
     if stopwords:
         keep &= ~stopword_columns(index, stopwords)
     if not numbers:
         keep &= ~index.number_columns()
     if kind != "all":
-        keep &= (vocab[S.KIND] == kind).to_numpy()
+        keep &= kinds == kind
     rows = np.flatnonzero(keep)
     table = pd.DataFrame(
         {
-            S.TERM: vocab[S.TERM].to_numpy()[rows],
-            S.KIND: vocab[S.KIND].to_numpy()[rows],
+            S.TERM: names[rows],
+            S.KIND: kinds[rows],
             S.COUNT: count[rows],
             S.PER_MILLION: count[rows] / max(tokens, 1) * 1e6,
             S.DOCS: docs[rows],
@@ -216,31 +217,56 @@ def distinctive_terms(
     DataFrame
         ``term, kind, count, tfidf``, highest TF-IDF first.
     """
-    matches = np.flatnonzero(index.docs[S.DOC_ID].astype(str).to_numpy() == str(doc_id))
-    if len(matches) == 0:
+    first = _first_rows(index).get(str(doc_id))
+    if first is None:
         raise OptionError(f"No document with id {doc_id!r}. Pick one from the Documents page.")
     stopwords = default_stopwords() if stopwords is None else stopwords
     n = index.n_docs
-    df = np.bincount(index.counts.indices, minlength=index.counts.shape[1])
-    idf = np.log((1 + n) / (1 + df)) + 1
-    row = index.counts[matches[0]]
-    cols, values = row.indices, row.data.astype(np.int64)
+    _, df = column_totals(index, np.ones(n, dtype=bool))
+    start, stop = index.counts.indptr[first], index.counts.indptr[first + 1]
+    cols = index.counts.indices[start:stop]
+    values = index.counts.data[start:stop].astype(np.int64)
     if stopwords:
         visible = ~stopword_columns(index, stopwords)[cols]
         cols, values = cols[visible], values[visible]
     if not numbers:
         visible = ~index.number_columns()[cols]
         cols, values = cols[visible], values[visible]
+    idf = np.log((1 + n) / (1 + df[cols])) + 1
+    names, kinds = vocab_arrays(index)
     table = pd.DataFrame(
         {
-            S.TERM: index.vocab[S.TERM].to_numpy()[cols],
-            S.KIND: index.vocab[S.KIND].to_numpy()[cols],
+            S.TERM: names[cols],
+            S.KIND: kinds[cols],
             S.COUNT: values,
-            S.TFIDF: values * idf[cols],
+            S.TFIDF: values * idf,
         }
     )
     table = table.sort_values([S.TFIDF, S.TERM], ascending=[False, True], kind="stable")
     return table.head(top).reset_index(drop=True)
+
+
+def vocab_arrays(index: CorpusIndex) -> tuple[np.ndarray, np.ndarray]:
+    """The vocabulary's ``term`` and ``kind`` columns as numpy arrays, once per index."""
+    memo = index._memo.get("vocab_arrays")
+    if memo is None:
+        memo = (index.vocab[S.TERM].to_numpy(), index.vocab[S.KIND].to_numpy())
+        for array in memo:
+            array.flags.writeable = False
+        index._memo["vocab_arrays"] = memo
+    return cast(tuple[np.ndarray, np.ndarray], memo)
+
+
+def _first_rows(index: CorpusIndex) -> dict[str, int]:
+    """Doc id -> its first row, once per index."""
+    first = index._memo.get("first_rows")
+    if not isinstance(first, dict):
+        ids = index.docs[S.DOC_ID].astype(str).tolist()
+        rows: dict[str, int] = {}
+        for row, doc_id in enumerate(ids):
+            rows.setdefault(doc_id, row)
+        index._memo["first_rows"] = first = rows
+    return first
 
 
 def corpus_summary(index: CorpusIndex, mask: np.ndarray | None = None) -> dict[str, object]:

@@ -312,3 +312,26 @@ def test_near_duplicates_found_once_equal_all_pairs_by_hand_and_any_selection():
             assert list(zip(masked[S.DOC_A], masked[S.DOC_B], strict=True)) == [
                 (f"d{i}", f"d{j}") for i, j in kept
             ]
+
+
+def test_nearest_documents_from_kept_weights_equal_sklearn_cosine():
+    corpus = load_corpus(shared_corpus("reuters21578") / "docs.jsonl").docs.iloc[:300]
+    ix = build_index(corpus, settings=IndexSettings(detect_phrases=False))
+    rng = np.random.default_rng(4)
+    for stop in (default_stopwords(), frozenset(), frozenset({"the", "said"})):
+        words = (ix.vocab[S.KIND] == S.WORD).to_numpy()
+        keep = np.flatnonzero(words & ~stopword_columns(ix, stop))
+        tfidf = TfidfTransformer(norm="l2", smooth_idf=True).fit_transform(ix.counts[:, keep])
+        expected = cosine_similarity(tfidf)
+        for row in rng.choice(ix.n_docs, size=5, replace=False).tolist():
+            mask = rng.random(ix.n_docs) < 0.7
+            near = nearest_documents(
+                ix, ix.docs[S.DOC_ID].iloc[row], n=8, mask=mask, stopwords=stop
+            )
+            others = np.flatnonzero(mask & (np.arange(ix.n_docs) != row))
+            sims = expected[row, others]
+            order = others[np.argsort(-sims, kind="stable")[:8]]
+            got = dict(zip(near[S.DOC_ID], near[S.SIMILARITY], strict=True))
+            want = dict(zip(ix.docs[S.DOC_ID].iloc[order], expected[row, order], strict=True))
+            assert got.keys() == want.keys()
+            assert max(abs(got[d] - want[d]) for d in got) < 1e-12
