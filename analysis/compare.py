@@ -30,7 +30,7 @@ from analysis.index import CorpusIndex
 from analysis.query import _by_column
 from analysis.selection import as_mask
 from analysis.stats import log_likelihood, log_ratio, p_value
-from analysis.terms import column_totals, stopword_columns
+from analysis.terms import column_totals, ranked, stopword_columns, vocab_arrays
 from analysis.text import BOUNDARY_PATTERN, SCAN_PATTERN, classify_raw, default_stopwords
 
 TermKind = Literal["word", "phrase", "all"]
@@ -384,27 +384,30 @@ def keyness(
     keep = (count_a + count_b) >= min_count
     cols, count_a, count_b = columns[keep], count_a[keep], count_b[keep]
     ll = log_likelihood(count_a, count_b, size_a, size_b)
-    p = p_value(ll)
     tested = len(cols)
     threshold = alpha / max(tested, 1) if bonferroni else alpha
+    # by ll (descending) then term, as a stable sort of the whole table would give
+    order = ranked(index, cols, -ll)
+    if top is not None:
+        order = order[:top]
+    docs_a, docs_b = docs_a[keep][order], docs_b[keep][order]
+    cols, count_a, count_b, ll = cols[order], count_a[order], count_b[order], ll[order]
+    p = p_value(ll)
+    names, kinds = vocab_arrays(index)
     table = pd.DataFrame(
         {
-            S.TERM: index.vocab[S.TERM].to_numpy()[cols],
-            S.KIND: index.vocab[S.KIND].to_numpy()[cols],
+            S.TERM: names[cols],
+            S.KIND: kinds[cols],
             S.COUNT_A: count_a,
             S.COUNT_B: count_b,
             S.LL: ll,
             S.P: p,
             S.LOG_RATIO: log_ratio(count_a, count_b, size_a, size_b),
-            S.DOCS_A: docs_a[keep],
-            S.DOCS_B: docs_b[keep],
+            S.DOCS_A: docs_a,
+            S.DOCS_B: docs_b,
             S.SIGNIFICANT: p < threshold,
         }
     )
-    table = table.sort_values([S.LL, S.TERM], ascending=[False, True], kind="stable")
-    if top is not None:
-        table = table.head(top)
-    table = table.reset_index(drop=True)
     table.attrs.update(size_a=size_a, size_b=size_b, tested=tested, alpha=threshold)
     return table
 

@@ -163,10 +163,15 @@ def term_frequencies(
     )
     if hide_words_in_phrases and kind == "all":
         table = _hide_nested_words(table, vocab.iloc[rows]["tokens"].to_numpy())
-    table = table.sort_values([S.COUNT, S.TERM], ascending=[False, True], kind="stable")
+        table = table.sort_values([S.COUNT, S.TERM], ascending=[False, True], kind="stable")
+        if top is not None:
+            table = table.head(top)
+        return table.reset_index(drop=True)
+    # by count (descending) then term, as a stable sort of the table would give
+    order = ranked(index, rows, -count[rows])
     if top is not None:
-        table = table.head(top)
-    return table.reset_index(drop=True)
+        order = order[:top]
+    return table.iloc[order].reset_index(drop=True)
 
 
 def _hide_nested_words(table: pd.DataFrame, tokens: np.ndarray, share: float = 0.8) -> pd.DataFrame:
@@ -244,6 +249,21 @@ def distinctive_terms(
     )
     table = table.sort_values([S.TFIDF, S.TERM], ascending=[False, True], kind="stable")
     return table.head(top).reset_index(drop=True)
+
+
+def ranked(index: CorpusIndex, columns: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Positions of ``columns`` ordered by ``key`` (ascending), then term, then column.
+
+    The order of a stable ``sort_values([key, term])`` over a table of those
+    columns in that order, from a term order computed once per index.
+    """
+    rank = index._memo.get("term_rank")
+    if not isinstance(rank, np.ndarray):
+        names = index.vocab[S.TERM].to_numpy().astype(str)
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+        index._memo["term_rank"] = rank
+    return np.lexsort((rank[columns], key))
 
 
 def vocab_arrays(index: CorpusIndex) -> tuple[np.ndarray, np.ndarray]:

@@ -201,3 +201,24 @@ def test_stopword_columns_kept_per_set_equal_splitting_the_vocabulary():
         np.testing.assert_array_equal(stopword_columns(seeds, frozenset(sorted(stop))), expected)
         assert stopword_columns(seeds, frozenset(stop)) is stopword_columns(seeds, stop)
     assert stopword_columns(seeds, default_stopwords()).any()
+
+
+def test_term_and_keyness_order_equal_a_stable_pandas_sort():
+    from analysis.compare import keyness
+
+    ix = build_index(load_corpus("seeds"))
+    table = term_frequencies(ix, stopwords=frozenset(), numbers=True)
+    resorted = table.sample(frac=1, random_state=0).sort_values(
+        ["count", "term"], ascending=[False, True], kind="stable"
+    )
+    pd.testing.assert_frame_equal(table, resorted.reset_index(drop=True))
+    assert table["count"].duplicated().any()  # ties, ordered by term
+    a = np.array([True, False])
+    key = keyness(ix, a, ~a, stopwords=frozenset(), min_count=1)
+    resorted = key.sample(frac=1, random_state=0).sort_values(
+        ["ll", "term"], ascending=[False, True], kind="stable"
+    )
+    pd.testing.assert_frame_equal(key, resorted.reset_index(drop=True))
+    top = keyness(ix, a, ~a, stopwords=frozenset(), min_count=1, top=25)
+    pd.testing.assert_frame_equal(top, key.head(25))
+    assert top.attrs["tested"] == key.attrs["tested"]
