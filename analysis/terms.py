@@ -330,29 +330,47 @@ def documents_per_period(
     """
     check_granularity(freq)
     mask = as_mask(index, mask)
-    docs = index.docs[mask]
-    dates = pd.to_datetime(docs[S.DATE])
-    dated = dates.notna().to_numpy()
-    use = placeable(dates, docs[S.DATE_PRECISION], freq)
-    tokens = index.doc_tokens[mask][use]
-    periods = dates[use].dt.to_period(PERIOD_FREQ[freq])
-    frame = pd.DataFrame({"p": periods.to_numpy(), S.TOKENS: tokens})
-    grouped = frame.groupby("p").agg(documents=(S.TOKENS, "size"), tokens=(S.TOKENS, "sum"))
-    if len(grouped):
-        full = pd.period_range(grouped.index.min(), grouped.index.max(), freq=PERIOD_FREQ[freq])
-        grouped = grouped.reindex(full, fill_value=0)
+    dated_all, use_all, ordinals_all = _period_ordinals(index, freq)
+    dated, use = dated_all[mask], use_all[mask]
+    placed = mask & use_all
+    ordinals = ordinals_all[placed]
+    if len(ordinals):
+        low, high = int(ordinals.min()), int(ordinals.max())
+        codes = ordinals - low
+        documents = np.bincount(codes, minlength=high - low + 1).astype(np.int64)
+        tokens = np.bincount(codes, weights=index.doc_tokens[placed], minlength=high - low + 1)
+        start = pd.Period(ordinal=low, freq=PERIOD_FREQ[freq])
+        starts = pd.period_range(start, periods=high - low + 1).to_timestamp()
+    else:
+        documents = tokens = np.zeros(0, dtype=np.int64)
+        starts = pd.DatetimeIndex([])
     table = pd.DataFrame(
         {
-            S.PERIOD: pd.PeriodIndex(grouped.index).to_timestamp()
-            if len(grouped)
-            else pd.DatetimeIndex([]),
-            S.DOCUMENTS: grouped["documents"].to_numpy(dtype=np.int64),
-            S.TOKENS: grouped["tokens"].to_numpy(dtype=np.int64),
+            S.PERIOD: starts,
+            S.DOCUMENTS: documents,
+            S.TOKENS: np.asarray(tokens).astype(np.int64),
         }
     )
     table.attrs["too_coarse"] = int((dated & ~use).sum())
     table.attrs["undated"] = int((~dated).sum())
     return table
+
+
+def _period_ordinals(index: CorpusIndex, freq: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document, once per index and granularity: dated, placeable, period ordinal.
+
+    The ordinal is pandas' for ``freq`` (0 where the document is not placeable).
+    """
+    key = ("period_ordinals", freq)
+    memo = index._memo.get(key)
+    if memo is None:
+        dates = pd.to_datetime(index.docs[S.DATE])
+        dated = dates.notna().to_numpy()
+        use = placeable(dates, index.docs[S.DATE_PRECISION], freq)
+        ordinals = np.zeros(index.n_docs, dtype=np.int64)
+        ordinals[use] = pd.PeriodIndex(dates[use], freq=PERIOD_FREQ[freq]).asi8
+        memo = index._memo[key] = (dated, use, ordinals)
+    return cast(tuple[np.ndarray, np.ndarray, np.ndarray], memo)
 
 
 def documents_with_term(index: CorpusIndex, mask: np.ndarray | None, term: str) -> pd.DataFrame:

@@ -203,6 +203,51 @@ def test_stopword_columns_kept_per_set_equal_splitting_the_vocabulary():
     assert stopword_columns(seeds, default_stopwords()).any()
 
 
+def _per_period_by_groupby(ix, mask, freq):
+    from analysis.periods import PERIOD_FREQ, placeable
+
+    docs = ix.docs[mask]
+    dates = pd.to_datetime(docs["date"])
+    use = placeable(dates, docs["date_precision"], freq)
+    frame = pd.DataFrame(
+        {
+            "p": dates[use].dt.to_period(PERIOD_FREQ[freq]).to_numpy(),
+            "tokens": ix.doc_tokens[mask][use],
+        }
+    )
+    grouped = frame.groupby("p").agg(documents=("tokens", "size"), tokens=("tokens", "sum"))
+    if len(grouped):
+        full = pd.period_range(grouped.index.min(), grouped.index.max(), freq=PERIOD_FREQ[freq])
+        grouped = grouped.reindex(full, fill_value=0)
+    return grouped
+
+
+def test_documents_per_period_from_kept_ordinals_equal_a_groupby():
+    rng = np.random.default_rng(9)
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(n)],
+            "date": pd.to_datetime("2019-12-25")
+            + pd.to_timedelta(rng.integers(0, 900, size=n), unit="D"),
+            "date_precision": rng.choice(["day", "month", "year"], size=n),
+            "text": [" ".join(["tea"] * int(k)) for k in rng.integers(1, 9, size=n)],
+        }
+    )
+    frame.loc[::7, "date"] = pd.NaT
+    ix = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    for freq in ("day", "week", "month", "quarter", "year"):
+        for mask in [np.ones(n, bool), np.arange(n) < 3, rng.random(n) < 0.5]:
+            got = documents_per_period(ix, mask, freq=freq)
+            expected = _per_period_by_groupby(ix, mask, freq)
+            assert got["documents"].tolist() == expected["documents"].tolist()
+            assert got["tokens"].tolist() == expected["tokens"].tolist()
+            if len(expected):
+                assert list(got["period"]) == list(pd.PeriodIndex(expected.index).to_timestamp())
+            else:
+                assert got.empty
+
+
 def test_term_and_keyness_order_equal_a_stable_pandas_sort():
     from analysis.compare import keyness
 
