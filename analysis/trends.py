@@ -26,7 +26,9 @@ from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import (
     TermKind,
     column_totals,
+    ranked,
     stopword_columns,
+    vocab_arrays,
 )
 from analysis.text import default_stopwords
 
@@ -436,15 +438,23 @@ def emerging_terms(
     if not numbers:
         keep &= ~index.number_columns()
     if kind != "all":
-        keep &= (index.vocab[S.KIND] == kind).to_numpy()
+        keep &= vocab_arrays(index)[1] == kind
     cols = np.flatnonzero(keep)
     a, b = count[cols], count_before[cols]
     ll = log_likelihood(a, b, size, size_before)
     lr = log_ratio(a, b, size, size_before)
+    rising = lr > 0
+    cols, a, b, ll, lr = cols[rising], a[rising], b[rising], ll[rising], lr[rising]
+    # by ll (descending) then term, as a stable sort of the table would give
+    order = ranked(index, cols, -ll)
+    if top is not None:
+        order = order[:top]
+    cols, a, b, ll, lr = cols[order], a[order], b[order], ll[order], lr[order]
+    names, kinds = vocab_arrays(index)
     table = pd.DataFrame(
         {
-            S.TERM: index.vocab[S.TERM].to_numpy()[cols],
-            S.KIND: index.vocab[S.KIND].to_numpy()[cols],
+            S.TERM: names[cols],
+            S.KIND: kinds[cols],
             S.COUNT: a,
             S.COUNT_BEFORE: b,
             S.LL: ll,
@@ -452,11 +462,6 @@ def emerging_terms(
             S.P: p_value(ll),
         }
     )
-    table = table[table[S.LOG_RATIO] > 0]
-    table = table.sort_values([S.LL, S.TERM], ascending=[False, True], kind="stable")
-    if top is not None:
-        table = table.head(top)
-    table = table.reset_index(drop=True)
     table.attrs["period"] = target.to_timestamp()
     table.attrs["before_from"] = (placed.first + start).to_timestamp()
     table.attrs["tokens"] = size

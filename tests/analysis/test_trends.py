@@ -394,3 +394,18 @@ def test_emerging_hides_numbers_unless_asked():
     tea = shown.set_index("term").loc["tea"]
     assert tea["ll"] == pytest.approx(g2_by_hand(2, 1, 7, 11))
     assert (hidden.attrs["tokens"], hidden.attrs["tokens_before"]) == (7, 11)
+
+
+def test_emerging_order_equals_a_stable_pandas_sort(emerging_index):
+    full = emerging_terms(
+        emerging_index, by="year", period="2024-01-01", min_count=1, top=None, stopwords=frozenset()
+    )
+    assert (full["log_ratio"] > 0).all()
+    resorted = full.sample(frac=1, random_state=0).sort_values(
+        ["ll", "term"], ascending=[False, True], kind="stable"
+    )
+    pd.testing.assert_frame_equal(full, resorted.reset_index(drop=True))
+    top = emerging_terms(
+        emerging_index, by="year", period="2024-01-01", min_count=1, top=2, stopwords=frozenset()
+    )
+    pd.testing.assert_frame_equal(top, full.head(2))
