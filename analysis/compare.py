@@ -732,15 +732,21 @@ def _pairs(
     rank = np.empty(len(df), dtype=np.int64)
     rank[np.lexsort((np.arange(len(df)), df))] = np.arange(len(df))
     prefix_len = size - np.ceil(threshold * size - 1e-9).astype(np.int64) + 1
-    # Each row's prefix: its ``prefix_len`` rarest shingles (ranks are distinct).
+    # Each row's prefix: its ``prefix_len`` rarest shingles (ranks are distinct):
+    # renumber the columns by rank and sort each row's entries.
+    by_rank = sp.csr_matrix(
+        (sets.data, rank[sets.indices], sets.indptr), shape=sets.shape, copy=False
+    )
+    by_rank.has_sorted_indices = False
+    by_rank.sort_indices()
     entry_row = np.repeat(np.arange(len(rows)), size)
-    order = np.lexsort((rank[sets.indices], entry_row))
-    within = np.arange(len(order)) - np.repeat(sets.indptr[:-1], size)
-    chosen = order[within < prefix_len[entry_row]]
-    if len(chosen) == 0:
+    within = np.arange(len(entry_row)) - np.repeat(sets.indptr[:-1], size)
+    chosen = within < prefix_len[entry_row]
+    if not chosen.any():
         return empty
     prefix = sp.csr_matrix(
-        (np.ones(len(chosen)), (entry_row[chosen], sets.indices[chosen])), shape=sets.shape
+        (np.ones(int(chosen.sum())), (entry_row[chosen], by_rank.indices[chosen])),
+        shape=sets.shape,
     )
     candidates = sp.triu(prefix @ prefix.T, k=1).tocoo()
     left, right = candidates.row, candidates.col
