@@ -24,6 +24,7 @@ import polars as pl
 import regex
 import scipy.sparse as sp
 
+from analysis import kernels
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
@@ -639,29 +640,14 @@ def _shingle_sets(index: CorpusIndex, rows: np.ndarray, shingle: int) -> sp.csr_
     Shingles are 64-bit polynomial hashes of word ids (collisions are
     negligible at corpus sizes).
     """
-    doc, ids = index.stream(rows)
-    words = ids >= 0  # shingles run over words; punctuation does not break them
-    doc = doc[words].astype(np.int64)
-    ids = ids[words].astype(np.uint64) + 1
     n = len(rows)
-    lengths = np.bincount(doc, minlength=n)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    position = np.arange(len(doc)) - starts[doc]
-    base = np.uint64(1_000_003)
-    hashes = np.zeros(len(doc), dtype=np.uint64)
-    valid = np.zeros(len(doc), dtype=bool)
-    with np.errstate(over="ignore"):
-        for offset in range(shingle):
-            at = np.arange(len(doc)) + offset
-            inside = at < len(doc)
-            same = np.zeros(len(doc), dtype=bool)
-            same[inside] = doc[at[inside]] == doc[inside]
-            term = np.zeros(len(doc), dtype=np.uint64)
-            term[same] = ids[at[same]]
-            hashes = hashes * base + term
-        remaining = lengths[doc] - position
-        valid = (remaining >= shingle) | ((position == 0) & (lengths[doc] < shingle))
-    doc_of, hash_of = doc[valid], hashes[valid]
+    doc_of, hash_of = kernels.shingle_hashes(
+        np.asarray(index.tokens),
+        index.token_offsets,
+        np.asarray(rows, dtype=np.int64),
+        shingle,
+        np.uint64(1_000_003),
+    )
     unique, column = np.unique(hash_of, return_inverse=True)
     matrix = sp.csr_matrix(
         (np.ones(len(doc_of), dtype=np.float64), (doc_of, column.ravel())),

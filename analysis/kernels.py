@@ -1111,3 +1111,48 @@ def walk_words(
                 k += 1
             p += step
     return out
+
+
+@njit(cache=True, nogil=True)
+def shingle_hashes(
+    tokens: np.ndarray, offsets: np.ndarray, rows: np.ndarray, shingle: int, base: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Polynomial hashes of the ``shingle``-word runs of documents ``rows`` (boundaries skipped).
+
+    Word ``w`` enters as ``w + 1``; a document of fewer words than
+    ``shingle`` has one run, its words followed by zeros. Returns, per run,
+    the position of its document in ``rows`` and the hash (wrapping uint64).
+    """
+    total = 0
+    for k in range(len(rows)):
+        r = rows[k]
+        n_words = 0
+        for p in range(offsets[r], offsets[r + 1]):
+            if tokens[p] >= 0:
+                n_words += 1
+        total += max(n_words - shingle + 1, 1 if n_words > 0 else 0)
+    doc_of = np.empty(total, dtype=np.int64)
+    hash_of = np.empty(total, dtype=np.uint64)
+    words = np.empty(0, dtype=np.uint64)
+    out = 0
+    for k in range(len(rows)):
+        r = rows[k]
+        lo, hi = offsets[r], offsets[r + 1]
+        if len(words) < hi - lo:
+            words = np.empty(hi - lo, dtype=np.uint64)
+        n_words = 0
+        for p in range(lo, hi):
+            if tokens[p] >= 0:
+                words[n_words] = np.uint64(tokens[p] + 1)
+                n_words += 1
+        if n_words == 0:
+            continue
+        for start in range(max(n_words - shingle + 1, 1)):
+            h = np.uint64(0)
+            for j in range(shingle):
+                term = words[start + j] if start + j < n_words else np.uint64(0)
+                h = h * base + term
+            doc_of[out] = k
+            hash_of[out] = h
+            out += 1
+    return doc_of, hash_of

@@ -335,3 +335,35 @@ def test_nearest_documents_from_kept_weights_equal_sklearn_cosine():
             want = dict(zip(ix.docs[S.DOC_ID].iloc[order], expected[row, order], strict=True))
             assert got.keys() == want.keys()
             assert max(abs(got[d] - want[d]) for d in got) < 1e-12
+
+
+def test_shingle_hashes_compiled_equal_the_array_computation(reuters):
+    from analysis import kernels
+
+    rows = np.arange(0, reuters.n_docs, 7)
+    base = np.uint64(1_000_003)
+    for shingle in (1, 3, 5):
+        doc_of, hash_of = kernels.shingle_hashes(
+            np.asarray(reuters.tokens), reuters.token_offsets, rows, shingle, base
+        )
+        # the same hashes computed with whole-array operations
+        doc, ids = reuters.stream(rows)
+        words = ids >= 0
+        doc = doc[words].astype(np.int64)
+        ids = ids[words].astype(np.uint64) + 1
+        lengths = np.bincount(doc, minlength=len(rows))
+        position = np.arange(len(doc)) - np.concatenate([[0], np.cumsum(lengths)[:-1]])[doc]
+        hashes = np.zeros(len(doc), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for offset in range(shingle):
+                at = np.arange(len(doc)) + offset
+                same = np.zeros(len(doc), dtype=bool)
+                inside = at < len(doc)
+                same[inside] = doc[at[inside]] == doc[inside]
+                term = np.zeros(len(doc), dtype=np.uint64)
+                term[same] = ids[at[same]]
+                hashes = hashes * base + term
+        remaining = lengths[doc] - position
+        valid = (remaining >= shingle) | ((position == 0) & (lengths[doc] < shingle))
+        np.testing.assert_array_equal(doc_of, doc[valid])
+        np.testing.assert_array_equal(hash_of, hashes[valid])
