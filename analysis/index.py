@@ -141,7 +141,7 @@ class CorpusIndex:
     _numbers: np.ndarray | None = field(default=None, repr=False)
     #: Derived per-index tables and results, by name (stopword columns, column
     #: totals, topic models): computed on first use, never saved.
-    _memo: dict[object, object] = field(default_factory=dict, repr=False)
+    _memo: dict[object, object] = field(default_factory=dict, repr=False, init=False)
     _near_pairs: dict[tuple[float, int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
         default=None, repr=False
     )
