@@ -714,9 +714,10 @@ def _pairs(
         return empty
     sets = _shingle_sets(index, rows, shingle)
     size = np.diff(sets.indptr)
-    df = np.asarray(sets.sum(axis=0)).ravel()
+    df = np.bincount(sets.indices, minlength=sets.shape[1])
     rank = np.empty(len(df), dtype=np.int64)
-    rank[np.lexsort((np.arange(len(df)), df))] = np.arange(len(df))
+    # rarest first, ties by column: a stable sort on the (small, integer) frequencies
+    rank[np.argsort(df, kind="stable")] = np.arange(len(df))
     prefix_len = size - np.ceil(threshold * size - 1e-9).astype(np.int64) + 1
     # Each row's prefix: its ``prefix_len`` rarest shingles (ranks are distinct):
     # renumber the columns by rank and sort each row's entries.

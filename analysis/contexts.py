@@ -305,8 +305,13 @@ def _sorted_hits(
     chosen_rows = np.unique(match_row[chosen])
     where = np.searchsorted(rows, chosen_rows)
     placed = _hits(index, query, chosen_rows, counts[where])
-    placed_first = np.searchsorted(placed["row"].to_numpy(), match_row[chosen], side="left")
-    return placed.iloc[placed_first + nth[chosen]].reset_index(drop=True)
+    placed_rows = placed["row"].to_numpy()
+    placed_first = np.searchsorted(placed_rows, match_row[chosen], side="left")
+    placed_last = np.searchsorted(placed_rows, match_row[chosen], side="right")
+    # _hits places as many spans as the stream holds; should a text ever
+    # disagree, a line it cannot place is left out rather than misplaced
+    found = placed_first + nth[chosen] < placed_last
+    return placed.iloc[(placed_first + nth[chosen])[found]].reset_index(drop=True)
 
 
 def _left_words(text: str, start: int, n: int) -> tuple[int, list[str]]:
