@@ -145,9 +145,10 @@ def _cosines(
     if len(cols) == 0 or norms[row] == 0:
         return np.zeros(index.n_docs, dtype=np.float64)
     by_column = _by_column(index)[:, cols]
-    dots = by_column @ (vector * weight[cols])
+    dots: np.ndarray = np.asarray(by_column @ (vector * weight[cols]), dtype=np.float64)
     scale = norms * norms[row]
-    return np.divide(dots, scale, out=np.zeros_like(dots), where=scale > 0)
+    cosine: np.ndarray = np.divide(dots, scale, out=np.zeros_like(dots), where=scale > 0)
+    return cosine
 
 
 def _square(matrix: sp.csr_matrix, labels: list[str]) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 """Analysis query times on the 100,000-document scale corpus (issue 11's query rows).
 
-    python ../shared/tools/make_scale_corpus.py --out /work/scale100k.jsonl
-    python benchmarks/bench_queries_100k.py [--corpus /work/scale100k.jsonl]
-        [--cache /work/scale-cache] [--runs 3] [--only NAME ...]
+    python ../shared/tools/make_scale_corpus.py --out scale100k.jsonl
+    python benchmarks/bench_queries_100k.py [--corpus scale100k.jsonl]
+        [--cache scale-cache] [--runs 3] [--only NAME ...]
 
 The first run loads the corpus, builds its index and saves it under
 ``--cache`` (``analysis.save_index``); later runs reload it
@@ -64,8 +64,8 @@ def _index(corpus: Path, cache: Path):  # type: ignore[no-untyped-def]  # a scri
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=Path("/work/scale100k.jsonl"))
-    parser.add_argument("--cache", type=Path, default=Path("/work/scale-cache"))
+    parser.add_argument("--corpus", type=Path, default=Path("scale100k.jsonl"))
+    parser.add_argument("--cache", type=Path, default=Path("scale-cache"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=None, help="rows whose name starts so")
     args = parser.parse_args()
