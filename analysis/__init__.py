@@ -9,17 +9,6 @@ streamlit or plotly. Data flows one way::
 :mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 
-from analysis.compare import (
-    cluster_documents,
-    collapse_duplicates,
-    document_similarity,
-    group_similarity,
-    keyness,
-    keyness_groups,
-    near_duplicates,
-    nearest_documents,
-    shared_passages,
-)
 from analysis.contexts import KWIC_COLUMNS, collocates, kwic, term_spans
 from analysis.corpus import (
     SAMPLES,
@@ -29,6 +18,7 @@ from analysis.corpus import (
     load_uploads,
     parse_dates,
 )
+from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import (
     AnalysisError,
     CorpusError,
@@ -47,6 +37,7 @@ from analysis.index import (
     save_index,
     saved_index_path,
 )
+from analysis.keyness import keyness, keyness_groups
 from analysis.limits import IngestLimits, check_user_terms
 from analysis.periods import Granularity, period_mask, placeable
 from analysis.phrases import PhraseOptions
@@ -59,7 +50,14 @@ from analysis.query import (
     query_matches,
     split_query,
 )
+from analysis.reuse import shared_passages
 from analysis.selection import Filters, parse_slice, select, unique_documents
+from analysis.similarity import (
+    cluster_documents,
+    document_similarity,
+    group_similarity,
+    nearest_documents,
+)
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.tabular import neutralise_cell, neutralise_formulas
 from analysis.terms import (

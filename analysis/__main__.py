@@ -25,15 +25,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
-from analysis.compare import (
-    collapse_duplicates,
-    document_similarity,
-    keyness,
-    near_duplicates,
-    shared_passages,
-)
 from analysis.contexts import KWIC_COLUMNS, collocates, kwic
 from analysis.corpus import LoadedCorpus, library_entries, load_corpus
+from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import AnalysisError, EmptySelectionError, OptionError
 from analysis.index import (
     CorpusIndex,
@@ -42,7 +36,10 @@ from analysis.index import (
     default_cache_dir,
     saved_index_path,
 )
+from analysis.keyness import keyness
+from analysis.reuse import shared_passages
 from analysis.selection import Filters, parse_slice, select
+from analysis.similarity import document_similarity
 from analysis.tabular import neutralise_formulas
 from analysis.terms import corpus_summary, term_frequencies
 from analysis.text import default_stopwords, parse_stopwords

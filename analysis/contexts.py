@@ -21,7 +21,7 @@ from analysis import kernels
 from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.query import Query, count_query, parse_query, query_matches, split_query
-from analysis.selection import nonempty
+from analysis.rows import nonempty
 from analysis.stats import log_likelihood, log_ratio
 from analysis.terms import column_totals
 from analysis.text import (

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
-from analysis.errors import EmptySelectionError, OptionError
+from analysis.errors import OptionError
 from analysis.query import query_mask as _query_mask
 
 if TYPE_CHECKING:
@@ -67,27 +67,6 @@ class Filters:
         return " ".join(parts) if parts else "in the corpus"
 
 
-def as_mask(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
-    """``mask`` as a boolean array over the index's documents; ``None`` means all."""
-    if mask is None:
-        return np.ones(index.n_docs, dtype=bool)
-    mask = np.asarray(mask, dtype=bool)
-    if mask.shape != (index.n_docs,):
-        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
-    return mask
-
-
-def nonempty(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
-    """:func:`as_mask`, raising :class:`EmptySelectionError` when it selects nothing."""
-    mask = as_mask(index, mask)
-    if not mask.any():
-        raise EmptySelectionError(
-            "No document matches the filters. Widen the date range, clear the source "
-            "filter or change the keyword."
-        )
-    return mask
-
-
 def select(index: CorpusIndex, filters: Filters) -> np.ndarray:
     """Boolean mask (one entry per document of ``index``) for ``filters``.
 
@@ -130,10 +109,10 @@ def unique_documents(index: CorpusIndex) -> np.ndarray:
 
     Duplicates are found once per index over the whole corpus (so which copy
     stays does not depend on the other filters; see
-    :func:`analysis.compare.near_duplicates`) and remembered on the index.
+    :func:`analysis.duplicates.near_duplicates`) and remembered on the index.
     """
     if index._unique is None:
-        from analysis.compare import collapse_duplicates, near_duplicates
+        from analysis.duplicates import collapse_duplicates, near_duplicates
 
         index._unique = collapse_duplicates(index, near_duplicates(index))
     return index._unique

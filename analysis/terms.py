@@ -13,7 +13,7 @@ from analysis.errors import OptionError
 from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.query import count_query, parse_query
-from analysis.selection import as_mask, nonempty
+from analysis.rows import as_mask, nonempty
 from analysis.text import default_stopwords, is_number
 
 TermKind = Literal["word", "phrase", "all"]
@@ -402,3 +402,17 @@ def documents_with_term(index: CorpusIndex, mask: np.ndarray | None, term: str) 
     )
     order = np.argsort(-counts, kind="stable")
     return table.iloc[order].reset_index(drop=True)
+
+
+def kind_columns(
+    index: CorpusIndex, kind: TermKind, stopwords: frozenset[str] | None
+) -> np.ndarray:
+    if kind not in ("word", "phrase", "all"):
+        raise OptionError(f"Unknown term kind {kind!r}. Use 'word', 'phrase' or 'all'.")
+    stopwords = default_stopwords() if stopwords is None else stopwords
+    keep = np.ones(index.counts.shape[1], dtype=bool)
+    if kind != "all":
+        keep &= (index.vocab[S.KIND] == kind).to_numpy()
+    if stopwords:
+        keep &= ~stopword_columns(index, stopwords)
+    return np.flatnonzero(keep)

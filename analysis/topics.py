@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
-from analysis.selection import nonempty
+from analysis.rows import nonempty
 from analysis.terms import stopword_columns
 from analysis.text import default_stopwords, tokenize_frame
 

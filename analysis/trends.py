@@ -21,7 +21,7 @@ from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.query import Query, count_query, parse_query
-from analysis.selection import nonempty
+from analysis.rows import nonempty
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import (
     TermKind,

@@ -74,8 +74,10 @@ def main() -> None:
     import pandas as pd
 
     from analysis import schema as S
-    from analysis.compare import keyness, near_duplicates, nearest_documents
     from analysis.contexts import collocates, kwic
+    from analysis.duplicates import near_duplicates
+    from analysis.keyness import keyness
+    from analysis.similarity import nearest_documents
     from analysis.terms import (
         corpus_summary,
         distinctive_terms,

@@ -19,6 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from analysis.corpus import load_corpus
+from analysis.index import IndexSettings, build_index
+from tests.analysis.tiny import NUMBERS, TINY, shared_corpus
+
 SHARED_CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 
 BAD_ENCODING = "bad encoding: not UTF-8/UTF-16/cp1252/GB18030 (convert the file to UTF-8)"
@@ -287,3 +291,33 @@ def shared_corpora() -> Path:
     if not SHARED_CORPORA.is_dir():
         pytest.skip(f"shared corpora not found at {SHARED_CORPORA.resolve()}")
     return SHARED_CORPORA
+
+
+# Indexes the comparison tests share (similarity, keyness, reuse, duplicates).
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return build_index(load_corpus("seeds"))
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return build_index(TINY, settings=IndexSettings(detect_phrases=False))
+
+
+@pytest.fixture(scope="module")
+def headlines():
+    corpus = load_corpus(shared_corpus("china_media_headlines_2022") / "docs.jsonl")
+    return build_index(corpus)
+
+
+@pytest.fixture(scope="module")
+def reuters():
+    corpus = load_corpus(shared_corpus("reuters21578") / "docs.jsonl")
+    return build_index(corpus, settings=IndexSettings(detect_phrases=False))
+
+
+@pytest.fixture(scope="module")
+def numbers_index():
+    return build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))

@@ -249,7 +249,7 @@ def test_documents_per_period_from_kept_ordinals_equal_a_groupby():
 
 
 def test_term_and_keyness_order_equal_a_stable_pandas_sort():
-    from analysis.compare import keyness
+    from analysis.keyness import keyness
 
     ix = build_index(load_corpus("seeds"))
     table = term_frequencies(ix, stopwords=frozenset(), numbers=True)

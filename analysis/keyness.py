@@ -1,0 +1,179 @@
+"""Keyness: what one slice says more than another (or each group than the rest).
+
+Dunning log-likelihood over the full 2x2 table, its p-value (optionally
+Bonferroni-corrected), log ratio as the effect size and document dispersion;
+read from the index's counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis import schema as S
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.index import CorpusIndex
+from analysis.rows import as_mask
+from analysis.stats import log_likelihood, log_ratio, p_value
+from analysis.terms import (
+    TermKind,
+    column_totals,
+    kind_columns,
+    ranked,
+    vocab_arrays,
+)
+
+
+def keyness(
+    index: CorpusIndex,
+    mask_a: np.ndarray,
+    mask_b: np.ndarray,
+    *,
+    stopwords: frozenset[str] | None = None,
+    min_count: int = 3,
+    kind: TermKind = "all",
+    alpha: float = 0.05,
+    bonferroni: bool = False,
+    top: int | None = None,
+    labels: tuple[str, str] = ("A", "B"),
+    numbers: bool = False,
+) -> pd.DataFrame:
+    """Terms used more in slice A than in slice B, and the reverse.
+
+    For each term, the 2x2 table of its count in each slice against the
+    slice's token total (word tokens, as :func:`~analysis.terms.corpus_summary`
+    reports them) gives Dunning's log-likelihood ``ll`` and its ``p``
+    (chi-squared, one degree of freedom; :mod:`analysis.stats`), and the
+    effect size ``log_ratio = log2((count_a / size_a) / (count_b / size_b))``
+    with a zero count taken as 0.5. Rows are sorted by ``ll``; the sign of
+    ``log_ratio`` says the side: positive terms are key in A, negative ones
+    (negative keywords) in B.
+
+    Parameters
+    ----------
+    mask_a, mask_b
+        The two slices (boolean masks over the index's documents).
+    stopwords
+        Hidden terms; ``None`` uses the default list, an empty set hides none.
+    min_count
+        Keep terms with ``count_a + count_b >= min_count``.
+    kind
+        ``word``, ``phrase`` or ``all``.
+    alpha, bonferroni
+        ``significant`` is ``p < alpha``, or ``p < alpha / tested`` with the
+        Bonferroni correction, ``tested`` being the number of terms left after
+        ``stopwords``, ``kind`` and ``min_count`` (in ``attrs["tested"]``).
+    top
+        Keep the ``top`` rows with the highest ``ll``.
+    labels
+        Names of the slices in error messages.
+    numbers
+        Test pure numbers too (:func:`~analysis.text.is_number`); hidden by
+        default, like stopwords, and then not counted in ``tested``.
+
+    Returns
+    -------
+    DataFrame
+        ``term, kind, count_a, count_b, ll, p, log_ratio, docs_a, docs_b,
+        significant``; ``docs_a``/``docs_b`` count the documents of each slice
+        holding the term. ``attrs`` has ``size_a``, ``size_b``, ``tested`` and
+        ``alpha`` (after correction).
+    """
+    if min_count < 1:
+        raise OptionError(f"min_count must be at least 1, not {min_count}.")
+    if not 0 < alpha < 1:
+        raise OptionError(f"alpha must be between 0 and 1, not {alpha}.")
+    if top is not None and top < 1:
+        raise OptionError(f"top must be at least 1, not {top}.")
+    columns = kind_columns(index, kind, stopwords)
+    if not numbers:
+        columns = columns[~index.number_columns()[columns]]
+    sides = []
+    for label, mask in zip(labels, (mask_a, mask_b), strict=True):
+        mask = as_mask(index, mask)
+        if not mask.any():
+            raise EmptySelectionError(
+                f"Slice {label} selects no document. Widen its filters (dates, source, query)."
+            )
+        size = int(index.doc_tokens[mask].sum())
+        if size == 0:
+            raise EmptySelectionError(f"Slice {label} holds no word. Choose other documents.")
+        count, docs = column_totals(index, mask)
+        sides.append((count[columns], docs[columns], size))
+    (count_a, docs_a, size_a), (count_b, docs_b, size_b) = sides
+    keep = (count_a + count_b) >= min_count
+    cols, count_a, count_b = columns[keep], count_a[keep], count_b[keep]
+    ll = log_likelihood(count_a, count_b, size_a, size_b)
+    tested = len(cols)
+    threshold = alpha / max(tested, 1) if bonferroni else alpha
+    # by ll (descending) then term, as a stable sort of the whole table would give
+    order = ranked(index, cols, -ll)
+    if top is not None:
+        order = order[:top]
+    docs_a, docs_b = docs_a[keep][order], docs_b[keep][order]
+    cols, count_a, count_b, ll = cols[order], count_a[order], count_b[order], ll[order]
+    p = p_value(ll)
+    names, kinds = vocab_arrays(index)
+    table = pd.DataFrame(
+        {
+            S.TERM: names[cols],
+            S.KIND: kinds[cols],
+            S.COUNT_A: count_a,
+            S.COUNT_B: count_b,
+            S.LL: ll,
+            S.P: p,
+            S.LOG_RATIO: log_ratio(count_a, count_b, size_a, size_b),
+            S.DOCS_A: docs_a,
+            S.DOCS_B: docs_b,
+            S.SIGNIFICANT: p < threshold,
+        }
+    )
+    table.attrs.update(size_a=size_a, size_b=size_b, tested=tested, alpha=threshold)
+    return table
+
+
+def keyness_groups(
+    index: CorpusIndex,
+    masks: Mapping[str, np.ndarray],
+    *,
+    stopwords: frozenset[str] | None = None,
+    min_count: int = 3,
+    kind: TermKind = "all",
+    alpha: float = 0.05,
+    bonferroni: bool = False,
+    top: int | None = None,
+    numbers: bool = False,
+) -> pd.DataFrame:
+    """Keyness of each group against the rest (the union of the other groups).
+
+    Returns the columns of :func:`keyness` after ``group``: ``count_a`` and
+    ``docs_a`` are the group's, ``count_b`` and ``docs_b`` the rest's (a
+    document in two groups counts on both sides). ``top`` applies per group.
+    """
+    if len(masks) < 2:
+        raise OptionError("Give at least two groups; for two, keyness(a, b) reads more simply.")
+    checked = {name: as_mask(index, m) for name, m in masks.items()}
+    tables = []
+    for name, mask in checked.items():
+        rest = np.zeros(index.n_docs, dtype=bool)
+        for other, other_mask in checked.items():
+            if other != name:
+                rest |= other_mask
+        table = keyness(
+            index,
+            mask,
+            rest,
+            stopwords=stopwords,
+            min_count=min_count,
+            kind=kind,
+            alpha=alpha,
+            bonferroni=bonferroni,
+            top=top,
+            labels=(repr(name), f"rest of {name!r}"),
+            numbers=numbers,
+        )
+        table.insert(0, S.GROUP, name)
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)

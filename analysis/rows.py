@@ -1,0 +1,59 @@
+"""Documents of an index by row: ids to rows, and masks over the rows.
+
+The lowest layer the analyses share (every other module may import it; it
+imports only the index's types and the errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from analysis import schema as S
+from analysis.errors import EmptySelectionError, OptionError
+
+if TYPE_CHECKING:
+    from analysis.index import CorpusIndex
+
+
+def as_mask(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
+    """``mask`` as a boolean array over the index's documents; ``None`` means all."""
+    if mask is None:
+        return np.ones(index.n_docs, dtype=bool)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (index.n_docs,):
+        raise ValueError(f"mask has shape {mask.shape}, the index has {index.n_docs} documents")
+    return mask
+
+
+def nonempty(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
+    """:func:`as_mask`, raising :class:`EmptySelectionError` when it selects nothing."""
+    mask = as_mask(index, mask)
+    if not mask.any():
+        raise EmptySelectionError(
+            "No document matches the filters. Widen the date range, clear the source "
+            "filter or change the keyword."
+        )
+    return mask
+
+
+def row_of(index: CorpusIndex) -> dict[str, int]:
+    row_of = index._memo.get("row_of")
+    if not isinstance(row_of, dict):
+        row_of = index._memo["row_of"] = {
+            d: i for i, d in enumerate(index.docs[S.DOC_ID].astype(str))
+        }
+    return row_of
+
+
+def rows_for(index: CorpusIndex, doc_ids: Sequence[str]) -> np.ndarray:
+    row_of_ = row_of(index)
+    missing = [d for d in doc_ids if str(d) not in row_of_]
+    if missing:
+        raise OptionError(
+            f"No document with id {', '.join(map(repr, missing))}. "
+            "Pick ids from the Documents page or `python -m analysis summary`."
+        )
+    return np.array([row_of_[str(d)] for d in doc_ids], dtype=np.int64)

@@ -1,0 +1,128 @@
+"""analysis/duplicates.py: near-duplicate pairs (Jaccard of word shingles) and the collapse mask."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from analysis import schema as S
+from analysis.duplicates import collapse_duplicates, near_duplicates
+from analysis.index import IndexSettings, build_index
+from analysis.selection import Filters, select
+from analysis.terms import term_frequencies
+from tests.analysis.tiny import TINY
+
+
+def _jaccard_by_hand(texts: list[str], shingle: int) -> dict[tuple[int, int], float]:
+    sets = []
+    for text in texts:
+        words = text.split()
+        grams = {tuple(words[i : i + shingle]) for i in range(len(words) - shingle + 1)}
+        sets.append(grams or {tuple(words)})
+    return {
+        (i, j): len(sets[i] & sets[j]) / len(sets[i] | sets[j])
+        for i in range(len(sets))
+        for j in range(i + 1, len(sets))
+    }
+
+
+def test_near_duplicates_reuters_and_collapse_removes_exactly_the_copies(reuters):
+    started = time.perf_counter()
+    pairs = near_duplicates(reuters, threshold=0.9)
+    print(f"near_duplicates on {reuters.n_docs} documents: {time.perf_counter() - started:.2f} s")
+    assert len(pairs) > 0
+    assert (pairs[S.SIMILARITY] >= 0.9).all()
+    keep = collapse_duplicates(reuters, pairs)
+    removed = np.flatnonzero(~keep)
+    involved = set(pairs[S.DOC_A]) | set(pairs[S.DOC_B])
+    assert 0 < len(removed) < len(involved)
+    # the "collapse duplicates" filter removes exactly these copies
+    assert np.array_equal(keep, select(reuters, Filters(collapse_duplicates=True)))
+    every = {"stopwords": frozenset(), "numbers": True}
+    full = term_frequencies(reuters, **every).set_index(S.TERM)[S.COUNT]
+    kept = term_frequencies(reuters, keep, **every).set_index(S.TERM)[S.COUNT]
+    difference = full.sub(kept.reindex(full.index, fill_value=0))
+    removed_counts = np.asarray(reuters.counts[removed].sum(axis=0)).ravel()
+    expected = dict(zip(reuters.vocab[S.TERM], removed_counts, strict=True))
+    assert difference.to_dict() == {t: expected[t] for t in difference.index}
+    assert difference.sum() == reuters.doc_tokens[removed].sum()
+
+
+def test_near_duplicates_exact_jaccard_on_a_small_corpus():
+    base = "the central bank raised its key rate by half a point on tuesday to curb inflation"
+    frame = TINY.iloc[[0, 0, 0]].assign(
+        doc_id=["x", "y", "z"],
+        text=[base, base + " again", "markets fell sharply as oil prices rose on supply fears"],
+    )
+    ix = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    pairs = near_duplicates(ix, threshold=0.8, shingle=3)
+    # x has 16 words, so 14 shingles of 3; y the same 14 plus one: Jaccard 14/15.
+    assert pairs.to_dict("records") == [{"doc_a": "x", "doc_b": "y", "similarity": 14 / 15}]
+    assert collapse_duplicates(ix, pairs).tolist() == [True, False, True]
+    assert near_duplicates(ix, threshold=0.95, shingle=3).empty
+
+
+def test_near_duplicates_found_once_equal_all_pairs_by_hand_and_any_selection():
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(12)]
+    texts = []
+    for _ in range(12):
+        base = list(rng.choice(words, size=int(rng.integers(3, 25))))
+        texts.append(" ".join(base))
+        for _ in range(int(rng.integers(0, 3))):  # near copies: one word changed or added
+            copy = list(base)
+            if rng.random() < 0.5:
+                copy[int(rng.integers(0, len(copy)))] = "zz"
+            else:
+                copy.append("zz")
+            texts.append(" ".join(copy))
+    frame = pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts})
+    ix = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    for threshold, shingle in ((0.9, 5), (0.6, 3), (0.3, 2)):
+        by_hand = _jaccard_by_hand(texts, shingle)
+        expected = sorted(((-s, i, j) for (i, j), s in by_hand.items() if s >= threshold - 1e-12))
+        got = near_duplicates(ix, threshold=threshold, shingle=shingle)
+        assert got[S.DOC_A].tolist() == [f"d{i}" for _, i, _ in expected]
+        assert got[S.DOC_B].tolist() == [f"d{j}" for _, _, j in expected]
+        assert np.allclose(got[S.SIMILARITY], [-s for s, _, _ in expected])
+        for _ in range(5):
+            mask = rng.random(len(texts)) < 0.6
+            masked = near_duplicates(ix, mask, threshold=threshold, shingle=shingle)
+            kept = [(i, j) for _, i, j in expected if mask[i] and mask[j]]
+            assert list(zip(masked[S.DOC_A], masked[S.DOC_B], strict=True)) == [
+                (f"d{i}", f"d{j}") for i, j in kept
+            ]
+
+
+def test_shingle_hashes_compiled_equal_the_array_computation(reuters):
+    from analysis import kernels
+
+    rows = np.arange(0, reuters.n_docs, 7)
+    base = np.uint64(1_000_003)
+    for shingle in (1, 3, 5):
+        doc_of, hash_of = kernels.shingle_hashes(
+            np.asarray(reuters.tokens), reuters.token_offsets, rows, shingle, base
+        )
+        # the same hashes computed with whole-array operations
+        doc, ids = reuters.stream(rows)
+        words = ids >= 0
+        doc = doc[words].astype(np.int64)
+        ids = ids[words].astype(np.uint64) + 1
+        lengths = np.bincount(doc, minlength=len(rows))
+        position = np.arange(len(doc)) - np.concatenate([[0], np.cumsum(lengths)[:-1]])[doc]
+        hashes = np.zeros(len(doc), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for offset in range(shingle):
+                at = np.arange(len(doc)) + offset
+                same = np.zeros(len(doc), dtype=bool)
+                inside = at < len(doc)
+                same[inside] = doc[at[inside]] == doc[inside]
+                term = np.zeros(len(doc), dtype=np.uint64)
+                term[same] = ids[at[same]]
+                hashes = hashes * base + term
+        remaining = lengths[doc] - position
+        valid = (remaining >= shingle) | ((position == 0) & (lengths[doc] < shingle))
+        np.testing.assert_array_equal(doc_of, doc[valid])
+        np.testing.assert_array_equal(hash_of, hashes[valid])

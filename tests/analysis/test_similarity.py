@@ -1,0 +1,90 @@
+"""analysis/similarity.py: TF-IDF cosine against scikit-learn, nearest documents, clusters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from analysis import schema as S
+from analysis.corpus import load_corpus
+from analysis.errors import OptionError
+from analysis.index import IndexSettings, build_index
+from analysis.selection import Filters, select
+from analysis.similarity import (
+    cluster_documents,
+    document_similarity,
+    group_similarity,
+    nearest_documents,
+)
+from analysis.terms import stopword_columns
+from analysis.text import default_stopwords
+from tests.analysis.tiny import shared_corpus
+
+
+def test_document_similarity_seeds_equals_sklearn_cosine(seeds):
+    words = (seeds.vocab[S.KIND] == S.WORD).to_numpy()
+    keep = np.flatnonzero(words & ~stopword_columns(seeds, default_stopwords()))
+    counts = seeds.counts[:, keep]
+    expected = cosine_similarity(TfidfTransformer(norm="l2", smooth_idf=True).fit_transform(counts))
+    got = document_similarity(seeds)
+    assert list(got.index) == seeds.docs[S.DOC_ID].tolist() == list(got.columns)
+    assert np.abs(got.to_numpy() - expected).max() < 1e-9
+    assert 0.3 < got.iloc[0, 1] < 0.95
+
+
+def test_document_similarity_doc_ids_and_limits(seeds):
+    ids = seeds.docs[S.DOC_ID].tolist()[::-1]
+    assert list(document_similarity(seeds, doc_ids=ids).index) == ids
+    with pytest.raises(OptionError, match="No document with id 'nope'"):
+        document_similarity(seeds, doc_ids=["nope"])
+    with pytest.raises(OptionError, match=r"at most 1\. Narrow the filters"):
+        document_similarity(seeds, max_docs=1)
+
+
+def test_group_similarity_sums_counts(tiny):
+    table = group_similarity(
+        tiny,
+        {
+            "x": select(tiny, Filters(sources=("Xinhua",))),
+            "b": select(tiny, Filters(sources=("BBC",))),
+        },
+        stopwords=frozenset(),
+    )
+    assert table.shape == (2, 2)
+    assert table.loc["x", "x"] == pytest.approx(1.0)
+    assert 0 < table.loc["x", "b"] < 1
+
+
+def test_nearest_documents_and_clusters(tiny):
+    near = nearest_documents(tiny, "b", stopwords=frozenset())
+    assert list(near.columns) == list(S.NEAREST_COLUMNS)
+    assert "b" not in near[S.DOC_ID].tolist()
+    assert near[S.SIMILARITY].is_monotonic_decreasing
+    clusters = cluster_documents(document_similarity(tiny, stopwords=frozenset()))
+    assert clusters["linkage"].shape == (2, 4)
+    assert sorted(clusters["ordered_labels"]) == ["a", "b", "c"]
+
+
+def test_nearest_documents_from_kept_weights_equal_sklearn_cosine():
+    corpus = load_corpus(shared_corpus("reuters21578") / "docs.jsonl").docs.iloc[:300]
+    ix = build_index(corpus, settings=IndexSettings(detect_phrases=False))
+    rng = np.random.default_rng(4)
+    for stop in (default_stopwords(), frozenset(), frozenset({"the", "said"})):
+        words = (ix.vocab[S.KIND] == S.WORD).to_numpy()
+        keep = np.flatnonzero(words & ~stopword_columns(ix, stop))
+        tfidf = TfidfTransformer(norm="l2", smooth_idf=True).fit_transform(ix.counts[:, keep])
+        expected = cosine_similarity(tfidf)
+        for row in rng.choice(ix.n_docs, size=5, replace=False).tolist():
+            mask = rng.random(ix.n_docs) < 0.7
+            near = nearest_documents(
+                ix, ix.docs[S.DOC_ID].iloc[row], n=8, mask=mask, stopwords=stop
+            )
+            others = np.flatnonzero(mask & (np.arange(ix.n_docs) != row))
+            sims = expected[row, others]
+            order = others[np.argsort(-sims, kind="stable")[:8]]
+            got = dict(zip(near[S.DOC_ID], near[S.SIMILARITY], strict=True))
+            want = dict(zip(ix.docs[S.DOC_ID].iloc[order], expected[row, order], strict=True))
+            assert got.keys() == want.keys()
+            assert max(abs(got[d] - want[d]) for d in got) < 1e-12
