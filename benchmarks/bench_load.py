@@ -1,0 +1,587 @@
+"""Concurrent real browser sessions against a served dashboard: latency, errors, CPU and RSS.
+
+    python benchmarks/bench_load.py [--sessions 1 10 25 50] [--corpus sotu] [--library DIR]
+                                    [--heavy {lda,upload}] [--max-seconds 1200]
+
+Starts its own server (``python -m streamlit run dashboard/app.py``) on a free
+loopback port, in its own process group, with a temporary index cache (and
+``DASHBOARD_CORPUS_DIR=DIR`` with ``--library``), waits for ``/_stcore/health``
+and always stops it at the end. One warm-up session (not counted) builds the
+corpus index. Then, for each N, N browser contexts of one Debian chromium
+(Playwright, ``/usr/bin/chromium``, never a downloaded browser) at once open the
+Terms page of the corpus and change the sidebar keyword filter twice (fill +
+Enter). Each action is timed in the browser, from the action (navigation start,
+the Enter key) to the end of the script run it caused (``stApp``'s
+``data-test-script-state`` back to ``notRunning`` after ``running``), and is
+done once that run is over, the status widget gone and a plotly chart drawn.
+Every filter value is a different query (``a | b``), so no session is served
+another's cached table.
+
+``--heavy lda`` adds one session beside the N that opens the Topics page with an
+LDA fit (``?corpus=sotu&method=lda&k=12&seed=N``, a new fit each round);
+``--heavy upload`` one that uploads a ~100 MB JSONL (UN General Debate speeches)
+through the sidebar. Its time is reported separately; server CPU then includes it.
+
+Per N: p50/p95/max per action kind and overall, errors (timeouts, exceptions on
+the page, ``stException``), server CPU seconds per action (``/proc/<pid>/stat``
+of the server and its children), browser CPU per action (the client shares the
+2 cores), and the server's peak RSS (``VmRSS`` of the server and its children
+sampled every 0.5 s). Loopback only: the browser aborts any other request.
+Bounded: ``--action-timeout`` per action, ``--max-seconds`` in all, after which
+it stops and reports what it has. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import itertools
+import json
+import math
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+CORPORA = REPO.parent / "shared" / "corpora"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+GOAL = "goal: 50 sessions, 0 errors, p95 <= 2 s"
+GOAL_P95 = 2.0
+STARTUP_SECONDS = 120
+KINDS = ("open", "filter1", "filter2")
+TICK = os.sysconf("SC_CLK_TCK")
+
+#: Common State of the Union words; every filter action uses its own pair ``a | b``.
+WORDS = (
+    "peace", "war", "union", "congress", "people", "government", "nation", "states", "country",
+    "world", "law", "public", "freedom", "power", "trade", "economy", "tax", "money", "jobs",
+    "work", "health", "education", "children", "security", "defense", "army", "navy", "treaty",
+    "energy", "oil", "farm", "labor", "industry", "commerce", "rights", "justice", "court", "debt",
+    "budget", "revenue", "citizens", "liberty",
+)  # fmt: skip
+
+#: Records every ``data-test-script-state`` change of ``stApp`` with ``performance.now()``.
+INIT_SCRIPT = """(() => {
+  const runs = [];
+  window.__benchRuns = runs;
+  const record = (el) => {
+    const state = el.getAttribute('data-test-script-state');
+    if (!runs.length || runs[runs.length - 1][0] !== state) runs.push([state, performance.now()]);
+  };
+  new MutationObserver((mutations) => {
+    for (const m of mutations) {
+      if (m.type === 'attributes') { record(m.target); continue; }
+      for (const node of m.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        const el = node.matches('[data-test-script-state]')
+          ? node : node.querySelector('[data-test-script-state]');
+        if (el) record(el);
+      }
+    }
+  }).observe(document, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ['data-test-script-state'],
+  });
+})();"""
+
+#: Done after ``t0``: a run started and finished, nothing running, no status widget, and a
+#: chart drawn (or an exception shown). Returns [end of the run, exception shown].
+DONE = """([t0, chart]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return null;
+  let ran = false, end = null;
+  for (const [state, t] of window.__benchRuns) {
+    if (t < t0) continue;
+    if (state === 'running') ran = true;
+    else if (state === 'notRunning' && ran) end = t;
+  }
+  if (end === null) return null;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return null;
+  const failed = document.querySelector('[data-testid="stException"]') !== null;
+  if (!failed && chart && !document.querySelector('.js-plotly-plot .point')) return null;
+  return [end, failed];
+}"""
+
+
+# ---------------------------------------------------------------------------
+# Server process tree: CPU seconds and RSS from /proc
+# ---------------------------------------------------------------------------
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def _tree(root: int) -> list[int]:
+    tree, pids, todo = _children(), [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(tree.get(pid, []))
+    return pids
+
+
+def tree_cpu(root: int) -> float:
+    """User + system CPU seconds of ``root`` and its live descendants (and reaped children)."""
+    total = 0
+    for pid in _tree(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / TICK
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and its descendants (VmRSS summed)."""
+    total = 0
+    for pid in _tree(root):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        if match:
+            total += int(match.group(1)) * 1024
+    return total
+
+
+class RssSampler(threading.Thread):
+    """Samples the server tree's RSS every 0.5 s; ``peak`` since the last ``reset``."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stopped = pid, 0, threading.Event()
+
+    def reset(self) -> None:
+        self.peak = tree_rss(self.pid)
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.5):
+            self.peak = max(self.peak, tree_rss(self.pid))
+
+
+# ---------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(work: Path, library: Path | None) -> tuple[subprocess.Popen[bytes], str, Path]:
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_CACHE_DIR": str(work / "cache")}
+    env.pop("DASHBOARD_CORPUS_DIR", None)
+    if library is not None:
+        env["DASHBOARD_CORPUS_DIR"] = str(library.resolve())
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    log_path = work / "streamlit.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return server, base, log_path
+        except OSError:
+            pass
+        time.sleep(0.5)
+    stop_server(server)
+    tail = log_path.read_text(errors="replace")[-3000:]
+    raise SystemExit(f"streamlit not healthy in {STARTUP_SECONDS} s:\n{tail}")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's own process group (and only it), SIGKILL after 20 s."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=20)
+
+
+# ---------------------------------------------------------------------------
+# Sessions
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Action:
+    kind: str
+    seconds: float | None  # None: failed
+    error: str = ""
+
+
+@dataclass
+class Round:
+    sessions: int
+    actions: list[Action] = field(default_factory=list)
+    heavy: Action | None = None
+    wall: float = 0.0
+    server_cpu: float = 0.0
+    browser_cpu: float = 0.0
+    rss_peak: int = 0
+    cut: bool = False  # stopped by --max-seconds
+
+
+class Budget:
+    def __init__(self, max_seconds: float, action_timeout: float) -> None:
+        self.deadline = time.monotonic() + max_seconds
+        self.action_timeout = action_timeout
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def timeout_ms(self, seconds: float | None = None) -> float:
+        limit = self.action_timeout if seconds is None else seconds
+        return max(1.0, min(limit, self.left())) * 1000
+
+
+def queries() -> Iterator[str]:
+    """Distinct ``a | b`` queries, in a fixed order."""
+    for a, b in itertools.combinations(WORDS, 2):
+        yield f"{a} | {b}"
+
+
+async def _until_done(page: Any, t0: float, timeout_ms: float, chart: bool = True) -> float:
+    """Seconds from ``t0`` (browser clock) to the end of the run; raises on an exception."""
+    handle = await page.wait_for_function(DONE, arg=[t0, chart], polling=100, timeout=timeout_ms)
+    end, failed = await handle.json_value()
+    if failed:
+        raise RuntimeError("exception on page (stException)")
+    return float(end - t0) / 1000
+
+
+def _error(exc: BaseException) -> str:
+    name = type(exc).__name__
+    return "timeout" if "Timeout" in name else f"{name}: {str(exc).splitlines()[0][:120]}"
+
+
+async def new_page(browser: Any) -> tuple[Any, Any, list[str]]:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    await context.add_init_script(INIT_SCRIPT)
+    blocked: list[str] = []
+
+    async def abort(route: Any) -> None:
+        blocked.append(route.request.url)
+        await route.abort()
+
+    # Loopback only: any other request is aborted (and counted) before it leaves.
+    await context.route(re.compile(r"^(?!(https?|wss?)://127\.0\.0\.1[:/])"), abort)
+    return context, await context.new_page(), blocked
+
+
+async def user_session(
+    browser: Any, url: str, words: list[str], budget: Budget, actions: list[Action]
+) -> None:
+    """Open ``url`` and change the keyword filter to each of ``words``, timing each action."""
+    context, page, blocked = await new_page(browser)
+    try:
+        kind = KINDS[0]
+        try:
+            await page.goto(url, wait_until="commit", timeout=budget.timeout_ms())
+            actions.append(Action(kind, await _until_done(page, 0.0, budget.timeout_ms())))
+            for kind, word in zip(KINDS[1:], words, strict=True):
+                box = page.locator(".st-key-sidebar_query input")
+                await box.fill(word, timeout=budget.timeout_ms())
+                t0 = await page.evaluate("performance.now()")
+                await box.press("Enter", timeout=budget.timeout_ms())
+                actions.append(Action(kind, await _until_done(page, t0, budget.timeout_ms())))
+        except Exception as exc:  # a failed action ends the session; later ones are not run
+            actions.append(Action(kind, None, _error(exc)))
+        if blocked:
+            actions.append(Action("offhost", None, f"{len(blocked)} off-host requests aborted"))
+    finally:
+        await context.close()
+
+
+async def heavy_session(
+    browser: Any,
+    base: str,
+    heavy: str,
+    upload: Path | None,
+    budget: Budget,
+    timeout: float,
+    seed: int,
+) -> Action:
+    """The heavy work beside the sessions; ``seed`` makes each round's LDA fit a new one."""
+    context, page, _ = await new_page(browser)
+    start = time.monotonic()
+    try:
+        if heavy == "lda":
+            await page.goto(
+                f"{base}/topics?corpus=sotu&method=lda&k=12&seed={seed}",
+                wait_until="commit",
+                timeout=budget.timeout_ms(timeout),
+            )
+            return Action(heavy, await _until_done(page, 0.0, budget.timeout_ms(timeout)))
+        assert upload is not None
+        await page.goto(f"{base}/?corpus=upload", wait_until="commit")
+        await _until_done(page, 0.0, budget.timeout_ms(), chart=False)
+        start = time.monotonic()
+        t0 = await page.evaluate("performance.now()")
+        files = page.locator("[data-testid=stSidebar] input[type=file]")
+        await files.set_input_files(str(upload), timeout=budget.timeout_ms(timeout))
+        # Set_input_files returns once the browser has the file; the upload and the run follow.
+        await _until_done(page, t0, budget.timeout_ms(timeout), chart=True)
+        return Action(heavy, time.monotonic() - start)
+    except Exception as exc:
+        return Action(heavy, None, f"{_error(exc)} after {time.monotonic() - start:.1f} s")
+    finally:
+        await context.close()
+
+
+def make_upload(path: Path, megabytes: int) -> None:
+    """~``megabytes`` MB of JSONL: UN General Debate speeches, each once."""
+    limit = megabytes * 1_000_000
+    written = 0
+    source = CORPORA / "un_general_debate" / "docs.jsonl.gz"
+    with gzip.open(source, "rt", encoding="utf-8") as lines, path.open("w") as out:
+        for line in lines:
+            record = json.loads(line)
+            row = json.dumps(
+                {"id": record.get("id"), "date": str(record.get("date")), "text": record["text"]},
+                ensure_ascii=False,
+            )
+            out.write(row + "\n")
+            written += len(row.encode()) + 1
+            if written >= limit:
+                break
+
+
+async def run_round(
+    browser: Any,
+    url: str,
+    base: str,
+    n: int,
+    words: Iterator[str],
+    args: argparse.Namespace,
+    upload: Path | None,
+    server_pid: int,
+    sampler: RssSampler,
+    budget: Budget,
+) -> Round:
+    result = Round(n)
+    sampler.reset()
+    cpu0, bcpu0, start = tree_cpu(server_pid), tree_cpu(os.getpid()), time.monotonic()
+    tasks = []
+    heavy = None
+    if args.heavy:
+        heavy = asyncio.create_task(
+            heavy_session(browser, base, args.heavy, upload, budget, args.heavy_timeout, n)
+        )
+    for _ in range(n):
+        mine = [next(words), next(words)]
+        tasks.append(asyncio.create_task(user_session(browser, url, mine, budget, result.actions)))
+    await asyncio.gather(*tasks)
+    result.wall = time.monotonic() - start
+    if heavy is not None:
+        result.heavy = await heavy
+    result.server_cpu = tree_cpu(server_pid) - cpu0
+    result.browser_cpu = tree_cpu(os.getpid()) - bcpu0
+    result.rss_peak = sampler.peak
+    result.cut = budget.left() <= 0
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def _stats(values: list[float]) -> str:
+    if not values:
+        return f"{'-':>7} {'-':>7} {'-':>7}"
+    return f"{statistics.median(values):7.2f} {_p95(values):7.2f} {max(values):7.2f}"
+
+
+def report(result: Round) -> str:
+    done = [a for a in result.actions if a.seconds is not None]
+    errors = [a for a in result.actions if a.seconds is None]
+    timeouts = sum(a.error == "timeout" for a in errors)
+    exceptions = sum("stException" in a.error for a in errors)
+    lines = [
+        f"N = {result.sessions}: {len(done)}/{3 * result.sessions} actions done in "
+        f"{result.wall:.1f} s, errors {len(errors)} (timeouts {timeouts}, "
+        f"exceptions on page {exceptions}, other {len(errors) - timeouts - exceptions})"
+        + ("  [cut by --max-seconds]" if result.cut else ""),
+        f"  {'action':<8} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}",
+    ]
+    for kind in (*KINDS, "all"):
+        values = [a.seconds for a in done if kind in ("all", a.kind) and a.seconds is not None]
+        lines.append(f"  {kind:<8} {len(values):>4} {_stats(values)}")
+    count = max(1, len(done))
+    per = "s/action" if done else "s in all, no action done"
+    lines.append(
+        f"  server CPU {result.server_cpu / count:.2f} {per} ({result.server_cpu:.1f} s), "
+        f"browser CPU {result.browser_cpu / count:.2f} {per}, "
+        f"server RSS peak {result.rss_peak / 2**20:.0f} MiB"
+    )
+    if result.heavy is not None:
+        heavy = result.heavy
+        took = f"{heavy.seconds:.1f} s" if heavy.seconds is not None else heavy.error
+        lines.append(f"  heavy session ({heavy.kind}): {took}")
+    for error in sorted({a.error for a in errors}):
+        lines.append(f"  error: {error}")
+    all_values = [a.seconds for a in done if a.seconds is not None]
+    met = result.sessions >= 50 and not errors and bool(all_values) and _p95(all_values) <= GOAL_P95
+    p95 = f"{_p95(all_values):.2f} s" if all_values else "-"
+    lines.append(f"  {GOAL}: p95 {p95}, errors {len(errors)} -> {'met' if met else 'not met'}")
+    return "\n".join(lines)
+
+
+def summary(rounds: list[Round]) -> str:
+    head = f"{'N':>3} | " + " | ".join(f"{k + ' p50/p95/max':<22}" for k in (*KINDS, "all"))
+    lines = [head + " | err | CPU s/act | RSS MiB"]
+    for r in rounds:
+        done = [a for a in r.actions if a.seconds is not None]
+        cells = []
+        for kind in (*KINDS, "all"):
+            v = [a.seconds for a in done if kind in ("all", a.kind) and a.seconds is not None]
+            cell = f"{statistics.median(v):.2f}/{_p95(v):.2f}/{max(v):.2f}" if v else "-"
+            cells.append(f"{cell:<22}")
+        errors = len(r.actions) - len(done)
+        cpu = f"{r.server_cpu / len(done):9.2f}" if done else f"{r.server_cpu:5.1f} all"
+        lines.append(
+            f"{r.sessions:>3} | " + " | ".join(cells) + f" | {errors:>3} | {cpu:>9} | "
+            f"{r.rss_peak / 2**20:7.0f}"
+        )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+
+
+async def bench(args: argparse.Namespace, work: Path, base: str, server_pid: int) -> list[Round]:
+    from playwright.async_api import async_playwright
+
+    budget = Budget(args.max_seconds, args.action_timeout)
+    path = "/terms"
+    url = f"{base}{path}?corpus={args.corpus}"
+    upload = None
+    if args.heavy == "upload":
+        upload = work / "heavy-upload.jsonl"
+        make_upload(upload, args.heavy_mb)
+        print(f"heavy upload file: {upload.stat().st_size / 1e6:.0f} MB")
+    words = queries()
+    rounds: list[Round] = []
+    sampler = RssSampler(server_pid)
+    sampler.start()
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                warm: list[Action] = []
+                start = time.monotonic()
+                await user_session(browser, url, [next(words), next(words)], budget, warm)
+                took = ", ".join(
+                    f"{a.kind} {a.seconds:.2f} s" if a.seconds is not None else a.error
+                    for a in warm
+                )
+                took += f"; {time.monotonic() - start:.1f} s"
+                print(f"warm-up (cold index, not counted): {took}")
+                print(f"URL: {url}   {GOAL}", flush=True)
+                for n in args.sessions:
+                    if budget.left() <= 5:
+                        print(f"N = {n}: not run, --max-seconds {args.max_seconds} reached")
+                        break
+                    result = await asyncio.wait_for(
+                        run_round(
+                            browser, url, base, n, words, args, upload, server_pid, sampler, budget
+                        ),
+                        timeout=budget.left() + args.action_timeout + 60,
+                    )
+                    rounds.append(result)
+                    print(report(result), flush=True)
+            finally:
+                await browser.close()
+    finally:
+        sampler.stopped.set()
+    return rounds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 25, 50])
+    parser.add_argument("--corpus", default="sotu", help="corpus URL value: sotu, lib:<name>")
+    parser.add_argument("--library", type=Path, default=None, help="corpus library folder")
+    parser.add_argument("--heavy", choices=["lda", "upload"], default=None)
+    parser.add_argument("--heavy-mb", type=int, default=100, help="size of the heavy upload")
+    parser.add_argument("--heavy-timeout", type=float, default=600.0)
+    parser.add_argument("--action-timeout", type=float, default=120.0)
+    parser.add_argument("--max-seconds", type=float, default=1200.0)
+    args = parser.parse_args()
+    if any(n < 1 or n > 200 for n in args.sessions):
+        parser.error("--sessions: 1..200 each")
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        work = Path(tmp)
+        server, base, log_path = start_server(work, args.library)
+        print(f"server pid {server.pid} at {base} (cache {work / 'cache'})", flush=True)
+        rounds: list[Round] = []
+        try:
+            rounds = asyncio.run(bench(args, work, base, server.pid))
+        finally:
+            stop_server(server)
+            if rounds:
+                print("\n" + summary(rounds))
+            log = log_path.read_text(errors="replace")
+            if "Traceback" in log:
+                print(f"\nserver log has tracebacks; last part:\n{log[-2000:]}")
+    print(f"total {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
