@@ -59,6 +59,7 @@ from analysis.similarity import (
     nearest_documents,
 )
 from analysis.stats import log_likelihood, log_ratio, p_value
+from analysis.stopwords import default_stopwords, parse_stopwords
 from analysis.tabular import neutralise_cell, neutralise_formulas
 from analysis.terms import (
     corpus_summary,
@@ -68,14 +69,7 @@ from analysis.terms import (
     term_frequencies,
     wordcloud_frequencies,
 )
-from analysis.text import (
-    default_stopwords,
-    is_han,
-    is_number,
-    normalise,
-    parse_stopwords,
-    tokenize,
-)
+from analysis.text import is_han, is_number, normalise, tokenize
 from analysis.topics import (
     TopicModel,
     default_k,

@@ -40,9 +40,9 @@ from analysis.keyness import keyness
 from analysis.reuse import shared_passages
 from analysis.selection import Filters, parse_slice, select
 from analysis.similarity import document_similarity
+from analysis.stopwords import default_stopwords, parse_stopwords
 from analysis.tabular import neutralise_formulas
 from analysis.terms import corpus_summary, term_frequencies
-from analysis.text import default_stopwords, parse_stopwords
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 
 FORMATS = ("table", "csv", "json")

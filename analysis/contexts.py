@@ -23,16 +23,9 @@ from analysis.errors import OptionError
 from analysis.query import Query, count_query, parse_query, query_matches, split_query
 from analysis.rows import nonempty
 from analysis.stats import log_likelihood, log_ratio
+from analysis.stopwords import default_stopwords
 from analysis.terms import column_totals
-from analysis.text import (
-    _HAN_RE,
-    BOUNDARY,
-    SCAN_PATTERN,
-    classify_raw,
-    default_stopwords,
-    is_han,
-    tokenize_frame,
-)
+from analysis.text import _HAN_RE, BOUNDARY, SCAN_PATTERN, classify_raw, is_han, tokenize_frame
 
 if TYPE_CHECKING:
     from analysis.index import CorpusIndex
@@ -566,7 +559,7 @@ def collocates(
         Rows returned.
     stopwords
         Words never shown as collocates; ``None`` uses
-        :func:`~analysis.text.default_stopwords`. They still fill window places.
+        :func:`~analysis.stopwords.default_stopwords`. They still fill window places.
     numbers
         Show pure numbers as collocates (:func:`~analysis.text.is_number`);
         hidden by default, they too still fill window places.

@@ -37,13 +37,13 @@ from analysis import kernels
 from analysis import schema as S
 from analysis.errors import AnalysisError
 from analysis.phrases import PhraseOptions, detect_phrases
+from analysis.stopwords import default_stopwords
 from analysis.text import (
     BOUNDARY,
     RULE_VERSION,
     Scanned,
     arrow_text,
     classify_raw,
-    default_stopwords,
     is_han,
     is_number,
     join_tokens,

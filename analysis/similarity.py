@@ -17,12 +17,12 @@ from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import CorpusIndex
 from analysis.query import _by_column
 from analysis.rows import as_mask, rows_for
+from analysis.stopwords import default_stopwords
 from analysis.terms import (
     TermKind,
     column_totals,
     kind_columns,
 )
-from analysis.text import default_stopwords
 
 LinkageMethod = Literal["single", "complete", "average", "weighted"]
 

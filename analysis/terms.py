@@ -14,7 +14,8 @@ from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.query import count_query, parse_query
 from analysis.rows import as_mask, nonempty
-from analysis.text import default_stopwords, is_number
+from analysis.stopwords import default_stopwords
+from analysis.text import is_number
 
 TermKind = Literal["word", "phrase", "all"]
 
@@ -109,7 +110,7 @@ def term_frequencies(
         ``word``, ``phrase`` or ``all``.
     stopwords
         Hidden words (and phrases starting or ending with one); ``None`` uses
-        :func:`~analysis.text.default_stopwords`, an empty set hides nothing.
+        :func:`~analysis.stopwords.default_stopwords`, an empty set hides nothing.
     top
         Keep the ``top`` most frequent rows.
     hide_words_in_phrases

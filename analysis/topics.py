@@ -23,8 +23,9 @@ from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.rows import nonempty
+from analysis.stopwords import default_stopwords
 from analysis.terms import stopword_columns
-from analysis.text import default_stopwords, tokenize_frame
+from analysis.text import tokenize_frame
 
 if TYPE_CHECKING:
     from analysis.index import CorpusIndex
@@ -251,7 +252,7 @@ def fit_topics(
     seed
         Random state of the fit and of the passage sample.
     stopwords
-        ``None`` uses :func:`~analysis.text.default_stopwords`.
+        ``None`` uses :func:`~analysis.stopwords.default_stopwords`.
     n_terms
         Top terms kept per topic in ``terms``.
     max_passages

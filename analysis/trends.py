@@ -23,6 +23,7 @@ from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placea
 from analysis.query import Query, count_query, parse_query
 from analysis.rows import nonempty
 from analysis.stats import log_likelihood, log_ratio, p_value
+from analysis.stopwords import default_stopwords
 from analysis.terms import (
     TermKind,
     column_totals,
@@ -30,7 +31,6 @@ from analysis.terms import (
     stopword_columns,
     vocab_arrays,
 )
-from analysis.text import default_stopwords
 
 _PRECISION_WORDS = {"month": "to the month", "year": "only to the year"}
 _VIEW_WORDS = {

@@ -78,13 +78,13 @@ def main() -> None:
     from analysis.duplicates import near_duplicates
     from analysis.keyness import keyness
     from analysis.similarity import nearest_documents
+    from analysis.stopwords import default_stopwords, parse_stopwords
     from analysis.terms import (
         corpus_summary,
         distinctive_terms,
         documents_per_period,
         term_frequencies,
     )
-    from analysis.text import default_stopwords, parse_stopwords
     from analysis.topics import fit_topics
     from analysis.trends import emerging_terms
 

@@ -18,8 +18,8 @@ from analysis.similarity import (
     group_similarity,
     nearest_documents,
 )
+from analysis.stopwords import default_stopwords
 from analysis.terms import stopword_columns
-from analysis.text import default_stopwords
 from tests.analysis.tiny import shared_corpus
 
 

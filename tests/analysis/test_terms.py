@@ -191,7 +191,7 @@ def test_column_totals_fast_paths_equal_summing_the_selected_rows():
 
 
 def test_stopword_columns_kept_per_set_equal_splitting_the_vocabulary():
-    from analysis.text import default_stopwords
+    from analysis.stopwords import default_stopwords
 
     seeds = build_index(load_corpus("seeds"))
     tokens = seeds.vocab["tokens"].astype(str)

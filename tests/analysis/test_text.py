@@ -13,16 +13,7 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 
 from analysis.index import build_index
-from analysis.text import (
-    default_stopwords,
-    is_number,
-    join_tokens,
-    normalise,
-    parse_stopwords,
-    segment_han,
-    tokenize,
-    tokenize_frame,
-)
+from analysis.text import is_number, join_tokens, normalise, segment_han, tokenize, tokenize_frame
 from tests.analysis.tiny import shared_corpus, shared_texts
 
 # The token rule as README states it, written again without polars: on NFKC
@@ -119,16 +110,6 @@ def test_join_tokens_spaces_only_between_latin_words():
     assert join_tokens(["yangtze", "river"]) == "yangtze river"
     assert join_tokens(["高质量", "发展"]) == "高质量发展"
     assert join_tokens(["g60", "科技"]) == "g60 科技"
-
-
-def test_parse_stopwords_normalises_entries():
-    assert parse_stopwords("The, Xi's\n said ") == frozenset({"the", "xi", "said"})
-
-
-def test_default_stopwords_cover_both_languages():
-    words = default_stopwords()
-    assert {"the", "of", "的", "了"} <= words
-    assert "development" not in words
 
 
 @settings(max_examples=300, deadline=None)
@@ -316,20 +297,3 @@ def test_tokenize_folds_chinese_only_when_asked():
     assert tokenize("經濟發展 Taiwan") == ["經濟", "發展", "taiwan"]
     assert tokenize("經濟發展 Taiwan", fold_chinese=True) == ["经济", "发展", "taiwan"]
     assert tokenize("G60經濟", fold_chinese=True) == ["g60", "经济"]
-
-
-def test_parse_stopwords_at_once_equals_entry_by_entry():
-    import re
-
-    from analysis.text import default_stopwords, tokenize
-
-    text = (
-        "\n".join(sorted(default_stopwords()))
-        + "\nXi's, high-quality\n的 经济发展 U.S. ( ) ，“quoted”"
-    )
-    by_entry = {
-        word for entry in re.split(r"[,\n\s]+", text) if entry.strip() for word in tokenize(entry)
-    }
-    assert parse_stopwords(text) == frozenset(by_entry)
-    assert parse_stopwords(text) is parse_stopwords(text)  # remembered for the next rerun
-    assert parse_stopwords(" , \n") == frozenset()

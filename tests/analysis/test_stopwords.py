@@ -1,0 +1,52 @@
+"""analysis/stopwords.py: the built-in list and users' lists by the token rule."""
+
+from __future__ import annotations
+
+import regex
+
+from analysis.stopwords import default_stopwords, parse_stopwords
+from analysis.text import tokenize
+
+# The token rule as README states it, written again without polars: on NFKC
+# text, a dotted abbreviation (single letters each followed by a full stop, the
+# last stop missing only where no word character follows, a possessive after
+# it), else an initial (a capital and its stop), or a word whose joiners are
+# not followed by an abbreviation; each then folded, a final 's removed, and
+# an abbreviation given its last stop.
+_REF_ABBREVIATION = (
+    r"(?<!\p{Han})(?:[\p{L}--\p{Han}](?:\.[\p{L}--\p{Han}])+(?:\.|(?![\p{L}\p{M}\p{N}]))"
+    r"(?:['‘’‛][sS])?|[\p{Lu}\p{Lt}]\.)"
+)
+_REF_WORD = regex.compile(
+    _REF_ABBREVIATION + r"|[\p{L}\p{M}\p{N}--\p{Han}]+"
+    r"(?:['‘’‛\-‐‑](?!" + _REF_ABBREVIATION + r")[\p{L}\p{M}\p{N}--\p{Han}]+)*",
+    regex.V1,
+)
+_REF_FOLD = {0x2018: "'", 0x2019: "'", 0x201B: "'", 0x2010: "-", 0x2011: "-"}
+
+
+def test_parse_stopwords_normalises_entries():
+    assert parse_stopwords("The, Xi's\n said ") == frozenset({"the", "xi", "said"})
+
+
+def test_default_stopwords_cover_both_languages():
+    words = default_stopwords()
+    assert {"the", "of", "的", "了"} <= words
+    assert "development" not in words
+
+
+def test_parse_stopwords_at_once_equals_entry_by_entry():
+    import re
+
+    from analysis.stopwords import default_stopwords
+
+    text = (
+        "\n".join(sorted(default_stopwords()))
+        + "\nXi's, high-quality\n的 经济发展 U.S. ( ) ，“quoted”"
+    )
+    by_entry = {
+        word for entry in re.split(r"[,\n\s]+", text) if entry.strip() for word in tokenize(entry)
+    }
+    assert parse_stopwords(text) == frozenset(by_entry)
+    assert parse_stopwords(text) is parse_stopwords(text)  # remembered for the next rerun
+    assert parse_stopwords(" , \n") == frozenset()
