@@ -51,6 +51,7 @@ from analysis.query import (
     split_query,
 )
 from analysis.reuse import shared_passages
+from analysis.rule import normalise
 from analysis.selection import Filters, parse_slice, select, unique_documents
 from analysis.similarity import (
     cluster_documents,
@@ -69,7 +70,7 @@ from analysis.terms import (
     term_frequencies,
     wordcloud_frequencies,
 )
-from analysis.text import is_han, is_number, normalise, tokenize
+from analysis.text import is_han, is_number, tokenize
 from analysis.topics import (
     TopicModel,
     default_k,

@@ -22,10 +22,11 @@ from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.query import Query, count_query, parse_query, query_matches, split_query
 from analysis.rows import nonempty
+from analysis.rule import _HAN_RE, BOUNDARY, SCAN_PATTERN
 from analysis.stats import log_likelihood, log_ratio
 from analysis.stopwords import default_stopwords
 from analysis.terms import column_totals
-from analysis.text import _HAN_RE, BOUNDARY, SCAN_PATTERN, classify_raw, is_han, tokenize_frame
+from analysis.text import classify_raw, is_han, tokenize_frame
 
 if TYPE_CHECKING:
     from analysis.index import CorpusIndex

@@ -1,7 +1,7 @@
 """CorpusIndex: document x term counts, built once per content and settings.
 
 The build scans the corpus with compiled passes over its UTF-8 bytes
-(:func:`analysis.text.scan_parts`, parts on parallel threads), classifies
+(:func:`analysis.scan.scan_parts`, parts on parallel threads), classifies
 each distinct raw token once and renumbers the raw token stream into word
 ids; the splitting of texts into passages fills the scan's wait. Then
 phrase detection (:mod:`analysis.phrases`, whose phrases become extra
@@ -37,21 +37,10 @@ from analysis import kernels
 from analysis import schema as S
 from analysis.errors import AnalysisError
 from analysis.phrases import PhraseOptions, detect_phrases
+from analysis.rule import BOUNDARY, RULE_VERSION
+from analysis.scan import Scanned, arrow_text, scan_parts, utf8_texts, white_space
 from analysis.stopwords import default_stopwords
-from analysis.text import (
-    BOUNDARY,
-    RULE_VERSION,
-    Scanned,
-    arrow_text,
-    classify_raw,
-    is_han,
-    is_number,
-    join_tokens,
-    scan_parts,
-    tokenize,
-    utf8_texts,
-    white_space,
-)
+from analysis.text import classify_raw, is_han, is_number, join_tokens, tokenize
 
 if TYPE_CHECKING:
     from analysis.corpus import LoadedCorpus
@@ -358,7 +347,7 @@ class _Vocabulary:
         return found
 
     def encode(self, scanned: Scanned) -> tuple[np.ndarray, np.ndarray]:
-        """(doc, id) arrays of a scanned raw token stream (:func:`analysis.text.scan_parts`).
+        """(doc, id) arrays of a scanned raw token stream (:func:`analysis.scan.scan_parts`).
 
         Each distinct raw string is classified once; boundaries become -1.
         """

@@ -412,7 +412,7 @@ def nfkc_unsure(buf: np.ndarray, doc_bounds: np.ndarray, safe: np.ndarray) -> np
     """Per document of ``buf`` (UTF-8), whether it holds a character outside ``safe``.
 
     A text made only of characters that are ASCII or ``safe`` (see
-    :func:`analysis.text.nfkc_safe`) is already in NFKC; the others must be
+    :func:`analysis.scan.nfkc_safe`) is already in NFKC; the others must be
     checked (and perhaps normalised) by Python.
     """
     n_docs = len(doc_bounds) - 1

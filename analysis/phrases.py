@@ -1,7 +1,7 @@
 """Multi-word terms found across the corpus, plus the user's own phrases.
 
 Works on the corpus token stream: two aligned arrays, ``doc`` (document row)
-and ``ids`` (word id, or :data:`analysis.text.BOUNDARY` for punctuation and
+and ``ids`` (word id, or :data:`analysis.rule.BOUNDARY` for punctuation and
 line breaks). Everything is vectorised: numpy for the arrays, one compiled
 hash pass per level (:func:`analysis.kernels.count_ngrams`).
 

@@ -18,7 +18,8 @@ from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.index import CorpusIndex
 from analysis.rows import rows_for
-from analysis.text import BOUNDARY_PATTERN, SCAN_PATTERN, classify_raw
+from analysis.rule import BOUNDARY_PATTERN, SCAN_PATTERN
+from analysis.text import classify_raw
 
 _SCAN = regex.compile(SCAN_PATTERN, regex.V1)
 

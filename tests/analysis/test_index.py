@@ -93,7 +93,8 @@ def test_empty_corpus_builds_an_empty_index():
 
 def test_token_stream_matches_tokenize_for_mixed_scripts():
     from analysis.index import _Vocabulary
-    from analysis.text import scan_parts, tokenize
+    from analysis.scan import scan_parts
+    from analysis.text import tokenize
 
     texts = [
         "推动长三角一体化发展，G60科技走廊。高质量发展 the end",
@@ -186,7 +187,7 @@ def test_split_passages_reads_an_arrow_column_like_a_list():
 
 
 def test_white_space_is_pythons():
-    from analysis.text import white_space
+    from analysis.scan import white_space
 
     space = white_space()
     expected = [p for p in range(0x110000) if chr(p).isspace()]
@@ -207,7 +208,7 @@ def test_split_passages_equals_the_regex_rule_on_shared_corpora(name):
 
 def test_text_of_python_strings_is_read_like_arrow_text(monkeypatch):
     import analysis.index as index
-    from analysis.text import arrow_text
+    from analysis.scan import arrow_text
 
     texts = ["Green tea, green tea.\n\nTea is fine.", "Coffee é 中文 ﬁ", ""]
     plain = pd.DataFrame({"doc_id": ["a", "b", "c"], "text": pd.Series(texts, dtype=object)})
@@ -242,7 +243,7 @@ def test_missing_texts_are_empty_texts(dtype):
 
 
 def test_a_chunked_arrow_column_is_read_in_place():
-    from analysis.text import _arrow_utf8, arrow_text
+    from analysis.scan import _arrow_utf8, arrow_text
 
     column = pd.concat([pd.Series(["Tea time"]), pd.Series(["More tea"])], ignore_index=True)
     combined = arrow_text(column)

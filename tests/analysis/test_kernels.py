@@ -18,7 +18,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from analysis import kernels
-from analysis.text import SCAN_PATTERN, _utf8, char_classes, nfkc_safe, scan
+from analysis.rule import SCAN_PATTERN
+from analysis.scan import _utf8, char_classes, nfkc_safe, scan
 
 from .tiny import shared_texts
 
@@ -88,15 +89,15 @@ def test_scan_numbers_distinct_strings_in_order_of_first_appearance():
 
 
 def test_scan_in_parallel_parts_equals_one_pass(monkeypatch):
-    import analysis.text as text
+    import analysis.scan as scanning
 
     texts = [f"Doc {i}: the Yangtze River Delta’s plan, 长三角{i % 7}." for i in range(3000)]
     texts[1500:1510] = [""] * 10  # empty texts inside a part
     whole = scan(texts)
-    monkeypatch.setattr(text, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(text, "PART_BYTES", 20_000)
+    monkeypatch.setattr(scanning, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(scanning, "PART_BYTES", 20_000)
     monkeypatch.setattr(kernels, "WORKERS", 3)
-    assert len(text.scan_parts(texts).pieces) > 6
+    assert len(scanning.scan_parts(texts).pieces) > 6
     split = scan(texts)
     assert whole[2] == split[2]
     assert whole[0].tolist() == split[0].tolist()
@@ -112,25 +113,25 @@ def _numbers(scanned):
 def test_scan_reads_an_arrow_column_like_a_list(monkeypatch, small_parts):
     import pandas as pd
 
-    import analysis.text as text
+    import analysis.scan as scanning
 
     texts = ["Xi’s high-quality plan.", "", "naïve ＡＢＣ café… ﬁ", "长三角 g60", "e\u0301 x"] * 40
-    expected = _numbers(text.scan_parts(texts))
+    expected = _numbers(scanning.scan_parts(texts))
     if small_parts:
-        monkeypatch.setattr(text, "PARALLEL_BYTES", 0)
-        monkeypatch.setattr(text, "PART_BYTES", 50)
+        monkeypatch.setattr(scanning, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(scanning, "PART_BYTES", 50)
     column = pd.Series(["skipped"] * 3 + texts).iloc[3:]  # an Arrow array with an offset
-    assert text._arrow_utf8(column) is not None
-    assert _numbers(text.scan_parts(column)) == expected
+    assert scanning._arrow_utf8(column) is not None
+    assert _numbers(scanning.scan_parts(column)) == expected
     # not Arrow-backed: read as Python strings
-    assert _numbers(text.scan_parts(pd.Series(texts, dtype=object))) == expected
+    assert _numbers(scanning.scan_parts(pd.Series(texts, dtype=object))) == expected
 
 
 def test_scan_calls_meanwhile_once():
-    import analysis.text as text
+    import analysis.scan as scanning
 
     calls = []
-    scanned = text.scan_parts(["a b", "c"], meanwhile=lambda: calls.append(1))
+    scanned = scanning.scan_parts(["a b", "c"], meanwhile=lambda: calls.append(1))
     assert calls == [1]
     assert scanned.doc_tokens.tolist() == [2, 1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from analysis import schema as S
 from analysis.index import IndexSettings, build_index
 from analysis.reuse import shared_passages, token_offsets
-from analysis.text import normalise
+from analysis.rule import normalise
 from tests.analysis.tiny import TINY
 
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 
 from analysis.index import build_index
-from analysis.text import is_number, join_tokens, normalise, segment_han, tokenize, tokenize_frame
+from analysis.rule import normalise
+from analysis.text import is_number, join_tokens, segment_han, tokenize, tokenize_frame
 from tests.analysis.tiny import shared_corpus, shared_texts
 
 # The token rule as README states it, written again without polars: on NFKC
@@ -158,7 +159,8 @@ def test_tokenize_of_textless_input_is_empty(text):
 
 def _reference_stream(text: str) -> list[str | None]:
     """The stream a direct scan with TOKEN_PATTERN gives (no fast-scan shortcut)."""
-    from analysis.text import BOUNDARY_PATTERN, TOKEN_PATTERN, segment_han
+    from analysis.rule import BOUNDARY_PATTERN, TOKEN_PATTERN
+    from analysis.text import segment_han
 
     pieces = regex.findall(TOKEN_PATTERN, unicodedata.normalize("NFKC", text), regex.V1)
     out: list[str | None] = []
