@@ -23,7 +23,7 @@ reproduce it, and ``tests/analysis/test_text.py`` checks one):
    phrase spans them (nor a line break).
 
 Tokenising is vectorised: a batch of texts is scanned at once by one
-compiled pass over its UTF-8 bytes (:func:`scan`; no per-document Python
+compiled pass over its UTF-8 bytes (:func:`analysis.scan.scan`; no per-document Python
 loop), whose character classes are read off :data:`SCAN_PATTERN` by
 polars' regex engine; per-token Python work (folding, segmenting) is done once
 per distinct raw token of the batch.

@@ -3,33 +3,11 @@
 The rule itself (patterns, normalisation) is :mod:`analysis.rule`, its compiled
 scan :mod:`analysis.scan`; stopwords live in :mod:`analysis.stopwords`.
 
-Token rule (documented in README; an independent implementation must
-reproduce it, and ``tests/analysis/test_text.py`` checks one):
-
-1. Unicode NFKC, then full case folding (``str.casefold``); curly quotes fold
-   to ``'`` and ``"``, the Unicode hyphens U+2010/U+2011 to ``-``.
-2. A word is a run of letters, marks and digits (any script but Han) with
-   internal hyphens or apostrophes kept: ``high-quality``, ``sci-tech``,
-   ``g60`` are one token each. A dotted abbreviation (single letters each
-   followed by a full stop, at least two: ``U.S.``, ``e.g.``; the last stop
-   may be missing where no word character follows) is one token ending in
-   its stop (``u.s.``), and is tried first; failing that, a capital with a
-   full stop is an initial (``S. Africa``, ``S.Korea`` give ``s.``). A
-   joiner followed by an abbreviation joins nothing (``China-U.S.``).
-3. A possessive ``'s`` at the end of a word is removed (``region's`` ->
-   ``region``; ``it's`` -> ``it`` too: the rule cannot tell them apart).
-4. A run of Han characters is segmented by rjieba (jieba-rs: jieba's default
-   dictionary and HMM, plus any user words); full-width punctuation is dropped.
-   Optionally (``fold_chinese``, off by default) Traditional characters are
-   first folded to Simplified with OpenCC (``t2s``), user words too.
-5. Punctuation and symbols are not tokens, but they are boundaries: no
-   phrase spans them (nor a line break).
-
-Tokenising is vectorised: a batch of texts is scanned at once by one
-compiled pass over its UTF-8 bytes (:func:`scan`; no per-document Python
-loop), whose character classes are read off :data:`SCAN_PATTERN` by
-polars' regex engine; per-token Python work (folding, segmenting) is done once
-per distinct raw token of the batch.
+Steps 3 and 4 of the token rule (:mod:`analysis.rule` states all five): a raw
+token from the scan is folded and loses a final possessive ``'s``, a Han run is
+segmented by rjieba (user words kept whole, Traditional folded to Simplified
+when asked). Per-token Python work is done once per distinct raw token of a
+batch, never per occurrence.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_index import _frame, read_texts
+from bench_index import _frame, in_child, read_texts
 
 WARM_UP = ["一个短文本，用来加载词典。", "第二个短文本。"]
 
@@ -77,12 +77,7 @@ def _child(name: str, corpus: str, runs: int, queue: mp.Queue) -> None:
 
 
 def measure(name: str, corpus: str, runs: int) -> tuple[list[float], str]:
-    queue: mp.Queue = mp.Queue()
-    process = mp.get_context("fork").Process(target=_child, args=(name, corpus, runs, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    return result
+    return in_child(_child, name, corpus, runs)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
@@ -116,13 +117,22 @@ def _child(name: str, corpus: str, limit: int | None, queue: mp.Queue) -> None:
     queue.put((seconds, peak / 1024, base / 1024, f"{detail}; first call {warm_up:.2f} s"))
 
 
-def measure(name: str, corpus: str, limit: int | None) -> tuple[float, float, float, str]:
+def in_child(target: Any, *args: Any) -> Any:
+    """``target(*args, queue)`` run in a fresh forked process; what it put on the queue.
+
+    Each contender runs alone, so no import, cache or memory peak of one is
+    counted against another.
+    """
     queue: mp.Queue = mp.Queue()
-    process = mp.get_context("fork").Process(target=_child, args=(name, corpus, limit, queue))
+    process = mp.get_context("fork").Process(target=target, args=(*args, queue))
     process.start()
     result = queue.get()
     process.join()
     return result
+
+
+def measure(name: str, corpus: str, limit: int | None) -> tuple[float, float, float, str]:
+    return in_child(_child, name, corpus, limit)
 
 
 def main() -> None:

@@ -222,7 +222,7 @@ def load_named_corpus(key: str) -> LoadedCorpus:
 
     def read() -> LoadedCorpus:
         folder = library_dir() if key.startswith(LIBRARY_PREFIX) else None
-        with st.spinner(f"Reading {corpus_label(key)}…"):
+        with st.spinner(md(f"Reading {corpus_label(key)}…")):
             return load_corpus(source, within=folder)
 
     return _shared_store().get(stamp, read)
@@ -271,11 +271,11 @@ def open_index(
         if limiter is not None and saved is None:
             limiter.acquire(f"{corpus.content_hash}:{settings.key()}")
         slot = st.empty()
-        with slot.status(f"Indexing {label}…", expanded=True) as status:
+        with slot.status(md(f"Indexing {label}…"), expanded=True) as status:
             bar = status.progress(0.0, text="Starting")
 
             def report(fraction: float, message: str) -> None:
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
 
             notices: list[CacheNotice] = []
             index = build_index(

@@ -2,27 +2,8 @@
 
 from __future__ import annotations
 
-import regex
-
 from analysis.stopwords import default_stopwords, parse_stopwords
 from analysis.text import tokenize
-
-# The token rule as README states it, written again without polars: on NFKC
-# text, a dotted abbreviation (single letters each followed by a full stop, the
-# last stop missing only where no word character follows, a possessive after
-# it), else an initial (a capital and its stop), or a word whose joiners are
-# not followed by an abbreviation; each then folded, a final 's removed, and
-# an abbreviation given its last stop.
-_REF_ABBREVIATION = (
-    r"(?<!\p{Han})(?:[\p{L}--\p{Han}](?:\.[\p{L}--\p{Han}])+(?:\.|(?![\p{L}\p{M}\p{N}]))"
-    r"(?:['‘’‛][sS])?|[\p{Lu}\p{Lt}]\.)"
-)
-_REF_WORD = regex.compile(
-    _REF_ABBREVIATION + r"|[\p{L}\p{M}\p{N}--\p{Han}]+"
-    r"(?:['‘’‛\-‐‑](?!" + _REF_ABBREVIATION + r")[\p{L}\p{M}\p{N}--\p{Han}]+)*",
-    regex.V1,
-)
-_REF_FOLD = {0x2018: "'", 0x2019: "'", 0x201B: "'", 0x2010: "-", 0x2011: "-"}
 
 
 def test_parse_stopwords_normalises_entries():

@@ -206,10 +206,10 @@ MARKDOWN_FIRST = {
     "text_input", "text_area", "number_input", "slider", "select_slider", "selectbox",
     "multiselect", "radio", "pills", "segmented_control", "checkbox", "toggle", "button",
     "download_button", "date_input", "time_input", "file_uploader", "color_picker",
-    "link_button", "page_link", "form_submit_button",
+    "link_button", "page_link", "form_submit_button", "status", "spinner",
 }  # fmt: skip
 #: Keyword arguments that Streamlit renders as Markdown.
-MARKDOWN_KEYWORDS = {"help", "label", "caption", "body"}
+MARKDOWN_KEYWORDS = {"help", "label", "caption", "body", "text"}
 
 
 def _inert(node: ast.expr) -> bool:
@@ -242,7 +242,7 @@ def _offences(path: Path, root: Path = DASHBOARD.parent) -> list[str]:
         where = f"{path.relative_to(root)}:{node.lineno} {name}"
         if name in MARKDOWN_FIRST and node.args and not _inert(node.args[0]):
             found.append(where)
-        if name not in MARKDOWN_FIRST | {"image"}:
+        if name not in MARKDOWN_FIRST | {"image", "progress"}:
             continue  # not a Streamlit element (data.open_index(label=...) and the like)
         for keyword in node.keywords:
             if keyword.arg in MARKDOWN_KEYWORDS and not _inert(keyword.value):
