@@ -18,6 +18,7 @@ from analysis.corpus import (
     load_uploads,
     parse_dates,
 )
+from analysis.corpus_index import CorpusIndex, IndexSettings
 from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import (
     AnalysisError,
@@ -26,17 +27,7 @@ from analysis.errors import (
     LimitError,
     OptionError,
 )
-from analysis.index import (
-    CacheNotice,
-    CorpusIndex,
-    IndexSettings,
-    build_index,
-    default_cache_dir,
-    evict_cache,
-    load_index,
-    save_index,
-    saved_index_path,
-)
+from analysis.index import build_index
 from analysis.keyness import keyness, keyness_groups
 from analysis.limits import IngestLimits, check_user_terms
 from analysis.periods import Granularity, period_mask, placeable
@@ -61,6 +52,14 @@ from analysis.similarity import (
 )
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.stopwords import default_stopwords, parse_stopwords
+from analysis.store import (
+    CacheNotice,
+    default_cache_dir,
+    evict_cache,
+    load_index,
+    save_index,
+    saved_index_path,
+)
 from analysis.tabular import neutralise_cell, neutralise_formulas
 from analysis.terms import (
     corpus_summary,

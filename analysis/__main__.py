@@ -27,20 +27,16 @@ import pandas as pd
 from analysis import schema as S
 from analysis.contexts import KWIC_COLUMNS, collocates, kwic
 from analysis.corpus import LoadedCorpus, library_entries, load_corpus
+from analysis.corpus_index import CorpusIndex, IndexSettings
 from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import AnalysisError, EmptySelectionError, OptionError
-from analysis.index import (
-    CorpusIndex,
-    IndexSettings,
-    build_index,
-    default_cache_dir,
-    saved_index_path,
-)
+from analysis.index import build_index
 from analysis.keyness import keyness
 from analysis.reuse import shared_passages
 from analysis.selection import Filters, parse_slice, select
 from analysis.similarity import document_similarity
 from analysis.stopwords import default_stopwords, parse_stopwords
+from analysis.store import default_cache_dir, saved_index_path
 from analysis.tabular import neutralise_formulas
 from analysis.terms import corpus_summary, term_frequencies
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends

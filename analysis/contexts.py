@@ -29,7 +29,7 @@ from analysis.terms import column_totals
 from analysis.text import classify_raw, is_han, tokenize_frame
 
 if TYPE_CHECKING:
-    from analysis.index import CorpusIndex
+    from analysis.corpus_index import CorpusIndex
 
 KwicSort = Literal["left", "right", "position"]
 

@@ -12,8 +12,8 @@ import scipy.sparse as sp
 
 from analysis import kernels
 from analysis import schema as S
+from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
-from analysis.index import CorpusIndex
 from analysis.rows import as_mask, rows_for
 
 

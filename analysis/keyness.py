@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
+from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.index import CorpusIndex
 from analysis.rows import as_mask
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import (

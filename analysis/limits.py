@@ -193,7 +193,7 @@ def estimate_tokens(text: str) -> int:
 
 
 class TermSettings(Protocol):
-    """What :func:`check_user_terms` reads: an :class:`~analysis.index.IndexSettings`."""
+    """What :func:`check_user_terms` reads: an :class:`~analysis.corpus_index.IndexSettings`."""
 
     @property
     def user_phrases(self) -> tuple[str, ...]: ...
@@ -213,7 +213,7 @@ def check_user_terms(
     Parameters
     ----------
     settings
-        An :class:`~analysis.index.IndexSettings` (its ``user_phrases`` and
+        An :class:`~analysis.corpus_index.IndexSettings` (its ``user_phrases`` and
         ``user_words`` are checked).
     stopwords
         Stopwords the user added (not the default list).
@@ -227,7 +227,7 @@ def check_user_terms(
 
     Examples
     --------
-    >>> from analysis.index import IndexSettings
+    >>> from analysis.corpus_index import IndexSettings
     >>> check_user_terms(IndexSettings(user_phrases=("yangtze river delta",)))
     >>> check_user_terms(IndexSettings(user_words=("x" * 60,)))
     Traceback (most recent call last):

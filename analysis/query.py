@@ -37,7 +37,7 @@ from analysis.errors import OptionError
 from analysis.text import join_tokens, tokenize_frame
 
 if TYPE_CHECKING:
-    from analysis.index import CorpusIndex
+    from analysis.corpus_index import CorpusIndex
 
 #: How an alternative is counted: a vocabulary ``word``, ``phrase`` (detected)
 #: or ``user phrase`` from its column; a lone ``prefix`` from the columns of

@@ -15,8 +15,8 @@ import polars as pl
 import regex
 
 from analysis import schema as S
+from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
-from analysis.index import CorpusIndex
 from analysis.rows import rows_for
 from analysis.rule import BOUNDARY_PATTERN, SCAN_PATTERN
 from analysis.text import classify_raw

@@ -15,7 +15,7 @@ from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 
 if TYPE_CHECKING:
-    from analysis.index import CorpusIndex
+    from analysis.corpus_index import CorpusIndex
 
 
 def as_mask(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:

@@ -17,7 +17,7 @@ from analysis.errors import OptionError
 from analysis.query import query_mask as _query_mask
 
 if TYPE_CHECKING:
-    from analysis.index import CorpusIndex
+    from analysis.corpus_index import CorpusIndex
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis import schema as S
+from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.index import CorpusIndex
 from analysis.query import _by_column
 from analysis.rows import as_mask, rows_for
 from analysis.stopwords import default_stopwords

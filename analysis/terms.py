@@ -9,8 +9,8 @@ import pandas as pd
 
 from analysis import kernels
 from analysis import schema as S
+from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
-from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.query import count_query, parse_query
 from analysis.rows import as_mask, nonempty

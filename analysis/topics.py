@@ -28,7 +28,7 @@ from analysis.terms import stopword_columns
 from analysis.text import tokenize_frame
 
 if TYPE_CHECKING:
-    from analysis.index import CorpusIndex
+    from analysis.corpus_index import CorpusIndex
 
 TopicMethod = Literal["nmf", "lda"]
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
+from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.index import CorpusIndex
 from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
 from analysis.query import Query, count_query, parse_query
 from analysis.rows import nonempty

@@ -31,7 +31,8 @@ WARM_UP = ["一个短文本，用来加载词典。", "第二个短文本。"]
 
 
 def _ours(data: object) -> str:
-    from analysis.index import IndexSettings, build_index
+    from analysis.corpus_index import IndexSettings
+    from analysis.index import build_index
 
     index = build_index(data, settings=IndexSettings())  # type: ignore[arg-type]
     return f"{int(index.doc_tokens.sum()):,} word tokens, {index.counts.shape[1]:,} terms"

@@ -72,7 +72,8 @@ def _frame(texts: list[str]) -> object:
 
 
 def _ours(corpus: object, *, phrases: bool = True) -> str:
-    from analysis.index import IndexSettings, build_index
+    from analysis.corpus_index import IndexSettings
+    from analysis.index import build_index
 
     index = build_index(corpus, settings=IndexSettings(detect_phrases=phrases))  # type: ignore[arg-type]
     phrases = int((index.vocab["kind"] == "phrase").sum())

@@ -47,7 +47,7 @@ def _time(call: Callable[[], object], runs: int) -> tuple[float, float]:
 
 def _index(corpus: Path, cache: Path):  # type: ignore[no-untyped-def]  # a script
     import analysis
-    from analysis.index import load_index, save_index
+    from analysis.store import load_index, save_index
 
     folder = cache / corpus.stem
     start = time.perf_counter()

@@ -256,7 +256,7 @@ def open_index(
     otherwise it is shared in memory and saved under :func:`cache_dir`. A
     saved copy found unreadable is rebuilt, and a cache folder that cannot be
     written leaves the index in memory; either way the session that built it
-    sees one warning saying so (:class:`~analysis.index.CacheNotice`).
+    sees one warning saying so (:class:`~analysis.store.CacheNotice`).
     A build that is really new (not in memory, not saved) is first asked of the
     session's ``limiter``, which raises :class:`~analysis.LimitError` past its limit.
     """

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from analysis.corpus import load_corpus
-from analysis.index import IndexSettings, build_index
+from analysis.corpus_index import IndexSettings
+from analysis.index import build_index
 from tests.analysis.tiny import NUMBERS, TINY, shared_corpus
 
 SHARED_CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"

@@ -11,8 +11,8 @@ import pytest
 
 from analysis import Filters, build_index, load_corpus, select
 from analysis.contexts import COLLOCATE_COLUMNS, KWIC_COLUMNS, collocates, kwic, term_spans
+from analysis.corpus_index import IndexSettings
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.index import IndexSettings
 from tests.analysis.tiny import NUMBERS, g2_by_hand
 
 

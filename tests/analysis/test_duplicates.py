@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
+from analysis.corpus_index import IndexSettings
 from analysis.duplicates import collapse_duplicates, near_duplicates
-from analysis.index import IndexSettings, build_index
+from analysis.index import build_index
 from analysis.selection import Filters, select
 from analysis.terms import term_frequencies
 from tests.analysis.tiny import TINY

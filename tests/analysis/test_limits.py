@@ -13,8 +13,9 @@ import pytest
 from openpyxl.styles import Font
 
 from analysis.corpus import load_corpus, load_uploads
+from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
-from analysis.index import IndexSettings, build_index
+from analysis.index import build_index
 from analysis.limits import LIMIT_VARIABLES, IngestLimits, check_user_terms, estimate_tokens
 
 README = Path(__file__).resolve().parents[2] / "README.md"

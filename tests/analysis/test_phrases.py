@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.index import IndexSettings, build_index
+from analysis.corpus_index import IndexSettings
+from analysis.index import build_index
 from analysis.phrases import PhraseOptions, count_sequence, detect_phrases
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from analysis import build_index, load_corpus
 from analysis.contexts import collocates, kwic, term_spans
+from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
-from analysis.index import IndexSettings
 from analysis.query import count_query, parse_query, query_mask, split_query
 from analysis.selection import Filters, select
 from analysis.terms import documents_with_term

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from analysis import schema as S
-from analysis.index import IndexSettings, build_index
+from analysis.corpus_index import IndexSettings
+from analysis.index import build_index
 from analysis.reuse import shared_passages, token_offsets
 from analysis.rule import normalise
 from tests.analysis.tiny import TINY

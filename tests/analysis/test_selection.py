@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
-from analysis.index import IndexSettings, build_index
+from analysis.index import build_index
 from analysis.selection import Filters, parse_slice, select
 from tests.analysis.tiny import TINY
 

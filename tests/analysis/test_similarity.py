@@ -9,8 +9,9 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from analysis import schema as S
 from analysis.corpus import load_corpus
+from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
-from analysis.index import IndexSettings, build_index
+from analysis.index import build_index
 from analysis.selection import Filters, select
 from analysis.similarity import (
     cluster_documents,

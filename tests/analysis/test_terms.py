@@ -10,8 +10,9 @@ import pytest
 from sklearn.feature_extraction.text import TfidfTransformer
 
 from analysis.corpus import load_corpus
+from analysis.corpus_index import IndexSettings
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.index import IndexSettings, build_index
+from analysis.index import build_index
 from analysis.phrases import PhraseOptions
 from analysis.terms import (
     corpus_summary,

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis import build_index, load_corpus
+from analysis.corpus_index import IndexSettings
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.index import IndexSettings
 from analysis.topics import (
     REPRESENTATIVE_COLUMNS,
     TOPIC_TERM_COLUMNS,

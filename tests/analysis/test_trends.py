@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis import build_index, load_corpus
+from analysis.corpus_index import IndexSettings
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.index import IndexSettings
 from analysis.phrases import PhraseOptions
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 from tests.analysis.tiny import NUMBERS, TINY, g2_by_hand, shared_corpus
