@@ -36,7 +36,7 @@ from analysis import (  # noqa: E402  (after the sys.path fix above)
     parse_stopwords,
 )
 from analysis import schema as S  # noqa: E402  (after the sys.path fix above)
-from dashboard import data, options, state  # noqa: E402  (after the sys.path fix above)
+from dashboard import data, keys, options, state, url_codecs  # noqa: E402  (after the sys.path fix above)
 from dashboard.escape import md  # noqa: E402  (after the sys.path fix above)
 from dashboard.limits import RebuildLimiter  # noqa: E402  (after the sys.path fix above)
 from dashboard.options import ViewState  # noqa: E402  (after the sys.path fix above)
@@ -77,22 +77,22 @@ def _pick_corpus(view: ViewState) -> str:
             f"The corpus '{view.corpus}' is not available here"
             + (
                 " (uploads stay in the session that made them)"
-                if view.corpus == data.UPLOAD
+                if view.corpus == keys.UPLOAD
                 else ""
             )
             + "; showing the seeds."
         )
-        view = replace(view, corpus=data.SEEDS)
+        view = replace(view, corpus=keys.SEEDS)
         st.session_state[common.VIEW_KEY] = view
     common.seed("sidebar_corpus", view.corpus)
     if st.session_state["sidebar_corpus"] not in choices:
-        st.session_state["sidebar_corpus"] = data.SEEDS
-    return str(st.selectbox("Corpus", choices, format_func=data.corpus_label, key="sidebar_corpus"))
+        st.session_state["sidebar_corpus"] = keys.SEEDS
+    return str(st.selectbox("Corpus", choices, format_func=keys.corpus_label, key="sidebar_corpus"))
 
 
 def _load_corpus(key: str) -> tuple[LoadedCorpus | None, bool]:
     """The chosen corpus and whether it is private to the session (an upload)."""
-    if key == data.UPLOAD:
+    if key == keys.UPLOAD:
         files = st.file_uploader(
             "Files (txt, csv, tsv, json, jsonl, xlsx, docx, zip)",
             accept_multiple_files=True,
@@ -211,7 +211,7 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
     query = st.text_input(
         "Keyword or phrase",
         key="sidebar_query",
-        max_chars=options.MAX_TEXT,
+        max_chars=url_codecs.MAX_TEXT,
         help=md("Keep documents containing it (case does not matter). ") + common.QUERY_HELP,
     )
     dedup = st.toggle(
@@ -247,7 +247,7 @@ def _sidebar(view: ViewState) -> Contexts:
     """Draw the sidebar; return the view it describes and what the page gets."""
     with st.sidebar:
         key = _pick_corpus(view)
-        label = data.corpus_label(key)
+        label = keys.corpus_label(key)
         if key != view.corpus:
             view = _new_corpus(view, replace(view, corpus=key, corpus_hash=""), f"Now {label}")
         try:
@@ -310,7 +310,7 @@ def _sidebar(view: ViewState) -> Contexts:
         corpus_label=label,
         corpus=corpus,
         index=index,
-        index_key=data.index_key(index),
+        index_key=keys.index_key(index),
         stopwords=stopwords,
         numbers=view.numbers,
     )

@@ -3,10 +3,11 @@
 In the manner of datasette's filter table, each row of :data:`OPTIONS` says
 everything the dashboard knows about one option of :class:`ViewState` (or of
 its :class:`~analysis.selection.Filters`): the attribute, its URL name (and old
-names still read), the codec that writes and reads its URL values, its scope,
-its widget key and what it means. URL encoding and decoding, the settings record
-of every export, widget seeding, the corpus-change reset, the README table and
-the property test are all derived from it. Pure: no streamlit here.
+names still read), the codec that writes and reads its URL values (see
+:mod:`dashboard.url_codecs`), its scope, its widget key and what it means. URL
+encoding and decoding, the settings record of every export, widget seeding, the
+corpus-change reset, the README table and the property test are all derived
+from it. Pure: no streamlit here.
 
 Scopes say when an option stops applying:
 
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
 from analysis import Filters
+from dashboard.url_codecs import BadValue, Choice, Codec, IntRange, IsoDate, Switch, Text, Words
 
 Kind = Literal["all", "word", "phrase"]
 Measure = Literal["count", "per_million"]
@@ -48,7 +50,6 @@ SLICE_KINDS: tuple[SliceKind, ...] = get_args(SliceKind)
 DEFAULT_CORPUS = "seeds"
 TOP_MIN, TOP_MAX = 5, 200
 HASH_LENGTH = 10
-MAX_TEXT = 200  # longest keyword/term/doc id taken from a URL
 MAX_TRENDS = 20  # terms and themes on one trend chart
 SMOOTH_MAX = 12
 K_MIN, K_MAX = 2, 50
@@ -170,167 +171,6 @@ SCOPE_OWNERS: dict[Scope, tuple[str, ...]] = {
     "corpus": ("corpus", "corpus_hash"),
     "model": ("corpus", "corpus_hash", "method", "k", "seed"),
 }
-
-
-class BadValue(ValueError):
-    """A URL value the codec cannot read; the option keeps its default."""
-
-
-@dataclass(frozen=True)
-class Decoding:
-    """What a codec read: the value, and a note when it had to change it (clamped)."""
-
-    value: Any
-    note: str = ""
-    rejected: tuple[str, ...] = ()  #: values of a list left out (the rest still count)
-
-
-class Codec:
-    """Writes an option's value as URL values and reads it back."""
-
-    #: Whether the URL repeats the name, one value each (words, sources).
-    repeated = False
-
-    def encode(self, value: Any) -> list[str]:
-        return [str(value)]
-
-    def decode(self, values: list[str], default: Any) -> Decoding:
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        raise NotImplementedError
-
-    def to_json(self, value: Any) -> Any:
-        return list(value) if isinstance(value, tuple) else value
-
-
-@dataclass(frozen=True)
-class Text(Codec):
-    """One trimmed string, at most ``limit`` characters; ``check`` validates it."""
-
-    limit: int = MAX_TEXT
-    check: Callable[[str], bool] | None = None
-    what: str = "text"
-
-    def decode(self, values: list[str], default: Any) -> Decoding:
-        value = values[-1].strip()
-        if not value:
-            return Decoding(default)
-        if self.check is not None and not self.check(value):
-            raise BadValue(value)
-        return Decoding(value[: self.limit])
-
-    def describe(self) -> str:
-        return self.what
-
-
-@dataclass(frozen=True)
-class Choice(Codec):
-    """One of a fixed set of words."""
-
-    options: tuple[str, ...]
-
-    def decode(self, values: list[str], default: Any) -> Decoding:
-        if values[-1] not in self.options:
-            raise BadValue(values[-1])
-        return Decoding(values[-1])
-
-    def describe(self) -> str:
-        return " / ".join(f"`{o}`" for o in self.options)
-
-
-@dataclass(frozen=True)
-class Switch(Codec):
-    """A boolean written as a word (``on``/``off``, or ``show``/``hide``...)."""
-
-    true: str = "on"
-    false: str = "off"
-
-    def encode(self, value: Any) -> list[str]:
-        return [self.true if value else self.false]
-
-    def decode(self, values: list[str], default: Any) -> Decoding:
-        value = values[-1]
-        plain = self.true == "on"  # on/off switches also read 1/0 and true/false
-        if value == self.true or (plain and value in ("1", "true")):
-            return Decoding(True)
-        if value == self.false or (plain and value in ("0", "false")):
-            return Decoding(False)
-        raise BadValue(value)
-
-    def describe(self) -> str:
-        return f"`{self.true}` / `{self.false}`"
-
-
-@dataclass(frozen=True)
-class IntRange(Codec):
-    """A whole number from ``low`` to ``high``; any other value is ignored."""
-
-    low: int
-    high: int
-
-    def decode(self, values: list[str], default: Any) -> Decoding:
-        raw = values[-1].strip()
-        if not (raw.isdigit() and self.low <= int(raw) <= self.high):
-            raise BadValue(raw)
-        return Decoding(int(raw))
-
-    def describe(self) -> str:
-        return f"{self.low}–{self.high}"
-
-
-@dataclass(frozen=True)
-class IsoDate(Codec):
-    """A day, ``YYYY-MM-DD``."""
-
-    as_text: bool = False  # stored as its ISO string rather than a date
-
-    def encode(self, value: Any) -> list[str]:
-        return [value if isinstance(value, str) else value.isoformat()]
-
-    def decode(self, values: list[str], default: Any) -> Decoding:
-        try:
-            day = dt.date.fromisoformat(values[-1].strip())
-        except ValueError as error:
-            raise BadValue(values[-1]) from error
-        return Decoding(day.isoformat() if self.as_text else day)
-
-    def describe(self) -> str:
-        return "ISO date"
-
-    def to_json(self, value: Any) -> Any:
-        return value.isoformat() if isinstance(value, dt.date) else value
-
-
-@dataclass(frozen=True)
-class Words(Codec):
-    """A list of words or lines, one URL value each: trimmed, de-duplicated, bounded."""
-
-    most: int = 1_000
-    check: Callable[[str], bool] | None = None
-
-    repeated = True
-
-    def encode(self, value: Any) -> list[str]:
-        return list(value)
-
-    def decode(self, values: list[str], default: Any) -> Decoding:
-        seen: dict[str, None] = {}
-        bad = []
-        for raw in values:
-            word = raw.strip()[:MAX_TEXT]
-            if not word:
-                continue
-            if self.check is not None and not self.check(word):
-                bad.append(raw)
-                continue
-            seen.setdefault(word, None)
-        words = tuple(seen)
-        note = f"only the first {self.most} kept" if len(words) > self.most else ""
-        return Decoding(words[: self.most], note, tuple(bad))
-
-    def describe(self) -> str:
-        return "repeated"
 
 
 def _same(value: Any) -> Any:

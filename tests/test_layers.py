@@ -1,7 +1,7 @@
 """The import rule of STYLE.md: layers import only leftwards.
 
-analysis/ (pure) -> dashboard/charts/, escape, export, host, html, labels, limits,
-options, state (no streamlit) -> dashboard/views/, app.py, data.py (streamlit glue).
+analysis/ (pure) -> dashboard/charts/, escape, export, host, keys, labels, limits, markup,
+options, state, url_codecs (no streamlit) -> dashboard/views/, app.py, data.py (streamlit glue).
 Pages are peers; the dashboard uses only analysis's public API; only data.py caches.
 """
 
@@ -51,7 +51,7 @@ PURE_DASHBOARD_FILES = [
         ROOT / "dashboard" / f
         for f in ("escape.py", "export.py", "host.py", "markup.py", "labels.py", "limits.py")
     ),
-    *(ROOT / "dashboard" / f for f in ("options.py", "state.py")),
+    *(ROOT / "dashboard" / f for f in ("options.py", "url_codecs.py", "keys.py", "state.py")),
 ]
 
 

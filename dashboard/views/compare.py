@@ -23,7 +23,7 @@ import streamlit as st
 
 from analysis import Filters, term_spans
 from analysis import schema as S
-from dashboard import charts, data, state
+from dashboard import charts, data, keys, state
 from dashboard.escape import md, plain
 from dashboard.markup import compare_reader_html
 from dashboard.options import (
@@ -332,7 +332,7 @@ def _keyness(
     ctx: common.PageContext, view: ViewState, filters_a: Filters, filters_b: Filters
 ) -> pd.DataFrame:
     st.subheader("Keyness: what each side says more")
-    options = data.KeynessOptions(
+    options = keys.KeynessOptions(
         kind=view.key_kind,
         min_count=view.key_min,
         bonferroni=view.bonferroni,

@@ -12,7 +12,8 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.escape import md
-from dashboard.options import MAX_TEXT, MIN_COUNT_MAX, WINDOW_MAX, WINDOW_MIN
+from dashboard.options import MIN_COUNT_MAX, WINDOW_MAX, WINDOW_MIN
+from dashboard.url_codecs import MAX_TEXT
 from dashboard.views import common
 
 PAGE = "contexts"

@@ -22,7 +22,7 @@ from analysis import term_spans
 from dashboard import data
 from dashboard.escape import md, plain
 from dashboard.markup import reader_html
-from dashboard.options import MAX_TEXT
+from dashboard.url_codecs import MAX_TEXT
 from dashboard.views import common
 
 PAGE = "documents"

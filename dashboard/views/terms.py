@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from analysis import schema as S
-from dashboard import charts, data, export
+from dashboard import charts, data, export, keys
 from dashboard.escape import md, unsvg
 from dashboard.options import TOP_MAX, TOP_MIN, ViewState, encode
 from dashboard.views import common
@@ -57,7 +57,7 @@ def render(ctx: common.PageContext) -> None:
         help="'yangtze' is hidden when nearly all its occurrences are in 'yangtze river delta'.",
     )
     view = common.update_view(kind=kind, top=int(top), measure=measure, hide_nested=hide_nested)
-    options = data.TermOptions(
+    options = keys.TermOptions(
         kind=kind, stopwords=ctx.stopwords, hide_nested=hide_nested, numbers=ctx.numbers
     )
 
@@ -114,7 +114,7 @@ def _chart(table: Any, *, top: int, measure: str) -> None:
 
 
 def _cloud(
-    ctx: common.PageContext, view: ViewState, options: data.TermOptions, *, top: int
+    ctx: common.PageContext, view: ViewState, options: keys.TermOptions, *, top: int
 ) -> None:
     font = data.cjk_font()
     png = data.wordcloud_png(ctx.index_key, view.filters, options, top, font, ctx.index)

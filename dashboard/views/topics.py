@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import schema as S
-from dashboard import charts, data, state
+from dashboard import charts, data, keys, state
 from dashboard.escape import md, plain
 from dashboard.labels import FREQ_LABELS, VIEW_WORDS, auto_freq
 from dashboard.markup import reader_html
@@ -86,7 +86,7 @@ def render(ctx: common.PageContext) -> None:
         view = common.update_view(
             k=int(k) if int(k) != suggested else 0, method=method, seed=int(seed), by=by_choice
         )
-        options = data.TopicOptions(
+        options = keys.TopicOptions(
             k=int(k), method=method, seed=int(seed), stopwords=ctx.stopwords, numbers=ctx.numbers
         )
         with st.spinner("Fitting topics…"):
@@ -142,7 +142,7 @@ def _picked(event: Any) -> tuple[int, str] | None:
 def _timeline(
     ctx: common.PageContext,
     view: ViewState,
-    options: data.TopicOptions,
+    options: keys.TopicOptions,
     labels: dict[int, str],
     *,
     by: str,
@@ -202,7 +202,7 @@ def _timeline(
 def _passages(
     ctx: common.PageContext,
     view: ViewState,
-    options: data.TopicOptions,
+    options: keys.TopicOptions,
     labels: dict[int, str],
 ) -> None:
     st.subheader("Representative passages")

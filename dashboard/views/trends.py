@@ -17,10 +17,11 @@ import streamlit as st
 
 from analysis import SYNTAX_HELP, OptionError, split_query
 from analysis import schema as S
-from dashboard import charts, data
+from dashboard import charts, data, keys
 from dashboard.escape import md
 from dashboard.labels import FREQ_LABELS, VIEW_WORDS, auto_freq
-from dashboard.options import MAX_TEXT, MAX_TRENDS, SMOOTH_MAX, ViewState, make_pick, parse_pick
+from dashboard.options import MAX_TRENDS, SMOOTH_MAX, ViewState, make_pick, parse_pick
+from dashboard.url_codecs import MAX_TEXT
 from dashboard.views import common
 
 PAGE = "trends"
@@ -75,7 +76,7 @@ def _readable(terms: tuple[str, ...]) -> tuple[str, ...]:
 
 def _suggested_terms(ctx: common.PageContext, view: ViewState) -> tuple[str, ...]:
     for kind in ("phrase", "all"):
-        options = data.TermOptions(kind=kind, stopwords=ctx.stopwords, numbers=ctx.numbers)
+        options = keys.TermOptions(kind=kind, stopwords=ctx.stopwords, numbers=ctx.numbers)
         table = data.terms(ctx.index_key, view.filters, options, ctx.index)
         if not table.empty:
             return tuple(table[S.TERM].astype(str).head(SUGGESTED))
@@ -155,7 +156,7 @@ def render(ctx: common.PageContext) -> None:
                 return
             st.caption("No term chosen yet: showing the most frequent ones. Type your own above.")
         by = _granularity(ctx, view, by_choice)
-        options = data.TrendOptions(terms=shown, themes=themes, by=by, smooth=int(smooth))
+        options = keys.TrendOptions(terms=shown, themes=themes, by=by, smooth=int(smooth))
         table = data.trends(ctx.index_key, view.filters, options, ctx.index)
         _chart(ctx, view, table, options, norm=norm)
         _emerging(ctx, view, table, by=by)
@@ -234,7 +235,7 @@ def _chart(
     ctx: common.PageContext,
     view: ViewState,
     table: pd.DataFrame,
-    options: data.TrendOptions,
+    options: keys.TrendOptions,
     *,
     norm: str,
 ) -> None:
@@ -274,7 +275,7 @@ def _chart(
 def _evidence(
     ctx: common.PageContext,
     view: ViewState,
-    options: data.TrendOptions,
+    options: keys.TrendOptions,
     *,
     drawn: set[str],
 ) -> None:
@@ -286,7 +287,7 @@ def _evidence(
         return  # a point of a term no longer drawn
     # A series is named by its query's label (a term, a typed sequence, "slave*",
     # "a | b"), which reads back as the same query; a theme by its name.
-    members = {n: t for n, t in data.theme_terms(options).items() if n not in options.terms}
+    members = {n: t for n, t in keys.theme_terms(options).items() if n not in options.terms}
 
     period = pd.Timestamp(start)
     label = charts.period_label(period, options.by)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.selection import Filters
-from dashboard import options, state
+from dashboard import options, state, url_codecs
 from dashboard.options import ViewState
 
 _text = st.text(
@@ -26,18 +26,18 @@ _days = st.dates(min_value=dt.date(1700, 1, 1), max_value=dt.date(2100, 1, 1))
 def _strategy(option: options.Option) -> st.SearchStrategy[Any]:
     """Values of one option, drawn from what its codec can write (derived from the table)."""
     codec = option.codec
-    if isinstance(codec, options.Choice):
+    if isinstance(codec, url_codecs.Choice):
         return st.sampled_from(codec.options)
-    if isinstance(codec, options.Switch):
+    if isinstance(codec, url_codecs.Switch):
         return st.booleans()
-    if isinstance(codec, options.IntRange):
+    if isinstance(codec, url_codecs.IntRange):
         return st.just(option.default) | st.integers(codec.low, codec.high)
-    if isinstance(codec, options.IsoDate):
+    if isinstance(codec, url_codecs.IsoDate):
         return st.none() | _days if not codec.as_text else st.just("") | _days.map(str)
-    if isinstance(codec, options.Words):
+    if isinstance(codec, url_codecs.Words):
         words = _words if codec.check is None else _labels
         return words.map(lambda w: w[: codec.most])
-    assert isinstance(codec, options.Text), option
+    assert isinstance(codec, url_codecs.Text), option
     if option.attr == "corpus":
         return st.sampled_from(["seeds", "sotu", "lib:speeches.zip", "upload"])
     if codec.check is None:

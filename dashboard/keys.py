@@ -1,0 +1,171 @@
+"""Plain values and plain machinery behind the caches of :mod:`dashboard.data`.
+
+The corpus keys of the picker and their labels, the change detector of a
+corpus on disk, the index key that stands for an index in cache keys, the
+hashable option records that are part of those keys, and the thread-safe
+store that holds loaded corpora and indexes. Nothing here caches or draws;
+:mod:`dashboard.data` is the only module that uses Streamlit's caches. Pure:
+no streamlit here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from analysis import CorpusIndex, parse_themes
+
+T = TypeVar("T")
+
+SEEDS = "seeds"
+SAMPLE = "sotu"
+UPLOAD = "upload"
+LIBRARY_PREFIX = "lib:"
+SAMPLE_LABELS = {SEEDS: "Seeds (2 documents)", SAMPLE: "State of the Union (sample)"}
+
+#: Indexes kept in memory for everyone; each can be a few hundred MB.
+SHARED_ENTRIES = 4
+#: Upload corpora kept per session (each with its indexes).
+SESSION_ENTRIES = 2
+
+
+class _Store:
+    """A thread-safe least-recently-used map that builds each value once.
+
+    Two sessions asking for the same missing key wait for one build instead
+    of running two.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self._max = max_entries
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[Any, threading.Lock] = {}
+
+    def peek(self, key: Any) -> Any | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def get(self, key: Any, make: Callable[[], T]) -> T:
+        found = self.peek(key)
+        if found is not None:
+            return cast(T, found)
+        with self._lock:
+            key_lock = self._building.setdefault(key, threading.Lock())
+        with key_lock:
+            found = self.peek(key)
+            if found is not None:
+                return cast(T, found)
+            value = make()
+            with self._lock:
+                self._items[key] = value
+                self._items.move_to_end(key)
+                while len(self._items) > self._max:
+                    self._items.popitem(last=False)
+                self._building.pop(key, None)
+            return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# ---------------------------------------------------------------------------
+# Keys
+
+
+def corpus_label(key: str) -> str:
+    if key in SAMPLE_LABELS:
+        return SAMPLE_LABELS[key]
+    if key.startswith(LIBRARY_PREFIX):
+        return f"Library: {key.removeprefix(LIBRARY_PREFIX)}"
+    if key == UPLOAD:
+        return "Upload your files"
+    return key
+
+
+def _fingerprint(source: str | Path) -> str:
+    """Cheap change detector for a path: names, sizes and modification times."""
+    path = Path(source)
+    if not path.exists():
+        return str(source)  # a sample name: fixed by the installed package
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for file in files:
+        stat = file.stat()
+        digest.update(f"{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def index_key(index: CorpusIndex) -> str:
+    """Plain-value stand-in for an index in cache keys: content hash + settings."""
+    return f"{index.content_hash}:{index.settings.key()}"
+
+
+# ---------------------------------------------------------------------------
+# Option records (hashable, so part of cache keys)
+
+
+@dataclass(frozen=True)
+class TermOptions:
+    """Options of a term table: hashable, so part of cache keys."""
+
+    kind: str = "all"
+    stopwords: tuple[str, ...] = ()
+    hide_nested: bool = True
+    numbers: bool = False  # pure numbers ranked too
+
+
+@dataclass(frozen=True)
+class TrendOptions:
+    """What a trend chart draws: hashable, so part of cache keys.
+
+    ``themes`` holds the theme editor's lines (``name = a, b, c``), parsed by
+    :func:`analysis.trends.parse_themes`.
+    """
+
+    terms: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    by: str = "year"
+    smooth: int = 1
+
+
+#: Least weight of a topic in a passage shown as evidence of that topic in a period.
+MIN_TOPIC_WEIGHT = 0.05
+
+
+@dataclass(frozen=True)
+class TopicOptions:
+    """A topic fit: hashable, so part of cache keys."""
+
+    k: int = 8
+    method: str = "nmf"
+    seed: int = 0
+    stopwords: tuple[str, ...] = ()
+    numbers: bool = False
+
+
+def theme_terms(options: TrendOptions) -> dict[str, tuple[str, ...]]:
+    """Name -> the terms it stands for: a term for itself, a theme for its members."""
+    named: dict[str, tuple[str, ...]] = {term: (term,) for term in options.terms}
+    for theme in parse_themes("\n".join(options.themes)):
+        named[theme.name] = tuple(theme.terms)
+    return named
+
+
+@dataclass(frozen=True)
+class KeynessOptions:
+    """A keyness table of A against B: hashable, so part of cache keys."""
+
+    kind: str = "all"
+    min_count: int = 3
+    bonferroni: bool = False
+    stopwords: tuple[str, ...] = ()
+    numbers: bool = False
