@@ -19,6 +19,7 @@ from analysis.corpus import (
     parse_dates,
 )
 from analysis.corpus_index import CorpusIndex, IndexSettings
+from analysis.dispersion import DISPERSION_COLUMNS, dispersion
 from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import (
     AnalysisError,
@@ -80,6 +81,7 @@ from analysis.topics import (
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 
 __all__ = [
+    "DISPERSION_COLUMNS",
     "KWIC_COLUMNS",
     "SAMPLES",
     "SYNTAX_HELP",
@@ -110,6 +112,7 @@ __all__ = [
     "default_cache_dir",
     "default_k",
     "default_stopwords",
+    "dispersion",
     "distinctive_terms",
     "document_similarity",
     "documents_per_period",

@@ -28,6 +28,7 @@ from analysis import schema as S
 from analysis.contexts import KWIC_COLUMNS, collocates, kwic
 from analysis.corpus import LoadedCorpus, library_entries, load_corpus
 from analysis.corpus_index import CorpusIndex, IndexSettings
+from analysis.dispersion import DISPERSION_COLUMNS, dispersion
 from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import AnalysisError, EmptySelectionError, OptionError
 from analysis.index import build_index
@@ -199,6 +200,12 @@ def _parser() -> argparse.ArgumentParser:
     kwic_.add_argument("--window", type=int, default=8, help="words shown on each side")
     kwic_.add_argument("--sort", choices=("left", "right", "position"), default="position")
     kwic_.add_argument("--limit", type=int, default=500, help="show at most N lines")
+
+    command(
+        "dispersion",
+        "Where in each document a term occurs: doc_id, date, title, position (share of the "
+        "document's words before it), start, end, by date.",
+    ).add_argument("--term", required=True, help="the word, phrase or query to place")
 
     colloc = command(
         "collocates",
@@ -551,6 +558,14 @@ def run(argv: Sequence[str] | None = None) -> int:
             lines = lines[list(KWIC_COLUMNS)].copy()
             lines[S.DATE] = pd.to_datetime(lines[S.DATE]).dt.strftime("%Y-%m-%d").fillna("")
             _emit(lines, args)
+        elif args.command == "dispersion":
+            table = dispersion(index, mask, args.term)
+            if table.empty:
+                print(f"note: {args.term!r} does not occur in the selection", file=sys.stderr)
+            for doc_id in table.attrs["unplaced"]:
+                print(f"note: {doc_id}: its text and index disagree; left out", file=sys.stderr)
+            table[S.DATE] = table[S.DATE].dt.strftime("%Y-%m-%d").fillna("")
+            _emit(table[list(DISPERSION_COLUMNS)], args)
         elif args.command == "collocates":
             table = collocates(
                 index,

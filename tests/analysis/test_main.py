@@ -241,6 +241,23 @@ def test_kwic_seeds_lists_every_match_with_its_date(capsys):
     assert "showing 2 of 10 matches" in capsys.readouterr().err
 
 
+def test_dispersion_seeds_places_every_match_by_date(capsys):
+    table = _csv(capsys, "dispersion", "seeds", "--term", "yangtze river delta")
+    assert list(table.columns) == ["doc_id", "date", "title", "position", "start", "end"]
+    assert len(table) == 10
+    assert table["date"].tolist() == ["2023-11-30"] * 3 + ["2023-12-03"] * 7
+    assert table["position"].between(0, 1).all()
+    kwic = _csv(capsys, "kwic", "seeds", "--term", "yangtze river delta")
+    assert table[["start", "end"]].values.tolist() == kwic[["start", "end"]].values.tolist()
+    one = _csv(capsys, "dispersion", "seeds", "--term", "yangtze river delta", "--to", "2023-12-01")
+    assert one["date"].unique().tolist() == ["2023-11-30"]
+    assert len(one) == 3
+    assert run(["dispersion", "seeds", "--term", "zebra"]) == 0
+    assert "'zebra' does not occur in the selection" in capsys.readouterr().err
+    assert run(["dispersion", "seeds", "--term", "*"]) == 2
+    assert "at the end of a word" in capsys.readouterr().err
+
+
 def test_collocates_seeds_columns_and_order(capsys):
     table = _csv(capsys, "collocates", "seeds", "--term", "yangtze river delta", "--min-count", "2")
     assert {"term", "count", "ll", "mi"} <= set(table.columns)
@@ -358,6 +375,7 @@ _TABLE_ARGS = {
     "emerging": ["--by", "month", "--period", "2023-12-01", "--min-count", "1"],
     "topics": ["--k", "2"],
     "kwic": ["--term", "yangtze river delta"],
+    "dispersion": ["--term", "yangtze river delta"],
     "collocates": ["--term", "yangtze river delta", "--min-count", "1"],
     "keyness": ["--a", "to=2023-12-01", "--b", "from=2023-12-01", "--min-count", "1"],
     "reuse": [],
