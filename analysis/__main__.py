@@ -33,6 +33,7 @@ from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import AnalysisError, EmptySelectionError, OptionError
 from analysis.index import build_index
 from analysis.keyness import keyness
+from analysis.periods import GRANULARITIES
 from analysis.reuse import shared_passages
 from analysis.selection import Filters, parse_slice, select
 from analysis.similarity import document_similarity
@@ -43,7 +44,6 @@ from analysis.terms import corpus_summary, term_frequencies
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
 
 FORMATS = ("table", "csv", "json")
-GRANULARITIES = ("day", "week", "month", "quarter", "year")
 
 
 def _date(value: str) -> dt.date:

@@ -11,7 +11,13 @@ from analysis import kernels
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
-from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.periods import (
+    Granularity,
+    check_granularity,
+    period_ordinals,
+    period_starts,
+    placeable,
+)
 from analysis.query import count_query, parse_query
 from analysis.rows import as_mask, nonempty
 from analysis.stopwords import default_stopwords
@@ -340,8 +346,7 @@ def documents_per_period(
         codes = ordinals - low
         documents = np.bincount(codes, minlength=high - low + 1).astype(np.int64)
         tokens = np.bincount(codes, weights=index.doc_tokens[placed], minlength=high - low + 1)
-        start = pd.Period(ordinal=low, freq=PERIOD_FREQ[freq])
-        starts = pd.period_range(start, periods=high - low + 1).to_timestamp()
+        starts = period_starts(np.arange(low, high + 1), freq)
     else:
         documents = tokens = np.zeros(0, dtype=np.int64)
         starts = pd.DatetimeIndex([])
@@ -369,7 +374,7 @@ def _period_ordinals(index: CorpusIndex, freq: str) -> tuple[np.ndarray, np.ndar
         dated = dates.notna().to_numpy()
         use = placeable(dates, index.docs[S.DATE_PRECISION], freq)
         ordinals = np.zeros(index.n_docs, dtype=np.int64)
-        ordinals[use] = pd.PeriodIndex(dates[use], freq=PERIOD_FREQ[freq]).asi8
+        ordinals[use] = period_ordinals(dates[use], freq)
         memo = index._memo[key] = (dated, use, ordinals)
     return cast(tuple[np.ndarray, np.ndarray, np.ndarray], memo)
 

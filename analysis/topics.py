@@ -21,7 +21,13 @@ import scipy.sparse as sp
 
 from analysis import schema as S
 from analysis.errors import OptionError
-from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.periods import (
+    Granularity,
+    check_granularity,
+    period_ordinals,
+    period_starts,
+    placeable,
+)
 from analysis.rows import nonempty
 from analysis.stopwords import default_stopwords
 from analysis.terms import stopword_columns
@@ -484,13 +490,13 @@ def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataF
     dates = pd.to_datetime(passages[S.DATE])
     dated = dates.notna().to_numpy()
     use = placeable(dates, passages[S.DATE_PRECISION], by)
-    periods = dates[use].dt.to_period(PERIOD_FREQ[by])
+    ordinals = period_ordinals(dates[use], by)
     weights = model.passage_weights[use]
-    if len(periods):
-        full = pd.period_range(periods.min(), periods.max(), freq=PERIOD_FREQ[by])
-        position = full.get_indexer(pd.PeriodIndex(periods))
-        n_periods = len(full)
-        starts = full.to_timestamp()
+    if len(ordinals):
+        low = int(ordinals.min())
+        position = (ordinals - low).astype(np.int64)
+        n_periods = int(ordinals.max()) - low + 1
+        starts = period_starts(np.arange(low, low + n_periods), by)
     else:
         position = np.zeros(0, dtype=np.int64)
         n_periods = 0

@@ -19,7 +19,14 @@ import pandas as pd
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.periods import PERIOD_FREQ, Granularity, check_granularity, placeable
+from analysis.periods import (
+    Granularity,
+    check_granularity,
+    period_ordinal,
+    period_ordinals,
+    period_starts,
+    placeable,
+)
 from analysis.query import Query, count_query, parse_query
 from analysis.rows import nonempty
 from analysis.stats import log_likelihood, log_ratio, p_value
@@ -39,6 +46,7 @@ _VIEW_WORDS = {
     "month": "monthly",
     "quarter": "quarterly",
     "year": "yearly",
+    "decade": "decade",
 }
 
 
@@ -97,15 +105,16 @@ class _Periods:
 
     rows: np.ndarray  # index rows of the documents used
     codes: np.ndarray  # period number of each used row, 0 = first period
-    first: pd.Period | None  # first period (None when no document is used)
+    first: int | None  # ordinal of the first period (None when no document is used)
     n_periods: int
     too_coarse: dict[str, int]  # date precision -> documents left out
     undated: int
+    by: Granularity = "year"
 
     def starts(self) -> pd.DatetimeIndex:
         if self.first is None:
             return pd.DatetimeIndex([])
-        return pd.period_range(self.first, periods=self.n_periods).to_timestamp()
+        return period_starts(np.arange(self.first, self.first + self.n_periods), self.by)
 
 
 def _place(index: CorpusIndex, mask: np.ndarray, by: Granularity) -> _Periods:
@@ -119,18 +128,17 @@ def _place(index: CorpusIndex, mask: np.ndarray, by: Granularity) -> _Periods:
     too_coarse = {str(k): int(v) for k, v in coarse.items()}
     if not use.any():
         empty = np.zeros(0, dtype=np.int64)
-        return _Periods(empty, empty, None, 0, too_coarse, int((~dated).sum()))
-    periods = pd.PeriodIndex(dates[use], freq=PERIOD_FREQ[by])
-    ordinals = periods.asi8
+        return _Periods(empty, empty, None, 0, too_coarse, int((~dated).sum()), by)
+    ordinals = period_ordinals(dates[use], by)
     low = int(ordinals.min())
-    first = periods[int(np.argmin(ordinals))]
     return _Periods(
         rows=rows[use],
         codes=(ordinals - low).astype(np.int64),
-        first=first,
+        first=low,
         n_periods=int(ordinals.max()) - low + 1,
         too_coarse=too_coarse,
         undated=int((~dated).sum()),
+        by=by,
     )
 
 
@@ -211,7 +219,7 @@ def term_trends(
         listed with zeros; if none occurs at all, the call fails with
         :class:`~analysis.errors.OptionError`.
     by
-        ``day``, ``week`` (ISO, Monday first), ``month``, ``quarter``, ``year``.
+        ``day``, ``week`` (ISO, Monday first), ``month``, ``quarter``, ``year``, ``decade``.
     smooth
         When above 1, adds ``smoothed``, ``smoothed_doc_share`` and
         ``smoothed_count``: the centred moving averages of ``per_million``,
@@ -337,14 +345,14 @@ def _missing(index: CorpusIndex, series: list[_Series]) -> list[str]:
     return missing
 
 
-def _period_of(value: str | dt.date | pd.Timestamp, by: Granularity) -> pd.Period:
+def _period_of(value: str | dt.date | pd.Timestamp, by: Granularity) -> int:
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError):
         raise OptionError(f"{value!r} is not a date; write it as YYYY-MM-DD.") from None
     if pd.isna(stamp):
         raise OptionError("Give the period to examine as a date (YYYY-MM-DD).")
-    return pd.Period(stamp, freq=PERIOD_FREQ[by])
+    return period_ordinal(stamp, by)
 
 
 def emerging_terms(
@@ -407,11 +415,11 @@ def emerging_terms(
             f"No selected document is dated finely enough for a {_VIEW_WORDS[by]} view. "
             "Use a coarser period (--by year)."
         )
-    code = target.ordinal - placed.first.ordinal
+    code = target - placed.first
     start = 0 if before is None else max(code - before, 0)
     in_period = placed.rows[placed.codes == code]
     in_before = placed.rows[(placed.codes >= start) & (placed.codes < code)]
-    label = target.to_timestamp().date().isoformat()
+    label = period_starts(np.array([target]), by)[0].date().isoformat()
     if len(in_period) == 0:
         raise EmptySelectionError(
             f"No selected document in the {by} starting {label}. "
@@ -462,8 +470,8 @@ def emerging_terms(
             S.P: p_value(ll),
         }
     )
-    table.attrs["period"] = target.to_timestamp()
-    table.attrs["before_from"] = (placed.first + start).to_timestamp()
+    table.attrs["period"] = period_starts(np.array([target]), by)[0]
+    table.attrs["before_from"] = period_starts(np.array([placed.first + start]), by)[0]
     table.attrs["tokens"] = size
     table.attrs["tokens_before"] = size_before
     return table

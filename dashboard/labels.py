@@ -14,6 +14,7 @@ FREQ_LABELS = {
     "month": "Month",
     "quarter": "Quarter",
     "year": "Year",
+    "decade": "Decade",
 }
 VIEW_WORDS = {
     "day": "daily",
@@ -21,6 +22,7 @@ VIEW_WORDS = {
     "month": "monthly",
     "quarter": "quarterly",
     "year": "yearly",
+    "decade": "decade",
 }
 
 

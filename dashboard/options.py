@@ -31,7 +31,7 @@ from dashboard.url_codecs import BadValue, Choice, Codec, IntRange, IsoDate, Swi
 
 Kind = Literal["all", "word", "phrase"]
 Measure = Literal["count", "per_million"]
-Freq = Literal["auto", "day", "week", "month", "quarter", "year"]
+Freq = Literal["auto", "day", "week", "month", "quarter", "year", "decade"]
 Status = Literal["all", "loaded", "quarantined", "duplicate"]
 Norm = Literal["per_million", "doc_share", "count"]
 TopicMethod = Literal["nmf", "lda"]

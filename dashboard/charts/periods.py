@@ -10,7 +10,13 @@ from dashboard.charts.theme import PERIOD_COLOR, builder, themed
 
 
 def period_label(start: pd.Timestamp, freq: str) -> str:
-    """How a period starting at ``start`` is named on the axis: ``2023-11``, ``2023 Q4``..."""
+    """How a period starting at ``start`` is named on the axis: ``2023-11``, ``2023 Q4``...
+
+    >>> period_label(pd.Timestamp("1990-01-01"), "decade")
+    '1990s'
+    """
+    if freq == "decade":
+        return f"{start.year}s"
     if freq == "year":
         return f"{start.year}"
     if freq == "quarter":
@@ -27,6 +33,7 @@ _PERIOD_TICKS: dict[str, tuple[str, int | str, int]] = {
     "month": ("%Y-%m", "M1", 24),
     "quarter": ("%Y Q%q", "M3", 16),
     "year": ("%Y", "M12", 30),
+    "decade": ("%Y", "M120", 30),
 }
 
 
@@ -38,7 +45,7 @@ def plot_documents_per_period(
 
     Bars stand at each period's first day on a calendar axis; empty periods
     are zero-height bars, so gaps stay visible. ``freq`` (``day``, ``week``,
-    ``month``, ``quarter``, ``year``) sets the tick labels and, for short
+    ``month``, ``quarter``, ``year``, ``decade``) sets the tick labels and, for short
     spans, one tick per period. ``customdata`` holds the period's label
     (``2023-11``, ``2023 Q4``...) and its tokens.
 

@@ -494,3 +494,20 @@ def test_index_library_builds_every_entry_once(capsys, tmp_path, monkeypatch):
 def test_index_library_that_is_not_a_folder_is_one_line_and_status_2(capsys, tmp_path):
     assert run(["index", "--library", str(tmp_path / "none")]) == 2
     assert "cannot be read" in capsys.readouterr().err
+
+
+def test_trend_by_decade_counts_by_hand(capsys, tmp_path):
+    # tea: once in 1989, twice in 1990 and once in the year-only 1995 (the 1990s: 3), none after
+    lines = [
+        {"id": "a", "date": "1989-12-31", "text": "Tea and rice."},
+        {"id": "b", "date": "1990-01-01", "text": "Tea, tea."},
+        {"id": "c", "date": "1995", "text": "Tea rice rice."},
+        {"id": "d", "date": "2011-05-05", "text": "Rice."},
+    ]
+    path = tmp_path / "decades.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    out = _run(capsys, "trend", str(path), "--term", "tea", "--by", "decade", "--format", "csv")
+    table = pd.read_csv(io.StringIO(out))
+    assert table["period"].tolist() == ["1980-01-01", "1990-01-01", "2000-01-01", "2010-01-01"]
+    assert table["count"].tolist() == [1, 3, 0, 0]
+    assert table["period_docs"].tolist() == [1, 2, 0, 1]

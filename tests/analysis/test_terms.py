@@ -112,6 +112,26 @@ def test_documents_per_period_fills_empty_months_and_leaves_out_coarse_dates():
     assert yearly["documents"].tolist() == [3]
 
 
+def test_documents_per_period_by_decade_by_hand():
+    # 1989-12-31 in the 1980s; 1990-01-01 and the year-only 1999 in the 1990s; 2000s empty;
+    # 2010-06-01 in the 2010s; the undated one left out.
+    frame = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d", "e"],
+            "date": pd.to_datetime(["1989-12-31", "1990-01-01", "1999-01-01", "2010-06-01", None]),
+            "date_precision": ["day", "day", "year", "day", None],
+            "text": ["one two", "three", "four five six", "seven", "eight"],
+        }
+    )
+    table = documents_per_period(build_index(frame), freq="decade")
+    assert table["period"].dt.strftime("%Y-%m-%d").tolist() == [
+        "1980-01-01", "1990-01-01", "2000-01-01", "2010-01-01",
+    ]  # fmt: skip
+    assert table["documents"].tolist() == [1, 2, 0, 1]
+    assert table["tokens"].tolist() == [2, 4, 0, 1]
+    assert table.attrs == {"too_coarse": 0, "undated": 1}
+
+
 def test_wordcloud_frequencies_keep_phrases_whole(index):
     freqs = wordcloud_frequencies(term_frequencies(index, stopwords=frozenset()))
     assert freqs["green tea"] == 3.0

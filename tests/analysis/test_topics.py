@@ -129,6 +129,15 @@ def test_topics_over_time_shares_sum_to_one(themes):
     assert per_period.loc[per_period["passages"] == 0, "share"].tolist() == [0]
 
 
+def test_topics_over_time_by_decade_holds_every_passage(themes):
+    # the themes corpus runs from 2020 to 2022: one decade, all 6 passages, none left out
+    table = topics_over_time(fit_topics(themes, k=2), by="decade")
+    assert table["period"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2020-01-01"]
+    assert table["passages"].tolist() == [6, 6]
+    assert table["share"].sum() == pytest.approx(1)
+    assert table.attrs["too_coarse"] == 0
+
+
 def test_topics_over_time_leaves_out_coarse_dates(themes):
     table = topics_over_time(fit_topics(themes, k=2), by="month")
     assert table.attrs["too_coarse"] == 2  # document c is dated to the year only

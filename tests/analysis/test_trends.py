@@ -198,7 +198,7 @@ def test_trend_no_known_term_names_the_fix(tiny):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"by": "decade"}, "Unknown period"),
+        ({"by": "century"}, "Unknown period"),
         ({"smooth": 0}, "smooth must be"),
         ({"min_period_tokens": -1}, "cannot be negative"),
     ],
@@ -409,3 +409,40 @@ def test_emerging_order_equals_a_stable_pandas_sort(emerging_index):
         emerging_index, by="year", period="2024-01-01", min_count=1, top=2, stopwords=frozenset()
     )
     pd.testing.assert_frame_equal(top, full.head(2))
+
+
+# Decades by hand: tea once in 1989 (4 tokens), twice in 1990 (3), none in 1995
+# (year-only date, 2 tokens), three times in 2011 (4); the 2000s are empty.
+DECADES = pd.DataFrame(
+    {
+        "doc_id": ["d80", "d90", "d95", "d10"],
+        "date": pd.to_datetime(["1989-12-31", "1990-01-01", "1995-01-01", "2011-05-05"]),
+        "date_precision": ["day", "day", "year", "day"],
+        "text": ["Tea and more rice.", "Tea, tea rice.", "Rice rice.", "Tea tea tea rice."],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def decades():
+    return build_index(DECADES, settings=IndexSettings(detect_phrases=False))
+
+
+def test_trend_by_decade_hand_counts(decades):
+    table = term_trends(decades, None, ["tea"], by="decade")
+    assert table["period"].dt.strftime("%Y").tolist() == ["1980", "1990", "2000", "2010"]
+    assert table["count"].tolist() == [1, 2, 0, 3]
+    assert table["period_tokens"].tolist() == [4, 5, 0, 4]
+    assert table["period_docs"].tolist() == [1, 2, 0, 1]
+    assert table["per_million"].tolist()[:2] == pytest.approx([1e6 / 4, 2e6 / 5])
+
+
+def test_emerging_by_decade_against_the_decades_before(decades):
+    table = emerging_terms(
+        decades, by="decade", period="2015-01-01", min_count=1, stopwords=frozenset()
+    )
+    assert table.attrs["period"] == pd.Timestamp("2010-01-01")
+    assert table.attrs["before_from"] == pd.Timestamp("1980-01-01")
+    tea = table.set_index("term").loc["tea"]
+    assert (tea["count"], tea["count_before"]) == (3, 3)
+    assert tea["ll"] == pytest.approx(g2_by_hand(3, 3, 4, 9))

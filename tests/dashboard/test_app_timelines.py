@@ -199,3 +199,15 @@ def test_switching_topics_to_lda_shows_lda_labels_and_keeps_no_stale_renames() -
     assert lda != nmf
     assert "label" not in at.query_params  # no NMF label written in as a rename
     assert at.query_params["method"] == "lda"
+
+
+def test_trends_and_topics_by_decade_on_the_seeds() -> None:
+    # both seeds are of 2023: one decade, named by its first day and read "2020s"
+    at = _open("trends", {"trend": DELTA, "by": "decade", "norm": "count"})
+    (trace,) = _traces(at)
+    assert trace["x"] == ["2020-01-01"]
+    assert trace["y"] == [10]
+    assert "2020s" in trace["customdata"][0]
+    assert at.query_params["by"] == "decade"
+    topics = _open("topics", {"by": "decade"})
+    assert {x for t in _traces(topics) for x in t["x"]} == {"2020-01-01"}
