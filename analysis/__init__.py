@@ -9,7 +9,7 @@ streamlit or plotly. Data flows one way::
 :mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 
-from analysis.contexts import KWIC_COLUMNS, collocates, kwic, term_spans
+from analysis.contexts import collocates, term_spans
 from analysis.corpus import (
     SAMPLES,
     LoadedCorpus,
@@ -30,6 +30,7 @@ from analysis.errors import (
 )
 from analysis.index import build_index
 from analysis.keyness import keyness, keyness_groups
+from analysis.kwic import KWIC_COLUMNS, kwic
 from analysis.limits import IngestLimits, check_user_terms
 from analysis.periods import Granularity, period_mask, placeable
 from analysis.phrases import PhraseOptions

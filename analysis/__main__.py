@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
-from analysis.contexts import KWIC_COLUMNS, collocates, kwic
+from analysis.contexts import collocates
 from analysis.corpus import LoadedCorpus, library_entries, load_corpus
 from analysis.corpus_index import CorpusIndex, IndexSettings
 from analysis.dispersion import DISPERSION_COLUMNS, dispersion
@@ -33,6 +33,7 @@ from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import AnalysisError, EmptySelectionError, OptionError
 from analysis.index import build_index
 from analysis.keyness import keyness
+from analysis.kwic import KWIC_COLUMNS, kwic
 from analysis.periods import GRANULARITIES
 from analysis.reuse import shared_passages
 from analysis.selection import Filters, parse_slice, select

@@ -5,7 +5,7 @@ Every occurrence of a typed query (:mod:`analysis.query`: any word sequence,
 document as a share of the document's words. The occurrences are those of
 the token stream (:func:`analysis.query.query_matches`), so they are the
 ones every count and KWIC line is made of; their character spans are the
-KWIC lines' (:func:`analysis.contexts.kwic`).
+KWIC lines' (:func:`analysis.kwic.kwic`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
-from analysis.contexts import kwic
+from analysis.kwic import kwic
 from analysis.query import count_query, parse_query, query_matches
 from analysis.rows import nonempty, row_of
 

@@ -94,18 +94,11 @@ def main() -> None:
         lambda: emerging_terms(index, mask, by="year", period="1990-01-01", before=5),
     )
 
-    contexts = importlib.import_module("analysis.contexts")
-    if hasattr(contexts, "kwic"):
-        report(
-            f"kwic: {KWIC_TERM!r}, window 8, limit 500",
-            lambda: contexts.kwic(index, mask, KWIC_TERM, window=8, limit=500),
-        )
-    else:
-        print("  kwic: analysis.contexts.kwic not available yet")
-    if hasattr(contexts, "collocates"):
-        report("collocates: 'peace', window 5", lambda: contexts.collocates(index, mask, "peace"))
-    else:
-        print("  collocates: analysis.contexts.collocates not available yet")
+    report(
+        f"kwic: {KWIC_TERM!r}, window 8, limit 500",
+        lambda: analysis.kwic(index, mask, KWIC_TERM, window=8, limit=500),
+    )
+    report("collocates: 'peace', window 5", lambda: analysis.collocates(index, mask, "peace"))
 
     try:
         topics = importlib.import_module("analysis.topics")

@@ -74,9 +74,10 @@ def main() -> None:
     import pandas as pd
 
     from analysis import schema as S
-    from analysis.contexts import collocates, kwic
+    from analysis.contexts import collocates
     from analysis.duplicates import near_duplicates
     from analysis.keyness import keyness
+    from analysis.kwic import kwic
     from analysis.similarity import nearest_documents
     from analysis.stopwords import default_stopwords, parse_stopwords
     from analysis.terms import (

@@ -2,7 +2,8 @@
 
 analysis/ (pure) -> dashboard/charts/, escape, export, host, keys, labels, limits, markup,
 options, state, url_codecs (no streamlit) -> dashboard/views/, app.py, data.py (streamlit glue).
-Pages are peers; the dashboard uses only analysis's public API; only data.py caches.
+Pages are peers; the dashboard uses only analysis's public API; only data.py caches; no
+file of analysis/ or dashboard/ is over its size limit.
 """
 
 from __future__ import annotations
@@ -128,3 +129,37 @@ def test_no_dashboard_module_shadows_the_standard_library() -> None:
 
     names = {p.stem for p in (ROOT / "dashboard").iterdir() if p.suffix == ".py" or p.is_dir()}
     assert not names & set(sys.stdlib_module_names)
+
+
+#: Most lines a file may have: the compiled loops read best whole, so a module
+#: of analysis/kernels/ may reach 1,000; every other file of analysis/ and dashboard/ 600.
+LIMIT = 600
+KERNELS_LIMIT = 1_000
+#: Files over the limit today, each waiting for its split (issue 10). The list only
+#: shrinks: a file leaves it when its split lands (the test below says when), and
+#: nothing is ever added. analysis/index.py, dashboard/options.py and dashboard/data.py
+#: have left it; the command line grew past 600 lines with the dispersion command.
+AWAITING_SPLIT = {"analysis/__main__.py"}
+SIZED_FILES = sorted([*ANALYSIS_FILES, *DASHBOARD_FILES])
+
+
+def _limit(relative: str) -> int:
+    return KERNELS_LIMIT if relative.startswith("analysis/kernels/") else LIMIT
+
+
+@pytest.mark.parametrize("path", SIZED_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_files_stay_under_the_size_limit(path: Path) -> None:
+    relative = path.relative_to(ROOT).as_posix()
+    if relative in AWAITING_SPLIT:
+        pytest.skip(f"{relative} is over the limit, waiting for its split (issue 10)")
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= _limit(relative), f"{relative}: {lines} lines (limit {_limit(relative)})"
+
+
+def test_files_awaiting_their_split_are_still_over_the_limit() -> None:
+    # A file whose split has landed leaves AWAITING_SPLIT, so the rule holds it again.
+    for relative in sorted(AWAITING_SPLIT):
+        path = ROOT / relative
+        done = f"{relative} is split: take it out of AWAITING_SPLIT"
+        assert path.is_file(), done
+        assert len(path.read_text(encoding="utf-8").splitlines()) > _limit(relative), done

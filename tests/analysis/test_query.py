@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from analysis import build_index, load_corpus
-from analysis.contexts import collocates, kwic, term_spans
+from analysis.contexts import collocates, term_spans
 from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
+from analysis.kwic import kwic
 from analysis.query import count_query, parse_query, query_mask, split_query
 from analysis.selection import Filters, select
 from analysis.terms import documents_with_term

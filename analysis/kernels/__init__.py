@@ -1,0 +1,113 @@
+"""Compiled loops (numba) behind the index build: the scans and the counters.
+
+Everything here works on plain arrays and knows nothing of documents,
+vocabularies or phrases; :mod:`analysis.scan`, :mod:`analysis.index` and
+:mod:`analysis.phrases` give the arrays their meaning. Each loop reads its
+input in order and releases the GIL, so the loops of a build (and its
+Python work) run beside one another on threads.
+
+Modules, by job (:mod:`~analysis.kernels.utf8` and
+:mod:`~analysis.kernels.hashing` import no sibling; the others use them):
+
+- :mod:`~analysis.kernels.scanning`: :func:`scan_tokens`, raw tokens of
+  UTF-8 text by a table of character classes, each distinct raw token
+  numbered in order of first appearance; :func:`number_strings`,
+  :func:`gather_into`, :func:`fill_rows` join parts; :func:`nfkc_unsure`
+  finds the texts that may not be in NFKC;
+- :mod:`~analysis.kernels.passages`: :func:`passage_spans`, paragraphs (long
+  ones cut at line breaks) as character offsets;
+- :mod:`~analysis.kernels.counting`: :func:`row_counts`, :func:`totals`,
+  :func:`column_sums`: per-row counts of values (documents x terms, CSR),
+  overall counts, column sums over some rows;
+- :mod:`~analysis.kernels.ngrams`: :func:`count_ngrams`,
+  :func:`merge_counts`, :func:`advance`: one level of phrase detection;
+  :func:`best_at`: the best score at each of a sorted list of positions;
+- :mod:`~analysis.kernels.streams`: :func:`match_sequence`,
+  :func:`positions_by_value`, :func:`walk_words`, :func:`shingle_hashes`:
+  walks over the index's token stream.
+
+The package hands every loop on under its own name (``kernels.row_counts``)
+and holds what the callers that split a pass need: :data:`WORKERS` and
+:func:`split_evenly`.
+
+Arrays that grow are grown between calls of a resumable inner loop: numba
+charges a reference count on every use of an array reassigned inside a loop.
+The functions are compiled on first use and cached next to their file (or
+under ``NUMBA_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import numpy as np
+
+from analysis.kernels.counting import column_sums, row_counts, totals
+from analysis.kernels.ngrams import advance, best_at, count_ngrams, merge_counts
+from analysis.kernels.passages import passage_spans
+from analysis.kernels.scanning import (
+    APOSTROPHE,
+    CAPITAL,
+    DOT,
+    JOINER,
+    LETTER,
+    MARK,
+    OTHER,
+    WORD,
+    fill_rows,
+    gather_into,
+    nfkc_unsure,
+    number_strings,
+    scan_tokens,
+)
+from analysis.kernels.streams import match_sequence, positions_by_value, shingle_hashes, walk_words
+
+__all__ = [
+    "APOSTROPHE",
+    "CAPITAL",
+    "DOT",
+    "JOINER",
+    "LETTER",
+    "MARK",
+    "OTHER",
+    "WORD",
+    "WORKERS",
+    "advance",
+    "best_at",
+    "column_sums",
+    "count_ngrams",
+    "fill_rows",
+    "gather_into",
+    "match_sequence",
+    "merge_counts",
+    "nfkc_unsure",
+    "number_strings",
+    "passage_spans",
+    "positions_by_value",
+    "row_counts",
+    "scan_tokens",
+    "shingle_hashes",
+    "split_evenly",
+    "totals",
+    "walk_words",
+]
+
+
+#: Threads for the compiled passes that split their input (they release the GIL).
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def split_evenly(bounds: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Ranges ``[lo, hi)`` of the items between ``bounds`` (offsets), about equal in size.
+
+    >>> split_evenly(np.array([0, 5, 6, 10, 20]), 2)
+    [(0, 3), (3, 4)]
+    """
+    n = len(bounds) - 1
+    if n <= 0 or parts <= 1:
+        return [(0, max(n, 0))]
+    targets = np.linspace(bounds[0], bounds[-1], parts + 1)[1:-1]
+    cuts = np.searchsorted(bounds, targets).tolist()
+    edges = sorted({0, n, *(c for c in cuts if 0 < c < n)})
+    return list(itertools.pairwise(edges))

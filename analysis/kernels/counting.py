@@ -1,0 +1,118 @@
+"""Counts of values: per row (documents x terms, CSR), overall, per column of some rows.
+
+:func:`row_counts` builds the CSR parts of per-row counts (indices sorted,
+long rows by radix), :func:`totals` counts overall, :func:`column_sums` sums
+the columns of a CSR matrix over some of its rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def totals(values: np.ndarray, n_values: int) -> np.ndarray:
+    """How often each of ``0..n_values-1`` occurs in ``values`` (negatives skipped)."""
+    out = np.zeros(n_values, dtype=np.int64)
+    for v in values:
+        if v >= 0:
+            out[v] += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def row_counts(
+    rows: np.ndarray, values: np.ndarray, n_rows: int, n_values: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR parts (indptr, indices, data) of per-row counts of ``values``.
+
+    ``rows`` is non-decreasing; negative values are skipped. Indices are
+    sorted within each row (by :func:`_radix_sort` where rows are long).
+    """
+    scratch = np.zeros(max(n_values, 1), dtype=np.int32)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    indices = np.empty(len(values), dtype=np.int32)
+    data = np.empty(len(values), dtype=np.int32)
+    spare = np.empty(max(n_values, 1), dtype=np.int32)
+    bits = 1
+    while (1 << bits) < n_values:
+        bits += 1
+    passes = (bits + _RADIX_BITS - 1) // _RADIX_BITS
+    digit = (bits + passes - 1) // passes
+    histogram = np.empty(1 << digit, dtype=np.int64)
+    nnz = 0
+    k = 0
+    total = len(values)
+    for r in range(n_rows):
+        row_start = nnz
+        while k < total and rows[k] == r:
+            v = values[k]
+            k += 1
+            if v < 0:
+                continue
+            if scratch[v] == 0:
+                indices[nnz] = v
+                nnz += 1
+            scratch[v] += 1
+        touched = indices[row_start:nnz]
+        if nnz - row_start > _SHORT_ROW:
+            _radix_sort(touched, spare, histogram, digit, passes)
+        else:
+            touched.sort()
+        for t in range(row_start, nnz):
+            data[t] = scratch[indices[t]]
+            scratch[indices[t]] = 0
+        indptr[r + 1] = nnz
+    # views: the untouched tail of the arrays was never paged in
+    return indptr, indices[:nnz], data[:nnz]
+
+
+#: Rows longer than this are sorted by radix; the rest by numba's sort.
+_SHORT_ROW = 64
+_RADIX_BITS = 11
+
+
+@njit(cache=True, nogil=True)
+def _radix_sort(
+    keys: np.ndarray, spare: np.ndarray, histogram: np.ndarray, digit: int, passes: int
+) -> None:
+    """Sort non-negative ``keys`` in place: LSD radix, ``passes`` digits of ``digit`` bits."""
+    n = len(keys)
+    source = keys
+    target = spare[:n]
+    mask = (1 << digit) - 1
+    for p in range(passes):
+        shift = p * digit
+        histogram[:] = 0
+        for i in range(n):
+            histogram[(source[i] >> shift) & mask] += 1
+        at = 0
+        for b in range(len(histogram)):
+            count = histogram[b]
+            histogram[b] = at
+            at += count
+        for i in range(n):
+            b = (source[i] >> shift) & mask
+            target[histogram[b]] = source[i]
+            histogram[b] += 1
+        source, target = target, source
+    if passes % 2 == 1:
+        keys[:] = source
+
+
+@njit(cache=True, nogil=True)
+def column_sums(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, n_columns: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of a CSR matrix, over ``rows`` only: the sum of its values and its non-zeros.
+
+    Reads the rows where they are (no copy of the selected rows is made).
+    """
+    total = np.zeros(n_columns, dtype=np.int64)
+    nonzero = np.zeros(n_columns, dtype=np.int64)
+    for r in rows:
+        for j in range(indptr[r], indptr[r + 1]):
+            total[indices[j]] += data[j]
+            nonzero[indices[j]] += 1
+    return total, nonzero

@@ -1,0 +1,197 @@
+"""Keyword in context: lines, order, limits, match case, sorting against the text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import Filters, build_index, load_corpus, select
+from analysis.errors import EmptySelectionError, OptionError
+from analysis.kwic import KWIC_COLUMNS, kwic
+
+SORTABLE = pd.DataFrame(
+    {
+        "doc_id": ["one", "two"],
+        "date": pd.to_datetime(["2024-01-01", "2024-03-01"]),
+        "source": ["S1", "S2"],
+        "title": ["T1", "T2"],
+        # "tea" five times; left neighbours (1L) b, a, c, a, (none); right (1R)
+        # z, y, x, w, y. The line "Tea y." opens doc two, so it has no left word.
+        "text": ["B tea z. A tea y, c tea x.", "Tea y.\n\nDrink a  tea w!"],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def sortable():
+    return build_index(SORTABLE)
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return build_index(load_corpus("seeds"))
+
+
+def test_kwic_seeds_yangtze_river_delta_gives_ten_lines(seeds):
+    table = kwic(seeds, None, "yangtze river delta")
+    assert list(table.columns) == list(KWIC_COLUMNS)
+    assert len(table) == 10
+    assert table.attrs["total"] == 10
+    assert set(table["match"]) == {"Yangtze River Delta"}
+    first = table.iloc[0]
+    assert first["left"] == "major breakthroughs in the integrated development of the"
+    assert first["right"] == "and enhance the region's leading and exemplary role"
+    text = seeds.docs.set_index("doc_id").loc[first["doc_id"], "text"]
+    assert text[first["start"] : first["end"]] == "Yangtze River Delta"
+    # the same count as the index: 3 in the first seed, 7 in the second
+    assert table["doc_id"].value_counts().sort_index().tolist() == [3, 7]
+
+
+def test_kwic_position_is_corpus_order(sortable):
+    table = kwic(sortable, None, "tea", window=1)
+    assert table["doc_id"].tolist() == ["one", "one", "one", "two", "two"]
+    assert table["left"].tolist() == ["B", "A", "c", "", "a"]
+    assert table["right"].tolist() == ["z", "y", "x", "y", "w"]
+    assert table["date"].tolist() == list(pd.to_datetime(["2024-01-01"] * 3 + ["2024-03-01"] * 2))
+    assert table["source"].tolist() == ["S1", "S1", "S1", "S2", "S2"]
+
+
+def test_kwic_sort_left_reads_right_to_left(sortable):
+    table = kwic(sortable, None, "tea", window=2, sort="left")
+    # 1L: (none) < a < a < b < c; the two "a" tie on 1L and are ordered by
+    # 2L: "drink" (doc two) < "z" (doc one).
+    assert table["left"].tolist() == ["", "Drink a", "z. A", "B", "y, c"]
+    assert table["doc_id"].tolist() == ["two", "two", "one", "one", "one"]
+
+
+def test_kwic_sort_right_reads_left_to_right(sortable):
+    table = kwic(sortable, None, "tea", window=2, sort="right")
+    # 1R: w < x < y (doc one, 2R c) < y (doc two, 2R drink) < z; the context
+    # stops at the end of its last word.
+    assert table["right"].tolist() == ["w", "x", "y, c", "y. Drink", "z. A"]
+
+
+def test_kwic_limit_keeps_total(sortable):
+    table = kwic(sortable, None, "tea", limit=2)
+    assert len(table) == 2
+    assert table.attrs["total"] == 5
+
+
+def test_kwic_window_counts_words_not_characters(seeds):
+    table = kwic(seeds, None, "yangtze river delta", window=3)
+    assert table.iloc[0]["left"] == "development of the"
+    assert table.iloc[0]["right"] == "and enhance the"
+
+
+def test_kwic_phrase_split_by_punctuation_is_not_a_match():
+    index = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["Green tea. Green. Tea"]}))
+    table = kwic(index, None, "green tea")
+    assert table["match"].tolist() == ["Green tea"]
+
+
+def test_kwic_mask_limits_to_a_period(sortable):
+    mask = select(sortable, Filters(date_from=dt.date(2024, 2, 1), date_to=dt.date(2024, 4, 1)))
+    table = kwic(sortable, mask, "tea")
+    assert table["doc_id"].tolist() == ["two", "two"]
+
+
+def test_kwic_chinese_term_matches_in_text():
+    index = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["推动高质量发展。"]}))
+    table = kwic(index, None, "高质量发展", window=1)
+    assert table[["left", "match", "right"]].values.tolist() == [["推动", "高质量发展", ""]]
+
+
+def test_kwic_unknown_term_gives_no_lines(sortable):
+    table = kwic(sortable, None, "coffee")
+    assert len(table) == 0
+    assert table.attrs["total"] == 0
+    assert list(table.columns) == list(KWIC_COLUMNS)
+
+
+def test_kwic_rejects_bad_options(sortable):
+    with pytest.raises(OptionError, match="Use 'left', 'right' or 'position'"):
+        kwic(sortable, None, "tea", sort="middle")  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match="Type a word or a phrase"):
+        kwic(sortable, None, "  ,")
+    with pytest.raises(EmptySelectionError, match="Widen the date range"):
+        kwic(sortable, np.zeros(2, dtype=bool), "tea")
+
+
+def test_kwic_limit_reads_few_documents_but_keeps_order_and_total():
+    import pandas as pd
+
+    from analysis.index import build_index
+    from analysis.kwic import kwic
+
+    texts = [f"Doc {i}: green tea, then green tea again and green tea." for i in range(6)]
+    index = build_index(pd.DataFrame({"doc_id": [str(i) for i in range(6)], "text": texts}))
+    full = kwic(index, None, "green tea", limit=500)
+    short = kwic(index, None, "green tea", limit=4)
+    assert full.attrs["total"] == short.attrs["total"] == 18
+    pd.testing.assert_frame_equal(short, full.head(4), check_like=False)
+
+
+def test_kwic_match_case_keeps_lines_written_as_typed() -> None:
+    ix = build_index(
+        pd.DataFrame(
+            {
+                "doc_id": ["a", "b"],
+                "text": [
+                    "The US said it. Tell us now. US-led talks. The US and the us.",
+                    "Civil War began; the civil war ended. CIVIL  WAR again.",
+                ],
+            }
+        )
+    )
+    folded = kwic(ix, None, "US", window=1)
+    assert folded.attrs["total"] == 4  # us, us, US, US: the token rule folds case
+    exact = kwic(ix, None, "US", window=1, match_case=True)
+    assert exact["match"].tolist() == ["US", "US"]
+    assert exact.attrs["total"] == 2
+    # A prefix goes on past what was typed; a sequence matches across any spaces.
+    assert kwic(ix, None, "US*", match_case=True)["match"].tolist() == ["US", "US-led", "US"]
+    assert kwic(ix, None, "CIVIL WAR", match_case=True)["match"].tolist() == ["CIVIL WAR"]
+    both = kwic(ix, None, "Civil War | civil war", match_case=True)
+    assert both["match"].tolist() == ["Civil War", "civil war"]
+    # The limit applies to the exact lines, not to all of them.
+    first = kwic(ix, None, "civil war", match_case=True, limit=1)
+    assert first["match"].tolist() == ["civil war"]
+    assert first.attrs["total"] == 1
+
+
+def _kwic_sorted_from_text(index, term, sort, window):
+    """The straightforward KWIC sort: every line, keyed by the context words read from its text."""
+    from analysis.kwic import SORT_LEVELS, _left_words, _right_words
+
+    lines = kwic(index, None, term, window=window, limit=10**9)
+    texts = dict(zip(index.docs["doc_id"], index.docs["text"], strict=True))
+    keys = []
+    for doc_id, start, end in lines[["doc_id", "start", "end"]].itertuples(index=False):
+        if sort == "left":
+            keys.append(_left_words(texts[doc_id], start, SORT_LEVELS)[1])
+        else:
+            keys.append(_right_words(texts[doc_id], end, SORT_LEVELS)[1])
+    order = sorted(range(len(lines)), key=lambda i: (keys[i], i))
+    return lines.iloc[order].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+@pytest.mark.parametrize("limit", [7, 500])
+def test_kwic_sort_from_token_stream_equals_sort_by_text(sort, limit):
+    rng = np.random.default_rng(11)
+    vocabulary = ["tea", "green", "rice", "Plan", "a", "b", "zeta", "alpha", "high-quality"]
+    marks = [" ", " ", " ", ", ", ". ", "\n", "\n\n", " -- "]
+    texts = []
+    for _ in range(40):
+        words = rng.choice(vocabulary, size=int(rng.integers(1, 30)))
+        glue = rng.choice(marks, size=len(words))
+        texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
+    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(40)], "text": texts}))
+    for term in ("tea", "green tea", "plan | rice"):
+        got = kwic(index, None, term, window=3, sort=sort, limit=limit)
+        expected = _kwic_sorted_from_text(index, term, sort, 3)
+        assert got.attrs["total"] == len(expected)
+        pd.testing.assert_frame_equal(got, expected.head(limit))
