@@ -177,14 +177,6 @@ def test_split_passages_reads_an_arrow_column_like_a_list():
     assert by_column.values.tolist() == split_passages(texts).values.tolist()
 
 
-def test_white_space_is_pythons():
-    from analysis.scan import white_space
-
-    space = white_space()
-    expected = [p for p in range(0x110000) if chr(p).isspace()]
-    assert np.flatnonzero(space).tolist() == expected
-
-
 @pytest.mark.parametrize(
     "name", ["un_general_debate", "us_sotu", "reuters21578", "zh_gov_work_reports"]
 )
@@ -231,17 +223,6 @@ def test_missing_texts_are_empty_texts(dtype):
     assert index.vocab["term"].tolist() == ["tea", "time"]
     assert index.doc_tokens.tolist() == [2, 0, 0]
     assert index.content_hash == build_index(empty).content_hash
-
-
-def test_a_chunked_arrow_column_is_read_in_place():
-    from analysis.scan import _arrow_utf8, arrow_text
-
-    column = pd.concat([pd.Series(["Tea time"]), pd.Series(["More tea"])], ignore_index=True)
-    combined = arrow_text(column)
-    assert _arrow_utf8(combined) is not None
-    assert combined.tolist() == column.tolist()
-    frame = pd.DataFrame({"doc_id": ["a", "b"], "text": column})
-    assert build_index(frame).doc_tokens.tolist() == [2, 2]
 
 
 # Hand-made: the same sentence in Simplified and Traditional characters, and a mixed one.

@@ -1,13 +1,15 @@
-"""The scan's Python side: character classes, NFKC, parts run in parallel, Arrow columns."""
+"""The scan's Python side: character classes, white space, NFKC, parallel parts, Arrow."""
 
 from __future__ import annotations
 
 import unicodedata
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis import kernels
+from analysis.index import build_index
 from analysis.scan import _utf8, char_classes, nfkc_safe, scan
 
 
@@ -102,3 +104,22 @@ def test_prepared_text_is_the_nfkc_form(text):
     buf, bounds = _utf8([text, "ascii"])
     assert buf[bounds[0] : bounds[1]].tobytes().decode() == unicodedata.normalize("NFKC", text)
     assert buf[bounds[1] : bounds[2]].tobytes() == b"ascii"
+
+
+def test_white_space_is_pythons():
+    from analysis.scan import white_space
+
+    space = white_space()
+    expected = [p for p in range(0x110000) if chr(p).isspace()]
+    assert np.flatnonzero(space).tolist() == expected
+
+
+def test_a_chunked_arrow_column_is_read_in_place():
+    from analysis.scan import _arrow_utf8, arrow_text
+
+    column = pd.concat([pd.Series(["Tea time"]), pd.Series(["More tea"])], ignore_index=True)
+    combined = arrow_text(column)
+    assert _arrow_utf8(combined) is not None
+    assert combined.tolist() == column.tolist()
+    frame = pd.DataFrame({"doc_id": ["a", "b"], "text": column})
+    assert build_index(frame).doc_tokens.tolist() == [2, 2]
