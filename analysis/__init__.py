@@ -44,6 +44,7 @@ from analysis.query import (
     split_query,
 )
 from analysis.reuse import shared_passages
+from analysis.reuse_lag import ReuseLag, reuse_lag
 from analysis.rule import normalise
 from analysis.selection import Filters, parse_slice, select, unique_documents
 from analysis.similarity import (
@@ -52,6 +53,7 @@ from analysis.similarity import (
     group_similarity,
     nearest_documents,
 )
+from analysis.spread import Spread, formulation_spread, group_columns
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.stopwords import default_stopwords, parse_stopwords
 from analysis.store import (
@@ -101,6 +103,8 @@ __all__ = [
     "PhraseOptions",
     "Query",
     "QueryPart",
+    "ReuseLag",
+    "Spread",
     "Theme",
     "TopicModel",
     "build_index",
@@ -121,6 +125,8 @@ __all__ = [
     "emerging_terms",
     "evict_cache",
     "fit_topics",
+    "formulation_spread",
+    "group_columns",
     "group_similarity",
     "is_han",
     "is_number",
@@ -149,6 +155,7 @@ __all__ = [
     "placeable",
     "query_matches",
     "representative_passages",
+    "reuse_lag",
     "save_index",
     "saved_index_path",
     "select",

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
+from analysis import spread_cli
 from analysis.contexts import collocates
 from analysis.corpus import LoadedCorpus, library_entries, load_corpus
 from analysis.corpus_index import CorpusIndex, IndexSettings
@@ -254,6 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     reuse.add_argument("--a", dest="doc_a", help="first document id")
     reuse.add_argument("--b", dest="doc_b", help="second document id")
     reuse.add_argument("--min-tokens", type=int, default=6, help="shortest shared run in words")
+    spread_cli.add_commands(command, reuse=reuse)
 
     duplicates = command(
         "duplicates",
@@ -429,6 +431,8 @@ def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> 
 
 
 def _reuse(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
+    if args.corpus_wide:
+        return spread_cli.corpus_wide_reuse(index, mask, args)
     if bool(args.doc_a) != bool(args.doc_b):
         raise OptionError("Give both --a DOC and --b DOC, or neither.")
     if args.doc_a:
@@ -592,6 +596,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             _emit(_keyness(index, mask, args), args)
         elif args.command == "reuse":
             _emit(_reuse(index, mask, args), args)
+        elif args.command == "spread":
+            _emit(spread_cli.spread_table(index, mask, args), args)
         elif args.command == "duplicates":
             _emit(_duplicates(index, mask, args), args)
     except AnalysisError as error:

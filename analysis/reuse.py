@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,9 +43,29 @@ def token_offsets(
     DataFrame
         ``token, start, end`` in reading order (boundaries left out).
     """
-    matches = [m for m in _SCAN.finditer(text) if not _IS_BOUNDARY.match(m.group())]
-    raws = [unicodedata.normalize("NFKC", m.group()) for m in matches]
-    distinct = list(dict.fromkeys(raws))
+    ((tokens, starts, ends),) = _offsets([text], user_words, fold_chinese)
+    return pd.DataFrame({"token": tokens, S.START: starts, S.END: ends})
+
+
+def word_offsets(
+    texts: Sequence[str], *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text, the ``start`` and ``end`` offsets of its words, as :func:`token_offsets`
+    gives them; the distinct raw tokens of all the texts are classified at once."""
+    return [
+        (np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+        for _tokens, starts, ends in _offsets(texts, user_words, fold_chinese)
+    ]
+
+
+def _offsets(
+    texts: Sequence[str], user_words: tuple[str, ...], fold_chinese: bool
+) -> list[tuple[list[str], list[int], list[int]]]:
+    found = []
+    for text in texts:
+        matches = [m for m in _SCAN.finditer(text) if not _IS_BOUNDARY.match(m.group())]
+        found.append((matches, [unicodedata.normalize("NFKC", m.group()) for m in matches]))
+    distinct = list(dict.fromkeys(raw for _matches, raws in found for raw in raws))
     classified = dict(
         zip(
             distinct,
@@ -56,26 +77,29 @@ def token_offsets(
             strict=True,
         )
     )
-    tokens: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for match, raw in zip(matches, raws, strict=True):
-        words = [w for w in classified[raw] if w is not None]
-        if len(words) == 1:
-            tokens.append(words[0])
-            starts.append(match.start())
-            ends.append(match.end())
-            continue
-        cursor = 0
-        folded = raw.casefold()
-        for word in words:
-            at = folded.find(word, cursor)
-            at = cursor if at < 0 else at
-            cursor = at + len(word)
-            tokens.append(word)
-            starts.append(match.start() + at)
-            ends.append(match.start() + min(cursor, len(raw)))
-    return pd.DataFrame({"token": tokens, S.START: starts, S.END: ends})
+    out = []
+    for matches, raws in found:
+        tokens: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        for match, raw in zip(matches, raws, strict=True):
+            words = [w for w in classified[raw] if w is not None]
+            if len(words) == 1:
+                tokens.append(words[0])
+                starts.append(match.start())
+                ends.append(match.end())
+                continue
+            cursor = 0
+            folded = raw.casefold()
+            for word in words:
+                at = folded.find(word, cursor)
+                at = cursor if at < 0 else at
+                cursor = at + len(word)
+                tokens.append(word)
+                starts.append(match.start() + at)
+                ends.append(match.start() + min(cursor, len(raw)))
+        out.append((tokens, starts, ends))
+    return out
 
 
 def _aligned_runs(a: list[str], b: list[str], k: int) -> list[tuple[int, int, int]]:

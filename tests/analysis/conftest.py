@@ -22,7 +22,7 @@ import pytest
 from analysis.corpus import load_corpus
 from analysis.corpus_index import IndexSettings
 from analysis.index import build_index
-from tests.analysis.tiny import NUMBERS, TINY, shared_corpus
+from tests.analysis.tiny import NUMBERS, REUSE_DOCS, SPREAD_DOCS, TINY, shared_corpus
 
 SHARED_CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 
@@ -322,3 +322,13 @@ def reuters():
 @pytest.fixture(scope="module")
 def numbers_index():
     return build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))
+
+
+@pytest.fixture(scope="module")
+def spread_index():
+    return build_index(SPREAD_DOCS, settings=IndexSettings(detect_phrases=False))
+
+
+@pytest.fixture(scope="module")
+def reuse_index():
+    return build_index(REUSE_DOCS, settings=IndexSettings(detect_phrases=False))

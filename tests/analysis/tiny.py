@@ -49,6 +49,66 @@ NUMBER_TERMS = {"1990": 2, "1": 2, "000": 2, "二十": 2, "一": 1, "2021-2025":
 WORD_TERMS = {"plan": 2, "tea": 3, "rice": 1, "经济": 2}
 
 
+# Counted by hand (token rule: "zero-COVID" and "Zero-Covid's" are the word
+# zero-covid; "zero-covid-19" and "zero-covidism" are other words; "Zero covid" two).
+#   row  id  date        source        speaker  zero-covid  tokens
+#   0    d7  2022-03-05  Global Times  A        1           2
+#   1    d1  2022-03-05  Global Times  A        2           5
+#   2    d2  2022-03-01  Xinhua        B        1           3
+#   3    d3  2022-03-01  Global Times  -        0           7
+#   4    d4  undated     Xinhua        B        3           3
+#   5    d5  2022-02-20  BBC           C        0           3   (lockdown 1)
+#   6    d6  2022-03-09  Xinhua        B        1           2
+SPREAD_DOCS = pd.DataFrame(
+    {
+        "doc_id": [f"d{n}" for n in (7, 1, 2, 3, 4, 5, 6)],
+        "date": pd.to_datetime(
+            ["2022-03-05"] * 2 + ["2022-03-01"] * 2 + [None, "2022-02-20", "2022-03-09"]
+        ),
+        "date_precision": ["day", "day", "day", "day", None, "day", "day"],
+        "title": [f"T{n}" for n in (7, 1, 2, 3, 4, 5, 6)],
+        "source": ["Global Times"] * 2 + ["Xinhua", "Global Times", "Xinhua", "BBC", "Xinhua"],
+        "speaker": ["A", "A", "B", None, "B", "C", "B"],
+        "text": [
+            "More zero-covid.",
+            "Dynamic zero-COVID works. Zero-Covid's critics.",
+            "We keep zero-covid.",
+            "Zero covid is not zero-covid-19 nor zero-covidism.",
+            "zero-covid zero-covid zero-covid",
+            "Lockdown in Shanghai.",
+            "zero-covid again",
+        ],
+    }
+)
+
+# By hand: f and d share "weather was cold in the north" (6 words), f first
+# (2023-12-30), d 3 days later. a, b and c share "committee announced a new plan
+# for river protection" (8 words); a and b also "the" before it (9 words). a is
+# first (2024-01-01), b follows 3 days later, c 10 days later. e (undated) holds
+# it too but is left out. g shares only 4 words with a: under the 6-word floor.
+REUSE_DOCS = pd.DataFrame(
+    {
+        "doc_id": list("abcdefg"),
+        "date": pd.to_datetime(
+            [f"2024-01-{day:02}" for day in (1, 4, 11, 2)] + [None, "2023-12-30", "2024-02-01"]
+        ),
+        "date_precision": ["day", "day", "day", "day", None, "day", "day"],
+        "title": list("ABCDEFG"),
+        "source": list("XYXZYWZ"),
+        "desk": [*"ABCDEF", None],
+        "text": [
+            "The committee announced a new plan for river protection today.",
+            "Reports say the committee announced a new plan for river protection.",
+            "Officials: committee announced a new plan, for river protection, again.",
+            "Weather was cold in the north and the south.",
+            "committee announced a new plan for river protection",
+            "Weather was cold in the north, said many.",
+            "Nobody said: committee announced a new idea.",
+        ],
+    }
+)
+
+
 def shared_corpus(name: str) -> Path:
     """Path of a corpus in ../shared/corpora; skips the test when it is absent."""
     import pytest
