@@ -28,6 +28,7 @@ from analysis.errors import (
     LimitError,
     OptionError,
 )
+from analysis.groups import Groups, group_keyness, group_masks, grouping_fields
 from analysis.index import build_index
 from analysis.keyness import keyness, keyness_groups
 from analysis.kwic import KWIC_COLUMNS, kwic
@@ -95,6 +96,7 @@ __all__ = [
     "EmptySelectionError",
     "Filters",
     "Granularity",
+    "Groups",
     "IndexSettings",
     "IngestLimits",
     "LimitError",
@@ -127,7 +129,10 @@ __all__ = [
     "fit_topics",
     "formulation_spread",
     "group_columns",
+    "group_keyness",
+    "group_masks",
     "group_similarity",
+    "grouping_fields",
     "is_han",
     "is_number",
     "keyness",

@@ -6,7 +6,8 @@ CORPUS is a file, a folder, a .zip, or a sample name (``seeds``, ``sotu``).
 Filters: ``--from DATE`` (inclusive) ``--to DATE`` (exclusive) ``--source NAME``
 (repeatable) ``--query TEXT``. ``keyness`` takes two slices, ``--a`` and
 ``--b``, each ``key=value`` pairs joined by ``;`` (keys ``doc``, ``source``,
-``speaker``, ``from``, ``to``, ``query`` or any metadata column). Problems
+``speaker``, ``from``, ``to``, ``query`` or any metadata column), or
+``--groups FIELD``: each value of the field against the others. Problems
 with the corpus or the options print one line naming the fix and exit with
 status 2.
 """
@@ -32,6 +33,7 @@ from analysis.corpus_index import CorpusIndex, IndexSettings
 from analysis.dispersion import DISPERSION_COLUMNS, dispersion
 from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import AnalysisError, EmptySelectionError, OptionError
+from analysis.groups import group_keyness, group_masks
 from analysis.index import build_index
 from analysis.keyness import keyness
 from analysis.kwic import KWIC_COLUMNS, kwic
@@ -233,14 +235,25 @@ def _parser() -> argparse.ArgumentParser:
     keyness_ = command(
         "keyness",
         "Terms key in slice A against slice B: term, count_a, count_b, ll, p, log_ratio, "
-        "docs_a, docs_b, significant, by ll (log_ratio < 0: key in B).",
+        "docs_a, docs_b, significant, by ll (log_ratio < 0: key in B). With --groups FIELD, "
+        "each group's key terms against the rest: group, term, count, count_rest, tokens, "
+        "tokens_rest, ll, p, log_ratio, docs.",
+    )
+    keyness_.add_argument("--a", help='slice A, e.g. "source=Xinhua;from=2022-03-01"')
+    keyness_.add_argument("--b", help='slice B, e.g. "source=BBC"')
+    keyness_.add_argument(
+        "--groups",
+        metavar="FIELD",
+        help="instead of --a/--b: one group per value of FIELD (source, speaker, period, "
+        "or any metadata column), each against the rest",
     )
     keyness_.add_argument(
-        "--a", required=True, help='slice A, e.g. "source=Xinhua;from=2022-03-01"'
+        "--by", choices=GRANULARITIES, default="year", help="period length of --groups period"
     )
-    keyness_.add_argument("--b", required=True, help='slice B, e.g. "source=BBC"')
-    keyness_.add_argument("--min-count", type=int, default=3, help="minimum count_a + count_b")
-    keyness_.add_argument("--top", type=int, default=None, help="keep the N highest ll")
+    keyness_.add_argument("--min-count", type=int, default=3, help="minimum count in A and B")
+    keyness_.add_argument(
+        "--top", type=int, default=None, help="keep the N highest ll (per group with --groups)"
+    )
     keyness_.add_argument("--alpha", type=float, default=0.05, help="significance level")
     keyness_.add_argument(
         "--bonferroni", action="store_true", help="divide alpha by the number of terms tested"
@@ -402,7 +415,48 @@ def _slice(index: CorpusIndex, base: np.ndarray, text: str, name: str) -> np.nda
     return mask
 
 
+def _group_keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
+    started = time.perf_counter()
+    groups = group_masks(index, mask, args.groups, by=args.by)
+    if len(groups.masks) < 2:
+        raise OptionError(
+            f"The selection has {len(groups.masks)} value(s) of {args.groups!r}, and each group "
+            "is compared with the others: group by a field with two values or more (see "
+            "`python -m analysis summary`), or widen the filters."
+        )
+    table = group_keyness(
+        index,
+        groups.masks,
+        stopwords=_stopwords(args),
+        min_count=args.min_count,
+        kind=args.kind,
+        alpha=args.alpha,
+        bonferroni=args.bonferroni,
+        top=args.top,
+        numbers=args.numbers,
+    )
+    without = (
+        f"; {groups.without:,} selected document(s) without a {args.groups} in no group"
+        if groups.without
+        else ""
+    )
+    print(
+        f"keyness: {time.perf_counter() - started:.2f} s, {len(groups.masks)} groups by "
+        f"{args.groups}{without}",
+        file=sys.stderr,
+    )
+    return table[list(S.GROUP_KEYNESS_COLUMNS)]
+
+
 def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
+    if args.groups:
+        if args.a or args.b:
+            raise OptionError("Give either --groups FIELD or --a and --b, not both.")
+        return _group_keyness(index, mask, args)
+    if not (args.a and args.b):
+        raise OptionError(
+            'Give two slices, --a "key=value" and --b "key=value", or --groups FIELD.'
+        )
     mask_a = _slice(index, mask, args.a, "--a")
     mask_b = _slice(index, mask, args.b, "--b")
     started = time.perf_counter()

@@ -88,6 +88,12 @@ DOCS_B = "docs_b"
 SIGNIFICANT = "significant"
 KEYNESS_COLUMNS = (TERM, KIND, COUNT_A, COUNT_B, LL, P, LOG_RATIO, DOCS_A, DOCS_B, SIGNIFICANT)
 KEYNESS_GROUP_COLUMNS = (GROUP, *KEYNESS_COLUMNS)
+# Keyness of each group against the rest (analysis.groups), as the CLI prints it.
+COUNT_REST = "count_rest"
+TOKENS_REST = "tokens_rest"
+GROUP_KEYNESS_COLUMNS = (
+    GROUP, TERM, COUNT, COUNT_REST, TOKENS, TOKENS_REST, LL, P, LOG_RATIO, DOCS,
+)  # fmt: skip
 
 # Similarity, text reuse and near duplicates.
 SIMILARITY = "similarity"

@@ -511,3 +511,44 @@ def test_trend_by_decade_counts_by_hand(capsys, tmp_path):
     assert table["period"].tolist() == ["1980-01-01", "1990-01-01", "2000-01-01", "2010-01-01"]
     assert table["count"].tolist() == [1, 3, 0, 0]
     assert table["period_docs"].tolist() == [1, 2, 0, 1]
+
+
+def test_keyness_groups_source_on_the_headlines_prints_scipy_g2(capsys):
+    from scipy.stats import chi2_contingency
+
+    from tests.analysis.tiny import shared_corpus
+
+    corpus = shared_corpus("china_media_headlines_2022")
+    argv = ["keyness", str(corpus), "--groups", "source", "--top", "10", "--format", "csv"]
+    assert run(argv) == 0
+    out, err = capsys.readouterr()
+    assert "5 groups by source; 1 selected document(s) without a source in no group" in err
+    table = pd.read_csv(io.StringIO(out))
+    assert list(table.columns) == [
+        "group", "term", "count", "count_rest", "tokens", "tokens_rest", "ll", "p", "log_ratio",
+        "docs",
+    ]  # fmt: skip
+    assert table["group"].value_counts().to_dict() == {
+        "BBC News": 10, "CGTN": 10, "China Daily": 10, "Global Times": 10, "Xinhuanet (Xinhua)": 10,
+    }  # fmt: skip
+    for row in table.itertuples():
+        cells = [
+            [row.count, row.count_rest],
+            [row.tokens - row.count, row.tokens_rest - row.count_rest],
+        ]
+        g2 = chi2_contingency(cells, correction=False, lambda_="log-likelihood")[0]
+        assert row.ll == pytest.approx(g2, rel=1e-9)
+    # the groups split the 352,339 tokens but for the one document without a source
+    sizes = table.groupby("group")[["tokens", "tokens_rest"]].first().sum(axis=1)
+    assert sizes.nunique() == 1
+
+
+def test_keyness_groups_and_slices_exclude_each_other(capsys):
+    assert run(["keyness", "seeds", "--groups", "source", "--a", "from=2023-12-01"]) == 2
+    assert "either --groups FIELD or --a and --b" in capsys.readouterr().err
+    assert run(["keyness", "seeds"]) == 2
+    assert "or --groups FIELD" in capsys.readouterr().err
+    assert run(["keyness", "seeds", "--groups", "source"]) == 2  # the seeds have one source
+    assert "The selection has 0 value(s) of 'source'" in capsys.readouterr().err
+    out = _run(capsys, "keyness", "seeds", "--groups", "period", "--by", "day", "--format", "csv")
+    assert set(pd.read_csv(io.StringIO(out))["group"]) == {"2023-11-30", "2023-12-03"}
