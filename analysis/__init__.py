@@ -9,7 +9,7 @@ streamlit or plotly. Data flows one way::
 :mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 
-from analysis.contexts import collocates, term_spans
+from analysis.contexts import CollocateResult, collocates, term_spans
 from analysis.corpus import (
     SAMPLES,
     LoadedCorpus,
@@ -31,7 +31,7 @@ from analysis.errors import (
 from analysis.groups import Groups, group_keyness, group_masks, grouping_fields
 from analysis.index import build_index
 from analysis.keyness import keyness, keyness_groups
-from analysis.kwic import KWIC_COLUMNS, kwic
+from analysis.kwic import KWIC_COLUMNS, KwicResult, kwic
 from analysis.limits import IngestLimits, check_user_terms
 from analysis.periods import Granularity, period_mask, placeable
 from analysis.phrases import PhraseOptions
@@ -91,6 +91,7 @@ __all__ = [
     "SYNTAX_HELP",
     "AnalysisError",
     "CacheNotice",
+    "CollocateResult",
     "CorpusError",
     "CorpusIndex",
     "EmptySelectionError",
@@ -99,6 +100,7 @@ __all__ = [
     "Groups",
     "IndexSettings",
     "IngestLimits",
+    "KwicResult",
     "LimitError",
     "LoadedCorpus",
     "OptionError",

@@ -605,16 +605,15 @@ def run(argv: Sequence[str] | None = None) -> int:
                 print(f"note: {note}", file=sys.stderr)
             _emit(model.terms[["topic", "label", S.TERM, "weight"]], args)
         elif args.command == "kwic":
-            lines = kwic(
+            found = kwic(
                 index, mask, args.term, window=args.window, sort=args.sort, limit=args.limit
             )
-            total = int(lines.attrs.get("total", len(lines)))
+            lines, total = found.table[list(KWIC_COLUMNS)].copy(), found.total
             if total > len(lines):
                 print(
                     f"note: showing {len(lines)} of {total} matches; raise --limit to see more",
                     file=sys.stderr,
                 )
-            lines = lines[list(KWIC_COLUMNS)].copy()
             lines[S.DATE] = pd.to_datetime(lines[S.DATE]).dt.strftime("%Y-%m-%d").fillna("")
             _emit(lines, args)
         elif args.command == "dispersion":
@@ -635,7 +634,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 top=args.top,
                 stopwords=_stopwords(args),
                 numbers=args.numbers,
-            )
+            ).table
             _emit(table, args)
         elif args.command == "similarity":
             square = document_similarity(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +33,28 @@ NODE_COUNT = "node_count"
 COLLOCATE_COUNT = "collocate_count"
 MI = "mi"
 COLLOCATE_COLUMNS = (S.TERM, S.COUNT, NODE_COUNT, COLLOCATE_COUNT, "ll", MI, "log_ratio")
+
+
+@dataclass(frozen=True, eq=False)
+class CollocateResult:
+    """The collocates of a node (:func:`collocates`) and the sizes they were measured against.
+
+    Attributes
+    ----------
+    table
+        ``term, count, node_count, collocate_count, ll, mi, log_ratio``.
+    node_count
+        The node's occurrences in the selection (``f_node``).
+    tokens
+        The word tokens of the selection (``N``).
+    window_tokens
+        The positions inside the node's windows (``W``).
+    """
+
+    table: pd.DataFrame
+    node_count: int
+    tokens: int
+    window_tokens: int
 
 
 def term_spans(text: str, term: str) -> list[tuple[int, int]]:
@@ -130,13 +153,12 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-def _empty_collocates(node_count: int, tokens: int) -> pd.DataFrame:
+def _empty_collocates(node_count: int, tokens: int, window_tokens: int = 0) -> CollocateResult:
     table = pd.DataFrame({c: pd.Series(dtype=float) for c in COLLOCATE_COLUMNS})
     table[S.TERM] = table[S.TERM].astype(object)
     for column in (S.COUNT, NODE_COUNT, COLLOCATE_COUNT):
         table[column] = table[column].astype(np.int64)
-    table.attrs.update(node_count=node_count, tokens=tokens, window_tokens=0)
-    return table
+    return CollocateResult(table, node_count, tokens, window_tokens)
 
 
 def collocates(
@@ -149,7 +171,7 @@ def collocates(
     top: int = 50,
     stopwords: frozenset[str] | None = None,
     numbers: bool = False,
-) -> pd.DataFrame:
+) -> CollocateResult:
     """Words that keep company with a word or phrase, ranked by log-likelihood.
 
     The node (``term``) is found in the token streams of the selected
@@ -201,11 +223,11 @@ def collocates(
 
     Returns
     -------
-    DataFrame
-        ``term, count, node_count, collocate_count, ll, mi, log_ratio``, by
-        ``ll`` (descending), then ``count`` and ``term``. ``count`` is ``O``,
-        ``collocate_count`` is ``f_c``. ``attrs`` carries ``node_count``,
-        ``tokens`` (N) and ``window_tokens`` (W).
+    CollocateResult
+        ``table``: ``term, count, node_count, collocate_count, ll, mi,
+        log_ratio``, by ``ll`` (descending), then ``count`` and ``term``;
+        ``count`` is ``O``, ``collocate_count`` is ``f_c``. Beside it
+        ``node_count``, ``tokens`` (N) and ``window_tokens`` (W).
     """
     if window < 1:
         raise OptionError(f"window must be at least 1 word, not {window}.")
@@ -255,9 +277,7 @@ def collocates(
     window_tokens = len(in_window)
     rest_tokens = n_tokens - window_tokens - len(node_positions)
     if not chosen:
-        table = _empty_collocates(node_count, n_tokens)
-        table.attrs["window_tokens"] = window_tokens
-        return table
+        return _empty_collocates(node_count, n_tokens, window_tokens)
     totals, _ = column_totals(index, mask)
     picked = np.asarray(chosen, dtype=np.int64)
     o = observed[picked]
@@ -279,5 +299,4 @@ def collocates(
         ["ll", S.COUNT, S.TERM], ascending=[False, False, True], kind="stable"
     )
     table = table.head(top).reset_index(drop=True)
-    table.attrs.update(node_count=node_count, tokens=n_tokens, window_tokens=window_tokens)
-    return table
+    return CollocateResult(table, node_count, n_tokens, window_tokens)

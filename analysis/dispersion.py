@@ -90,7 +90,7 @@ def dispersion(index: CorpusIndex, mask: np.ndarray | None, term: str) -> pd.Dat
         keep = np.ones(len(match_row), dtype=bool)
         keep[1:] = (np.diff(match_row) != 0) | (np.diff(match_at) != 0) | (np.diff(length) != 0)
         match_row, match_at = match_row[keep], match_at[keep]
-    lines = kwic(index, mask, term, window=0, limit=max(1, int(counts.sum())))
+    lines = kwic(index, mask, term, window=0, limit=max(1, int(counts.sum()))).table
     ids = row_of(index)
     line_row = np.array([ids[d] for d in lines[S.DOC_ID]], dtype=np.int64)
     per_match = np.bincount(match_row, minlength=index.n_docs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -29,6 +30,23 @@ if TYPE_CHECKING:
     from analysis.corpus_index import CorpusIndex
 
 KwicSort = Literal["left", "right", "position"]
+
+
+@dataclass(frozen=True, eq=False)
+class KwicResult:
+    """Keyword-in-context lines (:func:`kwic`) and how many matches they were taken from.
+
+    Attributes
+    ----------
+    table
+        ``doc_id, date, source, title, left, match, right, start, end``, one
+        row per line shown (see :func:`kwic`).
+    total
+        The number of matches before ``limit``: at least ``len(table)``.
+    """
+
+    table: pd.DataFrame
+    total: int
 
 
 LEFT = "left"
@@ -251,7 +269,7 @@ def kwic(
     sort: KwicSort = "position",
     limit: int = 500,
     match_case: bool = False,
-) -> pd.DataFrame:
+) -> KwicResult:
     """Keyword in context: every occurrence of a word or phrase with the words around it.
 
     Only the selected documents that can hold the term are read (see
@@ -286,17 +304,17 @@ def kwic(
 
     Returns
     -------
-    DataFrame
-        ``doc_id, date, source, title, left, match, right, start, end``: the
-        context as written in the text (whitespace runs shown as one space),
-        ``start``/``end`` the match's character offsets in the document text.
-        ``attrs["total"]`` is the number of matches before ``limit``.
+    KwicResult
+        ``table``: ``doc_id, date, source, title, left, match, right, start,
+        end``, the context as written in the text (whitespace runs shown as one
+        space), ``start``/``end`` the match's character offsets in the document
+        text; ``total``: the number of matches before ``limit``.
 
     Examples
     --------
     >>> from analysis.index import build_index
     >>> ix = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["We drink Green Tea daily."]}))
-    >>> kwic(ix, None, "green tea", window=2)[["left", "match", "right"]].values.tolist()
+    >>> kwic(ix, None, "green tea", window=2).table[["left", "match", "right"]].values.tolist()
     [['We drink', 'Green Tea', 'daily']]
     """
     if sort not in ("left", "right", "position"):
@@ -369,8 +387,7 @@ def kwic(
             S.END: hits[S.END].to_numpy(dtype=np.int64),
         }
     )
-    table.attrs["total"] = total
-    return table
+    return KwicResult(table, total)
 
 
 def exact_pattern(term: str) -> re.Pattern[str]:

@@ -33,9 +33,11 @@ import streamlit as st
 from analysis import (
     KWIC_COLUMNS,
     CacheNotice,
+    CollocateResult,
     CorpusIndex,
     Filters,
     IndexSettings,
+    KwicResult,
     LoadedCorpus,
     Theme,
     TopicModel,
@@ -355,12 +357,13 @@ def kwic_lines(
     period: str = "",
     limit: int = 500,
     match_case: bool = False,
-) -> pd.DataFrame:
+) -> KwicResult:
     """Keyword-in-context lines of each of ``terms`` (a term, or a theme's members).
 
     With ``by`` and ``period`` only documents dated inside that period are read;
     ``match_case`` keeps the lines written exactly as typed.
-    Lines of several terms are listed by date and position.
+    Lines of several terms are listed by date and position; ``total`` counts
+    the matches of them all.
     """
     mask = (
         period_selection(key, filters, by, period, _index)
@@ -368,17 +371,16 @@ def kwic_lines(
         else selection(key, filters, _index)
     )
     if not mask.any():
-        return pd.DataFrame(columns=list(KWIC_COLUMNS))
-    tables = [
+        return KwicResult(pd.DataFrame(columns=list(KWIC_COLUMNS)), 0)
+    found = [
         kwic(_index, mask, term, window=window, sort=sort, limit=limit, match_case=match_case)  # type: ignore[arg-type]  # checked by the view's choices
         for term in terms
     ]
-    total = sum(int(t.attrs.get("total", len(t))) for t in tables)
-    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
-    if len(tables) > 1:
-        table = table.sort_values([S.DATE, S.DOC_ID, S.START], kind="stable", ignore_index=True)
-    table.attrs["total"] = total
-    return table
+    if len(found) == 1:
+        return found[0]
+    table = pd.concat([f.table for f in found], ignore_index=True)
+    table = table.sort_values([S.DATE, S.DOC_ID, S.START], kind="stable", ignore_index=True)
+    return KwicResult(table, sum(f.total for f in found))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -391,7 +393,7 @@ def collocate_table(
     stopwords: tuple[str, ...],
     _index: CorpusIndex,
     numbers: bool = False,
-) -> pd.DataFrame:
+) -> CollocateResult:
     return collocates(
         _index,
         selection(key, filters, _index),

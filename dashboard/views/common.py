@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import SYNTAX_HELP, AnalysisError, CorpusIndex, LoadedCorpus
+from analysis import SYNTAX_HELP, AnalysisError, CorpusIndex, KwicResult, LoadedCorpus
 from dashboard import export, options
 from dashboard.escape import md, plain, plain_table, unsvg
 from dashboard.markup import MAX_SHOWN, kwic_html
@@ -313,9 +313,9 @@ def _table_buttons(
 KWIC_SHOWN = ["date", "source", "title", "left", "match", "right", "doc_id"]
 
 
-def show_kwic(lines: pd.DataFrame, *, page: str, name: str, what: str) -> None:
+def show_kwic(found: KwicResult, *, page: str, name: str, what: str) -> None:
     """A concordance, the lines as a table and their CSV/XLSX downloads."""
-    total = int(lines.attrs.get("total", len(lines)))
+    lines, total = found.table, found.total
     if lines.empty:
         st.info(md(f"No occurrence of {what}."))
         return

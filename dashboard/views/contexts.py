@@ -96,7 +96,7 @@ def _collocates(ctx: common.PageContext, term: str) -> None:
             ctx.stopwords,
             ctx.index,
             numbers=ctx.numbers,
-        )
+        ).table
         if table.empty:
             st.info(
                 md(

@@ -58,13 +58,14 @@ def company():
 
 
 def test_collocates_word_node_matches_hand_oracle(company):
-    table = collocates(company, None, "tea", window=2, min_count=1, stopwords=frozenset())
+    found = collocates(company, None, "tea", window=2, min_count=1, stopwords=frozenset())
+    table = found.table
     assert list(table.columns) == list(COLLOCATE_COLUMNS)
     # "tea" at A1, A3, A6 and B4, B6. Windows of 2 (clipped at document edges,
     # node positions excluded): A {0, 2, 4, 5} = green green and black;
     # B {2, 3, 5} = and green black (across the full stop). W = 7, the node
     # fills 5 positions, the rest is 17 - 7 - 5 = 5.
-    assert table.attrs == {"node_count": 5, "tokens": 17, "window_tokens": 7}
+    assert (found.node_count, found.tokens, found.window_tokens) == (5, 17, 7)
     expected = {  # term: (O, f_c)
         "green": (3, 3),
         "and": (2, 3),
@@ -89,10 +90,11 @@ def test_collocates_word_node_matches_hand_oracle(company):
 
 
 def test_collocates_phrase_node_matches_hand_oracle(company):
-    table = collocates(company, None, "green tea", window=1, min_count=1, stopwords=frozenset())
+    found = collocates(company, None, "green tea", window=1, min_count=1, stopwords=frozenset())
+    table = found.table
     # "green tea" at A0-1, A2-3, B3-4; windows of 1: A {4} = and (A1 and A2 are
     # node positions), B {2, 5} = and black. W = 3, node tokens 6, rest 8.
-    assert table.attrs == {"node_count": 3, "tokens": 17, "window_tokens": 3}
+    assert (found.node_count, found.tokens, found.window_tokens) == (3, 17, 3)
     assert table["term"].tolist() == ["and", "black"]
     assert table["count"].tolist() == [2, 1]
     assert table["ll"].tolist() == pytest.approx(
@@ -104,21 +106,21 @@ def test_collocates_phrase_node_matches_hand_oracle(company):
 
 
 def test_collocates_min_count_and_stopwords(company):
-    table = collocates(company, None, "tea", window=2, min_count=3)
+    table = collocates(company, None, "tea", window=2, min_count=3).table
     assert table["term"].tolist() == ["green"]
-    default = collocates(company, None, "tea", window=2, min_count=1)
+    default = collocates(company, None, "tea", window=2, min_count=1).table
     assert "and" not in set(default["term"])
 
 
 def test_collocates_seeds_rank_integrated_first_for_development():
     index = build_index(load_corpus("seeds"))
-    table = collocates(index, None, "development", min_count=2)
+    table = collocates(index, None, "development", min_count=2).table
     assert table.iloc[0]["term"] == "integrated"
     assert table["ll"].is_monotonic_decreasing
 
 
 def test_collocates_unknown_node_gives_empty_table(company):
-    table = collocates(company, None, "juice")
+    table = collocates(company, None, "juice").table
     assert len(table) == 0
     assert list(table.columns) == list(COLLOCATE_COLUMNS)
 
@@ -135,11 +137,12 @@ def test_collocates_hide_numbers_unless_asked():
         index, None, "tea", window=2, min_count=1, stopwords=frozenset(), numbers=True
     )
     # n1: 1 000 [tea] 1 000; n2: plan 2021-2025 [tea] 1990 [tea] 经济 二十
-    assert set(hidden["term"]) <= {"plan", "经济"}
-    assert {"1", "000"} <= set(shown["term"])  # 1990 occurs outside the windows too: not attracted
-    assert hidden.attrs["window_tokens"] == shown.attrs["window_tokens"]
-    common = shown[shown["term"].isin(hidden["term"])].reset_index(drop=True)
-    pd.testing.assert_frame_equal(common, hidden)
+    assert set(hidden.table["term"]) <= {"plan", "经济"}
+    # 1990 occurs outside the windows too: not attracted
+    assert {"1", "000"} <= set(shown.table["term"])
+    assert hidden.window_tokens == shown.window_tokens
+    common = shown.table[shown.table["term"].isin(hidden.table["term"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(common, hidden.table)
 
 
 def test_collocates_windows_read_around_nodes_equal_counting_every_document():
@@ -176,8 +179,9 @@ def test_collocates_windows_read_around_nodes_equal_counting_every_document():
                 if near[j] and not node[j]:
                     observed[word] = observed.get(word, 0) + 1
                     window_tokens += 1
-        table = collocates(index, None, term, window=window, min_count=1, stopwords=frozenset())
-        assert table.attrs["window_tokens"] == window_tokens
+        found = collocates(index, None, term, window=window, min_count=1, stopwords=frozenset())
+        table = found.table
+        assert found.window_tokens == window_tokens
         got = dict(zip(table["term"], table["count"], strict=True))
         assert got == {w: c for w, c in observed.items() if w in got}
         assert got  # some collocates are attracted

@@ -36,10 +36,11 @@ def seeds():
 
 
 def test_kwic_seeds_yangtze_river_delta_gives_ten_lines(seeds):
-    table = kwic(seeds, None, "yangtze river delta")
+    found = kwic(seeds, None, "yangtze river delta")
+    table = found.table
     assert list(table.columns) == list(KWIC_COLUMNS)
     assert len(table) == 10
-    assert table.attrs["total"] == 10
+    assert found.total == 10
     assert set(table["match"]) == {"Yangtze River Delta"}
     first = table.iloc[0]
     assert first["left"] == "major breakthroughs in the integrated development of the"
@@ -51,7 +52,7 @@ def test_kwic_seeds_yangtze_river_delta_gives_ten_lines(seeds):
 
 
 def test_kwic_position_is_corpus_order(sortable):
-    table = kwic(sortable, None, "tea", window=1)
+    table = kwic(sortable, None, "tea", window=1).table
     assert table["doc_id"].tolist() == ["one", "one", "one", "two", "two"]
     assert table["left"].tolist() == ["B", "A", "c", "", "a"]
     assert table["right"].tolist() == ["z", "y", "x", "y", "w"]
@@ -60,7 +61,7 @@ def test_kwic_position_is_corpus_order(sortable):
 
 
 def test_kwic_sort_left_reads_right_to_left(sortable):
-    table = kwic(sortable, None, "tea", window=2, sort="left")
+    table = kwic(sortable, None, "tea", window=2, sort="left").table
     # 1L: (none) < a < a < b < c; the two "a" tie on 1L and are ordered by
     # 2L: "drink" (doc two) < "z" (doc one).
     assert table["left"].tolist() == ["", "Drink a", "z. A", "B", "y, c"]
@@ -68,47 +69,47 @@ def test_kwic_sort_left_reads_right_to_left(sortable):
 
 
 def test_kwic_sort_right_reads_left_to_right(sortable):
-    table = kwic(sortable, None, "tea", window=2, sort="right")
+    table = kwic(sortable, None, "tea", window=2, sort="right").table
     # 1R: w < x < y (doc one, 2R c) < y (doc two, 2R drink) < z; the context
     # stops at the end of its last word.
     assert table["right"].tolist() == ["w", "x", "y, c", "y. Drink", "z. A"]
 
 
 def test_kwic_limit_keeps_total(sortable):
-    table = kwic(sortable, None, "tea", limit=2)
-    assert len(table) == 2
-    assert table.attrs["total"] == 5
+    found = kwic(sortable, None, "tea", limit=2)
+    assert len(found.table) == 2
+    assert found.total == 5
 
 
 def test_kwic_window_counts_words_not_characters(seeds):
-    table = kwic(seeds, None, "yangtze river delta", window=3)
+    table = kwic(seeds, None, "yangtze river delta", window=3).table
     assert table.iloc[0]["left"] == "development of the"
     assert table.iloc[0]["right"] == "and enhance the"
 
 
 def test_kwic_phrase_split_by_punctuation_is_not_a_match():
     index = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["Green tea. Green. Tea"]}))
-    table = kwic(index, None, "green tea")
+    table = kwic(index, None, "green tea").table
     assert table["match"].tolist() == ["Green tea"]
 
 
 def test_kwic_mask_limits_to_a_period(sortable):
     mask = select(sortable, Filters(date_from=dt.date(2024, 2, 1), date_to=dt.date(2024, 4, 1)))
-    table = kwic(sortable, mask, "tea")
+    table = kwic(sortable, mask, "tea").table
     assert table["doc_id"].tolist() == ["two", "two"]
 
 
 def test_kwic_chinese_term_matches_in_text():
     index = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["推动高质量发展。"]}))
-    table = kwic(index, None, "高质量发展", window=1)
+    table = kwic(index, None, "高质量发展", window=1).table
     assert table[["left", "match", "right"]].values.tolist() == [["推动", "高质量发展", ""]]
 
 
 def test_kwic_unknown_term_gives_no_lines(sortable):
-    table = kwic(sortable, None, "coffee")
-    assert len(table) == 0
-    assert table.attrs["total"] == 0
-    assert list(table.columns) == list(KWIC_COLUMNS)
+    found = kwic(sortable, None, "coffee")
+    assert len(found.table) == 0
+    assert found.total == 0
+    assert list(found.table.columns) == list(KWIC_COLUMNS)
 
 
 def test_kwic_rejects_bad_options(sortable):
@@ -130,8 +131,8 @@ def test_kwic_limit_reads_few_documents_but_keeps_order_and_total():
     index = build_index(pd.DataFrame({"doc_id": [str(i) for i in range(6)], "text": texts}))
     full = kwic(index, None, "green tea", limit=500)
     short = kwic(index, None, "green tea", limit=4)
-    assert full.attrs["total"] == short.attrs["total"] == 18
-    pd.testing.assert_frame_equal(short, full.head(4), check_like=False)
+    assert full.total == short.total == 18
+    pd.testing.assert_frame_equal(short.table, full.table.head(4), check_like=False)
 
 
 def test_kwic_match_case_keeps_lines_written_as_typed() -> None:
@@ -147,26 +148,26 @@ def test_kwic_match_case_keeps_lines_written_as_typed() -> None:
         )
     )
     folded = kwic(ix, None, "US", window=1)
-    assert folded.attrs["total"] == 4  # us, us, US, US: the token rule folds case
+    assert folded.total == 4  # us, us, US, US: the token rule folds case
     exact = kwic(ix, None, "US", window=1, match_case=True)
-    assert exact["match"].tolist() == ["US", "US"]
-    assert exact.attrs["total"] == 2
+    assert exact.table["match"].tolist() == ["US", "US"]
+    assert exact.total == 2
     # A prefix goes on past what was typed; a sequence matches across any spaces.
-    assert kwic(ix, None, "US*", match_case=True)["match"].tolist() == ["US", "US-led", "US"]
-    assert kwic(ix, None, "CIVIL WAR", match_case=True)["match"].tolist() == ["CIVIL WAR"]
+    assert kwic(ix, None, "US*", match_case=True).table["match"].tolist() == ["US", "US-led", "US"]
+    assert kwic(ix, None, "CIVIL WAR", match_case=True).table["match"].tolist() == ["CIVIL WAR"]
     both = kwic(ix, None, "Civil War | civil war", match_case=True)
-    assert both["match"].tolist() == ["Civil War", "civil war"]
+    assert both.table["match"].tolist() == ["Civil War", "civil war"]
     # The limit applies to the exact lines, not to all of them.
     first = kwic(ix, None, "civil war", match_case=True, limit=1)
-    assert first["match"].tolist() == ["civil war"]
-    assert first.attrs["total"] == 1
+    assert first.table["match"].tolist() == ["civil war"]
+    assert first.total == 1
 
 
 def _kwic_sorted_from_text(index, term, sort, window):
     """The straightforward KWIC sort: every line, keyed by the context words read from its text."""
     from analysis.kwic import SORT_LEVELS, _left_words, _right_words
 
-    lines = kwic(index, None, term, window=window, limit=10**9)
+    lines = kwic(index, None, term, window=window, limit=10**9).table
     texts = dict(zip(index.docs["doc_id"], index.docs["text"], strict=True))
     keys = []
     for doc_id, start, end in lines[["doc_id", "start", "end"]].itertuples(index=False):
@@ -193,5 +194,5 @@ def test_kwic_sort_from_token_stream_equals_sort_by_text(sort, limit):
     for term in ("tea", "green tea", "plan | rice"):
         got = kwic(index, None, term, window=3, sort=sort, limit=limit)
         expected = _kwic_sorted_from_text(index, term, sort, 3)
-        assert got.attrs["total"] == len(expected)
-        pd.testing.assert_frame_equal(got, expected.head(limit))
+        assert got.total == len(expected)
+        pd.testing.assert_frame_equal(got.table, expected.head(limit))

@@ -131,16 +131,16 @@ def test_every_consumer_agrees(people):
         assert trend["count"].sum() == counts.sum()
         assert trend["docs"].sum() == (counts > 0).sum()
         lines = kwic(people, None, text, window=2)
-        assert len(lines) == counts.sum() == lines.attrs["total"]
+        assert len(lines.table) == counts.sum() == lines.total
         assert query_mask(people, text).tolist() == (counts > 0).tolist()
         assert select(people, Filters(query=text)).tolist() == (counts > 0).tolist()
         per_doc = documents_with_term(people, None, text).set_index("doc_id")["count"]
         assert per_doc.reindex(["a", "b", "c"]).tolist() == counts.tolist()
-        assert collocates(people, None, text, min_count=1).attrs["node_count"] == counts.sum()
+        assert collocates(people, None, text, min_count=1).node_count == counts.sum()
 
 
 def test_kwic_lines_of_a_typed_sequence(people):
-    lines = kwic(people, None, "the people", window=1)
+    lines = kwic(people, None, "the people", window=1).table
     assert lines["match"].tolist() == [
         "the people",
         "the people's",
@@ -157,7 +157,7 @@ def test_kwic_lines_of_a_typed_sequence(people):
 def test_kwic_finds_a_possessive_inside_a_sequence():
     text = "The people's will, people will."
     index = build_index(pd.DataFrame({"doc_id": ["a"], "text": [text]}))
-    lines = kwic(index, None, "people will")
+    lines = kwic(index, None, "people will").table
     assert lines["match"].tolist() == ["people's will", "people will"]
 
 
