@@ -30,7 +30,7 @@ from analysis.errors import (
 )
 from analysis.groups import Groups, group_keyness, group_masks, grouping_fields
 from analysis.index import build_index
-from analysis.keyness import keyness, keyness_groups
+from analysis.keyness import KeynessResult, keyness, keyness_groups
 from analysis.kwic import KWIC_COLUMNS, KwicResult, kwic
 from analysis.limits import IngestLimits, check_user_terms
 from analysis.periods import Granularity, period_mask, placeable
@@ -100,6 +100,7 @@ __all__ = [
     "Groups",
     "IndexSettings",
     "IngestLimits",
+    "KeynessResult",
     "KwicResult",
     "LimitError",
     "LoadedCorpus",

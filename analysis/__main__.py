@@ -460,7 +460,7 @@ def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> 
     mask_a = _slice(index, mask, args.a, "--a")
     mask_b = _slice(index, mask, args.b, "--b")
     started = time.perf_counter()
-    table = keyness(
+    found = keyness(
         index,
         mask_a,
         mask_b,
@@ -474,14 +474,13 @@ def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> 
     )
     print(
         f"keyness: {time.perf_counter() - started:.2f} s "
-        f"(A {table.attrs['size_a']} tokens, B {table.attrs['size_b']} tokens, "
-        f"{table.attrs['tested']} terms tested)",
+        f"(A {found.size_a} tokens, B {found.size_b} tokens, {found.tested} terms tested)",
         file=sys.stderr,
     )
     columns = [
         S.TERM, S.COUNT_A, S.COUNT_B, S.LL, S.P, S.LOG_RATIO, S.DOCS_A, S.DOCS_B, S.SIGNIFICANT,
     ]  # fmt: skip
-    return table[columns]
+    return found.table[columns]
 
 
 def _reuse(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:

@@ -8,6 +8,7 @@ read from the index's counts.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,29 @@ from analysis.terms import (
 )
 
 
+@dataclass(frozen=True, eq=False)
+class KeynessResult:
+    """The key terms of slice A against slice B (:func:`keyness`) and what they were tested on.
+
+    Attributes
+    ----------
+    table
+        ``term, kind, count_a, count_b, ll, p, log_ratio, docs_a, docs_b, significant``.
+    size_a, size_b
+        The word tokens of each slice.
+    tested
+        The terms tested (left after stopwords, kind, numbers and ``min_count``).
+    alpha
+        The significance level after any Bonferroni correction.
+    """
+
+    table: pd.DataFrame
+    size_a: int
+    size_b: int
+    tested: int
+    alpha: float
+
+
 def keyness(
     index: CorpusIndex,
     mask_a: np.ndarray,
@@ -39,7 +63,7 @@ def keyness(
     top: int | None = None,
     labels: tuple[str, str] = ("A", "B"),
     numbers: bool = False,
-) -> pd.DataFrame:
+) -> KeynessResult:
     """Terms used more in slice A than in slice B, and the reverse.
 
     For each term, the 2x2 table of its count in each slice against the
@@ -64,7 +88,7 @@ def keyness(
     alpha, bonferroni
         ``significant`` is ``p < alpha``, or ``p < alpha / tested`` with the
         Bonferroni correction, ``tested`` being the number of terms left after
-        ``stopwords``, ``kind`` and ``min_count`` (in ``attrs["tested"]``).
+        ``stopwords``, ``kind`` and ``min_count`` (the result's ``tested``).
     top
         Keep the ``top`` rows with the highest ``ll``.
     labels
@@ -75,11 +99,11 @@ def keyness(
 
     Returns
     -------
-    DataFrame
-        ``term, kind, count_a, count_b, ll, p, log_ratio, docs_a, docs_b,
-        significant``; ``docs_a``/``docs_b`` count the documents of each slice
-        holding the term. ``attrs`` has ``size_a``, ``size_b``, ``tested`` and
-        ``alpha`` (after correction).
+    KeynessResult
+        ``table``: ``term, kind, count_a, count_b, ll, p, log_ratio, docs_a,
+        docs_b, significant``; ``docs_a``/``docs_b`` count the documents of
+        each slice holding the term. Beside it ``size_a``, ``size_b``,
+        ``tested`` and ``alpha`` (after correction).
     """
     if min_count < 1:
         raise OptionError(f"min_count must be at least 1, not {min_count}.")
@@ -130,8 +154,7 @@ def keyness(
             S.SIGNIFICANT: p < threshold,
         }
     )
-    table.attrs.update(size_a=size_a, size_b=size_b, tested=tested, alpha=threshold)
-    return table
+    return KeynessResult(table, size_a, size_b, tested, threshold)
 
 
 def keyness_groups(
@@ -173,7 +196,7 @@ def keyness_groups(
             top=top,
             labels=(repr(name), f"rest of {name!r}"),
             numbers=numbers,
-        )
+        ).table
         table.insert(0, S.GROUP, name)
         tables.append(table)
     return pd.concat(tables, ignore_index=True)

@@ -37,6 +37,7 @@ from analysis import (
     CorpusIndex,
     Filters,
     IndexSettings,
+    KeynessResult,
     KwicResult,
     LoadedCorpus,
     Theme,
@@ -462,8 +463,8 @@ def topic_passages(
 @st.cache_data(show_spinner=False, max_entries=64)
 def keyness_table(
     key: str, filters_a: Filters, filters_b: Filters, options: KeynessOptions, _index: CorpusIndex
-) -> pd.DataFrame:
-    """``term, kind, count_a, count_b, ll, p, log_ratio, docs_a, docs_b, significant``."""
+) -> KeynessResult:
+    """``term, kind, count_a, count_b, ll, p, log_ratio, docs_a, docs_b, significant``; sizes."""
     return keyness(
         _index,
         selection(key, filters_a, _index),

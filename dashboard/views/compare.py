@@ -339,7 +339,8 @@ def _keyness(
         stopwords=ctx.stopwords,
         numbers=ctx.numbers,
     )
-    table = data.keyness_table(ctx.index_key, filters_a, filters_b, options, ctx.index)
+    found = data.keyness_table(ctx.index_key, filters_a, filters_b, options, ctx.index)
+    table = found.table
     if table.empty:
         st.info("No term reaches the least count in A and B together; lower it.")
         return table
@@ -352,8 +353,7 @@ def _keyness(
             "+1 is twice as frequent in A, -1 twice as frequent in B."
         )
     )
-    shown = table.head(MAX_TABLE_ROWS).copy()
-    shown.attrs = {}
+    shown = table.head(MAX_TABLE_ROWS)
     if len(table) > MAX_TABLE_ROWS:
         st.caption(
             md(
@@ -373,12 +373,7 @@ def _keyness(
         },
     )
     common.table_downloads(table, page=PAGE, name="keyness")
-    size_a = int(
-        table.attrs.get("size_a") or data.summary(ctx.index_key, filters_a, ctx.index)["tokens"]
-    )
-    size_b = int(
-        table.attrs.get("size_b") or data.summary(ctx.index_key, filters_b, ctx.index)["tokens"]
-    )
+    size_a, size_b = found.size_a, found.size_b
     bars_tab, scatter_tab = st.tabs(["Strongest terms", "Frequency in A against B"])
     with bars_tab:
         fig = charts.plot_keyness_bars(table, top=view.key_top)
