@@ -136,7 +136,9 @@ def _parser() -> argparse.ArgumentParser:
         "The ledger: one row per input unit with status, reason and location.",
         filters=False,
     )
-    terms = command("terms", "Word and phrase frequencies: term, kind, count, per_million, docs.")
+    terms = command(
+        "terms", "Word and phrase frequencies: term, kind, count, per_million, docs, tfidf."
+    )
     terms.add_argument("--kind", choices=("word", "phrase", "all"), default="all")
     terms.add_argument("--top", type=int, default=None, help="keep the N most frequent terms")
     _stopword_options(terms)

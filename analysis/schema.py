@@ -40,7 +40,7 @@ DOCS = "docs"
 TFIDF = "tfidf"
 WORD = "word"
 PHRASE = "phrase"
-TERM_COLUMNS = (TERM, KIND, COUNT, PER_MILLION, DOCS)
+TERM_COLUMNS = (TERM, KIND, COUNT, PER_MILLION, DOCS, TFIDF)
 
 # Passages: paragraph spans of a document's text.
 PASSAGE = "passage"

@@ -130,16 +130,20 @@ def term_frequencies(
     Returns
     -------
     DataFrame
-        ``term, kind, count, per_million, docs``, by count (descending) then
-        term. ``per_million`` is the count per million word tokens of the
-        selection; ``docs`` the number of selected documents containing it.
+        ``term, kind, count, per_million, docs, tfidf``, by count (descending)
+        then term. ``per_million`` is the count per million word tokens of the
+        selection; ``docs`` the number of selected documents containing it
+        (its document frequency ``df``); ``tfidf`` the term's TF-IDF summed over
+        the selected documents, ``count * idf`` with scikit-learn's smoothed
+        ``idf = ln((1 + n) / (1 + df)) + 1``, ``n`` the selected documents (what
+        ``TfidfVectorizer(norm=None)`` fitted on the selection gives, column-summed).
 
     Examples
     --------
     >>> from analysis.index import build_index
     >>> ix = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["Tea, tea and more tea."]}))
     >>> term_frequencies(ix, stopwords=frozenset()).head(1).to_dict("records")
-    [{'term': 'tea', 'kind': 'word', 'count': 3, 'per_million': 600000.0, 'docs': 1}]
+    [{'term': 'tea', 'kind': 'word', 'count': 3, 'per_million': 600000.0, 'docs': 1, 'tfidf': 3.0}]
     """
     if kind not in ("word", "phrase", "all"):
         raise OptionError(f"Unknown term kind {kind!r}. Use 'word', 'phrase' or 'all'.")
@@ -159,6 +163,8 @@ def term_frequencies(
     if kind != "all":
         keep &= kinds == kind
     rows = np.flatnonzero(keep)
+    n_selected = int(mask.sum())
+    idf = np.log((1 + n_selected) / (1 + docs[rows])) + 1
     table = pd.DataFrame(
         {
             S.TERM: names[rows],
@@ -166,6 +172,7 @@ def term_frequencies(
             S.COUNT: count[rows],
             S.PER_MILLION: count[rows] / max(tokens, 1) * 1e6,
             S.DOCS: docs[rows],
+            S.TFIDF: count[rows] * idf,
         }
     )
     if hide_words_in_phrases and kind == "all":

@@ -145,7 +145,15 @@ def _table(table: Any) -> None:
         selection_mode="single-row",
         column_config={
             S.PER_MILLION: st.column_config.NumberColumn("per million", format="%.1f"),
-            S.DOCS: st.column_config.NumberColumn("documents"),
+            S.DOCS: st.column_config.NumberColumn(
+                "documents", help="Document frequency: the selected documents holding the term."
+            ),
+            S.TFIDF: st.column_config.NumberColumn(
+                "TF-IDF",
+                format="%.1f",
+                help="Count times ln((1 + documents selected) / (1 + documents)) + 1: high for "
+                "terms frequent in few documents.",
+            ),
         },
     )
     rows = getattr(getattr(event, "selection", None), "rows", None) or []

@@ -42,7 +42,7 @@ def test_terms_seeds_phrases_csv(capsys):
     table = pd.read_csv(
         io.StringIO(_run(capsys, "terms", "seeds", "--kind", "phrase", "--format", "csv"))
     )
-    assert list(table.columns) == ["term", "kind", "count", "per_million", "docs"]
+    assert list(table.columns) == ["term", "kind", "count", "per_million", "docs", "tfidf"]
     counts = dict(zip(table["term"], table["count"], strict=True))
     assert counts["yangtze river delta"] == 10
     assert counts["integrated development"] == 15

@@ -41,7 +41,29 @@ def test_term_frequencies_hand_counts(index):
     assert rows.loc["tea", "per_million"] == pytest.approx(5 / 18 * 1e6)
     assert rows.loc["green tea", "kind"] == "phrase"
     assert rows.loc["green tea", "count"] == 3
-    assert list(table.columns) == ["term", "kind", "count", "per_million", "docs"]
+    assert list(table.columns) == ["term", "kind", "count", "per_million", "docs", "tfidf"]
+    # 3 documents; tea in 2 of them, 5 times: 5 * (ln(4 / 3) + 1)
+    assert rows.loc["tea", "tfidf"] == pytest.approx(5 * (math.log(4 / 3) + 1))
+
+
+@pytest.mark.parametrize("rows", [None, [0, 1], [1]])
+def test_term_tfidf_equals_sklearn_tfidf_vectorizer_summed_over_the_selection(seeds, rows):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from analysis.text import tokenize
+
+    mask = np.ones(seeds.n_docs, dtype=bool) if rows is None else np.isin(np.arange(2), rows)
+    texts = seeds.docs.loc[mask, "text"].astype(str).tolist()
+    vectorizer = TfidfVectorizer(
+        analyzer=tokenize, norm=None, smooth_idf=True, sublinear_tf=False, use_idf=True
+    )
+    matrix = vectorizer.fit_transform(texts)
+    expected = dict(zip(vectorizer.get_feature_names_out(), matrix.sum(axis=0).A1, strict=True))
+    table = term_frequencies(seeds, mask, kind="word", stopwords=frozenset(), numbers=True)
+    got = dict(zip(table["term"], table["tfidf"], strict=True))
+    assert set(got) == set(expected)
+    for term, value in expected.items():
+        assert got[term] == pytest.approx(value, rel=1e-12), term
 
 
 def test_term_frequencies_respects_mask_kind_top_and_stopwords(index):

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import XSS_IMG, XSS_SCRIPT
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-TERM_HEADER = ["term", "kind", "count", "per_million", "docs"]
+TERM_HEADER = ["term", "kind", "count", "per_million", "docs", "tfidf"]
 
 # Traces of the first plotly chart on the page: name, categories (y) and values (x).
 CHART_DATA = """() => {
