@@ -475,7 +475,8 @@ def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataF
 
     ``share`` is the mean weight of the topic over the period's passages, so
     the shares of a period with passages sum to 1. Every period between the
-    first and the last is present; an empty one has share 0 and passages 0.
+    first and the last is present; an empty one has passages 0 and no share
+    (NaN: a gap in the timeline, not a 0 %).
     Passages of documents dated more coarsely than ``by`` are left out (as in
     :func:`~analysis.terms.documents_per_period`): ``attrs["too_coarse"]`` and
     ``attrs["undated"]`` count the passages left out.
@@ -504,7 +505,8 @@ def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataF
     n_passages = np.bincount(position, minlength=n_periods)
     sums = np.zeros((n_periods, model.k))
     np.add.at(sums, position, weights)
-    share = sums / np.maximum(n_passages, 1)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(n_passages[:, None] > 0, sums / np.maximum(n_passages, 1)[:, None], np.nan)
     table = pd.DataFrame(
         {
             S.PERIOD: np.repeat(np.asarray(starts), model.k),

@@ -227,7 +227,7 @@ def term_trends(
         the extra period is the earlier one; at the edges the window is cut
         short). Periods without any tokens have no rate (and without documents
         no share) and are skipped in those averages; a window of only such
-        periods gives 0. Counts of empty periods are zeros and count.
+        periods has no average (NaN). Counts of empty periods are zeros and count.
     min_period_tokens
         Periods with fewer tokens are flagged ``thin``.
 
@@ -238,8 +238,9 @@ def term_trends(
         period_docs, thin`` (+ the ``smoothed`` columns), one row per series and period,
         series in the order given, periods ascending. Every period from the
         first to the last dated selected document is present, empty ones with
-        zeros. ``per_million = count / period_tokens * 1e6`` (0 when the
-        period has no tokens); ``doc_share = docs / period_docs``.
+        zero counts. ``per_million = count / period_tokens * 1e6`` and
+        ``doc_share = docs / period_docs``; a period without tokens has no rate
+        and one without documents no share: NaN there (a gap, not a 0 %).
         ``attrs``: ``too_coarse`` (documents dated more coarsely than ``by``,
         left out), ``too_coarse_by_precision``, ``undated``, ``missing``
         (requested terms not in the vocabulary). See :func:`left_out_note`.
@@ -292,8 +293,8 @@ def term_trends(
     count_flat = count.ravel()
     docs_flat = docs.ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_million = np.where(tokens_rep > 0, count_flat / tokens_rep * 1e6, 0.0)
-        doc_share = np.where(docs_rep > 0, docs_flat / docs_rep, 0.0)
+        per_million = np.where(tokens_rep > 0, count_flat / tokens_rep * 1e6, np.nan)
+        doc_share = np.where(docs_rep > 0, docs_flat / docs_rep, np.nan)
     table = pd.DataFrame(
         {
             S.PERIOD: np.tile(placed.starts().to_numpy(), n_series),
@@ -321,7 +322,7 @@ def term_trends(
             frame = pd.DataFrame(np.asarray(values, dtype=float).reshape(n_series, n_periods).T)
             if present is not None:
                 frame = frame.where(np.broadcast_to(present, frame.shape))
-            averaged = frame.rolling(smooth, center=True, min_periods=1).mean().fillna(0.0)
+            averaged = frame.rolling(smooth, center=True, min_periods=1).mean()
             table[column] = averaged.to_numpy().T.ravel()
     table.attrs["too_coarse"] = sum(placed.too_coarse.values())
     table.attrs["too_coarse_by_precision"] = placed.too_coarse

@@ -37,6 +37,8 @@ ZIP_MIME = "application/zip"
 # Size of exported chart images, in CSS pixels before ``scale``.
 IMAGE_WIDTH = 1100
 IMAGE_HEIGHT = 650
+#: Pixels per CSS pixel of a PNG export (vector images are drawn at their size).
+PNG_SCALE = 2
 
 
 def table_to_csv(table: pd.DataFrame) -> bytes:
@@ -77,11 +79,14 @@ def figure_to_image(
     format: ImageFormat = "png",
     width: int = IMAGE_WIDTH,
     height: int | None = None,
-    scale: float = 2,
+    scale: float | None = None,
 ) -> bytes:
     """PNG, SVG or PDF bytes of ``fig`` through kaleido and the system browser.
 
     ``height`` defaults to the figure's own layout height, else ``IMAGE_HEIGHT``.
+    ``scale`` defaults to 2 for PNG (sharp on high-density screens) and 1 for
+    SVG and PDF: kaleido multiplies a vector image's stated size by it, and a
+    vector image needs no extra pixels, so it opens at ``width`` x ``height``.
 
     Raises
     ------
@@ -96,6 +101,8 @@ def figure_to_image(
         )
     if height is None:
         height = int(fig.layout.height) if fig.layout.height else IMAGE_HEIGHT
+    if scale is None:
+        scale = PNG_SCALE if format == "png" else 1
     return cast(bytes, fig.to_image(format=format, width=width, height=height, scale=scale))
 
 

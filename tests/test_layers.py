@@ -52,7 +52,10 @@ PURE_DASHBOARD_FILES = [
         ROOT / "dashboard" / f
         for f in ("escape.py", "export.py", "host.py", "markup.py", "labels.py", "limits.py")
     ),
-    *(ROOT / "dashboard" / f for f in ("options.py", "url_codecs.py", "keys.py", "state.py")),
+    *(
+        ROOT / "dashboard" / f
+        for f in ("options.py", "url_codecs.py", "keys.py", "state.py", "report.py", "__main__.py")
+    ),
 ]
 
 

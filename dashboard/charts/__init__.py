@@ -7,8 +7,11 @@ every data string escaped (no ``<a>`` or ``<br>`` from a document or a link).
 
 from dashboard.charts.compare import (
     ABSENT_COUNT,
+    LABEL_CHARS,
+    ROW_PIXELS,
     SIDE_COLORS,
     SIMILARITY_SCALE,
+    doc_labels,
     plot_dendrogram,
     plot_keyness_bars,
     plot_keyness_scatter,
@@ -21,6 +24,7 @@ from dashboard.charts.theme import (
     FONT_FAMILY,
     KIND_COLORS,
     PERIOD_COLOR,
+    SERIES_COLORS,
     TEMPLATE,
     WORDCLOUD_COLORMAP,
 )
@@ -32,7 +36,10 @@ __all__ = [
     "FONT_FAMILY",
     "HOVER_EXPANSIONS",
     "KIND_COLORS",
+    "LABEL_CHARS",
     "PERIOD_COLOR",
+    "ROW_PIXELS",
+    "SERIES_COLORS",
     "SIDE_COLORS",
     "SIMILARITY_SCALE",
     "TEMPLATE",
@@ -40,6 +47,7 @@ __all__ = [
     "TREND_MEASURES",
     "WORDCLOUD_COLORMAP",
     "build_wordcloud",
+    "doc_labels",
     "period_label",
     "plot_collocates",
     "plot_dendrogram",

@@ -13,9 +13,75 @@ from analysis import schema
 from dashboard.charts.theme import PERIOD_COLOR, builder, themed
 
 SIDE_COLORS = {"A": "#3366aa", "B": "#e07b1a"}
+#: Longest name in a document's axis label; a longer one ends in "…".
+LABEL_CHARS = 28
+#: Pixels per document row of the heatmap and the dendrogram: every label has its line.
+ROW_PIXELS = 26
+#: Columns that may name a document on an axis, in order of preference.
+_WHO = ("speaker", schema.SOURCE)
 SIMILARITY_SCALE = "Blues"
 #: Count drawn for a term absent from one side on the log-scaled keyness scatter.
 ABSENT_COUNT = 0.5
+
+
+def _cut(text: str, chars: int = LABEL_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def _when(date: Any, precision: Any) -> str:
+    if date is None or pd.isna(date):
+        return "undated"
+    stamp = pd.Timestamp(date)
+    if precision == "year":
+        return f"{stamp.year}"
+    if precision == "month":
+        return stamp.strftime("%Y-%m")
+    return stamp.date().isoformat()
+
+
+def doc_labels(docs: pd.DataFrame) -> dict[str, str]:
+    """Short axis labels of documents: who (speaker, else source) and when.
+
+    ``docs`` has ``doc_id``, ``date`` and some of ``date_precision``,
+    ``speaker``, ``source`` and ``title``. The first of ``speaker`` and
+    ``source`` whose values differ among these documents names them (every
+    State of the Union address has one source: the president's name is
+    used); where neither differs, the title does. A name is cut to
+    ``LABEL_CHARS`` characters; the date is written as precisely as it is
+    known (``1790``, ``2019-03``, ``2023-11-30``). Labels that would be alike
+    are told apart by ``#2``, ``#3``... in the table's order.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"doc_id": ["a", "b"], "speaker": ["Lincoln", "Grant"],
+    ...     "source": ["UCSB", "UCSB"], "date": pd.to_datetime(["1862-12-01", "1869-12-06"])})
+    >>> doc_labels(docs)
+    {'a': 'Lincoln 1862-12-01', 'b': 'Grant 1869-12-06'}
+    """
+
+    def names(column: str) -> list[str]:
+        if column not in docs.columns:
+            return [""] * len(docs)
+        return [
+            "" if value is None or pd.isna(value) else str(value).strip()
+            for value in docs[column].tolist()
+        ]
+
+    ids = [str(i) for i in docs[schema.DOC_ID]]
+    varying = [c for c in _WHO if len({n for n in names(c) if n}) > 1]
+    order = [*varying, *(c for c in _WHO if c not in varying)] if varying else []
+    columns = [names(c) for c in [*order, schema.TITLE]]
+    precision = names(schema.DATE_PRECISION)
+    dates = docs[schema.DATE].tolist() if schema.DATE in docs.columns else [None] * len(docs)
+    labels: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for row, doc_id in enumerate(ids):
+        who = next((column[row] for column in columns if column[row]), doc_id)
+        label = f"{_cut(who)} {_when(dates[row], precision[row] or 'day')}"
+        seen[label] = seen.get(label, 0) + 1
+        labels[doc_id] = label if seen[label] == 1 else f"{label} #{seen[label]}"
+    return labels
 
 
 @builder
@@ -56,10 +122,12 @@ def plot_similarity_heatmap(
         )
     )
     themed(fig, title=title or f"Similarity of {len(ids)} documents (TF-IDF cosine)")
-    side = min(900, max(360, 120 + 22 * len(ids)))
-    fig.update_layout(height=side, showlegend=False)
-    fig.update_yaxes(autorange="reversed", automargin=True, type="category")
-    fig.update_xaxes(automargin=True, type="category", tickangle=-45)
+    # Rows of ROW_PIXELS each, plus the title band and the slanted labels under the plot.
+    longest = max((len(name) for name in names), default=0)
+    fig.update_layout(height=max(360, 90 + ROW_PIXELS * len(ids) + 5 * longest), showlegend=False)
+    ticks = {"type": "category", "automargin": True, "dtick": 1, "tickfont": {"size": 12}}
+    fig.update_yaxes(autorange="reversed", **ticks)
+    fig.update_xaxes(tickangle=-45, **ticks)
     return fig
 
 
@@ -107,10 +175,11 @@ def plot_dendrogram(
         )
     leaves = list(tree["ivl"])
     themed(fig, title=title or f"Clustering of {len(names)} documents")
-    fig.update_layout(height=min(900, max(320, 80 + 22 * len(names))), showlegend=False)
+    fig.update_layout(height=max(320, 90 + ROW_PIXELS * len(names)), showlegend=False)
     fig.update_yaxes(
         tickvals=[5 + 10 * i for i in range(len(leaves))],
         ticktext=leaves,
+        tickfont={"size": 12},
         automargin=True,
         showgrid=False,
         zeroline=False,

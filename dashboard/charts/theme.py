@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
@@ -23,6 +24,29 @@ FONT_FAMILY = "Noto Sans, Noto Sans CJK SC, Arial, sans-serif"
 KIND_COLORS = {schema.WORD: "#3366aa", schema.PHRASE: "#e07b1a"}
 PERIOD_COLOR = "#3366aa"
 WORDCLOUD_COLORMAP = "tab10"
+#: Colours of the series of one chart (terms, themes, topics), in order: 24 that are told
+#: apart on white (plotly's Dark24). Past 24 series the colours repeat with another dash.
+SERIES_COLORS: tuple[str, ...] = (
+    "#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A", "#B68100", "#750D86",
+    "#EB663B", "#511CFB", "#00A08B", "#FB00D1", "#FC0080", "#B2828D", "#6C7C32", "#778AAE",
+    "#862A16", "#A777F1", "#620042", "#1616A7", "#DA60CA", "#6C4516", "#0D2A63", "#AF0038",
+)  # fmt: skip
+SERIES_DASHES = ("solid", "dash", "dot", "dashdot")
+
+
+def series_style(position: int) -> dict[str, str]:
+    """Line colour and dash of the series at ``position``: no two alike for 96 series.
+
+    Examples
+    --------
+    >>> series_style(0), series_style(24)
+    ({'color': '#2E91E5', 'dash': 'solid'}, {'color': '#2E91E5', 'dash': 'dash'})
+    """
+    colors = len(SERIES_COLORS)
+    return {
+        "color": SERIES_COLORS[position % colors],
+        "dash": SERIES_DASHES[(position // colors) % len(SERIES_DASHES)],
+    }
 
 
 #: Trace properties whose strings plotly draws (and reads as pseudo-HTML). ``hovertemplate``
@@ -39,6 +63,17 @@ def _escaped(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_escaped(v) for v in value]
     return value
+
+
+def gaps(value: Any) -> float | None:
+    """``value`` as a float, or ``None`` where it is missing (plotly draws a gap, not a 0).
+
+    >>> gaps(0.25), gaps(float("nan")), gaps(None)
+    (0.25, None, None)
+    """
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
 
 
 def inert(fig: go.Figure) -> go.Figure:
@@ -82,20 +117,26 @@ def builder(plot: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
     return build
 
 
+#: Where every legend goes: outside the plot on its right, one entry a line.
+LEGEND: dict[str, Any] = {
+    "title": {"text": ""},
+    "orientation": "v",
+    "x": 1.02,
+    "xanchor": "left",
+    "y": 1,
+    "yanchor": "top",
+}
+
+
 def themed(fig: go.Figure, *, title: str) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         title={"text": title, "x": 0, "xanchor": "left"},
         font={"family": FONT_FAMILY, "size": 13},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={
-            "title": {"text": ""},
-            "orientation": "h",
-            "y": 1.02,
-            "yanchor": "bottom",
-            "x": 1,
-            "xanchor": "right",
-        },
+        # The legend stands right of the plot, top-aligned, in a column: it never reaches
+        # the title's band above the plot, however many series there are.
+        legend=LEGEND,
         hoverlabel={"font": {"family": FONT_FAMILY}},
     )
     return fig

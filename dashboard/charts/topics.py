@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from analysis import schema
 from dashboard.charts.periods import period_axis, period_label
-from dashboard.charts.theme import builder, themed
+from dashboard.charts.theme import builder, gaps, series_style, themed
 
 
 @builder
@@ -30,7 +30,7 @@ def plot_topic_timeline(
     """
     fig = go.Figure()
     all_starts: list[pd.Timestamp] = []
-    for topic in sorted(table["topic"].unique().tolist()):
+    for position, topic in enumerate(sorted(table["topic"].unique().tolist())):
         rows = table[table["topic"] == topic].sort_values(schema.PERIOD)
         starts = [pd.Timestamp(p) for p in rows[schema.PERIOD]]
         all_starts += starts
@@ -39,15 +39,18 @@ def plot_topic_timeline(
             go.Scatter(
                 name=label,
                 x=[s.date().isoformat() for s in starts],
-                y=[float(v) for v in rows["share"].fillna(0)],
+                # A period without passages has no share: a gap, not 0 %.
+                y=[gaps(v) for v in rows["share"]],
                 mode="lines+markers",
+                connectgaps=False,
+                line=series_style(position),
                 marker={"size": 8},
                 customdata=[
                     [
                         int(topic),
                         label,
                         period_label(s, by),
-                        float(share),
+                        gaps(share),
                         int(n),
                         s.date().isoformat(),
                     ]

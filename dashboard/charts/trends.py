@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from analysis import schema
 from dashboard.charts.periods import period_axis, period_label
-from dashboard.charts.theme import builder, themed
+from dashboard.charts.theme import builder, gaps, series_style, themed
 
 TREND_MEASURES = {
     schema.PER_MILLION: "per million tokens",
@@ -82,7 +82,7 @@ def plot_trends(
     drawn = smoothed_column if smoothed_column in table.columns else value
     fig = go.Figure()
     all_starts: list[pd.Timestamp] = []
-    for term in dict.fromkeys(table[schema.TERM].tolist()):
+    for position, term in enumerate(dict.fromkeys(table[schema.TERM].tolist())):
         rows = table[table[schema.TERM] == term].sort_values(schema.PERIOD)
         starts = [pd.Timestamp(p) for p in rows[schema.PERIOD]]
         all_starts += starts
@@ -96,8 +96,8 @@ def plot_trends(
                 str(term),
                 period_label(start, by),
                 int(count),
-                float(per_million),
-                float(share),
+                gaps(per_million),
+                gaps(share),
                 int(tokens),
                 int(docs),
                 "yes" if is_thin else "no",
@@ -119,8 +119,11 @@ def plot_trends(
             go.Scatter(
                 name=str(term),
                 x=[s.date().isoformat() for s in starts],
-                y=[float(v) for v in rows[drawn].fillna(0)],
+                # A rate of a period without tokens is missing: a gap in the line.
+                y=[gaps(v) for v in rows[drawn]],
                 mode="lines+markers",
+                connectgaps=False,
+                line=series_style(position),
                 marker={
                     "size": 8,
                     "symbol": ["circle-open" if t else "circle" for t in thin],

@@ -11,9 +11,9 @@ here, in :mod:`dashboard.markup` or in :mod:`dashboard.labels`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
 import pandas as pd
@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import SYNTAX_HELP, AnalysisError, CorpusIndex, KwicResult, LoadedCorpus
-from dashboard import export, options
+from dashboard import data, export, options, report
 from dashboard.escape import md, plain, plain_table, unsvg
 from dashboard.markup import MAX_SHOWN, kwic_html
 from dashboard.options import ViewState
@@ -30,6 +30,8 @@ CONTEXT_KEY = "_dashboard_context"
 CORPUS_KEY = "_dashboard_corpus"
 MISSING_KEY = "_dashboard_missing"
 VIEW_KEY = "_dashboard_view"
+#: What this run's page showed, for its "Download report" button (a :class:`Collected`).
+REPORT_KEY = "_dashboard_report"
 
 #: Help of every box that takes a query: the one syntax, as analysis/query.py parses it.
 QUERY_HELP = md(SYNTAX_HELP)
@@ -75,14 +77,94 @@ def run_page(render: Callable[[PageContext], None]) -> None:
 
     Streamlit runs each page file as a script; the router (``app.py``) puts the
     :class:`PageContext` of the run in the session before, and this hands it to
-    the page, so the page itself only ever receives it as an argument.
+    the page, so the page itself only ever receives it as an argument. Below
+    the page, its "Download report" buttons (:func:`report_downloads`).
     """
-    render(_context())
+    ctx = _context()
+    st.session_state[REPORT_KEY] = Collected()
+    render(ctx)
+    summary = data.summary(ctx.index_key, view().filters, ctx.index)
+    report_downloads(ctx.corpus_label, ctx.corpus, ctx.index.content_hash, summary)
 
 
 def run_corpus_page(render: Callable[[CorpusContext], None]) -> None:
     """Run a page that needs only the loaded corpus and its ledger (the Data page)."""
-    render(_corpus_context())
+    ctx = _corpus_context()
+    st.session_state[REPORT_KEY] = Collected()
+    render(ctx)
+    report_downloads(ctx.corpus_label, ctx.corpus, ctx.corpus.content_hash, None)
+
+
+@dataclass
+class Collected:
+    """A page's title and scope and the sections its downloads showed, in order."""
+
+    page: str = ""
+    scope: str = ""
+    sections: list[report.Section] = field(default_factory=list)
+    made: report.Report | None = None  #: the report the buttons download
+
+
+def collected() -> Collected:
+    found = st.session_state.get(REPORT_KEY)
+    if not isinstance(found, Collected):
+        found = st.session_state[REPORT_KEY] = Collected()
+    return found
+
+
+def report_downloads(
+    corpus_label: str, corpus: LoadedCorpus, content_hash: str, summary: Mapping[str, Any] | None
+) -> None:
+    """The page's report: summary, every chart and table it offered, settings, corpus.
+
+    Every chart and table download of the page (:func:`chart_downloads`,
+    :func:`table_downloads`) put its section in this run's :class:`Collected`,
+    so a new page gets a complete report by offering its downloads.
+    """
+    shown = collected()
+    page = shown.page or "Dashboard"
+    key = page.lower().replace(" ", "_")
+    counts = corpus.counts()
+    made = report.Report(
+        page=page,
+        corpus_label=corpus_label,
+        scope=shown.scope,
+        corpus_hash=content_hash,
+        ledger={name: int(counts[name]) for name in report.LEDGER_COUNTS},
+        settings=report_settings(
+            options.settings_record(view(), page=key, corpus_hash=content_hash), corpus_label
+        ),
+        summary=summary,
+        sections=tuple(shown.sections),
+    )
+    shown.made = made
+    st.divider()
+    columns = st.columns(4)
+    _download(
+        columns[0],
+        "Download report",
+        lambda: report.report_html(made),
+        file_name=f"{key}-report.html",
+        mime=report.HTML_MIME,
+        key=f"{key}_report_html",
+        help_text="This page in one HTML file that opens offline: the summary, every chart "
+        "with its data, the settings, the corpus hash and the ledger counts",
+    )
+    if report.pdf_available():
+        _download(
+            columns[1],
+            "Report as PDF",
+            lambda: report.report_pdf(report.report_html(made)),
+            file_name=f"{key}-report.pdf",
+            mime=report.PDF_MIME,
+            key=f"{key}_report_pdf",
+            help_text="The same report printed to PDF (takes a few seconds)",
+        )
+
+
+def report_settings(record: dict[str, Any], corpus_label: str) -> dict[str, Any]:
+    """A settings record with the corpus named as the page names it."""
+    return {**record, "corpus_label": corpus_label}
 
 
 def _context() -> PageContext:
@@ -140,6 +222,8 @@ def seed_widgets(current: ViewState) -> None:
 
 def page_header(title: str, corpus_label: str, scope: str) -> None:
     """The page's title and, below it, which corpus and selection it shows."""
+    shown = collected()
+    shown.page, shown.scope = title, scope
     st.header(md(title))
     st.caption(md(f"{corpus_label} · {scope}"))
 
@@ -159,8 +243,7 @@ def settings(page: str) -> dict[str, Any]:
     """The settings behind an export of ``page``, for the bundle's JSON."""
     ctx = _context()
     record = options.settings_record(view(), page=page, corpus_hash=ctx.index.content_hash)
-    record["corpus_label"] = ctx.corpus_label
-    return record
+    return report_settings(record, ctx.corpus_label)
 
 
 @contextmanager
@@ -221,15 +304,18 @@ def chart_downloads(
     table: pd.DataFrame,
     title: str,
     notes: Mapping[str, Any] | None = None,
+    report_notes: Sequence[str] = (),
 ) -> None:
     """PNG, SVG, HTML and bundle downloads for a chart, plus CSV/XLSX of its data.
 
     ``notes`` go into the bundle's settings beside the view (what a prefix query
-    expanded to, which terms were counted on the fly).
+    expanded to, which terms were counted on the fly); chart, table, ``title``
+    and ``report_notes`` (lines shown under the chart) go into the page's report.
 
     Images are made only when clicked (kaleido takes seconds), on Streamlit's
     download thread.
     """
+    collected().sections.append(report.Section(title, table, figure=fig, notes=tuple(report_notes)))
     images = export.image_export_available()
     columns = st.columns(6)
     if images:
@@ -280,8 +366,20 @@ def chart_downloads(
         st.caption(CAMERA_NOTE)
 
 
-def table_downloads(table: pd.DataFrame, *, page: str, name: str) -> None:
-    """CSV and XLSX downloads of a table (formula cells neutralised)."""
+def table_downloads(
+    table: pd.DataFrame,
+    *,
+    page: str,
+    name: str,
+    title: str | None = None,
+    report_notes: Sequence[str] = (),
+) -> None:
+    """CSV and XLSX downloads of a table (formula cells neutralised); the table joins the report.
+
+    ``title`` names it in the report (default: from ``name``, ``top_terms`` is "Top terms").
+    """
+    heading = title or name.replace("_", " ").capitalize()
+    collected().sections.append(report.Section(heading, table, notes=tuple(report_notes)))
     columns = st.columns(6)
     _table_buttons(columns[0], columns[1], table, page=page, name=name)
 

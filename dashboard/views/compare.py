@@ -299,10 +299,8 @@ def _similarity(
     tree = data.clustering(ctx.index_key, tuple(ids), ctx.stopwords, ctx.index)
     order = [str(i) for i in tree.get("ordered_labels", ids)]
     ordered = matrix.loc[order, order] if set(order) == set(matrix.index) else matrix
-    titles = docs.set_index(docs[S.DOC_ID].astype(str))[S.TITLE].fillna("").astype(str)
-    labels = {i: (titles.get(i) or i)[:40] for i in ids}
-    repeated = {name for name in labels.values() if list(labels.values()).count(name) > 1}
-    labels = {i: f"{name} ({i})" if name in repeated else name for i, name in labels.items()}
+    shown = docs.set_index(docs[S.DOC_ID].astype(str), drop=False)
+    labels = charts.doc_labels(shown.loc[[i for i in ids if i in shown.index]])
     heat_tab, tree_tab = st.tabs(["Heatmap", "Dendrogram"])
     export_table = ordered.reset_index(names=S.DOC_ID)
     with heat_tab:

@@ -125,7 +125,13 @@ def test_trend_seeds_by_day_keeps_empty_days(capsys):
     ]
     counts = dict(zip(table["period"], table["count"], strict=True))
     assert counts == {"2023-11-30": 3, "2023-12-01": 0, "2023-12-02": 0, "2023-12-03": 7}
-    assert (table["per_million"] == table["count"] / table["period_tokens"].clip(1) * 1e6).all()
+    dated = table["period_tokens"] > 0
+    rates = table.loc[dated, "count"] / table.loc[dated, "period_tokens"] * 1e6
+    assert (table.loc[dated, "per_million"] == rates).all()
+    # Days without a document have no rate: an empty cell, not 0.
+    assert table.loc[~dated, "per_million"].isna().all()
+    assert table.loc[~dated, "doc_share"].isna().all()
+    assert (~dated).sum() == 2
 
 
 def test_trend_theme_and_smoothing(capsys):

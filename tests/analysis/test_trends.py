@@ -20,6 +20,7 @@ SETTINGS = IndexSettings(phrase_options=PhraseOptions(min_count=3, min_docs=2))
 # (2024-02-10, 5 tokens): tea 1, green tea 1, coffee 1; doc c undated (4 tokens):
 # coffee 1.
 JAN, FEB = 4 / 9 * 1e6, 1 / 5 * 1e6
+NAN = math.nan
 
 
 @pytest.fixture(scope="module")
@@ -110,15 +111,16 @@ def test_trend_doc_share_counts_documents_not_occurrences():
     assert table["count"].tolist() == [4]
 
 
-def test_trend_fills_empty_periods_with_zero_and_weeks_start_monday(tiny):
+def test_trend_fills_empty_periods_with_zero_counts_and_no_rate_and_weeks_start_monday(tiny):
     table = term_trends(tiny, None, ["tea"], by="week")
     # 2024-01-05 is a Friday (week of Monday 1 January), 2024-02-10 a Saturday
     # (week of Monday 5 February): six weeks, four of them empty.
     assert table["period"].tolist() == list(pd.date_range("2024-01-01", "2024-02-05", freq="7D"))
     assert all(p.day_of_week == 0 for p in table["period"])
     assert table["count"].tolist() == [4, 0, 0, 0, 0, 1]
-    assert table["per_million"].tolist()[1:5] == [0.0] * 4
-    assert table["doc_share"].tolist()[1:5] == [0.0] * 4
+    # No tokens, no documents: no rate and no share (a gap), while the count is a true zero.
+    assert table["per_million"].isna().tolist() == [False, True, True, True, True, False]
+    assert table["doc_share"].isna().tolist() == [False, True, True, True, True, False]
 
 
 def test_trend_thin_flag(tiny):
@@ -135,14 +137,17 @@ def test_trend_smoothing_centred_even_window_takes_earlier_period(tiny):
 
 def test_trend_smoothing_each_series_on_its_own(tiny):
     table = term_trends(tiny, None, ["tea", "green tea"], by="week", smooth=3)
-    assert _rows(table, "tea")["smoothed"].tolist() == pytest.approx([JAN, JAN, 0, 0, FEB, FEB])
-    green = [2 / 9 * 1e6, 2 / 9 * 1e6, 0, 0, 1 / 5 * 1e6, 1 / 5 * 1e6]
-    assert _rows(table, "green tea")["smoothed"].tolist() == pytest.approx(green)
+    tea = [JAN, JAN, NAN, NAN, FEB, FEB]
+    assert _rows(table, "tea")["smoothed"].tolist() == pytest.approx(tea, nan_ok=True)
+    green = [2 / 9 * 1e6, 2 / 9 * 1e6, NAN, NAN, 1 / 5 * 1e6, 1 / 5 * 1e6]
+    assert _rows(table, "green tea")["smoothed"].tolist() == pytest.approx(green, nan_ok=True)
 
 
 def test_trend_smoothing_skips_periods_without_tokens(tiny):
     table = term_trends(tiny, None, ["tea"], by="week", smooth=3)
-    assert table["smoothed"].tolist() == pytest.approx([JAN, JAN, 0, 0, FEB, FEB])
+    # Weeks 3 and 4 see only empty weeks in their window: no average, not a 0.
+    expected = [JAN, JAN, NAN, NAN, FEB, FEB]
+    assert table["smoothed"].tolist() == pytest.approx(expected, nan_ok=True)
 
 
 def test_trend_smoothing_averages_counts_and_shares_too():
@@ -157,7 +162,7 @@ def test_trend_smoothing_averages_counts_and_shares_too():
     )
     table = term_trends(build_index(docs), None, ["tea"], by="year", smooth=3)
     assert table["count"].tolist() == [1, 2, 0, 2]
-    assert table["doc_share"].tolist() == [0.5, 1.0, 0.0, 1.0]
+    assert table["doc_share"].tolist() == pytest.approx([0.5, 1.0, NAN, 1.0], nan_ok=True)
     # Counts: 2023 is a true zero. Shares: 2023 has no documents, so no share to average.
     assert table["smoothed_count"].tolist() == pytest.approx([1.5, 1.0, 4 / 3, 1.0])
     assert table["smoothed_doc_share"].tolist() == pytest.approx([0.75, 0.75, 1.0, 1.0])
@@ -336,9 +341,9 @@ def test_sotu_per_million_is_count_over_period_tokens(sotu):
     table = term_trends(sotu, None, ["slavery", "war", "united states"], by="year")
     assert len(table) > 600
     expected = np.where(
-        table["period_tokens"] > 0, table["count"] / table["period_tokens"] * 1e6, 0.0
+        table["period_tokens"] > 0, table["count"] / table["period_tokens"] * 1e6, np.nan
     )
-    assert (table["per_million"].to_numpy() == expected).all()
+    np.testing.assert_array_equal(table["per_million"].to_numpy(), expected)
     assert (table["period_tokens"] == 0).any()  # years without an address are present
 
 

@@ -229,3 +229,46 @@ def test_link_driven_rebuilds_are_bounded_per_session(monkeypatch: pytest.Monkey
         box.set_value(f"delta {uuid.uuid4().hex}").run()
     assert not at.exception
     assert any("This session has built 1 new index" in shown(w.value) for w in at.warning)
+
+
+def test_overview_says_what_the_seeds_are_about_before_any_choice() -> None:
+    from analysis import load_corpus
+
+    at = _open()
+    shown_cells = {str(v) for df in at.dataframe for v in df.value.to_numpy().ravel()}
+    for title in load_corpus("seeds").docs["title"]:
+        assert title in shown_cells  # both headlines
+    assert "yangtze river delta" in shown_cells  # a top phrase
+    texts = " ".join(t.value for t in at.text)
+    assert "2023-11-30 – 2023-12-03" in texts
+    assert "What it is about" in [shown(s.value) for s in at.subheader]
+    assert "All 2 documents, newest first." in [shown(c.value) for c in at.caption]
+
+
+def test_the_overview_report_button_gives_the_cli_report(tmp_path: Path) -> None:
+    from dashboard import report
+    from dashboard.__main__ import run
+    from dashboard.views import common
+
+    at = _open()
+    made = at.session_state[common.REPORT_KEY].made
+    assert made is not None
+    assert [s.title for s in made.sections] == [
+        "Documents",
+        "Top 5 phrases",
+        "Top 10 words",
+        "Documents per day",
+        "Sources",
+    ]
+    out = tmp_path / "r.html"
+    assert run(["report", "seeds", "--out", str(out)]) == 0
+    assert report.report_html(made) == out.read_bytes()
+
+
+@pytest.mark.parametrize("page", ["terms", "data"])
+def test_every_page_offers_its_report(page: str) -> None:
+    at = _open(page=page)
+    made = at.session_state["_dashboard_report"].made
+    assert made.page.lower() == page
+    assert made.sections  # the page's charts and tables
+    assert made.ledger == {"units": 2, "loaded": 2, "quarantined": 0, "duplicates": 0}

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
@@ -152,8 +156,9 @@ def _trends() -> pd.DataFrame:
                     "period": period,
                     "term": term,
                     "count": count,
-                    "per_million": count / tokens * 1e6 if tokens else 0.0,
-                    "doc_share": (1.0 if count else 0.0) if docs else 0.0,
+                    # As term_trends gives them: no tokens, no rate; no documents, no share.
+                    "per_million": count / tokens * 1e6 if tokens else math.nan,
+                    "doc_share": (1.0 if count else 0.0) if docs else math.nan,
                     "docs": 1 if count else 0,
                     "period_tokens": tokens,
                     "period_docs": docs,
@@ -183,7 +188,26 @@ def test_plot_trends_hover_carries_period_tokens_and_documents() -> None:
     assert first[5] == 1000  # period_tokens
     assert first[6] == 1  # period_docs
     assert first[8] == "2023-11-30"  # the period, for the click-through
-    assert list(delta.y) == [3000.0, 0.0, 0.0, 7000.0 / 1.2]
+    assert list(delta.y) == [3000.0, None, None, 7000.0 / 1.2]
+
+
+@pytest.mark.parametrize("value", ["per_million", "doc_share"])
+def test_plot_trends_leaves_a_gap_where_a_period_has_no_documents(value: str) -> None:
+    fig = charts.plot_trends(_trends(), value=value, by="day")
+    # 2023-12-01 and -02 hold no document: no rate, so no point and no line through 0.
+    assert [y is None for y in fig.data[0].y] == [False, True, True, False]
+    assert fig.data[0].connectgaps is False
+    assert [row[3 if value == "per_million" else 4] for row in fig.data[0].customdata][1:3] == [
+        None,
+        None,
+    ]
+    # Counts are true zeros there.
+    assert list(charts.plot_trends(_trends(), value="count", by="day").data[0].y) == [3, 0, 0, 7]
+
+
+def test_plot_trends_smoothed_gap_stays_a_gap() -> None:
+    table = _trends().assign(smoothed=[1.5, math.nan, math.nan, 2.0] * 2)
+    assert list(charts.plot_trends(table, by="day").data[0].y) == [1.5, None, None, 2.0]
 
 
 def test_plot_trends_marks_thin_periods() -> None:
@@ -241,6 +265,69 @@ def test_plot_topic_timeline_one_trace_per_topic_with_its_label() -> None:
     pd.testing.assert_frame_equal(table, before)
 
 
+def _timeline(k: int) -> pd.DataFrame:
+    periods = pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"])
+    rows = [
+        {
+            "period": period,
+            "topic": topic,
+            "label": f"topic {topic} words",
+            # 2021 has no passage: no share (as topics_over_time gives it).
+            "share": math.nan if period.year == 2021 else 1 / k,
+            "passages": 0 if period.year == 2021 else 5,
+        }
+        for period in periods
+        for topic in range(k)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_plot_topic_timeline_gives_twelve_topics_twelve_colours() -> None:
+    fig = charts.plot_topic_timeline(_timeline(12), by="year")
+    colours = [trace.line.color for trace in fig.data]
+    assert len(fig.data) == 12
+    assert len(set(colours)) == 12
+    assert set(colours) <= set(charts.SERIES_COLORS)
+
+
+def test_plot_topic_timeline_past_the_palette_tells_series_apart_by_dash() -> None:
+    fig = charts.plot_topic_timeline(_timeline(30), by="year")
+    styles = {(trace.line.color, trace.line.dash) for trace in fig.data}
+    assert len(styles) == 30
+
+
+def test_plot_topic_timeline_leaves_a_gap_for_a_period_without_passages() -> None:
+    fig = charts.plot_topic_timeline(_timeline(3), by="year")
+    assert list(fig.data[0].y) == pytest.approx([1 / 3, None, 1 / 3])
+    assert fig.data[0].y[1] is None
+    assert fig.data[0].connectgaps is False
+
+
+def _legend_clear_of_title(fig: go.Figure) -> None:
+    legend = fig.layout.legend
+    # Outside the plot on its right, its top at the plot's top: below the title's band.
+    assert legend.orientation == "v"
+    assert legend.x >= 1
+    assert legend.xanchor == "left"
+    assert legend.y <= 1
+    assert legend.yanchor == "top"
+    assert fig.layout.title.x == 0
+    assert fig.layout.title.xanchor == "left"
+
+
+def test_no_legend_overlaps_its_title() -> None:
+    figures = [
+        charts.plot_topic_timeline(_timeline(12), by="year"),
+        charts.plot_trends(_trends(), by="day"),
+        charts.plot_terms(_terms()),
+        charts.plot_keyness_bars(_keyness(), top=3),
+        charts.plot_keyness_scatter(_keyness(), size_a=1000, size_b=2000),
+    ]
+    for fig in figures:
+        assert fig.layout.showlegend is not False
+        _legend_clear_of_title(fig)
+
+
 def test_plot_collocates_draws_the_first_row_at_the_top() -> None:
     table = pd.DataFrame(
         {"term": ["delta", "integration"], "count": [7, 4], "ll": [30.5, 12.0], "mi": [5.1, 3.2]}
@@ -288,6 +375,95 @@ def test_plot_similarity_heatmap_draws_the_matrix_in_its_order_with_labels() -> 
     template = pio.templates[charts.TEMPLATE].layout.to_plotly_json()
     assert fig.layout.template.layout.to_plotly_json() == template
     pd.testing.assert_frame_equal(sim, before)
+
+
+def _addresses(n: int) -> pd.DataFrame:
+    """``n`` State of the Union addresses as the sample has them: one source for all."""
+    presidents = ["Abraham Lincoln", "Ulysses S. Grant", "Franklin D. Roosevelt"]
+    return pd.DataFrame(
+        {
+            "doc_id": [f"sotu-{1861 + i}" for i in range(n)],
+            "date": pd.to_datetime([f"{1861 + i}-12-03" for i in range(n)]),
+            "date_precision": ["day"] * n,
+            "title": [
+                f"Annual Message to Congress (written), {presidents[i % 3]} ({1861 + i})"
+                for i in range(n)
+            ],
+            "source": ["American Presidency Project (UCSB)"] * n,
+            "speaker": [presidents[i % 3] for i in range(n)],
+        }
+    )
+
+
+def test_doc_labels_name_the_speaker_when_every_source_is_alike() -> None:
+    labels = charts.doc_labels(_addresses(3))
+    assert labels == {
+        "sotu-1861": "Abraham Lincoln 1861-12-03",
+        "sotu-1862": "Ulysses S. Grant 1862-12-03",
+        "sotu-1863": "Franklin D. Roosevelt 1863-12-03",
+    }
+
+
+def test_doc_labels_use_the_source_and_the_known_precision_of_the_date() -> None:
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["x1", "x2", "x3", "x4"],
+            "date": pd.to_datetime(["2022-01-01", "2022-03-01", "2022-03-05", None]),
+            "date_precision": ["year", "month", "day", None],
+            "title": ["a", "b", "c", "d"],
+            "source": ["Xinhua", "BBC News", "A very long source name that goes on", "BBC News"],
+        }
+    )
+    assert charts.doc_labels(docs) == {
+        "x1": "Xinhua 2022",
+        "x2": "BBC News 2022-03",
+        "x3": "A very long source name tha… 2022-03-05",
+        "x4": "BBC News undated",
+    }
+    assert len(charts.doc_labels(docs)["x3"].split(" 2022")[0]) == charts.LABEL_CHARS
+
+
+def test_doc_labels_tell_alike_labels_apart_and_fall_back_to_titles() -> None:
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c"],
+            "date": pd.to_datetime(["2023-11-30", "2023-11-30", "2023-12-03"]),
+            "title": ["Delta plan", "Delta plan", "Trade"],
+            "source": ["", "", ""],
+        }
+    )
+    assert charts.doc_labels(docs) == {
+        "a": "Delta plan 2023-11-30",
+        "b": "Delta plan 2023-11-30 #2",
+        "c": "Trade 2023-12-03",
+    }
+
+
+def test_plot_similarity_heatmap_of_thirteen_documents_labels_every_row() -> None:
+    docs = _addresses(13)
+    ids = docs["doc_id"].tolist()
+    sim = pd.DataFrame(np.eye(13), index=ids, columns=ids)
+    labels = charts.doc_labels(docs)
+    fig = charts.plot_similarity_heatmap(sim, labels=labels)
+    # Every document has its label (the president's name first), none skipped for space.
+    assert list(fig.data[0].y) == [labels[i] for i in ids]
+    assert all(label.split(" 18")[0] in docs["speaker"].tolist() for label in fig.data[0].y)
+    assert fig.layout.yaxis.dtick == 1
+    assert fig.layout.xaxis.dtick == 1
+    # Height for a row of ROW_PIXELS per document beside the title and slanted labels.
+    longest = max(len(label) for label in labels.values())
+    assert fig.layout.height >= 13 * charts.ROW_PIXELS + 5 * longest + 60
+    assert fig.layout.height >= 13 * 22 + 250  # no strip: the old 406 px left 4 labels
+
+
+def test_plot_dendrogram_gives_every_leaf_a_row() -> None:
+    from scipy.cluster.hierarchy import linkage
+
+    docs = _addresses(13)
+    tree = linkage(np.arange(13, dtype=float)[:, None], method="average")
+    fig = charts.plot_dendrogram(tree, list(charts.doc_labels(docs).values()))
+    assert len(fig.layout.yaxis.ticktext) == 13
+    assert fig.layout.height >= 13 * charts.ROW_PIXELS
 
 
 def test_plot_dendrogram_one_leaf_per_label_and_a_link_per_merge() -> None:

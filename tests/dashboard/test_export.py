@@ -77,6 +77,21 @@ def test_figure_to_image_svg_is_svg(chromium_path: str) -> None:
     assert b"yangtze river delta" in svg
 
 
+def test_figure_to_image_svg_opens_at_the_size_drawn_on_screen(chromium_path: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    fig = _figure()
+    root = ET.fromstring(export.figure_to_image(fig, format="svg"))
+    # Not twice as large: the SVG states the figure's own size, in CSS pixels.
+    assert (root.get("width"), root.get("height")) == (
+        str(export.IMAGE_WIDTH),
+        str(int(fig.layout.height)),
+    )
+    png = export.figure_to_image(fig, format="png")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (2 * export.IMAGE_WIDTH, 2 * int(fig.layout.height))
+
+
 def test_figure_to_image_without_a_browser_says_what_to_do(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
     assert export.image_export_available() is False
