@@ -39,7 +39,7 @@ from analysis.keyness import keyness
 from analysis.kwic import KWIC_COLUMNS, kwic
 from analysis.periods import GRANULARITIES
 from analysis.reuse import shared_passages
-from analysis.selection import Filters, parse_slice, select
+from analysis.selection import Filters, parse_meta, parse_slice, select
 from analysis.similarity import document_similarity
 from analysis.stopwords import default_stopwords, parse_stopwords
 from analysis.store import default_cache_dir, saved_index_path
@@ -95,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
             )
             sub.add_argument(
                 "--query", default="", help="keep documents containing this word or phrase"
+            )
+            sub.add_argument(
+                "--meta",
+                action="append",
+                default=[],
+                metavar="FIELD=VALUE",
+                help="keep documents whose metadata FIELD is VALUE (repeatable: values of one "
+                "field OR together, fields AND)",
             )
             sub.add_argument(
                 "--collapse-duplicates",
@@ -331,6 +339,7 @@ def _filters(args: argparse.Namespace) -> Filters:
         date_to=args.date_to,
         sources=tuple(args.source),
         query=args.query,
+        metadata=parse_meta(args.meta),
         collapse_duplicates=args.collapse_duplicates,
     )
 

@@ -104,6 +104,65 @@ def select(index: CorpusIndex, filters: Filters) -> np.ndarray:
     return mask
 
 
+#: A metadata column is offered as a filter when it has 2 to this many distinct values.
+MAX_FILTER_VALUES = 25
+#: Metadata columns offered as a filter whatever their number of values.
+ALWAYS_FILTERED = ("speaker",)
+
+
+def filter_choices(index: CorpusIndex) -> dict[str, tuple[str, ...]]:
+    """The metadata columns worth a filter, each with its values (as text, sorted).
+
+    ``speaker`` always (when the corpus has it), and any other metadata column
+    with 2 to :data:`MAX_FILTER_VALUES` distinct values; empty and missing
+    values are no choice, and a column whose name holds ``=`` is left out (a
+    filter is written ``column=value``). The values are those :func:`select`
+    compares, so each choice selects the documents holding it.
+
+    >>> from analysis.index import build_index
+    >>> frame = pd.DataFrame({"doc_id": ["a", "b"], "text": ["x", "y"], "party": ["R", "D"]})
+    >>> filter_choices(build_index(frame))
+    {'party': ('D', 'R')}
+    """
+    memo = index._memo.get("filter_choices")
+    if isinstance(memo, dict):
+        return memo
+    docs = index.docs
+    choices: dict[str, tuple[str, ...]] = {}
+    for column in docs.columns:
+        name = str(column)
+        if name in S.CORPUS_COLUMNS or "=" in name:
+            continue
+        cells = docs[column]
+        text = cells[cells.notna()].astype(str)
+        values = sorted(set(text[text.str.strip() != ""]))
+        if values and (name in ALWAYS_FILTERED or 2 <= len(values) <= MAX_FILTER_VALUES):
+            choices[name] = tuple(values)
+    index._memo["filter_choices"] = choices
+    return choices
+
+
+def parse_meta(pairs: list[str] | tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``Filters.metadata`` from ``column=value`` texts; values of one column OR together.
+
+    >>> parse_meta(["party=Whig", "speaker=A", "party=Democratic"])
+    (('party', ('Whig', 'Democratic')), ('speaker', ('A',)))
+    """
+    found: dict[str, list[str]] = {}
+    for pair in pairs:
+        column, sep, value = pair.partition("=")
+        column, value = column.strip(), value.strip()
+        if not sep or not column or not value:
+            raise OptionError(
+                f"Cannot read {pair!r} as a metadata filter: write FIELD=VALUE, for example "
+                "--meta party=Whig (repeat --meta for more values or fields)."
+            )
+        values = found.setdefault(column, [])
+        if value not in values:
+            values.append(value)
+    return tuple((column, tuple(values)) for column, values in found.items())
+
+
 def unique_documents(index: CorpusIndex) -> np.ndarray:
     """Mask keeping the first of every group of near-duplicate documents.
 

