@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from analysis import kernels
@@ -42,7 +43,7 @@ from analysis.store import (
     remove_stale_work,
     save_index,
 )
-from analysis.text import classify_raw, is_han, join_tokens, tokenize
+from analysis.text import classify_flat, is_han, join_tokens, tokenize
 
 if TYPE_CHECKING:
     from analysis.corpus import LoadedCorpus
@@ -181,33 +182,41 @@ class _Vocabulary:
         self.words: list[str] = []
         self.ids: dict[str, int] = {}
 
-    def _id(self, word: str) -> int:
-        found = self.ids.get(word)
-        if found is None:
-            found = self.ids[word] = len(self.words)
-            self.words.append(word)
-        return found
+    def _ids_of(self, words: list[str]) -> np.ndarray:
+        """Ids of distinct words, new ones numbered after the known ones in the order given."""
+        if not self.words:
+            self.words = words
+            self.ids = dict(zip(words, range(len(words)), strict=True))
+            return np.arange(len(words), dtype=np.int32)
+        out = np.empty(len(words), dtype=np.int32)
+        for at, word in enumerate(words):
+            found = self.ids.get(word)
+            if found is None:
+                found = self.ids[word] = len(self.words)
+                self.words.append(word)
+            out[at] = found
+        return out
 
     def encode(self, scanned: Scanned) -> tuple[np.ndarray, np.ndarray]:
         """(doc, id) arrays of a scanned raw token stream (:func:`analysis.scan.scan_parts`).
 
-        Each distinct raw string is classified once; boundaries become -1.
+        Each distinct raw string is classified once (:func:`analysis.text.classify_flat`);
+        the words are numbered by Arrow's dictionary encoding, which numbers
+        them in order of first appearance; boundaries become -1.
         """
-        classified = classify_raw(
+        lengths, tokens = classify_flat(
             pl.Series(scanned.distinct, dtype=pl.String),
             user_words=self.user_words,
             fold_chinese=self.fold_chinese,
         )
-        lengths = np.fromiter((len(t) for t in classified), dtype=np.int64, count=len(classified))
-        flat = np.fromiter(
-            (BOUNDARY if t is None else self._id(t) for tokens in classified for t in tokens),
-            dtype=np.int32,
-            count=int(lengths.sum()),
-        )
+        encoded = pc.dictionary_encode(tokens)
+        numbers = self._ids_of(encoded.dictionary.to_pylist())
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        flat = np.append(numbers, np.int32(BOUNDARY))[codes]  # a boundary (null) is code -1
         starts = np.cumsum(lengths) - lengths
         # One gather for the common case: each raw token is one word or a
         # boundary; -2 - code marks the others (Han runs of several words).
-        single = -2 - np.arange(len(classified), dtype=np.int32)
+        single = -2 - np.arange(len(lengths), dtype=np.int32)
         one = lengths == 1
         single[one] = flat[starts[one]]
         doc, ids = scanned.numbered(single)

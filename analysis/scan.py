@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 
 from analysis import kernels
+from analysis.nfkc import nfkc_replace, replacements
 from analysis.rule import (
     _ANY_WORD_CHARS,
     _APOSTROPHES,
@@ -60,6 +61,12 @@ def nfkc_safe() -> np.ndarray:
                 unicodedata.combining(char) == 0 and unicodedata.normalize("NFKC", char) == char
             )
     return safe
+
+
+@functools.lru_cache(maxsize=1)
+def nfkc_forms() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The characters whose NFKC the compiled pass writes (:func:`analysis.nfkc.replacements`)."""
+    return replacements(nfkc_safe())
 
 
 @functools.lru_cache(maxsize=1)
@@ -326,11 +333,17 @@ def _utf8(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 def _normalised(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """UTF-8 texts ``buf[bounds[i]:bounds[i + 1]]`` in NFKC.
 
-    The texts the compiled quick check cannot clear (:func:`nfkc_safe`) are
-    checked, and normalised if need be, by Python; when none changes, the
-    bytes are returned as they came.
+    The texts the compiled quick check cannot clear (:func:`nfkc_safe`) get
+    the compiled replacements of :mod:`analysis.nfkc` (full-width forms and
+    the like); those holding other characters are checked, and normalised if
+    need be, by Python. When no text needs either, the bytes are returned as
+    they came.
     """
-    unsure = np.flatnonzero(kernels.nfkc_unsure(buf, bounds, nfkc_safe())).tolist()
+    todo = kernels.nfkc_unsure(buf, bounds, nfkc_safe())
+    if todo.any():
+        # full-width forms and the like are replaced in compiled code first
+        buf, bounds, todo = nfkc_replace(buf, bounds, todo, nfkc_safe(), nfkc_forms())
+    unsure = np.flatnonzero(todo).tolist()
     fixed = {}
     for i in unsure:
         text = buf[bounds[i] : bounds[i + 1]].tobytes().decode("utf-8", "surrogatepass")

@@ -17,7 +17,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.rule import (
     _APOSTROPHES,
@@ -38,39 +41,114 @@ def classify_raw(
     A word is folded and loses a final possessive ``'s``; a Han run becomes
     its segmented words (Traditional characters folded to Simplified first
     when ``fold_chinese``); a raw token mixing Han and other letters is split first.
+    The lists of :func:`classify_flat`.
 
     >>> classify_raw(pl.Series(["Region’s", ",", "长三角", "G60科技"]))
     [['region'], [None], ['长三角'], ['g60', '科技']]
     """
-    # ASCII raw tokens (most of them) are classified by polars at once: for
-    # them NFKC and case folding are lower-casing, and there is no Han.
+    lengths, flat = classify_flat(raws, user_words=user_words, fold_chinese=fold_chinese)
+    tokens = flat.to_pylist()
+    ends = np.cumsum(lengths).tolist()
+    return [tokens[end - n : end] for end, n in zip(ends, lengths.tolist(), strict=True)]
+
+
+def classify_flat(
+    raws: pl.Series, *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> tuple[np.ndarray, pa.Array]:
+    """:func:`classify_raw`'s tokens as two flat arrays, without a Python object per token.
+
+    Returns the number of tokens of each raw token (int64) and all the
+    tokens in order, a string array where null stands for a boundary. ASCII
+    raw tokens (most of them) are classified by polars at once; raw tokens
+    all of Han (nearly every one in Chinese text) are segmented together in
+    one call of the segmenter (:func:`cut_runs`); the rest one by one.
+
+    >>> lengths, flat = classify_flat(pl.Series(["Xi's", ",", "长三角一体化"]))
+    >>> lengths.tolist(), flat.to_pylist()
+    ([1, 1, 2], ['xi', None, '长三角', '一体化'])
+    """
+    n = len(raws)
+    owners: list[np.ndarray] = []
+    pieces: list[pa.Array] = []
+    # For ASCII raw tokens NFKC and case folding are lower-casing, and there is no Han.
     ascii_raw = raws.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
-    out: list[list[str | None]] = [[]] * len(raws)  # every slot is replaced below
     if ascii_raw.any():
         simple = raws.filter(ascii_raw)
         words = simple.str.to_lowercase().str.replace(r"'s$", "")
-        marks = simple.str.contains(f"^{BOUNDARY_PATTERN}$").to_list()
-        where = ascii_raw.arg_true().to_list()
-        for at, word, mark in zip(where, words.to_list(), marks, strict=True):
-            out[at] = [None] if mark else [_stopped(word)]
-    # Raw tokens all of Han (nearly every one in Chinese text) are cut at once:
-    # NFKC is done, folding leaves Han alone, and there is nothing to split.
+        # an abbreviation written without its last full stop gets it (see _stopped)
+        stopped = words.str.contains(".", literal=True) & ~words.str.ends_with(".")
+        words = pl.select(
+            pl.when(simple.str.contains(f"^{BOUNDARY_PATTERN}$"))
+            .then(None)
+            .when(stopped)
+            .then(words + ".")
+            .otherwise(words)
+        ).to_series()
+        owners.append(ascii_raw.arg_true().to_numpy().astype(np.int64))
+        pieces.append(words.to_arrow())
+    # Han runs: NFKC is done, folding leaves Han alone, and there is nothing to split.
     han_raw = raws.str.contains(r"^\p{Han}+$").fill_null(False)
     if han_raw.any():
-        where = han_raw.arg_true().to_list()
-        cut = _segmenter(tuple(user_words), fold_chinese).cut
+        where = han_raw.arg_true().to_numpy().astype(np.int64)
         runs = raws.filter(han_raw).to_list()
-        for at, run in zip(where, to_simplified(runs) if fold_chinese else runs, strict=True):
-            out[at] = cut(run, True)
+        counts, words_of_runs = cut_runs(runs, user_words=user_words, fold_chinese=fold_chinese)
+        owners.append(np.repeat(where, counts))
+        pieces.append(words_of_runs)
     other = ~ascii_raw & ~han_raw
     if other.any():
-        rest = other.arg_true().to_list()
+        rest = other.arg_true().to_numpy().astype(np.int64)
         others = _classify_other(
             raws.gather(rest), user_words=user_words, fold_chinese=fold_chinese
         )
-        for at, tokens in zip(rest, others, strict=True):
-            out[at] = tokens
-    return out
+        owners.append(np.repeat(rest, [len(tokens) for tokens in others]))
+        pieces.append(pa.array([t for tokens in others for t in tokens], type=pa.string()))
+    if not owners:
+        return np.zeros(n, dtype=np.int64), pa.array([], type=pa.string())
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    flat = pa.concat_arrays([piece.cast(pa.string()) for piece in pieces]).take(order)
+    return np.bincount(owner, minlength=n).astype(np.int64), flat
+
+
+#: Han runs segmented per call of :func:`cut_runs` (bounds the lists made at once).
+_RUNS_PER_CUT = 1 << 16
+
+
+def cut_runs(
+    runs: Sequence[str], *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> tuple[np.ndarray, pa.Array]:
+    """Words of Han-only strings as rjieba cuts each (HMM on): per run their number, and all.
+
+    The runs are joined by line breaks and cut in one call: jieba (and
+    jieba-rs) cut each stretch of Han characters on its own and give a line
+    break as a piece of its own, so the pieces between the line breaks are
+    each run's cut (a test holds this against cutting run by run). Should
+    the line breaks not come back one per join, the runs are cut one by one.
+    With ``fold_chinese`` the runs are folded to Simplified first.
+
+    >>> counts, words = cut_runs(["长三角一体化", "高质量发展"])
+    >>> counts.tolist(), words.to_pylist()
+    ([2, 2], ['长三角', '一体化', '高质量', '发展'])
+    """
+    cut = _segmenter(tuple(user_words), fold_chinese).cut
+    runs = to_simplified(runs) if fold_chinese else list(runs)
+    counts: list[np.ndarray] = []
+    words: list[pa.Array] = []
+    for at in range(0, len(runs), _RUNS_PER_CUT):
+        batch = runs[at : at + _RUNS_PER_CUT]
+        pieces = pa.array(cut("\n".join(batch), True), type=pa.string())
+        breaks = pc.equal(pieces, "\n").to_numpy(zero_copy_only=False)
+        cuts = np.flatnonzero(breaks)
+        if len(cuts) != len(batch) - 1:
+            each = [cut(run, True) for run in batch]
+            counts.append(np.array([len(w) for w in each], dtype=np.int64))
+            words.append(pa.array([w for ws in each for w in ws], type=pa.string()))
+            continue
+        counts.append(np.diff(np.concatenate([[-1], cuts, [len(pieces)]])) - 1)
+        words.append(pieces.filter(pa.array(~breaks)))
+    if not words:
+        return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
+    return np.concatenate(counts).astype(np.int64), pa.concat_arrays(words)
 
 
 def _stopped(word: str) -> str:

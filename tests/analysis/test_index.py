@@ -263,3 +263,81 @@ def test_fold_chinese_is_part_of_the_cache_key_and_reloaded(tmp_path):
     loaded = build_index(SCRIPTS, cache_dir=tmp_path, settings=IndexSettings(fold_chinese=True))
     assert loaded.settings.fold_chinese
     assert _totals(loaded)["经济"] == 4
+
+
+# The index built is the index built before the build was sped up: a digest of
+# every table it holds (vocabulary in id order, counts, token stream, passages),
+# taken with the code at b1540ec (per-token word ids, per-run segmentation,
+# Python's NFKC) on shared corpora and on a hand-made mix of hostile text.
+
+
+def _fingerprint(index) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for column in ("term", "kind", "language", "tokens", "n_tokens", "user"):
+        digest.update("\0".join(map(str, index.vocab[column].tolist())).encode())
+    digest.update(np.asarray(index.vocab["score"], dtype=np.float64).round(9).tobytes())
+    for array in (
+        index.counts.indptr,
+        index.counts.indices,
+        index.counts.data,
+        index.doc_tokens,
+        index.tokens,
+        index.token_offsets,
+        index.passages.to_numpy(),
+    ):
+        digest.update(np.ascontiguousarray(array).astype(np.int64).tobytes())
+    return digest.hexdigest()[:32]
+
+
+_USER = IndexSettings(
+    user_words=("高质量发展", "供给侧结构性改革", "G60科技走廊"), fold_chinese=True
+)
+
+
+@pytest.mark.parametrize(
+    ("corpus", "settings", "digest"),
+    [
+        ("zh_gov_work_reports", IndexSettings(), "a1431c3593d57a8e58420de924d3a93b"),
+        ("zh_gov_work_reports", _USER, "bbcbb7467d88e394c4b51445be1c1dfe"),
+        ("china_daily_columns_2018", IndexSettings(), "60e65b2bb1c99ea45ce5070d22c1b299"),
+        ("us_sotu", IndexSettings(), "7a5eb52e38695c2b3caed5474fb06c5c"),
+    ],
+    ids=["zh_gov", "zh_gov-user-words-folded", "china_daily", "us_sotu"],
+)
+def test_the_index_of_a_shared_corpus_is_the_one_built_before(corpus, settings, digest):
+    from tests.analysis.tiny import shared_texts
+
+    texts = shared_texts(corpus)
+    frame = pd.DataFrame({"doc_id": [str(i) for i in range(len(texts))], "text": texts})
+    assert _fingerprint(build_index(frame, settings=settings)) == digest
+
+
+MIXED = [
+    "推动长三角一体化发展，G60科技走廊。高质量发展 the end",
+    "Ｕ．Ｓ． ties：１２３％ ①②⑵ Ⅱ … ﬁnance café cafe\u0301 한국어 經濟發展",
+    "U.S. Xi's high-quality plan\u3000next line\u00a0NBSP ²³ ㍿ ﹐ 〇一二 々",
+    "",
+    "ﾊﾝｶｸ ｶﾀｶﾅ e\u0301\u0323 \u212b \u00c5 Ａｂｃ’ｓ ⅰⅱ ㈱ ⒜ ｢引用｣ 〔注〕",
+]
+
+
+@pytest.mark.parametrize(
+    ("settings", "digest"),
+    [
+        (IndexSettings(), "bd6160dfa9f796134abede33c02cf1cc"),
+        (
+            IndexSettings(user_words=("科技走廊", "經濟發展"), fold_chinese=True),
+            "33f205a76dd10f0310340247c2f02310",
+        ),
+    ],
+)
+def test_the_index_of_mixed_hostile_text_is_the_one_built_before(settings, digest):
+    frame = pd.DataFrame({"doc_id": [str(i) for i in range(len(MIXED))], "text": MIXED})
+    index = build_index(frame, settings=settings)
+    assert _fingerprint(index) == digest
+    # by hand: full-width forms fold, ⅰⅱ is "iii" (NFKC), user words stay whole
+    words = set(index.vocab["term"])
+    assert {"u.s.", "123", "iii", "株式会社", "引用"} <= words
+    assert ("科技走廊" in words) == settings.fold_chinese

@@ -278,6 +278,36 @@ def test_segment_han_keeps_user_words_whole_as_jieba_does():
     assert segment_han(runs)[1] == ["坚持", "高质量", "发展", "和", "供给", "侧", "结构性", "改革"]
 
 
+@pytest.mark.parametrize("user_words", [(), ("长三角一体化", "高质量发展", "供给侧结构性改革")])
+def test_cut_runs_equals_jieba_run_by_run_on_every_han_run(user_words):
+    """The index cuts all Han runs in one call (joined by line breaks): each run's words
+    are still exactly jieba's cut of that run alone, user words included."""
+    from analysis.text import cut_runs
+
+    runs = sorted(
+        {
+            run
+            for text in shared_texts("zh_gov_work_reports")
+            for run in regex.findall(r"\p{Han}+", normalise(text))
+        }
+    )
+    # Han characters outside jieba's own Han ranges (〇, 々, a radical, extension B)
+    extra = ["〇", "二〇二〇年", "人々", "⺀", "𠀀𠀁", "〇〇"]
+    counts, words = cut_runs(runs + extra, user_words=user_words)
+    flat = words.to_pylist()
+    ends = np.cumsum(counts).tolist()
+    got = [flat[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
+    assert got == segment_han(runs + extra, user_words=user_words)  # rjieba run by run
+    assert got[: len(runs)] == _jieba_cut(runs, user_words)
+    # The one difference from jieba: rjieba keeps a run of extension B characters whole.
+    assert [
+        (run, mine, theirs)
+        for run, mine, theirs in zip(extra, got[len(runs) :], _jieba_cut(extra), strict=True)
+        if mine != theirs
+    ] == [("𠀀𠀁", ["𠀀𠀁"], ["𠀀", "𠀁"])]
+    assert cut_runs([])[0].tolist() == []
+
+
 def test_tokenize_splits_mixed_han_runs_like_pure_ones():
     """A raw token all of Han takes the quick path; mixed ones the general one: same words."""
     assert tokenize("G60高质量发展") == ["g60", *tokenize("高质量发展")]

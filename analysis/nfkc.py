@@ -1,0 +1,155 @@
+"""NFKC of UTF-8 texts in compiled code, for the characters whose NFKC is a plain replacement.
+
+Chinese text is rarely in NFKC: its full-width punctuation and digits
+(``，`` ``：`` ``１``) fold to ASCII. Such a character's NFKC form does not
+depend on its neighbours when the character has combining class 0 and its
+form is made of characters that are themselves in NFKC and never compose
+with the character before them (:func:`analysis.scan.nfkc_safe`, or ASCII):
+the NFKC of a text made only of those and of safe characters is the text
+with each replaced by its form. :func:`replacements` lists them (the common
+compatibility blocks) and :func:`nfkc_replace` applies them over a batch of
+texts; a text holding any other character is left to Python's
+``unicodedata.normalize``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+from numba import njit
+
+from analysis.kernels import _decode
+
+#: Blocks searched for characters with a plain replacement (all in the BMP).
+_REPLACED_BLOCKS = (
+    (0x00A0, 0x0100),  # Latin-1 supplement: no-break space, superscripts, fractions
+    (0x2000, 0x2070),  # general punctuation: spaces, ellipsis, primes
+    (0x2070, 0x20A0),  # superscripts and subscripts
+    (0x2100, 0x2190),  # letterlike symbols, number forms (roman numerals)
+    (0x2460, 0x2500),  # enclosed alphanumerics (circled and parenthesised numbers)
+    (0x2F00, 0x2FE0),  # Kangxi radicals
+    (0x3000, 0x3100),  # CJK symbols and punctuation, kana
+    (0x3200, 0x3400),  # enclosed CJK letters and months, CJK compatibility
+    (0xF900, 0xFB00),  # CJK compatibility ideographs
+    (0xFB00, 0xFB07),  # Latin ligatures
+    (0xFE10, 0xFE20),  # vertical forms
+    (0xFE30, 0xFE70),  # CJK compatibility forms, small form variants
+    (0xFF00, 0xFFF0),  # half-width and full-width forms
+)
+
+
+def replacements(safe: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The characters replaced in compiled code and their NFKC forms, given the safe ones.
+
+    Returns ``entry`` (int32 per BMP code point: the number of its form, or
+    -1), and the forms as UTF-8: ``arena[bounds[k]:bounds[k + 1]]`` is form
+    ``k``. A character is listed when it is not its own NFKC form, has
+    combining class 0, and its form is made of ASCII and ``safe``
+    characters (:func:`analysis.scan.nfkc_safe`; the scan keeps the result).
+    """
+    entry = np.full(0x10000, -1, dtype=np.int32)
+    forms: list[bytes] = []
+    for lo, hi in _REPLACED_BLOCKS:
+        for point in range(lo, hi):
+            char = chr(point)
+            if safe[point]:
+                continue
+            form = unicodedata.normalize("NFKC", char)
+            if form == char or unicodedata.combining(char) != 0:
+                continue
+            if all(ord(c) < 0x80 or safe[ord(c)] for c in form):
+                entry[point] = len(forms)
+                forms.append(form.encode("utf-8"))
+    bounds = np.zeros(len(forms) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum([len(form) for form in forms])
+    return entry, np.frombuffer(b"".join(forms), dtype=np.uint8), bounds
+
+
+def nfkc_replace(
+    buf: np.ndarray,
+    bounds: np.ndarray,
+    todo: np.ndarray,
+    safe: np.ndarray,
+    forms: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NFKC of the texts ``todo`` of a UTF-8 batch where ``forms`` (:func:`replacements`) suffice.
+
+    Returns the batch again (texts not in ``todo`` copied as they are), its
+    byte offsets, and per text whether it was left as it is because it holds
+    a character neither ASCII, ``safe`` nor replaced (Python must judge it).
+
+    >>> import numpy as np
+    >>> from analysis.scan import nfkc_safe
+    >>> safe, data = nfkc_safe(), "发展，１２３％".encode()
+    >>> out, bounds, left = nfkc_replace(
+    ...     np.frombuffer(data, np.uint8), np.array([0, len(data)]), np.array([True]),
+    ...     safe, replacements(safe),
+    ... )
+    >>> out.tobytes().decode(), left.tolist()
+    ('发展,123%', [False])
+    """
+    entry, arena, arena_bounds = forms
+    return _replace(buf, bounds, todo, safe, entry, arena, arena_bounds)
+
+
+@njit(cache=True, nogil=True)
+def _replace(
+    buf: np.ndarray,
+    bounds: np.ndarray,
+    todo: np.ndarray,
+    safe: np.ndarray,
+    entry: np.ndarray,
+    arena: np.ndarray,
+    arena_bounds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(bounds) - 1
+    left = np.zeros(n, dtype=np.bool_)
+    sizes = np.zeros(n + 1, dtype=np.int64)
+    for d in range(n):  # first the size of each text's NFKC form (or of the text left)
+        i = bounds[d]
+        end = bounds[d + 1]
+        size = end - i
+        if todo[d]:
+            size = 0
+            while i < end:
+                if buf[i] < 0x80:
+                    size += 1
+                    i += 1
+                    continue
+                cp, width = _decode(buf, i)
+                if safe[cp]:
+                    size += width
+                elif cp < 0x10000 and entry[cp] >= 0:
+                    size += arena_bounds[entry[cp] + 1] - arena_bounds[entry[cp]]
+                else:
+                    left[d] = True
+                    size = bounds[d + 1] - bounds[d]
+                    break
+                i += width
+        sizes[d + 1] = sizes[d] + size
+    out = np.empty(sizes[n], dtype=np.uint8)
+    for d in range(n):
+        i = bounds[d]
+        end = bounds[d + 1]
+        at = sizes[d]
+        if not todo[d] or left[d]:
+            out[at : at + end - i] = buf[i:end]
+            continue
+        while i < end:
+            if buf[i] < 0x80:
+                out[at] = buf[i]
+                at += 1
+                i += 1
+                continue
+            cp, width = _decode(buf, i)
+            if safe[cp]:
+                out[at : at + width] = buf[i : i + width]
+                at += width
+            else:
+                lo = arena_bounds[entry[cp]]
+                hi = arena_bounds[entry[cp] + 1]
+                out[at : at + hi - lo] = arena[lo:hi]
+                at += hi - lo
+            i += width
+    return out, sizes, left
