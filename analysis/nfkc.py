@@ -19,7 +19,7 @@ import unicodedata
 import numpy as np
 from numba import njit
 
-from analysis.kernels import _decode
+from analysis.kernels.utf8 import _decode
 
 #: Blocks searched for characters with a plain replacement (all in the BMP).
 _REPLACED_BLOCKS = (
