@@ -33,7 +33,7 @@ from analysis.index import build_index
 from analysis.keyness import KeynessResult, keyness, keyness_groups
 from analysis.kwic import KWIC_COLUMNS, KwicResult, kwic
 from analysis.limits import IngestLimits, check_user_terms
-from analysis.periods import Granularity, period_mask, placeable
+from analysis.periods import Granularity, PeriodTable, period_mask, placeable
 from analysis.phrases import PhraseOptions
 from analysis.query import (
     SYNTAX_HELP,
@@ -105,6 +105,7 @@ __all__ = [
     "LimitError",
     "LoadedCorpus",
     "OptionError",
+    "PeriodTable",
     "PhraseOptions",
     "Query",
     "QueryPart",

@@ -14,6 +14,7 @@ of 1994 is 1990-01-01 to 1999-12-31, named 1990-01-01.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -45,6 +46,26 @@ GRANULARITY_RANK: dict[str, int] = {
     "decade": 5,
 }
 DECADE = "decade"
+
+
+@dataclass(frozen=True, eq=False)
+class PeriodTable:
+    """A table per calendar period, and what the period view left out.
+
+    Attributes
+    ----------
+    table
+        One row per period (and series), every period from the first to the
+        last present (see the function that made it for its columns).
+    too_coarse
+        Documents (or passages) dated more coarsely than the view, left out.
+    undated
+        Documents (or passages) without a date, left out.
+    """
+
+    table: pd.DataFrame
+    too_coarse: int
+    undated: int
 
 
 def check_granularity(by: str) -> None:

@@ -13,6 +13,7 @@ from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
 from analysis.periods import (
     Granularity,
+    PeriodTable,
     check_granularity,
     period_ordinals,
     period_starts,
@@ -329,18 +330,18 @@ def corpus_summary(index: CorpusIndex, mask: np.ndarray | None = None) -> dict[s
 
 def documents_per_period(
     index: CorpusIndex, mask: np.ndarray | None = None, *, freq: Granularity = "year"
-) -> pd.DataFrame:
+) -> PeriodTable:
     """Documents and tokens per calendar period, empty periods included as zero.
 
     Documents dated more coarsely than ``freq`` (a year-only date in a monthly
-    view) are left out rather than spread over invented days; their number is
-    in ``table.attrs["too_coarse"]``, and undated ones in ``attrs["undated"]``.
+    view) are left out rather than spread over invented days; the result's
+    ``too_coarse`` counts them, and ``undated`` the undated ones.
 
     Returns
     -------
-    DataFrame
-        ``period`` (Timestamp of the period's first day), ``documents``,
-        ``tokens``.
+    PeriodTable
+        ``table``: ``period`` (Timestamp of the period's first day),
+        ``documents``, ``tokens``; beside it ``too_coarse`` and ``undated``.
     """
     check_granularity(freq)
     mask = as_mask(index, mask)
@@ -364,9 +365,7 @@ def documents_per_period(
             S.TOKENS: np.asarray(tokens).astype(np.int64),
         }
     )
-    table.attrs["too_coarse"] = int((dated & ~use).sum())
-    table.attrs["undated"] = int((~dated).sum())
-    return table
+    return PeriodTable(table, int((dated & ~use).sum()), int((~dated).sum()))
 
 
 def _period_ordinals(index: CorpusIndex, freq: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

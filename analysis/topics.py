@@ -23,6 +23,7 @@ from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.periods import (
     Granularity,
+    PeriodTable,
     check_granularity,
     period_ordinals,
     period_starts,
@@ -470,7 +471,7 @@ def _check_topic(model: TopicModel, topic: int) -> None:
         raise OptionError(f"No topic {topic}: the model has topics 0 to {model.k - 1}.")
 
 
-def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataFrame:
+def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> PeriodTable:
     """Topic share per calendar period: the topic timeline.
 
     ``share`` is the mean weight of the topic over the period's passages, so
@@ -478,13 +479,13 @@ def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataF
     first and the last is present; an empty one has passages 0 and no share
     (NaN: a gap in the timeline, not a 0 %).
     Passages of documents dated more coarsely than ``by`` are left out (as in
-    :func:`~analysis.terms.documents_per_period`): ``attrs["too_coarse"]`` and
-    ``attrs["undated"]`` count the passages left out.
+    :func:`~analysis.terms.documents_per_period`): the result's ``too_coarse``
+    and ``undated`` count the passages left out.
 
     Returns
     -------
-    DataFrame
-        ``period, topic, label, share, passages``, by period then topic.
+    PeriodTable
+        ``table``: ``period, topic, label, share, passages``, by period then topic.
     """
     check_granularity(by)
     passages = model.passages
@@ -517,9 +518,7 @@ def topics_over_time(model: TopicModel, *, by: Granularity = "year") -> pd.DataF
         }
     )
     table[S.PERIOD] = pd.to_datetime(table[S.PERIOD])
-    table.attrs["too_coarse"] = int((dated & ~use).sum())
-    table.attrs["undated"] = int((~dated).sum())
-    return table
+    return PeriodTable(table, int((dated & ~use).sum()), int((~dated).sum()))
 
 
 def representative_passages(

@@ -40,6 +40,7 @@ from analysis import (
     KeynessResult,
     KwicResult,
     LoadedCorpus,
+    PeriodTable,
     Theme,
     TopicModel,
     build_index,
@@ -243,9 +244,8 @@ def summary(key: str, filters: Filters, _index: CorpusIndex) -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def periods(key: str, filters: Filters, freq: str, _index: CorpusIndex) -> pd.DataFrame:
-    table = documents_per_period(_index, selection(key, filters, _index), freq=freq)  # type: ignore[arg-type]  # checked by the view's choices
-    return table
+def periods(key: str, filters: Filters, freq: str, _index: CorpusIndex) -> PeriodTable:
+    return documents_per_period(_index, selection(key, filters, _index), freq=freq)  # type: ignore[arg-type]  # checked by the view's choices
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -429,7 +429,7 @@ def topic_model(
 @st.cache_data(show_spinner=False, max_entries=32)
 def topic_timeline(
     key: str, filters: Filters, options: TopicOptions, by: str, _index: CorpusIndex
-) -> pd.DataFrame:
+) -> PeriodTable:
     return topics_over_time(topic_model(key, filters, options, _index), by=by)  # type: ignore[arg-type]  # checked by the view's choices
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from analysis import PeriodTable
 from analysis import schema as S
 from dashboard import charts
 from dashboard.escape import plain
@@ -302,7 +303,7 @@ def overview_sections(
     recent: pd.DataFrame,
     phrases: pd.DataFrame,
     words: pd.DataFrame,
-    periods: pd.DataFrame | None,
+    periods: PeriodTable | None,
     freq: str,
     sources: pd.DataFrame,
 ) -> tuple[Section, ...]:
@@ -310,7 +311,7 @@ def overview_sections(
 
     ``recent`` is :func:`recent_documents`; ``phrases`` and ``words`` term
     tables (their first ``FIRST_TERMS`` rows are listed); ``periods`` the
-    ``documents_per_period`` table at ``freq`` (``None`` when nothing is
+    ``documents_per_period`` result at ``freq`` (``None`` when nothing is
     dated); ``sources`` a ``source, documents`` table.
     """
     total = int(recent.attrs.get("total", len(recent)))
@@ -329,18 +330,18 @@ def overview_sections(
     ]
     if periods is not None:
         notes = []
-        if periods.attrs.get("too_coarse"):
+        if periods.too_coarse:
             notes.append(
-                f"{periods.attrs['too_coarse']:,} documents dated only by month or year are not "
+                f"{periods.too_coarse:,} documents dated only by month or year are not "
                 f"drawn per {freq}; choose a coarser period to include them."
             )
-        if periods.attrs.get("undated"):
-            notes.append(f"{periods.attrs['undated']:,} undated documents are not drawn.")
+        if periods.undated:
+            notes.append(f"{periods.undated:,} undated documents are not drawn.")
         sections.append(
             Section(
                 f"Documents per {freq}",
-                periods,
-                figure=charts.plot_documents_per_period(periods, freq=freq),
+                periods.table,
+                figure=charts.plot_documents_per_period(periods.table, freq=freq),
                 notes=tuple(notes),
             )
         )

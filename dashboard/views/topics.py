@@ -148,10 +148,9 @@ def _timeline(
     by: str,
 ) -> None:
     st.subheader("Topic timeline")
-    table = _renamed(
-        data.topic_timeline(ctx.index_key, view.filters, options, by, ctx.index), labels
-    )
-    coarse = int(table.attrs.get("too_coarse", 0) or 0)
+    timeline = data.topic_timeline(ctx.index_key, view.filters, options, by, ctx.index)
+    table = _renamed(timeline.table, labels)
+    coarse = timeline.too_coarse
     if coarse:
         st.info(
             md(

@@ -120,7 +120,7 @@ def test_rename_changes_one_label(themes):
 
 def test_topics_over_time_shares_sum_to_one(themes):
     model = fit_topics(themes, k=2)
-    table = topics_over_time(model, by="year")
+    table = topics_over_time(model, by="year").table
     assert list(table.columns) == list(TOPIC_TIME_COLUMNS)
     per_period = table.groupby("period").agg(share=("share", "sum"), passages=("passages", "first"))
     assert per_period.index.year.tolist() == [2020, 2021, 2022]
@@ -133,16 +133,18 @@ def test_topics_over_time_shares_sum_to_one(themes):
 
 def test_topics_over_time_by_decade_holds_every_passage(themes):
     # the themes corpus runs from 2020 to 2022: one decade, all 6 passages, none left out
-    table = topics_over_time(fit_topics(themes, k=2), by="decade")
+    timeline = topics_over_time(fit_topics(themes, k=2), by="decade")
+    table = timeline.table
     assert table["period"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2020-01-01"]
     assert table["passages"].tolist() == [6, 6]
     assert table["share"].sum() == pytest.approx(1)
-    assert table.attrs["too_coarse"] == 0
+    assert timeline.too_coarse == 0
 
 
 def test_topics_over_time_leaves_out_coarse_dates(themes):
-    table = topics_over_time(fit_topics(themes, k=2), by="month")
-    assert table.attrs["too_coarse"] == 2  # document c is dated to the year only
+    timeline = topics_over_time(fit_topics(themes, k=2), by="month")
+    table = timeline.table
+    assert timeline.too_coarse == 2  # document c is dated to the year only
     assert table.groupby("period")["passages"].first().sum() == 4
     assert len(table["period"].unique()) == 28  # 2020-03 to 2022-06
 

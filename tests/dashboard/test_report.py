@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import load_corpus
+from analysis import PeriodTable, load_corpus
 from dashboard import charts, report
 from dashboard.__main__ import run
 
@@ -170,7 +170,7 @@ def test_overview_sections_say_which_documents_are_listed() -> None:
         recent=report.recent_documents(docs, [1] * 12),
         phrases=terms,
         words=terms,
-        periods=_periods(),
+        periods=PeriodTable(_periods(), too_coarse=0, undated=0),
         freq="day",
         sources=report.sources_table({"s": 12}),
     )
