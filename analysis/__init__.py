@@ -54,7 +54,14 @@ from analysis.similarity import (
     group_similarity,
     nearest_documents,
 )
-from analysis.spread import Spread, formulation_spread, group_columns
+from analysis.spread import (
+    Spread,
+    default_group,
+    formulation_query,
+    formulation_spread,
+    group_columns,
+    parse_formulation,
+)
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.stopwords import default_stopwords, parse_stopwords
 from analysis.store import (
@@ -121,6 +128,7 @@ __all__ = [
     "corpus_summary",
     "count_query",
     "default_cache_dir",
+    "default_group",
     "default_k",
     "default_stopwords",
     "dispersion",
@@ -131,6 +139,7 @@ __all__ = [
     "emerging_terms",
     "evict_cache",
     "fit_topics",
+    "formulation_query",
     "formulation_spread",
     "group_columns",
     "group_keyness",
@@ -156,6 +165,7 @@ __all__ = [
     "normalise",
     "p_value",
     "parse_dates",
+    "parse_formulation",
     "parse_query",
     "parse_slice",
     "parse_stopwords",

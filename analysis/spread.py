@@ -25,7 +25,7 @@ from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.query import Query, count_query, parse_query
 from analysis.rows import nonempty
-from analysis.trends import Theme
+from analysis.trends import Theme, parse_themes
 
 FIRST_DATE = "first_date"
 FIRST_DOC = "first_doc"
@@ -121,6 +121,42 @@ def group_columns(index: CorpusIndex) -> list[str]:
     """The columns documents can be grouped by: ``source`` and the metadata columns."""
     skip = {S.DOC_ID, S.DATE, S.DATE_PRECISION, S.TITLE, S.TEXT}
     return [str(c) for c in index.docs.columns if c not in skip]
+
+
+def parse_formulation(text: str) -> str | Theme:
+    """What one box holds: a query (``zero-covid``, ``a | b``) or a theme ``name = a, b``.
+
+    The query syntax has no ``=``, so a text holding one is a theme
+    (:func:`~analysis.trends.parse_themes`; its first line).
+
+    >>> parse_formulation("covid = zero-covid, dynamic clearing")
+    Theme(name='covid', terms=('zero-covid', 'dynamic clearing'))
+    >>> parse_formulation("  zero-covid ")
+    'zero-covid'
+    """
+    if "=" in text:
+        return parse_themes(text)[0]
+    return text.strip()
+
+
+def formulation_query(term: str | Theme) -> str:
+    """One query finding the documents that use ``term`` (a theme's members joined by ``|``).
+
+    >>> formulation_query(Theme("covid", ("zero-covid", "lockdown | quarantine")))
+    'zero-covid | lockdown | quarantine'
+    """
+    if isinstance(term, Theme):
+        return " | ".join(m.strip() for m in term.terms if m.strip())
+    return term
+
+
+def default_group(index: CorpusIndex) -> str:
+    """The column that best tells documents apart: ``source`` unless all share one,
+    then ``speaker`` when there is such a column, else ``source``."""
+    sources = index.docs[S.SOURCE].fillna("").astype(str).str.strip()
+    if sources.nunique() > 1 or "speaker" not in index.docs.columns:
+        return S.SOURCE
+    return "speaker"
 
 
 def _queries(index: CorpusIndex, term: str | Theme) -> tuple[str, tuple[Query, ...]]:

@@ -341,6 +341,7 @@ def main() -> None:
         st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(VIEWS / "terms.py", title="Terms", icon=":material/bar_chart:"),
         st.Page(VIEWS / "trends.py", title="Trends", icon=":material/show_chart:"),
+        st.Page(VIEWS / "formulations.py", title="Formulations", icon=":material/timeline:"),
         st.Page(VIEWS / "topics.py", title="Topics", icon=":material/category:"),
         st.Page(VIEWS / "contexts.py", title="Contexts", icon=":material/format_quote:"),
         st.Page(VIEWS / "compare.py", title="Compare", icon=":material/compare:"),

@@ -41,6 +41,8 @@ from analysis import (
     KwicResult,
     LoadedCorpus,
     PeriodTable,
+    ReuseLag,
+    Spread,
     Theme,
     TopicModel,
     build_index,
@@ -55,6 +57,8 @@ from analysis import (
     documents_with_term,
     emerging_terms,
     fit_topics,
+    formulation_query,
+    formulation_spread,
     group_similarity,
     keyness,
     kwic,
@@ -62,9 +66,11 @@ from analysis import (
     load_corpus,
     load_uploads,
     nearest_documents,
+    parse_formulation,
     parse_themes,
     period_mask,
     representative_passages,
+    reuse_lag,
     saved_index_path,
     select,
     shared_passages,
@@ -534,3 +540,24 @@ def passages(
 ) -> pd.DataFrame:
     """Passages of at least ``min_tokens`` tokens shared by two documents (char offsets)."""
     return shared_passages(_index, doc_a, doc_b, min_tokens=min_tokens)
+
+
+# ---------------------------------------------------------------------------
+# Formulations (issue 13): ``term`` is the box's text, a query or a theme line
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def spread(key: str, filters: Filters, term: str, by: str, _index: CorpusIndex) -> Spread:
+    """First use, count and uptake per group of a query or theme (``formulation_spread``)."""
+    mask = selection(key, filters, _index)
+    return formulation_spread(_index, mask, parse_formulation(term), by=by)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def reuse_lags(
+    key: str, filters: Filters, term: str, by: str, min_tokens: int, _index: CorpusIndex
+) -> ReuseLag:
+    """Passages shared by the selected documents that use ``term``, with their lag."""
+    users = Filters(query=formulation_query(parse_formulation(term)))
+    mask = selection(key, filters, _index) & selection(key, users, _index)
+    return reuse_lag(_index, mask, by=by, min_tokens=min_tokens)

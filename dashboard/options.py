@@ -93,6 +93,9 @@ class ViewState:
     smooth: int = 1
     emerging: str = ""
     trend_pick: str = ""
+    spread_term: str = ""
+    spread_by: str = ""  # "": the column that tells the documents apart (default_group)
+    spread_first: str = ""
     k: int = 0  # 0: the default for the corpus (analysis.topics.default_k)
     method: TopicMethod = "nmf"
     seed: int = 0
@@ -289,6 +292,16 @@ OPTIONS: tuple[Option, ...] = (
            widgets=("trends_emerging",), seeded=False),
     Option("trend_pick", "pick", Text(check=_is_pick, what="`term|YYYY-MM-DD`"), C,
            "clicked trend point (trends page evidence)"),
+    Option("spread_term", "formulation", Text(what="query or theme"), G,
+           "the formulation followed: a query, or a theme `name = a, b` (formulations page)",
+           widgets=("formulations_term",)),
+    Option("spread_by", "group", Text(what="column"), C,
+           "documents grouped by `source`, `speaker` or another metadata column; absent = "
+           "source, or speaker when all sources are alike (formulations page)",
+           widgets=("formulations_by",), seeded=False),
+    Option("spread_first", "first", Text(), C,
+           "the group whose first use is shown (formulations page)",
+           widgets=("formulations_first",), seeded=False),
     Option("k", "k", IntRange(K_MIN, K_MAX), C,
            "number of topics; absent = the default for the corpus (topics page)",
            widgets=("topics_k",), seeded=False),
@@ -322,7 +335,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("b_values", "b", Words(most=MAX_SLICE_VALUES), C,
            "slice B's values (compare page)", widgets=("compare_b_",), seeded=False),
     Option("min_tokens", "min_tokens", IntRange(MIN_TOKENS_MIN, MIN_TOKENS_MAX), G,
-           "least tokens of a shared passage (compare page)", widgets=("compare_min_tokens",)),
+           "least tokens of a shared passage (compare and formulations pages)",
+           widgets=("compare_min_tokens", "formulations_min_tokens")),
     Option("key_min", "kmin", IntRange(1, MIN_COUNT_MAX), G,
            "least count (A + B) of a keyness term (compare page)", widgets=("compare_min_count",)),
     Option("key_kind", "kkind", Choice(KINDS), G, "keyness terms (compare page)",

@@ -19,6 +19,7 @@ from dashboard.charts.compare import (
 )
 from dashboard.charts.contexts import plot_collocates
 from dashboard.charts.periods import period_label, plot_documents_per_period
+from dashboard.charts.spread import group_colors, plot_reuse_lag, plot_uptake
 from dashboard.charts.terms import build_wordcloud, plot_terms, render_wordcloud
 from dashboard.charts.theme import (
     FONT_FAMILY,
@@ -48,15 +49,18 @@ __all__ = [
     "WORDCLOUD_COLORMAP",
     "build_wordcloud",
     "doc_labels",
+    "group_colors",
     "period_label",
     "plot_collocates",
     "plot_dendrogram",
     "plot_documents_per_period",
     "plot_keyness_bars",
     "plot_keyness_scatter",
+    "plot_reuse_lag",
     "plot_similarity_heatmap",
     "plot_terms",
     "plot_topic_timeline",
     "plot_trends",
+    "plot_uptake",
     "render_wordcloud",
 ]

@@ -13,7 +13,14 @@ from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
 from analysis.index import IndexSettings, build_index
 from analysis.selection import Filters, select
-from analysis.spread import SPREAD_COLUMNS, UPTAKE_COLUMNS, formulation_spread
+from analysis.spread import (
+    SPREAD_COLUMNS,
+    UPTAKE_COLUMNS,
+    default_group,
+    formulation_query,
+    formulation_spread,
+    parse_formulation,
+)
 from analysis.trends import Theme
 from tests.analysis.tiny import SPREAD_DOCS
 
@@ -156,3 +163,23 @@ def test_spread_headlines_zero_covid_equals_a_regex_count(headlines):
     final = spread.uptake.groupby(S.GROUP)["cumulative"].last()
     dated_counts = users[users[S.DATE].notna()].groupby(S.SOURCE)["n"].sum()
     assert final.sort_index().tolist() == dated_counts.sort_index().tolist()
+
+
+def test_parse_formulation_reads_a_query_or_a_theme(spread_index, seeds):
+    assert parse_formulation(" zero-covid | lockdown ") == "zero-covid | lockdown"
+    theme = parse_formulation("covid = zero-covid, lockdown")
+    assert theme == Theme("covid", ("zero-covid", "lockdown"))
+    # the theme's documents: those of any member
+    query = formulation_query(theme)
+    assert query == "zero-covid | lockdown"
+    users = select(spread_index, Filters(query=query))
+    assert spread_index.docs["doc_id"][users].tolist() == ["d7", "d1", "d2", "d4", "d5", "d6"]
+    with pytest.raises(OptionError, match="is not 'name = term, term'"):
+        parse_formulation("covid =")
+    assert default_group(spread_index) == "source"
+    assert default_group(seeds) == "source"  # no speaker column: source, however alike
+
+
+def test_default_group_is_speaker_when_every_source_is_alike():
+    ix = build_index(SPREAD_DOCS.assign(source="One"), settings=IndexSettings(detect_phrases=False))
+    assert default_group(ix) == "speaker"

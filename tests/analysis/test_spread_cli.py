@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import run
-from tests.analysis.tiny import REUSE_DOCS, SPREAD_DOCS
+from tests.analysis.tiny import REUSE_DOCS, SPREAD_DOCS, write_jsonl
 
 
 @pytest.fixture(autouse=True)
@@ -17,21 +17,8 @@ def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(tmp_path / "cache"))
 
 
-def _jsonl(frame: pd.DataFrame, path) -> str:
-    records = frame.drop(columns=["date_precision"]).assign(
-        date=frame["date"].dt.strftime("%Y-%m-%d").where(frame["date"].notna(), None),
-        id=frame["doc_id"],
-    )
-    records = records.drop(columns=["doc_id"])
-    path.write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in records.to_dict("records")) + "\n",
-        encoding="utf-8",
-    )
-    return str(path)
-
-
 def test_spread_cli_hand_count_csv(tmp_path, capsys):
-    corpus = _jsonl(SPREAD_DOCS, tmp_path / "spread.jsonl")
+    corpus = write_jsonl(SPREAD_DOCS, tmp_path / "spread.jsonl")
     assert run(["spread", corpus, "--term", "zero-covid", "--format", "csv"]) == 0
     captured = capsys.readouterr()
     table = pd.read_csv(io.StringIO(captured.out), keep_default_na=False)
@@ -50,7 +37,7 @@ def test_spread_cli_hand_count_csv(tmp_path, capsys):
 
 
 def test_spread_cli_by_metadata_uptake_and_filters(tmp_path, capsys):
-    corpus = _jsonl(SPREAD_DOCS, tmp_path / "spread.jsonl")
+    corpus = write_jsonl(SPREAD_DOCS, tmp_path / "spread.jsonl")
     argv = ["spread", corpus, "--term", "zero-covid", "--by", "speaker", "--uptake"]
     assert run([*argv, "--from", "2022-03-02", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -64,7 +51,7 @@ def test_spread_cli_by_metadata_uptake_and_filters(tmp_path, capsys):
 
 
 def test_spread_cli_errors_exit_2(tmp_path, capsys):
-    corpus = _jsonl(SPREAD_DOCS, tmp_path / "spread.jsonl")
+    corpus = write_jsonl(SPREAD_DOCS, tmp_path / "spread.jsonl")
     assert run(["spread", corpus]) == 2
     assert "Name one formulation" in capsys.readouterr().err
     assert run(["spread", corpus, "--term", "zero-covid", "--by", "party"]) == 2
@@ -74,7 +61,7 @@ def test_spread_cli_errors_exit_2(tmp_path, capsys):
 
 
 def test_reuse_corpus_wide_hand_count(tmp_path, capsys):
-    corpus = _jsonl(REUSE_DOCS, tmp_path / "reuse.jsonl")
+    corpus = write_jsonl(REUSE_DOCS, tmp_path / "reuse.jsonl")
     assert run(["reuse", corpus, "--corpus-wide", "--format", "csv"]) == 0
     captured = capsys.readouterr()
     table = pd.read_csv(io.StringIO(captured.out))

@@ -109,6 +109,19 @@ REUSE_DOCS = pd.DataFrame(
 )
 
 
+def write_jsonl(frame: pd.DataFrame, path: Path) -> str:
+    """Write a hand-counted frame as a JSONL corpus (``id``, ISO dates, null when undated)."""
+    import json
+
+    dates = frame["date"].dt.strftime("%Y-%m-%d").where(frame["date"].notna(), None)
+    records = frame.drop(columns=["doc_id", "date_precision"]).assign(
+        date=dates, id=frame["doc_id"]
+    )
+    lines = (json.dumps(r, ensure_ascii=False) for r in records.to_dict("records"))
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
 def shared_corpus(name: str) -> Path:
     """Path of a corpus in ../shared/corpora; skips the test when it is absent."""
     import pytest

@@ -153,6 +153,21 @@ def _figures() -> list[object]:
         }
     )
     counts = pd.DataFrame({"period": periods, "documents": [1, 1], "tokens": [300, 350]})
+    uptake = pd.DataFrame(
+        {"group": [HOSTILE] * 2, "date": periods, "count": [1, 2], "cumulative": [1, 3]}
+    )
+    uses = pd.DataFrame(
+        {
+            "passage": [1, 1],
+            "role": ["first", "reuse"],
+            "doc_id": [HOSTILE, "b"],
+            "group": [HOSTILE, "B"],
+            "date": periods,
+            "lag_days": [0, 1],
+            "tokens": [6, 6],
+            "text": [HOSTILE, HOSTILE],
+        }
+    )
     return [
         charts.plot_terms(terms, title=HOSTILE),
         charts.plot_trends(trend, by="day"),
@@ -163,6 +178,8 @@ def _figures() -> list[object]:
         charts.plot_keyness_scatter(keyness, size_a=10, size_b=10, names=(HOSTILE, "B")),
         charts.plot_keyness_bars(keyness, names=(HOSTILE, "B")),
         charts.plot_documents_per_period(counts, title=HOSTILE),
+        charts.plot_uptake(uptake, term=HOSTILE),
+        charts.plot_reuse_lag(uses, title=HOSTILE),
     ]
 
 
