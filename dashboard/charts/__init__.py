@@ -19,7 +19,7 @@ from dashboard.charts.compare import (
 )
 from dashboard.charts.contexts import plot_collocates
 from dashboard.charts.periods import period_label, plot_documents_per_period
-from dashboard.charts.spread import group_colors, plot_reuse_lag, plot_uptake
+from dashboard.charts.spread import plot_reuse_lag, plot_uptake
 from dashboard.charts.terms import build_wordcloud, plot_terms, render_wordcloud
 from dashboard.charts.theme import (
     FONT_FAMILY,
@@ -49,7 +49,6 @@ __all__ = [
     "WORDCLOUD_COLORMAP",
     "build_wordcloud",
     "doc_labels",
-    "group_colors",
     "period_label",
     "plot_collocates",
     "plot_dendrogram",

@@ -7,23 +7,12 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from analysis import schema
-from dashboard.charts.theme import builder, themed
+from dashboard.charts.theme import SERIES_COLORS, builder, series_style, themed
 
 #: Characters of a passage shown in a hover (the table holds all of it).
 HOVER_TEXT = 90
-
-
-def group_colors(n: int) -> list[str]:
-    """``n`` colours, all distinct up to 26 groups (plotly's 10, then the 26 of Alphabet).
-
-    >>> len(set(group_colors(12)))
-    12
-    """
-    palette = qualitative.Plotly if n <= len(qualitative.Plotly) else qualitative.Alphabet
-    return [palette[i % len(palette)] for i in range(n)]
 
 
 def _day(value: Any) -> str:
@@ -66,7 +55,8 @@ def plot_uptake(
     """
     order = list(groups) if groups is not None else list(dict.fromkeys(uptake[schema.GROUP]))
     fig = go.Figure()
-    for group, color in zip(order, group_colors(len(order)), strict=True):
+    for position, group in enumerate(order):
+        style = series_style(position)
         rows = uptake[uptake[schema.GROUP] == group].sort_values(schema.DATE)
         days = [_day(d) for d in rows[schema.DATE]]
         fig.add_trace(
@@ -75,8 +65,11 @@ def plot_uptake(
                 x=days,
                 y=[int(v) for v in rows["cumulative"]],
                 mode="lines+markers",
-                line={"shape": "hv", "color": color},
-                marker={"size": [12, *[6] * (len(days) - 1)] if days else [], "color": color},
+                line={"shape": "hv", **style},
+                marker={
+                    "size": [12, *[6] * (len(days) - 1)] if days else [],
+                    "color": style["color"],
+                },
                 customdata=[
                     [str(group), day, int(c), int(k)]
                     for day, c, k in zip(days, rows[schema.COUNT], rows["cumulative"], strict=True)
@@ -142,7 +135,8 @@ def plot_reuse_lag(uses: pd.DataFrame, *, title: str | None = None) -> go.Figure
         )
     )
     order = list(dict.fromkeys(uses[schema.GROUP]))
-    for group, color in zip(order, group_colors(len(order)), strict=True):
+    for position, group in enumerate(order):
+        color = SERIES_COLORS[position % len(SERIES_COLORS)]
         mine = (uses[schema.GROUP] == group).to_numpy()
         picked = uses[mine]
         fig.add_trace(

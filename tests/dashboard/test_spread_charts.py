@@ -44,7 +44,7 @@ def test_plot_uptake_one_step_line_per_group_in_the_order_given(spread) -> None:
 def test_plot_uptake_draws_the_table_order_by_default(spread) -> None:
     fig = charts.plot_uptake(spread.uptake)
     assert [t.name for t in fig.data] == ["Xinhua", "Global Times"]
-    assert fig.data[0].line.color != fig.data[1].line.color
+    assert fig.data[0].line.color != fig.data[1].line.color  # the theme's series colours
 
 
 def test_plot_reuse_lag_a_row_per_passage_a_mark_per_document(uses) -> None:
@@ -63,9 +63,3 @@ def test_plot_reuse_lag_a_row_per_passage_a_mark_per_document(uses) -> None:
     assert list(c[:6]) == [2, "reuse", "c", "X", "2024-01-11", 10]
     assert list(fig.layout.yaxis.categoryarray) == ["#1", "#2"]
     assert fig.layout.yaxis.autorange == "reversed"  # passage 1 on top
-
-
-def test_group_colors_are_distinct_up_to_26() -> None:
-    assert len(set(charts.group_colors(10))) == 10
-    assert len(set(charts.group_colors(26))) == 26
-    assert len(charts.group_colors(30)) == 30
