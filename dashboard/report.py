@@ -273,11 +273,12 @@ def report_pdf(html: bytes) -> bytes:
 def recent_documents(
     docs: pd.DataFrame, tokens: Sequence[int], *, limit: int = FIRST_TITLES
 ) -> pd.DataFrame:
-    """The ``limit`` most recent documents: ``date, title, source, tokens`` (+ ``speaker``).
+    """The ``limit`` most recent documents: ``date, title, [speaker,] source, tokens``.
 
     ``docs`` are the selected rows of the index's document table, ``tokens``
     their token counts. Newest first; undated documents come last, in corpus
-    order. ``attrs["total"]`` is the number of documents they were taken from.
+    order. ``speaker`` and ``source`` are left out when no document has one.
+    ``attrs["total"]`` is the number of documents they were taken from.
     """
     table = pd.DataFrame(
         {
@@ -289,6 +290,9 @@ def recent_documents(
     )
     if "speaker" in docs.columns:
         table.insert(2, "speaker", docs["speaker"].fillna("").astype(str).to_numpy())
+    # A column empty for every document (the seeds have no source) says nothing.
+    kept = [c for c in table.columns if c in (S.DATE, S.TITLE, S.TOKENS) or table[c].ne("").any()]
+    table = table[kept]
     dates = pd.to_datetime(docs[S.DATE]).to_numpy()
     ranked = table.assign(_when=dates).sort_values(
         "_when", ascending=False, na_position="last", kind="stable"

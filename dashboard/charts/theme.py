@@ -24,12 +24,14 @@ FONT_FAMILY = "Noto Sans, Noto Sans CJK SC, Arial, sans-serif"
 KIND_COLORS = {schema.WORD: "#3366aa", schema.PHRASE: "#e07b1a"}
 PERIOD_COLOR = "#3366aa"
 WORDCLOUD_COLORMAP = "tab10"
-#: Colours of the series of one chart (terms, themes, topics), in order: 24 that are told
-#: apart on white (plotly's Dark24). Past 24 series the colours repeat with another dash.
+#: Colours of the series of one chart (terms, themes, topics), in order: the first 12 far
+#: apart (tab10, near-black and dark gold), then 12 lighter or darker kin of them (tab20's
+#: pale halves, navy, dark olive). Past 24 series the colours repeat with another dash.
 SERIES_COLORS: tuple[str, ...] = (
-    "#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A", "#B68100", "#750D86",
-    "#EB663B", "#511CFB", "#00A08B", "#FB00D1", "#FC0080", "#B2828D", "#6C7C32", "#778AAE",
-    "#862A16", "#A777F1", "#620042", "#1616A7", "#DA60CA", "#6C4516", "#0D2A63", "#AF0038",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#222222", "#b8860b",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7",
+    "#dbdb8d", "#9edae5", "#393b79", "#637939",
 )  # fmt: skip
 SERIES_DASHES = ("solid", "dash", "dot", "dashdot")
 
@@ -40,7 +42,7 @@ def series_style(position: int) -> dict[str, str]:
     Examples
     --------
     >>> series_style(0), series_style(24)
-    ({'color': '#2E91E5', 'dash': 'solid'}, {'color': '#2E91E5', 'dash': 'dash'})
+    ({'color': '#1f77b4', 'dash': 'solid'}, {'color': '#1f77b4', 'dash': 'dash'})
     """
     colors = len(SERIES_COLORS)
     return {

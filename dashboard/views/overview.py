@@ -119,7 +119,8 @@ def _sections(
 
 
 def _table(section: report.Section, *, name: str, key: str) -> None:
-    common.dataframe(section.table, hide_index=True, key=key)
+    wide = {S.TITLE: st.column_config.TextColumn(width="large")}
+    common.dataframe(section.table, hide_index=True, key=key, column_config=wide)
     common.table_downloads(
         section.table, page=PAGE, name=name, title=section.title, report_notes=section.notes
     )
