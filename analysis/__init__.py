@@ -89,7 +89,15 @@ from analysis.topics import (
     representative_passages,
     topics_over_time,
 )
-from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
+from analysis.trends import (
+    EmergingResult,
+    Theme,
+    TrendResult,
+    emerging_terms,
+    left_out_note,
+    parse_themes,
+    term_trends,
+)
 
 __all__ = [
     "DISPERSION_COLUMNS",
@@ -101,6 +109,7 @@ __all__ = [
     "CollocateResult",
     "CorpusError",
     "CorpusIndex",
+    "EmergingResult",
     "EmptySelectionError",
     "Filters",
     "Granularity",
@@ -120,6 +129,7 @@ __all__ = [
     "Spread",
     "Theme",
     "TopicModel",
+    "TrendResult",
     "build_index",
     "check_user_terms",
     "cluster_documents",

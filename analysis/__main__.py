@@ -386,7 +386,7 @@ def _trend(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd
     terms: list[str | Theme] = [*args.term, *themes]
     if not terms:
         raise OptionError('Name what to follow: --term "a word or phrase" or --theme "name=a,b".')
-    table = term_trends(
+    trend = term_trends(
         index,
         mask,
         terms,
@@ -394,10 +394,10 @@ def _trend(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd
         smooth=args.smooth,
         min_period_tokens=args.min_period_tokens,
     )
-    note = left_out_note(table, args.by)
+    note = left_out_note(trend, args.by)
     if note:
         print(f"note: {note}", file=sys.stderr)
-    for term in table.attrs.get("missing", []):
+    for term in trend.missing:
         print(f"note: {term!r} does not occur in this corpus; its counts are 0", file=sys.stderr)
     columns = [
         S.PERIOD,
@@ -410,7 +410,7 @@ def _trend(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd
     ]
     if args.smooth > 1:
         columns.append(S.SMOOTHED)
-    out = table[columns].copy()
+    out = trend.table[columns].copy()
     out[S.PERIOD] = out[S.PERIOD].dt.strftime("%Y-%m-%d")
     return out
 
@@ -596,7 +596,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 kind=args.kind,
                 stopwords=_stopwords(args),
                 numbers=args.numbers,
-            )
+            ).table
             _emit(table[list(S.EMERGING_COLUMNS)], args)
         elif args.command == "topics":
             from analysis.topics import fit_topics  # scikit-learn loads only when asked

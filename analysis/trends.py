@@ -10,7 +10,7 @@ invented days. Everything is read from the index; no text is re-read.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,23 +142,79 @@ def _place(index: CorpusIndex, mask: np.ndarray, by: Granularity) -> _Periods:
     )
 
 
-def left_out_note(table: pd.DataFrame, by: str) -> str | None:
+@dataclass(frozen=True, eq=False)
+class TrendResult:
+    """Terms and themes per calendar period (:func:`term_trends`), and what the view left out.
+
+    Attributes
+    ----------
+    table
+        ``period, term, count, per_million, doc_share, docs, period_tokens,
+        period_docs, thin`` (+ the ``smoothed`` columns).
+    too_coarse_by_precision
+        Documents dated more coarsely than the view, left out, by their
+        precision (``month``, ``year``); :attr:`too_coarse` is their sum.
+    undated
+        Undated documents, left out.
+    missing
+        The members (as typed) that occur nowhere in the corpus.
+    on_the_fly
+        The labels of the queries counted from the token stream (not terms of
+        the vocabulary).
+    expansions
+        Per query with a prefix or alternatives, the vocabulary terms it counts.
+    """
+
+    table: pd.DataFrame
+    too_coarse_by_precision: Mapping[str, int]
+    undated: int
+    missing: tuple[str, ...]
+    on_the_fly: tuple[str, ...]
+    expansions: Mapping[str, tuple[str, ...]]
+
+    @property
+    def too_coarse(self) -> int:
+        """Documents dated more coarsely than the view, left out."""
+        return sum(self.too_coarse_by_precision.values())
+
+
+@dataclass(frozen=True, eq=False)
+class EmergingResult:
+    """The terms rising in one period (:func:`emerging_terms`) and what they were compared on.
+
+    Attributes
+    ----------
+    table
+        ``term, kind, count, count_before, ll, log_ratio, p``.
+    period, before_from
+        The first days of the period and of the first period before it compared.
+    tokens, tokens_before
+        The tokens of the period and of the periods before it.
+    """
+
+    table: pd.DataFrame
+    period: pd.Timestamp
+    before_from: pd.Timestamp
+    tokens: int
+    tokens_before: int
+
+
+def left_out_note(trend: TrendResult, by: str) -> str | None:
     """One sentence on the documents a period view left out, or ``None``.
 
-    Reads ``table.attrs`` of :func:`term_trends`; the CLI prints it to stderr
-    and the Trends page under the chart.
+    Reads a :class:`TrendResult` of :func:`term_trends`; the CLI prints it to
+    stderr.
     """
-    too_coarse: dict[str, int] = table.attrs.get("too_coarse_by_precision", {})
     parts = []
     for precision in ("year", "month"):
-        n = too_coarse.get(precision, 0)
+        n = trend.too_coarse_by_precision.get(precision, 0)
         if n:
             noun, verb = ("document", "is") if n == 1 else ("documents", "are")
             parts.append(
                 f"{n} {noun} dated {_PRECISION_WORDS[precision]} {verb} left out of "
                 f"a {_VIEW_WORDS[by]} view; use --by {precision}"
             )
-    undated = int(table.attrs.get("undated", 0))
+    undated = trend.undated
     if undated:
         parts.append(f"{undated} undated document{'s' if undated != 1 else ''} left out")
     return "; ".join(parts) if parts else None
@@ -203,7 +259,7 @@ def term_trends(
     by: Granularity = "year",
     smooth: int = 1,
     min_period_tokens: int = 1000,
-) -> pd.DataFrame:
+) -> TrendResult:
     """Counts of terms, phrases and themes per calendar period.
 
     Parameters
@@ -233,24 +289,25 @@ def term_trends(
 
     Returns
     -------
-    DataFrame
-        ``period, term, count, per_million, doc_share, docs, period_tokens,
+    TrendResult
+        ``table``: ``period, term, count, per_million, doc_share, docs, period_tokens,
         period_docs, thin`` (+ the ``smoothed`` columns), one row per series and period,
         series in the order given, periods ascending. Every period from the
         first to the last dated selected document is present, empty ones with
         zero counts. ``per_million = count / period_tokens * 1e6`` and
         ``doc_share = docs / period_docs``; a period without tokens has no rate
         and one without documents no share: NaN there (a gap, not a 0 %).
-        ``attrs``: ``too_coarse`` (documents dated more coarsely than ``by``,
+        Beside it ``too_coarse`` (documents dated more coarsely than ``by``,
         left out), ``too_coarse_by_precision``, ``undated``, ``missing``
-        (requested terms not in the vocabulary). See :func:`left_out_note`.
+        (requested terms not in the vocabulary), ``on_the_fly`` and
+        ``expansions``. See :func:`left_out_note`.
 
     Examples
     --------
     >>> from analysis.index import build_index
     >>> docs = pd.DataFrame({"doc_id": ["a", "b"], "text": ["tea tea", "coffee"],
     ...                      "date": pd.to_datetime(["2024-01-05", "2024-03-01"])})
-    >>> t = term_trends(build_index(docs), None, ["tea"], by="month")
+    >>> t = term_trends(build_index(docs), None, ["tea"], by="month").table
     >>> t[["period", "count", "period_tokens"]].astype(str).values.tolist()
     [['2024-01-01', '2', '2'], ['2024-02-01', '0', '0'], ['2024-03-01', '0', '1']]
     """
@@ -324,15 +381,16 @@ def term_trends(
                 frame = frame.where(np.broadcast_to(present, frame.shape))
             averaged = frame.rolling(smooth, center=True, min_periods=1).mean()
             table[column] = averaged.to_numpy().T.ravel()
-    table.attrs["too_coarse"] = sum(placed.too_coarse.values())
-    table.attrs["too_coarse_by_precision"] = placed.too_coarse
-    table.attrs["undated"] = placed.undated
-    table.attrs["missing"] = missing
-    table.attrs["on_the_fly"] = [q.label for item in series for q in item.queries if q.on_the_fly]
-    table.attrs["expansions"] = {
-        q.label: list(q.expansions) for item in series for q in item.queries if q.expansions
-    }
-    return table
+    return TrendResult(
+        table,
+        too_coarse_by_precision=placed.too_coarse,
+        undated=placed.undated,
+        missing=tuple(missing),
+        on_the_fly=tuple(q.label for item in series for q in item.queries if q.on_the_fly),
+        expansions={
+            q.label: tuple(q.expansions) for item in series for q in item.queries if q.expansions
+        },
+    )
 
 
 def _missing(index: CorpusIndex, series: list[_Series]) -> list[str]:
@@ -368,7 +426,7 @@ def emerging_terms(
     kind: TermKind = "all",
     stopwords: frozenset[str] | None = None,
     numbers: bool = False,
-) -> pd.DataFrame:
+) -> EmergingResult:
     """Terms used more in one period than in the periods before it.
 
     The period at granularity ``by`` containing the date ``period`` is
@@ -394,10 +452,10 @@ def emerging_terms(
 
     Returns
     -------
-    DataFrame
-        ``term, kind, count, count_before, ll, log_ratio, p``. ``attrs``:
-        ``period`` and ``before_from`` (Timestamps of the first days),
-        ``tokens``, ``tokens_before``.
+    EmergingResult
+        ``table``: ``term, kind, count, count_before, ll, log_ratio, p``;
+        beside it ``period`` and ``before_from`` (Timestamps of the first
+        days), ``tokens``, ``tokens_before``.
     """
     _check_granularity(by)
     if kind not in ("word", "phrase", "all"):
@@ -471,8 +529,10 @@ def emerging_terms(
             S.P: p_value(ll),
         }
     )
-    table.attrs["period"] = period_starts(np.array([target]), by)[0]
-    table.attrs["before_from"] = period_starts(np.array([placed.first + start]), by)[0]
-    table.attrs["tokens"] = size
-    table.attrs["tokens_before"] = size_before
-    return table
+    return EmergingResult(
+        table,
+        period=period_starts(np.array([target]), by)[0],
+        before_from=period_starts(np.array([placed.first + start]), by)[0],
+        tokens=size,
+        tokens_before=size_before,
+    )

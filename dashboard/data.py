@@ -35,6 +35,7 @@ from analysis import (
     CacheNotice,
     CollocateResult,
     CorpusIndex,
+    EmergingResult,
     Filters,
     IndexSettings,
     KeynessResult,
@@ -45,6 +46,7 @@ from analysis import (
     Spread,
     Theme,
     TopicModel,
+    TrendResult,
     build_index,
     cluster_documents,
     collocates,
@@ -306,8 +308,8 @@ def cjk_font() -> str | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def trends(key: str, filters: Filters, options: TrendOptions, _index: CorpusIndex) -> pd.DataFrame:
-    """The ``term_trends`` table of the options' terms and themes (see :mod:`analysis.trends`)."""
+def trends(key: str, filters: Filters, options: TrendOptions, _index: CorpusIndex) -> TrendResult:
+    """The ``term_trends`` result of the options' terms and themes (see :mod:`analysis.trends`)."""
     items: list[str | Theme] = [*options.terms, *parse_themes("\n".join(options.themes))]
     return term_trends(
         _index,
@@ -327,7 +329,7 @@ def emerging(
     stopwords: tuple[str, ...],
     _index: CorpusIndex,
     numbers: bool = False,
-) -> pd.DataFrame:
+) -> EmergingResult:
     """Terms rising in the period starting on ``period`` (ISO date) against the ones before."""
     return emerging_terms(
         _index,

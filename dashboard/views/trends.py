@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis import SYNTAX_HELP, OptionError, split_query
+from analysis import SYNTAX_HELP, OptionError, TrendResult, split_query
 from analysis import schema as S
 from dashboard import charts, data, keys
 from dashboard.escape import md
@@ -157,14 +157,13 @@ def render(ctx: common.PageContext) -> None:
             st.caption("No term chosen yet: showing the most frequent ones. Type your own above.")
         by = _granularity(ctx, view, by_choice)
         options = keys.TrendOptions(terms=shown, themes=themes, by=by, smooth=int(smooth))
-        table = data.trends(ctx.index_key, view.filters, options, ctx.index)
-        _chart(ctx, view, table, options, norm=norm)
-        _emerging(ctx, view, table, by=by)
+        trend = data.trends(ctx.index_key, view.filters, options, ctx.index)
+        _chart(ctx, view, trend, options, norm=norm)
+        _emerging(ctx, view, trend.table, by=by)
 
 
-def _notes(table: pd.DataFrame, by: str) -> None:
-    coarse = int(table.attrs.get("too_coarse", 0) or 0)
-    undated = int(table.attrs.get("undated", 0) or 0)
+def _notes(trend: TrendResult, by: str) -> None:
+    coarse, undated = trend.too_coarse, trend.undated
     if coarse:
         st.info(
             md(
@@ -176,8 +175,8 @@ def _notes(table: pd.DataFrame, by: str) -> None:
         )
     if undated:
         st.text(f"{undated:,} undated document{'s' if undated != 1 else ''} left out.")
-    _on_the_fly(table)
-    missing = list(table.attrs.get("missing", []) or [])
+    _on_the_fly(trend)
+    missing = trend.missing
     if missing:
         st.info(
             md(
@@ -197,9 +196,9 @@ def _add_phrase(phrase: str) -> None:
     st.session_state[USER_PHRASES_KEY] = "\n".join(line for line in lines if line.strip())
 
 
-def _on_the_fly(table: pd.DataFrame) -> None:
+def _on_the_fly(trend: TrendResult) -> None:
     """Say which series are counted from the token stream, and offer each as a phrase."""
-    typed = list(dict.fromkeys(table.attrs.get("on_the_fly", []) or []))
+    typed = list(dict.fromkeys(trend.on_the_fly))
     if typed:
         st.caption(
             md(
@@ -216,8 +215,7 @@ def _on_the_fly(table: pd.DataFrame) -> None:
                 args=(phrase,),
                 help="Count it as a phrase everywhere: the Terms table, word cloud and topics.",
             )
-    expansions = dict(table.attrs.get("expansions", {}) or {})
-    for label, words in expansions.items():
+    for label, words in trend.expansions.items():
         shown = ", ".join(words[:EXPANSIONS_SHOWN])
         more = len(words) - EXPANSIONS_SHOWN
         st.caption(
@@ -234,14 +232,14 @@ def _picked(event: Any) -> tuple[str, str] | None:
 def _chart(
     ctx: common.PageContext,
     view: ViewState,
-    table: pd.DataFrame,
+    trend: TrendResult,
     options: keys.TrendOptions,
     *,
     norm: str,
 ) -> None:
     by = options.by
-    _notes(table, by)
-    expansions = dict(table.attrs.get("expansions", {}) or {})
+    _notes(trend, by)
+    table, expansions = trend.table, trend.expansions
     fig = charts.plot_trends(table, value=norm, by=by, expansions=expansions)
     event = st.plotly_chart(
         fig,
@@ -262,8 +260,8 @@ def _chart(
         table=table,
         title="Trends",
         notes={
-            "expansions": expansions,
-            "counted_on_the_fly": list(table.attrs.get("on_the_fly", []) or []),
+            "expansions": {label: list(words) for label, words in expansions.items()},
+            "counted_on_the_fly": list(trend.on_the_fly),
         },
     )
     picked = _picked(event)
@@ -338,14 +336,12 @@ def _emerging(ctx: common.PageContext, view: ViewState, table: pd.DataFrame, *, 
     common.update_view(emerging=period if period != choices[-1] else "")
     found = data.emerging(
         ctx.index_key, view.filters, by, period, ctx.stopwords, ctx.index, ctx.numbers
-    )
+    ).table
     if found.empty:
         st.info("No term rises clearly in this period (too few occurrences).")
         return
-    shown = found.copy()
-    shown.attrs = {}  # Timestamps in attrs do not survive Arrow; the table needs none
     common.dataframe(
-        shown,
+        found,
         hide_index=True,
         key="trends_emerging_table",
         column_config={

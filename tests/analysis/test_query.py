@@ -127,7 +127,7 @@ def test_every_consumer_agrees(people):
     """Trends, KWIC, the keyword filter, documents and collocates count the same."""
     for text in ("the people", "slave*", "of the people | slave*"):
         counts = count_query(people, parse_query(people, text), np.arange(3))
-        trend = term_trends(people, None, [text], by="year")
+        trend = term_trends(people, None, [text], by="year").table
         assert trend["count"].sum() == counts.sum()
         assert trend["docs"].sum() == (counts > 0).sum()
         lines = kwic(people, None, text, window=2)
@@ -173,10 +173,11 @@ def test_term_spans_prefix_and_alternatives():
 
 
 def test_trend_theme_members_are_queries(people):
-    table = term_trends(people, None, [Theme("t", ("the people", "slave*"))], by="year")
+    found = term_trends(people, None, [Theme("t", ("the people", "slave*"))], by="year")
+    table = found.table
     assert table["count"].sum() == 5 + 4
-    assert table.attrs["on_the_fly"] == ["the people"]
-    assert table.attrs["expansions"]["slave*"][0] in {"slave", "slavery", "slaves"}
+    assert list(found.on_the_fly) == ["the people"]
+    assert found.expansions["slave*"][0] in {"slave", "slavery", "slaves"}
 
 
 # --- the oracle on shared corpora ----------------------------------------------------------
@@ -226,7 +227,7 @@ def test_sotu_typed_sequences_match_the_oracle(sotu):
         counts = count_query(sotu, parse_query(sotu, query), rows)
         assert counts.tolist() == _oracle(texts, query).tolist(), query
         assert counts.sum() == figure, query
-        assert term_trends(sotu, None, [query])["count"].sum() == figure
+        assert term_trends(sotu, None, [query]).table["count"].sum() == figure
 
 
 def test_sotu_prefix_counts_every_word_starting_so(sotu):
@@ -234,7 +235,7 @@ def test_sotu_prefix_counts_every_word_starting_so(sotu):
     totals = sotu.word_totals()
     expected = int(sum(t for w, t in zip(words, totals, strict=True) if w.startswith("slave")))
     assert expected == 320
-    assert term_trends(sotu, None, ["slave*"])["count"].sum() == expected
+    assert term_trends(sotu, None, ["slave*"]).table["count"].sum() == expected
 
 
 def test_second_corpus_typed_sequences_match_the_oracle():

@@ -61,7 +61,8 @@ def test_parse_themes_rejects_duplicate_names():
 
 
 def test_trend_month_hand_counts(tiny):
-    table = term_trends(tiny, None, ["Tea", "green tea"], by="month")
+    found = term_trends(tiny, None, ["Tea", "green tea"], by="month")
+    table = found.table
     assert list(table.columns) == [
         "period",
         "term",
@@ -83,13 +84,13 @@ def test_trend_month_hand_counts(tiny):
     assert _rows(table, "green tea")["count"].tolist() == [2, 1]
     # series in the order asked, periods ascending within each
     assert table["term"].tolist() == ["tea", "tea", "green tea", "green tea"]
-    assert table.attrs["undated"] == 1
-    assert table.attrs["too_coarse"] == 0
+    assert found.undated == 1
+    assert found.too_coarse == 0
 
 
 def test_trend_theme_sums_columns_and_counts_docs_with_any(tiny):
     drinks = Theme("drinks", ("tea", "coffee"))
-    table = term_trends(tiny, None, [drinks, Theme("both", ("green tea", "tea"))], by="month")
+    table = term_trends(tiny, None, [drinks, Theme("both", ("green tea", "tea"))], by="month").table
     rows = _rows(table, "drinks")
     assert rows["count"].tolist() == [4, 2]  # Feb: tea 1 + coffee 1, one document
     assert rows["docs"].tolist() == [1, 1]
@@ -104,7 +105,7 @@ def test_trend_doc_share_counts_documents_not_occurrences():
             "text": ["tea tea tea", "coffee", "tea", "coffee water"],
         }
     )
-    table = term_trends(build_index(docs), None, ["tea"], by="month")
+    table = term_trends(build_index(docs), None, ["tea"], by="month").table
     assert table["docs"].tolist() == [2]
     assert table["period_docs"].tolist() == [4]
     assert table["doc_share"].tolist() == [0.5]
@@ -112,7 +113,7 @@ def test_trend_doc_share_counts_documents_not_occurrences():
 
 
 def test_trend_fills_empty_periods_with_zero_counts_and_no_rate_and_weeks_start_monday(tiny):
-    table = term_trends(tiny, None, ["tea"], by="week")
+    table = term_trends(tiny, None, ["tea"], by="week").table
     # 2024-01-05 is a Friday (week of Monday 1 January), 2024-02-10 a Saturday
     # (week of Monday 5 February): six weeks, four of them empty.
     assert table["period"].tolist() == list(pd.date_range("2024-01-01", "2024-02-05", freq="7D"))
@@ -124,19 +125,19 @@ def test_trend_fills_empty_periods_with_zero_counts_and_no_rate_and_weeks_start_
 
 
 def test_trend_thin_flag(tiny):
-    table = term_trends(tiny, None, ["tea"], by="month", min_period_tokens=6)
+    table = term_trends(tiny, None, ["tea"], by="month", min_period_tokens=6).table
     assert table["thin"].tolist() == [False, True]
-    assert term_trends(tiny, None, ["tea"], by="month")["thin"].all()  # default 1000
+    assert term_trends(tiny, None, ["tea"], by="month").table["thin"].all()  # default 1000
 
 
 def test_trend_smoothing_centred_even_window_takes_earlier_period(tiny):
-    table = term_trends(tiny, None, ["tea"], by="month", smooth=2)
+    table = term_trends(tiny, None, ["tea"], by="month", smooth=2).table
     assert table["smoothed"].tolist() == pytest.approx([JAN, (JAN + FEB) / 2])
-    assert "smoothed" not in term_trends(tiny, None, ["tea"], by="month").columns
+    assert "smoothed" not in term_trends(tiny, None, ["tea"], by="month").table.columns
 
 
 def test_trend_smoothing_each_series_on_its_own(tiny):
-    table = term_trends(tiny, None, ["tea", "green tea"], by="week", smooth=3)
+    table = term_trends(tiny, None, ["tea", "green tea"], by="week", smooth=3).table
     tea = [JAN, JAN, NAN, NAN, FEB, FEB]
     assert _rows(table, "tea")["smoothed"].tolist() == pytest.approx(tea, nan_ok=True)
     green = [2 / 9 * 1e6, 2 / 9 * 1e6, NAN, NAN, 1 / 5 * 1e6, 1 / 5 * 1e6]
@@ -144,7 +145,7 @@ def test_trend_smoothing_each_series_on_its_own(tiny):
 
 
 def test_trend_smoothing_skips_periods_without_tokens(tiny):
-    table = term_trends(tiny, None, ["tea"], by="week", smooth=3)
+    table = term_trends(tiny, None, ["tea"], by="week", smooth=3).table
     # Weeks 3 and 4 see only empty weeks in their window: no average, not a 0.
     expected = [JAN, JAN, NAN, NAN, FEB, FEB]
     assert table["smoothed"].tolist() == pytest.approx(expected, nan_ok=True)
@@ -160,7 +161,7 @@ def test_trend_smoothing_averages_counts_and_shares_too():
             "text": ["tea x", "x x", "tea tea x", "tea x", "tea"],
         }
     )
-    table = term_trends(build_index(docs), None, ["tea"], by="year", smooth=3)
+    table = term_trends(build_index(docs), None, ["tea"], by="year", smooth=3).table
     assert table["count"].tolist() == [1, 2, 0, 2]
     assert table["doc_share"].tolist() == pytest.approx([0.5, 1.0, NAN, 1.0], nan_ok=True)
     # Counts: 2023 is a true zero. Shares: 2023 has no documents, so no share to average.
@@ -176,7 +177,7 @@ def test_trend_smoothing_centred_odd_window():
             "text": ["tea x x x", "tea tea x x", "x x x x", "tea tea tea tea"],
         }
     )
-    table = term_trends(build_index(docs), None, ["tea"], by="year", smooth=3)
+    table = term_trends(build_index(docs), None, ["tea"], by="year", smooth=3).table
     rates = [250_000.0, 500_000.0, 0.0, 1_000_000.0]
     assert table["per_million"].tolist() == rates
     assert table["smoothed"].tolist() == pytest.approx(
@@ -190,9 +191,10 @@ def test_trend_smoothing_centred_odd_window():
 
 
 def test_trend_unknown_term_listed_with_zeros(tiny):
-    table = term_trends(tiny, None, ["tea", "dragon fruit"], by="month")
+    found = term_trends(tiny, None, ["tea", "dragon fruit"], by="month")
+    table = found.table
     assert _rows(table, "dragon fruit")["count"].tolist() == [0, 0]
-    assert table.attrs["missing"] == ["dragon fruit"]
+    assert list(found.missing) == ["dragon fruit"]
 
 
 def test_trend_no_known_term_names_the_fix(tiny):
@@ -229,17 +231,17 @@ def test_trend_leaves_coarse_dates_out_of_finer_views():
     )
     index = build_index(docs)
     monthly = term_trends(index, None, ["tea"], by="month")
-    assert monthly["count"].tolist() == [1, 0, 3]  # March, April, May; the year-only doc out
-    assert monthly.attrs["too_coarse_by_precision"] == {"year": 1}
+    assert monthly.table["count"].tolist() == [1, 0, 3]  # March, April, May; the year-only doc out
+    assert monthly.too_coarse_by_precision == {"year": 1}
     assert left_out_note(monthly, "month") == (
         "1 document dated only to the year is left out of a monthly view; use --by year"
     )
     weekly = term_trends(index, None, ["tea"], by="week")
-    assert weekly.attrs["too_coarse"] == 2
-    assert weekly["count"].sum() == 1
+    assert weekly.too_coarse == 2
+    assert weekly.table["count"].sum() == 1
     yearly = term_trends(index, None, ["tea"], by="year")
-    assert yearly["count"].tolist() == [6]
-    assert yearly.attrs["too_coarse"] == 0
+    assert yearly.table["count"].tolist() == [6]
+    assert yearly.too_coarse == 0
     assert left_out_note(yearly, "year") is None
 
 
@@ -248,7 +250,7 @@ def test_trend_reads_the_index_not_the_text(tiny):
 
     blank = copy.copy(tiny)
     blank.docs = tiny.docs.assign(text="")
-    assert term_trends(blank, None, ["tea"], by="month")["count"].tolist() == [4, 1]
+    assert term_trends(blank, None, ["tea"], by="month").table["count"].tolist() == [4, 1]
 
 
 # --- emerging terms -------------------------------------------------------------------
@@ -268,9 +270,10 @@ def emerging_index():
 
 
 def test_emerging_ll_equals_oracle_against_all_earlier(emerging_index):
-    table = emerging_terms(
+    found = emerging_terms(
         emerging_index, None, by="year", period="2024-06-30", min_count=1, stopwords=frozenset()
     )
+    table = found.table
     rows = table.set_index("term")
     # 2024: 5 tokens, tea 3, juice 1, coffee 1; before (2022-2023): 8 tokens,
     # tea 1, juice 1, coffee 3. Coffee falls, so it is not listed.
@@ -281,12 +284,12 @@ def test_emerging_ll_equals_oracle_against_all_earlier(emerging_index):
     assert rows.loc["juice", "ll"] == pytest.approx(g2_by_hand(1, 1, 5, 8), abs=1e-6)
     assert rows.loc["tea", "log_ratio"] == pytest.approx(math.log2((3 / 5) / (1 / 8)), abs=1e-9)
     assert table["term"].tolist() == ["tea", "juice"]  # ll descending
-    assert table.attrs["tokens"] == 5
-    assert table.attrs["tokens_before"] == 8
+    assert found.tokens == 5
+    assert found.tokens_before == 8
 
 
 def test_emerging_before_limits_the_reference_and_smooths_zeros(emerging_index):
-    table = emerging_terms(
+    found = emerging_terms(
         emerging_index,
         None,
         by="year",
@@ -295,24 +298,25 @@ def test_emerging_before_limits_the_reference_and_smooths_zeros(emerging_index):
         min_count=1,
         stopwords=frozenset(),
     )
+    table = found.table
     tea = table.set_index("term").loc["tea"]
     assert tea["count_before"] == 0  # 2023 only
     assert tea["ll"] == pytest.approx(g2_by_hand(3, 0, 5, 4), abs=1e-6)
     assert tea["log_ratio"] == pytest.approx(math.log2((3 / 5) / (0.5 / 4)), abs=1e-9)
     assert tea["p"] == pytest.approx(math.erfc(math.sqrt(g2_by_hand(3, 0, 5, 4) / 2)), abs=1e-9)
-    assert table.attrs["before_from"] == pd.Timestamp("2023-01-01")
+    assert found.before_from == pd.Timestamp("2023-01-01")
 
 
 def test_emerging_min_count_and_top(emerging_index):
     table = emerging_terms(
         emerging_index, None, by="year", period="2024", min_count=2, stopwords=frozenset()
-    )
+    ).table
     assert table["term"].tolist() == ["tea"]
     assert (
         len(
             emerging_terms(
                 emerging_index, None, by="year", period="2024", min_count=1, top=1, stopwords=None
-            )
+            ).table
         )
         == 1
     )
@@ -338,7 +342,7 @@ def sotu():
 
 @pytest.mark.shared
 def test_sotu_per_million_is_count_over_period_tokens(sotu):
-    table = term_trends(sotu, None, ["slavery", "war", "united states"], by="year")
+    table = term_trends(sotu, None, ["slavery", "war", "united states"], by="year").table
     assert len(table) > 600
     expected = np.where(
         table["period_tokens"] > 0, table["count"] / table["period_tokens"] * 1e6, np.nan
@@ -349,7 +353,7 @@ def test_sotu_per_million_is_count_over_period_tokens(sotu):
 
 @pytest.mark.shared
 def test_sotu_slavery_peaks_in_the_1850s_or_1860s(sotu):
-    table = term_trends(sotu, None, ["slavery"], by="year")
+    table = term_trends(sotu, None, ["slavery"], by="year").table
     decade = table["period"].dt.year // 10 * 10
     sums = table.groupby(decade)[["count", "period_tokens"]].sum()
     rate = sums["count"] / sums["period_tokens"]
@@ -368,10 +372,11 @@ def ungd():
 @pytest.mark.shared
 def test_ungd_monthly_trend_leaves_year_only_documents_out(ungd):
     index, _, _ = ungd
-    table = term_trends(index, None, ["peace"], by="month")
+    found = term_trends(index, None, ["peace"], by="month")
+    table = found.table
     assert table.empty
-    assert table.attrs["too_coarse"] == index.n_docs
-    note = left_out_note(table, "month")
+    assert found.too_coarse == index.n_docs
+    note = left_out_note(found, "month")
     assert note is not None
     assert note.startswith(f"{index.n_docs} documents dated only to the year are left out")
 
@@ -381,30 +386,31 @@ def test_ungd_yearly_trend_covers_1946_to_2024(ungd):
     index, full_years, n_full = ungd
     assert n_full > 10_000
     assert full_years == set(range(1946, 2025))  # the whole corpus, read without indexing
-    table = term_trends(index, None, ["peace", "nuclear weapons"], by="year")
+    found = term_trends(index, None, ["peace", "nuclear weapons"], by="year")
+    table = found.table
     years = _rows(table, "peace").index.year.tolist()
     assert years == list(range(1946, 2025))
     assert (_rows(table, "peace")["period_docs"] > 0).all()
-    assert table.attrs["too_coarse"] == 0
+    assert found.too_coarse == 0
 
 
 def test_emerging_hides_numbers_unless_asked():
     index = build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))
     options = {"by": "month", "period": "2024-02-01", "min_count": 1, "stopwords": frozenset()}
     hidden = emerging_terms(index, **options)
-    shown = emerging_terms(index, **options, numbers=True)
+    shown = emerging_terms(index, **options, numbers=True).table
     # February (7 tokens) against January (11): every word of n2 rises (1/7 > 1/11)
-    assert set(hidden["term"]) == {"tea", "plan", "经济"}
+    assert set(hidden.table["term"]) == {"tea", "plan", "经济"}
     assert set(shown["term"]) == {"tea", "plan", "经济", "2021-2025", "1990", "二十"}
     tea = shown.set_index("term").loc["tea"]
     assert tea["ll"] == pytest.approx(g2_by_hand(2, 1, 7, 11))
-    assert (hidden.attrs["tokens"], hidden.attrs["tokens_before"]) == (7, 11)
+    assert (hidden.tokens, hidden.tokens_before) == (7, 11)
 
 
 def test_emerging_order_equals_a_stable_pandas_sort(emerging_index):
     full = emerging_terms(
         emerging_index, by="year", period="2024-01-01", min_count=1, top=None, stopwords=frozenset()
-    )
+    ).table
     assert (full["log_ratio"] > 0).all()
     resorted = full.sample(frac=1, random_state=0).sort_values(
         ["ll", "term"], ascending=[False, True], kind="stable"
@@ -412,7 +418,7 @@ def test_emerging_order_equals_a_stable_pandas_sort(emerging_index):
     pd.testing.assert_frame_equal(full, resorted.reset_index(drop=True))
     top = emerging_terms(
         emerging_index, by="year", period="2024-01-01", min_count=1, top=2, stopwords=frozenset()
-    )
+    ).table
     pd.testing.assert_frame_equal(top, full.head(2))
 
 
@@ -434,7 +440,7 @@ def decades():
 
 
 def test_trend_by_decade_hand_counts(decades):
-    table = term_trends(decades, None, ["tea"], by="decade")
+    table = term_trends(decades, None, ["tea"], by="decade").table
     assert table["period"].dt.strftime("%Y").tolist() == ["1980", "1990", "2000", "2010"]
     assert table["count"].tolist() == [1, 2, 0, 3]
     assert table["period_tokens"].tolist() == [4, 5, 0, 4]
@@ -443,11 +449,12 @@ def test_trend_by_decade_hand_counts(decades):
 
 
 def test_emerging_by_decade_against_the_decades_before(decades):
-    table = emerging_terms(
+    found = emerging_terms(
         decades, by="decade", period="2015-01-01", min_count=1, stopwords=frozenset()
     )
-    assert table.attrs["period"] == pd.Timestamp("2010-01-01")
-    assert table.attrs["before_from"] == pd.Timestamp("1980-01-01")
+    table = found.table
+    assert found.period == pd.Timestamp("2010-01-01")
+    assert found.before_from == pd.Timestamp("1980-01-01")
     tea = table.set_index("term").loc["tea"]
     assert (tea["count"], tea["count_before"]) == (3, 3)
     assert tea["ll"] == pytest.approx(g2_by_hand(3, 3, 4, 9))
