@@ -270,15 +270,31 @@ def report_pdf(html: bytes) -> bytes:
 # The Overview: what the corpus is about, before any choice
 
 
+@dataclass(frozen=True, eq=False)
+class RecentDocuments:
+    """The most recent documents of a selection (:func:`recent_documents`) and how many it has.
+
+    Attributes
+    ----------
+    table
+        ``date, title, [speaker,] source, tokens``, newest first.
+    total
+        The documents they were taken from.
+    """
+
+    table: pd.DataFrame
+    total: int
+
+
 def recent_documents(
     docs: pd.DataFrame, tokens: Sequence[int], *, limit: int = FIRST_TITLES
-) -> pd.DataFrame:
+) -> RecentDocuments:
     """The ``limit`` most recent documents: ``date, title, [speaker,] source, tokens``.
 
     ``docs`` are the selected rows of the index's document table, ``tokens``
     their token counts. Newest first; undated documents come last, in corpus
     order. ``speaker`` and ``source`` are left out when no document has one.
-    ``attrs["total"]`` is the number of documents they were taken from.
+    ``total`` is the number of documents they were taken from.
     """
     table = pd.DataFrame(
         {
@@ -298,13 +314,12 @@ def recent_documents(
         "_when", ascending=False, na_position="last", kind="stable"
     )
     out = ranked.drop(columns="_when").head(limit).reset_index(drop=True)
-    out.attrs["total"] = len(table)
-    return out
+    return RecentDocuments(out, len(table))
 
 
 def overview_sections(
     *,
-    recent: pd.DataFrame,
+    recent: RecentDocuments,
     phrases: pd.DataFrame,
     words: pd.DataFrame,
     periods: PeriodTable | None,
@@ -318,15 +333,15 @@ def overview_sections(
     ``documents_per_period`` result at ``freq`` (``None`` when nothing is
     dated); ``sources`` a ``source, documents`` table.
     """
-    total = int(recent.attrs.get("total", len(recent)))
+    total, shown = recent.total, len(recent.table)
     which = (
         f"All {total:,} documents, newest first."
-        if total <= len(recent)
-        else f"The {len(recent):,} most recent of {total:,} documents."
+        if total <= shown
+        else f"The {shown:,} most recent of {total:,} documents."
     )
     columns = [S.TERM, S.COUNT, S.DOCS]
     sections = [
-        Section("Documents", recent, notes=(which,)),
+        Section("Documents", recent.table, notes=(which,)),
         Section(
             f"Top {min(FIRST_TERMS, len(phrases))} phrases", phrases.head(FIRST_TERMS)[columns]
         ),

@@ -149,10 +149,10 @@ def test_recent_documents_newest_first_capped_and_counted() -> None:
         }
     )
     recent = report.recent_documents(docs, [5, 6, 7, 8], limit=3)
-    assert recent["title"].tolist() == ["newest", "middle", "old"]
-    assert recent["tokens"].tolist() == [7, 8, 5]
-    assert recent.attrs["total"] == 4
-    everything = report.recent_documents(docs, [5, 6, 7, 8], limit=10)
+    assert recent.table["title"].tolist() == ["newest", "middle", "old"]
+    assert recent.table["tokens"].tolist() == [7, 8, 5]
+    assert recent.total == 4
+    everything = report.recent_documents(docs, [5, 6, 7, 8], limit=10).table
     assert everything["title"].tolist()[-1] == "undated"
 
 
