@@ -63,7 +63,8 @@ th, td { border: 1px solid #d5dae1; padding: 0.2rem 0.5rem; text-align: left;
 th { background: #f0f3f7; } td.number { text-align: right; font-variant-numeric: tabular-nums; }
 .chart { min-height: 320px; } .note { color: #52606d; font-size: 0.9rem; }
 pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }
-section { break-inside: avoid-page; }
+section { break-inside: avoid-page; } td:first-child { white-space: nowrap; }
+@media print { .modebar-container { display: none; } body { margin: 0 auto; } }
 """
 
 

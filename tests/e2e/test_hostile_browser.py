@@ -16,6 +16,7 @@ import csv
 import io
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -222,3 +223,33 @@ def test_hostile_documents_on_contexts_compare_documents_and_data(visit: Visit) 
         visit.page.get_by_role("tab", name=tab).click()
         visit.settle()
         visit.check()
+
+
+def test_the_report_of_hostile_documents_runs_and_fetches_nothing(
+    visit: Visit, tmp_path: Path
+) -> None:
+    visit.open("", {}, ready=".js-plotly-plot")
+    visit.check()
+    saved = tmp_path / "report.html"
+    saved.write_bytes(visit.download("overview_report_html"))
+    # Opened from disk in the same guarded context: only the file itself may load.
+    visit.base = saved.as_uri()
+    visit.page.goto(saved.as_uri())
+    visit.page.wait_for_selector("#chart-1 .main-svg", timeout=60_000)
+    found = visit.page.evaluate(
+        """(mark) => Array.from(document.body.querySelectorAll('a, img, iframe, object, embed, '
+             + 'style, strong, em, b, i, svg a, script'))
+           .filter(el => el.tagName !== 'SCRIPT' || (el.textContent || '').includes(mark))
+           .map(el => el.outerHTML.slice(0, 200))""",
+        MARK,
+    )
+    assert found == []
+    assert visit.page.evaluate("() => typeof window.__xss") == "undefined"
+    assert visit.blocked == [], visit.blocked
+    assert visit.dialogs == []
+    # The payloads are there, as text: titles in the document list, sources in their table.
+    text = visit.shown()
+    assert text.count(MARK) >= 10
+    shown_as_typed = [p for p in PAYLOADS if p in text]
+    assert len(shown_as_typed) >= 8
+    assert any("<script>" in p or "<img" in p for p in shown_as_typed)
