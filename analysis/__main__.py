@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis import index_command, spread_cli
 from analysis import schema as S
-from analysis import spread_cli
 from analysis.contexts import collocates
-from analysis.corpus import LoadedCorpus, library_entries, load_corpus
+from analysis.corpus import LoadedCorpus, load_corpus
 from analysis.corpus_index import CorpusIndex, IndexSettings
 from analysis.dispersion import DISPERSION_COLUMNS, dispersion
 from analysis.duplicates import collapse_duplicates, near_duplicates
@@ -42,7 +42,7 @@ from analysis.reuse import shared_passages
 from analysis.selection import Filters, parse_meta, parse_slice, select
 from analysis.similarity import document_similarity
 from analysis.stopwords import default_stopwords, parse_stopwords
-from analysis.store import default_cache_dir, saved_index_path
+from analysis.store import default_cache_dir
 from analysis.tabular import neutralise_formulas
 from analysis.terms import corpus_summary, term_frequencies
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
@@ -285,19 +285,7 @@ def _parser() -> argparse.ArgumentParser:
         "Near-duplicate pairs: doc_a, doc_b, similarity (Jaccard of word shingles); "
         "the count on standard error.",
     )
-    index_ = commands.add_parser(
-        "index",
-        help="Build and save the index of every corpus in a library folder.",
-        description="Build and save the index of every corpus in a library folder (the "
-        "dashboard's DASHBOARD_CORPUS_DIR) into the cache folder, with the dashboard's default "
-        "settings; one line per entry.",
-    )
-    index_.add_argument("--library", type=Path, required=True, help="the library folder")
-    index_.add_argument(
-        "--cache-dir",
-        type=Path,
-        help="where to save (default: DASHBOARD_CACHE_DIR or ~/.cache/discourse-dashboard)",
-    )
+    index_command.add_parser(commands)
     duplicates.add_argument("--threshold", type=float, default=0.9, help="lowest Jaccard kept")
     duplicates.add_argument("--shingle", type=int, default=5, help="words per shingle")
     return parser
@@ -524,40 +512,12 @@ def _duplicates(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) 
     return pairs
 
 
-def _index_library(args: argparse.Namespace) -> int:
-    """``index --library DIR``: one line per entry; status 2 if any entry failed."""
-    cache = args.cache_dir or default_cache_dir()
-    failed = 0
-    for entry in library_entries(args.library):
-        started = time.perf_counter()
-        try:
-            corpus = load_corpus(entry, within=args.library)
-            saved = saved_index_path(corpus.content_hash, IndexSettings(), cache)
-            index = build_index(corpus, settings=IndexSettings(), cache_dir=cache)
-        except AnalysisError as error:
-            failed += 1
-            print(f"{entry.name}: error: {error}", flush=True)
-            continue
-        counts = corpus.counts()
-        folder = saved_index_path(index.content_hash, index.settings, cache)
-        where = f"saved in {folder}" if folder else f"not saved: {cache} cannot be written"
-        print(
-            f"{entry.name}: {'loaded' if saved else 'built'} in "
-            f"{time.perf_counter() - started:.1f} s, {index.n_docs:,} "
-            f"document{'' if index.n_docs == 1 else 's'}, "
-            f"{int(index.doc_tokens.sum()):,} tokens, {counts['quarantined']:,} quarantined; "
-            f"{where}",
-            flush=True,
-        )
-    return 2 if failed else 0
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "index":
-            return _index_library(args)
+            return index_command.run(args)
         corpus = _load(args)
         if args.command == "ingest":
             report = corpus.report.copy()

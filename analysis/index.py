@@ -17,6 +17,7 @@ import shutil
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,10 @@ Progress = Callable[[float, str], None]
 LONG_PASSAGE = 3000
 
 
+#: What builds an index the cache does not hold: (docs, content hash, settings, progress).
+Builder = Callable[[pd.DataFrame, str, IndexSettings, Progress], CorpusIndex]
+
+
 def build_index(
     corpus: LoadedCorpus | pd.DataFrame,
     *,
@@ -62,6 +67,7 @@ def build_index(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
     notice: Callable[[CacheNotice], None] | None = None,
+    builder: Builder | None = None,
 ) -> CorpusIndex:
     """Build (or reload from ``cache_dir``) the index of a corpus.
 
@@ -83,6 +89,10 @@ def build_index(
         read-only: the index is kept in memory only). By default the message
         is issued as an :class:`IndexCacheWarning`. The index returned is
         right either way.
+    builder
+        What builds the index when the cache does not hold it: this process
+        by default; :class:`analysis.distributed.ClusterBuilder` counts it on
+        a dask cluster, into the same index.
 
     Examples
     --------
@@ -93,9 +103,10 @@ def build_index(
     settings = settings or IndexSettings()
     docs, content_hash = _docs_and_hash(corpus)
     report = progress or (lambda _f, _m: None)
+    build = builder or _build
     target = _cache_path(cache_dir, content_hash, settings)
     if target is None:
-        return _build(docs, content_hash, settings, report)
+        return build(docs, content_hash, settings, report)
     remove_stale_work(target.parent)
     problem = None
     if target.exists() or target.is_symlink():
@@ -109,7 +120,7 @@ def build_index(
         else:
             report(1.0, "Index loaded")
             return index
-    index = _build(docs, content_hash, settings, report)
+    index = build(docs, content_hash, settings, report)
     try:
         save_index(index, target)
     except OSError as error:
@@ -236,41 +247,101 @@ class _Vocabulary:
         return doc, expanded
 
 
+@dataclass
+class Shard:
+    """The words of a run of documents, counted by :func:`count_shard`.
+
+    ``vocab`` numbers the shard's words in order of first appearance;
+    ``doc`` and ``tokens`` are the token stream (row within the shard, word
+    id, ``-1`` at boundaries); ``passages`` are the shard's paragraph spans
+    (``doc`` is the row within the shard). :func:`merge_words` numbers the
+    words of several shards as one pass over all of them would.
+    """
+
+    vocab: _Vocabulary
+    doc: np.ndarray
+    tokens: np.ndarray
+    passages: pd.DataFrame
+
+
+def count_shard(texts: pd.Series, settings: IndexSettings, report: Progress | None = None) -> Shard:
+    """Scan, classify and number the words of a run of documents (a column of texts)."""
+    report = report or (lambda _f, _m: None)
+    vocab = _Vocabulary(settings.user_words, settings.fold_chinese)
+    # Paragraph splitting (a compiled pass of its own) runs on this thread
+    # while the scanning threads work.
+    split: list[pd.DataFrame] = []
+    scanned = scan_parts(texts, meanwhile=lambda: split.append(split_passages(texts)))
+    report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
+    doc, tokens = vocab.encode(scanned)
+    return Shard(vocab, doc, tokens, split[0])
+
+
+def merge_words(
+    shards: Sequence[Sequence[str]], settings: IndexSettings
+) -> tuple[_Vocabulary, list[np.ndarray]]:
+    """The vocabulary of consecutive shards, and per shard its word ids in it.
+
+    Ids follow first appearance over the shards in order, as in one
+    :func:`count_shard` of all their documents.
+    """
+    vocab = _Vocabulary(settings.user_words, settings.fold_chinese)
+    return vocab, [vocab._ids_of(list(words)) for words in shards]
+
+
 def _build(
     docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress
 ) -> CorpusIndex:
     column = arrow_text(docs[S.TEXT])
     n_docs = len(column)
-    vocab = _Vocabulary(settings.user_words, settings.fold_chinese)
     report(0.05, f"Tokenising {n_docs:,} documents")
-    # Paragraph splitting (a compiled pass of its own) runs on this thread
-    # while the scanning threads work.
-    split: list[pd.DataFrame] = []
-    scanned = scan_parts(column, meanwhile=lambda: split.append(split_passages(column)))
-    passages = split[0]
-    report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
-    doc_of, tokens = vocab.encode(scanned)
-    n_words = len(vocab.words)
+    shard = count_shard(column, settings, report)
+    n_words = len(shard.vocab.words)
+    return assemble_index(
+        docs,
+        content_hash,
+        settings,
+        shard,
+        lambda: _word_counts(shard.doc, shard.tokens, n_docs, n_words),
+        report,
+    )
+
+
+def assemble_index(
+    docs: pd.DataFrame,
+    content_hash: str,
+    settings: IndexSettings,
+    words: Shard,
+    counting: Callable[[], sp.csr_matrix],
+    report: Progress,
+) -> CorpusIndex:
+    """The index of all ``docs`` from their words (one shard, or shards merged).
+
+    ``counting`` gives the documents x words counts; it runs on a thread
+    beside phrase detection.
+    """
+    n_docs = len(docs)
     report(0.5, "Counting words and finding phrases")
+    stream = (words.doc, words.tokens)
     with ThreadPoolExecutor(max_workers=1) as side:
         # the documents x words counts (a compiled, GIL-free pass) beside phrase detection
-        counting = side.submit(_word_counts, doc_of, tokens, n_docs, n_words)
-        vocab_frame, phrase_counts = _with_phrases(vocab, (doc_of, tokens), n_docs, settings)
-        word_counts = counting.result()
-    counts = sp.hstack([word_counts, phrase_counts], format="csr").astype(np.int32, copy=False)
+        counted = side.submit(counting)
+        vocab_frame, phrase_counts = _with_phrases(words.vocab, stream, n_docs, settings)
+        word_matrix = counted.result()
+    counts = sp.hstack([word_matrix, phrase_counts], format="csr").astype(np.int32, copy=False)
     if not counts.has_sorted_indices:
         counts.sort_indices()
-    offsets = np.searchsorted(doc_of, np.arange(n_docs + 1)).astype(np.int64)
+    offsets = np.searchsorted(words.doc, np.arange(n_docs + 1)).astype(np.int64)
     report(1.0, "Index built")
     return CorpusIndex(
         docs=docs,
         vocab=vocab_frame,
         counts=counts,
-        doc_tokens=np.asarray(word_counts.sum(axis=1)).ravel().astype(np.int64),
-        passages=passages,
+        doc_tokens=np.asarray(word_matrix.sum(axis=1)).ravel().astype(np.int64),
+        passages=words.passages,
         content_hash=content_hash,
         settings=settings,
-        tokens=tokens.astype(np.int32, copy=False),
+        tokens=words.tokens.astype(np.int32, copy=False),
         token_offsets=offsets,
     )
 

@@ -479,29 +479,6 @@ def test_fold_chinese_flag_counts_both_scripts_as_one_term(capsys, tmp_path):
     assert "經濟" not in counts("--fold-chinese")
 
 
-def test_index_library_builds_every_entry_once(capsys, tmp_path, monkeypatch):
-    library = tmp_path / "library"
-    (library / "news").mkdir(parents=True)
-    (library / "news" / "a.txt").write_text("First text of the news corpus.", encoding="utf-8")
-    (library / "notes.txt").write_text("A single file is a corpus too.", encoding="utf-8")
-    (library / "_drafts").mkdir()  # not a corpus: names starting with _ or . are skipped
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(cache))
-    assert run(["index", "--library", str(library)]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["news", "notes.txt"]
-    assert all(" built in " in line and f"saved in {cache}" in line for line in lines)
-    assert "1 document, 6 tokens" in lines[0]
-    assert run(["index", "--library", str(library)]) == 0
-    assert all(" loaded in " in line for line in capsys.readouterr().out.splitlines())
-    assert len([p for p in cache.iterdir() if not p.name.startswith(".")]) == 2
-
-
-def test_index_library_that_is_not_a_folder_is_one_line_and_status_2(capsys, tmp_path):
-    assert run(["index", "--library", str(tmp_path / "none")]) == 2
-    assert "cannot be read" in capsys.readouterr().err
-
-
 def test_trend_by_decade_counts_by_hand(capsys, tmp_path):
     # tea: once in 1989, twice in 1990 and once in the year-only 1995 (the 1990s: 3), none after
     lines = [
