@@ -154,7 +154,6 @@ def term_frequencies(
     stopwords = default_stopwords() if stopwords is None else stopwords
     count, docs = column_totals(index, mask)
     tokens = int(index.doc_tokens[mask].sum())
-    vocab = index.vocab
     names, kinds = vocab_arrays(index)
     keep = count > 0
     if stopwords:
@@ -163,6 +162,8 @@ def term_frequencies(
         keep &= ~index.number_columns()
     if kind != "all":
         keep &= kinds == kind
+    if hide_words_in_phrases and kind == "all":
+        keep &= ~_nested_words(index, keep, count)
     rows = np.flatnonzero(keep)
     n_selected = int(mask.sum())
     idf = np.log((1 + n_selected) / (1 + docs[rows])) + 1
@@ -176,12 +177,6 @@ def term_frequencies(
             S.TFIDF: count[rows] * idf,
         }
     )
-    if hide_words_in_phrases and kind == "all":
-        table = _hide_nested_words(table, vocab.iloc[rows]["tokens"].to_numpy())
-        table = table.sort_values([S.COUNT, S.TERM], ascending=[False, True], kind="stable")
-        if top is not None:
-            table = table.head(top)
-        return table.reset_index(drop=True)
     # by count (descending) then term, as a stable sort of the table would give
     order = ranked(index, rows, -count[rows])
     if top is not None:
@@ -189,17 +184,38 @@ def term_frequencies(
     return table.iloc[order].reset_index(drop=True)
 
 
-def _hide_nested_words(table: pd.DataFrame, tokens: np.ndarray, share: float = 0.8) -> pd.DataFrame:
-    counts = dict(zip(table[S.TERM], table[S.COUNT], strict=True))
-    hidden: set[str] = set()
-    for kind, phrase_tokens, count in zip(table[S.KIND], tokens, table[S.COUNT], strict=True):
-        if kind != S.PHRASE:
-            continue
-        for word in str(phrase_tokens).split(" "):
-            if word in counts and count >= share * counts[word]:
-                hidden.add(word)
-    nested = (table[S.KIND] == S.WORD) & table[S.TERM].isin(hidden)
-    return table[~nested]
+def _nested_words(
+    index: CorpusIndex, shown: np.ndarray, count: np.ndarray, share: float = 0.8
+) -> np.ndarray:
+    """Word columns to hide: shown words that one shown phrase holds ``share`` of.
+
+    A shown phrase counted ``c_p`` times hides a shown word of it counted
+    ``c_w`` times when ``c_p >= share * c_w`` ("yangtze" inside "yangtze river
+    delta").
+    """
+    phrase, word = _phrase_words(index)
+    inside = shown[phrase] & shown[word] & (count[phrase] >= share * count[word])
+    hidden = np.zeros(len(shown), dtype=bool)
+    hidden[word[inside]] = True
+    return hidden
+
+
+def _phrase_words(index: CorpusIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(phrase column, word column) for every word of every phrase, once per index."""
+    memo = index._memo.get("phrase_words")
+    if memo is None:
+        names, kinds = vocab_arrays(index)
+        word_column = {str(n): c for c, n in enumerate(names.tolist()) if kinds[c] == S.WORD}
+        tokens = index.vocab["tokens"].astype(str).to_numpy()
+        pairs = [
+            (column, word_column[token])
+            for column in np.flatnonzero(kinds == S.PHRASE).tolist()
+            for token in tokens[column].split(" ")
+            if token in word_column
+        ]
+        both = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        memo = index._memo["phrase_words"] = (both[:, 0].copy(), both[:, 1].copy())
+    return cast(tuple[np.ndarray, np.ndarray], memo)
 
 
 def wordcloud_frequencies(table: pd.DataFrame, *, numbers: bool = False) -> dict[str, float]:

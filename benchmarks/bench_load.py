@@ -591,6 +591,35 @@ async def ws_user_session(
         await session.close()
 
 
+async def ws_reruns(base: str, corpus: str, runs: int, server_pid: int, budget: Budget) -> str:
+    """One session alone: the Terms page opened, then ``runs`` unchanged reruns, then
+    ``runs`` filter changes; the median time and the server CPU per run of each."""
+    ws_url, origin = _ws_urls(base)
+    session = StreamSession(ws_url, origin, "terms", f"corpus={corpus}")
+    timeout = budget.timeout_ms() / 1000
+    await session.connect(timeout)
+    lines = []
+    try:
+        await session.run({}, timeout)
+        words = itertools.islice(queries(), 200, None)  # not the warm-up's or the rounds' first
+        for what, widgets in (
+            ("unchanged rerun", lambda: {}),
+            ("filter change", lambda: {"sidebar_query": next(words)}),
+        ):
+            times, cpu0, received0 = [], tree_cpu(server_pid), session.received
+            for _ in range(runs):
+                times.append(await session.run(widgets(), timeout))
+            cpu = (tree_cpu(server_pid) - cpu0) / runs
+            lines.append(
+                f"{what:<16} median {statistics.median(times) * 1000:6.0f} ms, "
+                f"server CPU {cpu * 1000:5.0f} ms/run, "
+                f"received {(session.received - received0) / runs / 1e3:6.1f} kB/run"
+            )
+    finally:
+        await session.close()
+    return "\n".join(lines)
+
+
 async def ws_heavy_lda(base: str, budget: Budget, timeout: float, seed: int) -> Action:
     """An LDA fit on the Topics page, over the websocket: a new fit each ``seed``."""
     ws_url, origin = _ws_urls(base)
@@ -735,6 +764,9 @@ async def _rounds(
         f"{a.kind} {a.seconds:.2f} s" if a.seconds is not None else a.error for a in warm
     )
     print(f"warm-up (cold index, not counted): {took}; {time.monotonic() - start:.1f} s")
+    if args.reruns and args.client == "ws":
+        probe = await ws_reruns(base, args.corpus, args.reruns, server_pid, budget)
+        print(f"one session alone, {args.reruns} runs each (server CPU from /proc):\n{probe}")
     print(f"client {args.client}, URL {url}   {GOAL}", flush=True)
     rounds: list[Round] = []
     for n in args.sessions:
@@ -760,6 +792,9 @@ def main() -> None:
     )
     parser.add_argument("--client", choices=["ws", "browser"], default="ws")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    parser.add_argument(
+        "--reruns", type=int, default=10, help="unchanged reruns timed alone first (ws; 0: none)"
+    )
     parser.add_argument("--heavy", choices=["lda", "upload"], default=None)
     parser.add_argument("--heavy-mb", type=int, default=100, help="size of the heavy upload")
     parser.add_argument("--heavy-timeout", type=float, default=600.0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,13 +28,17 @@ import streamlit as st  # noqa: E402  (after the sys.path fix above)
 
 from analysis import (  # noqa: E402  (after the sys.path fix above)
     AnalysisError,
+    CacheNotice,
     CorpusIndex,
     Filters,
     IndexSettings,
     LoadedCorpus,
+    build_index,
     check_user_terms,
+    default_cache_dir,
     default_stopwords,
     parse_stopwords,
+    saved_index_path,
 )
 from analysis import schema as S  # noqa: E402  (after the sys.path fix above)
 from dashboard import data, keys, options, state, url_codecs  # noqa: E402  (after the sys.path fix above)
@@ -229,6 +234,52 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
     )
 
 
+def _index_builder(
+    corpus: LoadedCorpus,
+    settings: IndexSettings,
+    *,
+    private: bool,
+    label: str,
+    limiter: RebuildLimiter,
+) -> Callable[[], CorpusIndex]:
+    """What builds the index of ``corpus`` on a miss of :func:`data.open_index`, with progress.
+
+    ``private`` (uploads) keeps the index off the disk; otherwise it is saved
+    under the index cache. A saved copy found unreadable is rebuilt, and a
+    cache folder that cannot be written leaves the index in memory; either way
+    the session that built it sees one warning saying so
+    (:class:`~analysis.store.CacheNotice`). A build that is really new (not
+    saved) is first asked of the session's ``limiter``, which raises
+    :class:`~analysis.LimitError` past its limit.
+    """
+
+    def build() -> CorpusIndex:
+        saved = None if private else saved_index_path(corpus.content_hash, settings)
+        if saved is None:
+            limiter.acquire(f"{corpus.content_hash}:{settings.key()}")
+        slot = st.empty()
+        with slot.status(md(f"Indexing {label}…"), expanded=True) as status:
+            bar = status.progress(0.0, text="Starting")
+
+            def report(fraction: float, message: str) -> None:
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
+
+            notices: list[CacheNotice] = []
+            index = build_index(
+                corpus,
+                settings=settings,
+                cache_dir=None if private else default_cache_dir(),
+                progress=report,
+                notice=notices.append,
+            )
+        slot.empty()
+        for notice in notices:
+            st.warning(md(notice.message), icon="⚠️")
+        return index
+
+    return build
+
+
 def _new_corpus(before: ViewState, after: ViewState, why: str) -> ViewState:
     """``after`` with the per-corpus options reset, their widgets redrawn, and one notice."""
     done = options.reset(before, after, owners=("corpus",))
@@ -287,7 +338,8 @@ def _sidebar(view: ViewState) -> Contexts:
     try:
         check_user_terms(settings, stopwords=view.stopwords_added)
         limiter = st.session_state.setdefault(LIMITER_KEY, RebuildLimiter.from_environment())
-        index = data.open_index(corpus, settings, private=private, label=label, limiter=limiter)
+        build = _index_builder(corpus, settings, private=private, label=label, limiter=limiter)
+        index = data.open_index(corpus, settings, private=private, build=build)
     except AnalysisError as error:
         st.warning(md(error), icon="⚠️")
         st.session_state[common.MISSING_KEY] = str(error)

@@ -8,7 +8,9 @@ Two kinds of cache, both Streamlit's:
   builder that reports progress draws Streamlit elements, and
   ``st.cache_resource`` would record and replay those on every later hit.
   Uploads go to a session-scoped store, so one user's files are never served
-  to another and are never written to the index cache on disk.
+  to another and are never written to the index cache on disk. It also holds
+  figures every session draws alike (:func:`terms_figure`): shared, not
+  copied, and never changed once built.
 * ``st.cache_data`` holds the tables, keyed by plain values: the index key
   (content hash + settings), ``Filters``, and the options. The index itself is
   passed as ``_index`` (not hashed; the key stands for it).
@@ -22,17 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import (
     KWIC_COLUMNS,
-    CacheNotice,
     CollocateResult,
     CorpusIndex,
     EmergingResult,
@@ -47,11 +49,9 @@ from analysis import (
     Theme,
     TopicModel,
     TrendResult,
-    build_index,
     cluster_documents,
     collocates,
     corpus_summary,
-    default_cache_dir,
     default_k,
     distinctive_terms,
     document_similarity,
@@ -73,7 +73,6 @@ from analysis import (
     period_mask,
     representative_passages,
     reuse_lag,
-    saved_index_path,
     select,
     shared_passages,
     term_frequencies,
@@ -81,7 +80,7 @@ from analysis import (
     topics_over_time,
 )
 from analysis import schema as S
-from dashboard import export, host
+from dashboard import charts, export, host
 from dashboard.escape import md
 from dashboard.keys import (
     LIBRARY_PREFIX,
@@ -90,6 +89,7 @@ from dashboard.keys import (
     SEEDS,
     SESSION_ENTRIES,
     SHARED_ENTRIES,
+    TERM_ORDERS,
     UPLOAD,
     KeynessOptions,
     TermOptions,
@@ -99,7 +99,7 @@ from dashboard.keys import (
     _Store,
     corpus_label,
 )
-from dashboard.limits import RebuildLimiter
+from dashboard.paging import ordered_rows
 
 
 @st.cache_resource(show_spinner=False)
@@ -190,49 +190,20 @@ def open_index(
     settings: IndexSettings,
     *,
     private: bool,
-    label: str,
-    limiter: RebuildLimiter | None = None,
+    build: Callable[[], CorpusIndex],
 ) -> CorpusIndex:
-    """The index of ``corpus`` under ``settings``, built with a progress bar on a miss.
+    """The index of ``corpus`` under ``settings``, made by ``build`` on a miss, once.
 
-    ``private`` (uploads) keeps the index in this session and off the disk;
-    otherwise it is shared in memory and saved under :func:`cache_dir`. A
-    saved copy found unreadable is rebuilt, and a cache folder that cannot be
-    written leaves the index in memory; either way the session that built it
-    sees one warning saying so (:class:`~analysis.store.CacheNotice`).
-    A build that is really new (not in memory, not saved) is first asked of the
-    session's ``limiter``, which raises :class:`~analysis.LimitError` past its limit.
+    ``private`` (uploads) keeps the index in this session; otherwise it is
+    shared by every session. ``build`` (``app.py``'s, with its progress bar)
+    runs only when the index is in neither store, and two sessions asking for
+    the same missing index wait for one build.
     """
     store = _session_store() if private else _shared_store()
     stamp = ("index", corpus.content_hash, settings.key())
     found = store.peek(stamp)
     if found is not None:
         return cast(CorpusIndex, found)
-
-    def build() -> CorpusIndex:
-        saved = None if private else saved_index_path(corpus.content_hash, settings)
-        if limiter is not None and saved is None:
-            limiter.acquire(f"{corpus.content_hash}:{settings.key()}")
-        slot = st.empty()
-        with slot.status(md(f"Indexing {label}…"), expanded=True) as status:
-            bar = status.progress(0.0, text="Starting")
-
-            def report(fraction: float, message: str) -> None:
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
-
-            notices: list[CacheNotice] = []
-            index = build_index(
-                corpus,
-                settings=settings,
-                cache_dir=None if private else default_cache_dir(),
-                progress=report,
-                notice=notices.append,
-            )
-        slot.empty()
-        for notice in notices:
-            st.warning(md(notice.message), icon="⚠️")
-        return index
-
     return store.get(stamp, build)
 
 
@@ -267,6 +238,44 @@ def terms(key: str, filters: Filters, options: TermOptions, _index: CorpusIndex)
         hide_words_in_phrases=options.hide_nested,
         numbers=options.numbers,
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def term_rows(
+    key: str,
+    filters: Filters,
+    options: TermOptions,
+    order: str,
+    start: int,
+    stop: int,
+    _index: CorpusIndex,
+) -> tuple[pd.DataFrame, int]:
+    """Rows ``start:stop`` of the :func:`terms` table in ``order``, and how many rows it has.
+
+    ``order`` is a key of :data:`dashboard.keys.TERM_ORDERS`. What a page
+    shows (the top of the chart, one page of the table) is small to copy out of
+    the cache; the whole table is read only on a miss.
+    """
+    table = terms(key, filters, options, _index)
+    by, ascending = TERM_ORDERS[order]
+    return ordered_rows(table, by=by, ascending=ascending, start=start, stop=stop), len(table)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def terms_figure(
+    key: str,
+    filters: Filters,
+    options: TermOptions,
+    top: int,
+    measure: str,
+    _table: pd.DataFrame,
+) -> go.Figure:
+    """The bar chart of ``_table`` (the :func:`term_rows` head those values give), built once.
+
+    Shared, not copied: every session and rerun that shows the same terms
+    draws this one figure, so nothing may change it after it is built.
+    """
+    return charts.plot_terms(_table, top=top, value=measure)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from analysis import CorpusIndex, parse_themes
+from analysis import schema as S
 
 T = TypeVar("T")
 
@@ -111,6 +112,16 @@ def index_key(index: CorpusIndex) -> str:
 
 # ---------------------------------------------------------------------------
 # Option records (hashable, so part of cache keys)
+
+
+#: Orders of a paged term table: label -> (column, ascending); ``None`` keeps the
+#: table's own order (by count, then term).
+TERM_ORDERS: dict[str, tuple[str | None, bool]] = {
+    "count": (None, True),
+    "docs": (S.DOCS, False),
+    "tfidf": (S.TFIDF, False),
+    "term": (S.TERM, True),
+}
 
 
 @dataclass(frozen=True)

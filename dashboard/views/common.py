@@ -25,6 +25,7 @@ from dashboard import data, export, options, report
 from dashboard.escape import md, plain, plain_table, unsvg
 from dashboard.markup import MAX_SHOWN, kwic_html
 from dashboard.options import ViewState
+from dashboard.paging import PAGE_ROWS, page_count
 
 CONTEXT_KEY = "_dashboard_context"
 CORPUS_KEY = "_dashboard_corpus"
@@ -233,6 +234,30 @@ def dataframe(table: pd.DataFrame, **kwargs: Any) -> Any:
     return st.dataframe(plain_table(table), **kwargs)
 
 
+def page_number(total: int, *, key: str, size: int = PAGE_ROWS) -> int:
+    """The page of a paged table the user chose (1-based), kept within its pages.
+
+    Read before the page's rows are fetched; :func:`page_picker` draws the
+    widget under them. A filter that leaves fewer pages brings it back inside.
+    """
+    held = st.session_state.get(key)
+    chosen = min(max(held if isinstance(held, int) else 1, 1), page_count(total, size))
+    if held != chosen:
+        st.session_state[key] = chosen
+    return chosen
+
+
+def page_picker(total: int, *, key: str, size: int = PAGE_ROWS, what: str = "rows") -> None:
+    """The page widget under a paged table, and which rows of how many are shown."""
+    pages = page_count(total, size)
+    page = page_number(total, key=key, size=size)
+    first, last = (page - 1) * size + 1, min(page * size, total)
+    left, right = st.columns([1, 4])
+    if pages > 1:
+        left.number_input("Page", min_value=1, max_value=pages, step=1, key=key)
+    right.caption(md(f"{what.capitalize()} {first:,}–{last:,} of {total:,}; {pages:,} pages."))
+
+
 def seed(key: str, value: Any) -> None:
     """Give a widget its starting value from the view, unless the user already set it."""
     if key not in st.session_state:
@@ -366,8 +391,12 @@ def chart_downloads(
         st.caption(CAMERA_NOTE)
 
 
+#: A table, or what makes it when a download is clicked (a whole table not sent to the page).
+TableSource = pd.DataFrame | Callable[[], pd.DataFrame]
+
+
 def table_downloads(
-    table: pd.DataFrame,
+    table: TableSource,
     *,
     page: str,
     name: str,
@@ -377,20 +406,27 @@ def table_downloads(
     """CSV and XLSX downloads of a table (formula cells neutralised); the table joins the report.
 
     ``title`` names it in the report (default: from ``name``, ``top_terms`` is "Top terms").
+    A table given as what makes it is made for the report when offered, and
+    again for a download when clicked (both read the cache).
     """
     heading = title or name.replace("_", " ").capitalize()
-    collected().sections.append(report.Section(heading, table, notes=tuple(report_notes)))
+    section = report.Section(heading, _made(table), notes=tuple(report_notes))
+    collected().sections.append(section)
     columns = st.columns(6)
     _table_buttons(columns[0], columns[1], table, page=page, name=name)
 
 
+def _made(table: TableSource) -> pd.DataFrame:
+    return table if isinstance(table, pd.DataFrame) else table()
+
+
 def _table_buttons(
-    csv_column: Any, xlsx_column: Any, table: pd.DataFrame, *, page: str, name: str
+    csv_column: Any, xlsx_column: Any, table: TableSource, *, page: str, name: str
 ) -> None:
     _download(
         csv_column,
         "CSV",
-        lambda: export.table_to_csv(table),
+        lambda: export.table_to_csv(_made(table)),
         file_name=f"{name}.csv",
         mime=export.CSV_MIME,
         key=f"{page}_{name}_csv",
@@ -399,7 +435,7 @@ def _table_buttons(
     _download(
         xlsx_column,
         "XLSX",
-        lambda: export.table_to_xlsx(table, sheet_name=name),
+        lambda: export.table_to_xlsx(_made(table), sheet_name=name),
         file_name=f"{name}.xlsx",
         mime=export.XLSX_MIME,
         key=f"{page}_{name}_xlsx",

@@ -11,17 +11,23 @@ from typing import Any
 import streamlit as st
 
 from analysis import schema as S
-from dashboard import charts, data, export, keys
+from dashboard import data, export, keys
 from dashboard.escape import md, unsvg
 from dashboard.options import TOP_MAX, TOP_MIN, ViewState, encode
+from dashboard.paging import PAGE_ROWS
 from dashboard.views import common
 
 PAGE = "terms"
 DOCUMENTS_PAGE = "views/documents.py"
 KIND_LABELS = {"all": "All", "word": "Words", "phrase": "Phrases"}
 MEASURE_LABELS = {"count": "Occurrences", "per_million": "Per million tokens"}
-#: Rows drawn in the browser table; the downloads carry every term.
-MAX_TABLE_ROWS = 10_000
+TABS = ("Bar chart", "Word cloud", "Table")
+ORDER_LABELS = {
+    "count": "Most frequent",
+    "docs": "Most documents",
+    "tfidf": "Highest TF-IDF",
+    "term": "A–Z",
+}
 
 
 def render(ctx: common.PageContext) -> None:
@@ -62,17 +68,23 @@ def render(ctx: common.PageContext) -> None:
     )
 
     with common.user_errors():
-        table = data.terms(ctx.index_key, view.filters, options, ctx.index)
-        if table.empty:
+        head, total = data.term_rows(
+            ctx.index_key, view.filters, options, "count", 0, int(top), ctx.index
+        )
+        if not total:
             st.info("No term left: every term of the selection is a stopword or hidden.")
             return
-        chart_tab, cloud_tab, table_tab = st.tabs(["Bar chart", "Word cloud", "Table"])
-        with chart_tab:
-            _chart(table, top=int(top), measure=measure)
-        with cloud_tab:
-            _cloud(ctx, view, options, top=int(top))
-        with table_tab:
-            _table(table)
+        # Only the open tab is drawn (and sent): a tab opened later runs the page again.
+        chart_tab, cloud_tab, table_tab = st.tabs(TABS, key="terms_tab", on_change="rerun")
+        if chart_tab.open is not False:
+            with chart_tab:
+                _chart(ctx, view, options, head, top=int(top), measure=measure)
+        if cloud_tab.open is not False:
+            with cloud_tab:
+                _cloud(ctx, view, options, top=int(top))
+        if table_tab.open is not False:
+            with table_tab:
+                _table(ctx, view, options, total)
 
 
 def _open_documents(term: str) -> None:
@@ -94,8 +106,16 @@ def _selected_term(event: Any) -> str | None:
     return None
 
 
-def _chart(table: Any, *, top: int, measure: str) -> None:
-    fig = charts.plot_terms(table, top=top, value=measure)
+def _chart(
+    ctx: common.PageContext,
+    view: ViewState,
+    options: keys.TermOptions,
+    table: Any,
+    *,
+    top: int,
+    measure: str,
+) -> None:
+    fig = data.terms_figure(ctx.index_key, view.filters, options, top, measure, table)
     event = st.plotly_chart(
         fig,
         theme=None,
@@ -117,7 +137,8 @@ def _cloud(
     ctx: common.PageContext, view: ViewState, options: keys.TermOptions, *, top: int
 ) -> None:
     font = data.cjk_font()
-    png = data.wordcloud_png(ctx.index_key, view.filters, options, top, font, ctx.index)
+    with st.spinner("Drawing the word cloud…"):
+        png = data.wordcloud_png(ctx.index_key, view.filters, options, top, font, ctx.index)
     st.image(png, caption=md(f"The {top} most frequent terms; phrases drawn whole."))
     if font is None:
         st.info(
@@ -135,8 +156,23 @@ def _cloud(
     )
 
 
-def _table(table: Any) -> None:
-    shown = table.head(MAX_TABLE_ROWS)
+def _table(ctx: common.PageContext, view: ViewState, options: keys.TermOptions, total: int) -> None:
+    """One page of the whole term table, in the order chosen; every term in the downloads."""
+    order = (
+        st.segmented_control(
+            "Order",
+            list(ORDER_LABELS),
+            format_func=ORDER_LABELS.__getitem__,
+            key="terms_order",
+            required=True,
+        )
+        or "count"
+    )
+    page = common.page_number(total, key="terms_page")
+    start = (page - 1) * PAGE_ROWS
+    shown, _ = data.term_rows(
+        ctx.index_key, view.filters, options, order, start, start + PAGE_ROWS, ctx.index
+    )
     event = common.dataframe(
         shown,
         hide_index=True,
@@ -159,13 +195,11 @@ def _table(table: Any) -> None:
     rows = getattr(getattr(event, "selection", None), "rows", None) or []
     if rows:
         _open_documents(str(shown.iloc[rows[0]][S.TERM]))
-    count = (
-        f"{len(table):,} terms"
-        if len(table) <= MAX_TABLE_ROWS
-        else f"The {MAX_TABLE_ROWS:,} most frequent of {len(table):,} terms (all in the downloads)"
+    common.page_picker(total, key="terms_page", what="terms")
+    st.caption("Select a row to read the term; the downloads hold every term.")
+    common.table_downloads(
+        lambda: data.terms(ctx.index_key, view.filters, options, ctx.index), page=PAGE, name="terms"
     )
-    st.caption(md(f"{count}. Click a column to sort; select a row to read the term."))
-    common.table_downloads(table, page=PAGE, name="terms")
 
 
 if __name__ == "__main__":

@@ -313,3 +313,28 @@ def test_term_and_keyness_order_equal_a_stable_pandas_sort():
     top = keyness(ix, a, ~a, stopwords=frozenset(), min_count=1, top=25)
     pd.testing.assert_frame_equal(top.table, key.head(25))
     assert top.tested == found.tested
+
+
+def test_hiding_nested_words_follows_the_eighty_percent_rule_by_hand():
+    # blue 5, sky 4, "blue sky" 4: 4 >= 0.8 * 5 and 4 >= 0.8 * 4, both words hidden;
+    # red 5, car 3, "red car" 3: 3 < 0.8 * 5 keeps red, 3 >= 0.8 * 3 hides car.
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["a", "b"],
+            "text": [
+                "blue sky. blue sky. blue sky. blue sky. blue.",
+                "red car. red car. red car. red. red.",
+            ],
+        }
+    )
+    settings = IndexSettings(detect_phrases=False, user_phrases=("blue sky", "red car"))
+    index = build_index(docs, settings=settings)
+    shown = term_frequencies(index, stopwords=frozenset())
+    assert dict(zip(shown["term"], shown["count"], strict=True)) == {
+        "blue": 5, "red": 5, "sky": 4, "blue sky": 4, "car": 3, "red car": 3,
+    }  # fmt: skip
+    hidden = term_frequencies(index, stopwords=frozenset(), hide_words_in_phrases=True)
+    assert hidden["term"].tolist() == ["red", "blue sky", "red car"]
+    # A phrase that is not shown (it ends with a stopword) hides nothing.
+    no_sky = term_frequencies(index, stopwords=frozenset({"sky"}), hide_words_in_phrases=True)
+    assert no_sky["term"].tolist() == ["blue", "red", "red car"]
