@@ -12,11 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     import pandas as pd
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
+
+# Property tests assert what holds for every example, not how fast an example runs: on a
+# loaded or slow CI machine a per-example deadline fails tests that are right.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 def in_ci() -> bool:
