@@ -37,6 +37,7 @@ TERM_HELP = md(
 )
 DATE_COLUMNS = {
     "first_date": st.column_config.DateColumn("first use", format="YYYY-MM-DD"),
+    "first_doc": st.column_config.TextColumn("first document"),
     "last_date": st.column_config.DateColumn("last use", format="YYYY-MM-DD"),
     "per_million": st.column_config.NumberColumn("per million tokens", format="%.1f"),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_CORPORA = REPO_ROOT.parent / "shared" / "corpora"
 
 # Without the background-networking flags chromium waits on the closed network.
 CHROMIUM_ARGS = [
@@ -101,8 +103,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A corpus library with two hostile corpora, ``lib:hostile`` and ``lib:attack.jsonl``."""
+    """A corpus library with two hostile corpora, ``lib:hostile`` and ``lib:attack.jsonl``,
+    and the China headlines (``lib:headlines.jsonl``) when the shared corpora are present."""
     root = tmp_path_factory.mktemp("library")
+    headlines = SHARED_CORPORA / "china_media_headlines_2022" / "docs.jsonl"
+    if headlines.is_file():
+        shutil.copyfile(headlines, root / "headlines.jsonl")
     hostile = root / "hostile"
     hostile.mkdir()
     (hostile / "xss.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
@@ -118,8 +124,11 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_url(library: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a dashboard served by ``python -m streamlit run dashboard/app.py``."""
-    port = _free_port()
+    """Base URL of a dashboard served by ``python -m streamlit run dashboard/app.py``.
+
+    ``DASHBOARD_TEST_PORT`` names the port (where ports are shared out); else a free one.
+    """
+    port = int(os.environ.get("DASHBOARD_TEST_PORT") or _free_port())
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = {
         **os.environ,
