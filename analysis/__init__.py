@@ -47,7 +47,15 @@ from analysis.query import (
 from analysis.reuse import shared_passages
 from analysis.reuse_lag import ReuseLag, reuse_lag
 from analysis.rule import normalise
-from analysis.selection import Filters, parse_slice, select, unique_documents
+from analysis.selection import (
+    MAX_FILTER_VALUES,
+    Filters,
+    filter_choices,
+    parse_meta,
+    parse_slice,
+    select,
+    unique_documents,
+)
 from analysis.similarity import (
     cluster_documents,
     document_similarity,
@@ -102,6 +110,7 @@ from analysis.trends import (
 __all__ = [
     "DISPERSION_COLUMNS",
     "KWIC_COLUMNS",
+    "MAX_FILTER_VALUES",
     "SAMPLES",
     "SYNTAX_HELP",
     "AnalysisError",
@@ -148,6 +157,7 @@ __all__ = [
     "documents_with_term",
     "emerging_terms",
     "evict_cache",
+    "filter_choices",
     "fit_topics",
     "formulation_query",
     "formulation_spread",
@@ -176,6 +186,7 @@ __all__ = [
     "p_value",
     "parse_dates",
     "parse_formulation",
+    "parse_meta",
     "parse_query",
     "parse_slice",
     "parse_stopwords",

@@ -37,6 +37,7 @@ from analysis import (  # noqa: E402  (after the sys.path fix above)
     check_user_terms,
     default_cache_dir,
     default_stopwords,
+    filter_choices,
     parse_stopwords,
     saved_index_path,
 )
@@ -213,6 +214,7 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
         chosen_sources = st.multiselect(
             "Sources", sources, key="sidebar_sources", placeholder="All sources"
         )
+    metadata = _metadata_filters(index, view)
     query = st.text_input(
         "Keyword or phrase",
         key="sidebar_query",
@@ -230,6 +232,7 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
         date_to=date_to,
         sources=tuple(chosen_sources),
         query=query.strip(),
+        metadata=metadata,
         collapse_duplicates=bool(dedup),
     )
 
@@ -278,6 +281,39 @@ def _index_builder(
         return index
 
     return build
+
+
+def _metadata_filters(
+    index: CorpusIndex, view: ViewState
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """One multiselect per metadata filter: speaker, and the columns with few values.
+
+    A column a link names that is no filter here but is in the corpus gets its
+    box too; one the corpus lacks, and values it does not hold, are named in a
+    notice and dropped.
+    """
+    wanted = dict(view.filters.metadata)
+    choices = dict(filter_choices(index))
+    docs = index.docs
+    ignored = []
+    for column, values in wanted.items():
+        if column not in choices and column in docs.columns and column not in S.CORPUS_COLUMNS:
+            cells = docs[column][docs[column].notna()].astype(str)
+            choices[column] = tuple(sorted(set(cells[cells.str.strip() != ""])))
+        known = set(choices.get(column, ()))
+        ignored += [f"meta={column}={value}" for value in values if value not in known]
+    if ignored and st.session_state.get(FROM_LINK_KEY):
+        _notice("Ignored in the link: " + ", ".join(ignored) + " (not in this corpus).")
+    chosen = []
+    for column, values in choices.items():
+        key = f"sidebar_meta_{column}"
+        common.seed(key, [v for v in wanted.get(column, ()) if v in set(values)])
+        picked = st.multiselect(
+            md(column.replace("_", " ").capitalize()), values, key=key, placeholder="Any"
+        )
+        if picked:
+            chosen.append((column, tuple(str(v) for v in picked)))
+    return tuple(chosen)
 
 
 def _new_corpus(before: ViewState, after: ViewState, why: str) -> ViewState:

@@ -26,8 +26,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, get_args
 
-from analysis import Filters
-from dashboard.url_codecs import BadValue, Choice, Codec, IntRange, IsoDate, Switch, Text, Words
+from analysis import MAX_FILTER_VALUES, Filters
+from dashboard.url_codecs import (
+    BadValue,
+    Choice,
+    Codec,
+    IntRange,
+    IsoDate,
+    Pairs,
+    Switch,
+    Text,
+    Words,
+)
 
 Kind = Literal["all", "word", "phrase"]
 Measure = Literal["count", "per_million"]
@@ -239,6 +249,11 @@ OPTIONS: tuple[Option, ...] = (
            widgets=("sidebar_dates",), seeded=False),
     Option("filters.sources", "source", Words(), C, "one per selected source",
            widgets=("sidebar_sources",), seeded=False),
+    Option("filters.metadata", "meta", Pairs(), C,
+           "a metadata filter `column=value` (speaker, and any column with 2 to "
+           f"{MAX_FILTER_VALUES} values); "
+           "values of one column OR together, columns AND",
+           widgets=("sidebar_meta_",), seeded=False),
     Option("filters.query", "q", Text(what="query"), C,
            "keyword or phrase the documents must contain (the query syntax)",
            widgets=("sidebar_query",)),

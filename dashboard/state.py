@@ -68,7 +68,7 @@ def slice_filters(
     """The ``Filters`` of one compare slice, or ``None`` while it has no value yet.
 
     ``document`` is the chosen documents alone; ``source``, ``speaker`` and
-    ``period`` narrow the sidebar's filters (replacing its sources or dates);
+    ``period`` narrow the sidebar's filters (replacing its sources, speakers or dates);
     ``filter`` is the sidebar's filters as they are.
 
     >>> slice_filters("source", ["BBC"], Filters(query="trade")).sources
@@ -85,8 +85,9 @@ def slice_filters(
         return Filters(doc_ids=chosen)
     if kind == "source":
         return replace(sidebar, sources=chosen)
-    if kind == "speaker":
-        return replace(sidebar, metadata=(*sidebar.metadata, (speaker_column, chosen)))
+    if kind == "speaker":  # replaces the sidebar's speakers, as sources replace its sources
+        others = tuple(pair for pair in sidebar.metadata if pair[0] != speaker_column)
+        return replace(sidebar, metadata=(*others, (speaker_column, chosen)))
     if kind == "period":
         period = parse_period(chosen[0])
         if period is None:

@@ -177,3 +177,42 @@ class Words(Codec):
 
     def describe(self) -> str:
         return "repeated"
+
+
+@dataclass(frozen=True)
+class Pairs(Codec):
+    """Values per column (``Filters.metadata``), one ``column=value`` URL value each.
+
+    Columns keep the order they first appear in, values their order, both
+    de-duplicated; a value without ``=``, column or value is left out.
+    """
+
+    most: int = 200
+
+    repeated = True
+
+    def encode(self, value: Any) -> list[str]:
+        return [f"{column}={item}" for column, items in value for item in items]
+
+    def decode(self, values: list[str], default: Any) -> Decoding:
+        found: dict[str, dict[str, None]] = {}
+        bad = []
+        kept = 0
+        for raw in values:
+            column, sep, item = raw.partition("=")
+            column, item = column.strip()[:MAX_TEXT], item.strip()[:MAX_TEXT]
+            if not (sep and column and item):
+                bad.append(raw)
+                continue
+            if kept < self.most and item not in found.get(column, {}):
+                found.setdefault(column, {})[item] = None
+                kept += 1
+        note = f"only the first {self.most} kept" if len(values) - len(bad) > self.most else ""
+        pairs = tuple((column, tuple(items)) for column, items in found.items())
+        return Decoding(pairs, note, tuple(bad))
+
+    def describe(self) -> str:
+        return "repeated `column=value`"
+
+    def to_json(self, value: Any) -> Any:
+        return {column: list(items) for column, items in value}

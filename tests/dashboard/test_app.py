@@ -272,3 +272,27 @@ def test_every_page_offers_its_report(page: str) -> None:
     assert made.page.lower() == page
     assert made.sections  # the page's charts and tables
     assert made.ledger == {"units": 2, "loaded": 2, "quarantined": 0, "duplicates": 0}
+
+
+def test_metadata_filters_in_the_sidebar_and_the_url() -> None:
+    from analysis import load_corpus
+
+    docs = load_corpus("sotu").docs
+    at = _open({"corpus": "sotu", "meta": ["party=Whig", "colour=red"]})
+    whig = docs["party"].astype(str) == "Whig"
+    assert _metrics(at)["Documents"] == f"{int(whig.sum()):,}"
+    assert at.sidebar.multiselect(key="sidebar_meta_party").value == ["Whig"]
+    assert at.sidebar.multiselect(key="sidebar_meta_speaker").value == []
+    assert any("Ignored in the link: meta=colour=red" in shown(i.value) for i in at.info)
+    assert at.query_params["meta"] in ("party=Whig", ["party=Whig"])
+    # speaker always has a box; year (229 values) has none
+    keys = {w.key for w in at.sidebar.multiselect}
+    assert {"sidebar_meta_speaker", "sidebar_meta_sotu_type", "sidebar_meta_is_sotu"} <= keys
+    assert "sidebar_meta_year" not in keys
+    at.sidebar.multiselect(key="sidebar_meta_speaker").select("John Tyler").run()
+    tyler = whig & (docs["speaker"] == "John Tyler")
+    assert _metrics(at)["Documents"] == f"{int(tyler.sum()):,}"
+    assert at.query_params["meta"] == ["speaker=John Tyler", "party=Whig"]
+    again = _open({"corpus": "sotu", "meta": at.query_params["meta"]})
+    assert _metrics(again)["Documents"] == f"{int(tyler.sum()):,}"
+    assert again.sidebar.multiselect(key="sidebar_meta_speaker").value == ["John Tyler"]

@@ -34,6 +34,8 @@ def _strategy(option: options.Option) -> st.SearchStrategy[Any]:
         return st.just(option.default) | st.integers(codec.low, codec.high)
     if isinstance(codec, url_codecs.IsoDate):
         return st.none() | _days if not codec.as_text else st.just("") | _days.map(str)
+    if isinstance(codec, url_codecs.Pairs):
+        return _pairs
     if isinstance(codec, url_codecs.Words):
         words = _words if codec.check is None else _labels
         return words.map(lambda w: w[: codec.most])
@@ -47,6 +49,10 @@ def _strategy(option: options.Option) -> st.SearchStrategy[Any]:
     return st.just("") | st.builds(options.make_pick, _text, _days)  # pick, tpick
 
 
+_column = _text.filter(lambda t: "=" not in t)
+_pairs = st.lists(
+    st.tuples(_column, _words.filter(bool)), max_size=3, unique_by=lambda p: p[0]
+).map(tuple)
 _labels = st.lists(
     st.tuples(st.integers(0, 49), _text).map(lambda t: f"{t[0]}={t[1]}"), max_size=3, unique=True
 ).map(tuple)
@@ -130,6 +136,23 @@ def test_decode_strips_and_deduplicates_words() -> None:
     assert decoded.view.filters.query == "delta"
 
 
+def test_metadata_filters_round_trip_through_the_url() -> None:
+    metadata = (("speaker", ("Abraham Lincoln", "John Tyler")), ("party", ("Whig",)))
+    view = options.with_values(ViewState(), {"filters.metadata": metadata})
+    params = options.encode(view)
+    assert params == {"meta": ["speaker=Abraham Lincoln", "speaker=John Tyler", "party=Whig"]}
+    assert options.decode(params).view == view
+    # a value may hold "=", the column may not; pairs without "=" are named and left out
+    decoded = options.decode({"meta": ["title=a=b", "speaker", " party = Whig ", "party=Whig"]})
+    assert decoded.view.filters.metadata == (("title", ("a=b",)), ("party", ("Whig",)))
+    assert decoded.ignored == ("meta=speaker",)
+    record = options.settings_record(view, page="terms", corpus_hash="abc")
+    assert record["filters"]["metadata"] == {
+        "speaker": ["Abraham Lincoln", "John Tyler"],
+        "party": ["Whig"],
+    }
+
+
 def test_settings_record_is_plain_json() -> None:
     view = ViewState(
         corpus="sotu",
@@ -142,6 +165,7 @@ def test_settings_record_is_plain_json() -> None:
         "date_from": "2000-01-01",
         "date_to_exclusive": None,
         "sources": ["Bush"],
+        "metadata": {},
         "query": "",
         "collapse_duplicates": False,  # left out before: the export did not say
     }
@@ -197,7 +221,7 @@ def test_collapse_duplicates_round_trips_through_the_url() -> None:
 # The table itself: every option once, and everything derived from it.
 
 #: Fields of Filters that never travel in the URL: Compare slices build them.
-SLICE_ONLY = {"filters.doc_ids", "filters.metadata"}
+SLICE_ONLY = {"filters.doc_ids"}
 
 
 def test_every_view_field_has_exactly_one_row() -> None:
