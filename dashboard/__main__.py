@@ -33,6 +33,7 @@ from analysis import (
     default_stopwords,
     documents_per_period,
     load_corpus,
+    parse_meta,
     select,
     term_frequencies,
 )
@@ -74,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--source", action="append", default=[], help="keep this source (repeatable)")
     sub.add_argument("--query", default="", help="keep documents containing this word or phrase")
     sub.add_argument(
+        "--meta",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="keep documents whose metadata FIELD is VALUE (repeatable: values of one field OR "
+        "together, fields AND)",
+    )
+    sub.add_argument(
         "--collapse-duplicates", action="store_true", help="count near-duplicates once"
     )
     sub.add_argument(
@@ -103,6 +112,7 @@ def _view(args: argparse.Namespace) -> ViewState:
             date_to=end,
             sources=tuple(args.source),
             query=args.query.strip(),
+            metadata=parse_meta(args.meta),
             collapse_duplicates=args.collapse_duplicates,
         ),
         stopwords=not args.no_stopwords,

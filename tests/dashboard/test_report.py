@@ -221,6 +221,17 @@ def test_cli_report_applies_the_filters(tmp_path: Path) -> None:
     assert "Photo Caption" not in words  # the 2023-12-03 headline is filtered out
 
 
+def test_cli_report_takes_the_metadata_filters_of_the_sidebar(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    assert run(["report", "sotu", "--meta", "speaker=Abraham Lincoln", "--out", str(out)]) == 0
+    docs = load_corpus("sotu").docs
+    lincoln = int((docs["speaker"] == "Abraham Lincoln").sum())
+    assert lincoln == 4  # his four annual messages, 1861-1864
+    words = " ".join(_parse(out.read_bytes()).text)
+    assert f"All {lincoln} documents, newest first." in words
+    assert re.search(rf"Documents\s+{lincoln}\b", words)
+
+
 def test_cli_report_refuses_bad_options_with_a_message(tmp_path: Path, capsys) -> None:
     out = tmp_path / "r.html"
     status = run(
