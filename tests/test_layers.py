@@ -147,11 +147,6 @@ def test_no_dashboard_module_shadows_the_standard_library() -> None:
 #: of analysis/kernels/ may reach 1,000; every other file of analysis/ and dashboard/ 600.
 LIMIT = 600
 KERNELS_LIMIT = 1_000
-#: Files over the limit today, each waiting for its split (issue 10). The list only
-#: shrinks: a file leaves it when its split lands (the test below says when), and
-#: nothing is ever added. analysis/index.py, dashboard/options.py and dashboard/data.py
-#: have left it; the command line grew past 600 lines with the dispersion command.
-AWAITING_SPLIT = {"analysis/__main__.py"}
 SIZED_FILES = sorted([*ANALYSIS_FILES, *DASHBOARD_FILES])
 
 
@@ -162,19 +157,8 @@ def _limit(relative: str) -> int:
 @pytest.mark.parametrize("path", SIZED_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_files_stay_under_the_size_limit(path: Path) -> None:
     relative = path.relative_to(ROOT).as_posix()
-    if relative in AWAITING_SPLIT:
-        pytest.skip(f"{relative} is over the limit, waiting for its split (issue 10)")
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= _limit(relative), f"{relative}: {lines} lines (limit {_limit(relative)})"
-
-
-def test_files_awaiting_their_split_are_still_over_the_limit() -> None:
-    # A file whose split has landed leaves AWAITING_SPLIT, so the rule holds it again.
-    for relative in sorted(AWAITING_SPLIT):
-        path = ROOT / relative
-        done = f"{relative} is split: take it out of AWAITING_SPLIT"
-        assert path.is_file(), done
-        assert len(path.read_text(encoding="utf-8").splitlines()) > _limit(relative), done
 
 
 def _uses_attrs(path: Path) -> bool:
@@ -184,8 +168,9 @@ def _uses_attrs(path: Path) -> bool:
 
 
 #: Files that still pass values beside a table in ``DataFrame.attrs`` (issue 10:
-#: typed results instead). The list only shrinks, like AWAITING_SPLIT: dispersion's
-#: result object is on its way.
+#: typed results instead). The list only shrinks: a file leaves it when its result
+#: object lands (the test below says when), and nothing is ever added; dispersion's
+#: is on its way.
 ATTRS_AWAITING = {"analysis/dispersion.py", "analysis/__main__.py"}
 
 
