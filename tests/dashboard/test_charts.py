@@ -328,6 +328,21 @@ def test_no_legend_overlaps_its_title() -> None:
         _legend_clear_of_title(fig)
 
 
+def test_every_builder_keeps_the_legend_clear_of_the_title_and_lines_apart() -> None:
+    from tests.dashboard.test_escape import _figures  # one figure of every plot_ builder
+
+    for fig in _figures():
+        _legend_clear_of_title(fig)
+        lines = [
+            (trace.line.color, trace.line.dash)
+            for trace in fig.data
+            if trace.type == "scatter"
+            and "lines" in (trace.mode or "")
+            and trace.showlegend is not False
+        ]
+        assert len(set(lines)) == len(lines), fig.layout.title.text
+
+
 def test_plot_collocates_draws_the_first_row_at_the_top() -> None:
     table = pd.DataFrame(
         {"term": ["delta", "integration"], "count": [7, 4], "ll": [30.5, 12.0], "mi": [5.1, 3.2]}
