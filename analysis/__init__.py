@@ -4,8 +4,11 @@ Pure Python over pandas, numpy, scipy, polars and scikit-learn; never imports
 streamlit or plotly. Data flows one way::
 
     corpus (load, ledger) -> text (token rule) -> phrases -> index (counts)
-        -> selection (filters -> mask) -> terms, trends, topics, contexts, compare (tidy tables)
+        -> selection (filters -> mask) -> terms, trends, topics, contexts, kwic, compare
 
+Each analysis returns a tidy table, or a frozen dataclass of the table and what
+it has to say beside the rows (``TrendResult``, ``PeriodTable``,
+``KeynessResult``, ``KwicResult``, ``CollocateResult``, ``EmergingResult``).
 :mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 
