@@ -31,7 +31,7 @@ from analysis.errors import (
     LimitError,
     OptionError,
 )
-from analysis.groups import Groups, group_keyness, group_masks, grouping_fields
+from analysis.groups import PERIOD_FIELD, Groups, group_keyness, group_masks, grouping_fields
 from analysis.index import build_index
 from analysis.keyness import KeynessResult, keyness, keyness_groups
 from analysis.kwic import KWIC_COLUMNS, KwicResult, kwic
@@ -114,6 +114,7 @@ __all__ = [
     "DISPERSION_COLUMNS",
     "KWIC_COLUMNS",
     "MAX_FILTER_VALUES",
+    "PERIOD_FIELD",
     "SAMPLES",
     "SYNTAX_HELP",
     "AnalysisError",

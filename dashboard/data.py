@@ -61,6 +61,8 @@ from analysis import (
     fit_topics,
     formulation_query,
     formulation_spread,
+    group_keyness,
+    group_masks,
     group_similarity,
     keyness,
     kwic,
@@ -492,6 +494,25 @@ def keyness_table(
         bonferroni=options.bonferroni,
         numbers=options.numbers,
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def group_keyness_table(
+    key: str, filters: Filters, field: str, by: str, options: KeynessOptions, _index: CorpusIndex
+) -> tuple[pd.DataFrame, tuple[str, ...], int]:
+    """Each group's key terms against the rest (``group_keyness``), the group names, and
+    the selected documents in no group."""
+    groups = group_masks(_index, selection(key, filters, _index), field, by=by)  # type: ignore[arg-type]  # checked by the view's choices
+    table = group_keyness(
+        _index,
+        groups.masks,
+        stopwords=frozenset(options.stopwords),
+        min_count=options.min_count,
+        kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
+        bonferroni=options.bonferroni,
+        numbers=options.numbers,
+    )
+    return table, tuple(groups.masks), groups.without
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

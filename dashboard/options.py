@@ -47,6 +47,7 @@ Norm = Literal["per_million", "doc_share", "count"]
 TopicMethod = Literal["nmf", "lda"]
 KwicSort = Literal["position", "left", "right"]
 SliceKind = Literal["document", "source", "speaker", "period", "filter"]
+GroupBy = Literal["day", "week", "month", "quarter", "year", "decade"]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 MEASURES: tuple[Measure, ...] = get_args(Measure)
@@ -56,6 +57,7 @@ NORMS: tuple[Norm, ...] = get_args(Norm)
 TOPIC_METHODS: tuple[TopicMethod, ...] = get_args(TopicMethod)
 KWIC_SORTS: tuple[KwicSort, ...] = get_args(KwicSort)
 SLICE_KINDS: tuple[SliceKind, ...] = get_args(SliceKind)
+GROUP_BYS: tuple[GroupBy, ...] = get_args(GroupBy)
 
 DEFAULT_CORPUS = "seeds"
 TOP_MIN, TOP_MAX = 5, 200
@@ -125,6 +127,9 @@ class ViewState:
     key_kind: Kind = "all"
     bonferroni: bool = False
     key_top: int = 15
+    groups: str = ""  # "": slices A and B; a field: each of its values against the rest
+    group_by: GroupBy = "year"
+    group_pick: str = ""
 
 
 def make_pick(name: str, period: dt.date | str) -> str:
@@ -361,6 +366,15 @@ OPTIONS: tuple[Option, ...] = (
            widgets=("compare_bonferroni",)),
     Option("key_top", "ktop", IntRange(TOP_MIN, TOP_MAX), G,
            "terms drawn in the keyness charts (compare page)", widgets=("compare_top",)),
+    Option("groups", "groups", Text(what="a field"), C,
+           "group by this field (`source`, `period`, `speaker` or a metadata column), each "
+           "value against the rest; absent = slices A and B (compare page)",
+           widgets=("compare_groups",), seeded=False),
+    Option("group_by", "gby", Choice(GROUP_BYS), G,
+           "period of each group when grouping by `period` (compare page)",
+           widgets=("compare_group_by",)),
+    Option("group_pick", "gpick", Text(what="`group|term`"), C,
+           "clicked group bar: that term's lines in that group (compare page)"),
 )  # fmt: skip
 
 BY_URL: dict[str, Option] = {

@@ -94,3 +94,33 @@ def slice_filters(
             return None
         return replace(sidebar, date_from=period[0], date_to=period[1])
     raise ValueError(f"Unknown slice kind {kind!r}; use one of {', '.join(SLICE_KINDS)}.")
+
+
+def group_filters(field: str, value: str, sidebar: Filters) -> Filters:
+    """The ``Filters`` of one group of the Compare page's groups view (not ``period``).
+
+    A source replaces the sidebar's sources, a metadata value that column's
+    values, as slices do.
+
+    >>> group_filters("party", "Whig", Filters(metadata=(("party", ("X",)),))).metadata
+    (('party', ('Whig',)),)
+    """
+    if field == "source":
+        return replace(sidebar, sources=(value,))
+    others = tuple(pair for pair in sidebar.metadata if pair[0] != field)
+    return replace(sidebar, metadata=(*others, (field, (value,))))
+
+
+def make_group_pick(group: str, term: str) -> str:
+    """A clicked group bar as one URL value: ``<group>|<term>``."""
+    return f"{group}|{term}"
+
+
+def parse_group_pick(value: str) -> tuple[str, str] | None:
+    """``(group, term)`` of a :func:`make_group_pick` value (a term holds no ``|``).
+
+    >>> parse_group_pick("BBC | News|ukraine war")
+    ('BBC | News', 'ukraine war')
+    """
+    group, sep, term = value.rpartition("|")
+    return (group, term) if sep and group and term.strip() else None

@@ -18,6 +18,7 @@ from dashboard.charts.compare import (
     plot_similarity_heatmap,
 )
 from dashboard.charts.contexts import plot_collocates
+from dashboard.charts.groups import plot_group_keyness
 from dashboard.charts.periods import period_label, plot_documents_per_period
 from dashboard.charts.spread import plot_reuse_lag, plot_uptake
 from dashboard.charts.terms import build_wordcloud, plot_terms, render_wordcloud
@@ -53,6 +54,7 @@ __all__ = [
     "plot_collocates",
     "plot_dendrogram",
     "plot_documents_per_period",
+    "plot_group_keyness",
     "plot_keyness_bars",
     "plot_keyness_scatter",
     "plot_reuse_lag",

@@ -21,12 +21,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import Filters, term_spans
+from analysis import PERIOD_FIELD, Filters, grouping_fields, term_spans
 from analysis import schema as S
 from dashboard import charts, data, keys, state
 from dashboard.escape import md, plain
+from dashboard.labels import FREQ_LABELS
 from dashboard.markup import compare_reader_html
 from dashboard.options import (
+    GROUP_BYS,
     MIN_COUNT_MAX,
     MIN_TOKENS_MAX,
     MIN_TOKENS_MIN,
@@ -143,8 +145,9 @@ def _period_widget(ctx: common.PageContext, side: str, own: tuple[str, ...]) -> 
     return (make_period(low, high + dt.timedelta(days=1)),)
 
 
-def _options(view: ViewState) -> ViewState:
+def _options(view: ViewState, *, groups: bool = False) -> ViewState:
     row = st.columns([3, 2, 2, 2, 3])
+    sides = "group + rest" if groups else "A + B"
     key_kind = (
         row[0].segmented_control(
             "Keyness terms",
@@ -156,18 +159,20 @@ def _options(view: ViewState) -> ViewState:
         or "all"
     )
     min_count = row[1].number_input(
-        "Least count (A + B)",
+        md(f"Least count ({sides})"),
         1,
         MIN_COUNT_MAX,
         key=f"{PAGE}_min_count",
-        help="Terms seen fewer times in A and B together are left out of the keyness table.",
+        help=md(f"Terms seen fewer times ({sides}) are left out of the keyness table."),
     )
-    min_tokens = row[2].number_input(
-        "Shared passage: least tokens",
-        MIN_TOKENS_MIN,
-        MIN_TOKENS_MAX,
-        key=f"{PAGE}_min_tokens",
-    )
+    min_tokens = view.min_tokens
+    if not groups:  # shared passages are read between two documents only
+        min_tokens = row[2].number_input(
+            "Shared passage: least tokens",
+            MIN_TOKENS_MIN,
+            MIN_TOKENS_MAX,
+            key=f"{PAGE}_min_tokens",
+        )
     row[3].write("")
     bonferroni = row[3].toggle(
         "Bonferroni",
@@ -190,6 +195,20 @@ def render(ctx: common.PageContext) -> None:
     common.page_header("Compare", ctx.corpus_label, "sidebar: " + view.filters.describe())
 
     with common.user_errors():
+        fields = grouping_fields(ctx.index)
+        common.seed(f"{PAGE}_groups", view.groups if view.groups in fields else "")
+        field = str(
+            st.selectbox(
+                "Compare",
+                ["", *fields],
+                format_func=lambda f: md(f"Each {f} against the rest" if f else "A against B"),
+                key=f"{PAGE}_groups",
+            )
+        )
+        view = common.update_view(groups=field)
+        if field:
+            _groups(ctx, view, field)
+            return
         listing = data.term_documents(ctx.index_key, view.filters, "", ctx.index)
         if listing.empty:
             st.warning(
@@ -244,6 +263,86 @@ def render(ctx: common.PageContext) -> None:
         table = _keyness(ctx, view, filters_a, filters_b)
         if single:
             _reuse(ctx, view, a_values[0], b_values[0], table)
+
+
+def _groups(ctx: common.PageContext, view: ViewState, field: str) -> None:
+    """Each value of ``field`` against the rest: key terms per group; a bar opens its lines."""
+    by = ""
+    if field == PERIOD_FIELD:
+        by = str(
+            st.segmented_control(
+                "Period of each group",
+                list(GROUP_BYS),
+                format_func=FREQ_LABELS.__getitem__,
+                key=f"{PAGE}_group_by",
+                required=True,
+            )
+            or view.group_by
+        )
+        view = common.update_view(group_by=by)
+    view = _options(view, groups=True)
+    options = keys.KeynessOptions(
+        kind=view.key_kind,
+        min_count=view.key_min,
+        bonferroni=view.bonferroni,
+        stopwords=ctx.stopwords,
+        numbers=ctx.numbers,
+    )
+    table, names, without = data.group_keyness_table(
+        ctx.index_key, view.filters, field, by or view.group_by, options, ctx.index
+    )
+    st.subheader(md(f"Keyness: what each {field} says more than the rest"))
+    st.caption(
+        md(
+            f"{len(names):,} groups by {field}, each against the others together"
+            + (
+                f"; {without:,} selected documents without a {field} are in no group"
+                if without
+                else ""
+            )
+            + ". Log-likelihood is the G² of the 2x2 table of the term's count and the other "
+            "tokens in the group and in the rest; only the terms a group uses more are listed. "
+            "Click a bar for that term's lines in that group."
+        )
+    )
+    fig = charts.plot_group_keyness(table, top=view.key_top, field=field)
+    event = st.plotly_chart(
+        fig,
+        theme=None,
+        key=f"{PAGE}_group_bars",
+        on_select="rerun",
+        selection_mode="points",
+        config=common.plotly_config("group_keyness"),
+    )
+    common.chart_downloads(fig, page=PAGE, name="group_keyness", table=table, title="Keyness")
+    clicked = common.clicked_customdata(event, fields=2)
+    if clicked:
+        view = common.update_view(group_pick=state.make_group_pick(*map(str, clicked[:2])))
+    with st.expander("As a table"):
+        common.dataframe(
+            table.head(MAX_TABLE_ROWS),
+            hide_index=True,
+            key=f"{PAGE}_group_table",
+            column_config={
+                S.LL: st.column_config.NumberColumn("log-likelihood", format="%.2f"),
+                S.LOG_RATIO: st.column_config.NumberColumn("log ratio", format="%+.2f"),
+                S.P: st.column_config.NumberColumn("p", format="%.2g"),
+            },
+        )
+    pick = state.parse_group_pick(view.group_pick)
+    if pick is None or pick[0] not in names:
+        return
+    group, term = pick
+    if field == PERIOD_FIELD:
+        lines = data.kwic_lines(
+            ctx.index_key, view.filters, (term,), view.window, view.sort, ctx.index,
+            by=by, period=group,
+        )  # fmt: skip
+    else:
+        filters = state.group_filters(field, group, view.filters)
+        lines = data.kwic_lines(ctx.index_key, filters, (term,), view.window, "position", ctx.index)
+    st.subheader(md(f"'{term}' in {group}"))
+    common.show_kwic(lines, page=PAGE, name="group_kwic", what=f"'{term}' in {group}")
 
 
 def _similarity(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -540,3 +541,27 @@ def test_plot_keyness_bars_strongest_terms_of_each_side_signed() -> None:
 def test_plot_keyness_bars_rejects_top_below_one() -> None:
     with pytest.raises(ValueError, match="top must be at least 1"):
         charts.plot_keyness_bars(_keyness(), top=0)
+
+
+def test_group_keyness_panels_order_terms_by_ll_and_escape_group_names() -> None:
+    from dashboard.charts import plot_group_keyness
+
+    table = pd.DataFrame(
+        {
+            "group": ["<b>BBC</b>", "<b>BBC</b>", "<b>BBC</b>", "CGTN"],
+            "term": ["war", "wales", "man", "u.s."],
+            "count": [10, 8, 7, 20],
+            "count_rest": [1, 0, 2, 5],
+            "ll": [30.0, 40.0, 5.0, 50.0],
+            "log_ratio": [3.0, 4.0, 1.0, 2.0],
+            "p": [1e-7, 1e-9, 0.02, 1e-11],
+        }
+    )
+    fig = plot_group_keyness(table, top=2, field="source")
+    assert len(fig.data) == 2
+    assert list(fig.data[0].y) == ["wales", "war"]  # top 2 by ll, the strongest first
+    assert list(fig.data[0].x) == [40.0, 30.0]
+    assert list(fig.data[0].customdata[0][:4]) == ["&lt;b&gt;BBC&lt;/b&gt;", "wales", 8, 0]
+    titles = [note.text for note in fig.layout.annotations]
+    assert titles == ["&lt;b&gt;BBC&lt;/b&gt;", "CGTN"]
+    assert "<b>BBC" not in json.dumps(fig.to_plotly_json(), default=str).replace("<b>%{", "")

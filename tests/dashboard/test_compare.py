@@ -184,3 +184,37 @@ def test_slice_filters_narrow_the_sidebar_except_documents(
     kind: str, values: list[str], expected: Filters | None
 ) -> None:
     assert state.slice_filters(kind, values, Filters(query="trade")) == expected
+
+
+def test_compare_groups_view_one_panel_per_party_and_a_bar_opens_its_lines() -> None:
+    from analysis import load_corpus
+
+    docs = load_corpus("sotu").docs
+    at = _open({"corpus": "sotu", "groups": "party"})
+    assert at.selectbox(key="compare_groups").value == "party"
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    parties = sorted(docs["party"].dropna().astype(str).unique())
+    assert [t["name"] for t in traces] == parties
+    whig = next(t for t in traces if t["name"] == "Whig")
+    group, term, count = whig["customdata"][0][:3]
+    assert (group, term) == ("Whig", whig["y"][0])
+    # the URL's clicked bar (a click in the browser writes it) opens that term in that group
+    at = _open({"corpus": "sotu", "groups": "party", "gpick": f"Whig|{term}"})
+    texts = [t.value for t in at.text]
+    assert f"{count:,} occurrences of '{term}' in Whig; all shown." in texts
+    html = at.get("html")[0].proto.body
+    assert html.count('class="kwic-line"') == count
+    lines = _table(at, "match")
+    whig_ids = set(docs.loc[docs["party"] == "Whig", "doc_id"].astype(str))
+    assert len(lines) == count
+    assert set(lines["doc_id"].astype(str)) <= whig_ids  # every line from a Whig speech
+
+
+def test_compare_groups_by_decade_and_a_field_with_one_value() -> None:
+    at = _open({"corpus": "sotu", "groups": "period", "gby": "decade"})
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert traces[0]["name"] == "1790-01-01"
+    assert len(traces) == 24  # the 1790s to the 2020s
+    assert at.query_params["gby"] == "decade"
+    one = _open({"corpus": "sotu", "groups": "party", "meta": "party=Whig"})
+    assert any("each group is compared with the others" in shown(w.value) for w in one.warning)
