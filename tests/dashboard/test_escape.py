@@ -168,7 +168,19 @@ def _figures() -> list[object]:
             "text": [HOSTILE, HOSTILE],
         }
     )
+    group_keyness = pd.DataFrame(
+        {
+            "group": [HOSTILE, "B"],
+            "term": [HOSTILE, "river"],
+            "count": [3, 2],
+            "count_rest": [0, 1],
+            "ll": [4.0, 1.0],
+            "log_ratio": [2.0, 1.0],
+            "p": [0.04, 0.3],
+        }
+    )
     return [
+        charts.plot_group_keyness(group_keyness, field=HOSTILE),
         charts.plot_terms(terms, title=HOSTILE),
         charts.plot_trends(trend, by="day"),
         charts.plot_topic_timeline(topics, by="day", title=HOSTILE),
