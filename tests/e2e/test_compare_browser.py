@@ -89,3 +89,29 @@ def test_hostile_documents_side_by_side_execute_nothing(
     assert page.locator(".compare-reader a").count() == 0
     assert page.locator(".compare-reader mark.shared").count() >= 1  # "the delta river"
     assert dialogs == []
+
+
+def test_groups_view_a_click_on_a_bar_opens_that_term_in_that_group(
+    app_url: str, new_page: Callable[[], Page]
+) -> None:
+    page = new_page()
+    page.goto(f"{app_url}/compare?corpus=sotu&groups=party")
+    page.wait_for_selector(".js-plotly-plot .point", timeout=180_000)
+    _settled(page)
+    first = page.evaluate(
+        "() => { const d = document.querySelector('.js-plotly-plot').data[0];"
+        " return {name: d.name, custom: Array.from(d.customdata[0])}; }"
+    )
+    group, term, count = first["custom"][:3]
+    assert group == first["name"] == "Democratic"
+    box = page.locator(".js-plotly-plot .point").first.bounding_box()
+    assert box is not None
+    # Plotly's drag layer takes the pointer events, so click at the bar's position.
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_text(f"occurrences of '{term}' in {group}")).to_be_visible(timeout=60_000)
+    _settled(page)
+    assert "gpick=" in page.evaluate("() => window.location.search")
+    shown = page.locator(".kwic-line").count()
+    assert 0 < shown <= count
+    matches = {m.lower() for m in page.locator(".kwic-line mark").all_inner_texts()}
+    assert matches == {term}
