@@ -165,9 +165,12 @@ def term_frequencies(
     if hide_words_in_phrases and kind == "all":
         keep &= ~_nested_words(index, keep, count)
     rows = np.flatnonzero(keep)
+    # by count (descending) then term, as a stable sort of the table would give;
+    # the columns are taken in that order, so only the rows kept are built
+    rows = rows[ranked(index, rows, -count[rows])][:top]
     n_selected = int(mask.sum())
     idf = np.log((1 + n_selected) / (1 + docs[rows])) + 1
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             S.TERM: names[rows],
             S.KIND: kinds[rows],
@@ -177,11 +180,6 @@ def term_frequencies(
             S.TFIDF: count[rows] * idf,
         }
     )
-    # by count (descending) then term, as a stable sort of the table would give
-    order = ranked(index, rows, -count[rows])
-    if top is not None:
-        order = order[:top]
-    return table.iloc[order].reset_index(drop=True)
 
 
 def _nested_words(

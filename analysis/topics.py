@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import math
 import warnings
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -229,6 +230,7 @@ def fit_topics(
     n_terms: int = 10,
     max_passages: int = 20_000,
     numbers: bool = False,
+    executor: Executor | None = None,
 ) -> TopicModel:
     """Fit ``k`` topics on the passages of the selected documents.
 
@@ -269,6 +271,10 @@ def fit_topics(
     numbers
         Fit on pure numbers too (:func:`~analysis.text.is_number`); by
         default they are left out, so they never label a topic.
+    executor
+        Where the scikit-learn fit itself runs, given the passage counts (a
+        process pool keeps a server's other sessions off the fit's lock);
+        ``None`` runs it here. The model is the same either way.
 
     Returns
     -------
@@ -312,6 +318,7 @@ def fit_topics(
             n_terms=n_terms,
             max_passages=max_passages,
             numbers=numbers,
+            executor=executor,
         )
     model = models[key]
     assert isinstance(model, TopicModel)
@@ -333,6 +340,7 @@ def _fit_topics(
     n_terms: int,
     max_passages: int,
     numbers: bool,
+    executor: Executor | None,
 ) -> TopicModel:
     passages = _selected_passages(index, mask)
     notes: list[str] = []
@@ -370,7 +378,10 @@ def _fit_topics(
             f"terms allow at most {largest}: fitted {largest}."
         )
         k = largest
-    weights, components = _fit(counts, k=k, method=method, seed=seed)
+    if executor is None:
+        weights, components = _fit(counts, k=k, method=method, seed=seed)
+    else:
+        weights, components = executor.submit(_fit, counts, k=k, method=method, seed=seed).result()
     # Scale so each topic's term weights sum to 1; the passage weights take the
     # scale, so a topic's total passage weight is its share of the fit.
     scale = components.sum(axis=1)

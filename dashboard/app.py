@@ -23,7 +23,6 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-import pandas as pd  # noqa: E402  (after the sys.path fix above)
 import streamlit as st  # noqa: E402  (after the sys.path fix above)
 
 from analysis import (  # noqa: E402  (after the sys.path fix above)
@@ -107,7 +106,8 @@ def _load_corpus(key: str) -> tuple[LoadedCorpus | None, bool]:
         )
         if not files:
             return None, True
-        return data.load_uploaded_corpus([(f.name, f.getvalue()) for f in files]), True
+        ids = tuple(f.file_id for f in files)
+        return data.load_uploaded_corpus(ids, lambda: [(f.name, f.getvalue()) for f in files]), True
     return data.load_named_corpus(key), False
 
 
@@ -182,12 +182,12 @@ def _stopwords(view: ViewState) -> tuple[ViewState, tuple[str, ...]]:
     return view, tuple(sorted(state.effective_stopwords(view, default)))
 
 
-def _filters(index: CorpusIndex, view: ViewState) -> Filters:
-    docs = index.docs
-    dates = pd.to_datetime(docs[S.DATE]).dropna()
+def _filters(index: CorpusIndex, key: str, view: ViewState) -> Filters:
+    whole = data.summary(key, Filters(), index)  # the corpus's span and sources, cached
     date_from = date_to = None
-    if len(dates):
-        first, last = dates.min().date(), dates.max().date()
+    if whole["first_date"] and whole["last_date"]:
+        first = dt.date.fromisoformat(str(whole["first_date"]))
+        last = dt.date.fromisoformat(str(whole["last_date"]))
         start = min(max(view.filters.date_from or first, first), last)
         end_exclusive = view.filters.date_to or (last + dt.timedelta(days=1))
         end = min(max(end_exclusive - dt.timedelta(days=1), start), last)
@@ -207,7 +207,7 @@ def _filters(index: CorpusIndex, view: ViewState) -> Filters:
             date_from, date_to = view.filters.date_from, view.filters.date_to
     else:
         st.text("No document has a date.")
-    sources = sorted(s for s in docs[S.SOURCE].fillna("").astype(str).unique() if s)
+    sources = sorted(str(s) for s in dict(whole["sources"]) if s)
     chosen_sources: list[str] = []
     if sources:
         common.seed("sidebar_sources", [s for s in view.filters.sources if s in sources])
@@ -391,7 +391,7 @@ def _sidebar(view: ViewState) -> Contexts:
             view = _new_corpus(view, replace(view, corpus_hash=content), f"{label} changed")
     view = replace(view, corpus_hash=content)
     with filter_box:
-        view = replace(view, filters=_filters(index, view))
+        view = replace(view, filters=_filters(index, keys.index_key(index), view))
     st.session_state.pop(common.MISSING_KEY, None)
     ctx = common.PageContext(
         corpus_key=key,

@@ -22,9 +22,11 @@ the store live in :mod:`dashboard.keys`.
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, cast
 
@@ -178,13 +180,17 @@ def load_named_corpus(key: str) -> LoadedCorpus:
     return _shared_store().get(stamp, read)
 
 
-def load_uploaded_corpus(files: Sequence[tuple[str, bytes]]) -> LoadedCorpus:
-    """Uploaded files as a corpus, kept for this session only (keyed by their bytes)."""
-    digest = hashlib.sha256()
-    for name, data in files:
-        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    stamp = ("upload", digest.hexdigest())
-    return _session_store().get(stamp, lambda: load_uploads(list(files), name=UPLOAD))
+def load_uploaded_corpus(
+    upload_ids: tuple[str, ...], files: Callable[[], Sequence[tuple[str, bytes]]]
+) -> LoadedCorpus:
+    """Uploaded files as a corpus, kept for this session only.
+
+    Keyed by the uploader's file ids (a new id for every file put in the
+    uploader, so a replaced file is a new corpus), not by the bytes: a rerun
+    reads and hashes nothing; ``files`` gives ``(name, bytes)`` on a miss.
+    """
+    stamp = ("upload", upload_ids)
+    return _session_store().get(stamp, lambda: load_uploads(list(files()), name=UPLOAD))
 
 
 def open_index(
@@ -430,19 +436,36 @@ def topic_default_k(key: str, filters: Filters, _index: CorpusIndex) -> int:
     return int(default_k(_index, selection(key, filters, _index)))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False)
+def _fit_pool() -> ProcessPoolExecutor:
+    """One worker process for every session's topic fits (they queue): a fit there holds a core,
+    not the interpreter lock all other sessions' runs need, for seconds (LDA: tens)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+@st.cache_data(show_spinner="Fitting the topic model in a worker process…", max_entries=16)
 def topic_model(
     key: str, filters: Filters, options: TopicOptions, _index: CorpusIndex
 ) -> TopicModel:
-    return fit_topics(
-        _index,
-        selection(key, filters, _index),
-        k=options.k,
-        method=options.method,  # type: ignore[arg-type]  # checked by the view's choices
-        seed=options.seed,
-        stopwords=frozenset(options.stopwords),
-        numbers=options.numbers,
-    )
+    """The selection's topic model, fitted in :func:`_fit_pool` (a dead worker is replaced)."""
+
+    def fit() -> TopicModel:
+        return fit_topics(
+            _index,
+            selection(key, filters, _index),
+            k=options.k,
+            method=options.method,  # type: ignore[arg-type]  # checked by the view's choices
+            seed=options.seed,
+            stopwords=frozenset(options.stopwords),
+            numbers=options.numbers,
+            executor=_fit_pool(),
+        )
+
+    try:
+        return fit()
+    except BrokenProcessPool:
+        _fit_pool.clear()
+        return fit()
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

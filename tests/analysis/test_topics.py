@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -209,3 +212,28 @@ def test_fit_topics_kept_on_the_index_equals_a_fresh_fit():
     np.testing.assert_array_equal(first.passage_weights, fresh.passage_weights)
     mask = np.array([True, True, False])
     assert fit_topics(index, mask, k=2, seed=0).passages["doc_id"].unique().tolist() == ["a", "b"]
+
+
+class _Counted(Executor):
+    """A process pool that counts what it was given to run."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner, self.submitted = inner, 0
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.submitted += 1
+        return self.inner.submit(fn, *args, **kwargs)
+
+
+@pytest.mark.parametrize("method", ["nmf", "lda"])
+def test_a_fit_in_a_worker_process_is_the_fit_made_here(method):
+    here = fit_topics(build_index(load_corpus("seeds")), k=3, method=method, seed=5)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        counted = _Counted(pool)
+        index = build_index(load_corpus("seeds"))  # a fresh index: nothing kept from above
+        there = fit_topics(index, k=3, method=method, seed=5, executor=counted)
+    assert counted.submitted == 1  # the fit ran in the worker
+    pd.testing.assert_frame_equal(here.terms, there.terms)
+    assert here.labels == there.labels
+    np.testing.assert_array_equal(here.passage_weights, there.passage_weights)
