@@ -443,6 +443,20 @@ def _json_float(digits: str) -> float | str:
     return number if math.isfinite(number) else _LongNumber(digits)  # 1e999 kept as written
 
 
+_DECODER = json.JSONDecoder(parse_int=_json_int, parse_float=_json_float)
+
+
 def _json_loads(data: str | bytes) -> Any:
-    """``json.loads`` that keeps numbers too long or too large for Python as text."""
-    return json.loads(data, parse_int=_json_int, parse_float=_json_float)
+    """``json.loads`` that keeps numbers too long or too large for Python as text.
+
+    What ``json.loads(data, parse_int=..., parse_float=...)`` does, with one
+    decoder made once rather than one per call (a JSON Lines file calls this
+    per line): bytes are decoded as ``json.loads`` decodes them, and a string
+    may not start with a byte-order mark.
+    """
+    if isinstance(data, str):
+        if data.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", data, 0)
+    else:
+        data = data.decode(json.detect_encoding(data), "surrogatepass")
+    return _DECODER.decode(data)

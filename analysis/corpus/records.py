@@ -59,11 +59,12 @@ def _records_units(
         if name in CORPUS_COLUMNS and name not in roles.used
     }
     units: list[_Unit] = []
+    used = roles.used  # once per file, not per record
     for item in items:
         if isinstance(item, _Rejected):
             units.append(item)
         else:
-            units.append(_record_unit(label, item, roles, renamed, source))
+            units.append(_record_unit(label, item, roles, renamed, source, used))
     return units
 
 
@@ -115,7 +116,12 @@ def _detect_roles(
 
 
 def _record_unit(
-    label: str, record: _Record, roles: _Roles, renamed: dict[str, str], source: str
+    label: str,
+    record: _Record,
+    roles: _Roles,
+    renamed: dict[str, str],
+    source: str,
+    used: frozenset[str],
 ) -> _Unit:
     line, location, fields = record
     raw = fields.get(roles.text) if roles.text is not None else None
@@ -130,7 +136,6 @@ def _record_unit(
         return _reject(label, reason, line, location)
     if not text:
         return _reject(label, _NO_TEXT, line, location)
-    used = roles.used
     meta = {renamed.get(key, key): value for key, value in fields.items() if key not in used}
     return _Doc(
         file=label,
