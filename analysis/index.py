@@ -331,7 +331,9 @@ def assemble_index(
     counts = sp.hstack([word_matrix, phrase_counts], format="csr").astype(np.int32, copy=False)
     if not counts.has_sorted_indices:
         counts.sort_indices()
-    offsets = np.searchsorted(words.doc, np.arange(n_docs + 1)).astype(np.int64)
+    # needles of the stream's own dtype: mixed dtypes would copy the stream to compare
+    needles = np.arange(n_docs + 1, dtype=words.doc.dtype)
+    offsets = np.searchsorted(words.doc, needles).astype(np.int64)
     report(1.0, "Index built")
     return CorpusIndex(
         docs=docs,

@@ -260,7 +260,7 @@ class _Part:
 
 def _parts(doc: np.ndarray, n_docs: int) -> list[_Part]:
     """The stream in up to ``WORKERS`` parts of whole documents, about equal in tokens."""
-    offsets = np.searchsorted(doc, np.arange(n_docs + 1))
+    offsets = np.searchsorted(doc, np.arange(n_docs + 1, dtype=doc.dtype))  # no copy of doc
     count = kernels.WORKERS if len(doc) >= PARALLEL_MIN else 1
     return [
         _Part(int(offsets[lo]), int(offsets[hi])) for lo, hi in kernels.split_evenly(offsets, count)

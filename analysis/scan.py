@@ -351,13 +351,20 @@ def _normalised(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.nda
             fixed[i] = unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
     if not fixed:
         return buf, bounds
-    view = memoryview(buf.data)
-    return _join(
-        [
-            fixed[i] if i in fixed else view[bounds[i] : bounds[i + 1]]
-            for i in range(len(bounds) - 1)
-        ]
-    )
+    # the texts between two fixed ones are copied as one block
+    sizes = np.diff(bounds)
+    for i, form in fixed.items():
+        sizes[i] = len(form)
+    out_bounds = np.zeros(len(bounds), dtype=np.int64)
+    out_bounds[1:] = np.cumsum(sizes)
+    out = np.empty(int(out_bounds[-1]), dtype=np.uint8)
+    after = 0  # the first text not yet copied
+    for i in [*sorted(fixed), len(sizes)]:
+        out[out_bounds[after] : out_bounds[i]] = buf[bounds[after] : bounds[i]]
+        if i < len(sizes):
+            out[out_bounds[i] : out_bounds[i + 1]] = np.frombuffer(fixed[i], dtype=np.uint8)
+        after = i + 1
+    return out, out_bounds
 
 
 def _join(encoded: Sequence[bytes | memoryview]) -> tuple[np.ndarray, np.ndarray]:
