@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
+from analysis.corpus.arrowjson import _string_records_units
 from analysis.corpus.dates import _day
 from analysis.corpus.encoding import _clean, _decode
 from analysis.corpus.ledger import _NO_TEXT, _Doc, _LongNumber, _reject, _Rejected, _Unit
@@ -187,6 +188,9 @@ def _jsonl_units(label: str, data: bytes, source: str, options: _Options) -> lis
         if text is None:
             return [_reject(label, reason)]
         return _jsonl_lines(label, text.split("\n"), source, options)[0]
+    fast = _string_records_units(label, data, source, options)
+    if fast is not None:
+        return fast
     # Lines are parsed as bytes, so one undecodable line costs that line only, and
     # the 200 MB corpus is never held as one decoded string besides its records.
     units, undecodable = _jsonl_lines(label, data.split(b"\n"), source, options)

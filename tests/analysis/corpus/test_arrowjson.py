@@ -1,0 +1,132 @@
+"""analysis/corpus/arrowjson.py: Arrow's reading of string records equals the general reader."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import analysis.corpus.formats as formats
+from analysis.corpus import load_corpus
+from analysis.corpus.arrowjson import _string_records_units
+from analysis.corpus.formats import _jsonl_lines
+from analysis.corpus.options import _Budget, _Options
+from analysis.limits import IngestLimits
+
+OPTIONS = _Options(text_column=None, date_column=None, budget=_Budget(limits=IngestLimits()))
+
+
+def _general(data: bytes, source: str = "") -> list:
+    return _jsonl_lines("docs.jsonl", data.split(b"\n"), source, OPTIONS)[0]
+
+
+def _string_fields_only(path: Path, *, ascii_escapes: bool) -> bytes:
+    """A shared corpus with its non-string fields dropped (the form Arrow's path takes)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    records = [r for r in records if isinstance(r.get("text"), str) and r["text"].strip()]
+    # the fields that are strings in every record, in the first record's order
+    keep = [k for k in records[0] if all(isinstance(r.get(k), str) for r in records)]
+    lines = [json.dumps({k: r[k] for k in keep}, ensure_ascii=ascii_escapes) for r in records]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("ascii_escapes", [False, True])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "us_sotu/docs.jsonl",
+        "china_media_headlines_2022/docs.jsonl",
+        "zh_gov_work_reports/docs.jsonl",
+        "reuters21578/docs.jsonl",
+        "un_general_debate/docs.jsonl.gz",
+    ],
+)
+def test_string_records_of_shared_corpora_are_read_as_the_general_reader_reads_them(
+    shared_corpora: Path, name: str, ascii_escapes: bool
+) -> None:
+    data = _string_fields_only(shared_corpora / name, ascii_escapes=ascii_escapes)
+    fast = _string_records_units("docs.jsonl", data, "folder", OPTIONS)
+    assert fast is not None
+    assert fast == _general(data, "folder")
+
+
+# Each is left to the general reader (None), or read the same.
+HOSTILE = {
+    "a number": b'{"text": "a b", "year": 1999}\n',
+    "a null": b'{"text": "a b", "title": null}\n',
+    "a missing field": b'{"text": "a b", "title": "t"}\n{"text": "c d"}\n',
+    "a field the first record lacks": b'{"text": "a b"}\n{"text": "c d", "title": "t"}\n',
+    "a blank line": b'{"text": "a b"}\n\n{"text": "c d"}\n',
+    "a white-space line": b'{"text": "a b"}\n   \n',
+    "an empty text": b'{"text": "  "}\n{"text": "c d"}\n',
+    "half a surrogate pair": b'{"text": "a \\ud800 b"}\n',
+    "a whole surrogate pair": b'{"text": "a \\ud83d\\ude00 b"}\n',
+    "a byte-order mark": b'\xef\xbb\xbf{"text": "a b"}\n',
+    "invalid UTF-8": b'{"text": "a \xff b"}\n',
+    "a repeated key": b'{"text": "a b", "text": "c d"}\n',
+    "a nested value": b'{"text": "a b", "tags": ["x"]}\n',
+    "a list line": b'["a b"]\n',
+    "invalid JSON": b'{"text": "a b"\n',
+    "no text field": b'{"body2": "a b", "x": "y"}\n',
+    "no final line break": b'{"text": "a b"}\n{"text": "c d"}',
+    "CRLF line ends": b'{"text": "a b"}\r\n{"text": "c\\r\\nd"}\r\n',
+    "keys in another order": b'{"text": "a b", "id": "1"}\n{"id": "2", "text": "c d"}\n',
+    "ids, titles and sources with spaces": (
+        b'{"id": " 7 ", "title": " T ", "source": "  ", "text": " a b ", "date": "2020"}\n'
+    ),
+    "a corpus column as metadata": b'{"body": "a b", "text": "x", "file": "f"}\n',
+    "a duplicate text": b'{"text": "a b"}\n{"text": "A  B"}\n',
+    "a BOM inside the text": b'{"text": "\\ufeff a b"}\n',
+}
+MUST_FALL_BACK = {
+    "a number",
+    "a null",
+    "a missing field",
+    "a field the first record lacks",
+    "a blank line",
+    "a white-space line",
+    "an empty text",
+    "half a surrogate pair",
+    "a byte-order mark",
+    "invalid UTF-8",
+    "a repeated key",
+    "a nested value",
+    "a list line",
+    "invalid JSON",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_lines_are_left_to_the_general_reader_or_read_alike(case: str) -> None:
+    data = HOSTILE[case]
+    fast = _string_records_units("docs.jsonl", data, "folder", OPTIONS)
+    if case in MUST_FALL_BACK:
+        assert fast is None
+    elif fast is not None:
+        assert fast == _general(data, "folder")
+
+
+def test_a_file_of_string_records_loads_the_same_corpus_either_way(tmp_path, monkeypatch):
+    rows = [
+        {"id": "a", "date": "2020-01-02", "title": "One", "source": "S", "text": "Tea, tea."},
+        {"id": "a", "date": "2021", "title": "Two", "source": "", "text": "Coffee ＴＥＡ"},
+        {"id": "c", "date": "not a date", "title": "", "source": "S", "text": "tea,  TEA."},
+        {"id": "d", "date": "", "title": "x", "source": "S", "text": "Green tea"},
+    ]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    fast = load_corpus(path)
+    monkeypatch.setattr(formats, "_string_records_units", lambda *_args: None)
+    general = load_corpus(path)
+    pd.testing.assert_frame_equal(fast.docs, general.docs)
+    pd.testing.assert_frame_equal(fast.report, general.report)
+    assert fast.content_hash == general.content_hash
+    # by hand: the repeated id renamed, the copy of "Tea, tea." (case, spaces) a duplicate
+    assert fast.docs["doc_id"].tolist() == ["a", "a#2", "d"]
+    assert fast.counts()["duplicates"] == 1
+    assert fast.report["line"].tolist() == [1, 2, 3, 4]
