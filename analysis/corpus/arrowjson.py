@@ -71,7 +71,10 @@ def _string_records_units(
     roles = _detect_roles(label, names, [], options)
     if roles.text is None:
         return None  # the text is then the longest column: the general reader judges it
-    values = {name: table.column(name).to_pylist() for name in names}
+    try:
+        values = {name: table.column(name).to_pylist() for name in names}
+    except UnicodeDecodeError:
+        return None  # Arrow's reader leaves UTF-8 unchecked: a bad line costs only that line there
     texts = [_clean(text) for text in values[roles.text]]
     if not all(texts):
         return None  # an empty text is quarantined by the general reader
