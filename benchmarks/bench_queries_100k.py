@@ -62,14 +62,12 @@ def _index(corpus: Path, cache: Path):  # type: ignore[no-untyped-def]  # a scri
     return index
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=Path("scale100k.jsonl"))
-    parser.add_argument("--cache", type=Path, default=Path("scale-cache"))
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", nargs="*", default=None, help="rows whose name starts so")
-    args = parser.parse_args()
+#: A row: name, call, baseline name, baseline call (or None), target in ms.
+Row = tuple[str, Callable[[], object], str, Callable[[], object] | None, float]
 
+
+def query_rows(index) -> list[Row]:  # type: ignore[no-untyped-def]  # a script
+    """The timed calls of issue 11's query rows on ``index``, each with its baseline."""
     import numpy as np
     import pandas as pd
 
@@ -89,13 +87,7 @@ def main() -> None:
     from analysis.topics import fit_topics
     from analysis.trends import emerging_terms
 
-    index = _index(args.corpus, args.cache)
     n = index.n_docs
-    print(
-        f"corpus       {args.corpus.name}: {n:,} documents, "
-        f"{int(index.doc_tokens.sum()):,} tokens, {index.counts.shape[1]:,} terms, "
-        f"{index.counts.nnz:,} non-zeros, {len(index.passages):,} passages"
-    )
     default = sorted(default_stopwords())
 
     def stop() -> frozenset[str]:
@@ -153,7 +145,7 @@ def main() -> None:
         tfidf = TfidfTransformer().fit_transform(counts)
         return NMF(n_components=8, init="nndsvda", random_state=0, max_iter=400).fit(tfidf)
 
-    rows: list[tuple[str, Callable[[], object], str, Callable[[], object] | None, float]] = [
+    rows: list[Row] = [
         ("parse_stopwords (default list)", lambda: parse_stopwords(stop_text), "", None, TARGET_MS),
         (
             "term table, top 100",
@@ -236,18 +228,43 @@ def main() -> None:
             NMF_TARGET_MS,
         ),
     ]
+    return rows
+
+
+HEADER = f"  {'call':<46} {'first':>9} {'median':>9} {'target':>7}  baseline"
+
+
+def time_row(row: Row, runs: int) -> str:
+    """The row's printed line: first call, median of ``runs``, target, baseline timed alike."""
+    name, call, base_name, base, target = row
+    first, median = _time(call, runs)
+    line = f"  {name:<46} {first:9.1f} {median:9.1f} {'<' + format(target, '.0f'):>7}"
+    if base is not None:
+        _, base_median = _time(base, runs)
+        line += f"  {base_name}: {base_median:.1f} ms ({median / base_median:.2f}x of it)"
+    return line
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path("scale100k.jsonl"))
+    parser.add_argument("--cache", type=Path, default=Path("scale-cache"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=None, help="rows whose name starts so")
+    args = parser.parse_args()
+
+    index = _index(args.corpus, args.cache)
+    print(
+        f"corpus       {args.corpus.name}: {index.n_docs:,} documents, "
+        f"{int(index.doc_tokens.sum()):,} tokens, {index.counts.shape[1]:,} terms, "
+        f"{index.counts.nnz:,} non-zeros, {len(index.passages):,} passages"
+    )
     print(f"first call, then median of {args.runs} (ms); baseline the same way in this run:")
-    header = f"  {'call':<46} {'first':>9} {'median':>9} {'target':>7}  baseline"
-    print(header)
-    for name, call, base_name, base, target in rows:
-        if args.only and not any(name.startswith(p) for p in args.only):
+    print(HEADER)
+    for row in query_rows(index):
+        if args.only and not any(row[0].startswith(p) for p in args.only):
             continue
-        first, median = _time(call, args.runs)
-        line = f"  {name:<46} {first:9.1f} {median:9.1f} {'<' + format(target, '.0f'):>7}"
-        if base is not None:
-            _, base_median = _time(base, args.runs)
-            line += f"  {base_name}: {base_median:.1f} ms ({median / base_median:.2f}x of it)"
-        print(line, flush=True)
+        print(time_row(row, args.runs), flush=True)
 
 
 if __name__ == "__main__":
