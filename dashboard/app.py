@@ -75,8 +75,17 @@ def _notice(message: str) -> None:
     st.session_state.setdefault(NOTICE_KEY, []).append(message)
 
 
+def _corpus_choices() -> list[str]:
+    """Corpus keys for the picker: seeds, the sample, the library, upload."""
+    choices = [keys.SEEDS, keys.SAMPLE]
+    folder = keys.library_dir()
+    if folder is not None:
+        choices += [keys.LIBRARY_PREFIX + name for name in data.library_names(str(folder))]
+    return [*choices, keys.UPLOAD]
+
+
 def _pick_corpus(view: ViewState) -> str:
-    choices = data.corpus_choices()
+    choices = _corpus_choices()
     if view.corpus not in choices:
         _notice(
             f"The corpus '{view.corpus}' is not available here"

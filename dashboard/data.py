@@ -23,7 +23,6 @@ the store live in :mod:`dashboard.keys`.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -89,8 +88,6 @@ from dashboard.escape import md
 from dashboard.keys import (
     LIBRARY_PREFIX,
     MIN_TOPIC_WEIGHT,
-    SAMPLE,
-    SEEDS,
     SESSION_ENTRIES,
     SHARED_ENTRIES,
     TERM_ORDERS,
@@ -102,6 +99,7 @@ from dashboard.keys import (
     _fingerprint,
     _Store,
     corpus_label,
+    library_dir,
 )
 from dashboard.paging import ordered_rows
 
@@ -120,36 +118,10 @@ def _session_store() -> _Store:
 # Where corpora come from
 
 
-def library_dir() -> Path | None:
-    """The host's corpus library folder, if one is configured and exists.
-
-    ``DASHBOARD_CORPUS_DIR`` wins; else ``corpus_dir`` in ``.streamlit/secrets.toml``.
-    """
-    configured = os.environ.get("DASHBOARD_CORPUS_DIR")
-    if not configured:
-        try:
-            configured = str(st.secrets.get("corpus_dir", "") or "")
-        except (FileNotFoundError, OSError, KeyError, st.errors.StreamlitSecretNotFoundError):
-            configured = ""
-    if not configured:
-        return None
-    folder = Path(configured).expanduser()
-    return folder if folder.is_dir() else None
-
-
 @st.cache_data(show_spinner=False, ttl=30)
 def library_names(folder: str) -> list[str]:
     """Corpora in the library (see :func:`analysis.library_entries`: no link leads out)."""
     return [entry.name for entry in library_entries(folder)]
-
-
-def corpus_choices() -> list[str]:
-    """Corpus keys for the picker: seeds, the sample, the library, upload."""
-    choices = [SEEDS, SAMPLE]
-    folder = library_dir()
-    if folder is not None:
-        choices += [LIBRARY_PREFIX + name for name in library_names(str(folder))]
-    return [*choices, UPLOAD]
 
 
 def _source_of(key: str) -> str | Path:

@@ -3,20 +3,23 @@
 The corpus keys of the picker and their labels, the change detector of a
 corpus on disk, the index key that stands for an index in cache keys, the
 hashable option records that are part of those keys, and the thread-safe
-store that holds loaded corpora and indexes. Nothing here caches or draws;
-:mod:`dashboard.data` is the only module that uses Streamlit's caches. Pure:
-no streamlit here.
+store that holds loaded corpora and indexes, and where the host's library is.
+Nothing here caches or draws; :mod:`dashboard.data` is the only module that
+uses Streamlit's caches (Streamlit is read here for the secrets file only).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
+
+import streamlit as st
 
 from analysis import CorpusIndex, parse_themes
 from analysis import schema as S
@@ -76,6 +79,23 @@ class _Store:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def library_dir() -> Path | None:
+    """The host's corpus library folder, if one is configured and exists.
+
+    ``DASHBOARD_CORPUS_DIR`` wins; else ``corpus_dir`` in ``.streamlit/secrets.toml``.
+    """
+    configured = os.environ.get("DASHBOARD_CORPUS_DIR")
+    if not configured:
+        try:
+            configured = str(st.secrets.get("corpus_dir", "") or "")
+        except (FileNotFoundError, OSError, KeyError, st.errors.StreamlitSecretNotFoundError):
+            configured = ""
+    if not configured:
+        return None
+    folder = Path(configured).expanduser()
+    return folder if folder.is_dir() else None
 
 
 # ---------------------------------------------------------------------------
