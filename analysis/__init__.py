@@ -47,6 +47,7 @@ from analysis.query import (
     query_matches,
     split_query,
 )
+from analysis.reference import ReferenceKeyness, reference_keyness
 from analysis.reuse import shared_passages
 from analysis.reuse_lag import ReuseLag, reuse_lag
 from analysis.rule import normalise
@@ -138,6 +139,7 @@ __all__ = [
     "PhraseOptions",
     "Query",
     "QueryPart",
+    "ReferenceKeyness",
     "ReuseLag",
     "Spread",
     "Theme",
@@ -198,6 +200,7 @@ __all__ = [
     "period_mask",
     "placeable",
     "query_matches",
+    "reference_keyness",
     "representative_passages",
     "reuse_lag",
     "save_index",
