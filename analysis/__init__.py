@@ -31,7 +31,15 @@ from analysis.errors import (
     LimitError,
     OptionError,
 )
-from analysis.groups import PERIOD_FIELD, Groups, group_keyness, group_masks, grouping_fields
+from analysis.groups import (
+    PERIOD_FIELD,
+    FieldKeyness,
+    Groups,
+    field_keyness,
+    group_keyness,
+    group_masks,
+    grouping_fields,
+)
 from analysis.index import build_index
 from analysis.keyness import KeynessResult, keyness, keyness_groups
 from analysis.kwic import KWIC_COLUMNS, KwicResult, kwic
@@ -125,6 +133,7 @@ __all__ = [
     "CorpusIndex",
     "EmergingResult",
     "EmptySelectionError",
+    "FieldKeyness",
     "Filters",
     "Granularity",
     "Groups",
@@ -163,6 +172,7 @@ __all__ = [
     "documents_with_term",
     "emerging_terms",
     "evict_cache",
+    "field_keyness",
     "filter_choices",
     "fit_topics",
     "formulation_query",

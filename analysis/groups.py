@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -222,3 +223,26 @@ def group_keyness(
             )
         )
     return pd.concat(tables, ignore_index=True)
+
+
+@dataclass(frozen=True, eq=False)
+class FieldKeyness:
+    """:func:`group_keyness` of the groups by one field: the table, the groups, those in none."""
+
+    table: pd.DataFrame
+    groups: tuple[str, ...]
+    without: int
+
+
+def field_keyness(
+    index: CorpusIndex,
+    mask: np.ndarray | None,
+    field: str,
+    *,
+    by: Granularity = "year",
+    **options: Any,
+) -> FieldKeyness:
+    """Each group of :func:`group_masks` against the rest (:func:`group_keyness` ``options``)."""
+    groups = group_masks(index, mask, field, by=by)
+    table = group_keyness(index, groups.masks, **options)
+    return FieldKeyness(table, tuple(groups.masks), groups.without)

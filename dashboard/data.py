@@ -39,6 +39,7 @@ from analysis import (
     CollocateResult,
     CorpusIndex,
     EmergingResult,
+    FieldKeyness,
     Filters,
     IndexSettings,
     KeynessResult,
@@ -59,11 +60,10 @@ from analysis import (
     documents_per_period,
     documents_with_term,
     emerging_terms,
+    field_keyness,
     fit_topics,
     formulation_query,
     formulation_spread,
-    group_keyness,
-    group_masks,
     group_similarity,
     keyness,
     kwic,
@@ -479,35 +479,17 @@ def keyness_table(
     key: str, filters_a: Filters, filters_b: Filters, options: KeynessOptions, _index: CorpusIndex
 ) -> KeynessResult:
     """``term, kind, count_a, count_b, ll, p, log_ratio, docs_a, docs_b, significant``; sizes."""
-    return keyness(
-        _index,
-        selection(key, filters_a, _index),
-        selection(key, filters_b, _index),
-        stopwords=frozenset(options.stopwords),
-        min_count=options.min_count,
-        kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
-        bonferroni=options.bonferroni,
-        numbers=options.numbers,
-    )
+    masks = (selection(key, filters_a, _index), selection(key, filters_b, _index))
+    return keyness(_index, *masks, **options.arguments())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def group_keyness_table(
     key: str, filters: Filters, field: str, by: str, options: KeynessOptions, _index: CorpusIndex
-) -> tuple[pd.DataFrame, tuple[str, ...], int]:
-    """Each group's key terms against the rest (``group_keyness``), the group names, and
-    the selected documents in no group."""
-    groups = group_masks(_index, selection(key, filters, _index), field, by=by)  # type: ignore[arg-type]  # checked by the view's choices
-    table = group_keyness(
-        _index,
-        groups.masks,
-        stopwords=frozenset(options.stopwords),
-        min_count=options.min_count,
-        kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
-        bonferroni=options.bonferroni,
-        numbers=options.numbers,
-    )
-    return table, tuple(groups.masks), groups.without
+) -> FieldKeyness:
+    """Key terms of each group by ``field`` against the rest (``field_keyness``)."""
+    mask = selection(key, filters, _index)
+    return field_keyness(_index, mask, field, by=by, **options.arguments())  # type: ignore[arg-type]  # checked by the view's choices
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -200,3 +200,13 @@ class KeynessOptions:
     bonferroni: bool = False
     stopwords: tuple[str, ...] = ()
     numbers: bool = False
+
+    def arguments(self) -> dict[str, Any]:
+        """The options as keyword arguments of the keyness functions of ``analysis``."""
+        return {
+            "stopwords": frozenset(self.stopwords),
+            "min_count": self.min_count,
+            "kind": self.kind,
+            "bonferroni": self.bonferroni,
+            "numbers": self.numbers,
+        }

@@ -288,9 +288,10 @@ def _groups(ctx: common.PageContext, view: ViewState, field: str) -> None:
         stopwords=ctx.stopwords,
         numbers=ctx.numbers,
     )
-    table, names, without = data.group_keyness_table(
+    found = data.group_keyness_table(
         ctx.index_key, view.filters, field, by or view.group_by, options, ctx.index
     )
+    table, names, without = found.table, found.groups, found.without
     st.subheader(md(f"Keyness: what each {field} says more than the rest"))
     st.caption(
         md(
