@@ -22,7 +22,14 @@ from analysis.corpus import (
     parse_dates,
 )
 from analysis.corpus_index import CorpusIndex, IndexSettings
-from analysis.dispersion import DISPERSION_COLUMNS, dispersion
+from analysis.dispersion import DISPERSION_COLUMNS, DispersionResult, dispersion
+from analysis.documents import (
+    LIST_SORTS,
+    document_list,
+    telling_column,
+    telling_lines,
+    with_column,
+)
 from analysis.duplicates import collapse_duplicates, near_duplicates
 from analysis.errors import (
     AnalysisError,
@@ -122,6 +129,7 @@ from analysis.trends import (
 __all__ = [
     "DISPERSION_COLUMNS",
     "KWIC_COLUMNS",
+    "LIST_SORTS",
     "MAX_FILTER_VALUES",
     "PERIOD_FIELD",
     "SAMPLES",
@@ -131,6 +139,7 @@ __all__ = [
     "CollocateResult",
     "CorpusError",
     "CorpusIndex",
+    "DispersionResult",
     "EmergingResult",
     "EmptySelectionError",
     "FieldKeyness",
@@ -167,6 +176,7 @@ __all__ = [
     "default_stopwords",
     "dispersion",
     "distinctive_terms",
+    "document_list",
     "document_similarity",
     "documents_per_period",
     "documents_with_term",
@@ -218,11 +228,14 @@ __all__ = [
     "select",
     "shared_passages",
     "split_query",
+    "telling_column",
+    "telling_lines",
     "term_frequencies",
     "term_spans",
     "term_trends",
     "tokenize",
     "topics_over_time",
     "unique_documents",
+    "with_column",
     "wordcloud_frequencies",
 ]

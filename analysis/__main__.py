@@ -490,10 +490,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             lines[S.DATE] = pd.to_datetime(lines[S.DATE]).dt.strftime("%Y-%m-%d").fillna("")
             _emit(lines, args)
         elif args.command == "dispersion":
-            table = dispersion(index, mask, args.term)
+            placed = dispersion(index, mask, args.term)
+            table = placed.table
             if table.empty:
                 print(f"note: {args.term!r} does not occur in the selection", file=sys.stderr)
-            for doc_id in table.attrs["unplaced"]:
+            for doc_id in placed.unplaced:
                 print(f"note: {doc_id}: its text and index disagree; left out", file=sys.stderr)
             table[S.DATE] = table[S.DATE].dt.strftime("%Y-%m-%d").fillna("")
             _emit(table[list(DISPERSION_COLUMNS)], args)

@@ -10,6 +10,7 @@ KWIC lines' (:func:`analysis.kwic.kwic`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -25,6 +26,30 @@ if TYPE_CHECKING:
 
 POSITION = "position"
 DISPERSION_COLUMNS = (S.DOC_ID, S.DATE, S.TITLE, POSITION, S.START, S.END)
+
+
+@dataclass(frozen=True, eq=False)
+class DispersionResult:
+    """The occurrences of a query with their places (:func:`dispersion`), and what they are of.
+
+    Attributes
+    ----------
+    table
+        ``doc_id, date, title, position, start, end`` (see :func:`dispersion`).
+    documents
+        Selected documents holding the query.
+    selected
+        Documents selected.
+    unplaced
+        Ids of documents whose text gave another number of spans than the token
+        stream: their occurrences are left out (empty unless the text and the
+        index disagree).
+    """
+
+    table: pd.DataFrame
+    documents: int
+    selected: int
+    unplaced: tuple[str, ...] = ()
 
 
 def _boundaries(index: CorpusIndex) -> np.ndarray:
@@ -47,7 +72,7 @@ def words_before(index: CorpusIndex, rows: np.ndarray, at: np.ndarray) -> np.nda
     return np.asarray(at - lo - skipped, dtype=np.int64)
 
 
-def dispersion(index: CorpusIndex, mask: np.ndarray | None, term: str) -> pd.DataFrame:
+def dispersion(index: CorpusIndex, mask: np.ndarray | None, term: str) -> DispersionResult:
     """Every occurrence of a typed query in the selected documents, with its relative position.
 
     Parameters
@@ -59,23 +84,20 @@ def dispersion(index: CorpusIndex, mask: np.ndarray | None, term: str) -> pd.Dat
 
     Returns
     -------
-    DataFrame
-        ``doc_id, date, title, position, start, end``: one row per occurrence,
+    DispersionResult
+        ``table``: ``doc_id, date, title, position, start, end``, one row per occurrence,
         by date (undated documents last), then corpus order, then place in the
         document. ``position`` is the number of the document's words before the
         occurrence over the document's words (:attr:`CorpusIndex.doc_tokens`),
         in ``[0, 1)``: 0 is the first word. ``start``/``end`` are the
-        occurrence's character offsets in the document text (as in KWIC).
-        ``attrs``: ``documents`` (selected documents holding the term),
-        ``selected`` (documents selected) and ``unplaced`` (ids of documents
-        whose text gave another number of spans than the token stream: their
-        occurrences are left out; empty unless the text and the index disagree).
+        occurrence's character offsets in the document text (as in KWIC); and
+        the counts of documents holding it and selected, and any left out.
 
     Examples
     --------
     >>> from analysis.index import build_index
     >>> ix = build_index(pd.DataFrame({"doc_id": ["a"], "text": ["Tea first, then green tea."]}))
-    >>> table = dispersion(ix, None, "tea")
+    >>> table = dispersion(ix, None, "tea").table
     >>> list(zip(table["position"], table["start"], table["end"]))
     [(0.0, 0, 3), (0.8, 22, 25)]
     """
@@ -118,9 +140,9 @@ def dispersion(index: CorpusIndex, mask: np.ndarray | None, term: str) -> pd.Dat
     table = table.sort_values(
         [S.DATE, "_row", S.START], kind="stable", na_position="last", ignore_index=True
     ).drop(columns="_row")
-    table.attrs.update(
+    return DispersionResult(
+        table,
         documents=len(np.unique(match_row)),
         selected=len(selected),
-        unplaced=index.docs[S.DOC_ID].iloc[unplaced].astype(str).tolist(),
+        unplaced=tuple(index.docs[S.DOC_ID].iloc[unplaced].astype(str)),
     )
-    return table

@@ -43,10 +43,14 @@ class KwicResult:
         row per line shown (see :func:`kwic`).
     total
         The number of matches before ``limit``: at least ``len(table)``.
+    telling
+        The metadata column set beside the lines that tells their documents
+        apart (:func:`analysis.documents.telling_lines`), or ``""``.
     """
 
     table: pd.DataFrame
     total: int
+    telling: str = ""
 
 
 LEFT = "left"
@@ -183,8 +187,10 @@ def _sorted_hits(
     *,
     sort: KwicSort,
     limit: int,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """The first ``limit`` occurrences by their left or right context: ``row, start, end``.
+    """Occurrences ``offset`` to ``offset + limit`` by their left or right context:
+    ``row, start, end``.
 
     The context words (:data:`SORT_LEVELS` of them, nearest first) are the
     token stream's words beside the match, boundaries skipped, compared as
@@ -209,7 +215,7 @@ def _sorted_hits(
     order = np.lexsort(
         (np.arange(len(match_row)), *(keys[:, j] for j in reversed(range(SORT_LEVELS))))
     )
-    chosen = order[:limit]
+    chosen = order[offset : offset + limit]
     # which occurrence of its row each chosen match is (matches come in corpus order)
     first_of_row = np.searchsorted(match_row, match_row, side="left")
     nth = np.arange(len(match_row)) - first_of_row
@@ -268,6 +274,7 @@ def kwic(
     window: int = 8,
     sort: KwicSort = "position",
     limit: int = 500,
+    offset: int = 0,
     match_case: bool = False,
 ) -> KwicResult:
     """Keyword in context: every occurrence of a word or phrase with the words around it.
@@ -295,8 +302,9 @@ def kwic(
         rule: case-folded, a possessive ``'s`` dropped, Chinese as segmented;
         punctuation skipped), read from the token stream, so only the texts
         of the lines returned are read. Ties keep corpus order.
-    limit
-        Lines returned after sorting.
+    limit, offset
+        Lines returned after sorting, and how many sorted lines come before
+        them (a page of the concordance: ``offset=200, limit=200`` is the second).
     match_case
         Keep only the occurrences written exactly as typed: same case, same
         word forms (``US`` finds "US" but not "us"; ``Union*`` finds "Unionists"
@@ -308,7 +316,7 @@ def kwic(
         ``table``: ``doc_id, date, source, title, left, match, right, start,
         end``, the context as written in the text (whitespace runs shown as one
         space), ``start``/``end`` the match's character offsets in the document
-        text; ``total``: the number of matches before ``limit``.
+        text; ``total``: the number of matches before ``offset`` and ``limit``.
 
     Examples
     --------
@@ -323,6 +331,8 @@ def kwic(
         raise OptionError(f"window must be 0 or more words, not {window}.")
     if limit < 1:
         raise OptionError(f"limit must be at least 1, not {limit}.")
+    if offset < 0:
+        raise OptionError(f"offset must be 0 or more lines, not {offset}.")
     mask = nonempty(index, mask)
     query = parse_query(index, term)
     selected = np.flatnonzero(mask)
@@ -330,13 +340,18 @@ def kwic(
     rows, per_doc = selected[per_doc > 0], per_doc[per_doc > 0]
     known_total = int(per_doc.sum())
     if sort == "position" and len(rows) and not match_case:
-        # In corpus order the counts say which documents hold the first
-        # ``limit`` matches: read only those.
-        keep = int(np.searchsorted(np.cumsum(per_doc), limit)) + 1
-        rows, per_doc = rows[:keep], per_doc[:keep]
+        # In corpus order the counts say which documents hold matches
+        # ``offset`` to ``offset + limit``: read only those.
+        ends = np.cumsum(per_doc)
+        first = int(np.searchsorted(ends, offset, side="right"))
+        keep = int(np.searchsorted(ends, offset + limit)) + 1
+        skipped = int(ends[first - 1]) if first else 0
+        rows, per_doc = rows[first:keep], per_doc[first:keep]
+        offset -= skipped  # the lines of the documents skipped are not read
     if sort != "position" and not match_case:
         # Sorted from the token stream: only the texts of the lines shown are read.
-        hits = _sorted_hits(index, query, rows, per_doc, sort=sort, limit=limit)
+        hits = _sorted_hits(index, query, rows, per_doc, sort=sort, limit=limit, offset=offset)
+        offset = 0  # already the page asked for
         texts = _texts(index, hits["row"].to_numpy())
         sort = "position"  # already in order
     else:
@@ -362,7 +377,7 @@ def kwic(
         order = sorted(range(len(hits)), key=lambda i: (keys[i], i))
         hits = hits.iloc[order].reset_index(drop=True)
     total = max(known_total, len(hits))
-    hits = hits.head(limit)
+    hits = hits.iloc[offset : offset + limit]
     left: list[str] = []
     right: list[str] = []
     match: list[str] = []

@@ -38,6 +38,7 @@ from analysis import (
     KWIC_COLUMNS,
     CollocateResult,
     CorpusIndex,
+    DispersionResult,
     EmergingResult,
     FieldKeyness,
     Filters,
@@ -55,7 +56,9 @@ from analysis import (
     collocates,
     corpus_summary,
     default_k,
+    dispersion,
     distinctive_terms,
+    document_list,
     document_similarity,
     documents_per_period,
     documents_with_term,
@@ -78,6 +81,7 @@ from analysis import (
     reuse_lag,
     select,
     shared_passages,
+    telling_lines,
     term_frequencies,
     term_trends,
     topics_over_time,
@@ -355,13 +359,16 @@ def kwic_lines(
     period: str = "",
     limit: int = 500,
     match_case: bool = False,
+    offset: int = 0,
 ) -> KwicResult:
-    """Keyword-in-context lines of each of ``terms`` (a term, or a theme's members).
+    """Keyword-in-context lines ``offset`` to ``offset + limit`` of each of ``terms``
+    (a term, or a theme's members).
 
     With ``by`` and ``period`` only documents dated inside that period are read;
     ``match_case`` keeps the lines written exactly as typed.
     Lines of several terms are listed by date and position; ``total`` counts
-    the matches of them all.
+    the matches of them all. The column that tells the selected documents apart
+    is added beside the lines (:func:`analysis.telling_lines`).
     """
     mask = (
         period_selection(key, filters, by, period, _index)
@@ -370,15 +377,50 @@ def kwic_lines(
     )
     if not mask.any():
         return KwicResult(pd.DataFrame(columns=list(KWIC_COLUMNS)), 0)
+    # several terms' lines are merged by date: each gives its first lines up to the page's end
+    own = offset if len(terms) == 1 else 0
+    size = limit if len(terms) == 1 else offset + limit
     found = [
-        kwic(_index, mask, term, window=window, sort=sort, limit=limit, match_case=match_case)  # type: ignore[arg-type]  # checked by the view's choices
+        kwic(
+            _index,
+            mask,
+            term,
+            window=window,
+            sort=sort,  # type: ignore[arg-type]  # checked by the view's choices
+            limit=size,
+            offset=own,
+            match_case=match_case,
+        )
         for term in terms
     ]
     if len(found) == 1:
-        return found[0]
+        return telling_lines(_index, mask, found[0])
     table = pd.concat([f.table for f in found], ignore_index=True)
     table = table.sort_values([S.DATE, S.DOC_ID, S.START], kind="stable", ignore_index=True)
-    return KwicResult(table, sum(f.total for f in found))
+    table = table.iloc[offset : offset + limit].reset_index(drop=True)
+    return telling_lines(_index, mask, KwicResult(table, sum(f.total for f in found)))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def dispersion_table(
+    key: str, filters: Filters, term: str, _index: CorpusIndex
+) -> DispersionResult:
+    """Every occurrence of ``term`` in the selection with its relative position (by date)."""
+    return dispersion(_index, selection(key, filters, _index), term)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def document_table(
+    key: str, filters: Filters, term: str, sort: str, descending: bool, _index: CorpusIndex
+) -> pd.DataFrame:
+    """The selected documents, sorted, for the Documents page's list."""
+    return document_list(
+        _index,
+        selection(key, filters, _index),
+        term=term,
+        sort=sort,  # type: ignore[arg-type]  # checked by the view's choices
+        descending=descending,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -37,9 +38,11 @@ CONCORDANCE_STYLE = (
     "border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; font-size: 0.95rem;"
 )
 LINE_STYLE = (
-    "display: grid; grid-template-columns: 7rem 1fr auto 1fr; gap: 0.5rem; "
+    "display: grid; grid-template-columns: minmax(0, 15rem) 1fr auto 1fr; gap: 0.5rem; "
     "padding: 0.15rem 0; border-bottom: 1px solid rgba(49, 51, 63, 0.08);"
 )
+#: The date and the telling column on one line: cut with an ellipsis, never wrapped.
+WHERE_STYLE = "opacity: 0.7; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;"
 
 
 def reader_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -124,10 +127,22 @@ def _day(value: object) -> str:
     return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]  # a date scalar
 
 
-def kwic_html(lines: pd.DataFrame, *, limit: int = MAX_SHOWN) -> str:
+def kwic_html(
+    lines: pd.DataFrame,
+    *,
+    limit: int = MAX_SHOWN,
+    where: str = S.SOURCE,
+    links: Sequence[str] | None = None,
+) -> str:
     """The first ``limit`` KWIC lines as an escaped concordance, the match in ``<mark>``.
 
-    Every piece of text (left, match, right, date, source) goes through
+    Each line starts with its date and its ``where`` column (the source, or the
+    speaker where the sources are all alike), on one line, cut with an
+    ellipsis (the whole in the ``title`` attribute). With ``links`` (one
+    app-relative URL per line, or ``""``), that cell is a link
+    (``<a class="kwic-doc">``) opening the line's document.
+
+    Every piece of text (left, match, right, date, where, the link) goes through
     :func:`dashboard.escape.html_text` with quotes, so no character of a document can open a
     tag or an attribute.
 
@@ -137,13 +152,10 @@ def kwic_html(lines: pd.DataFrame, *, limit: int = MAX_SHOWN) -> str:
     True
     """
     rows = []
-    for line in lines.head(limit).to_dict("records"):
-        where = " · ".join(
-            p for p in (_day(line.get(S.DATE)), str(line.get(S.SOURCE) or "").strip()) if p
-        )
+    for n, line in enumerate(lines.head(limit).to_dict("records")):
+        link = links[n] if links is not None and n < len(links) else ""
         rows.append(
-            f'<div class="kwic-line" style="{LINE_STYLE}">'
-            f'<span class="kwic-where" style="opacity: 0.7;">{html_text(where)}</span>'
+            f'<div class="kwic-line" style="{LINE_STYLE}">{_where(line, where, link)}'
             f'<span class="kwic-left" style="text-align: right; overflow: hidden; '
             f'white-space: nowrap; direction: rtl;"><bdi>'
             f"{html_text(line.get('left') or '')}</bdi></span>"
@@ -152,3 +164,15 @@ def kwic_html(lines: pd.DataFrame, *, limit: int = MAX_SHOWN) -> str:
             f"{html_text(line.get('right') or '')}</span></div>"
         )
     return f'<div class="kwic-lines" style="{CONCORDANCE_STYLE}">{"".join(rows)}</div>'
+
+
+def _where(line: dict[Any, Any], column: str, link: str) -> str:
+    """A line's date and ``column`` value, as text or as a link to its document."""
+    value = str(line.get(column) or "").strip() if column else ""
+    where = html_text(" · ".join(p for p in (_day(line.get(S.DATE)), value) if p))
+    if link:
+        return (
+            f'<a class="kwic-where kwic-doc" href="{html_text(link)}" title="{where}" '
+            f'style="{WHERE_STYLE} color: inherit;">{where}</a>'
+        )
+    return f'<span class="kwic-where" title="{where}" style="{WHERE_STYLE}">{where}</span>'

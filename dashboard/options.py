@@ -48,6 +48,11 @@ TopicMethod = Literal["nmf", "lda"]
 KwicSort = Literal["position", "left", "right"]
 SliceKind = Literal["document", "source", "speaker", "period", "filter"]
 GroupBy = Literal["day", "week", "month", "quarter", "year", "decade"]
+ContextTab = Literal["kwic", "dispersion", "collocates"]
+#: The document list's order: a column, ``-`` first for descending; ``auto`` is the most
+#: occurrences of the highlighted term first, or by date without one.
+DocSort = Literal["auto", "date", "-date", "title", "-title", "source", "-source", "speaker",
+                  "-speaker", "tokens", "-tokens", "count", "-count"]  # fmt: skip
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
 MEASURES: tuple[Measure, ...] = get_args(Measure)
@@ -58,6 +63,10 @@ TOPIC_METHODS: tuple[TopicMethod, ...] = get_args(TopicMethod)
 KWIC_SORTS: tuple[KwicSort, ...] = get_args(KwicSort)
 SLICE_KINDS: tuple[SliceKind, ...] = get_args(SliceKind)
 GROUP_BYS: tuple[GroupBy, ...] = get_args(GroupBy)
+CONTEXT_TABS: dict[ContextTab, str] = {
+    "kwic": "Keyword in context", "dispersion": "Dispersion", "collocates": "Collocates",
+}  # fmt: skip
+DOC_SORTS: tuple[DocSort, ...] = get_args(DocSort)
 
 DEFAULT_CORPUS = "seeds"
 TOP_MIN, TOP_MAX = 5, 200
@@ -70,6 +79,7 @@ WINDOW_MIN, WINDOW_MAX = 1, 30
 MIN_COUNT_MAX = 100
 MAX_SLICE_VALUES = 50  # documents, sources or speakers in one compare slice
 MIN_TOKENS_MIN, MIN_TOKENS_MAX = 2, 100
+PAGE_MAX = 1_000_000  # pages of KWIC lines or of the document list
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,11 @@ class ViewState:
     window: int = 8
     sort: KwicSort = "position"
     match_case: bool = False
+    context_tab: ContextTab = "kwic"
+    kwic_page: int = 1
+    mark: str = ""
+    doc_sort: DocSort = "auto"
+    doc_page: int = 1
     coll_window: int = 5
     min_count: int = 3
     a_kind: SliceKind = "document"
@@ -232,6 +247,11 @@ def _is_pick(value: str) -> bool:
     return parse_pick(value) is not None
 
 
+def _is_mark(value: str) -> bool:
+    doc, sep, start = value.rpartition("|")
+    return bool(sep and doc and start.isdigit())
+
+
 def _is_label(value: str) -> bool:
     topic, sep, label = value.partition("=")
     return bool(sep and topic.strip().isdigit() and label.strip())
@@ -293,7 +313,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("term", "term", Text(), C, "term highlighted (documents page)",
            widgets=("documents_term", "contexts_term")),
     Option("doc", "doc", Text(), C, "selected document id (documents page)",
-           widgets=("documents_doc",), seeded=False),
+           widgets=("documents_list",), seeded=False),
+    Option("doc_sort", "dsort", Choice(DOC_SORTS), G,
+           "document list order, `-` for descending; `auto`: most occurrences of the term first, "
+           "else by date (documents page)", widgets=("documents_sort",)),
+    Option("doc_page", "dpage", IntRange(1, PAGE_MAX), C, "page of the document list "
+           "(documents page)", widgets=("documents_page",)),
     Option("status", "status", Choice(STATUSES), G, "ledger rows shown (data page)",
            widgets=("data_status",)),
     Option("trend_terms", "trend", Words(most=MAX_TRENDS), G,
@@ -341,6 +366,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("match_case", "case", Switch(), G,
            "keyword-in-context lines written exactly as typed (contexts page)",
            widgets=("contexts_case",)),
+    Option("context_tab", "ctab", Choice(tuple(CONTEXT_TABS)), G,
+           "part shown (contexts page)", widgets=("contexts_tab",),
+           to_widget=CONTEXT_TABS.__getitem__),
+    Option("kwic_page", "kpage", IntRange(1, PAGE_MAX), C,
+           "page of keyword-in-context lines (contexts page)", widgets=("contexts_kwic_page",)),
+    Option("mark", "mark", Text(check=_is_mark, what="`doc_id|start`"), C,
+           "clicked dispersion mark: document and character offset (contexts page)"),
     Option("coll_window", "cwindow", IntRange(WINDOW_MIN, WINDOW_MAX), G,
            "collocate window in words (contexts page)", widgets=("contexts_cwindow",)),
     Option("min_count", "min_count", IntRange(1, MIN_COUNT_MAX), G,

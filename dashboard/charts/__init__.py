@@ -18,6 +18,11 @@ from dashboard.charts.compare import (
     plot_similarity_heatmap,
 )
 from dashboard.charts.contexts import plot_collocates
+from dashboard.charts.dispersion import (
+    MAX_DISPERSION_ROWS,
+    dispersion_documents,
+    plot_dispersion,
+)
 from dashboard.charts.groups import plot_group_keyness
 from dashboard.charts.periods import period_label, plot_documents_per_period
 from dashboard.charts.spread import plot_reuse_lag, plot_uptake
@@ -39,6 +44,7 @@ __all__ = [
     "HOVER_EXPANSIONS",
     "KIND_COLORS",
     "LABEL_CHARS",
+    "MAX_DISPERSION_ROWS",
     "PERIOD_COLOR",
     "ROW_PIXELS",
     "SERIES_COLORS",
@@ -49,10 +55,12 @@ __all__ = [
     "TREND_MEASURES",
     "WORDCLOUD_COLORMAP",
     "build_wordcloud",
+    "dispersion_documents",
     "doc_labels",
     "period_label",
     "plot_collocates",
     "plot_dendrogram",
+    "plot_dispersion",
     "plot_documents_per_period",
     "plot_group_keyness",
     "plot_keyness_bars",

@@ -11,6 +11,8 @@ here, in :mod:`dashboard.markup` or in :mod:`dashboard.labels`.
 
 from __future__ import annotations
 
+import math
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -21,12 +23,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import SYNTAX_HELP, AnalysisError, CorpusIndex, KwicResult, LoadedCorpus
-from dashboard import data, export, options, report
+from dashboard import data, export, keys, options, report
 from dashboard.escape import md, plain, plain_table, unsvg
 from dashboard.markup import MAX_SHOWN, kwic_html
 from dashboard.options import ViewState
 from dashboard.paging import PAGE_ROWS, page_count
 
+DOCUMENTS_PAGE = "views/documents.py"
 CONTEXT_KEY = "_dashboard_context"
 CORPUS_KEY = "_dashboard_corpus"
 MISSING_KEY = "_dashboard_missing"
@@ -402,18 +405,21 @@ def table_downloads(
     name: str,
     title: str | None = None,
     report_notes: Sequence[str] = (),
+    everything: Callable[[], pd.DataFrame] | None = None,
 ) -> None:
     """CSV and XLSX downloads of a table (formula cells neutralised); the table joins the report.
 
     ``title`` names it in the report (default: from ``name``, ``top_terms`` is "Top terms").
     A table given as what makes it is made for the report when offered, and
-    again for a download when clicked (both read the cache).
+    again for a download when clicked (both read the cache). ``everything`` makes
+    the table the downloads carry instead, only when clicked (every KWIC line of a
+    frequent word, where the page and the report hold one page of them).
     """
     heading = title or name.replace("_", " ").capitalize()
     section = report.Section(heading, _made(table), notes=tuple(report_notes))
     collected().sections.append(section)
     columns = st.columns(6)
-    _table_buttons(columns[0], columns[1], table, page=page, name=name)
+    _table_buttons(columns[0], columns[1], everything or table, page=page, name=name)
 
 
 def _made(table: TableSource) -> pd.DataFrame:
@@ -446,22 +452,99 @@ def _table_buttons(
 #: Columns of the KWIC table under a concordance (all columns go in the downloads).
 KWIC_SHOWN = ["date", "source", "title", "left", "match", "right", "doc_id"]
 
+#: One page of KWIC lines: ``fetch(offset, limit)``, its ``total`` counting them all.
+Fetch = Callable[[int, int], KwicResult]
 
-def show_kwic(found: KwicResult, *, page: str, name: str, what: str) -> None:
-    """A concordance, the lines as a table and their CSV/XLSX downloads."""
-    lines, total = found.table, found.total
-    if lines.empty:
+
+def document_link(doc_id: str, term: str) -> str:
+    """App-relative URL of the Documents page reading ``doc_id`` with ``term`` highlighted.
+
+    It carries the whole view, so the reader opens on the same corpus and filters;
+    ``""`` for an upload, which lives only in the session that made it.
+    """
+    current = view()
+    if current.corpus == keys.UPLOAD:
+        return ""
+    target = replace(current, doc=doc_id, term=term or current.term)
+    return "documents?" + urllib.parse.urlencode(options.encode(target), doseq=True)
+
+
+def open_document(doc_id: str, term: str) -> NoReturn:
+    """Switch to the Documents page reading ``doc_id`` with ``term`` highlighted."""
+    target = update_view(doc=doc_id, term=term or view().term)
+    for key in ("documents_term", "documents_list"):
+        st.session_state.pop(key, None)
+    st.switch_page(DOCUMENTS_PAGE, query_params=options.encode(target))
+
+
+def show_kwic(
+    fetch: Fetch | KwicResult,
+    *,
+    page: str,
+    name: str,
+    what: str,
+    term: str = "",
+    page_key: str = "",
+) -> int:
+    """A concordance: one page of lines, a pager through all of them, the lines as a
+    table, and CSV/XLSX downloads of every line.
+
+    ``fetch(offset, limit)`` gives a page of lines (or pass the lines themselves).
+    Each line links to its document (``term`` highlighted there), its date beside
+    the column that tells the documents apart (its ``telling``); selecting a row
+    of the table opens the document too, uploads included. ``page_key`` is the
+    pager's widget key (default ``<page>_<name>_page``). Returns the page shown.
+    """
+    key = page_key or f"{page}_{name}_page"
+
+    def lines_at(number: int, limit: int = MAX_SHOWN) -> KwicResult:
+        if callable(fetch):
+            return fetch((number - 1) * MAX_SHOWN, limit)
+        part = fetch.table.iloc[(number - 1) * MAX_SHOWN :][:limit].reset_index(drop=True)
+        return replace(fetch, table=part)
+
+    number = max(1, int(st.session_state.get(key, 1) or 1))
+    found = lines_at(number)
+    total = found.total
+    held = total if callable(fetch) else len(fetch.table)
+    pages = max(1, math.ceil(held / MAX_SHOWN))
+    if number > pages:
+        number = pages
+        st.session_state[key] = pages
+        found = lines_at(number)
+    lines = found.table
+    if total == 0 or (lines.empty and number == 1):
         st.info(md(f"No occurrence of {what}."))
-        return
-    shown = min(len(lines), MAX_SHOWN)
+        return number
+    first = (number - 1) * MAX_SHOWN
     st.text(
         plain(
             f"{total:,} occurrence{'s' if total != 1 else ''} of {what}; "
-            + (f"the first {shown:,} shown." if shown < total else "all shown.")
+            + (f"lines {first + 1:,}–{first + len(lines):,} shown." if pages > 1 else "all shown.")
         )
     )
-    st.html(kwic_html(lines))
-    with st.expander("As a table"):
+    if pages > 1:
+        st.session_state.setdefault(key, number)
+        st.number_input(md(f"Page (of {pages:,})"), 1, pages, step=1, key=key)
+    links = [document_link(str(d), term) for d in lines["doc_id"]]
+    st.html(kwic_html(lines, where=found.telling, links=links if any(links) else None))
+    with st.expander("As a table (select a line to read its document)"):
         columns = [c for c in KWIC_SHOWN if c in lines.columns]
-        dataframe(lines[columns], hide_index=True, key=f"{page}_{name}_table")
-    table_downloads(lines, page=page, name=name)
+        if found.telling and found.telling in lines.columns and found.telling not in columns:
+            columns.insert(1, found.telling)
+        picked = dataframe(
+            lines[columns],
+            hide_index=True,
+            key=f"{page}_{name}_table",
+            on_select="rerun",
+            selection_mode="single-row",
+        )
+        rows = list(getattr(getattr(picked, "selection", None), "rows", []) or [])
+        if rows:
+            open_document(str(lines["doc_id"].iloc[rows[0]]), term)
+
+    def everything() -> pd.DataFrame:
+        return lines_at(1, max(total, 1)).table if callable(fetch) else fetch.table
+
+    table_downloads(lines, page=page, name=name, everything=everything)
+    return number

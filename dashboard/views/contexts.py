@@ -1,25 +1,32 @@
-"""Contexts page: keyword in context (KWIC) and the collocates of a word or phrase.
+"""Contexts page: keyword in context (KWIC), where a term occurs in each document
+(dispersion), and the collocates of a word or phrase.
 
 KWIC lines are the user's text. They are shown in a table (never Markdown) and
-in a concordance built by :func:`kwic_html`, which escapes every character as
-the document reader does (:func:`dashboard.views.documents.reader_html`)
-before wrapping the match in ``<mark>``.
+in a concordance built by :func:`dashboard.markup.kwic_html`, which escapes
+every character as the document reader does before wrapping the match in
+``<mark>``. Only the part chosen in the tabs is computed.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
 import streamlit as st
 
+from analysis import KwicResult
+from analysis import schema as S
 from dashboard import charts, data
-from dashboard.escape import md
-from dashboard.options import MIN_COUNT_MAX, WINDOW_MAX, WINDOW_MIN
+from dashboard.escape import md, plain
+from dashboard.options import CONTEXT_TABS, MIN_COUNT_MAX, WINDOW_MAX, WINDOW_MIN, ViewState
 from dashboard.url_codecs import MAX_TEXT
 from dashboard.views import common
 
 PAGE = "contexts"
 SORT_LABELS = {"position": "Position", "left": "Left word", "right": "Right word"}
-#: Concordance lines drawn on screen; the table and downloads carry all of them.
-MAX_SHOWN = 200
+#: The tab labels as drawn (escaped: plain words, so the same as the options table's).
+TAB_LABELS = [md(label) for label in CONTEXT_TABS.values()]
+TAB_OF_LABEL = {md(label): tab for tab, label in CONTEXT_TABS.items()}
 
 
 def render(ctx: common.PageContext) -> None:
@@ -52,25 +59,107 @@ def render(ctx: common.PageContext) -> None:
         key="contexts_case",
         help="Only lines written exactly as typed: 'US' finds US, not us.",
     )
+    if (term, sort, bool(match_case)) != (view.term, view.sort, view.match_case):
+        st.session_state["contexts_kwic_page"] = 1  # other lines: back to the first page
     view = common.update_view(term=term, window=int(window), sort=sort, match_case=bool(match_case))
     if not term:
         st.info("Type a word or phrase to see it in context and find its collocates.")
         return
 
-    kwic_tab, collocates_tab = st.tabs(["Keyword in context", "Collocates"])
-    with kwic_tab, common.user_errors():
-        lines = data.kwic_lines(
+    tabs = st.tabs(TAB_LABELS, key="contexts_tab", on_change="rerun")
+    chosen = TAB_OF_LABEL.get(str(st.session_state.get("contexts_tab")), "kwic")
+    view = common.update_view(context_tab=chosen)
+    with tabs[list(CONTEXT_TABS).index(chosen)], common.user_errors():
+        if chosen == "kwic":
+            _kwic(ctx, view, term)
+        elif chosen == "dispersion":
+            _dispersion(ctx, view, term)
+        else:
+            _collocates(ctx, term)
+
+
+def _kwic(ctx: common.PageContext, view: ViewState, term: str) -> None:
+    def fetch(offset: int, limit: int) -> KwicResult:
+        return data.kwic_lines(
             ctx.index_key,
             view.filters,
             (term,),
-            int(window),
-            sort,
+            view.window,
+            view.sort,
             ctx.index,
             match_case=view.match_case,
+            offset=offset,
+            limit=limit,
         )
-        common.show_kwic(lines, page=PAGE, name="kwic", what=f"'{term}'")
-    with collocates_tab:
-        _collocates(ctx, term)
+
+    number = common.show_kwic(
+        fetch, page=PAGE, name="kwic", what=f"'{term}'", term=term, page_key="contexts_kwic_page"
+    )
+    common.update_view(kwic_page=number)
+
+
+def _dispersion(ctx: common.PageContext, view: ViewState, term: str) -> None:
+    placed = data.dispersion_table(ctx.index_key, view.filters, term, ctx.index)
+    table = placed.table
+    if table.empty:
+        st.info(md(f"No occurrence of '{term}' in the selection."))
+        return
+    documents = charts.dispersion_documents(table)
+    cap = charts.MAX_DISPERSION_ROWS
+    shown = min(len(documents), cap)
+    holding = f"{len(documents):,} of the {placed.selected:,} selected documents"
+    st.text(
+        plain(
+            f"{len(table):,} occurrence{'s' if len(table) != 1 else ''} of '{term}' in {holding}; "
+            + (
+                f"all {shown:,} drawn, by date."
+                if shown == len(documents)
+                else f"the first {shown:,} by date drawn (at most {cap:,} rows); "
+                "narrow the filters for the others."
+            )
+        )
+    )
+    for doc_id in placed.unplaced:
+        st.caption(md(f"{doc_id}: its text and its index disagree; its occurrences are left out."))
+    fig = charts.plot_dispersion(table, rows=cap, title=f"Where '{term}' occurs")
+    event = st.plotly_chart(
+        fig,
+        theme=None,
+        key="contexts_dispersion_chart",
+        on_select="rerun",
+        selection_mode="points",
+        config=common.plotly_config("dispersion"),
+    )
+    st.caption(
+        "Each row is a document from its first word (0 %) to its last (100 %); each mark "
+        "an occurrence. Click a mark to read its line."
+    )
+    common.chart_downloads(fig, page=PAGE, name="dispersion", table=table, title="Dispersion")
+    clicked = common.clicked_customdata(event, fields=3)
+    if clicked is not None:
+        view = common.update_view(mark=f"{clicked[0]}|{int(clicked[1])}")
+    _mark_line(ctx, view, term, table)
+
+
+def _mark_line(ctx: common.PageContext, view: ViewState, term: str, table: pd.DataFrame) -> None:
+    """The KWIC line of the clicked mark (``view.mark``: ``doc_id|start``)."""
+    doc_id, _, start = view.mark.rpartition("|")
+    if not doc_id or not start.isdigit():
+        return
+    here = table[S.DOC_ID] == doc_id
+    rows = table[here & (table[S.START] == int(start))]
+    if rows.empty:
+        return  # a mark of another term or selection
+    only = replace(view.filters, doc_ids=(doc_id,))
+    found = data.kwic_lines(
+        ctx.index_key, only, (term,), view.window, "position", ctx.index, limit=int(here.sum())
+    )
+    lines = found.table
+    one = lines[lines[S.START] == int(start)].reset_index(drop=True)
+    line = replace(found, table=one, total=len(one))
+    position = float(rows["position"].iloc[0])
+    st.subheader(md(f"The occurrence at {position:.0%} of {doc_id}"))
+    common.show_kwic(line, page=PAGE, name="dispersion_line", what=f"'{term}' here", term=term)
 
 
 def _collocates(ctx: common.PageContext, term: str) -> None:

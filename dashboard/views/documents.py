@@ -26,11 +26,20 @@ from dashboard.url_codecs import MAX_TEXT
 from dashboard.views import common
 
 PAGE = "documents"
-#: Documents offered in the picker; a browser list of 100k entries is of no use.
-MAX_LISTED = 2_000
+#: Rows of the document list on one page.
+PER_PAGE = 50
+SORT_WORDS = {
+    "date": ("Date", "oldest first", "newest first"),
+    "title": ("Title", "A–Z", "Z–A"),
+    "source": ("Source", "A–Z", "Z–A"),
+    "speaker": ("Speaker", "A–Z", "Z–A"),
+    "tokens": ("Length", "shortest first", "longest first"),
+    "count": ("Occurrences", "fewest first", "most first"),
+}
+LIST_COLUMNS = ["date", "title", "source", "speaker", "tokens", "count"]
 
 
-def _date_text(row: pd.Series) -> str:
+def _date_text(row: pd.Series | dict[Hashable, Any]) -> str:
     date = row.get(S.DATE)
     if date is None or pd.isna(date):
         return "undated"
@@ -41,6 +50,25 @@ def _date_text(row: pd.Series) -> str:
     if precision == "month":
         return stamp.strftime("%Y-%m")
     return stamp.date().isoformat()
+
+
+def _sort_label(choice: str, term: str) -> str:
+    if choice == "auto":
+        return "Most occurrences first" if term else "Date, oldest first"
+    column = choice.lstrip("-")
+    name, up, down = SORT_WORDS[column]
+    return f"{name}, {down if choice.startswith('-') else up}"
+
+
+def _sorts(ctx: common.PageContext, term: str) -> list[str]:
+    offered = ["auto"]
+    for column in SORT_WORDS:
+        if column == "speaker" and "speaker" not in ctx.index.docs.columns:
+            continue
+        if column == "count" and not term:
+            continue
+        offered += [column, f"-{column}"]
+    return offered
 
 
 def render(ctx: common.PageContext) -> None:
@@ -54,48 +82,87 @@ def render(ctx: common.PageContext) -> None:
         max_chars=MAX_TEXT,
         help=common.QUERY_HELP,
     ).strip()
+    offered = _sorts(ctx, term)
+    if st.session_state.get("documents_sort") not in offered:
+        st.session_state["documents_sort"] = "auto"
+    left, right = st.columns([3, 1])
+    choice = str(
+        left.selectbox(
+            "Sort documents by",
+            offered,
+            format_func=lambda c: _sort_label(c, term),
+            key="documents_sort",
+        )
+    )
+    if choice == "auto":
+        column, descending = ("count", True) if term else ("date", False)
+    else:
+        column, descending = choice.lstrip("-"), choice.startswith("-")
+    shape = (term, choice, view.filters)
+    if st.session_state.get("_documents_shape", shape) != shape:
+        st.session_state["documents_page"] = 1  # another list: back to its first page
+        st.session_state.pop("documents_list", None)
+    st.session_state["_documents_shape"] = shape
 
     with common.user_errors():
-        listing = data.term_documents(ctx.index_key, view.filters, term, ctx.index)
+        listing = data.document_table(
+            ctx.index_key, view.filters, term, column, descending, ctx.index
+        )
         if listing.empty:
             st.warning(
                 "No document matches the filters. Widen the date range, clear the source "
                 "filter or change the keyword.",
                 icon="⚠️",
             )
-            common.update_view(term=term)
+            common.update_view(term=term, doc_sort=choice)
             return
-        listed = listing.head(MAX_LISTED)
-        if view.doc and view.doc not in set(listed[S.DOC_ID]):
-            listed = pd.concat([listing[listing[S.DOC_ID] == view.doc], listed])
-        options = listed[S.DOC_ID].tolist()
-        labels = {row[S.DOC_ID]: _label(row, term) for row in listed.to_dict("records")}
-        if st.session_state.get("documents_doc") not in labels:
-            st.session_state["documents_doc"] = view.doc if view.doc in labels else options[0]
-        shown = (
-            f"{len(listing):,} in the selection"
-            if len(listing) <= MAX_LISTED
-            else f"the first {MAX_LISTED:,} of {len(listing):,}; narrow the filters for others"
+        pages = max(1, -(-len(listing) // PER_PAGE))
+        if int(st.session_state.get("documents_page", 1) or 1) > pages:
+            st.session_state["documents_page"] = pages
+        number = int(
+            right.number_input(md(f"Page (of {pages:,})"), 1, pages, step=1, key="documents_page")
         )
-        doc_id = st.selectbox(
-            md(f"Document ({shown}" + (", most occurrences first)" if term else ")")),
-            options,
-            format_func=labels.__getitem__,
-            key="documents_doc",
-        )
-        common.update_view(term=term, doc=doc_id)
-        _reader(ctx, str(doc_id), term)
-        _distinctive(ctx, str(doc_id))
+        if st.session_state.get("_documents_page_shown", number) != number:
+            st.session_state.pop("documents_list", None)  # a row number of another page
+        st.session_state["_documents_page_shown"] = number
+        page_rows = listing.iloc[(number - 1) * PER_PAGE : number * PER_PAGE].reset_index(drop=True)
+        picked = _list(page_rows, term, first=(number - 1) * PER_PAGE, total=len(listing))
+        ids = set(listing[S.DOC_ID])
+        doc_id = picked or (view.doc if view.doc in ids else str(page_rows[S.DOC_ID].iloc[0]))
+        common.update_view(term=term, doc=doc_id, doc_sort=choice, doc_page=number)
+        _reader(ctx, doc_id, term)
+        _distinctive(ctx, doc_id)
 
 
-def _label(row: dict[Hashable, Any], term: str) -> str:
-    title = str(row.get(S.TITLE) or "").strip() or str(row[S.DOC_ID])
-    date = row.get(S.DATE)
-    day = "undated" if date is None or pd.isna(date) else pd.Timestamp(date).date().isoformat()
-    label = f"{day} · {title[:90]}"
-    if term:
-        label += f" ({row[S.COUNT]}×)"
-    return label
+def _list(page_rows: pd.DataFrame, term: str, *, first: int, total: int) -> str | None:
+    """One page of the list as a table; the id of the document a click selected, if any."""
+    shown = page_rows.copy()
+    shown["date"] = [_date_text(row) for row in page_rows.to_dict("records")]
+    columns = [c for c in LIST_COLUMNS if c in shown.columns]
+    if not shown[S.SOURCE].astype(bool).any():
+        columns.remove(S.SOURCE)  # a corpus without sources: no empty column
+    st.caption(
+        md(
+            f"Documents {first + 1:,}–{first + len(page_rows):,} of {total:,} in the selection"
+            + (f", with how often '{term}' occurs in each" if term else "")
+            + ". Select a row to read it."
+        )
+    )
+    event = common.dataframe(
+        shown[columns],
+        hide_index=True,
+        key="documents_list",
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "date": st.column_config.TextColumn("date", width="small"),
+            "title": st.column_config.TextColumn("title", width="large"),
+            "tokens": st.column_config.NumberColumn("tokens", format="%d"),
+            "count": st.column_config.NumberColumn("occurrences", format="%d"),
+        },
+    )
+    rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    return str(page_rows[S.DOC_ID].iloc[rows[0]]) if rows and rows[0] < len(page_rows) else None
 
 
 def _reader(ctx: common.PageContext, doc_id: str, term: str) -> None:
@@ -106,7 +173,8 @@ def _reader(ctx: common.PageContext, doc_id: str, term: str) -> None:
     if title:
         st.text(plain(title))
     source = str(row.get(S.SOURCE) or "").strip()
-    st.text(plain(" · ".join(p for p in (_date_text(row), source, f"id {doc_id}") if p)))
+    speaker = str(row.get("speaker") or "").strip() if "speaker" in row.index else ""
+    st.text(plain(" · ".join(p for p in (_date_text(row), speaker, source, f"id {doc_id}") if p)))
     spans = term_spans(text, term) if term else []
     if term:
         times = f"{len(spans):,} time{'s' if len(spans) != 1 else ''}"

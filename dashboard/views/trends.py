@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis import SYNTAX_HELP, OptionError, TrendResult, split_query
+from analysis import SYNTAX_HELP, KwicResult, OptionError, TrendResult, split_query
 from analysis import schema as S
 from dashboard import charts, data, keys
 from dashboard.escape import md
@@ -293,19 +293,28 @@ def _evidence(
     terms = members.get(name, (name,))
     if terms != (name,):
         st.caption(md("Theme terms: " + ", ".join(terms)))
-    lines = data.kwic_lines(
-        ctx.index_key,
-        view.filters,
-        terms,
-        EVIDENCE_WINDOW,
-        "position",
-        ctx.index,
-        by=options.by,
-        period=start.isoformat(),
-    )
+
+    def fetch(offset: int, limit: int) -> KwicResult:
+        return data.kwic_lines(
+            ctx.index_key,
+            view.filters,
+            terms,
+            EVIDENCE_WINDOW,
+            "position",
+            ctx.index,
+            by=options.by,
+            period=start.isoformat(),
+            offset=offset,
+            limit=limit,
+        )
+
     safe = re.sub(r"[^\w-]+", "_", name)[:40]
     common.show_kwic(
-        lines, page=PAGE, name=f"evidence_{safe}_{start:%Y%m%d}", what=f"'{name}' in {label}"
+        fetch,
+        page=PAGE,
+        name=f"evidence_{safe}_{start:%Y%m%d}",
+        what=f"'{name}' in {label}",
+        term=name if terms == (name,) else "",
     )
 
 

@@ -40,7 +40,7 @@ def _rows(table: pd.DataFrame) -> list[tuple[str, float, int, int]]:
 
 def test_yangtze_river_delta_on_the_seeds_is_ten_rows_three_and_seven(seeds):
     corpus, index = seeds
-    table = dispersion(index, None, "yangtze river delta")
+    table = dispersion(index, None, "yangtze river delta").table
     assert list(table.columns) == list(DISPERSION_COLUMNS)
     assert len(table) == 10
     assert table.groupby("doc_id").size().tolist() == [3, 7]
@@ -62,27 +62,27 @@ def test_yangtze_river_delta_on_the_seeds_is_ten_rows_three_and_seven(seeds):
 def test_positions_are_hand_counted_words_before_over_document_words(tiny):
     # doc a: Green(0) tea(1), green(2) tea(3) and(4) black(5) tea(6). The(7) tea(8): 9 words
     # doc b: Green(0) tea(1) is(2) good(3). Coffee(4)!: 5 words
-    table = dispersion(tiny, None, "tea")
-    assert _rows(table) == [
+    placed = dispersion(tiny, None, "tea")
+    assert _rows(placed.table) == [
         ("a", round(1 / 9, 6), 6, 9),
         ("a", round(3 / 9, 6), 17, 20),
         ("a", round(6 / 9, 6), 31, 34),
         ("a", round(8 / 9, 6), 41, 44),
         ("b", round(1 / 5, 6), 6, 9),
     ]
-    assert table.attrs["documents"] == 2
-    assert table.attrs["selected"] == 3
-    assert table.attrs["unplaced"] == []
+    assert placed.documents == 2
+    assert placed.selected == 3
+    assert placed.unplaced == ()
 
 
 def test_a_sequence_counted_on_the_fly_a_prefix_and_alternatives(tiny):
-    assert _rows(dispersion(tiny, None, "black tea")) == [("a", round(5 / 9, 6), 25, 34)]
-    assert _rows(dispersion(tiny, None, "gree*")) == [
+    assert _rows(dispersion(tiny, None, "black tea").table) == [("a", round(5 / 9, 6), 25, 34)]
+    assert _rows(dispersion(tiny, None, "gree*").table) == [
         ("a", 0.0, 0, 5),
         ("a", round(2 / 9, 6), 11, 16),
         ("b", 0.0, 0, 5),
     ]
-    both = dispersion(tiny, None, "coffee | black tea")
+    both = dispersion(tiny, None, "coffee | black tea").table
     assert _rows(both) == [
         ("a", round(5 / 9, 6), 25, 34),
         ("b", round(4 / 5, 6), 19, 25),
@@ -92,17 +92,19 @@ def test_a_sequence_counted_on_the_fly_a_prefix_and_alternatives(tiny):
 
 
 def test_an_alternative_typed_twice_is_one_occurrence(tiny):
-    assert _rows(dispersion(tiny, None, "tea | tea")) == _rows(dispersion(tiny, None, "tea"))
+    assert _rows(dispersion(tiny, None, "tea | tea").table) == _rows(
+        dispersion(tiny, None, "tea").table
+    )
 
 
 def test_the_selection_is_respected(tiny):
     bbc = select(tiny, Filters(sources=("BBC",)))
-    assert _rows(dispersion(tiny, bbc, "tea")) == [("b", round(1 / 5, 6), 6, 9)]
-    assert dispersion(tiny, bbc, "tea").attrs["selected"] == 2
+    assert _rows(dispersion(tiny, bbc, "tea").table) == [("b", round(1 / 5, 6), 6, 9)]
+    assert dispersion(tiny, bbc, "tea").selected == 2
 
 
 def test_a_term_absent_from_the_selection_gives_no_rows(tiny):
-    table = dispersion(tiny, None, "river")
+    table = dispersion(tiny, None, "river").table
     assert table.empty
     assert list(table.columns) == list(DISPERSION_COLUMNS)
 
@@ -120,7 +122,7 @@ def test_positions_on_sotu_equal_a_word_count_of_the_stream():
     corpus = load_corpus("sotu")
     index = build_index(corpus)
     mask = select(index, Filters(date_from=pd.Timestamp("1860-01-01").date()))
-    table = dispersion(index, mask, "civil war")
+    table = dispersion(index, mask, "civil war").table
     assert len(table) > 50
     texts = dict(zip(corpus.docs["doc_id"], corpus.docs["text"], strict=True))
     row = {d: i for i, d in enumerate(index.docs["doc_id"])}

@@ -196,3 +196,29 @@ def test_kwic_sort_from_token_stream_equals_sort_by_text(sort, limit):
         expected = _kwic_sorted_from_text(index, term, sort, 3)
         assert got.total == len(expected)
         pd.testing.assert_frame_equal(got.table, expected.head(limit))
+
+
+@pytest.mark.parametrize("sort", ["position", "left", "right"])
+@pytest.mark.parametrize("match_case", [False, True])
+def test_kwic_pages_put_together_are_every_line_in_order(sort, match_case):
+    texts = [
+        f"Doc {i}: Green tea, then green tea{', green tea' * (i % 3)} and GREEN TEA."
+        for i in range(7)
+    ]
+    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(7)], "text": texts}))
+    term = "Green tea" if match_case else "green tea"
+    everything = kwic(index, None, term, sort=sort, match_case=match_case, limit=10**6).table
+    total = kwic(index, None, term, sort=sort, match_case=match_case, limit=1).total
+    assert total == (7 if match_case else 7 * 3 + sum(i % 3 for i in range(7)))
+    for size in (1, 4, 5, total):
+        results = [
+            kwic(index, None, term, sort=sort, match_case=match_case, limit=size, offset=offset)
+            for offset in range(0, total + size, size)
+        ]
+        assert all(result.total == total for result in results)
+        pages = [result.table for result in results]
+        assert pages[-1].empty  # a page past the end is empty, not an error
+        together = pd.concat([p for p in pages if len(p)], ignore_index=True)
+        pd.testing.assert_frame_equal(together, everything.reset_index(drop=True))
+    with pytest.raises(OptionError, match="offset must be 0 or more"):
+        kwic(index, None, term, offset=-1)

@@ -179,6 +179,16 @@ def _figures() -> list[object]:
             "p": [0.04, 0.3],
         }
     )
+    places = pd.DataFrame(
+        {
+            "doc_id": [HOSTILE, HOSTILE],
+            "date": periods,
+            "title": [HOSTILE, HOSTILE],
+            "position": [0.1, 0.6],
+            "start": [3, 40],
+            "end": [8, 45],
+        }
+    )
     return [
         charts.plot_group_keyness(group_keyness, field=HOSTILE),
         charts.plot_terms(terms, title=HOSTILE),
@@ -192,6 +202,7 @@ def _figures() -> list[object]:
         charts.plot_documents_per_period(counts, title=HOSTILE),
         charts.plot_uptake(uptake, term=HOSTILE),
         charts.plot_reuse_lag(uses, title=HOSTILE),
+        charts.plot_dispersion(places, title=HOSTILE),
     ]
 
 

@@ -46,6 +46,8 @@ def _strategy(option: options.Option) -> st.SearchStrategy[Any]:
         return st.just("") | _text
     if option.url == "h":
         return st.sampled_from(["", "0123abcdef"])
+    if option.url == "mark":
+        return st.just("") | st.builds("{}|{}".format, _text, st.integers(0, 10**7))
     return st.just("") | st.builds(options.make_pick, _text, _days)  # pick, tpick
 
 

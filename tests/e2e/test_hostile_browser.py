@@ -44,6 +44,11 @@ INSPECT = """([mark, origin]) => {
       const heading = /^h[1-6]$/.test(tag) && el.closest('[data-testid="stHeading"]')
         && !text.includes(mark);
       if (heading) continue;
+      // A concordance line's own link to its document: made by the app (data cannot make an
+      // element), text only inside, pointing at the app's Documents page.
+      const ours = tag === 'a' && el.classList.contains('kwic-doc') && el.children.length === 0
+        && url.startsWith("documents?");
+      if (ours) continue;
       if (external || url.startsWith('javascript:') || text.includes(mark)) {
         found.push(tag + ': ' + el.outerHTML.slice(0, 200));
       }
@@ -184,9 +189,20 @@ def test_topic_labels_from_the_link_stay_text_in_the_chart(visit: Visit) -> None
 def test_hostile_documents_on_contexts_compare_documents_and_data(visit: Visit) -> None:
     visit.open("contexts", {"term": "delta"}, ready=".kwic-lines")
     visit.check()
+    hrefs = visit.page.eval_on_selector_all(
+        ".kwic-lines a.kwic-doc", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert hrefs  # each line links to its document, the hostile id as a URL value
+    ids = {f"{payload} #{i}" for i, payload in enumerate(PAYLOADS)}
+    for href in hrefs:
+        path, _, query = href.partition("?")
+        assert path == "documents"
+        assert urllib.parse.parse_qs(query)["doc"][0] in ids
     rows = _no_live_formula(visit.download("contexts_kwic_csv"))
     assert any(MARK in cell for row in rows for cell in row)
     visit.page.get_by_role("tab", name="Collocates").click()
+    # the tab is drawn when chosen (a rerun): wait for its chart, then for plotly to draw it
+    visit.page.wait_for_selector(".js-plotly-plot .ytick text", timeout=60_000)
     visit.settle()
     visit.check()
 
