@@ -378,20 +378,19 @@ def kwic_lines(
     if not mask.any():
         return KwicResult(pd.DataFrame(columns=list(KWIC_COLUMNS)), 0)
     # several terms' lines are merged by date: each gives its first lines up to the page's end
-    own = offset if len(terms) == 1 else 0
-    size = limit if len(terms) == 1 else offset + limit
+    own, size = (offset, limit) if len(terms) == 1 else (0, offset + limit)
     found = [
         kwic(
             _index,
             mask,
-            term,
+            t,
             window=window,
             sort=sort,  # type: ignore[arg-type]  # checked by the view's choices
             limit=size,
             offset=own,
             match_case=match_case,
         )
-        for term in terms
+        for t in terms
     ]
     if len(found) == 1:
         return telling_lines(_index, mask, found[0])
@@ -414,13 +413,8 @@ def document_table(
     key: str, filters: Filters, term: str, sort: str, descending: bool, _index: CorpusIndex
 ) -> pd.DataFrame:
     """The selected documents, sorted, for the Documents page's list."""
-    return document_list(
-        _index,
-        selection(key, filters, _index),
-        term=term,
-        sort=sort,  # type: ignore[arg-type]  # checked by the view's choices
-        descending=descending,
-    )
+    mask = selection(key, filters, _index)
+    return document_list(_index, mask, term=term, sort=sort, descending=descending)  # type: ignore[arg-type]  # checked by the view's choices
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -35,7 +35,7 @@ def _html(at: AppTest) -> str:
 
 @pytest.fixture(scope="module")
 def seeds_table():
-    return dispersion(build_index(load_corpus("seeds")), None, TERM)
+    return dispersion(build_index(load_corpus("seeds")), None, TERM).table
 
 
 def test_dispersion_tab_draws_one_row_per_document_and_a_mark_per_occurrence(seeds_table):
@@ -83,14 +83,14 @@ def test_the_cap_of_the_dispersion_plot_is_stated_on_the_page():
 def test_kwic_pages_through_every_line_and_shows_the_speaker_on_sotu():
     index = build_index(load_corpus("sotu"))
     at = _open("contexts", {"corpus": "sotu", "term": "liberty", "kpage": "2"})
-    total = kwic(index, None, "liberty", limit=1).attrs["total"]
+    total = kwic(index, None, "liberty", limit=1).total
     assert total > 200
     (line,) = [t.value for t in at.text if "occurrences of 'liberty'" in t.value]
     assert line == f"{total:,} occurrences of 'liberty'; lines 201–{min(400, total)} shown."
     assert at.number_input(key="contexts_kwic_page").value == 2
     html = _html(at)
     assert html.count('class="kwic-line"') == min(200, total - 200)
-    expected = kwic(index, None, "liberty", window=8, offset=200, limit=1).iloc[0]
+    expected = kwic(index, None, "liberty", window=8, offset=200, limit=1).table.iloc[0]
     first = re.search(r'class="kwic-where[^"]*"[^>]*>([^<]*)<', html)
     assert first is not None
     speaker = index.docs.set_index("doc_id").at[expected["doc_id"], "speaker"]
