@@ -25,6 +25,7 @@ from analysis.corpus_index import CorpusIndex, IndexSettings
 from analysis.dispersion import DISPERSION_COLUMNS, DispersionResult, dispersion
 from analysis.documents import (
     LIST_SORTS,
+    concordance,
     document_list,
     telling_column,
     telling_lines,
@@ -168,6 +169,7 @@ __all__ = [
     "cluster_documents",
     "collapse_duplicates",
     "collocates",
+    "concordance",
     "corpus_summary",
     "count_query",
     "default_cache_dir",

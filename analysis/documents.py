@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis import schema as S
 from analysis.errors import OptionError
-from analysis.kwic import KwicResult
+from analysis.kwic import KwicResult, KwicSort, kwic
 from analysis.query import count_query, parse_query
 from analysis.rows import as_mask
 
@@ -159,3 +159,37 @@ def telling_lines(index: CorpusIndex, mask: np.ndarray | None, lines: KwicResult
     in their ``telling``."""
     column = telling_column(index, mask)
     return replace(lines, table=with_column(index, lines.table, column), telling=column)
+
+
+def concordance(
+    index: CorpusIndex,
+    mask: np.ndarray | None,
+    terms: tuple[str, ...],
+    *,
+    window: int = 8,
+    sort: KwicSort = "position",
+    limit: int = 500,
+    offset: int = 0,
+    match_case: bool = False,
+) -> KwicResult:
+    """KWIC lines ``offset`` to ``offset + limit`` of each of ``terms`` (a term, or a
+    theme's members), with the :func:`telling_column` beside them.
+
+    One term's lines are :func:`~analysis.kwic.kwic`'s; several terms' are
+    merged by date, document and place, ``total`` counting the matches of them
+    all. Each of several terms gives every line (its lines come in corpus
+    order, which is not the date order the page is cut from).
+    """
+    own, size = (offset, limit) if len(terms) == 1 else (0, 2**62)
+    found = [
+        kwic(
+            index, mask, t, window=window, sort=sort, limit=size, offset=own, match_case=match_case
+        )
+        for t in terms
+    ]
+    if len(found) == 1:
+        return telling_lines(index, mask, found[0])
+    table = pd.concat([f.table for f in found], ignore_index=True)
+    table = table.sort_values([S.DATE, S.DOC_ID, S.START], kind="stable", ignore_index=True)
+    table = table.iloc[offset : offset + limit].reset_index(drop=True)
+    return telling_lines(index, mask, KwicResult(table, sum(f.total for f in found)))

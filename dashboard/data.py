@@ -54,6 +54,7 @@ from analysis import (
     TrendResult,
     cluster_documents,
     collocates,
+    concordance,
     corpus_summary,
     default_k,
     dispersion,
@@ -69,7 +70,6 @@ from analysis import (
     formulation_spread,
     group_similarity,
     keyness,
-    kwic,
     library_entries,
     load_corpus,
     load_uploads,
@@ -81,7 +81,6 @@ from analysis import (
     reuse_lag,
     select,
     shared_passages,
-    telling_lines,
     term_frequencies,
     term_trends,
     topics_over_time,
@@ -377,27 +376,16 @@ def kwic_lines(
     )
     if not mask.any():
         return KwicResult(pd.DataFrame(columns=list(KWIC_COLUMNS)), 0)
-    # several terms' lines are merged by date: each gives its first lines up to the page's end
-    own, size = (offset, limit) if len(terms) == 1 else (0, offset + limit)
-    found = [
-        kwic(
-            _index,
-            mask,
-            t,
-            window=window,
-            sort=sort,  # type: ignore[arg-type]  # checked by the view's choices
-            limit=size,
-            offset=own,
-            match_case=match_case,
-        )
-        for t in terms
-    ]
-    if len(found) == 1:
-        return telling_lines(_index, mask, found[0])
-    table = pd.concat([f.table for f in found], ignore_index=True)
-    table = table.sort_values([S.DATE, S.DOC_ID, S.START], kind="stable", ignore_index=True)
-    table = table.iloc[offset : offset + limit].reset_index(drop=True)
-    return telling_lines(_index, mask, KwicResult(table, sum(f.total for f in found)))
+    return concordance(
+        _index,
+        mask,
+        terms,
+        window=window,
+        sort=sort,  # type: ignore[arg-type]  # checked by the view's choices
+        limit=limit,
+        offset=offset,
+        match_case=match_case,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -125,3 +125,30 @@ def test_with_column_adds_the_documents_values(index):
     assert out.attrs == {"total": 3}
     assert "speaker" not in lines.columns  # the input is not changed
     assert with_column(index, lines, "") is lines
+
+
+def test_concordance_merges_terms_by_date_and_pages_through_them(index):
+    from analysis.documents import concordance
+    from analysis.kwic import kwic
+
+    both = concordance(index, None, ("tea", "rice"), window=1, limit=100)
+    assert both.total == 6 + 5  # tea 6, rice 5 (hand count of DOCS)
+    assert both.telling == "speaker"
+    by_hand = pd.concat([kwic(index, None, t, window=1).table for t in ("tea", "rice")])
+    by_hand = by_hand.sort_values(["date", "doc_id", "start"], kind="stable")
+    assert both.table[["doc_id", "start"]].values.tolist() == (
+        by_hand[["doc_id", "start"]].values.tolist()
+    )
+    assert both.table["speaker"].tolist() == [
+        DOCS.set_index("doc_id").at[d, "speaker"] for d in both.table["doc_id"]
+    ]
+    pages = [
+        concordance(index, None, ("tea", "rice"), window=1, limit=4, offset=o).table
+        for o in (0, 4, 8)
+    ]
+    together = pd.concat(pages, ignore_index=True)
+    assert together[["doc_id", "start"]].values.tolist() == (
+        both.table[["doc_id", "start"]].values.tolist()
+    )
+    one = concordance(index, None, ("tea",), limit=2, offset=1)
+    assert one.table["start"].tolist() == kwic(index, None, "tea").table["start"].tolist()[1:3]
