@@ -168,9 +168,8 @@ def _uses_attrs(path: Path) -> bool:
 
 #: Files that still pass values beside a table in ``DataFrame.attrs`` (issue 10:
 #: typed results instead). The list only shrinks: a file leaves it when its result
-#: object lands (the test below says when), and nothing is ever added; dispersion's
-#: is on its way.
-ATTRS_AWAITING = {"analysis/dispersion.py", "analysis/__main__.py"}
+#: object lands (the test below says when), and nothing is ever added.
+ATTRS_AWAITING: set[str] = set()
 
 
 @pytest.mark.parametrize("path", SIZED_FILES, ids=lambda p: str(p.relative_to(ROOT)))
