@@ -49,8 +49,7 @@ KwicSort = Literal["position", "left", "right"]
 SliceKind = Literal["document", "source", "speaker", "period", "filter"]
 GroupBy = Literal["day", "week", "month", "quarter", "year", "decade"]
 ContextTab = Literal["kwic", "dispersion", "collocates"]
-#: The document list's order: a column, ``-`` first for descending; ``auto`` is the most
-#: occurrences of the highlighted term first, or by date without one.
+#: The document list's order: a column, ``-`` first for descending (``auto``: see its row).
 DocSort = Literal["auto", "date", "-date", "title", "-title", "source", "-source", "speaker",
                   "-speaker", "tokens", "-tokens", "count", "-count"]  # fmt: skip
 
@@ -63,9 +62,7 @@ TOPIC_METHODS: tuple[TopicMethod, ...] = get_args(TopicMethod)
 KWIC_SORTS: tuple[KwicSort, ...] = get_args(KwicSort)
 SLICE_KINDS: tuple[SliceKind, ...] = get_args(SliceKind)
 GROUP_BYS: tuple[GroupBy, ...] = get_args(GroupBy)
-CONTEXT_TABS: dict[ContextTab, str] = {
-    "kwic": "Keyword in context", "dispersion": "Dispersion", "collocates": "Collocates",
-}  # fmt: skip
+CONTEXT_TABS: tuple[ContextTab, ...] = get_args(ContextTab)
 DOC_SORTS: tuple[DocSort, ...] = get_args(DocSort)
 
 DEFAULT_CORPUS = "seeds"
@@ -366,9 +363,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("match_case", "case", Switch(), G,
            "keyword-in-context lines written exactly as typed (contexts page)",
            widgets=("contexts_case",)),
-    Option("context_tab", "ctab", Choice(tuple(CONTEXT_TABS)), G,
-           "part shown (contexts page)", widgets=("contexts_tab",),
-           to_widget=CONTEXT_TABS.__getitem__),
+    Option("context_tab", "ctab", Choice(CONTEXT_TABS), G, "part shown (contexts page)",
+           widgets=("contexts_tab",), seeded=False),
     Option("kwic_page", "kpage", IntRange(1, PAGE_MAX), C,
            "page of keyword-in-context lines (contexts page)", widgets=("contexts_kwic_page",)),
     Option("mark", "mark", Text(check=_is_mark, what="`doc_id|start`"), C,

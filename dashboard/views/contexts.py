@@ -24,9 +24,10 @@ from dashboard.views import common
 
 PAGE = "contexts"
 SORT_LABELS = {"position": "Position", "left": "Left word", "right": "Right word"}
-#: The tab labels as drawn (escaped: plain words, so the same as the options table's).
-TAB_LABELS = [md(label) for label in CONTEXT_TABS.values()]
-TAB_OF_LABEL = {md(label): tab for tab, label in CONTEXT_TABS.items()}
+#: The tabs' labels, in the order of the option's values (``ctab``).
+TAB_NAMES = dict(zip(CONTEXT_TABS, ("Keyword in context", "Dispersion", "Collocates"), strict=True))
+TAB_LABELS = [md(label) for label in TAB_NAMES.values()]
+TAB_OF_LABEL = dict(zip(TAB_LABELS, CONTEXT_TABS, strict=True))
 
 
 def render(ctx: common.PageContext) -> None:
@@ -66,10 +67,11 @@ def render(ctx: common.PageContext) -> None:
         st.info("Type a word or phrase to see it in context and find its collocates.")
         return
 
+    common.seed("contexts_tab", md(TAB_NAMES[view.context_tab]))  # the view's tab, as drawn
     tabs = st.tabs(TAB_LABELS, key="contexts_tab", on_change="rerun")
     chosen = TAB_OF_LABEL.get(str(st.session_state.get("contexts_tab")), "kwic")
     view = common.update_view(context_tab=chosen)
-    with tabs[list(CONTEXT_TABS).index(chosen)], common.user_errors():
+    with tabs[CONTEXT_TABS.index(chosen)], common.user_errors():
         if chosen == "kwic":
             _kwic(ctx, view, term)
         elif chosen == "dispersion":
