@@ -367,7 +367,7 @@ def kwic_lines(
     ``match_case`` keeps the lines written exactly as typed.
     Lines of several terms are listed by date and position; ``total`` counts
     the matches of them all. The column that tells the selected documents apart
-    is added beside the lines (:func:`analysis.telling_lines`).
+    is added beside the lines (:func:`analysis.concordance`).
     """
     mask = (
         period_selection(key, filters, by, period, _index)
