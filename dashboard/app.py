@@ -410,8 +410,19 @@ def _sidebar(view: ViewState) -> Contexts:
         index_key=keys.index_key(index),
         stopwords=stopwords,
         numbers=view.numbers,
+        open_index=lambda other: _other_index(other, settings, limiter),
+        references=tuple(k for k in _corpus_choices() if k not in (key, keys.UPLOAD)),
     )
     return view, loaded, ctx
+
+
+def _other_index(key: str, settings: IndexSettings, limiter: RebuildLimiter) -> CorpusIndex:
+    """The index of the sample or library corpus ``key`` (a reference corpus), as the
+    sidebar's corpus is opened: same settings, saved, and new builds within the limit."""
+    corpus = data.load_named_corpus(key)
+    label = keys.corpus_label(key)
+    build = _index_builder(corpus, settings, private=False, label=label, limiter=limiter)
+    return data.open_index(corpus, settings, private=False, build=build)
 
 
 def _sync_url() -> None:

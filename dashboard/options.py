@@ -46,7 +46,7 @@ Status = Literal["all", "loaded", "quarantined", "duplicate"]
 Norm = Literal["per_million", "doc_share", "count"]
 TopicMethod = Literal["nmf", "lda"]
 KwicSort = Literal["position", "left", "right"]
-SliceKind = Literal["document", "source", "speaker", "period", "filter"]
+SliceKind = Literal["document", "source", "speaker", "period", "filter", "reference"]
 GroupBy = Literal["day", "week", "month", "quarter", "year", "decade"]
 ContextTab = Literal["kwic", "dispersion", "collocates"]
 #: The document list's order: a column, ``-`` first for descending (``auto``: see its row).
@@ -381,7 +381,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("b_kind", "b_kind", Choice(SLICE_KINDS), C,
            "what slice B is (compare page)", widgets=("compare_b_kind",), seeded=False),
     Option("b_values", "b", Words(most=MAX_SLICE_VALUES), C,
-           "slice B's values (compare page)", widgets=("compare_b_",), seeded=False),
+           "slice B's values; for `reference`, the other corpus (`sotu`, `lib:<name>`) "
+           "(compare page)", widgets=("compare_b_",), seeded=False),
     Option("min_tokens", "min_tokens", IntRange(MIN_TOKENS_MIN, MIN_TOKENS_MAX), G,
            "least tokens of a shared passage (compare and formulations pages)",
            widgets=("compare_min_tokens", "formulations_min_tokens")),

@@ -65,6 +65,10 @@ class PageContext:
     index_key: str
     stopwords: tuple[str, ...]
     numbers: bool = False  #: pure numbers ranked (they are always counted)
+    #: The index of another corpus (a sample or library key) with this session's
+    #: settings, built within the session's rebuild limit; ``None`` where none is offered.
+    open_index: Callable[[str], CorpusIndex] | None = None
+    references: tuple[str, ...] = ()  #: the corpus keys ``open_index`` takes
 
 
 def _stop_without(what: str) -> NoReturn:

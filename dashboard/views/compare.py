@@ -21,7 +21,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from analysis import PERIOD_FIELD, Filters, grouping_fields, term_spans
+from analysis import (
+    PERIOD_FIELD,
+    Filters,
+    KeynessResult,
+    grouping_fields,
+    reference_keyness,
+    term_spans,
+)
 from analysis import schema as S
 from dashboard import charts, data, keys, state
 from dashboard.escape import md, plain
@@ -46,6 +53,7 @@ KIND_LABELS = {
     "speaker": "Speakers",
     "period": "A period",
     "filter": "The sidebar filters",
+    "reference": "Another corpus (a reference)",
 }
 KEY_KIND_LABELS = {"all": "Words and phrases", "word": "Words", "phrase": "Phrases"}
 SPEAKER_COLUMN = "speaker"
@@ -60,6 +68,12 @@ MAX_TABLE_ROWS = 10_000
 LABELLED = 8
 #: Distinctive terms highlighted on each side of the reader.
 READER_TERMS = 10
+STAT_COLUMNS = {
+    S.LL: st.column_config.NumberColumn("log-likelihood", format="%.2f"),
+    S.LOG_RATIO: st.column_config.NumberColumn("log ratio", format="%+.2f"),
+    S.P: st.column_config.NumberColumn("p", format="%.2g"),
+    S.SIGNIFICANT: st.column_config.CheckboxColumn("significant"),
+}
 
 
 def _doc_label(row: dict[Any, Any]) -> str:
@@ -82,6 +96,9 @@ def _slice_widgets(
     kinds = ["document", "source", "period", "filter"]
     if SPEAKER_COLUMN in docs.columns:
         kinds.insert(2, "speaker")
+    others = list(ctx.references)
+    if side == "B" and others and ctx.open_index is not None:
+        kinds.append("reference")
     view_kind = view.a_kind if side == "A" else view.b_kind
     view_values = view.a_values if side == "A" else view.b_values
     kind_key = f"{PAGE}_{lower}_kind"
@@ -117,6 +134,15 @@ def _slice_widgets(
         return kind, tuple(str(v) for v in picked)
     if kind == "period":
         return kind, _period_widget(ctx, side, own)
+    if kind == "reference":
+        key = f"{PAGE}_{lower}_reference"
+        common.seed(key, own[0] if own and own[0] in others else others[0])
+        if st.session_state[key] not in others:
+            st.session_state[key] = others[0]
+        corpus = st.selectbox(
+            md(f"Reference corpus {side}"), others, format_func=keys.corpus_label, key=key
+        )
+        return kind, (str(corpus),)
     st.caption(md(f"{side}: every document {view.filters.describe()}."))
     return kind, ()
 
@@ -232,6 +258,9 @@ def render(ctx: common.PageContext) -> None:
             a_kind=a_kind, a_values=a_values, b_kind=b_kind, b_values=b_values
         )
         view = _options(view)
+        if b_kind == "reference":
+            _reference(ctx, view, state.slice_filters(a_kind, a_values, view.filters), b_values)
+            return
         filters_a = state.slice_filters(a_kind, a_values, view.filters)
         filters_b = state.slice_filters(b_kind, b_values, view.filters)
         if filters_a is None or filters_b is None:
@@ -260,7 +289,9 @@ def render(ctx: common.PageContext) -> None:
         )
         single = a_kind == "document" and b_kind == "document"
         _similarity(ctx, view, filters_a, filters_b, (mask_a, mask_b), single=single)
-        table = _keyness(ctx, view, filters_a, filters_b)
+        options = _keyness_options(ctx, view)
+        found = data.keyness_table(ctx.index_key, filters_a, filters_b, options, ctx.index)
+        table = _keyness(ctx, view, found)
         if single:
             _reuse(ctx, view, a_values[0], b_values[0], table)
 
@@ -281,13 +312,7 @@ def _groups(ctx: common.PageContext, view: ViewState, field: str) -> None:
         )
         view = common.update_view(group_by=by)
     view = _options(view, groups=True)
-    options = keys.KeynessOptions(
-        kind=view.key_kind,
-        min_count=view.key_min,
-        bonferroni=view.bonferroni,
-        stopwords=ctx.stopwords,
-        numbers=ctx.numbers,
-    )
+    options = _keyness_options(ctx, view)
     found = data.group_keyness_table(
         ctx.index_key, view.filters, field, by or view.group_by, options, ctx.index
     )
@@ -324,11 +349,7 @@ def _groups(ctx: common.PageContext, view: ViewState, field: str) -> None:
             table.head(MAX_TABLE_ROWS),
             hide_index=True,
             key=f"{PAGE}_group_table",
-            column_config={
-                S.LL: st.column_config.NumberColumn("log-likelihood", format="%.2f"),
-                S.LOG_RATIO: st.column_config.NumberColumn("log ratio", format="%+.2f"),
-                S.P: st.column_config.NumberColumn("p", format="%.2g"),
-            },
+            column_config=STAT_COLUMNS,
         )
     pick = state.parse_group_pick(view.group_pick)
     if pick is None or pick[0] not in names:
@@ -426,18 +447,40 @@ def _similarity(
             )
 
 
-def _keyness(
-    ctx: common.PageContext, view: ViewState, filters_a: Filters, filters_b: Filters
-) -> pd.DataFrame:
-    st.subheader("Keyness: what each side says more")
-    options = keys.KeynessOptions(
+def _keyness_options(ctx: common.PageContext, view: ViewState) -> keys.KeynessOptions:
+    return keys.KeynessOptions(
         kind=view.key_kind,
         min_count=view.key_min,
         bonferroni=view.bonferroni,
         stopwords=ctx.stopwords,
         numbers=ctx.numbers,
     )
-    found = data.keyness_table(ctx.index_key, filters_a, filters_b, options, ctx.index)
+
+
+def _reference(
+    ctx: common.PageContext, view: ViewState, filters_a: Filters | None, b_values: tuple[str, ...]
+) -> None:
+    """A against another corpus: keyness only (no similarity or passages across indexes)."""
+    if filters_a is None or not b_values or ctx.open_index is None:
+        st.info("Choose what A is and the reference corpus above to compare them.")
+        return
+    reference = ctx.open_index(b_values[0])  # a listed key: a sample or library corpus
+    mask_a = data.selection(ctx.index_key, filters_a, ctx.index)
+    options = _keyness_options(ctx, view).arguments()
+    found = reference_keyness(ctx.index, mask_a, reference, **options)
+    label = keys.corpus_label(b_values[0])
+    st.caption(
+        md(
+            f"A: {int(mask_a.sum()):,} document(s) · B: {label}, all {reference.n_docs:,} "
+            f"documents. Words are matched by name; {found.phrases_left_out:,} phrases detected "
+            "in one corpus only are left out (the other has no count for them)."
+        )
+    )
+    _keyness(ctx, view, found)
+
+
+def _keyness(ctx: common.PageContext, view: ViewState, found: KeynessResult) -> pd.DataFrame:
+    st.subheader("Keyness: what each side says more")
     table = found.table
     if table.empty:
         st.info("No term reaches the least count in A and B together; lower it.")
@@ -463,12 +506,7 @@ def _keyness(
         shown,
         hide_index=True,
         key=f"{PAGE}_keyness_table",
-        column_config={
-            "ll": st.column_config.NumberColumn("log-likelihood", format="%.2f"),
-            "log_ratio": st.column_config.NumberColumn("log ratio", format="%+.2f"),
-            "p": st.column_config.NumberColumn("p", format="%.2g"),
-            "significant": st.column_config.CheckboxColumn("significant"),
-        },
+        column_config=STAT_COLUMNS,
     )
     common.table_downloads(table, page=PAGE, name="keyness")
     size_a, size_b = found.size_a, found.size_b

@@ -218,3 +218,29 @@ def test_compare_groups_by_decade_and_a_field_with_one_value() -> None:
     assert at.query_params["gby"] == "decade"
     one = _open({"corpus": "sotu", "groups": "party", "meta": "party=Whig"})
     assert any("each group is compared with the others" in shown(w.value) for w in one.warning)
+
+
+def test_compare_against_a_reference_corpus_from_the_samples() -> None:
+    from analysis import build_index, load_corpus, term_frequencies
+    from analysis.index import IndexSettings
+
+    at = _open({"a_kind": "filter", "b_kind": "reference", "b": "sotu", "kmin": "1"})
+    assert at.selectbox(key="compare_b_reference").value == "sotu"
+    assert any(
+        "phrases detected in one corpus only are left out" in shown(c.value) for c in at.caption
+    )
+    table = _table(at, "count_b").set_index("term")
+    sotu = term_frequencies(
+        build_index(load_corpus("sotu"), settings=IndexSettings()),
+        stopwords=frozenset(),
+        numbers=True,
+    ).set_index("term")
+    seeds = term_frequencies(build_index(load_corpus("seeds")), stopwords=frozenset()).set_index(
+        "term"
+    )
+    for term in ("yangtze", "development", "river", "region"):
+        assert table.loc[term, "count_a"] == seeds.loc[term, "count"]
+        expected_b = sotu.loc[term, "count"] if term in sotu.index else 0
+        assert table.loc[term, "count_b"] == expected_b
+    assert set(table["kind"]) <= {"word", "phrase"}
+    assert at.query_params["b_kind"] == "reference"
