@@ -273,8 +273,7 @@ OPTIONS: tuple[Option, ...] = (
            widgets=("sidebar_sources",), seeded=False),
     Option("filters.metadata", "meta", Pairs(), C,
            "a metadata filter `column=value` (speaker, and any column with 2 to "
-           f"{MAX_FILTER_VALUES} values); "
-           "values of one column OR together, columns AND",
+           f"{MAX_FILTER_VALUES} values); values of one column OR together, columns AND",
            widgets=("sidebar_meta_",), seeded=False),
     Option("filters.query", "q", Text(what="query"), C,
            "keyword or phrase the documents must contain (the query syntax)",
@@ -381,8 +380,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("b_kind", "b_kind", Choice(SLICE_KINDS), C,
            "what slice B is (compare page)", widgets=("compare_b_kind",), seeded=False),
     Option("b_values", "b", Words(most=MAX_SLICE_VALUES), C,
-           "slice B's values; for `reference`, the other corpus (`sotu`, `lib:<name>`) "
-           "(compare page)", widgets=("compare_b_",), seeded=False),
+           "slice B's values; for `reference`, the other corpus (compare page)",
+           widgets=("compare_b_",), seeded=False),
     Option("min_tokens", "min_tokens", IntRange(MIN_TOKENS_MIN, MIN_TOKENS_MAX), G,
            "least tokens of a shared passage (compare and formulations pages)",
            widgets=("compare_min_tokens", "formulations_min_tokens")),
