@@ -49,7 +49,7 @@ from analysis.groups import (
     grouping_fields,
 )
 from analysis.index import build_index
-from analysis.keyness import KeynessResult, keyness, keyness_groups
+from analysis.keyness import KeynessResult, keyness
 from analysis.kwic import KWIC_COLUMNS, KwicResult, kwic
 from analysis.limits import IngestLimits, check_user_terms
 from analysis.periods import Granularity, PeriodTable, period_mask, placeable
@@ -197,7 +197,6 @@ __all__ = [
     "is_han",
     "is_number",
     "keyness",
-    "keyness_groups",
     "kwic",
     "left_out_note",
     "library_entries",

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -317,6 +318,19 @@ def _slice(index: CorpusIndex, base: np.ndarray, text: str, name: str) -> np.nda
     return mask
 
 
+def _keyness_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyness options of the command line, as keyword arguments."""
+    return {
+        "stopwords": _stopwords(args),
+        "min_count": args.min_count,
+        "kind": args.kind,
+        "alpha": args.alpha,
+        "bonferroni": args.bonferroni,
+        "top": args.top,
+        "numbers": args.numbers,
+    }
+
+
 def _group_keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
     started = time.perf_counter()
     groups = group_masks(index, mask, args.groups, by=args.by)
@@ -326,17 +340,7 @@ def _group_keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespac
             "is compared with the others: group by a field with two values or more (see "
             "`python -m analysis summary`), or widen the filters."
         )
-    table = group_keyness(
-        index,
-        groups.masks,
-        stopwords=_stopwords(args),
-        min_count=args.min_count,
-        kind=args.kind,
-        alpha=args.alpha,
-        bonferroni=args.bonferroni,
-        top=args.top,
-        numbers=args.numbers,
-    )
+    table = group_keyness(index, groups.masks, **_keyness_options(args))
     without = (
         f"; {groups.without:,} selected document(s) without a {args.groups} in no group"
         if groups.without
@@ -362,18 +366,7 @@ def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> 
     mask_a = _slice(index, mask, args.a, "--a")
     mask_b = _slice(index, mask, args.b, "--b")
     started = time.perf_counter()
-    found = keyness(
-        index,
-        mask_a,
-        mask_b,
-        stopwords=_stopwords(args),
-        min_count=args.min_count,
-        kind=args.kind,
-        alpha=args.alpha,
-        bonferroni=args.bonferroni,
-        top=args.top,
-        numbers=args.numbers,
-    )
+    found = keyness(index, mask_a, mask_b, **_keyness_options(args))
     print(
         f"keyness: {time.perf_counter() - started:.2f} s "
         f"(A {found.size_a} tokens, B {found.size_b} tokens, {found.tested} terms tested)",

@@ -19,6 +19,7 @@ import pandas as pd
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
+from analysis.keyness import check_options
 from analysis.periods import Granularity, period_ordinals, period_starts, placeable
 from analysis.rows import as_mask
 from analysis.spread import group_columns
@@ -159,12 +160,7 @@ def group_keyness(
             "with the others, so at least two are needed. Widen the selection, or group by "
             "another field."
         )
-    if min_count < 1:
-        raise OptionError(f"min_count must be at least 1, not {min_count}.")
-    if not 0 < alpha < 1:
-        raise OptionError(f"alpha must be between 0 and 1, not {alpha}.")
-    if top is not None and top < 1:
-        raise OptionError(f"top must be at least 1, not {top}.")
+    check_options(min_count, alpha, top)
     checked = {str(name): as_mask(index, m) for name, m in masks.items()}
     stack = np.array(list(checked.values()))
     union: np.ndarray = np.asarray(stack.any(axis=0), dtype=bool)

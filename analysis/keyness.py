@@ -1,4 +1,4 @@
-"""Keyness: what one slice says more than another (or each group than the rest).
+"""Keyness: what one slice says more than another (groups: :mod:`analysis.groups`).
 
 Dunning log-likelihood over the full 2x2 table, its p-value (optionally
 Bonferroni-corrected), log ratio as the effect size and document dispersion;
@@ -7,7 +7,6 @@ read from the index's counts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +47,16 @@ class KeynessResult:
     size_b: int
     tested: int
     alpha: float
+
+
+def check_options(min_count: int, alpha: float, top: int | None) -> None:
+    """Raise :class:`OptionError` naming the fix for an option no keyness table can take."""
+    if min_count < 1:
+        raise OptionError(f"min_count must be at least 1, not {min_count}.")
+    if not 0 < alpha < 1:
+        raise OptionError(f"alpha must be between 0 and 1, not {alpha}.")
+    if top is not None and top < 1:
+        raise OptionError(f"top must be at least 1, not {top}.")
 
 
 def keyness(
@@ -105,12 +114,7 @@ def keyness(
         each slice holding the term. Beside it ``size_a``, ``size_b``,
         ``tested`` and ``alpha`` (after correction).
     """
-    if min_count < 1:
-        raise OptionError(f"min_count must be at least 1, not {min_count}.")
-    if not 0 < alpha < 1:
-        raise OptionError(f"alpha must be between 0 and 1, not {alpha}.")
-    if top is not None and top < 1:
-        raise OptionError(f"top must be at least 1, not {top}.")
+    check_options(min_count, alpha, top)
     columns = kind_columns(index, kind, stopwords)
     if not numbers:
         columns = columns[~index.number_columns()[columns]]
@@ -155,48 +159,3 @@ def keyness(
         }
     )
     return KeynessResult(table, size_a, size_b, tested, threshold)
-
-
-def keyness_groups(
-    index: CorpusIndex,
-    masks: Mapping[str, np.ndarray],
-    *,
-    stopwords: frozenset[str] | None = None,
-    min_count: int = 3,
-    kind: TermKind = "all",
-    alpha: float = 0.05,
-    bonferroni: bool = False,
-    top: int | None = None,
-    numbers: bool = False,
-) -> pd.DataFrame:
-    """Keyness of each group against the rest (the union of the other groups).
-
-    Returns the columns of :func:`keyness` after ``group``: ``count_a`` and
-    ``docs_a`` are the group's, ``count_b`` and ``docs_b`` the rest's (a
-    document in two groups counts on both sides). ``top`` applies per group.
-    """
-    if len(masks) < 2:
-        raise OptionError("Give at least two groups; for two, keyness(a, b) reads more simply.")
-    checked = {name: as_mask(index, m) for name, m in masks.items()}
-    tables = []
-    for name, mask in checked.items():
-        rest = np.zeros(index.n_docs, dtype=bool)
-        for other, other_mask in checked.items():
-            if other != name:
-                rest |= other_mask
-        table = keyness(
-            index,
-            mask,
-            rest,
-            stopwords=stopwords,
-            min_count=min_count,
-            kind=kind,
-            alpha=alpha,
-            bonferroni=bonferroni,
-            top=top,
-            labels=(repr(name), f"rest of {name!r}"),
-            numbers=numbers,
-        ).table
-        table.insert(0, S.GROUP, name)
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)

@@ -15,8 +15,8 @@ import pandas as pd
 
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
-from analysis.errors import EmptySelectionError, OptionError
-from analysis.keyness import KeynessResult
+from analysis.errors import EmptySelectionError
+from analysis.keyness import KeynessResult, check_options
 from analysis.rows import as_mask
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import TermKind, column_totals, kind_columns, vocab_arrays
@@ -76,12 +76,7 @@ def reference_keyness(
     reference's, ``size_b`` its word tokens (of ``reference_mask``, all its
     documents by default). A word absent from one corpus counts 0 there.
     """
-    if min_count < 1:
-        raise OptionError(f"min_count must be at least 1, not {min_count}.")
-    if not 0 < alpha < 1:
-        raise OptionError(f"alpha must be between 0 and 1, not {alpha}.")
-    if top is not None and top < 1:
-        raise OptionError(f"top must be at least 1, not {top}.")
+    check_options(min_count, alpha, top)
     ours, size_a = _side(index, as_mask(index, mask), kind, stopwords, numbers, "The selection")
     theirs, size_b = _side(
         reference, as_mask(reference, reference_mask), kind, stopwords, numbers, "The reference"

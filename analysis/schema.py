@@ -79,7 +79,7 @@ LOG_RATIO = "log_ratio"
 P = "p"
 EMERGING_COLUMNS = (TERM, KIND, COUNT, COUNT_BEFORE, LL, LOG_RATIO, P)
 
-# Comparison: keyness between two slices (or one group against the rest).
+# Comparison: keyness between two slices.
 GROUP = "group"
 COUNT_A = "count_a"
 COUNT_B = "count_b"
@@ -87,7 +87,6 @@ DOCS_A = "docs_a"
 DOCS_B = "docs_b"
 SIGNIFICANT = "significant"
 KEYNESS_COLUMNS = (TERM, KIND, COUNT_A, COUNT_B, LL, P, LOG_RATIO, DOCS_A, DOCS_B, SIGNIFICANT)
-KEYNESS_GROUP_COLUMNS = (GROUP, *KEYNESS_COLUMNS)
 # Keyness of each group against the rest (analysis.groups), as the CLI prints it.
 COUNT_REST = "count_rest"
 TOKENS_REST = "tokens_rest"

@@ -11,7 +11,7 @@ from analysis import schema as S
 from analysis.errors import OptionError
 from analysis.groups import group_keyness, group_masks, grouping_fields
 from analysis.index import IndexSettings, build_index
-from tests.analysis.tiny import TINY, g2_by_hand
+from tests.analysis.tiny import NUMBER_TERMS, TINY, g2_by_hand
 
 
 def scipy_g2(row: pd.Series) -> float:
@@ -121,3 +121,11 @@ def test_headlines_every_source_against_the_rest_equals_sparse_sums_and_scipy(he
         assert row[S.TOKENS] == headlines.doc_tokens[group].sum()
         assert row[S.TOKENS_REST] == headlines.doc_tokens[union & ~group].sum()
         assert row[S.LL] == pytest.approx(scipy_g2(row), rel=1e-9)
+
+
+def test_group_keyness_passes_the_numbers_option(numbers_index):
+    masks = group_masks(numbers_index, None, "source").masks  # n1 is A, n2 is B
+    hidden = group_keyness(numbers_index, masks, stopwords=frozenset(), min_count=1)
+    shown = group_keyness(numbers_index, masks, stopwords=frozenset(), min_count=1, numbers=True)
+    assert not set(hidden[S.TERM]) & set(NUMBER_TERMS)
+    assert set(NUMBER_TERMS) <= set(shown[S.TERM])

@@ -11,7 +11,7 @@ import pytest
 
 from analysis import schema as S
 from analysis.errors import EmptySelectionError
-from analysis.keyness import keyness, keyness_groups
+from analysis.keyness import keyness
 from analysis.selection import Filters, select
 from tests.analysis.tiny import NUMBER_TERMS, g2_by_hand
 
@@ -48,14 +48,6 @@ def test_keyness_min_count_bonferroni_and_empty_slices(tiny):
         keyness(tiny, a, np.zeros(3, dtype=bool))
 
 
-def test_keyness_groups_one_against_the_rest(tiny):
-    masks = {name: tiny.docs[S.DOC_ID].eq(name).to_numpy() for name in ("a", "b", "c")}
-    table = keyness_groups(tiny, masks, stopwords=frozenset(), min_count=1)
-    assert list(table.columns) == list(S.KEYNESS_GROUP_COLUMNS)
-    tea_a = table[(table[S.GROUP] == "a") & (table[S.TERM] == "tea")].iloc[0]
-    assert (tea_a[S.COUNT_A], tea_a[S.COUNT_B]) == (4, 1)
-
-
 def test_keyness_xinhua_against_bbc_runs_from_the_index(headlines):
     sources = set(headlines.docs[S.SOURCE])
     assert {"Xinhuanet (Xinhua)", "BBC News"} <= sources
@@ -88,11 +80,3 @@ def test_keyness_hides_numbers_unless_asked_and_counts_stay_exact(numbers_index)
     common = shown.table[shown.table[S.TERM].isin(hidden.table[S.TERM])].reset_index(drop=True)
     cols = [S.TERM, S.COUNT_A, S.COUNT_B, S.LL, S.LOG_RATIO]
     pd.testing.assert_frame_equal(common[cols], hidden.table[cols])
-
-
-def test_keyness_groups_pass_the_numbers_option(numbers_index):
-    masks = {name: numbers_index.docs[S.DOC_ID].eq(name).to_numpy() for name in ("n1", "n2")}
-    hidden = keyness_groups(numbers_index, masks, stopwords=frozenset(), min_count=1)
-    shown = keyness_groups(numbers_index, masks, stopwords=frozenset(), min_count=1, numbers=True)
-    assert not set(hidden[S.TERM]) & set(NUMBER_TERMS)
-    assert set(NUMBER_TERMS) <= set(shown[S.TERM])
