@@ -5,7 +5,9 @@
 Builds (or reloads from ``analysis.default_cache_dir()``) the index of
 ../shared/corpora/china_media_headlines_2022 and prints the median time of
 Xinhua against BBC keyness (target: under 1 s), the slices' selection, and
-the nearest documents of one headline; then on ../shared/corpora/reuters21578
+the nearest documents of one headline, each source's keyness against the
+rest (beside one keyness call per source, the baseline) and Xinhua against the
+SOTU sample as a reference corpus; then on ../shared/corpora/reuters21578
 the near-duplicate search over every document and the collapse mask; and the
 shared passages of the two seed documents. Prints figures; asserts nothing.
 """
@@ -42,16 +44,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
 
+    import numpy as np
+
     from analysis import (
         Filters,
         IndexSettings,
         build_index,
         collapse_duplicates,
         default_cache_dir,
+        group_keyness,
+        group_masks,
         keyness,
         load_corpus,
         near_duplicates,
         nearest_documents,
+        reference_keyness,
         select,
         shared_passages,
     )
@@ -74,6 +81,25 @@ def main() -> None:
     print(f"  select one source            {t_select * 1000:8.1f} ms")
     print(f"  keyness Xinhua vs BBC        {t_keyness * 1000:8.1f} ms  (target < 1000 ms)")
     print(f"  nearest_documents (all)      {t_nearest * 1000:8.1f} ms")
+
+    # Keyness of each source against the rest: one pass (the union's totals once, each
+    # group's, the rest by subtraction) against its baseline, one keyness(group, rest) per group.
+    groups = group_masks(headlines, None, "source").masks
+
+    def one_per_group() -> None:
+        union = np.logical_or.reduce(list(groups.values()))
+        for mask in groups.values():
+            keyness(headlines, mask, union & ~mask)
+
+    t_groups = _median(lambda: group_keyness(headlines, groups), args.runs)
+    t_baseline = _median(one_per_group, args.runs)
+    print(
+        f"  group_keyness by source ({len(groups)}) {t_groups * 1000:6.1f} ms  "
+        f"(baseline, keyness per group against the rest: {t_baseline * 1000:.1f} ms)"
+    )
+    sotu = build_index(load_corpus("sotu"), cache_dir=cache)
+    t_reference = _median(lambda: reference_keyness(headlines, xinhua, sotu), args.runs)
+    print(f"  reference_keyness Xinhua vs the SOTU sample {t_reference * 1000:6.1f} ms")
 
     start = time.perf_counter()
     reuters = build_index(
