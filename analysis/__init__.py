@@ -8,7 +8,8 @@ streamlit or plotly. Data flows one way::
 
 Each analysis returns a tidy table, or a frozen dataclass of the table and what
 it has to say beside the rows (``TrendResult``, ``PeriodTable``,
-``KeynessResult``, ``KwicResult``, ``CollocateResult``, ``EmergingResult``).
+``KeynessResult``, ``KwicResult``, ``CollocateResult``, ``EmergingResult``,
+``DispersionResult``).
 :mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 

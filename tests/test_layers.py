@@ -166,17 +166,11 @@ def _uses_attrs(path: Path) -> bool:
     return any(isinstance(node, ast.Attribute) and node.attr == "attrs" for node in ast.walk(tree))
 
 
-#: Files that still pass values beside a table in ``DataFrame.attrs`` (issue 10:
-#: typed results instead). The list only shrinks: a file leaves it when its result
-#: object lands (the test below says when), and nothing is ever added.
-ATTRS_AWAITING: set[str] = set()
-
-
 @pytest.mark.parametrize("path", SIZED_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_results_are_typed_not_carried_in_attrs(path: Path) -> None:
+    # Issue 10: what an analysis has to say beside its rows is a field of a frozen
+    # dataclass (KwicResult, TrendResult, ...), never a DataFrame.attrs entry.
     relative = path.relative_to(ROOT).as_posix()
-    if relative in ATTRS_AWAITING:
-        pytest.skip(f"{relative} still uses DataFrame.attrs, waiting for its result object")
     assert not _uses_attrs(path), (
         f"{relative} passes values in DataFrame.attrs: return a frozen dataclass "
         "(the table and the values beside it) instead"
@@ -187,11 +181,3 @@ def test_attrs_finder_sees_a_read_of_attrs(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f(t):\n    return t.attrs.get('total')\n")
     assert _uses_attrs(sample)
-
-
-def test_files_awaiting_their_result_object_still_use_attrs() -> None:
-    for relative in sorted(ATTRS_AWAITING):
-        path = ROOT / relative
-        done = f"{relative} uses no attrs any more: take it out of ATTRS_AWAITING"
-        assert path.is_file(), done
-        assert _uses_attrs(path), done
