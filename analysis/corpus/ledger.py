@@ -305,23 +305,23 @@ def _may_hold_surrogates(docs: list[_Doc]) -> list[int]:
     """Positions of the documents a field of which may hold an unpaired surrogate.
 
     The others cannot: their string fields, joined field by field, encode
-    as UTF-8 (which no string with a surrogate does); a document whose field
-    is not a string (a list, a dict, a number) is checked by
-    :func:`_replace_surrogates` itself. One pass per field, not per value.
+    as UTF-8 (which no string with a surrogate does), and their other values
+    (lists, dicts, numbers, None) hold none (:func:`_has_surrogates`). One
+    encode per field, not one check per string.
     """
     suspects: set[int] = set()
     for name in _FIELDS:
         values = [getattr(doc, name) for doc in docs]
-        wide = [
-            at for at, value in enumerate(values) if type(value) is not str or not value.isascii()
-        ]
-        strings = [values[at] for at in wide if type(values[at]) is str]
+        wide = [at for at, value in enumerate(values) if type(value) is str and not value.isascii()]
         try:
-            "".join(strings).encode("utf-8")
+            "".join([values[at] for at in wide]).encode("utf-8")
         except UnicodeEncodeError:
             suspects.update(wide)
-        else:
-            suspects.update(at for at in wide if type(values[at]) is not str)
+        suspects.update(
+            at
+            for at, value in enumerate(values)
+            if type(value) is not str and value is not None and _has_surrogates(value)
+        )
     return sorted(suspects)
 
 
