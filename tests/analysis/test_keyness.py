@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -53,12 +52,8 @@ def test_keyness_xinhua_against_bbc_runs_from_the_index(headlines):
     assert {"Xinhuanet (Xinhua)", "BBC News"} <= sources
     xinhua = select(headlines, Filters(sources=("Xinhuanet (Xinhua)",)))
     bbc = select(headlines, Filters(sources=("BBC News",)))
-    started = time.perf_counter()
     found = keyness(headlines, xinhua, bbc, top=100)
-    elapsed = time.perf_counter() - started
     table = found.table
-    print(f"keyness Xinhua vs BBC on {headlines.n_docs} headlines: {elapsed:.3f} s")
-    assert elapsed < 5  # target under 1 s; loose here for slow CI machines
     assert found.size_a == int(headlines.doc_tokens[xinhua].sum())
     assert table[S.LOG_RATIO].gt(0).any()
     assert table[S.LOG_RATIO].lt(0).any()

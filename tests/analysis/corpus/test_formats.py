@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -164,16 +163,13 @@ def test_shared_us_sotu_loads_249_without_quarantine(shared_corpora: Path) -> No
 
 
 @pytest.mark.shared
-def test_shared_un_general_debate_year_precision_and_fast(shared_corpora: Path) -> None:
-    started = time.perf_counter()
+def test_shared_un_general_debate_year_precision(shared_corpora: Path) -> None:
     corpus = load_corpus(shared_corpora / "un_general_debate" / "docs.jsonl.gz")
-    elapsed = time.perf_counter() - started
     assert len(corpus.docs) == 10_952
     assert corpus.counts()["quarantined"] == 0
     assert (corpus.docs["date_precision"] == "year").all()
     assert corpus.docs["date"].dt.month.eq(1).all()
     assert_ledger_invariant(corpus)
-    assert elapsed < 30, f"loading took {elapsed:.1f}s"
 
 
 @pytest.mark.shared
