@@ -171,9 +171,8 @@ def _period_widget(ctx: common.PageContext, side: str, own: tuple[str, ...]) -> 
     return (make_period(low, high + dt.timedelta(days=1)),)
 
 
-def _options(view: ViewState, *, groups: bool = False) -> ViewState:
+def _options(view: ViewState, *, sides: str = "A + B", passages: bool = True) -> ViewState:
     row = st.columns([3, 2, 2, 2, 3])
-    sides = "group + rest" if groups else "A + B"
     key_kind = (
         row[0].segmented_control(
             "Keyness terms",
@@ -192,7 +191,7 @@ def _options(view: ViewState, *, groups: bool = False) -> ViewState:
         help=md(f"Terms seen fewer times ({sides}) are left out of the keyness table."),
     )
     min_tokens = view.min_tokens
-    if not groups:  # shared passages are read between two documents only
+    if passages:  # shared passages are read between two documents of one corpus only
         min_tokens = row[2].number_input(
             "Shared passage: least tokens",
             MIN_TOKENS_MIN,
@@ -257,7 +256,7 @@ def render(ctx: common.PageContext) -> None:
         view = common.update_view(
             a_kind=a_kind, a_values=a_values, b_kind=b_kind, b_values=b_values
         )
-        view = _options(view)
+        view = _options(view, passages=b_kind != "reference")
         if b_kind == "reference":
             _reference(ctx, view, state.slice_filters(a_kind, a_values, view.filters), b_values)
             return
@@ -311,7 +310,7 @@ def _groups(ctx: common.PageContext, view: ViewState, field: str) -> None:
             or view.group_by
         )
         view = common.update_view(group_by=by)
-    view = _options(view, groups=True)
+    view = _options(view, sides="group + rest", passages=False)
     options = _keyness_options(ctx, view)
     found = data.group_keyness_table(
         ctx.index_key, view.filters, field, by or view.group_by, options, ctx.index
