@@ -542,6 +542,7 @@ def show_kwic(
             key=f"{page}_{name}_table",
             on_select="rerun",
             selection_mode="single-row",
+            column_config={"date": st.column_config.DateColumn("date", format="YYYY-MM-DD")},
         )
         rows = list(getattr(getattr(picked, "selection", None), "rows", []) or [])
         if rows:

@@ -109,6 +109,12 @@ def test_kwic_pages_through_and_exports_every_line(
     total = int(said.inner_text().split(" ")[0].replace(",", ""))
     assert total > 200
     assert page.locator(".kwic-lines .kwic-line").count() == 200
+    # the date and the speaker stand on one line, however long the name
+    heights = page.eval_on_selector_all(
+        ".kwic-lines .kwic-where", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    line = page.eval_on_selector(".kwic-lines .kwic-right", "e => e.getBoundingClientRect().height")
+    assert max(heights) <= line + 1
     button = page.locator(".st-key-contexts_kwic_csv").get_by_role("button")
     with page.expect_download(timeout=120_000) as info:
         button.click()
@@ -123,3 +129,26 @@ def test_kwic_pages_through_and_exports_every_line(
     box.press("Enter")
     expect(said).to_contain_text(f"lines 201–{min(400, total)} shown", timeout=60_000)
     page.wait_for_function("() => window.location.search.includes('kpage=2')")
+
+
+def test_selecting_a_kwic_table_row_opens_its_document(
+    app_url: str, new_page: Callable[[], Page]
+) -> None:
+    page = new_page()
+    page.goto(f"{app_url}/contexts?term={quote(TERM)}")
+    page.wait_for_selector(".kwic-lines", timeout=120_000)
+    _settle(page)
+    page.get_by_text("As a table", exact=False).click()
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible()
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    row_height = 35
+    # the fourth line is the first of the later document (3 lines, then 7)
+    page.mouse.click(box["x"] + 18, box["y"] + row_height * 4 + row_height / 2)
+    page.wait_for_selector(".doc-reader", timeout=60_000)
+    _settle(page)
+    assert "/documents" in page.url
+    assert _query(page)["doc"] == ["001_7b4caa0f675dee39.txt"]
+    assert len(page.locator(".doc-reader mark").all_inner_texts()) == 7
