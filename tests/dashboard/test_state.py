@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analysis import Filters
 from dashboard import state
 from dashboard.options import ViewState
 
@@ -21,3 +22,24 @@ def test_effective_stopwords_applies_changes_or_nothing_when_off() -> None:
 
 def test_short_hash_is_a_prefix() -> None:
     assert state.short_hash("0123456789abcdef") == "0123456789"
+
+
+def test_group_filters_replace_the_sidebars_value_of_that_field() -> None:
+    sidebar = Filters(
+        sources=("BBC",), metadata=(("party", ("Whig",)), ("speaker", ("A",))), query="war"
+    )
+    by_source = state.group_filters("source", "CGTN", sidebar)
+    assert by_source.sources == ("CGTN",)
+    assert by_source.metadata == sidebar.metadata
+    assert by_source.query == "war"
+    by_party = state.group_filters("party", "Democratic", sidebar)
+    assert by_party.metadata == (("speaker", ("A",)), ("party", ("Democratic",)))
+    assert by_party.sources == ("BBC",)
+
+
+def test_group_pick_round_trips_and_rejects_what_it_cannot_read() -> None:
+    for group, term in (("Whig", "texas"), ("BBC | News", "ukraine war"), ("2020-01-01", "x")):
+        assert state.parse_group_pick(state.make_group_pick(group, term)) == (group, term)
+    assert state.parse_group_pick("no bar") is None
+    assert state.parse_group_pick("|term") is None
+    assert state.parse_group_pick("group|") is None

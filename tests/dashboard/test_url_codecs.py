@@ -12,6 +12,7 @@ from dashboard.url_codecs import (
     Choice,
     IntRange,
     IsoDate,
+    Pairs,
     Switch,
     Text,
     Words,
@@ -70,3 +71,13 @@ def test_words_trim_deduplicate_bound_and_name_the_rejected() -> None:
     assert Words().decode(["x" * (MAX_TEXT + 5)], ()).value == ("x" * MAX_TEXT,)
     assert Words().encode(("a", "b")) == ["a", "b"]
     assert Words.repeated
+
+
+def test_pairs_group_values_by_column_and_bound_them() -> None:
+    codec = Pairs(most=2)
+    got = codec.decode(["party=Whig", "speaker=A", "party=Whig", "party=Federalist", "x"], ())
+    assert got.value == (("party", ("Whig",)), ("speaker", ("A",)))
+    assert got.note == "only the first 2 kept"
+    assert got.rejected == ("x",)
+    assert codec.encode(got.value) == ["party=Whig", "speaker=A"]
+    assert codec.to_json(got.value) == {"party": ["Whig"], "speaker": ["A"]}
