@@ -11,6 +11,7 @@ found.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from analysis.errors import OptionError
 from analysis.reuse import word_offsets
 from analysis.rows import nonempty
 from analysis.spread import group_labels
+from analysis.text import join_tokens
 
 PASSAGE_ID = "passage"
 ROLE = "role"
@@ -43,6 +45,8 @@ PASSAGE_COLUMNS = (
     PASSAGE_ID, FIRST_DOC, FIRST_GROUP, FIRST_DATE, REUSERS, GROUPS, MAX_LAG, S.TOKENS, S.TEXT,
 )  # fmt: skip
 _BASE = np.uint64(1_000_003)
+#: Where a passage's text comes from: its first publisher's text, or the index's words.
+PassageText = Literal["document", "words"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,9 @@ class ReuseLag:
         row per passage and document holding it; ``role`` is ``first`` for
         the earliest publisher (``lag_days`` 0) and ``reuse`` for the others
         (``lag_days`` = their date minus the first one's, in days); ``tokens``
-        and ``text`` are the passage as that document has it. Passages are
+        is the passage's length in words in that document, ``text`` the
+        passage as its first publisher has it (one text is read per
+        passage). Passages are
         numbered from 1 by their first date, each first publisher's row
         first, then the reusers by date and corpus order.
     passages
@@ -89,6 +95,7 @@ def reuse_lag(
     *,
     by: str = S.SOURCE,
     min_tokens: int = 6,
+    text: PassageText = "document",
 ) -> ReuseLag:
     """Passages of at least ``min_tokens`` words that several selected documents share.
 
@@ -112,6 +119,12 @@ def reuse_lag(
         :func:`analysis.spread.group_labels`).
     min_tokens
         The fewest words of a shared passage (at least 2).
+    text
+        ``document``: each passage's text as its first publisher writes it
+        (its text is read again, one document per passage); ``words``: the
+        passage in the index's words (case folded, punctuation left out),
+        read from the token stream alone, for corpora where passages run
+        into the hundreds of thousands.
 
     Returns
     -------
@@ -120,6 +133,8 @@ def reuse_lag(
     """
     if min_tokens < 2:
         raise OptionError(f"min_tokens must be at least 2, not {min_tokens}.")
+    if text not in ("document", "words"):
+        raise OptionError(f"Unknown passage text {text!r}. Use 'document' or 'words'.")
     mask = nonempty(index, mask)
     labels = group_labels(index, by)
     dates = pd.to_datetime(index.docs[S.DATE]).to_numpy()
@@ -172,22 +187,21 @@ def reuse_lag(
         stretch_to=stretch_to,
         by=by,
         undated=undated,
+        read=text == "document",
     )
 
 
 def _shared_runs(doc_of: np.ndarray, hash_of: np.ndarray) -> np.ndarray:
     """Per run, True when its hash occurs in at least two documents."""
-    order = np.lexsort((doc_of, hash_of))
+    order = np.argsort(hash_of)
     hashes, docs = hash_of[order], doc_of[order]
     new_hash = np.ones(len(order), dtype=bool)
     new_hash[1:] = hashes[1:] != hashes[:-1]
-    new_doc = new_hash.copy()
-    new_doc[1:] |= docs[1:] != docs[:-1]
-    # distinct documents per hash: the document starts within each hash's block
-    block = np.cumsum(new_hash) - 1
-    per_hash = np.bincount(block, weights=new_doc).astype(np.int64)
+    starts = np.flatnonzero(new_hash)
+    # two documents or more hold a hash when its runs' documents are not all one
+    several = np.minimum.reduceat(docs, starts) != np.maximum.reduceat(docs, starts)
     shared = np.zeros(len(order), dtype=bool)
-    shared[order] = per_hash[block] >= 2
+    shared[order] = several[np.cumsum(new_hash) - 1]
     return shared
 
 
@@ -203,6 +217,7 @@ def _tables(
     stretch_to: np.ndarray,
     by: str,
     undated: int,
+    read: bool,
 ) -> ReuseLag:
     """The uses and passages tables from the stretches and their passage numbers."""
     frame = pd.DataFrame(
@@ -226,7 +241,10 @@ def _tables(
     frame[PASSAGE_ID] = frame["component"].map(number).astype(np.int64)
     frame = frame.sort_values([PASSAGE_ID, S.DATE, "row"], kind="stable", ignore_index=True)
     first = ~frame.duplicated(PASSAGE_ID)
-    texts = _passage_texts(index, frame)
+    # the passage as its first publisher has it: one text read per passage
+    leaders = frame[first]
+    shown = _passage_texts(index, leaders) if read else _words(index, leaders)
+    texts = frame[PASSAGE_ID].map(pd.Series(shown, index=leaders[PASSAGE_ID]))
     lag = (pd.to_datetime(frame[S.DATE]) - pd.to_datetime(frame["first_date"])).dt.days
     uses = pd.DataFrame(
         {
@@ -237,7 +255,7 @@ def _tables(
             S.DATE: pd.to_datetime(frame[S.DATE]).to_numpy(),
             LAG_DAYS: lag.to_numpy(dtype=np.int64),
             S.TOKENS: (frame["to"] - frame["from"]).to_numpy(dtype=np.int64),
-            S.TEXT: texts,
+            S.TEXT: texts.to_numpy(dtype=object),
         }
     )
     per = uses.groupby(PASSAGE_ID, sort=True)
@@ -259,7 +277,12 @@ def _tables(
 
 
 def _passage_texts(index: CorpusIndex, frame: pd.DataFrame) -> list[str]:
-    """The text of each stretch (``row``, words ``from`` to ``to``) as its document has it."""
+    """The text of each stretch (``row``, words ``from`` to ``to``) as its document has it.
+
+    Where reading the text again does not give the index's words (a boundary
+    that NFKC moves, such as a full-width hyphen), the stretch is given as
+    those words instead, joined as phrases are shown.
+    """
     rows = np.unique(frame["row"].to_numpy())
     texts = index.docs[S.TEXT].iloc[rows].astype(str).tolist()
     settings = index.settings
@@ -271,5 +294,18 @@ def _passage_texts(index: CorpusIndex, frame: pd.DataFrame) -> list[str]:
     for row, start, stop in frame[["row", "from", "to"]].itertuples(index=False):
         k = at[int(row)]
         begin, end = offsets[k]
-        out.append(texts[k][int(begin[start]) : int(end[stop - 1])])
+        if len(begin) == index.doc_tokens[row]:
+            out.append(texts[k][int(begin[start]) : int(end[stop - 1])])
+        else:
+            out.extend(_words(index, frame.iloc[[len(out)]]))
+    return out
+
+
+def _words(index: CorpusIndex, frame: pd.DataFrame) -> list[str]:
+    """Each stretch (``row``, words ``from`` to ``to``) in the index's words."""
+    terms = index.vocab[S.TERM].to_numpy()
+    out = []
+    for row, start, stop in frame[["row", "from", "to"]].itertuples(index=False):
+        stream = index.tokens[index.token_offsets[row] : index.token_offsets[row + 1]]
+        out.append(join_tokens(str(t) for t in terms[stream[stream >= 0][start:stop]]))
     return out

@@ -16,6 +16,7 @@ result says how many such documents use the term); an undated one counts in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -106,15 +107,31 @@ def group_labels(index: CorpusIndex, by: str) -> np.ndarray:
     unknown column raises :class:`~analysis.errors.OptionError` listing the
     ones there are.
     """
-    docs = index.docs
+    codes, names = group_codes(index, by)
+    labels: np.ndarray = names[codes]
+    return labels
+
+
+def group_codes(index: CorpusIndex, by: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per document the number of its group, and the group names in code-point order.
+
+    Made once per index and column (see :func:`group_labels`).
+    """
+    memo = index._memo.get(("group_codes", by))
+    if memo is not None:
+        return cast(tuple[np.ndarray, np.ndarray], memo)
     allowed = group_columns(index)
     if by not in allowed:
         raise OptionError(
             f"Cannot group by {by!r}. Group by one of this corpus's columns: {', '.join(allowed)}."
         )
-    column = docs[by]
-    text = column.astype(str).where(column.notna(), "").str.strip()
-    return np.where(text.to_numpy() == "", f"(no {by})", text.to_numpy()).astype(object)
+    column = index.docs[by]
+    text = column.astype(str).where(column.notna(), "").str.strip().to_numpy(dtype=object)
+    text[text == ""] = f"(no {by})"
+    names, codes = np.unique(text.astype(str), return_inverse=True)
+    found = (codes.astype(np.int64).ravel(), names.astype(object))
+    index._memo[("group_codes", by)] = found
+    return found
 
 
 def group_columns(index: CorpusIndex) -> list[str]:
@@ -212,7 +229,7 @@ def formulation_spread(
     [1, 3]
     """
     mask = nonempty(index, mask)
-    labels = group_labels(index, by)
+    codes, names = group_codes(index, by)  # the column is checked before any count
     label, queries = _queries(index, term)
     rows = np.flatnonzero(mask)
     per_doc = np.zeros(len(rows), dtype=np.int64)
@@ -230,36 +247,40 @@ def formulation_spread(
             f"{label!r} occurs {anywhere:,} times in the corpus but in no selected "
             "document. Widen the date range, clear the source filter or change the keyword."
         )
-    docs = index.docs.iloc[rows]
-    frame = pd.DataFrame(
+    code = codes[rows]
+    present = np.flatnonzero(np.bincount(code, minlength=len(names)))
+    tokens = np.bincount(code, weights=index.doc_tokens[rows], minlength=len(names))
+    used_rows = rows[per_doc > 0]
+    docs = index.docs
+
+    def column(name: str) -> pd.Series:  # one column of the users, not the whole frame
+        return docs[name].iloc[used_rows]
+
+    users = pd.DataFrame(
         {
-            "row": rows,
-            S.GROUP: labels[rows],
-            S.DATE: pd.to_datetime(docs[S.DATE]).to_numpy(),
-            "precision": docs[S.DATE_PRECISION].fillna("day").astype(str).to_numpy(),
-            S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),
-            S.COUNT: per_doc,
-            S.TOKENS: index.doc_tokens[rows].astype(np.int64),
+            "row": used_rows,
+            "code": codes[used_rows],
+            S.GROUP: names[codes[used_rows]],
+            S.DATE: pd.to_datetime(column(S.DATE)).to_numpy(),
+            "precision": column(S.DATE_PRECISION).fillna("day").astype(str).to_numpy(),
+            S.DOC_ID: column(S.DOC_ID).astype(str).to_numpy(),
+            S.COUNT: per_doc[per_doc > 0],
         }
     )
-    groups = frame.groupby(S.GROUP, sort=True)
-    tokens = groups[S.TOKENS].sum()
-    users = frame[frame[S.COUNT] > 0]
-    used = users.groupby(S.GROUP, sort=True)
+    count = np.bincount(users["code"], weights=users[S.COUNT], minlength=len(names))
+    n_docs = np.bincount(users["code"], minlength=len(names))
     dated = users[users[S.DATE].notna()].sort_values([S.DATE, "row"], kind="stable")
-    first = dated.groupby(S.GROUP, sort=False).first()
-    table = pd.DataFrame({S.GROUP: tokens.index.astype(object)})
-    table[FIRST_DATE] = table[S.GROUP].map(first[S.DATE]).astype("datetime64[ns]")
-    table[FIRST_DOC] = table[S.GROUP].map(first[S.DOC_ID]).fillna("").astype(object)
-    table[LAST_DATE] = (
-        table[S.GROUP].map(dated.groupby(S.GROUP)[S.DATE].max()).astype("datetime64[ns]")
-    )
-    table[S.COUNT] = table[S.GROUP].map(used[S.COUNT].sum()).fillna(0).astype(np.int64)
-    table[S.DOCS] = table[S.GROUP].map(used.size()).fillna(0).astype(np.int64)
-    group_tokens = table[S.GROUP].map(tokens).to_numpy(dtype=np.float64)
+    first = dated.groupby("code", sort=False).first()
+    table = pd.DataFrame({S.GROUP: names[present]})
+    table[FIRST_DATE] = pd.Series(present).map(first[S.DATE]).astype("datetime64[ns]")
+    table[FIRST_DOC] = pd.Series(present).map(first[S.DOC_ID]).fillna("").astype(object)
+    last = dated.groupby("code")[S.DATE].max()
+    table[LAST_DATE] = pd.Series(present).map(last).astype("datetime64[ns]")
+    table[S.COUNT] = count[present].astype(np.int64)
+    table[S.DOCS] = n_docs[present].astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         table[S.PER_MILLION] = np.where(
-            group_tokens > 0, table[S.COUNT].to_numpy() / group_tokens * 1e6, 0.0
+            tokens[present] > 0, count[present] / tokens[present] * 1e6, 0.0
         )
     table = table.sort_values(
         [FIRST_DATE, S.GROUP], kind="stable", na_position="last", ignore_index=True

@@ -56,6 +56,12 @@ def _reuse_options(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--by", default=S.SOURCE, help=BY_HELP + " (with --corpus-wide)")
     sub.add_argument(
+        "--words",
+        action="store_true",
+        help="with --corpus-wide, give each passage in the index's words (case folded, no "
+        "punctuation) instead of reading its first publisher's text: fast on large corpora",
+    )
+    sub.add_argument(
         "--passages",
         action="store_true",
         help="with --corpus-wide, one row per passage: passage, first_doc, first_group, "
@@ -97,7 +103,13 @@ def corpus_wide_reuse(
     """``reuse --corpus-wide``: every passage's uses (or one row per passage)."""
     if args.doc_a or args.doc_b:
         raise OptionError("--corpus-wide searches the whole selection; leave out --a and --b.")
-    found = reuse_lag(index, mask, by=args.by, min_tokens=args.min_tokens)
+    found = reuse_lag(
+        index,
+        mask,
+        by=args.by,
+        min_tokens=args.min_tokens,
+        text="words" if args.words else "document",
+    )
     print(
         f"reuse: {len(found.passages):,} passages of {args.min_tokens}+ words shared among "
         f"{found.uses[S.DOC_ID].nunique():,} documents",

@@ -7,9 +7,11 @@ import pytest
 
 from analysis import schema as S
 from analysis.errors import OptionError
+from analysis.index import IndexSettings, build_index
 from analysis.reuse import shared_passages
 from analysis.reuse_lag import PASSAGE_COLUMNS, REUSE_LAG_COLUMNS, reuse_lag
 from analysis.selection import Filters, select
+from tests.analysis.tiny import REUSE_DOCS
 
 
 def test_reuse_lag_hand_count(reuse_index):
@@ -26,9 +28,9 @@ def test_reuse_lag_hand_count(reuse_index):
         (2, "first", "a", "X", "2024-01-01", 0, 9,
          "The committee announced a new plan for river protection"),
         (2, "reuse", "b", "Y", "2024-01-04", 3, 9,
-         "the committee announced a new plan for river protection"),
+         "The committee announced a new plan for river protection"),
         (2, "reuse", "c", "X", "2024-01-11", 10, 8,
-         "committee announced a new plan, for river protection"),
+         "The committee announced a new plan for river protection"),
     ]  # fmt: skip
     passages = found.passages.drop(columns=["first_date", S.TEXT]).values.tolist()
     assert passages == [[1, "f", "W", 1, 2, 3, 6], [2, "a", "X", 2, 2, 10, 9]]
@@ -70,5 +72,32 @@ def test_reuse_lag_two_documents_agree_with_shared_passages(seeds):
     # a passage a document repeats (the delta passage, three times) is one use of it
     assert len(pairwise) == 4
     assert sorted(firsts[S.TEXT]) == sorted(set(pairwise[S.TEXT_A]))
-    assert sorted(reusers[S.TEXT]) == sorted(set(pairwise[S.TEXT_B]))
+    assert sorted(reusers[S.TEXT]) == sorted(set(pairwise[S.TEXT_A]))  # the first's text
     assert (reusers["lag_days"] == 3).all()  # 2023-11-30 -> 2023-12-03
+
+
+def test_reuse_lag_text_where_reading_again_moves_a_boundary():
+    # NFKC turns the full-width hyphen into "-": the index reads "other-a" as one word,
+    # a plain scan of the raw text as two; the passage is then given in the index's words.
+    docs = REUSE_DOCS.iloc[:2].assign(
+        text=[
+            "Peace with the other－a war that would be long.",
+            "War with the other－a war that would be.",
+        ]
+    )
+    found = reuse_lag(build_index(docs, settings=IndexSettings(detect_phrases=False)))
+    assert found.passages[S.TEXT].tolist() == ["with the other-a war that would be"]
+    assert found.uses[S.TOKENS].tolist() == [7, 7]
+
+
+def test_reuse_lag_text_in_the_index_words(reuse_index):
+    found = reuse_lag(reuse_index, text="words")
+    assert found.passages[S.TEXT].tolist() == [
+        "weather was cold in the north",
+        "the committee announced a new plan for river protection",
+    ]
+    same = reuse_lag(reuse_index)
+    columns = ["passage", "role", "doc_id", "lag_days", "tokens"]
+    assert found.uses[columns].equals(same.uses[columns])
+    with pytest.raises(OptionError, match="Unknown passage text 'html'"):
+        reuse_lag(reuse_index, text="html")  # type: ignore[arg-type]  # wrong on purpose

@@ -84,5 +84,8 @@ def test_reuse_corpus_wide_hand_count(tmp_path, capsys):
         "max_lag_days", "tokens",
     ]  # fmt: skip
     assert lines[2].split()[:8] == ["2", "a", "A", "2024-01-01", "2", "3", "10", "9"]
+    assert run(["reuse", corpus, "--corpus-wide", "--words", "--passages", "--format", "csv"]) == 0
+    texts = pd.read_csv(io.StringIO(capsys.readouterr().out))["text"].tolist()
+    assert texts[1] == "the committee announced a new plan for river protection"
     assert run(["reuse", corpus, "--corpus-wide", "--a", "a"]) == 2
     assert "leave out --a and --b" in capsys.readouterr().err
