@@ -37,6 +37,7 @@ from analysis.cli_common import (
     _stopwords,
 )
 from analysis.contexts import collocates
+from analysis.corpus import load_corpus
 from analysis.corpus_index import CorpusIndex
 from analysis.dispersion import DISPERSION_COLUMNS, dispersion
 from analysis.duplicates import collapse_duplicates, near_duplicates
@@ -45,6 +46,7 @@ from analysis.groups import group_keyness, group_masks
 from analysis.keyness import keyness
 from analysis.kwic import KWIC_COLUMNS, kwic
 from analysis.periods import GRANULARITIES
+from analysis.reference import reference_keyness
 from analysis.reuse import shared_passages
 from analysis.selection import parse_slice, select
 from analysis.similarity import document_similarity
@@ -240,6 +242,12 @@ def _parser() -> argparse.ArgumentParser:
         "or any metadata column), each against the rest",
     )
     keyness_.add_argument(
+        "--reference",
+        metavar="CORPUS",
+        help="instead of --b: all documents of another corpus (a file, folder, zip or sample "
+        "name), indexed with the same settings; A is --a or the filtered selection",
+    )
+    keyness_.add_argument(
         "--by", choices=GRANULARITIES, default="year", help="period length of --groups period"
     )
     keyness_.add_argument("--min-count", type=int, default=3, help="minimum count in A and B")
@@ -354,14 +362,39 @@ def _group_keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespac
     return table[list(S.GROUP_KEYNESS_COLUMNS)]
 
 
+KEYNESS_PRINTED = [
+    S.TERM, S.COUNT_A, S.COUNT_B, S.LL, S.P, S.LOG_RATIO, S.DOCS_A, S.DOCS_B, S.SIGNIFICANT,
+]  # fmt: skip
+
+
+def _reference_keyness(
+    index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace
+) -> pd.DataFrame:
+    if args.b or args.groups:
+        raise OptionError("Give --reference CORPUS instead of --b or --groups, not with them.")
+    mask_a = _slice(index, mask, args.a, "--a") if args.a else mask
+    reference = _index(args, load_corpus(args.reference))
+    found = reference_keyness(index, mask_a, reference, **_keyness_options(args))
+    print(
+        f"keyness: A {found.size_a} tokens, the reference {found.size_b} tokens, "
+        f"{found.tested} terms tested; {found.phrases_left_out} phrases detected in one corpus "
+        "only left out",
+        file=sys.stderr,
+    )
+    return found.table[KEYNESS_PRINTED]
+
+
 def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:
+    if args.reference:
+        return _reference_keyness(index, mask, args)
     if args.groups:
         if args.a or args.b:
             raise OptionError("Give either --groups FIELD or --a and --b, not both.")
         return _group_keyness(index, mask, args)
     if not (args.a and args.b):
         raise OptionError(
-            'Give two slices, --a "key=value" and --b "key=value", or --groups FIELD.'
+            'Give two slices, --a "key=value" and --b "key=value", or --groups FIELD, or '
+            "--reference CORPUS."
         )
     mask_a = _slice(index, mask, args.a, "--a")
     mask_b = _slice(index, mask, args.b, "--b")
@@ -372,10 +405,7 @@ def _keyness(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> 
         f"(A {found.size_a} tokens, B {found.size_b} tokens, {found.tested} terms tested)",
         file=sys.stderr,
     )
-    columns = [
-        S.TERM, S.COUNT_A, S.COUNT_B, S.LL, S.P, S.LOG_RATIO, S.DOCS_A, S.DOCS_B, S.SIGNIFICANT,
-    ]  # fmt: skip
-    return found.table[columns]
+    return found.table[KEYNESS_PRINTED]
 
 
 def _reuse(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) -> pd.DataFrame:

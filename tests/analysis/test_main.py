@@ -554,3 +554,24 @@ def test_meta_filters_narrow_every_command(capsys):
     assert "write FIELD=VALUE" in capsys.readouterr().err
     assert run(["terms", "sotu", "--meta", "colour=red"]) == 2
     assert "No metadata column 'colour'" in capsys.readouterr().err
+
+
+def test_keyness_against_a_reference_corpus_counts_by_hand(capsys, tmp_path):
+    # the reference: 6 word tokens, yangtze 2, river 2, delta 1, the 1
+    path = tmp_path / "reference.jsonl"
+    path.write_text('{"id": "r", "text": "Yangtze river. Yangtze delta, the river."}\n')
+    seeds_tokens = json.loads(_run(capsys, "summary", "seeds", "--format", "json"))["tokens"]
+    argv = ["keyness", "seeds", "--reference", str(path), "--min-count", "1", "--format", "csv"]
+    assert run(argv) == 0
+    out, err = capsys.readouterr()
+    assert f"A {seeds_tokens} tokens, the reference 6 tokens" in err
+    table = pd.read_csv(io.StringIO(out)).set_index("term")
+    assert list(table.columns) == [
+        "count_a", "count_b", "ll", "p", "log_ratio", "docs_a", "docs_b", "significant",
+    ]  # fmt: skip
+    for term, count_b in (("yangtze", 2), ("river", 2), ("delta", 1)):
+        row = table.loc[term]
+        assert row["count_b"] == count_b
+        assert row["ll"] == pytest.approx(g2_by_hand(row["count_a"], count_b, seeds_tokens, 6))
+    assert run(["keyness", "seeds", "--reference", str(path), "--groups", "source"]) == 2
+    assert "instead of --b or --groups" in capsys.readouterr().err
