@@ -28,6 +28,8 @@ LAST_PICK_KEY = "_formulations_last_pick"
 EVIDENCE_WINDOW = 12
 #: Groups drawn in the uptake chart (the earliest first); the table lists all.
 MAX_GROUPS_DRAWN = 26
+#: Most documents using the formulation among which shared passages are looked for.
+MAX_REUSE_DOCS = 5_000
 #: Passages drawn in the reuse timeline (those reused by the most documents); all in the table.
 MAX_PASSAGES_DRAWN = 40
 TERM_HELP = md(
@@ -94,7 +96,7 @@ def render(ctx: common.PageContext) -> None:
             st.session_state["formulations_first"] = picked
         st.session_state[LAST_PICK_KEY] = picked
         _first_uses(ctx, view, spread, term)
-        _reuse(ctx, view, term, by)
+        _reuse(ctx, view, term, by, users=int(spread.table[S.DOCS].sum()))
 
 
 def _notes(spread: Spread) -> None:
@@ -190,8 +192,18 @@ def _day(table: pd.DataFrame, group: str) -> str:
     return pd.Timestamp(value).date().isoformat()
 
 
-def _reuse(ctx: common.PageContext, view: ViewState, term: str, by: str) -> None:
+def _reuse(ctx: common.PageContext, view: ViewState, term: str, by: str, *, users: int) -> None:
     st.subheader("Reused passages")
+    if users > MAX_REUSE_DOCS:
+        st.info(
+            md(
+                f"{users:,} selected documents use '{term}': passages are looked for among "
+                f"{MAX_REUSE_DOCS:,} at most, so as to answer in seconds. Narrow the dates or "
+                "the sources, or use `python -m analysis reuse CORPUS --corpus-wide --query "
+                "TERM` for all of them."
+            )
+        )
+        return
     min_tokens = int(
         st.slider(
             "Least words of a shared passage",
