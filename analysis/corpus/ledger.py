@@ -46,7 +46,6 @@ Ledger vocabulary
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 import re
@@ -199,8 +198,7 @@ def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
     docs = [unit for unit in units if isinstance(unit, _Doc)]
     notes: list[list[str]] = [[] for _ in docs]
 
-    for position in _may_hold_surrogates(docs):
-        doc = docs[position]
+    for position, doc in enumerate(docs):
         if _replace_surrogates(doc):
             notes[position].append(
                 "replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD"
@@ -299,30 +297,6 @@ def _replace_surrogates(doc: _Doc) -> bool:
             setattr(doc, name, _no_surrogates(value))
             changed = True
     return changed
-
-
-def _may_hold_surrogates(docs: list[_Doc]) -> list[int]:
-    """Positions of the documents a field of which may hold an unpaired surrogate.
-
-    The others cannot: their string fields, joined field by field, encode
-    as UTF-8 (which no string with a surrogate does), and their other values
-    (lists, dicts, numbers, None) hold none (:func:`_has_surrogates`). One
-    encode per field, not one check per string.
-    """
-    suspects: set[int] = set()
-    for name in _FIELDS:
-        values = [getattr(doc, name) for doc in docs]
-        wide = [at for at, value in enumerate(values) if type(value) is str and not value.isascii()]
-        try:
-            "".join([values[at] for at in wide]).encode("utf-8")
-        except UnicodeEncodeError:
-            suspects.update(wide)
-        suspects.update(
-            at
-            for at, value in enumerate(values)
-            if type(value) is not str and value is not None and _has_surrogates(value)
-        )
-    return sorted(suspects)
 
 
 def _has_surrogates(value: Any) -> bool:
@@ -520,13 +494,11 @@ def _hash_docs(docs: pd.DataFrame) -> str:
             ]
         else:
             values = series.tolist()
-        # Each value as its length (8 bytes, little-endian) and its canonical
-        # UTF-8; a length prefix keeps ("ab", "c") and ("a", "bc") apart. The
-        # column goes to the digest in one piece, not value by value.
-        encoded = [_canonical(value).encode("utf-8", "surrogatepass") for value in values]
-        lengths = np.fromiter(map(len, encoded), dtype="<u8", count=len(encoded)).tobytes()
-        prefixes = [lengths[at : at + 8] for at in range(0, len(lengths), 8)]
-        digest.update(b"".join(itertools.chain.from_iterable(zip(prefixes, encoded, strict=True))))
+        for value in values:
+            encoded = _canonical(value).encode("utf-8", "surrogatepass")
+            # A length prefix keeps ("ab", "c") and ("a", "bc") apart.
+            digest.update(len(encoded).to_bytes(8, "little"))
+            digest.update(encoded)
     return digest.hexdigest()
 
 
