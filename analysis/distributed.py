@@ -261,7 +261,16 @@ def check_workers(client: Client, *, expected: dict[str, object] | None = None) 
 
 
 def fingerprint() -> dict[str, object]:
-    """What decides the tokens in this process: versions and a hash of the analysis sources."""
+    """What decides the tokens in this process: versions and a hash of the analysis sources.
+
+    Read when this module was imported, beside the rest of the analysis code,
+    so a worker started before its checkout changed on disk shows the code it
+    runs, not the code on disk.
+    """
+    return dict(_IMPORTED)
+
+
+def _read_fingerprint() -> dict[str, object]:
     root = Path(__file__).resolve().parent
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(root.rglob("*.py")):
@@ -277,6 +286,9 @@ def fingerprint() -> dict[str, object]:
         except importlib.metadata.PackageNotFoundError:
             found[package] = None
     return found
+
+
+_IMPORTED = _read_fingerprint()
 
 
 def _payload(column: pd.Series, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray] | list[str]:
