@@ -244,7 +244,11 @@ def _timed(call: Any) -> float:
 
 def _apptest(library: str, cache: str, name: str, runs: int, queue: mp.Queue) -> None:
     os.environ.update(
-        DASHBOARD_CORPUS_DIR=library, DASHBOARD_CACHE_DIR=cache, DASHBOARD_FOLLOW_SYMLINKS="1"
+        DASHBOARD_CORPUS_DIR=library,
+        DASHBOARD_CACHE_DIR=cache,
+        DASHBOARD_FOLLOW_SYMLINKS="1",
+        # bare-mode notices of the topic fit's worker process (it imports the app's modules)
+        STREAMLIT_LOGGER_LEVEL="error",
     )
     from streamlit.testing.v1 import AppTest
 
@@ -282,6 +286,11 @@ def _apptest(library: str, cache: str, name: str, runs: int, queue: mp.Queue) ->
     if problems:
         lines.append(f"  exceptions on the page: {problems[:3]}")
     queue.put(lines)
+    queue.close()
+    queue.join_thread()
+    # The app's topic-fit pool (a spawned worker process) can hang this process's
+    # exit while it joins that worker; the worker ends when its pipe closes.
+    os._exit(0)
 
 
 # --- shared links in a browser ------------------------------------------------------------
