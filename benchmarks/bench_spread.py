@@ -27,28 +27,17 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_queries_100k import _time  # noqa: E402  (first run, then the median of runs)
+
 HEADLINES = REPO.parent / "shared" / "corpora" / "china_media_headlines_2022" / "docs.jsonl"
-
-
-def _time(call: Callable[[], object], runs: int) -> tuple[float, float]:
-    """(first call, median of ``runs`` calls after it), in ms."""
-    start = time.perf_counter()
-    call()
-    first = (time.perf_counter() - start) * 1000
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return first, statistics.median(times)
 
 
 def _index(corpus: Path, cache: Path | None):  # type: ignore[no-untyped-def]  # a script
