@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,31 @@ def test_index_corpus_on_two_local_workers_writes_the_local_files(capsys, corpus
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
     assert [n for n in names if not filecmp.cmp(a / n, b / n, shallow=False)] == []
+
+
+def test_index_library_on_two_local_workers_builds_every_entry(capsys, corpus, tmp_path):
+    library = tmp_path / "library"
+    library.mkdir()
+    shutil.copy(corpus, library / "small.jsonl")
+    (library / "one.txt").write_text("One text, of five tokens.", encoding="utf-8")
+    argv = ["index", "--library", str(library), "--format", "json", "--cache-dir"]
+    assert run([*argv, str(tmp_path / "a")]) == 0
+    local = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", *argv, str(tmp_path / "b"), "--workers", "2"],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["corpus"], r["status"], r["tokens"]) for r in rows] == [
+        ("one.txt", "built", 5),
+        ("small.jsonl", "built", 7),
+    ]
+    assert [r["workers"] for r in rows] == [1, 2]  # one document is one shard
+    for mine, theirs in zip(local, rows, strict=True):
+        a, b = Path(str(mine["cache"])), Path(str(theirs["cache"]))
+        assert a.name == b.name
+        assert all(filecmp.cmp(f, b / f.name, shallow=False) for f in a.iterdir())
 
 
 def test_index_wants_a_corpus_or_a_library_and_one_place_to_count(capsys, corpus, tmp_path):
