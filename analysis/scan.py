@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -236,9 +237,7 @@ def scan_parts(
         [s[2][:-1] + shift[k] for k, s in enumerate(scanned)] + [np.array([shift[-1]])]
     )
     numbers, firsts = kernels.number_strings(arena, string_bounds)
-    raw = arena.tobytes()
-    starts = string_bounds.tolist()
-    distinct = [raw[starts[f] : starts[f + 1]].decode("utf-8", "surrogatepass") for f in firsts]
+    distinct = _distinct_strings(arena, string_bounds, firsts)
     pieces = []
     token_at = 0
     string_at = 0
@@ -248,6 +247,28 @@ def scan_parts(
         token_at += found
         string_at += n_strings
     return Scanned(doc_tokens=doc_tokens, pieces=pieces, distinct=distinct)
+
+
+def _distinct_strings(arena: np.ndarray, bounds: np.ndarray, firsts: np.ndarray) -> list[str]:
+    """Strings ``arena[bounds[f]:bounds[f + 1]]`` for each ``f`` of ``firsts``, decoded.
+
+    Gathered into one Arrow string array and decoded there; bytes that are
+    not valid UTF-8 (surrogates of a Python text) are decoded one by one.
+    """
+    lo = bounds[firsts].astype(np.int64)
+    lengths = bounds[firsts + 1].astype(np.int64) - lo
+    offsets = np.zeros(len(firsts) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(lengths)
+    at = np.repeat(lo - offsets[:-1], lengths) + np.arange(int(offsets[-1]), dtype=np.int64)
+    strings = pa.LargeStringArray.from_buffers(
+        len(firsts), pa.py_buffer(offsets), pa.py_buffer(arena[at])
+    )
+    try:
+        strings.validate(full=True)
+    except pa.ArrowInvalid:
+        raw, starts = arena.tobytes(), bounds.tolist()
+        return [raw[starts[f] : starts[f + 1]].decode("utf-8", "surrogatepass") for f in firsts]
+    return cast(list[str], strings.to_pylist())
 
 
 def arrow_text(column: pd.Series) -> pd.Series:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import polars as pl
@@ -32,6 +32,8 @@ from analysis.rule import (
 )
 from analysis.scan import extract_raw
 
+_T = TypeVar("_T")
+
 
 def classify_raw(
     raws: pl.Series, *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
@@ -47,9 +49,13 @@ def classify_raw(
     [['region'], [None], ['长三角'], ['g60', '科技']]
     """
     lengths, flat = classify_flat(raws, user_words=user_words, fold_chinese=fold_chinese)
-    tokens = flat.to_pylist()
+    return _lists(lengths, flat.to_pylist())
+
+
+def _lists(lengths: np.ndarray, flat: list[_T]) -> list[list[_T]]:
+    """``flat`` cut into consecutive lists of ``lengths`` items."""
     ends = np.cumsum(lengths).tolist()
-    return [tokens[end - n : end] for end, n in zip(ends, lengths.tolist(), strict=True)]
+    return [flat[end - n : end] for end, n in zip(ends, lengths.tolist(), strict=True)]
 
 
 def classify_flat(
@@ -188,8 +194,8 @@ def _classify_other(
             tokens.append([_stopped(word)])
     if han_runs:
         runs = list(han_runs)
-        segmented = segment_han(runs, user_words=user_words, fold_chinese=fold_chinese)
-        for run, words in zip(runs, segmented, strict=True):
+        counts, cut = cut_runs(runs, user_words=user_words, fold_chinese=fold_chinese)
+        for run, words in zip(runs, _lists(counts, cut.to_pylist()), strict=True):
             for at in han_runs[run]:
                 tokens[at] = list(words)
     out: list[list[str | None]] = []

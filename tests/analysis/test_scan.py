@@ -123,3 +123,24 @@ def test_a_chunked_arrow_column_is_read_in_place():
     assert combined.tolist() == column.tolist()
     frame = pd.DataFrame({"doc_id": ["a", "b"], "text": column})
     assert build_index(frame).doc_tokens.tolist() == [2, 2]
+
+
+def test_distinct_strings_are_decoded_in_arrow_or_one_by_one_when_not_utf8():
+    from analysis.scan import _distinct_strings
+
+    words = ["tea", "长三角", "", "é"]
+    data = "".join(words).encode()
+    bounds = np.cumsum([0, *(len(w.encode()) for w in words)])
+    assert _distinct_strings(np.frombuffer(data, np.uint8), bounds, np.array([3, 0, 1])) == [
+        "é",
+        "tea",
+        "长三角",
+    ]
+    # a lone surrogate (a Python text's, encoded with surrogatepass) is not UTF-8
+    odd = ["a\ud800", "b"]
+    data = "".join(odd).encode("utf-8", "surrogatepass")
+    bounds = np.array([0, 4, 5])
+    assert _distinct_strings(np.frombuffer(data, np.uint8), bounds, np.array([1, 0])) == [
+        "b",
+        "a\ud800",
+    ]
