@@ -19,7 +19,7 @@ import regex
 
 from analysis import kernels
 from analysis import schema as S
-from analysis.contexts import _context_positions, term_spans
+from analysis.contexts import _context_positions, term_spans_many
 from analysis.errors import OptionError
 from analysis.query import Query, count_query, parse_query, query_matches
 from analysis.rows import nonempty
@@ -86,16 +86,17 @@ def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray
 
     The occurrences are those of the token stream (``counts`` per row, from
     :func:`analysis.query.count_query`), so the lines equal the counts. Their
-    character spans come from :func:`term_spans` where it finds as many in a
-    document; elsewhere (a possessive inside a sequence, NFKC folding) the
-    document's tokens are located one by one (:func:`_exact_spans`).
+    character spans come from :func:`term_spans` (one pass for them all:
+    :func:`term_spans_many`) where it finds as many in a document; elsewhere
+    (a possessive inside a sequence, NFKC folding) the document's tokens are
+    located one by one (:func:`_exact_spans`).
     """
     texts = _texts(index, rows)
     found_row: list[int] = []
     found_start: list[int] = []
     found_end: list[int] = []
-    for row, expected in zip(rows.tolist(), counts.tolist(), strict=True):
-        spans = term_spans(texts[row], query.text)
+    every = term_spans_many([texts[row] for row in rows.tolist()], query.text)
+    for row, expected, spans in zip(rows.tolist(), counts.tolist(), every, strict=True):
         if len(spans) != expected:
             spans = _exact_spans(index, texts[row], query)
         for start, end in spans:

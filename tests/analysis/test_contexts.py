@@ -185,3 +185,17 @@ def test_collocates_windows_read_around_nodes_equal_counting_every_document():
         got = dict(zip(table["term"], table["count"], strict=True))
         assert got == {w: c for w, c in observed.items() if w in got}
         assert got  # some collocates are attracted
+
+
+def test_term_spans_many_equals_term_spans_text_by_text():
+    from analysis.contexts import term_spans_many
+
+    texts = [
+        "Civil war, civil  war. Civil, war.",
+        "",
+        "The Yangtze River Delta's plan; yangtze river-delta",
+        "Slavery, slaves. Civil war",
+        "推动高质量发展",
+    ]
+    for term in ("civil war", "slave* | civil war", "yangtze river delta", "高质量发展", "*"):
+        assert term_spans_many(texts, term) == [term_spans(t, term) for t in texts]
