@@ -160,7 +160,8 @@ def _mark_line(ctx: common.PageContext, view: ViewState, term: str, table: pd.Da
     one = lines[lines[S.START] == int(start)].reset_index(drop=True)
     line = replace(found, table=one, total=len(one))
     position = float(rows["position"].iloc[0])
-    st.subheader(md(f"The occurrence at {position:.0%} of {doc_id}"))
+    st.subheader("The clicked occurrence")  # the document's id is data: never a heading
+    st.text(plain(f"At {position:.0%} of {doc_id}"))
     common.show_kwic(line, page=PAGE, name="dispersion_line", what=f"'{term}' here", term=term)
 
 

@@ -62,7 +62,7 @@ def test_a_clicked_mark_shows_its_kwic_line_linked_to_its_document(seeds_table):
     assert html.count('class="kwic-line"') == 1
     assert "Yangtze River Delta</mark>" in html
     position = seeds_table["position"].iloc[4]
-    assert any(f"at {position:.0%} of {doc}" in shown(h.value) for h in at.subheader)
+    assert f"At {position:.0%} of {doc}" in [t.value for t in at.text]
     (href,) = re.findall(r'<a class="kwic-where kwic-doc" href="([^"]+)"', html)
     path, _, query = href.partition("?")
     assert path == "documents"

@@ -205,6 +205,15 @@ def test_hostile_documents_on_contexts_compare_documents_and_data(visit: Visit) 
     visit.page.wait_for_selector(".js-plotly-plot .ytick text", timeout=60_000)
     visit.settle()
     visit.check()
+    # the dispersion plot's rows are labelled by hostile titles; a mark's line by its source
+    first = f"{PAYLOADS[0]} #0"
+    visit.open(
+        "contexts",
+        {"term": "delta", "ctab": "dispersion", "mark": f"{first}|4"},
+        ready=".js-plotly-plot .ytick text",
+    )
+    visit.check()
+    expect(visit.page.locator(".kwic-lines .kwic-line")).to_have_count(1)
 
     for kind in ("source", "speaker"):
         visit.open(
