@@ -208,3 +208,25 @@ def test_missing_dates_get_no_false_surrogate_note() -> None:
         "undated: no date; replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD"
     )
     assert reasons[3] == "undated: no date"
+
+
+def test_string_columns_are_hashed_at_once_as_value_by_value():
+    """_packed_strings feeds the digest exactly what the per-value loop of _hash_docs would."""
+    import pandas as pd
+
+    from analysis.corpus.ledger import _canonical, _packed_strings
+
+    def by_value(values) -> bytes:
+        out = b""
+        for value in values:
+            encoded = _canonical(value).encode("utf-8", "surrogatepass")
+            out += len(encoded).to_bytes(8, "little") + encoded
+        return out
+
+    values = ["tea", "", "长三角一体化", "é\u0301 😀", "", "x" * 300]
+    column = pd.Series(values, dtype="str")
+    assert _packed_strings(column) == by_value(values)
+    assert _packed_strings(column.iloc[2:5]) == by_value(values[2:5])  # a slice: offset > 0
+    assert _packed_strings(pd.Series([], dtype="str")) == b""
+    assert _packed_strings(pd.Series(["a", None], dtype="str")) is None  # missing: the loop
+    assert _packed_strings(pd.Series(["a", 1], dtype=object)) is None
