@@ -489,7 +489,7 @@ def _hash_docs(docs: pd.DataFrame) -> str:
     for column in docs.columns:
         digest.update(b"\x00column=" + str(column).encode("utf-8", "surrogatepass"))
         series = docs[column]
-        packed = _packed_strings(series)
+        packed = _packed_strings(_iso_dates(series))
         if packed is not None:
             digest.update(packed)
             continue
@@ -505,6 +505,23 @@ def _hash_docs(docs: pd.DataFrame) -> str:
             digest.update(len(encoded).to_bytes(8, "little"))
             digest.update(encoded)
     return digest.hexdigest()
+
+
+def _iso_dates(series: pd.Series) -> pd.Series:
+    """A column of dates as the strings :func:`_hash_docs` hashes (``isoformat``), made at once.
+
+    Only a ``datetime64[us]`` column without missing values, of years 1 to
+    9999 and whole seconds, whose ``isoformat`` numpy writes alike; any other
+    column is returned as it is.
+    """
+    if series.dtype != np.dtype("datetime64[us]") or series.isna().any() or len(series) == 0:
+        return series
+    values = series.to_numpy()
+    micro = values.astype(np.int64)
+    low, high = np.datetime64("0001-01-01", "us"), np.datetime64("10000-01-01", "us")
+    if (micro % 1_000_000).any() or values.min() < low or values.max() >= high:
+        return series
+    return pd.Series(np.datetime_as_string(values, unit="s"), dtype="str")
 
 
 def _packed_strings(series: pd.Series) -> bytes | None:

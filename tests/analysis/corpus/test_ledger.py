@@ -230,3 +230,22 @@ def test_string_columns_are_hashed_at_once_as_value_by_value():
     assert _packed_strings(pd.Series([], dtype="str")) == b""
     assert _packed_strings(pd.Series(["a", None], dtype="str")) is None  # missing: the loop
     assert _packed_strings(pd.Series(["a", 1], dtype=object)) is None
+
+
+def test_dates_are_written_at_once_as_isoformat_writes_them():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.corpus.ledger import _iso_dates
+
+    days = ["0001-01-01", "0999-12-31", "1600-02-29", "1977-01-01", "2024-02-29", "9999-12-31"]
+    column = pd.Series(np.array(days, dtype="datetime64[us]"))
+    assert _iso_dates(column).tolist() == [value.isoformat() for value in column.tolist()]
+    with_time = pd.Series(np.array(["2020-05-06T07:08:09"], dtype="datetime64[us]"))
+    assert _iso_dates(with_time).tolist() == ["2020-05-06T07:08:09"]
+    # a missing date or a fraction of a second: left to the value-by-value loop
+    for kept in (
+        pd.Series(np.array(["2020-01-01", "NaT"], dtype="datetime64[us]")),
+        pd.Series(np.array(["2020-01-01T00:00:00.5"], dtype="datetime64[us]")),
+    ):
+        assert _iso_dates(kept) is kept
