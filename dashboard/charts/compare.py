@@ -210,6 +210,7 @@ def plot_keyness_scatter(
     size_a: int,
     size_b: int,
     labelled: int = 10,
+    most: int | None = None,
     names: tuple[str, str] = ("A", "B"),
     title: str | None = None,
 ) -> go.Figure:
@@ -220,15 +221,21 @@ def plot_keyness_scatter(
     trace per side the term leans to (``log_ratio`` > 0: A); significant terms
     are drawn solid, the others faint. The ``labelled`` strongest terms (by
     ``ll``) of each side carry their text. ``customdata`` is ``[term, count_a,
-    count_b, ll, log_ratio, p]``.
+    count_b, ll, log_ratio, p]``. ``most`` keeps the ``most`` strongest terms
+    of each side (a browser draws a few thousand points quickly, not the whole
+    vocabulary of two large slices); ``None`` draws them all.
     """
     if size_a <= 0 or size_b <= 0:
         raise ValueError("Both sides need tokens: size_a and size_b must be positive.")
+    if most is not None and most < 1:
+        raise ValueError(f"most must be at least 1, got {most}. Draw one term or more per side.")
     fig = go.Figure()
     top = 1.0
     for side, name in zip(("A", "B"), names, strict=True):
         leans = table["log_ratio"] > 0 if side == "A" else table["log_ratio"] <= 0
         rows = table[leans].sort_values("ll", ascending=False, kind="stable")
+        if most is not None:
+            rows = rows.head(most)
         x = rows["count_a"].astype(float).clip(lower=ABSENT_COUNT) / size_a * 1e6
         y = rows["count_b"].astype(float).clip(lower=ABSENT_COUNT) / size_b * 1e6
         if len(rows):

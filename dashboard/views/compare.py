@@ -44,6 +44,7 @@ from dashboard.options import (
     make_period,
     parse_period,
 )
+from dashboard.paging import PAGE_ROWS
 from dashboard.views import common
 
 PAGE = "compare"
@@ -62,10 +63,10 @@ MAX_LISTED = 2_000
 #: Documents in the heatmap and dendrogram.
 MAX_HEATMAP = 40
 NEIGHBOURS = 8
-#: Keyness rows drawn on screen (all of them go in the downloads).
-MAX_TABLE_ROWS = 10_000
 #: Terms named on the keyness scatter, per side (more only overlap).
 LABELLED = 8
+#: Terms drawn on the keyness scatter, per side, the strongest (a browser is slow over 100k).
+MAX_SCATTER = 500
 #: Distinctive terms highlighted on each side of the reader.
 READER_TERMS = 10
 STAT_COLUMNS = {
@@ -344,12 +345,7 @@ def _groups(ctx: common.PageContext, view: ViewState, field: str) -> None:
     if clicked:
         view = common.update_view(group_pick=state.make_group_pick(*map(str, clicked[:2])))
     with st.expander("As a table"):
-        common.dataframe(
-            table.head(MAX_TABLE_ROWS),
-            hide_index=True,
-            key=f"{PAGE}_group_table",
-            column_config=STAT_COLUMNS,
-        )
+        _paged_table(table, key=f"{PAGE}_group_table")
     pick = state.parse_group_pick(view.group_pick)
     if pick is None or pick[0] not in names:
         return
@@ -380,7 +376,8 @@ def _similarity(
     st.metric("A against B (TF-IDF cosine, 0 to 1)", f"{value:.3f}")
     docs = ctx.index.docs
     ids_a = docs.loc[masks[0], S.DOC_ID].astype(str).tolist()
-    ids_b = [i for i in docs.loc[masks[1], S.DOC_ID].astype(str) if i not in set(ids_a)]
+    in_a = set(ids_a)  # once: a set per document made this quadratic (minutes at 100k)
+    ids_b = [i for i in docs.loc[masks[1], S.DOC_ID].astype(str) if i not in in_a]
     if len(ids_a) + len(ids_b) > MAX_HEATMAP:
         # Both sides in the picture: up to half the places each, the rest to the other.
         take_b = min(len(ids_b), max(MAX_HEATMAP // 2, MAX_HEATMAP - len(ids_a)))
@@ -493,20 +490,7 @@ def _keyness(ctx: common.PageContext, view: ViewState, found: KeynessResult) -> 
             "+1 is twice as frequent in A, -1 twice as frequent in B."
         )
     )
-    shown = table.head(MAX_TABLE_ROWS)
-    if len(table) > MAX_TABLE_ROWS:
-        st.caption(
-            md(
-                f"The {MAX_TABLE_ROWS:,} strongest of {len(table):,} terms shown; "
-                "all in the downloads."
-            )
-        )
-    common.dataframe(
-        shown,
-        hide_index=True,
-        key=f"{PAGE}_keyness_table",
-        column_config=STAT_COLUMNS,
-    )
+    _paged_table(table, key=f"{PAGE}_keyness_table")
     common.table_downloads(table, page=PAGE, name="keyness")
     size_a, size_b = found.size_a, found.size_b
     bars_tab, scatter_tab = st.tabs(["Strongest terms", "Frequency in A against B"])
@@ -519,7 +503,11 @@ def _keyness(ctx: common.PageContext, view: ViewState, found: KeynessResult) -> 
     with scatter_tab:
         if size_a and size_b:
             fig = charts.plot_keyness_scatter(
-                table, size_a=size_a, size_b=size_b, labelled=min(view.key_top, LABELLED)
+                table,
+                size_a=size_a,
+                size_b=size_b,
+                labelled=min(view.key_top, LABELLED),
+                most=MAX_SCATTER,
             )
             st.plotly_chart(
                 fig,
@@ -528,12 +516,24 @@ def _keyness(ctx: common.PageContext, view: ViewState, found: KeynessResult) -> 
                 config=common.plotly_config("keyness_scatter"),
             )
             st.caption(
-                "Dotted line: equal frequency. A term absent from a side sits at half a count."
+                md(
+                    "Dotted line: equal frequency. A term absent from a side sits at half a "
+                    f"count. At most the {MAX_SCATTER:,} strongest terms of each side are drawn, "
+                    f"of {len(table):,}; the downloads hold them all."
+                )
             )
             common.chart_downloads(
                 fig, page=PAGE, name="keyness_scatter", table=table, title="Keyness"
             )
     return table
+
+
+def _paged_table(table: pd.DataFrame, *, key: str) -> None:
+    """One page of a keyness table, in the table's own order; the downloads hold every row."""
+    start = (common.page_number(len(table), key=f"{key}_page") - 1) * PAGE_ROWS
+    rows = table.iloc[start : start + PAGE_ROWS]
+    common.dataframe(rows, hide_index=True, key=key, column_config=STAT_COLUMNS)
+    common.page_picker(len(table), key=f"{key}_page", what="terms")
 
 
 def _side_terms(table: pd.DataFrame, side: str) -> list[str]:

@@ -519,6 +519,19 @@ def test_plot_keyness_scatter_per_million_on_log_axes_by_side() -> None:
     pd.testing.assert_frame_equal(table, before)
 
 
+def test_plot_keyness_scatter_keeps_the_strongest_terms_of_each_side() -> None:
+    # Side A by ll: xinhua 50, river 6, delta 0.4; side B: bbc 45, trade 0.1.
+    fig = charts.plot_keyness_scatter(_keyness(), size_a=1000, size_b=2000, most=2)
+    side_a, side_b, _ = fig.data
+    assert [row[0] for row in side_a.customdata] == ["xinhua", "river"]
+    assert [row[0] for row in side_b.customdata] == ["bbc", "trade"]
+    assert len(side_a.x) == len(side_a.marker.opacity) == len(side_a.text) == 2
+    fig = charts.plot_keyness_scatter(_keyness(), size_a=1000, size_b=2000, most=1)
+    assert [[row[0] for row in trace.customdata] for trace in fig.data[:2]] == [["xinhua"], ["bbc"]]
+    with pytest.raises(ValueError, match="most must be at least 1"):
+        charts.plot_keyness_scatter(_keyness(), size_a=1000, size_b=2000, most=0)
+
+
 def test_plot_keyness_scatter_rejects_an_empty_side() -> None:
     with pytest.raises(ValueError, match="size_a and size_b must be positive"):
         charts.plot_keyness_scatter(_keyness(), size_a=0, size_b=10)

@@ -131,6 +131,43 @@ def test_compare_speakers_of_the_sample_from_the_url() -> None:
     assert not [h for h in _html(at) if "compare-reader" in h]
 
 
+def test_compare_sends_one_page_of_keyness_and_the_strongest_terms_to_the_scatter() -> None:
+    from dashboard.paging import PAGE_ROWS
+    from dashboard.views.compare import MAX_SCATTER
+
+    at = _open(
+        {
+            "corpus": "sotu",
+            "a_kind": "speaker",
+            "a": "Abraham Lincoln",
+            "b_kind": "speaker",
+            "b": ["George Washington", "John Adams"],
+        }
+    )
+    captions = [shown(c.value) for c in at.caption]
+    total = int(next(c for c in captions if " significant at p" in c).split()[0].replace(",", ""))
+    assert total > 2 * MAX_SCATTER  # Lincoln against the first two: more terms than drawn
+    pages = -(-total // PAGE_ROWS)
+    assert f"Terms 1–{PAGE_ROWS} of {total:,}; {pages} pages." in captions
+    assert any(f"At most the {MAX_SCATTER} strongest terms of each side" in c for c in captions)
+    first = _table(at, "log_ratio")
+    assert len(first) == PAGE_ROWS
+    charts = [json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")]
+    side_a, side_b = next(d for d in charts if d[0].get("name") == "more in A" and len(d) == 3)[:2]
+    assert len(side_a["x"]) == len(side_b["x"]) == MAX_SCATTER
+    # The scatter's points are the strongest of each side: the table's order (by ll) begins them.
+    leaning_a = first.loc[first["log_ratio"] > 0, "term"].tolist()
+    assert [row[0] for row in side_a["customdata"][: len(leaning_a)]] == leaning_a
+    at.number_input(key="compare_keyness_table_page").set_value(2).run()
+    second = _table(at, "log_ratio")
+    assert len(second) == PAGE_ROWS
+    assert not set(first["term"]) & set(second["term"])
+    assert second["ll"].max() <= first["ll"].min()  # the next hundred, strongest first
+    assert f"Terms {PAGE_ROWS + 1}–{2 * PAGE_ROWS} of {total:,}; {pages} pages." in [
+        shown(c.value) for c in at.caption
+    ]
+
+
 def test_compare_a_document_against_itself_warns() -> None:
     at = _open({"a": SEED_A, "b": SEED_A})
     assert any("same" in shown(w.value) for w in at.warning)
