@@ -24,7 +24,9 @@ Two clients (``--client``):
   text input (its widget id read from the deltas). Like the browser, a session
   keeps the hashes of the cacheable messages it received and names them in
   ``cached_message_hashes``, so the server sends references to what it has.
-  Static files and images are not fetched. Each action is timed from the
+  Like a browser it sends no keepalive pings (a server whose event loop is
+  starved for 20 s would otherwise lose the connection to the client's ping
+  timeout). Static files and images are not fetched. Each action is timed from the
   request to the ``script_finished`` of the run it caused (a run finished
   early for a rerun is followed to the end of the next one); an exception
   element or a compile error is an error.
@@ -500,6 +502,7 @@ class StreamSession:
                 origin=self.origin,  # the server checks it against its host
                 max_size=None,
                 open_timeout=timeout,
+                ping_interval=None,  # a browser sends no keepalive pings either
             ),
             timeout,
         )
