@@ -524,12 +524,16 @@ def _iso_dates(series: pd.Series) -> pd.Series:
     return pd.Series(np.datetime_as_string(values, unit="s"), dtype="str")
 
 
+#: Columns of strings longer than this on average are hashed value by value.
+_PACK_MEAN_BYTES = 512
+
+
 def _packed_strings(series: pd.Series) -> bytes | None:
     """What :func:`_hash_docs` feeds the digest for a column of strings, made at once.
 
     For each value its 8-byte little-endian length and ``"s"`` + the value
     in UTF-8 (:func:`_canonical`), built from the Arrow buffers of a column
-    of strings without missing values; None for any other column.
+    of short strings without missing values; None for any other column.
     """
     if not isinstance(series.array, pd.arrays.ArrowStringArray):
         return None
@@ -540,6 +544,8 @@ def _packed_strings(series: pd.Series) -> bytes | None:
         pa.types.is_large_string(array.type) or pa.types.is_string(array.type)
     ):
         return None
+    if array.nbytes > _PACK_MEAN_BYTES * max(len(array), 1):
+        return None  # long values: hashing their bytes dwarfs the loop's cost per value
     width = np.int64 if pa.types.is_large_string(array.type) else np.int32
     _validity, offsets_buffer, data_buffer = array.buffers()
     offsets = np.frombuffer(offsets_buffer, dtype=width)[

@@ -230,6 +230,7 @@ def test_string_columns_are_hashed_at_once_as_value_by_value():
     assert _packed_strings(pd.Series([], dtype="str")) == b""
     assert _packed_strings(pd.Series(["a", None], dtype="str")) is None  # missing: the loop
     assert _packed_strings(pd.Series(["a", 1], dtype=object)) is None
+    assert _packed_strings(pd.Series(["x" * 2000], dtype="str")) is None  # long: the loop
 
 
 def test_dates_are_written_at_once_as_isoformat_writes_them():
