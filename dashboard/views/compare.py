@@ -244,7 +244,8 @@ def render(ctx: common.PageContext) -> None:
             )
             return
         listed = listing.head(MAX_LISTED)
-        for wanted in (*view.a_values[:1], *view.b_values[:1]):
+        sides = ((view.a_kind, view.a_values), (view.b_kind, view.b_values))
+        for wanted in [values[0] for kind, values in sides if kind == "document" and values]:
             if wanted not in set(listed[S.DOC_ID].astype(str)):
                 extra = ctx.index.docs[ctx.index.docs[S.DOC_ID].astype(str) == wanted]
                 listed = pd.concat([extra, listed], ignore_index=True)
@@ -375,20 +376,19 @@ def _similarity(
     value = data.slice_similarity(ctx.index_key, filters_a, filters_b, ctx.stopwords, ctx.index)
     st.metric("A against B (TF-IDF cosine, 0 to 1)", f"{value:.3f}")
     docs = ctx.index.docs
-    ids_a = docs.loc[masks[0], S.DOC_ID].astype(str).tolist()
-    in_a = set(ids_a)  # once: a set per document made this quadratic (minutes at 100k)
-    ids_b = [i for i in docs.loc[masks[1], S.DOC_ID].astype(str) if i not in in_a]
-    if len(ids_a) + len(ids_b) > MAX_HEATMAP:
+    # Rows, not ids, until the few drawn are known (doc ids are unique: B's own rows are B - A).
+    rows_a, rows_b = np.flatnonzero(masks[0]), np.flatnonzero(masks[1] & ~masks[0])
+    if len(rows_a) + len(rows_b) > MAX_HEATMAP:
         # Both sides in the picture: up to half the places each, the rest to the other.
-        take_b = min(len(ids_b), max(MAX_HEATMAP // 2, MAX_HEATMAP - len(ids_a)))
+        take_b = min(len(rows_b), max(MAX_HEATMAP // 2, MAX_HEATMAP - len(rows_a)))
         st.caption(
             md(
-                f"Heatmap and dendrogram of {MAX_HEATMAP} of the {len(ids_a) + len(ids_b):,} "
+                f"Heatmap and dendrogram of {MAX_HEATMAP} of the {len(rows_a) + len(rows_b):,} "
                 "documents of A and B."
             )
         )
-        ids_a, ids_b = ids_a[: MAX_HEATMAP - take_b], ids_b[:take_b]
-    ids = [*ids_a, *ids_b]
+        rows_a, rows_b = rows_a[: MAX_HEATMAP - take_b], rows_b[:take_b]
+    ids = docs[S.DOC_ID].iloc[np.concatenate([rows_a, rows_b])].astype(str).tolist()
     if single:
         tabs = st.tabs([md(f"Nearest to {side}") for side in "AB"])
         for tab, side, filters in zip(tabs, "AB", (filters_a, filters_b), strict=True):
@@ -416,7 +416,8 @@ def _similarity(
     tree = data.clustering(ctx.index_key, tuple(ids), ctx.stopwords, ctx.index)
     order = [str(i) for i in tree.get("ordered_labels", ids)]
     ordered = matrix.loc[order, order] if set(order) == set(matrix.index) else matrix
-    shown = docs.set_index(docs[S.DOC_ID].astype(str), drop=False)
+    shown = docs[docs[S.DOC_ID].astype(str).isin(ids)]
+    shown = shown.set_index(shown[S.DOC_ID].astype(str), drop=False)
     labels = charts.doc_labels(shown.loc[[i for i in ids if i in shown.index]])
     heat_tab, tree_tab = st.tabs(["Heatmap", "Dendrogram"])
     export_table = ordered.reset_index(names=S.DOC_ID)
