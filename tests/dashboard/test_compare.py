@@ -21,6 +21,13 @@ TIMEOUT = 180
 SEED_A = "000_1548ca6221300e84.txt"
 SEED_B = "001_7b4caa0f675dee39.txt"
 SHARED = "integrated development of the yangtze river delta"
+LINCOLN_AGAINST_THE_FIRST_TWO = {
+    "corpus": "sotu",
+    "a_kind": "speaker",
+    "a": "Abraham Lincoln",
+    "b_kind": "speaker",
+    "b": ["George Washington", "John Adams"],
+}
 
 
 def _open(params: dict[str, Any] | None = None) -> AppTest:
@@ -113,15 +120,7 @@ def test_compare_a_period_against_the_sidebar_filter() -> None:
 
 
 def test_compare_speakers_of_the_sample_from_the_url() -> None:
-    at = _open(
-        {
-            "corpus": "sotu",
-            "a_kind": "speaker",
-            "a": "Abraham Lincoln",
-            "b_kind": "speaker",
-            "b": ["George Washington", "John Adams"],
-        }
-    )
+    at = _open(LINCOLN_AGAINST_THE_FIRST_TWO)
     assert not at.warning, [shown(w.value) for w in at.warning]
     assert at.selectbox(key="compare_a_kind").value == "speaker"
     assert at.multiselect(key="compare_b_speakers").value == ["George Washington", "John Adams"]
@@ -135,15 +134,7 @@ def test_compare_sends_one_page_of_keyness_and_the_strongest_terms_to_the_scatte
     from dashboard.paging import PAGE_ROWS
     from dashboard.views.compare import MAX_SCATTER
 
-    at = _open(
-        {
-            "corpus": "sotu",
-            "a_kind": "speaker",
-            "a": "Abraham Lincoln",
-            "b_kind": "speaker",
-            "b": ["George Washington", "John Adams"],
-        }
-    )
+    at = _open(LINCOLN_AGAINST_THE_FIRST_TWO)
     captions = [shown(c.value) for c in at.caption]
     total = int(next(c for c in captions if " significant at p" in c).split()[0].replace(",", ""))
     assert total > 2 * MAX_SCATTER  # Lincoln against the first two: more terms than drawn
