@@ -143,8 +143,11 @@ def test_hostile_document_text_executes_nothing(app_url: str, new_page: Callable
     assert XSS_IMG in text
     assert "[a link](javascript:window.__xss=1) and **bold** markdown" in text
     assert page.locator(".doc-reader mark").count() == 2
-    # The title (first line of the file) is shown as plain text too.
-    expect(page.get_by_text(f"{XSS_IMG} headline", exact=True)).to_be_visible()
+    # The title (first line of the file) is shown as plain text too: above the reader, and
+    # in the document list's cell.
+    title = page.get_by_text(f"{XSS_IMG} headline", exact=True)
+    expect(title.and_(page.locator("span"))).to_be_visible()
+    expect(title.and_(page.locator("td"))).to_have_count(1)
     assert page.locator(".doc-reader a").count() == 0
     _assert_nothing_ran(page)
 
