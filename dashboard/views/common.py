@@ -305,6 +305,21 @@ def plotly_config(name: str) -> dict[str, Any]:
     }
 
 
+def clickable_chart(fig: go.Figure, key: str, name: str) -> Any:
+    """Draw ``fig`` so a click on a point reruns the page; returns the selection event.
+
+    ``name`` is the file name the toolbar's camera button saves (see :func:`plotly_config`).
+    """
+    return st.plotly_chart(
+        fig,
+        theme=None,
+        key=key,
+        on_select="rerun",
+        selection_mode="points",
+        config=plotly_config(name),
+    )
+
+
 def _download(
     column: Any,
     label: str,

@@ -333,14 +333,7 @@ def _groups(ctx: common.PageContext, view: ViewState, field: str) -> None:
         )
     )
     fig = charts.plot_group_keyness(table, top=view.key_top, field=field)
-    event = st.plotly_chart(
-        fig,
-        theme=None,
-        key=f"{PAGE}_group_bars",
-        on_select="rerun",
-        selection_mode="points",
-        config=common.plotly_config("group_keyness"),
-    )
+    event = common.clickable_chart(fig, f"{PAGE}_group_bars", "group_keyness")
     common.chart_downloads(fig, page=PAGE, name="group_keyness", table=table, title="Keyness")
     clicked = common.clicked_customdata(event, fields=2)
     if clicked:

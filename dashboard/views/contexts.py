@@ -124,14 +124,7 @@ def _dispersion(ctx: common.PageContext, view: ViewState, term: str) -> None:
     for doc_id in placed.unplaced:
         st.caption(md(f"{doc_id}: its text and its index disagree; its occurrences are left out."))
     fig = charts.plot_dispersion(table, rows=cap, title=f"Where '{term}' occurs")
-    event = st.plotly_chart(
-        fig,
-        theme=None,
-        key="contexts_dispersion_chart",
-        on_select="rerun",
-        selection_mode="points",
-        config=common.plotly_config("dispersion"),
-    )
+    event = common.clickable_chart(fig, "contexts_dispersion_chart", "dispersion")
     st.caption(
         "Each row is a document from its first word (0 %) to its last (100 %); each mark "
         "an occurrence. Click a mark to read its line."

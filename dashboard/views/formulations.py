@@ -129,14 +129,7 @@ def _uptake(spread: Spread) -> str | None:
     groups = [g for g in spread.table[S.GROUP] if g in set(spread.uptake[S.GROUP])]
     drawn = groups[:MAX_GROUPS_DRAWN]
     fig = charts.plot_uptake(spread.uptake, groups=drawn, term=spread.term)
-    event = st.plotly_chart(
-        fig,
-        theme=None,
-        key="formulations_uptake_chart",
-        on_select="rerun",
-        selection_mode="points",
-        config=common.plotly_config("uptake"),
-    )
+    event = common.clickable_chart(fig, "formulations_uptake_chart", "uptake")
     more = len(groups) - len(drawn)
     st.caption(
         md(

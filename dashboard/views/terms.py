@@ -116,14 +116,7 @@ def _chart(
     measure: str,
 ) -> None:
     fig = data.terms_figure(ctx.index_key, view.filters, options, top, measure, table)
-    event = st.plotly_chart(
-        fig,
-        theme=None,
-        key="terms_chart",
-        on_select="rerun",
-        selection_mode="points",
-        config=common.plotly_config("top_terms"),
-    )
+    event = common.clickable_chart(fig, "terms_chart", "top_terms")
     term = _selected_term(event)
     if term:
         _open_documents(term)

@@ -163,14 +163,7 @@ def _timeline(
         st.info("No passage of the selection has a date fine enough for this period.")
         return
     fig = charts.plot_topic_timeline(table, by=by)
-    event = st.plotly_chart(
-        fig,
-        theme=None,
-        key="topics_timeline_chart",
-        on_select="rerun",
-        selection_mode="points",
-        config=common.plotly_config("topic_timeline"),
-    )
+    event = common.clickable_chart(fig, "topics_timeline_chart", "topic_timeline")
     st.caption("Click a point to read that topic's passages in that period.")
     common.chart_downloads(
         fig, page=PAGE, name="topic_timeline", table=table, title="Topic timeline"

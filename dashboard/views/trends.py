@@ -241,14 +241,7 @@ def _chart(
     _notes(trend, by)
     table, expansions = trend.table, trend.expansions
     fig = charts.plot_trends(table, value=norm, by=by, expansions=expansions)
-    event = st.plotly_chart(
-        fig,
-        theme=None,
-        key="trends_chart",
-        on_select="rerun",
-        selection_mode="points",
-        config=common.plotly_config("trends"),
-    )
+    event = common.clickable_chart(fig, "trends_chart", "trends")
     st.caption(
         "Open markers are thin periods (few tokens): read their rates with care. "
         "Click a point to read the lines behind it."
