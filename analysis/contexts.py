@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis import kernels
 from analysis import schema as S
-from analysis.errors import OptionError
+from analysis.errors import OptionError, check_at_least
 from analysis.query import count_query, parse_query, query_matches, split_query
 from analysis.rows import nonempty
 from analysis.stats import log_likelihood, log_ratio
@@ -246,12 +246,9 @@ def collocates(
         ``count`` is ``O``, ``collocate_count`` is ``f_c``. Beside it
         ``node_count``, ``tokens`` (N) and ``window_tokens`` (W).
     """
-    if window < 1:
-        raise OptionError(f"window must be at least 1 word, not {window}.")
-    if min_count < 1:
-        raise OptionError(f"min_count must be at least 1, not {min_count}.")
-    if top < 1:
-        raise OptionError(f"top must be at least 1, not {top}.")
+    check_at_least("window", window, 1, "word")
+    check_at_least("min_count", min_count, 1)
+    check_at_least("top", top, 1)
     mask = nonempty(index, mask)
     query = parse_query(index, term)
     stopwords = default_stopwords() if stopwords is None else stopwords

@@ -20,7 +20,7 @@ import regex
 from analysis import kernels
 from analysis import schema as S
 from analysis.contexts import _context_positions, term_spans_many
-from analysis.errors import OptionError
+from analysis.errors import check_at_least, check_one_of
 from analysis.query import Query, count_query, parse_query, query_matches
 from analysis.rows import nonempty
 from analysis.rule import _HAN_RE, BOUNDARY, SCAN_PATTERN
@@ -326,14 +326,10 @@ def kwic(
     >>> kwic(ix, None, "green tea", window=2).table[["left", "match", "right"]].values.tolist()
     [['We drink', 'Green Tea', 'daily']]
     """
-    if sort not in ("left", "right", "position"):
-        raise OptionError(f"Unknown sort {sort!r}. Use 'left', 'right' or 'position'.")
-    if window < 0:
-        raise OptionError(f"window must be 0 or more words, not {window}.")
-    if limit < 1:
-        raise OptionError(f"limit must be at least 1, not {limit}.")
-    if offset < 0:
-        raise OptionError(f"offset must be 0 or more lines, not {offset}.")
+    check_one_of("sort", sort, ("left", "right", "position"))
+    check_at_least("window", window, 0, "words")
+    check_at_least("limit", limit, 1)
+    check_at_least("offset", offset, 0, "lines")
     mask = nonempty(index, mask)
     query = parse_query(index, term)
     selected = np.flatnonzero(mask)

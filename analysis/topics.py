@@ -21,7 +21,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from analysis import schema as S
-from analysis.errors import OptionError
+from analysis.errors import OptionError, check_at_least, check_one_of
 from analysis.periods import (
     Granularity,
     PeriodTable,
@@ -282,14 +282,10 @@ def fit_topics(
         Kept on the index: the same arguments (and selection) return the
         same model without fitting again.
     """
-    if method not in ("nmf", "lda"):
-        raise OptionError(f"Unknown topic method {method!r}. Use 'nmf' or 'lda'.")
-    if k < 1:
-        raise OptionError(f"k must be at least 1 topic, not {k}.")
-    if n_terms < 1:
-        raise OptionError(f"n_terms must be at least 1, not {n_terms}.")
-    if max_passages < 2:
-        raise OptionError(f"max_passages must be at least 2, not {max_passages}.")
+    check_one_of("topic method", method, ("nmf", "lda"))
+    check_at_least("k", k, 1, "topic")
+    check_at_least("n_terms", n_terms, 1)
+    check_at_least("max_passages", max_passages, 2)
     stopwords = default_stopwords() if stopwords is None else stopwords
     selected = nonempty(index, mask)
     key = (
@@ -544,8 +540,7 @@ def representative_passages(
         passage as written, ``weight`` its share of the topic (0-1).
     """
     _check_topic(model, topic)
-    if n < 1:
-        raise OptionError(f"n must be at least 1, not {n}.")
+    check_at_least("n", n, 1)
     weight = model.passage_weights[:, topic]
     order = np.argsort(-weight, kind="stable")[:n]
     chosen = model.passages.iloc[order]
