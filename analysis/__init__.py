@@ -71,6 +71,7 @@ from analysis.rule import normalise
 from analysis.selection import (
     MAX_FILTER_VALUES,
     Filters,
+    add_meta_argument,
     filter_choices,
     parse_meta,
     parse_slice,
@@ -165,6 +166,7 @@ __all__ = [
     "Theme",
     "TopicModel",
     "TrendResult",
+    "add_meta_argument",
     "build_index",
     "check_user_terms",
     "cluster_documents",

@@ -48,7 +48,7 @@ from analysis.kwic import KWIC_COLUMNS, kwic
 from analysis.periods import GRANULARITIES
 from analysis.reference import reference_keyness
 from analysis.reuse import shared_passages
-from analysis.selection import parse_slice, select
+from analysis.selection import add_meta_argument, parse_slice, select
 from analysis.similarity import document_similarity
 from analysis.terms import corpus_summary, term_frequencies
 from analysis.trends import Theme, emerging_terms, left_out_note, parse_themes, term_trends
@@ -80,14 +80,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--query", default="", help="keep documents containing this word or phrase"
             )
-            sub.add_argument(
-                "--meta",
-                action="append",
-                default=[],
-                metavar="FIELD=VALUE",
-                help="keep documents whose metadata FIELD is VALUE (repeatable: values of one "
-                "field OR together, fields AND)",
-            )
+            add_meta_argument(sub)
             sub.add_argument(
                 "--collapse-duplicates",
                 action="store_true",

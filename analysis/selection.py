@@ -5,6 +5,7 @@ Every analysis takes ``(index, mask, options)``; the mask comes from here.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -140,6 +141,18 @@ def filter_choices(index: CorpusIndex) -> dict[str, tuple[str, ...]]:
             choices[name] = tuple(values)
     index._memo["filter_choices"] = choices
     return choices
+
+
+def add_meta_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the command line's repeatable ``--meta FIELD=VALUE`` (read by :func:`parse_meta`)."""
+    parser.add_argument(
+        "--meta",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="keep documents whose metadata FIELD is VALUE (repeatable: values of one field OR "
+        "together, fields AND)",
+    )
 
 
 def parse_meta(pairs: list[str] | tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:

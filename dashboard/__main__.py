@@ -27,6 +27,7 @@ from analysis import (
     IndexSettings,
     LoadedCorpus,
     OptionError,
+    add_meta_argument,
     build_index,
     corpus_summary,
     default_cache_dir,
@@ -74,14 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--to", dest="date_to", help="first day no longer kept (YYYY-MM-DD)")
     sub.add_argument("--source", action="append", default=[], help="keep this source (repeatable)")
     sub.add_argument("--query", default="", help="keep documents containing this word or phrase")
-    sub.add_argument(
-        "--meta",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="keep documents whose metadata FIELD is VALUE (repeatable: values of one field OR "
-        "together, fields AND)",
-    )
+    add_meta_argument(sub)
     sub.add_argument(
         "--collapse-duplicates", action="store_true", help="count near-duplicates once"
     )
