@@ -122,6 +122,15 @@ def _unwritable(*_args, **_kwargs):
     raise OSError(errno.EROFS, "Read-only file system")
 
 
+def _unsaved_message(cache, fresh) -> str:
+    """Build into ``cache`` that cannot be saved to: the same index as ``fresh``, one notice."""
+    notices: list = []
+    _same_index(build_index(TINY, cache_dir=cache, notice=notices.append), fresh)
+    (notice,) = notices
+    assert notice.kind == "unsaved"
+    return str(notice.message)
+
+
 def test_a_read_only_cache_serves_from_memory_with_one_warning(tmp_path, monkeypatch):
     import analysis.store as store_module
 
@@ -131,14 +140,10 @@ def test_a_read_only_cache_serves_from_memory_with_one_warning(tmp_path, monkeyp
     cache.chmod(0o555)
     # root writes through the mode bits: the folder's writer refuses as a read-only mount would
     monkeypatch.setattr(store_module.tempfile, "mkdtemp", _unwritable)
-    notices: list = []
-    index = build_index(TINY, cache_dir=cache, notice=notices.append)
-    _same_index(index, fresh)
-    (notice,) = notices
-    assert notice.kind == "unsaved"
-    assert "cannot be written (Read-only file system)" in notice.message
-    assert "indexed in memory only" in notice.message
-    assert "set DASHBOARD_CACHE_DIR to a writable folder" in notice.message
+    message = _unsaved_message(cache, fresh)
+    assert "cannot be written (Read-only file system)" in message
+    assert "indexed in memory only" in message
+    assert "set DASHBOARD_CACHE_DIR to a writable folder" in message
     assert list(cache.iterdir()) == []
     cache.chmod(0o755)
 
@@ -175,16 +180,12 @@ def test_a_full_cache_serves_from_memory_and_leaves_no_partial_folder(tmp_path, 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(store_module, "_write_files", full_disk)
-    notices: list = []
-    index = build_index(TINY, cache_dir=tmp_path, notice=notices.append)
-    _same_index(index, fresh)
-    (notice,) = notices
-    assert notice.kind == "unsaved"
-    assert "cannot be written (No space left on device)" in notice.message
-    assert "Free disk space" in notice.message
+    message = _unsaved_message(tmp_path, fresh)
+    assert "cannot be written (No space left on device)" in message
+    assert "Free disk space" in message
     assert list(tmp_path.iterdir()) == []
     monkeypatch.undo()  # space freed: the next open saves, the one after loads
-    index, notices, _ = _reopen(tmp_path)
+    _, notices, _ = _reopen(tmp_path)
     assert notices == []
     (folder,) = list(tmp_path.iterdir())
     _same_index(_healed(tmp_path, folder), fresh)
