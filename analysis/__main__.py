@@ -15,6 +15,7 @@ status 2.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -269,6 +270,11 @@ def _parser() -> argparse.ArgumentParser:
         "the count on standard error.",
     )
     index_command.add_parser(commands)
+    # The report draws the dashboard's charts, and analysis never imports the dashboard:
+    # the command is there so that asking for it here names where it lives.
+    commands.add_parser(
+        "report", help="the HTML/PDF report: python -m dashboard report CORPUS --out F.html"
+    ).add_argument("rest", nargs=argparse.REMAINDER)
     duplicates.add_argument("--threshold", type=float, default=0.9, help="lowest Jaccard kept")
     duplicates.add_argument("--shingle", type=int, default=5, help="words per shingle")
     return parser
@@ -434,6 +440,14 @@ def _duplicates(index: CorpusIndex, mask: np.ndarray, args: argparse.Namespace) 
 def run(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "report":
+        given = " ".join(shlex.quote(a) for a in args.rest)
+        print(
+            "error: the report is made by the dashboard's command line, which draws its "
+            f"charts: python -m dashboard report {given or 'CORPUS --out report.html'}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.command == "index":
             return index_command.run(args)

@@ -575,3 +575,11 @@ def test_keyness_against_a_reference_corpus_counts_by_hand(capsys, tmp_path):
         assert row["ll"] == pytest.approx(g2_by_hand(row["count_a"], count_b, seeds_tokens, 6))
     assert run(["keyness", "seeds", "--reference", str(path), "--groups", "source"]) == 2
     assert "instead of --b or --groups" in capsys.readouterr().err
+
+
+def test_report_names_the_dashboard_command(capsys, tmp_path):
+    out = tmp_path / "r.html"
+    assert run(["report", "seeds", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"python -m dashboard report seeds --out {out}" in err
+    assert not out.exists()
