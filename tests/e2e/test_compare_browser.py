@@ -109,6 +109,9 @@ def test_groups_view_a_click_on_a_bar_opens_that_term_in_that_group(
     # Plotly's drag layer takes the pointer events, so click at the bar's position.
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.get_by_text(f"occurrences of '{term}' in {group}")).to_be_visible(timeout=60_000)
+    # The caption comes before the lines in the same run, and the status widget shows
+    # only after a delay: wait for the lines themselves before counting them.
+    expect(page.locator(".kwic-line").first).to_be_visible(timeout=60_000)
     _settled(page)
     assert "gpick=" in page.evaluate("() => window.location.search")
     shown = page.locator(".kwic-line").count()
