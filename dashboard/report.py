@@ -21,7 +21,7 @@ import json
 import math
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -73,9 +73,14 @@ class Section:
     """One chart or table of a page: its title, its data, and the figure drawn from it."""
 
     title: str
-    table: pd.DataFrame
+    #: the table, or what makes it (a cached call), made only when the report is written
+    table: pd.DataFrame | Callable[[], pd.DataFrame]
     figure: go.Figure | None = None
     notes: tuple[str, ...] = ()
+
+    def frame(self) -> pd.DataFrame:
+        """The section's table, made now if it was given as what makes it."""
+        return self.table if isinstance(self.table, pd.DataFrame) else self.table()
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,7 @@ def report_html(report: Report) -> bytes:
             charts_drawn += 1
             parts.append(f'<div class="chart">{_figure_html(section.figure, charts_drawn)}</div>')
         parts += [f'<p class="note">{escape(plain(note))}</p>' for note in section.notes]
-        parts += [table_html(section.table), "</section>"]
+        parts += [table_html(section.frame()), "</section>"]
     ledger = pd.DataFrame(
         {"status": list(report.ledger), "units": [int(v) for v in report.ledger.values()]}
     )

@@ -435,7 +435,8 @@ def table_downloads(
     frequent word, where the page and the report hold one page of them).
     """
     heading = title or name.replace("_", " ").capitalize()
-    section = report.Section(heading, _made(table), notes=tuple(report_notes))
+    # The report makes the table only when it is downloaded, not on every run of the page.
+    section = report.Section(heading, table, notes=tuple(report_notes))
     collected().sections.append(section)
     columns = st.columns(6)
     _table_buttons(columns[0], columns[1], everything or table, page=page, name=name)

@@ -120,9 +120,9 @@ def _sections(
 
 def _table(section: report.Section, *, name: str, key: str) -> None:
     wide = {S.TITLE: st.column_config.TextColumn(width="large")}
-    common.dataframe(section.table, hide_index=True, key=key, column_config=wide)
+    common.dataframe(section.frame(), hide_index=True, key=key, column_config=wide)
     common.table_downloads(
-        section.table, page=PAGE, name=name, title=section.title, report_notes=section.notes
+        section.frame(), page=PAGE, name=name, title=section.title, report_notes=section.notes
     )
 
 
@@ -155,7 +155,7 @@ def _periods(section: report.Section, freq: str) -> None:
         section.figure,
         page=PAGE,
         name="documents_per_period",
-        table=section.table,
+        table=section.frame(),
         title=section.title,
         report_notes=section.notes,
     )

@@ -182,7 +182,7 @@ def test_overview_sections_say_which_documents_are_listed() -> None:
         "Sources",
     ]
     assert sections[0].notes == ("The 10 most recent of 12 documents.",)
-    assert sections[0].table["title"].tolist()[0] == "t11"
+    assert sections[0].frame()["title"].tolist()[0] == "t11"
     assert sections[3].figure is not None
 
 
@@ -258,3 +258,18 @@ def test_report_pdf_without_a_browser_says_what_to_do(monkeypatch) -> None:
     monkeypatch.setattr(report, "find_browser", lambda: None)
     with pytest.raises(RuntimeError, match="Install chromium"):
         report.report_pdf(b"<html></html>")
+
+
+def test_a_section_given_what_makes_its_table_makes_it_only_when_written():
+    made: list[int] = []
+
+    def top_phrases() -> pd.DataFrame:
+        made.append(1)
+        return pd.DataFrame({"term": ["yangtze river delta"], "count": [10]})
+
+    lazy = _report((report.Section("Top phrases", top_phrases),))
+    assert made == []  # a page run that offers the report makes nothing
+    html = report.report_html(lazy)
+    assert made == [1]
+    eager = _report((report.Section("Top phrases", top_phrases()),))
+    assert html == report.report_html(eager)
