@@ -22,12 +22,39 @@ MARKS = """() => {
 }"""
 
 
+ROW_HEIGHT = 35  # Streamlit's data grid: a header row, then rows of this height
+
+
 def _settle(page: Page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=90_000)
 
 
 def _query(page: Page) -> dict[str, list[str]]:
     return urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)
+
+
+def _click_grid_row(page: Page, row: int) -> None:
+    """Click the row marker of data row ``row`` (1-based) of the first data grid.
+
+    The grid is drawn on a canvas, so the click goes to a place on the page. That place is
+    read only once the grid has stopped moving: an expander opening above or around it
+    animates its height, and a box read mid-animation puts the click on another row or
+    outside the grid (a miss that then waited a minute for a document that never opened).
+    """
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid).to_be_visible()
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    for _ in range(50):  # at most 5 s for the layout to settle
+        page.wait_for_timeout(100)
+        again = grid.bounding_box()
+        if again == box and box is not None and box["height"] > ROW_HEIGHT * (row + 1):
+            break
+        box = again
+    assert box is not None
+    x, y = box["x"] + 18, box["y"] + ROW_HEIGHT * row + ROW_HEIGHT / 2
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
 
 
 def test_clicking_a_dispersion_mark_shows_its_kwic_line(
@@ -76,14 +103,9 @@ def test_the_document_list_opens_the_selected_document_in_the_reader(
     page.goto(f"{app_url}/documents?corpus=sotu&dsort=-date")
     page.wait_for_selector(".doc-reader", timeout=180_000)
     _settle(page)
-    grid = page.get_by_test_id("stDataFrame").first
-    expect(grid).to_be_visible()
     first_doc = _query(page)["doc"][0]  # the newest speech is read until another is chosen
-    # Row 3 (0-based 2): its row marker sits at the grid's left edge, under the header row.
-    box = grid.bounding_box()
-    assert box is not None
-    row_height = 35
-    page.mouse.click(box["x"] + 18, box["y"] + row_height * 3 + row_height / 2)
+    # Row 3: its row marker sits at the grid's left edge, under the header row.
+    _click_grid_row(page, 3)
     page.wait_for_function(
         f"() => !window.location.search.includes({urllib.parse.quote(first_doc)!r})",
         timeout=60_000,
@@ -139,14 +161,8 @@ def test_selecting_a_kwic_table_row_opens_its_document(
     page.wait_for_selector(".kwic-lines", timeout=120_000)
     _settle(page)
     page.get_by_text("As a table", exact=False).click()
-    grid = page.get_by_test_id("stDataFrame").first
-    expect(grid).to_be_visible()
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    assert box is not None
-    row_height = 35
     # the fourth line is the first of the later document (3 lines, then 7)
-    page.mouse.click(box["x"] + 18, box["y"] + row_height * 4 + row_height / 2)
+    _click_grid_row(page, 4)
     page.wait_for_selector(".doc-reader", timeout=60_000)
     _settle(page)
     assert "/documents" in page.url
