@@ -279,9 +279,10 @@ def _tables(
 def _passage_texts(index: CorpusIndex, frame: pd.DataFrame) -> list[str]:
     """The text of each stretch (``row``, words ``from`` to ``to``) as its document has it.
 
-    Where reading the text again does not give the index's words (a boundary
-    that NFKC moves, such as a full-width hyphen), the stretch is given as
-    those words instead, joined as phrases are shown.
+    Reading the text again gives the index's words (:func:`~analysis.reuse.word_offsets`
+    reads the NFKC text and maps offsets back); should it not (a document whose
+    word count differs), the stretch is given as those words instead, joined as
+    phrases are shown.
     """
     rows = np.unique(frame["row"].to_numpy())
     texts = index.docs[S.TEXT].iloc[rows].astype(str).tolist()

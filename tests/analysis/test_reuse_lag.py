@@ -76,9 +76,10 @@ def test_reuse_lag_two_documents_agree_with_shared_passages(seeds):
     assert (reusers["lag_days"] == 3).all()  # 2023-11-30 -> 2023-12-03
 
 
-def test_reuse_lag_text_where_reading_again_moves_a_boundary():
+def test_reuse_lag_text_where_nfkc_moves_a_boundary():
     # NFKC turns the full-width hyphen into "-": the index reads "other-a" as one word,
-    # a plain scan of the raw text as two; the passage is then given in the index's words.
+    # and so does reading the text again (in NFKC, offsets mapped back to the text):
+    # the passage is the first publisher's own text.
     docs = REUSE_DOCS.iloc[:2].assign(
         text=[
             "Peace with the other－a war that would be long.",
@@ -86,7 +87,7 @@ def test_reuse_lag_text_where_reading_again_moves_a_boundary():
         ]
     )
     found = reuse_lag(build_index(docs, settings=IndexSettings(detect_phrases=False)))
-    assert found.passages[S.TEXT].tolist() == ["with the other-a war that would be"]
+    assert found.passages[S.TEXT].tolist() == ["with the other－a war that would be"]
     assert found.uses[S.TOKENS].tolist() == [7, 7]
 
 

@@ -65,3 +65,24 @@ def test_compare_reader_escapes_text_and_keeps_each_shared_passage_one_element()
     assert html.count('<mark class="shared"') == 1
     assert html.count('<mark class="key-b"') == 2
     assert 'the river <mark class="key-b"' in html
+
+
+def test_compare_reader_marks_exactly_the_shared_words_where_nfkc_changes_lengths() -> None:
+    from analysis import IndexSettings, build_index, shared_passages
+    from tests.analysis.tiny import TINY
+
+    # "ﬁ" is one character for NFKC's two, "㈱" one for three ("(株)")
+    texts = [
+        "Intro. The ﬁnance ｏｆｆｉｃｅ of the ㈱ said so. End",
+        "the finance office of the (株) said so",
+    ]
+    index = build_index(
+        TINY.assign(text=[*texts, "c"]), settings=IndexSettings(detect_phrases=False)
+    )
+    found = shared_passages(index, "a", "b", min_tokens=4)
+    for side, text in zip("ab", texts, strict=True):
+        spans = list(zip(found[f"start_{side}"], found[f"end_{side}"], strict=True))
+        html = compare_reader_html(text, spans, [], side=side.upper())
+        marked = re.findall(r'<mark class="shared"[^>]*>(.*?)</mark>', html)
+        want = "The ﬁnance ｏｆｆｉｃｅ of the ㈱ said so" if side == "a" else texts[1]
+        assert [_text_of(m) for m in marked] == [want]
