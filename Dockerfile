@@ -1,6 +1,7 @@
 # The dashboard as a container: Debian chromium (PNG/SVG export through kaleido),
 # Noto CJK fonts (Chinese in word clouds and exports), a non-root user, the index
-# cache and the corpus library as volumes. README "Host it" describes the variables.
+# cache and the corpus library as volumes, the app served as replicas behind one proxy.
+# README "Host it" describes the variables.
 #
 #   docker build -t discourse-dashboard .
 #   docker run -p 8501:8501 -v "$PWD/library:/data/library:ro" -v cache:/data/cache \
@@ -19,6 +20,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BROWSER_PATH=/usr/bin/chromium \
     DASHBOARD_CACHE_DIR=/data/cache \
     DASHBOARD_CORPUS_DIR=/data/library \
+    DASHBOARD_REPLICAS=2 \
     NUMBA_CACHE_DIR=/home/app/.cache/numba \
     MPLCONFIGDIR=/tmp/matplotlib
 
@@ -41,4 +43,5 @@ VOLUME ["/data/cache", "/data/library"]
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"]
-CMD ["python", "-m", "streamlit", "run", "dashboard/app.py", "--server.port", "8501", "--server.address", "0.0.0.0"]
+# DASHBOARD_REPLICAS Streamlit processes (127.0.0.1:8502 and up) behind one sticky proxy on 8501.
+CMD ["python", "-m", "dashboard", "serve", "--port", "8501", "--address", "0.0.0.0"]

@@ -43,17 +43,9 @@ def test_the_image_runs_the_readme_command() -> None:
     commands = [_exec_form(rest) for word, rest in _instructions() if word == "CMD"]
     assert len(commands) == 1
     command = commands[0]
-    assert command == [
-        "python",
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard/app.py",
-        "--server.port",
-        "8501",
-        "--server.address",
-        "0.0.0.0",
-    ]
+    # Replicas behind the sticky proxy (dashboard/serve.py), as many as DASHBOARD_REPLICAS.
+    serve = ["python", "-m", "dashboard", "serve"]
+    assert command == [*serve, "--port", "8501", "--address", "0.0.0.0"]
     assert command in _readme_commands(), "README's Host it shows another run command"
     assert not any(word == "ENTRYPOINT" for word, _ in _instructions())
 
@@ -79,6 +71,7 @@ def test_the_image_runs_as_a_user_with_debian_browser_fonts_and_volumes() -> Non
     assert users
     assert users[-1] not in ("root", "0")
     environment = " ".join(rest for word, rest in instructions if word == "ENV")
+    assert re.search(r"DASHBOARD_REPLICAS=[1-9]", environment)
     cache = re.search(r"DASHBOARD_CACHE_DIR=(\S+)", environment)
     library = re.search(r"DASHBOARD_CORPUS_DIR=(\S+)", environment)
     assert cache is not None

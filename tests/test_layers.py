@@ -62,6 +62,8 @@ PURE_DASHBOARD_FILES = [
             "state.py",
             "report.py",
             "__main__.py",
+            "report_command.py",
+            "serve.py",
         )
     ),
 ]
