@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,12 @@ class CorpusIndex:
         (collocates, near-duplicates, phrase queries) read it instead of
         tokenising text again. A saved copy is read into memory, not
         memory-mapped, so nothing done to the cache files can reach it.
+    folder
+        The saved folder this index was loaded from or saved as
+        (:mod:`analysis.store`), ``None`` for an index kept in memory only.
+        Results computed from it once (near-duplicate pairs, topic models)
+        are saved there beside the index files
+        (:func:`analysis.store.save_result`).
     """
 
     docs: pd.DataFrame
@@ -85,6 +92,7 @@ class CorpusIndex:
     token_offsets: np.ndarray = field(
         default_factory=lambda: np.zeros(1, dtype=np.int64), repr=False
     )
+    folder: Path | None = field(default=None, repr=False, compare=False)
     _columns: dict[str, int] | None = field(default=None, repr=False)
     _word_ids: dict[str, int] | None = field(default=None, repr=False)
     _unique: np.ndarray | None = field(default=None, repr=False)
@@ -92,7 +100,8 @@ class CorpusIndex:
     _word_totals: np.ndarray | None = field(default=None, repr=False)
     _numbers: np.ndarray | None = field(default=None, repr=False)
     #: Derived per-index tables and results, by name (stopword columns, column
-    #: totals, topic models): computed on first use, never saved.
+    #: totals, topic models): computed on first use. Of these only topic models
+    #: (and the near-duplicate pairs below) are also saved in ``folder``.
     _memo: dict[object, object] = field(default_factory=dict, repr=False, init=False)
     _near_pairs: dict[tuple[float, int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = field(
         default=None, repr=False

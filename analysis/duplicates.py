@@ -1,7 +1,9 @@
 """Near-duplicate documents: pairs by exact Jaccard of word shingles, and a mask keeping one copy.
 
 Below :mod:`analysis.selection` (which collapses duplicates when the filters ask):
-it reads the index's token stream only and imports nothing that selects.
+it reads the index's token stream only and imports nothing that selects. The
+pairs of a saved index are found once and saved beside its files
+(:mod:`analysis.result_store`), so later sessions and processes read them.
 """
 
 from __future__ import annotations
@@ -9,37 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numba import njit
 
-from analysis import kernels
+from analysis import kernels, result_store
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
 from analysis.rows import as_mask, rows_for
-
-
-def _shingle_sets(index: CorpusIndex, rows: np.ndarray, shingle: int) -> sp.csr_matrix:
-    """Binary documents x shingles matrix: the distinct runs of ``shingle`` words.
-
-    A document shorter than ``shingle`` words has one shingle, all its words.
-    Shingles are 64-bit polynomial hashes of word ids (collisions are
-    negligible at corpus sizes).
-    """
-    n = len(rows)
-    doc_of, hash_of = kernels.shingle_hashes(
-        np.asarray(index.tokens),
-        index.token_offsets,
-        np.asarray(rows, dtype=np.int64),
-        shingle,
-        np.uint64(1_000_003),
-    )
-    unique, column = np.unique(hash_of, return_inverse=True)
-    matrix = sp.csr_matrix(
-        (np.ones(len(doc_of), dtype=np.float64), (doc_of, column.ravel())),
-        shape=(n, len(unique)),
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
 
 
 def near_duplicates(
@@ -55,12 +33,14 @@ def near_duplicates(
     ``shingle``-word shingles (runs of consecutive words under the token rule,
     punctuation ignored). Candidates come from prefix filtering: with
     shingles ordered rarest first, two sets with Jaccard >= t share one of
-    the first ``|s| - ceil(t |s|) + 1`` shingles of each, so a sparse
-    product of those prefixes finds every qualifying pair; each candidate is
-    then scored exactly. No pair is missed and none is estimated. The pairs
-    of the whole corpus are found once per index (and per ``threshold``,
-    ``shingle``) and kept on it; a selection keeps those it holds both
-    documents of, the same pairs as scoring the selection alone.
+    the first ``|s| - ceil(t |s|) + 1`` shingles of each, so the documents
+    sharing a shingle of their prefixes are every qualifying pair and more;
+    each candidate is then scored exactly. No pair is missed and none is
+    estimated. The pairs of the whole corpus are found once per index (and
+    per ``threshold``, ``shingle``), kept on it and, for a saved index,
+    saved beside its files (:func:`analysis.result_store.save_result`), so
+    the next process reads them instead; a selection keeps those it holds
+    both documents of, the same pairs as scoring the selection alone.
 
     Returns
     -------
@@ -77,10 +57,7 @@ def near_duplicates(
     if index._near_pairs is None:
         index._near_pairs = {}
     if key not in index._near_pairs:
-        # Found once per index over every document: a pair's Jaccard does not
-        # depend on what else is selected, so a selection keeps the pairs
-        # whose two documents it holds.
-        index._near_pairs[key] = _pairs(index, np.arange(index.n_docs), threshold, shingle)
+        index._near_pairs[key] = _corpus_pairs(index, threshold, shingle)
     a, b, similarity = index._near_pairs[key]
     both = selected[a] & selected[b]
     ids = index.docs[S.DOC_ID].astype(str).to_numpy()
@@ -89,51 +66,291 @@ def near_duplicates(
     ).astype({S.DOC_A: object, S.DOC_B: object})
 
 
+def _corpus_pairs(
+    index: CorpusIndex, threshold: float, shingle: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of every document: read from the index folder, else found and saved there.
+
+    Found over every document: a pair's Jaccard does not depend on what else
+    is selected, so a selection keeps the pairs whose two documents it holds.
+    """
+    key = {"threshold": float(threshold), "shingle": int(shingle)}
+    saved = result_store.load_result(index, "near_duplicates", key)
+    if saved is not None:
+        arrays, _ = saved
+        a, b, similarity = arrays["a"], arrays["b"], arrays["similarity"]
+        n = index.n_docs
+        if (
+            a.dtype == b.dtype == np.int64
+            and similarity.dtype == np.float64
+            and len(a) == len(b) == len(similarity)
+            and bool(np.all((a >= 0) & (a < b) & (b < n)))
+        ):
+            return a, b, similarity
+    a, b, similarity = _pairs(index, np.arange(index.n_docs), threshold, shingle)
+    result_store.save_result(
+        index, "near_duplicates", key, {"a": a, "b": b, "similarity": similarity}
+    )
+    return a, b, similarity
+
+
 def _pairs(
     index: CorpusIndex, rows: np.ndarray, threshold: float, shingle: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Near-duplicate pairs among ``rows``: index rows a, b and Jaccard, in table order."""
+    """Near-duplicate pairs among ``rows``: index rows a, b and Jaccard, in table order.
+
+    The shingles of every document are numbered (:func:`_number_shingles`);
+    only the documents whose prefix reaches a shared shingle can be in a pair
+    (a shingle of one document is in no other's set); their shared shingles,
+    ranked, give the prefixes, the candidates, and the exact intersections.
+    """
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
     if len(rows) < 2:
         return empty
-    sets = _shingle_sets(index, rows, shingle)
-    size = np.diff(sets.indptr)
-    df = np.bincount(sets.indices, minlength=sets.shape[1])
-    rank = np.empty(len(df), dtype=np.int64)
-    # rarest first, ties by column: a stable sort on the (small, integer) frequencies
-    rank[np.argsort(df, kind="stable")] = np.arange(len(df))
-    prefix_len = size - np.ceil(threshold * size - 1e-9).astype(np.int64) + 1
-    # Each row's prefix: its ``prefix_len`` rarest shingles (ranks are distinct):
-    # renumber the columns by rank and sort each row's entries.
-    by_rank = sp.csr_matrix(
-        (sets.data, rank[sets.indices], sets.indptr), shape=sets.shape, copy=False
+    doc_of, hash_of = kernels.shingle_hashes(
+        np.asarray(index.tokens),
+        index.token_offsets,
+        np.asarray(rows, dtype=np.int64),
+        shingle,
+        np.uint64(1_000_003),
     )
-    by_rank.has_sorted_indices = False
-    by_rank.sort_indices()
-    entry_row = np.repeat(np.arange(len(rows)), size)
-    within = np.arange(len(entry_row)) - np.repeat(sets.indptr[:-1], size)
-    chosen = within < prefix_len[entry_row]
-    if not chosen.any():
+    bits = max(1, int(np.ceil(np.log2(max(len(hash_of), 1) / _BUCKET_ENTRIES))))
+    start, hashes, docs = _bucket_order(doc_of, hash_of, bits)
+    del doc_of, hash_of
+    token, repeat, df, size, shared = _number_shingles(start, hashes, docs, len(rows))
+    del hashes
+    # The prefix of a set of s shingles, rarest first (shingles of one document
+    # first, then by documents holding them, then by number): its first
+    # s - ceil(t s) + 1. Two sets of Jaccard >= t share a shingle of both prefixes.
+    prefix = size - np.ceil(threshold * size - 1e-9).astype(np.int64) + 1
+    reach = prefix - (size - shared)  # shared shingles in the prefix
+    candidate = (size > 0) & (reach > 0)
+    if int(candidate.sum()) < 2:
         return empty
-    prefix = sp.csr_matrix(
-        (np.ones(int(chosen.sum())), (entry_row[chosen], by_rank.indices[chosen])),
-        shape=sets.shape,
-    )
-    candidates = sp.triu(prefix @ prefix.T, k=1).tocoo()
-    left, right = candidates.row, candidates.col
-    # Size filter: |A ∩ B| <= min size, so Jaccard <= min / max.
-    fits = np.minimum(size[left], size[right]) >= threshold * np.maximum(size[left], size[right])
-    left, right = left[fits], right[fits]
-    inter = np.zeros(len(left))
-    for chunk in range(0, len(left), 100_000):
-        sl = slice(chunk, chunk + 100_000)
-        inter[sl] = np.asarray(sets[left[sl]].multiply(sets[right[sl]]).sum(axis=1)).ravel()
-    union = size[left] + size[right] - inter
-    jaccard = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    members = np.flatnonzero(candidate)
+    local = np.full(len(rows), -1, dtype=np.int64)
+    local[members] = np.arange(len(members))
+    rank = _rank_shared(df)
+    sets_ptr, sets = _shared_sets(token, repeat, docs, local, rank, len(members))
+    first, second = _candidate_pairs(sets_ptr, sets, reach[members], size[members], threshold)
+    if len(first) == 0:
+        return empty
+    inter = _intersections(sets_ptr, sets, first, second)
+    union = size[members][first] + size[members][second] - inter
+    jaccard = inter / union
     hit = jaccard >= threshold - 1e-12
-    left, right, jaccard = left[hit].astype(np.int64), right[hit].astype(np.int64), jaccard[hit]
+    left, right, jaccard = members[first[hit]], members[second[hit]], jaccard[hit]
     order = np.lexsort((right, left, -jaccard))
     return rows[left[order]], rows[right[order]], jaccard[order]
+
+
+#: Shingles per bucket of :func:`_bucket_order`, about: a bucket's table stays in cache.
+_BUCKET_ENTRIES = 4096
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+
+
+@njit(cache=True, nogil=True)
+def _bucket_order(
+    doc_of: np.ndarray, hash_of: np.ndarray, bits: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The shingles grouped in ``2 ** bits`` buckets by their mixed hash's top bits.
+
+    Returns the bucket starts, and the hashes and documents in bucket order
+    (within a bucket in their order, so by document).
+    """
+    n_buckets = 1 << bits
+    shift = np.uint64(64 - bits)
+    start = np.zeros(n_buckets + 1, dtype=np.int64)
+    for e in range(len(hash_of)):
+        start[np.int64((hash_of[e] * _MIX) >> shift) + 1] += 1
+    for b in range(n_buckets):
+        start[b + 1] += start[b]
+    fill = start[:-1].copy()
+    hashes = np.empty(len(hash_of), dtype=np.uint64)
+    docs = np.empty(len(hash_of), dtype=np.int64)
+    for e in range(len(hash_of)):
+        bucket = np.int64((hash_of[e] * _MIX) >> shift)
+        at = fill[bucket]
+        hashes[at] = hash_of[e]
+        docs[at] = doc_of[e]
+        fill[bucket] = at + 1
+    return start, hashes, docs
+
+
+@njit(cache=True, nogil=True)
+def _number_shingles(
+    start: np.ndarray, hashes: np.ndarray, docs: np.ndarray, n_docs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct shingles numbered bucket by bucket, with a hash table per bucket.
+
+    Returns, in bucket order, each entry's shingle number and whether its
+    document already had that shingle; per shingle the documents holding it;
+    per document its distinct shingles and those another document holds too.
+    """
+    n_buckets = len(start) - 1
+    largest = 0
+    for b in range(n_buckets):
+        largest = max(largest, start[b + 1] - start[b])
+    capacity = 1
+    while capacity < 2 * largest:
+        capacity *= 2
+    keys = np.empty(capacity, dtype=np.uint64)
+    numbers = np.empty(capacity, dtype=np.int64)
+    last = np.empty(capacity, dtype=np.int64)
+    stamp = np.full(capacity, -1, dtype=np.int64)
+    token = np.empty(len(hashes), dtype=np.int64)
+    repeat = np.zeros(len(hashes), dtype=np.bool_)
+    df = np.empty(len(hashes), dtype=np.int64)
+    size = np.zeros(n_docs, dtype=np.int64)
+    shared = np.zeros(n_docs, dtype=np.int64)
+    n_tokens = 0
+    for b in range(n_buckets):
+        lo, hi = start[b], start[b + 1]
+        width = 1
+        while width < 2 * (hi - lo):
+            width *= 2
+        mask = np.uint64(width - 1)
+        for i in range(lo, hi):
+            key = hashes[i]
+            mixed = (key ^ (key >> np.uint64(31))) * _MIX2
+            slot = np.int64((mixed >> np.uint64(17)) & mask)
+            while True:
+                if stamp[slot] != b:  # empty in this bucket: a new shingle
+                    stamp[slot] = b
+                    keys[slot] = key
+                    numbers[slot] = n_tokens
+                    last[slot] = docs[i]
+                    token[i] = n_tokens
+                    df[n_tokens] = 1
+                    n_tokens += 1
+                    break
+                if keys[slot] == key:
+                    t = numbers[slot]
+                    token[i] = t
+                    if last[slot] == docs[i]:
+                        repeat[i] = True
+                    else:
+                        last[slot] = docs[i]
+                        df[t] += 1
+                    break
+                slot = np.int64((np.uint64(slot) + np.uint64(1)) & mask)
+        # a bucket's shingles are in no other bucket: their counts are final
+        for i in range(lo, hi):
+            if not repeat[i]:
+                size[docs[i]] += 1
+                if df[token[i]] > 1:
+                    shared[docs[i]] += 1
+    return token, repeat, df[:n_tokens], size, shared
+
+
+@njit(cache=True, nogil=True)
+def _rank_shared(df: np.ndarray) -> np.ndarray:
+    """Rank of each shingle held by several documents, by (documents, number); -1 for the rest."""
+    largest = 0
+    for t in range(len(df)):
+        largest = max(largest, df[t])
+    begin = np.zeros(largest + 2, dtype=np.int64)
+    for t in range(len(df)):
+        if df[t] > 1:
+            begin[df[t] + 1] += 1
+    for d in range(largest + 1):
+        begin[d + 1] += begin[d]
+    rank = np.full(len(df), -1, dtype=np.int64)
+    for t in range(len(df)):
+        if df[t] > 1:
+            rank[t] = begin[df[t]]
+            begin[df[t]] += 1
+    return rank
+
+
+@njit(cache=True, nogil=True)
+def _shared_sets(
+    token: np.ndarray,
+    repeat: np.ndarray,
+    docs: np.ndarray,
+    local: np.ndarray,
+    rank: np.ndarray,
+    n_members: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate document (``local`` >= 0), the ranks of its shared shingles, sorted (CSR)."""
+    ptr = np.zeros(n_members + 1, dtype=np.int64)
+    for i in range(len(token)):
+        m = local[docs[i]]
+        if m >= 0 and not repeat[i] and rank[token[i]] >= 0:
+            ptr[m + 1] += 1
+    for m in range(n_members):
+        ptr[m + 1] += ptr[m]
+    fill = ptr[:-1].copy()
+    sets = np.empty(ptr[-1], dtype=np.int64)
+    for i in range(len(token)):
+        m = local[docs[i]]
+        if m >= 0 and not repeat[i] and rank[token[i]] >= 0:
+            sets[fill[m]] = rank[token[i]]
+            fill[m] += 1
+    for m in range(n_members):
+        sets[ptr[m] : ptr[m + 1]].sort()
+    return ptr, sets
+
+
+@njit(cache=True, nogil=True)
+def _candidate_pairs(
+    ptr: np.ndarray, sets: np.ndarray, reach: np.ndarray, size: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (first < second) of documents sharing a shingle of both prefixes, size filter passed.
+
+    Distinct pairs, by first then second.
+    """
+    n_postings = 0
+    for m in range(len(reach)):
+        n_postings += reach[m]
+    key = np.empty(n_postings, dtype=np.int64)
+    n = len(reach)
+    at = 0
+    for m in range(n):
+        for j in range(reach[m]):
+            key[at] = sets[ptr[m] + j] * n + m
+            at += 1
+    key.sort()
+    found = []
+    lo = 0
+    while lo < len(key):
+        hi = lo + 1
+        while hi < len(key) and key[hi] // n == key[lo] // n:
+            hi += 1
+        for x in range(lo, hi):
+            a = key[x] % n
+            for y in range(x + 1, hi):
+                b = key[y] % n
+                small, large = min(size[a], size[b]), max(size[a], size[b])
+                if small >= threshold * large:  # |A ∩ B| <= min, so Jaccard <= min / max
+                    found.append(a * n + b)
+        lo = hi
+    pairs = np.unique(np.array(found, dtype=np.int64))
+    return pairs // n, pairs % n
+
+
+@njit(cache=True, nogil=True)
+def _intersections(
+    ptr: np.ndarray, sets: np.ndarray, first: np.ndarray, second: np.ndarray
+) -> np.ndarray:
+    """Shared shingles of each pair, by a merge of the two sorted sets."""
+    inter = np.zeros(len(first), dtype=np.float64)
+    for p in range(len(first)):
+        i, i_end = ptr[first[p]], ptr[first[p] + 1]
+        j, j_end = ptr[second[p]], ptr[second[p] + 1]
+        common = 0
+        while i < i_end and j < j_end:
+            if sets[i] == sets[j]:
+                common += 1
+                i += 1
+                j += 1
+            elif sets[i] < sets[j]:
+                i += 1
+            else:
+                j += 1
+        inter[p] = common
+    return inter
 
 
 def collapse_duplicates(index: CorpusIndex, pairs: pd.DataFrame) -> np.ndarray:

@@ -5,7 +5,9 @@ in ``meta.json`` (size, shape, dtype, checksum) and renames the folder into
 place; :func:`load_index` checks the files against it first
 (:func:`check_index`). Saves killed midway leave work folders that
 :func:`remove_stale_work` removes; :func:`evict_cache` keeps the cache under
-its size by removing the least recently used indexes."""
+its size by removing the least recently used indexes. Results computed once
+from a saved index (near-duplicate pairs, topic models) are kept beside its
+files (:mod:`analysis.result_store`)."""
 
 from __future__ import annotations
 
@@ -164,6 +166,7 @@ def save_index(index: CorpusIndex, folder: Path) -> None:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    index.folder = folder
 
 
 def _work_prefix(kind: str, folder: Path) -> str:
@@ -414,6 +417,7 @@ def load_index(folder: Path) -> CorpusIndex:
             fold_chinese=bool(raw.get("fold_chinese", False)),
         )
         index = CorpusIndex(
+            folder=folder,
             docs=pd.read_parquet(folder / "docs.parquet"),
             vocab=pd.read_parquet(folder / "vocab.parquet"),
             counts=sp.load_npz(folder / "counts.npz").tocsr(),

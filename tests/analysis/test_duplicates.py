@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis import schema as S
 from analysis.corpus_index import IndexSettings
@@ -65,7 +68,12 @@ def test_near_duplicates_exact_jaccard_on_a_small_corpus():
     assert near_duplicates(ix, threshold=0.95, shingle=3).empty
 
 
-def test_near_duplicates_found_once_equal_all_pairs_by_hand_and_any_selection():
+@pytest.mark.parametrize("bucket_entries", [4096, 3])
+def test_near_duplicates_found_once_equal_all_pairs_by_hand_and_any_selection(
+    bucket_entries, monkeypatch
+):
+    # a few shingles a bucket: many buckets and tables, the same pairs
+    monkeypatch.setattr("analysis.duplicates._BUCKET_ENTRIES", bucket_entries)
     rng = np.random.default_rng(5)
     words = [f"w{i}" for i in range(12)]
     texts = []
@@ -127,3 +135,114 @@ def test_shingle_hashes_compiled_equal_the_array_computation(reuters):
         valid = (remaining >= shingle) | ((position == 0) & (lengths[doc] < shingle))
         np.testing.assert_array_equal(doc_of, doc[valid])
         np.testing.assert_array_equal(hash_of, hashes[valid])
+
+
+def _copies_frame() -> pd.DataFrame:
+    """Three documents, two of them near copies (Jaccard 14/15 of 3-word shingles)."""
+    base = "the central bank raised its key rate by half a point on tuesday to curb inflation"
+    return TINY.iloc[[0, 0, 0]].assign(
+        doc_id=["x", "y", "z"],
+        text=[base, base + " again", "markets fell sharply as oil prices rose on supply fears"],
+    )
+
+
+def _result_files(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("result-"))
+
+
+def _no_search(*_args, **_kwargs):
+    raise AssertionError("the pairs were searched for again")
+
+
+def test_near_duplicates_are_saved_with_the_index_and_read_by_the_next_process(
+    tmp_path, monkeypatch
+):
+    settings = IndexSettings(detect_phrases=False)
+    first = build_index(_copies_frame(), settings=settings, cache_dir=tmp_path)
+    expected = near_duplicates(first, threshold=0.8, shingle=3)
+    (folder,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert first.folder == folder
+    assert len(_result_files(folder)) == 1
+    collapsed = select(first, Filters(collapse_duplicates=True))  # the default pairs, saved too
+    assert len(_result_files(folder)) == 2
+    # another process: the index loaded from the cache, the pairs read, not searched for
+    monkeypatch.setattr("analysis.duplicates._pairs", _no_search)
+    again = build_index(_copies_frame(), settings=settings, cache_dir=tmp_path)
+    assert again is not first
+    assert again._near_pairs is None
+    pd.testing.assert_frame_equal(near_duplicates(again, threshold=0.8, shingle=3), expected)
+    assert select(again, Filters(collapse_duplicates=True)).tolist() == collapsed.tolist()
+    # other settings are another result, searched for (here: refused) and not read
+    with pytest.raises(AssertionError, match="searched for again"):
+        near_duplicates(again, threshold=0.9, shingle=3)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncated", "garbage", "empty", "flipped", "other index", "removed"],
+)
+def test_a_damaged_saved_pair_file_is_found_again_without_a_traceback(tmp_path, damage):
+    settings = IndexSettings(detect_phrases=False)
+    index = build_index(_copies_frame(), settings=settings, cache_dir=tmp_path)
+    expected = near_duplicates(index, threshold=0.8, shingle=3)
+    (name,) = _result_files(index.folder)
+    path = index.folder / name
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"not a result at all")
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "flipped":  # one byte of the similarity array changed
+        at = data.rindex(np.float64(14 / 15).tobytes())
+        path.write_bytes(data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :])
+    elif damage == "other index":  # another corpus's file under this name
+        other = build_index(TINY, settings=settings, cache_dir=tmp_path / "other")
+        near_duplicates(other, threshold=0.8, shingle=3)
+        (theirs,) = _result_files(other.folder)
+        path.write_bytes((other.folder / theirs).read_bytes())
+    else:
+        path.unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning either: it is simply found again
+        reopened = build_index(_copies_frame(), settings=settings, cache_dir=tmp_path)
+        pd.testing.assert_frame_equal(near_duplicates(reopened, threshold=0.8, shingle=3), expected)
+    # and saved whole again: the next process reads it
+    assert _result_files(index.folder) == [name]
+    assert path.read_bytes() == data
+
+
+def _unwritable(*_args, **_kwargs):
+    raise OSError(errno.EROFS, "Read-only file system")
+
+
+def test_a_read_only_cache_finds_pairs_in_memory_with_one_warning(tmp_path, monkeypatch):
+    settings = IndexSettings(detect_phrases=False)
+    build_index(_copies_frame(), settings=settings, cache_dir=tmp_path)
+    index = build_index(_copies_frame(), settings=settings, cache_dir=tmp_path)
+    # root writes through mode bits: the writer refuses as a read-only mount would
+    monkeypatch.setattr("analysis.result_store.tempfile.mkstemp", _unwritable)
+    from analysis.result_store import ResultCacheWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pairs = near_duplicates(index, threshold=0.8, shingle=3)
+        near_duplicates(index, threshold=0.9, shingle=3)  # a second result: no second warning
+        again = near_duplicates(index, threshold=0.8, shingle=3)
+    assert [w.category for w in caught] == [ResultCacheWarning]
+    assert "cannot be written (Read-only file system)" in str(caught[0].message)
+    assert "kept in memory only" in str(caught[0].message)
+    assert "DASHBOARD_CACHE_DIR" in str(caught[0].message)
+    assert pairs.to_dict("records") == [{"doc_a": "x", "doc_b": "y", "similarity": 14 / 15}]
+    pd.testing.assert_frame_equal(again, pairs)
+    assert _result_files(index.folder) == []
+    assert [p for p in index.folder.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_index_kept_in_memory_saves_no_pairs_and_warns_nothing():
+    index = build_index(_copies_frame(), settings=IndexSettings(detect_phrases=False))
+    assert index.folder is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(near_duplicates(index, threshold=0.8, shingle=3)) == 1
