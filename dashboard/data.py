@@ -73,6 +73,7 @@ from analysis import (
     library_entries,
     load_corpus,
     load_uploads,
+    near_duplicates,
     nearest_documents,
     parse_formulation,
     parse_themes,
@@ -197,7 +198,14 @@ def open_index(
 @st.cache_data(show_spinner=False, max_entries=256)
 def selection(key: str, filters: Filters, _index: CorpusIndex) -> np.ndarray:
     """Boolean mask of the documents ``filters`` select."""
+    if filters.collapse_duplicates:
+        duplicate_pairs(key, _index)  # the first search (seconds) under its own spinner
     return select(_index, filters)
+
+
+@st.cache_data(show_spinner="Finding near-duplicates (once: then saved with the index)…")
+def duplicate_pairs(key: str, _index: CorpusIndex) -> pd.DataFrame:
+    return near_duplicates(_index)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -446,16 +454,8 @@ def topic_model(
     """The selection's topic model, fitted in :func:`_fit_pool` (a dead worker is replaced)."""
 
     def fit() -> TopicModel:
-        return fit_topics(
-            _index,
-            selection(key, filters, _index),
-            k=options.k,
-            method=options.method,  # type: ignore[arg-type]  # checked by the view's choices
-            seed=options.seed,
-            stopwords=frozenset(options.stopwords),
-            numbers=options.numbers,
-            executor=_fit_pool(),
-        )
+        mask = selection(key, filters, _index)
+        return fit_topics(_index, mask, executor=_fit_pool(), **options.arguments())
 
     try:
         return fit()

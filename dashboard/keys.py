@@ -182,6 +182,16 @@ class TopicOptions:
     stopwords: tuple[str, ...] = ()
     numbers: bool = False
 
+    def arguments(self) -> dict[str, Any]:
+        """The options as keyword arguments of :func:`analysis.fit_topics`."""
+        return {
+            "k": self.k,
+            "method": self.method,
+            "seed": self.seed,
+            "stopwords": frozenset(self.stopwords),
+            "numbers": self.numbers,
+        }
+
 
 def theme_terms(options: TrendOptions) -> dict[str, tuple[str, ...]]:
     """Name -> the terms it stands for: a term for itself, a theme for its members."""

@@ -296,3 +296,26 @@ def test_metadata_filters_in_the_sidebar_and_the_url() -> None:
     again = _open({"corpus": "sotu", "meta": at.query_params["meta"]})
     assert _metrics(again)["Documents"] == f"{int(tyler.sum()):,}"
     assert again.sidebar.multiselect(key="sidebar_meta_speaker").value == ["John Tyler"]
+
+
+def test_collapsing_duplicates_counts_a_copy_once_and_saves_the_pairs_with_the_index(
+    tmp_path: Path, monkeypatch
+) -> None:
+    base = "the central bank raised its key rate by half a point on tuesday to curb inflation"
+    rows = [
+        {"date": "2024-01-01", "text": base},
+        {"date": "2024-01-02", "text": base + " again"},  # Jaccard 12/13 of 5-word shingles
+        {"date": "2024-01-03", "text": "markets fell sharply as oil prices rose on supply fears"},
+    ]
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "copies.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(library))
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(cache))
+    assert _metrics(_open({"corpus": "lib:copies.jsonl"}))["Documents"] == "3"
+    at = _open({"corpus": "lib:copies.jsonl", "dedup": "on"})
+    assert _metrics(at)["Documents"] == "2"
+    assert not at.warning, [shown(w.value) for w in at.warning]
+    (folder,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
+    assert [p.name.split("-")[1] for p in folder.glob("result-*")] == ["near_duplicates"]
