@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import PERIOD_COLOR, builder, themed
+from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed, trace
 
 SIDE_COLORS = {"A": "#3366aa", "B": "#e07b1a"}
 #: Longest name in a document's axis label; a longer one ends in "…".
@@ -106,8 +106,9 @@ def plot_similarity_heatmap(
     ids = [str(i) for i in similarity.index]
     names = [(labels or {}).get(i, i) for i in ids]
     values = similarity.to_numpy(dtype=float)
-    fig = go.Figure(
-        go.Heatmap(
+    fig = figure(
+        trace(
+            "heatmap",
             z=values,
             x=names,
             y=names,
@@ -161,10 +162,11 @@ def plot_dendrogram(
             f"{len(names)} labels, got shape {matrix.shape}. Cluster two documents or more."
         )
     tree = hierarchy.dendrogram(matrix, labels=names, no_plot=True, orientation="right")
-    fig = go.Figure()
+    fig = figure()
     for ys, xs in zip(tree["icoord"], tree["dcoord"], strict=True):
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -229,7 +231,7 @@ def plot_keyness_scatter(
         raise ValueError("Both sides need tokens: size_a and size_b must be positive.")
     if most is not None and most < 1:
         raise ValueError(f"most must be at least 1, got {most}. Draw one term or more per side.")
-    fig = go.Figure()
+    fig = figure()
     top = 1.0
     for side, name in zip(("A", "B"), names, strict=True):
         leans = table["log_ratio"] > 0 if side == "A" else table["log_ratio"] <= 0
@@ -250,7 +252,8 @@ def plot_keyness_scatter(
             for i, term in enumerate(rows[schema.TERM].astype(str))
         ]
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 name=f"more in {name}",
                 x=x.tolist(),
                 y=y.tolist(),
@@ -269,7 +272,8 @@ def plot_keyness_scatter(
         )
     floor = min(ABSENT_COUNT / size_a, ABSENT_COUNT / size_b) * 1e6
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             x=[floor, top],
             y=[floor, top],
             mode="lines",
@@ -303,13 +307,14 @@ def plot_keyness_bars(
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}. Ask for one term or more.")
     order: list[str] = []
-    fig = go.Figure()
+    fig = figure()
     for side, name in zip(("A", "B"), names, strict=True):
         leans = table["log_ratio"] > 0 if side == "A" else table["log_ratio"] < 0
         rows = table[leans].sort_values("ll", ascending=False, kind="stable").head(top)
         order += [f"{t} ({side})" for t in rows[schema.TERM].astype(str)]
         fig.add_trace(
-            go.Bar(
+            trace(
+                "bar",
                 name=f"more in {name}",
                 x=[float(v) for v in rows["log_ratio"]],
                 y=[f"{t} ({side})" for t in rows[schema.TERM].astype(str)],

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import PERIOD_COLOR, builder, themed
+from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed, trace
 
 
 @builder
@@ -21,8 +21,9 @@ def plot_collocates(
         raise ValueError(f"top must be at least 1, got {top}. Ask for one collocate or more.")
     shown = table.head(top)
     columns = [schema.TERM, schema.COUNT, "ll", "mi"]
-    fig = go.Figure(
-        go.Bar(
+    fig = figure(
+        trace(
+            "bar",
             x=[float(v) for v in shown[value]],
             y=shown[schema.TERM].astype(str).tolist(),
             orientation="h",

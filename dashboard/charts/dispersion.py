@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import PERIOD_COLOR, builder, themed
+from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed, trace
 
 #: Documents drawn, one row each; the page says so when a selection holds more.
 MAX_DISPERSION_ROWS = 60
@@ -58,8 +58,9 @@ def plot_dispersion(
     for i in range(len(documents)):
         rules_x += [0.0, 1.0, None]
         rules_y += [i, i, None]
-    fig = go.Figure(
-        go.Scatter(
+    fig = figure(
+        trace(
+            "scatter",
             x=rules_x,
             y=rules_y,
             mode="lines",
@@ -70,7 +71,8 @@ def plot_dispersion(
     )
     days = [_day(d) for d in shown[schema.DATE]]
     fig.add_trace(
-        go.Scatter(
+        trace(
+            "scatter",
             x=[float(p) for p in shown["position"]],
             y=[row_of[str(d)] for d in shown[schema.DOC_ID]],
             mode="markers",

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import PERIOD_COLOR, builder, themed
+from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed, trace
 
 
 def period_label(start: pd.Timestamp, freq: str) -> str:
@@ -59,8 +59,9 @@ def plot_documents_per_period(
     """
     starts = [pd.Timestamp(p) for p in table[schema.PERIOD]]
     documents = table[schema.DOCUMENTS].tolist()
-    fig = go.Figure(
-        go.Bar(
+    fig = figure(
+        trace(
+            "bar",
             name="documents",
             x=[s.date().isoformat() for s in starts],
             y=documents,

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import SERIES_COLORS, builder, series_style, themed
+from dashboard.charts.theme import SERIES_COLORS, builder, figure, series_style, themed, trace
 
 #: Characters of a passage shown in a hover (the table holds all of it).
 HOVER_TEXT = 90
@@ -54,13 +54,14 @@ def plot_uptake(
     [('X', [1, 3]), ('Y', [1])]
     """
     order = list(groups) if groups is not None else list(dict.fromkeys(uptake[schema.GROUP]))
-    fig = go.Figure()
+    fig = figure()
     for position, group in enumerate(order):
         style = series_style(position)
         rows = uptake[uptake[schema.GROUP] == group].sort_values(schema.DATE)
         days = [_day(d) for d in rows[schema.DATE]]
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 name=str(group),
                 x=days,
                 y=[int(v) for v in rows["cumulative"]],
@@ -123,8 +124,9 @@ def plot_reuse_lag(uses: pd.DataFrame, *, title: str | None = None) -> go.Figure
         dates = sorted(d for d, p in zip(days, uses["passage"], strict=True) if p == passage)
         line_x += [dates[0], dates[-1], None]
         line_y += [f"#{passage}", f"#{passage}", None]
-    fig = go.Figure(
-        go.Scatter(
+    fig = figure(
+        trace(
+            "scatter",
             name="",
             x=line_x[:-1],
             y=line_y[:-1],
@@ -140,7 +142,8 @@ def plot_reuse_lag(uses: pd.DataFrame, *, title: str | None = None) -> go.Figure
         mine = (uses[schema.GROUP] == group).to_numpy()
         picked = uses[mine]
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 name=str(group),
                 x=[d for d, m in zip(days, mine, strict=True) if m],
                 y=[r for r, m in zip(rows, mine, strict=True) if m],

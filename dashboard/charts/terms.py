@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import KIND_COLORS, WORDCLOUD_COLORMAP, builder, themed
+from dashboard.charts.theme import KIND_COLORS, WORDCLOUD_COLORMAP, builder, figure, themed, trace
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -55,13 +55,14 @@ def plot_terms(
         raise ValueError(f"top must be at least 1, got {top}. Ask for one term or more.")
     shown = table.head(top)
     order = list(shown[schema.TERM])
-    fig = go.Figure()
+    fig = figure()
     for kind in (schema.WORD, schema.PHRASE):
         rows = shown[shown[schema.KIND] == kind]
         if rows.empty:
             continue
         fig.add_trace(
-            go.Bar(
+            trace(
+                "bar",
                 name=kind,
                 x=rows[value].tolist(),
                 y=rows[schema.TERM].tolist(),

@@ -4,17 +4,25 @@ Every builder (``plot_<analysis>``) is marked with :func:`builder`: its figure
 leaves with every data string escaped (:func:`inert`) and is drawn with
 :func:`themed`. The template is set explicitly because ``import streamlit``
 changes plotly's default template, and exported images must look like the screen.
+
+Figures are made of plain trace dicts (:func:`figure`, :func:`trace`), each
+validated once as it is added, and layout values plotly stores as given: validating
+trace objects twice, every layout update, and copying the whole template into
+each figure cost most of a page run. A test validates every builder's figure
+whole and checks that validation changes nothing.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from analysis import schema
 from dashboard.escape import svg
@@ -61,6 +69,8 @@ def _escaped(value: Any) -> Any:
     if isinstance(value, str):
         return svg(value)
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biuf":  # numbers: nothing to escape
+            return value
         return np.array([_escaped(v) for v in value.tolist()], dtype=object)
     if isinstance(value, list | tuple):
         return [_escaped(v) for v in value]
@@ -78,45 +88,95 @@ def gaps(value: Any) -> float | None:
     return float(value)
 
 
-def inert(fig: go.Figure) -> go.Figure:
-    """Escape every drawn string of ``fig`` that could come from a document or a link.
+def _escape_title(owner: dict[str, Any]) -> None:
+    title = owner.get("title")
+    if isinstance(title, str):
+        owner["title"] = svg(title)
+    elif isinstance(title, dict) and title.get("text"):
+        title["text"] = svg(title["text"])
+
+
+def inert(spec: dict[str, Any]) -> dict[str, Any]:
+    """Escape every drawn string of a figure's JSON (``data``, ``layout``) that could
+    come from a document or a link, in place.
 
     Terms, titles, sources, ids and topic labels reach trace names, category
     axes, hover values and titles; plotly would turn ``<a href>`` in them into
     a live SVG link and ``<br>`` into a line break. Clicked ``customdata``
     comes back escaped: read it with :func:`dashboard.escape.unsvg`.
     """
-    for trace in fig.data:
+    for one in spec.get("data") or ():
         for prop in _TRACE_TEXT:
-            value = trace[prop] if prop in trace else None  # noqa: SIM401  (no .get on traces)
-            if value is not None:
-                trace[prop] = _escaped(value)
-    layout = fig.layout
-    if layout.title.text:
-        layout.title.text = svg(layout.title.text)
-    for name in layout:
-        if not (name.startswith("xaxis") or name.startswith("yaxis")):
-            continue
-        axis = layout[name]
-        if axis.title.text:
-            axis.title.text = svg(axis.title.text)
-        for prop in ("ticktext", "categoryarray"):
-            if axis[prop] is not None:
-                axis[prop] = _escaped(axis[prop])
-    for note in layout.annotations or ():
-        if note.text:
-            note.text = svg(note.text)
-    return fig
+            if one.get(prop) is not None:
+                one[prop] = _escaped(one[prop])
+    layout = spec.setdefault("layout", {})
+    _escape_title(layout)
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            _escape_title(axis)
+            for prop in ("ticktext", "categoryarray"):
+                if axis.get(prop) is not None:
+                    axis[prop] = _escaped(axis[prop])
+    for note in layout.get("annotations") or ():
+        if note.get("text"):
+            note["text"] = svg(note["text"])
+    return spec
+
+
+#: The template as plain JSON, made once: naming it on a figure deep-copies and
+#: validates the defaults of every trace type plotly knows, on every figure.
+_TEMPLATE_JSON: dict[str, Any] = pio.templates[TEMPLATE].to_plotly_json()
+
+
+def templated(spec: dict[str, Any]) -> dict[str, Any]:
+    """Give a figure's JSON the template :data:`TEMPLATE`, in place: its layout, and the
+    trace defaults of the trace types the figure has (other types' change nothing drawn)."""
+    kinds = {one.get("type", "scatter") for one in spec.get("data") or ()}
+    template = {
+        "data": {kind: v for kind, v in _TEMPLATE_JSON["data"].items() if kind in kinds},
+        "layout": _TEMPLATE_JSON["layout"],
+    }
+    spec.setdefault("layout", {})["template"] = copy.deepcopy(template)
+    return spec
 
 
 def builder(plot: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
-    """Mark a ``plot_`` builder: its figure leaves with every data string escaped."""
+    """Mark a ``plot_`` builder: its figure leaves with every data string escaped
+    (:func:`inert`), drawn with the template (:func:`templated`).
+
+    The figure is made again from its escaped JSON without validating it once more
+    (plotly validated it, or it was built of plain dicts by :func:`figure`).
+    """
 
     @functools.wraps(plot)
     def build(*args: Any, **kwargs: Any) -> go.Figure:
-        return inert(plot(*args, **kwargs))
+        fig = plot(*args, **kwargs)
+        # Each part's own JSON (``fig.to_dict()`` would write arrays as base64).
+        spec = {
+            "data": [one.to_plotly_json() for one in fig.data],
+            "layout": fig.layout.to_plotly_json(),
+        }
+        return go.Figure(templated(inert(spec)), _validate=False)
 
     return build
+
+
+def figure(*traces: Mapping[str, Any]) -> go.Figure:
+    """A figure of plain trace dicts (:func:`trace`), each validated as it is added;
+    the values of its layout updates are stored as given (their names are checked).
+
+    A wrong layout value would reach the browser: ``tests/dashboard/test_charts.py``
+    validates every builder's figure whole.
+    """
+    fig = go.Figure(_validate=False)
+    for one in traces:
+        fig.add_trace(dict(one))
+    return fig
+
+
+def trace(kind: str, **props: Any) -> dict[str, Any]:
+    """A trace of type ``kind`` (``bar``, ``scatter``, ``heatmap``) as a plain dict."""
+    return {"type": kind, **props}
 
 
 #: Where every legend goes: outside the plot on its right, one entry a line.
@@ -132,7 +192,6 @@ LEGEND: dict[str, Any] = {
 
 def themed(fig: go.Figure, *, title: str) -> go.Figure:
     fig.update_layout(
-        template=TEMPLATE,
         title={"text": title, "x": 0, "xanchor": "left"},
         font={"family": FONT_FAMILY, "size": 13},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from analysis import schema
 from dashboard.charts.periods import period_axis, period_label
-from dashboard.charts.theme import builder, gaps, series_style, themed
+from dashboard.charts.theme import builder, figure, gaps, series_style, themed, trace
 
 
 @builder
@@ -28,7 +28,7 @@ def plot_topic_timeline(
     >>> [trace.name for trace in plot_topic_timeline(t, by="day").data]
     ['river, delta', 'trade']
     """
-    fig = go.Figure()
+    fig = figure()
     all_starts: list[pd.Timestamp] = []
     for position, topic in enumerate(sorted(table["topic"].unique().tolist())):
         rows = table[table["topic"] == topic].sort_values(schema.PERIOD)
@@ -36,7 +36,8 @@ def plot_topic_timeline(
         all_starts += starts
         label = str(rows["label"].iloc[0])
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 name=label,
                 x=[s.date().isoformat() for s in starts],
                 # A period without passages has no share: a gap, not 0 %.

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from analysis import schema
 from dashboard.charts.periods import period_axis, period_label
-from dashboard.charts.theme import builder, gaps, series_style, themed
+from dashboard.charts.theme import builder, figure, gaps, series_style, themed, trace
 
 TREND_MEASURES = {
     schema.PER_MILLION: "per million tokens",
@@ -80,7 +80,7 @@ def plot_trends(
         )
     smoothed_column = _SMOOTHED[value]
     drawn = smoothed_column if smoothed_column in table.columns else value
-    fig = go.Figure()
+    fig = figure()
     all_starts: list[pd.Timestamp] = []
     for position, term in enumerate(dict.fromkeys(table[schema.TERM].tolist())):
         rows = table[table[schema.TERM] == term].sort_values(schema.PERIOD)
@@ -116,7 +116,8 @@ def plot_trends(
             )
         ]
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 name=str(term),
                 x=[s.date().isoformat() for s in starts],
                 # A rate of a period without tokens is missing: a gap in the line.

@@ -10,6 +10,7 @@ import plotly.io as pio
 import pytest
 
 from dashboard import charts
+from dashboard.charts.theme import figure, trace
 
 
 def _terms() -> pd.DataFrame:
@@ -578,3 +579,22 @@ def test_group_keyness_panels_order_terms_by_ll_and_escape_group_names() -> None
     titles = [note.text for note in fig.layout.annotations]
     assert titles == ["&lt;b&gt;BBC&lt;/b&gt;", "CGTN"]
     assert "<b>BBC" not in json.dumps(fig.to_plotly_json(), default=str).replace("<b>%{", "")
+
+
+def test_every_builder_figure_is_valid_plotly_and_unchanged_by_validation() -> None:
+    """Builders skip plotly's validation as they build (dashboard/charts/theme.py):
+    validating each builder's figure must accept every property and change nothing."""
+    from tests.dashboard.test_escape import _figures
+
+    figures = _figures()
+    assert len(figures) == len([name for name in dir(charts) if name.startswith("plot_")])
+    for fig in figures:
+        made = fig.to_dict()
+        assert go.Figure(made).to_dict() == made
+
+
+def test_validation_catches_a_bad_layout_value_of_an_unvalidated_figure() -> None:
+    fig = figure(trace("bar", x=["a"], y=[1]))
+    fig.update_layout(height="tall")  # stored as given
+    with pytest.raises(ValueError, match="tall"):
+        go.Figure(fig.to_dict())
