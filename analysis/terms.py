@@ -399,24 +399,29 @@ def _period_ordinals(index: CorpusIndex, freq: str) -> tuple[np.ndarray, np.ndar
     return cast(tuple[np.ndarray, np.ndarray, np.ndarray], memo)
 
 
-def documents_with_term(index: CorpusIndex, mask: np.ndarray | None, term: str) -> pd.DataFrame:
+def documents_with_term(
+    index: CorpusIndex, mask: np.ndarray | None, term: str, *, holding_only: bool = False
+) -> pd.DataFrame:
     """Selected documents with how often a typed query occurs in each.
 
     ``term`` is a query (:mod:`analysis.query`): a word, any word sequence,
     ``word*`` or alternatives with ``|``, counted as everywhere else.
+    ``holding_only`` leaves out the documents that do not hold it.
 
     Returns
     -------
     DataFrame
         ``doc_id, date, title, source, count``, most occurrences first, then in
-        corpus order; documents without the term count 0. An empty or unknown
-        term counts 0 everywhere.
+        corpus order; documents without the term count 0 (or are left out,
+        with ``holding_only``). An empty or unknown term counts 0 everywhere.
     """
     rows = np.flatnonzero(as_mask(index, mask))
-    docs = index.docs.iloc[rows]
     counts = np.zeros(len(rows), dtype=np.int64)
     if term.strip():
         counts = count_query(index, parse_query(index, term), rows)
+    if holding_only:
+        rows, counts = rows[counts > 0], counts[counts > 0]
+    docs = index.docs.iloc[rows]
     table = pd.DataFrame(
         {
             S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),

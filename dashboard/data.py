@@ -293,8 +293,8 @@ def distinctive(
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def term_documents(key: str, filters: Filters, term: str, _index: CorpusIndex) -> pd.DataFrame:
-    """Selected documents with the term's count in each (see :func:`analysis.term_documents`)."""
-    return documents_with_term(_index, selection(key, filters, _index), term)
+    """Selected documents holding the term, most uses first (see documents_with_term)."""
+    return documents_with_term(_index, selection(key, filters, _index), term, holding_only=True)
 
 
 @st.cache_data(show_spinner=False)

@@ -235,15 +235,15 @@ def render(ctx: common.PageContext) -> None:
         if field:
             _groups(ctx, view, field)
             return
-        listing = data.term_documents(ctx.index_key, view.filters, "", ctx.index)
-        if listing.empty:
+        selected = np.flatnonzero(data.selection(ctx.index_key, view.filters, ctx.index))
+        if not len(selected):
             st.warning(
                 "No document matches the sidebar filters. Widen the date range, clear the "
                 "source filter or change the keyword.",
                 icon="⚠️",
             )
             return
-        listed = listing.head(MAX_LISTED)
+        listed = ctx.index.docs.iloc[selected[:MAX_LISTED]]  # in corpus order
         sides = ((view.a_kind, view.a_values), (view.b_kind, view.b_values))
         for wanted in [values[0] for kind, values in sides if kind == "document" and values]:
             if wanted not in set(listed[S.DOC_ID].astype(str)):

@@ -173,6 +173,15 @@ def test_documents_with_term_counts_each_selected_document(index):
     assert documents_with_term(index, None, "nothing")["count"].sum() == 0
 
 
+def test_documents_with_term_holding_only_leaves_out_the_documents_without_it(index):
+    table = documents_with_term(index, None, "tea", holding_only=True)
+    # by hand: "tea" four times in a (twice inside "green tea"), once in b, never in c
+    assert table[["doc_id", "count"]].values.tolist() == [["a", 4], ["b", 1]]
+    masked = documents_with_term(index, np.array([False, True, True]), "TEA", holding_only=True)
+    assert masked[["doc_id", "count"]].values.tolist() == [["b", 1]]
+    assert documents_with_term(index, None, "", holding_only=True).empty
+
+
 @pytest.fixture(scope="module")
 def numbers_index():
     return build_index(NUMBERS, settings=IndexSettings(detect_phrases=False))

@@ -1,0 +1,37 @@
+"""dashboard/data.py outside a running app: what its cached calls return."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import regex
+
+from analysis import Filters, IndexSettings, build_index, load_corpus
+from analysis import schema as S
+from dashboard import data, keys
+
+
+def _uses(text: str, word: str) -> int:
+    """Uses of ``word`` under the token rule, by regex: any case, not inside a longer
+    word nor a hyphenated one (``anti-slavery``), a possessive ``'s`` allowed."""
+    pattern = rf"(?<![\w]|[\w][-'’])(?i:{word})(?:['’]s)?(?![\w]|[-'’][\w])"
+    return len(regex.findall(pattern, text))
+
+
+def test_term_documents_lists_only_the_selected_documents_holding_the_term() -> None:
+    index = build_index(load_corpus("sotu"), settings=IndexSettings())
+    key = keys.index_key(index)
+    filters = Filters(date_from=dt.date(1850, 1, 1), date_to=dt.date(1900, 1, 1))
+    found = data.term_documents(key, filters, "slavery", index)
+    docs = index.docs
+    dates = docs[S.DATE]
+    chosen = docs[(dates >= "1850-01-01") & (dates < "1900-01-01")]
+    by_regex = {
+        str(doc_id): _uses(str(text), "slavery")
+        for doc_id, text in zip(chosen[S.DOC_ID], chosen[S.TEXT], strict=True)
+    }
+    holding = {doc_id: n for doc_id, n in by_regex.items() if n}
+    assert 0 < len(holding) < len(chosen)  # some of the selection, not all of it
+    assert dict(zip(found[S.DOC_ID], found[S.COUNT].tolist(), strict=True)) == holding
+    assert found[S.COUNT].is_monotonic_decreasing  # most uses first
+    assert data.term_documents(key, filters, "", index).empty
