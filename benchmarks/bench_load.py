@@ -2,16 +2,24 @@
 
     python benchmarks/bench_load.py [--sessions 1 10 25 50] [--corpus sotu]
                                     [--library DIR] [--cache DIR] [--port P]
+                                    [--replicas 0 2 ...] [--url URL --pid PID]
                                     [--client {ws,browser}] [--heavy {lda,upload}]
                                     [--max-seconds 1200]
 
-Starts its own server (``python -m streamlit run dashboard/app.py``) on a free
-loopback port, in its own process group, with a temporary index cache (and
-``DASHBOARD_CORPUS_DIR=DIR`` with ``--library``), waits for ``/_stcore/health``
-and always stops it at the end. One warm-up session (not counted) builds the
-corpus index. Then, for each N, N sessions at once open the Terms page of the
-corpus and change the sidebar keyword filter twice. Every filter value is a
-different query (``a | b``), so no session is served another's cached table.
+Starts its own server on a free loopback port, in its own process group, with
+a temporary index cache (and ``DASHBOARD_CORPUS_DIR=DIR`` with ``--library``),
+waits for ``/_stcore/health`` and always stops it at the end. ``--replicas``
+names the servers to run one after the other, each through every N: ``0`` is
+one process (``python -m streamlit run dashboard/app.py``), ``N`` is
+``python -m dashboard serve --replicas N`` (N Streamlit processes behind the
+sticky proxy; its ``/_stcore/health`` is waited for and every replica's
+"ready" line). So ``--replicas 0 2`` gives the single-process baseline and two
+replicas in one run, on the same machine load. ``--url`` (loopback) with
+``--pid`` measures a server already running instead. One warm-up session per
+replica (not counted) loads the corpus index into each. Then, for each N, N
+sessions at once open the Terms page of the corpus and change the sidebar
+keyword filter twice. Every filter value is a different query (``a | b``), so
+no session is served another's cached table.
 
 Two clients (``--client``):
 
@@ -40,17 +48,22 @@ Two clients (``--client``):
 
 ``--heavy lda`` adds one session beside the N that opens the Topics page with an
 LDA fit (``?corpus=sotu&method=lda&k=12&seed=N``, a new fit each round; over the
-websocket with ``--client ws``); ``--heavy upload`` one browser session that
-uploads a ~100 MB JSONL (UN General Debate speeches) through the sidebar. Its
+websocket with ``--client ws``); ``--heavy upload`` one session that uploads a
+~100 MB JSONL (UN General Debate speeches, ``--heavy-mb``) through the sidebar's
+file uploader: with ``--client ws`` as the frontend does it (the upload URL asked
+for over the websocket, one multipart PUT with the XSRF cookie and header and the
+proxy's replica cookie, then the run with the uploader's value, which must show
+the Overview's document count), in the browser with ``--client browser``. Its
 time is reported separately; server CPU then includes it.
 
 Per N: p50/p95/max per action kind and overall, errors (timeouts, exceptions on
 the page), server CPU seconds per action (``/proc/<pid>/stat`` of the server
 and its children), client CPU per action (the client shares the 2 cores), bytes
 received per action, and the server's peak RSS (``VmRSS`` of the server and its
-children sampled every 0.5 s). Loopback only. Bounded: ``--action-timeout`` per
-action, ``--max-seconds`` in all, after which it stops and reports what it has.
-Prints figures; asserts nothing.
+children sampled every 0.5 s; behind the proxy that is the proxy and every
+replica), and the load averages at the start and end of the round. Loopback
+only. Bounded: ``--action-timeout`` per action, ``--max-seconds`` per server,
+after which it stops and reports what it has. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -225,23 +238,51 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free loopback ports."""
+    for _ in range(200):
+        base = _free_port()
+        if base + count >= 65536:
+            continue
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise SystemExit(f"no {count} consecutive free ports")
+
+
 def start_server(
-    work: Path, library: Path | None, cache: Path | None = None, port: int = 0
+    work: Path, library: Path | None, cache: Path | None = None, port: int = 0, replicas: int = 0
 ) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = port or _free_port()
+    """One Streamlit process (``replicas`` 0), or ``python -m dashboard serve`` with that many
+    replicas behind its proxy (on ``port`` and the ports after it)."""
+    port = port or _free_ports(1 + replicas)
     env = {**os.environ, "DASHBOARD_CACHE_DIR": str((cache or work / "cache").resolve())}
     env.pop("DASHBOARD_CORPUS_DIR", None)
     if library is not None:
         env["DASHBOARD_CORPUS_DIR"] = str(library.resolve())
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
+    streamlit_options = [
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    log_path = work / "streamlit.log"
+    if replicas:
+        command = [
+            sys.executable, "-m", "dashboard", "serve",
+            "--replicas", str(replicas), "--port", str(port), "--address", "127.0.0.1",
+            "--", *streamlit_options,
+        ]  # fmt: skip
+    else:
+        command = [
+            sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+            "--server.port", str(port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+            *streamlit_options,
+        ]  # fmt: skip
+    log_path = work / f"server-{replicas}.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -251,7 +292,8 @@ def start_server(
     while time.monotonic() < deadline and server.poll() is None:
         try:
             with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
+                # Behind the proxy: every replica ready, so the rounds meet none starting.
+                if reply.status == 200 and (not replicas or _ready(log_path) >= replicas):
                     return server, base, log_path
         except OSError:
             pass
@@ -259,6 +301,16 @@ def start_server(
     stop_server(server)
     tail = log_path.read_text(errors="replace")[-3000:]
     raise SystemExit(f"streamlit not healthy in {STARTUP_SECONDS} s:\n{tail}")
+
+
+def _ready(log_path: Path) -> int:
+    return len(
+        re.findall(r"dashboard serve: replica \d+ ready", log_path.read_text(errors="replace"))
+    )
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -284,11 +336,14 @@ class Action:
     seconds: float | None  # None: failed
     error: str = ""
     bytes: int = 0  # received by the client (websocket client only)
+    detail: str = ""
 
 
 @dataclass
 class Round:
     sessions: int
+    replicas: int = 0  # 0: one Streamlit process, no proxy
+    load: str = ""  # load averages at the start and the end
     actions: list[Action] = field(default_factory=list)
     heavy: Action | None = None
     wall: float = 0.0
@@ -436,13 +491,17 @@ async def run_round(
     budget: Budget,
 ) -> Round:
     """N sessions at once (and the heavy one); ``browser`` is None for the websocket client."""
-    result = Round(n)
+    result = Round(n, replicas=args.replicas_now)
+    load0 = load_average()
     sampler.reset()
     cpu0, ccpu0, start = tree_cpu(server_pid), client_cpu(server_pid), time.monotonic()
     tasks = []
     heavy = None
     if args.heavy == "lda" and args.client == "ws":
         heavy = asyncio.create_task(ws_heavy_lda(base, budget, args.heavy_timeout, n))
+    elif args.heavy == "upload" and args.client == "ws":
+        assert upload is not None
+        heavy = asyncio.create_task(ws_heavy_upload(base, upload, budget, args.heavy_timeout))
     elif args.heavy:
         heavy = asyncio.create_task(
             heavy_session(browser, base, args.heavy, upload, budget, args.heavy_timeout, n)
@@ -462,6 +521,7 @@ async def run_round(
     result.server_cpu = tree_cpu(server_pid) - cpu0
     result.client_cpu = client_cpu(server_pid) - ccpu0
     result.rss_peak = sampler.peak
+    result.load = f"{load0} -> {load_average()}"
     result.cut = budget.left() <= 0
     return result
 
@@ -483,9 +543,13 @@ class StreamSession:
     ``cached_message_hashes``, so the server sends references instead).
     """
 
-    def __init__(self, ws_url: str, origin: str, page: str, query_string: str) -> None:
-        self.ws_url, self.origin = ws_url, origin
+    def __init__(
+        self, ws_url: str, origin: str, page: str, query_string: str, cookie: str = ""
+    ) -> None:
+        self.ws_url, self.origin, self.cookie = ws_url, origin, cookie
         self.page, self.query_string = page, query_string
+        self.session_id = ""
+        self.metrics: dict[str, str] = {}  # label -> value of the last run's metrics
         self.page_hash = ""
         self.widget_ids: dict[str, str] = {}
         self.cached: set[str] = set()
@@ -503,6 +567,7 @@ class StreamSession:
                 max_size=None,
                 open_timeout=timeout,
                 ping_interval=None,  # a browser sends no keepalive pings either
+                additional_headers={"Cookie": self.cookie} if self.cookie else None,
             ),
             timeout,
         )
@@ -511,8 +576,11 @@ class StreamSession:
         if self.socket is not None:
             await self.socket.close()
 
-    async def run(self, widgets: dict[str, str], timeout: float) -> float:
-        """Ask for a run with these text widget values (by key); seconds to its end."""
+    async def run(
+        self, widgets: dict[str, str], timeout: float, files: dict[str, Any] | None = None
+    ) -> float:
+        """Ask for a run with these text widget values (by key) and file uploader values
+        (``UploadedFileInfo`` by key); seconds to its end."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
         back = BackMsg()
@@ -525,6 +593,10 @@ class StreamSession:
             widget = state.widget_states.widgets.add()
             widget.id = self.widget_ids[key]
             widget.string_value = value
+        for key, info in (files or {}).items():
+            widget = state.widget_states.widgets.add()
+            widget.id = self.widget_ids[key]
+            widget.file_uploader_state_value.uploaded_file_info.append(info)
         start = time.monotonic()
         await self.socket.send(back.SerializeToString())
         await asyncio.wait_for(self._until_finished(), timeout)
@@ -547,9 +619,13 @@ class StreamSession:
                 name = element.WhichOneof("type")
                 if name == "exception":
                     failure = failure or f"exception on page: {element.exception.type}"
+                elif name == "metric":
+                    self.metrics[element.metric.label] = element.metric.body
                 widget_id = getattr(getattr(element, name), "id", "") if name else ""
                 if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
                     self.widget_ids[widget_id.rsplit("-", 1)[-1]] = widget_id
+            elif kind == "new_session":
+                self.session_id = msg.new_session.initialize.session_id
             elif kind == "page_info_changed":
                 self.query_string = msg.page_info_changed.query_string
             elif kind == "navigation":
@@ -563,6 +639,25 @@ class StreamSession:
                 if failure:
                     raise RuntimeError(failure)
                 return
+
+    async def upload_url(self, name: str, timeout: float) -> tuple[str, str]:
+        """(file id, upload path) for one file, asked for as the frontend asks."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        back = BackMsg()
+        back.file_urls_request.request_id = "bench"
+        back.file_urls_request.session_id = self.session_id
+        back.file_urls_request.file_names.append(name)
+        await self.socket.send(back.SerializeToString())
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(await asyncio.wait_for(self.socket.recv(), timeout))
+            if msg.WhichOneof("type") == "file_urls_response":
+                urls = msg.file_urls_response
+                if urls.error_msg:
+                    raise RuntimeError(f"upload refused: {urls.error_msg}")
+                return urls.file_urls[0].file_id, urls.file_urls[0].upload_url
 
 
 def _ws_urls(base: str) -> tuple[str, str]:
@@ -638,6 +733,89 @@ async def ws_heavy_lda(base: str, budget: Budget, timeout: float, seed: int) -> 
         await session.close()
 
 
+def _cookies(base: str) -> dict[str, str]:
+    """The cookies a first request sets: the proxy's replica cookie and Streamlit's XSRF."""
+    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=30) as reply:
+        headers = reply.headers.get_all("Set-Cookie") or []
+    pairs = (h.split(";", 1)[0].partition("=") for h in headers)
+    return {name.strip(): value for name, _, value in pairs}
+
+
+async def put_file(base: str, path: str, upload: Path, cookies: dict[str, str]) -> int:
+    """PUT ``upload`` to ``path`` as one multipart file field, streamed from disk; the status."""
+    host, port = base.removeprefix("http://").split(":")
+    boundary = "bench-load-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{upload.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    length = len(head) + upload.stat().st_size + len(tail)
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    request = (
+        f"PUT {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {length}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nCookie: {cookie}\r\n"
+        f"X-Xsrftoken: {cookies.get('_streamlit_xsrf', '')}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request + head)
+        with upload.open("rb") as source:
+            while chunk := source.read(1 << 20):
+                writer.write(chunk)
+                await writer.drain()
+        writer.write(tail)
+        await writer.drain()
+        status = (await reader.readline()).split()
+        return int(status[1]) if len(status) > 1 else 0
+    finally:
+        writer.close()
+
+
+async def ws_heavy_upload(base: str, upload: Path, budget: Budget, timeout: float) -> Action:
+    """A ~100 MB JSONL uploaded as the frontend does it: the sidebar's file uploader asks for
+    an upload URL over the websocket, the file goes in one PUT (through the proxy, to the
+    session's replica), then the run with the uploader's new value loads and indexes it."""
+    start = time.monotonic()
+    session = None
+    try:
+        cookies = _cookies(base)
+        ws_url, origin = _ws_urls(base)
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        session = StreamSession(ws_url, origin, "", "corpus=upload", cookie=cookie)
+        limit = min(timeout, budget.left())
+        await session.connect(limit)
+        await session.run({}, limit)
+        if "sidebar_upload" not in session.widget_ids:
+            raise RuntimeError("no sidebar_upload file uploader on the page")
+        file_id, path = await session.upload_url(upload.name, limit)
+        start = time.monotonic()
+        status = await asyncio.wait_for(put_file(base, path, upload, cookies), limit)
+        if status not in (200, 204):
+            raise RuntimeError(f"upload PUT answered {status}")
+        sent = time.monotonic() - start
+        from streamlit.proto.Common_pb2 import UploadedFileInfo
+
+        info = UploadedFileInfo(name=upload.name, size=upload.stat().st_size, file_id=file_id)
+        info.file_urls.file_id, info.file_urls.upload_url = file_id, path
+        lines = upload.read_bytes().count(b"\n")
+        session.metrics.clear()
+        ran = await session.run({}, limit, files={"sidebar_upload": info})
+        documents = session.metrics.get("Documents")
+        if documents is None:
+            raise RuntimeError(f"the upload's Overview shows no document count: {session.metrics}")
+        detail = (
+            f"PUT {sent:.1f} s, then the run that loads and indexes it {ran:.1f} s; "
+            f"Overview: {documents} documents of the file's {lines:,} lines"
+        )
+        return Action("upload", time.monotonic() - start, detail=detail)
+    except Exception as exc:
+        return Action("upload", None, f"{_error(exc)} after {time.monotonic() - start:.1f} s")
+    finally:
+        if session is not None:
+            await session.close()
+
+
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
@@ -660,7 +838,8 @@ def report(result: Round) -> str:
     timeouts = sum(a.error == "timeout" for a in errors)
     exceptions = sum("stException" in a.error for a in errors)
     lines = [
-        f"N = {result.sessions}: {len(done)}/{3 * result.sessions} actions done in "
+        f"{_config(result.replicas)}, N = {result.sessions}: "
+        f"{len(done)}/{3 * result.sessions} actions done in "
         f"{result.wall:.1f} s, errors {len(errors)} (timeouts {timeouts}, "
         f"exceptions on page {exceptions}, other {len(errors) - timeouts - exceptions})"
         + ("  [cut by --max-seconds]" if result.cut else ""),
@@ -676,12 +855,15 @@ def report(result: Round) -> str:
         f"  server CPU {result.server_cpu / count:.2f} {per} ({result.server_cpu:.1f} s), "
         f"client CPU {result.client_cpu / count:.2f} {per}, "
         + (f"received {received / count / 1e3:.0f} kB/action, " if received else "")
-        + f"server RSS peak {result.rss_peak / 2**20:.0f} MiB"
+        + f"server RSS peak {result.rss_peak / 2**20:.0f} MiB, load average {result.load}"
     )
     if result.heavy is not None:
         heavy = result.heavy
         took = f"{heavy.seconds:.1f} s" if heavy.seconds is not None else heavy.error
-        lines.append(f"  heavy session ({heavy.kind}): {took}")
+        lines.append(
+            f"  heavy session ({heavy.kind}): {took}"
+            + (f" ({heavy.detail})" if heavy.detail else "")
+        )
     for error in sorted({a.error for a in errors}):
         lines.append(f"  error: {error}")
     all_values = [a.seconds for a in done if a.seconds is not None]
@@ -691,9 +873,15 @@ def report(result: Round) -> str:
     return "\n".join(lines)
 
 
+def _config(replicas: int) -> str:
+    return f"{replicas} replicas" if replicas else "1 process"
+
+
 def summary(rounds: list[Round]) -> str:
-    head = f"{'N':>3} | " + " | ".join(f"{k + ' p50/p95/max':<22}" for k in (*KINDS, "all"))
-    lines = [head + " | err | CPU s/act | RSS MiB | heavy s"]
+    head = f"{'server':<10} | {'N':>3} | " + " | ".join(
+        f"{k + ' p50/p95/max':<22}" for k in (*KINDS, "all")
+    )
+    lines = [head + " | err | CPU s/act | RSS MiB | heavy s | load (start -> end)"]
     for r in rounds:
         done = [a for a in r.actions if a.seconds is not None]
         cells = []
@@ -707,8 +895,9 @@ def summary(rounds: list[Round]) -> str:
         if r.heavy is not None:
             heavy = f"{r.heavy.seconds:.1f}" if r.heavy.seconds is not None else "failed"
         lines.append(
-            f"{r.sessions:>3} | " + " | ".join(cells) + f" | {errors:>3} | {cpu:>9} | "
-            f"{r.rss_peak / 2**20:7.0f} | {heavy}"
+            f"{_config(r.replicas):<10} | {r.sessions:>3} | "
+            + " | ".join(cells)
+            + f" | {errors:>3} | {cpu:>9} | {r.rss_peak / 2**20:7.0f} | {heavy:>7} | {r.load}"
         )
     return "\n".join(lines)
 
@@ -722,12 +911,13 @@ async def bench(args: argparse.Namespace, work: Path, base: str, server_pid: int
     upload = None
     if args.heavy == "upload":
         upload = work / "heavy-upload.jsonl"
-        make_upload(upload, args.heavy_mb)
+        if not upload.exists():
+            make_upload(upload, args.heavy_mb)
         print(f"heavy upload file: {upload.stat().st_size / 1e6:.0f} MB")
     sampler = RssSampler(server_pid)
     sampler.start()
     try:
-        if args.client == "browser" or args.heavy == "upload":
+        if args.client == "browser":
             from playwright.async_api import async_playwright
 
             async with async_playwright() as playwright:
@@ -758,11 +948,15 @@ async def _rounds(
     words = queries()
     warm: list[Action] = []
     start = time.monotonic()
-    first = [next(words), next(words)]
-    if args.client == "ws":
-        await ws_user_session(base, f"corpus={args.corpus}", first, budget, warm)
-    else:
-        await user_session(browser, url, first, budget, warm)
+    # One warm-up session per replica, at once (each replica loads the index into its memory).
+    warming = []
+    for _ in range(max(1, args.replicas_now)):
+        first = [next(words), next(words)]
+        if args.client == "ws":
+            warming.append(ws_user_session(base, f"corpus={args.corpus}", first, budget, warm))
+        else:
+            warming.append(user_session(browser, url, first, budget, warm))
+    await asyncio.gather(*warming)
     took = ", ".join(
         f"{a.kind} {a.seconds:.2f} s" if a.seconds is not None else a.error for a in warm
     )
@@ -796,33 +990,69 @@ def main() -> None:
     parser.add_argument("--client", choices=["ws", "browser"], default="ws")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument(
+        "--replicas",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="server configurations, one after the other: 0 is one Streamlit process, N > 0 "
+        "is python -m dashboard serve --replicas N (e.g. --replicas 0 2: baseline and two)",
+    )
+    parser.add_argument("--url", help="an already running server or proxy instead (loopback)")
+    parser.add_argument("--pid", type=int, help="with --url: its process id, for CPU and RSS")
+    parser.add_argument(
         "--reruns", type=int, default=10, help="unchanged reruns timed alone first (ws; 0: none)"
     )
     parser.add_argument("--heavy", choices=["lda", "upload"], default=None)
     parser.add_argument("--heavy-mb", type=int, default=100, help="size of the heavy upload")
     parser.add_argument("--heavy-timeout", type=float, default=600.0)
     parser.add_argument("--action-timeout", type=float, default=120.0)
-    parser.add_argument("--max-seconds", type=float, default=1200.0)
+    parser.add_argument(
+        "--max-seconds", type=float, default=1200.0, help="per server configuration"
+    )
     args = parser.parse_args()
     if any(n < 1 or n > 200 for n in args.sessions):
         parser.error("--sessions: 1..200 each")
+    if any(n < 0 or n > 16 for n in args.replicas):
+        parser.error("--replicas: 0..16 each")
+    if args.url:
+        if not re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?$", args.url.rstrip("/")):
+            parser.error("--url: a loopback http://127.0.0.1:PORT only")
+        if args.pid is None:
+            parser.error("--url needs --pid (the server's or proxy's process id)")
 
     started = time.monotonic()
+    rounds: list[Round] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         work = Path(tmp)
-        server, base, log_path = start_server(work, args.library, args.cache, args.port)
-        cache = args.cache or work / "cache"
-        print(f"server pid {server.pid} at {base} (cache {cache})", flush=True)
-        rounds: list[Round] = []
-        try:
-            rounds = asyncio.run(bench(args, work, base, server.pid))
-        finally:
-            stop_server(server)
-            if rounds:
-                print("\n" + summary(rounds))
-            log = log_path.read_text(errors="replace")
-            if "Traceback" in log:
-                print(f"\nserver log has tracebacks; last part:\n{log[-2000:]}")
+        if args.url:
+            args.replicas_now = 0
+            print(f"server pid {args.pid} at {args.url} (already running)", flush=True)
+            rounds = asyncio.run(bench(args, work, args.url.rstrip("/"), args.pid))
+        for replicas in [] if args.url else args.replicas:
+            args.replicas_now = replicas
+            server, base, log_path = start_server(
+                work, args.library, args.cache, args.port, replicas
+            )
+            cache = args.cache or work / "cache"
+            print(
+                f"\n{_config(replicas)}: server pid {server.pid} at {base} (cache {cache}), "
+                f"load average {load_average()}",
+                flush=True,
+            )
+            try:
+                rounds += asyncio.run(bench(args, work, base, server.pid))
+            finally:
+                stop_server(server)
+                log = log_path.read_text(errors="replace")
+                if "Traceback" in log:
+                    print(f"\nserver log has tracebacks; last part:\n{log[-2000:]}")
+                if re.search(r"dashboard serve: replica \d+ .*exited", log):
+                    print(
+                        "\na replica exited during the run:\n"
+                        + "\n".join(line for line in log.splitlines() if "exited with" in line)
+                    )
+        if rounds:
+            print("\n" + summary(rounds))
     print(f"total {time.monotonic() - started:.0f} s")
 
 

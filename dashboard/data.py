@@ -1,23 +1,20 @@
 """The dashboard's only caching layer, between the views and ``analysis``.
 
-Two kinds of cache, both Streamlit's:
-
 * ``st.cache_resource`` holds the loaded corpora and their indexes, keyed by
-  content hash and :class:`~analysis.IndexSettings`. It holds them through a
-  small store (:class:`_Store`) rather than by decorating the builders: a
-  builder that reports progress draws Streamlit elements, and
-  ``st.cache_resource`` would record and replay those on every later hit.
-  Uploads go to a session-scoped store, so one user's files are never served
-  to another and are never written to the index cache on disk. It also holds
-  figures every session draws alike (:func:`terms_figure`): shared, not
-  copied, and never changed once built.
-* ``st.cache_data`` holds the tables, keyed by plain values: the index key
-  (content hash + settings), ``Filters``, and the options. The index itself is
-  passed as ``_index`` (not hashed; the key stands for it).
+  content hash and :class:`~analysis.IndexSettings`, through small stores
+  (:class:`_Store`) rather than by decorating the builders: a builder that
+  reports progress draws Streamlit elements, which ``st.cache_resource``
+  would replay on every later hit. Uploads go to a session-scoped store, so
+  one user's files are never served to another nor written to disk. It also
+  holds what every session reads alike, never changed once built: figures
+  (:func:`terms_figure`) and the term tables (:func:`terms`, bounded by count
+  and bytes, ``keys.TERMS_ENTRIES`` and ``keys.TERMS_BYTES``).
+* ``st.cache_data`` holds the other tables, keyed by plain values: the index
+  key (content hash + settings), ``Filters``, and the options. The index
+  itself is passed as ``_index`` (not hashed; the key stands for it).
 
 No cached function reads a global; every input is an argument. The plain
-values the keys are made of (corpus keys, option records, the index key) and
-the store live in :mod:`dashboard.keys`.
+values the keys are made of and the store live in :mod:`dashboard.keys`.
 """
 
 from __future__ import annotations
@@ -87,7 +84,7 @@ from analysis import (
     topics_over_time,
 )
 from analysis import schema as S
-from dashboard import charts, export, host
+from dashboard import charts, export, host, keys
 from dashboard.escape import md
 from dashboard.keys import (
     LIBRARY_PREFIX,
@@ -218,16 +215,23 @@ def periods(key: str, filters: Filters, freq: str, _index: CorpusIndex) -> Perio
     return documents_per_period(_index, selection(key, filters, _index), freq=freq)  # type: ignore[arg-type]  # checked by the view's choices
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_resource(show_spinner=False)
+def _terms_store() -> _Store:
+    return keys.terms_store()
+
+
 def terms(key: str, filters: Filters, options: TermOptions, _index: CorpusIndex) -> pd.DataFrame:
-    """The full ``term, kind, count, per_million, docs`` table of the selection."""
-    return term_frequencies(
-        _index,
-        selection(key, filters, _index),
-        kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
-        stopwords=frozenset(options.stopwords),
-        hide_words_in_phrases=options.hide_nested,
-        numbers=options.numbers,
+    """The full ``term, kind, count, per_million, docs`` table of the selection (shared)."""
+    return _terms_store().get(
+        (key, filters, options),
+        lambda: term_frequencies(
+            _index,
+            selection(key, filters, _index),
+            kind=options.kind,  # type: ignore[arg-type]  # checked by the view's choices
+            stopwords=frozenset(options.stopwords),
+            hide_words_in_phrases=options.hide_nested,
+            numbers=options.numbers,
+        ),
     )
 
 

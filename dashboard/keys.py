@@ -36,17 +36,32 @@ SAMPLE_LABELS = {SEEDS: "Seeds (2 documents)", SAMPLE: "State of the Union (samp
 SHARED_ENTRIES = 4
 #: Upload corpora kept per session (each with its indexes).
 SESSION_ENTRIES = 2
+#: Term tables kept for everyone (a 100k-document corpus's is 5-8 MB): by count and bytes.
+TERMS_ENTRIES = 64
+TERMS_BYTES = 256 * 2**20
 
 
 class _Store:
     """A thread-safe least-recently-used map that builds each value once.
 
     Two sessions asking for the same missing key wait for one build instead
-    of running two.
+    of running two. With ``size``, it also holds at most ``max_bytes`` of
+    values (the newest value is kept even if larger alone). With ``view``,
+    callers get ``view(value)`` rather than the held value.
     """
 
-    def __init__(self, max_entries: int) -> None:
-        self._max = max_entries
+    def __init__(
+        self,
+        max_entries: int,
+        *,
+        max_bytes: int = 0,
+        size: Callable[[Any], int] | None = None,
+        view: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self._max, self._max_bytes, self._size = max_entries, max_bytes, size
+        self._view = view or (lambda value: value)
+        self._sizes: dict[Any, int] = {}
+        self.bytes = 0
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[Any, threading.Lock] = {}
@@ -61,21 +76,27 @@ class _Store:
     def get(self, key: Any, make: Callable[[], T]) -> T:
         found = self.peek(key)
         if found is not None:
-            return cast(T, found)
+            return cast(T, self._view(found))
         with self._lock:
             key_lock = self._building.setdefault(key, threading.Lock())
         with key_lock:
             found = self.peek(key)
             if found is not None:
-                return cast(T, found)
+                return cast(T, self._view(found))
             value = make()
+            size = self._size(value) if self._size is not None else 0
             with self._lock:
                 self._items[key] = value
                 self._items.move_to_end(key)
-                while len(self._items) > self._max:
-                    self._items.popitem(last=False)
+                self.bytes += size - self._sizes.get(key, 0)
+                self._sizes[key] = size
+                while len(self._items) > self._max or (
+                    self._max_bytes and self.bytes > self._max_bytes and len(self._items) > 1
+                ):
+                    old, _ = self._items.popitem(last=False)
+                    self.bytes -= self._sizes.pop(old, 0)
                 self._building.pop(key, None)
-            return value
+            return cast(T, self._view(value))
 
     def __len__(self) -> int:
         return len(self._items)
@@ -220,3 +241,15 @@ class KeynessOptions:
             "bonferroni": self.bonferroni,
             "numbers": self.numbers,
         }
+
+
+def terms_store() -> _Store:
+    """A store of term tables: at most ``TERMS_ENTRIES`` of them and ``TERMS_BYTES`` (their
+    strings counted), each caller given a shallow copy, which pandas' copy-on-write keeps
+    from ever changing the held table."""
+    return _Store(
+        TERMS_ENTRIES,
+        max_bytes=TERMS_BYTES,
+        size=lambda frame: int(frame.memory_usage(index=True, deep=True).sum()),
+        view=lambda frame: frame.copy(deep=False),
+    )
