@@ -375,8 +375,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("a_kind", "a_kind", Choice(SLICE_KINDS), C,
            "what slice A is (compare page)", widgets=("compare_a_kind",), seeded=False),
     Option("a_values", "a", Words(most=MAX_SLICE_VALUES), C,
-           "slice A's values: doc ids, sources, speakers, or one period `FROM..TO` "
-           "(compare page)", widgets=("compare_a_",), seeded=False),
+           "slice A's values: doc ids, sources, speakers, one period `FROM..TO`; for "
+           "`reference`, the other corpus (compare page)", widgets=("compare_a_",), seeded=False),
     Option("b_kind", "b_kind", Choice(SLICE_KINDS), C,
            "what slice B is (compare page)", widgets=("compare_b_kind",), seeded=False),
     Option("b_values", "b", Words(most=MAX_SLICE_VALUES), C,

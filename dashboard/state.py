@@ -11,7 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+import pandas as pd
+
 from analysis import Filters
+from analysis import schema as S
 from dashboard.options import HASH_LENGTH, SLICE_KINDS, ViewState, parse_period
 
 
@@ -124,3 +127,27 @@ def parse_group_pick(value: str) -> tuple[str, str] | None:
     """
     group, sep, term = value.rpartition("|")
     return (group, term) if sep and group and term.strip() else None
+
+
+def doc_label(row: Mapping[Any, Any]) -> str:
+    """A document in a picker: its day (or ``undated``) and its title (or id), cut at 80.
+
+    >>> doc_label({"doc_id": "d1", "title": "", "date": None})
+    'undated · d1'
+    """
+    title = str(row.get(S.TITLE) or "").strip() or str(row[S.DOC_ID])
+    date = row.get(S.DATE)
+    day = "undated" if date is None or pd.isna(date) else pd.Timestamp(date).date().isoformat()
+    return f"{day} · {title[:80]}"
+
+
+def side_terms(table: pd.DataFrame, side: str, *, most: int) -> list[str]:
+    """The terms of a keyness table ``side`` (``A``: log ratio above 0, ``B``: below) uses
+    more, strongest first, only the significant ones where any is; at most ``most``."""
+    if table.empty:
+        return []
+    leans = table["log_ratio"] > 0 if side == "A" else table["log_ratio"] < 0
+    rows = table[leans]
+    if "significant" in rows and rows["significant"].any():
+        rows = rows[rows["significant"].astype(bool)]
+    return rows.sort_values("ll", ascending=False)[S.TERM].astype(str).head(most).tolist()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +22,7 @@ import streamlit as st
 
 from analysis import (
     PERIOD_FIELD,
+    CorpusIndex,
     Filters,
     KeynessResult,
     grouping_fields,
@@ -77,13 +77,6 @@ STAT_COLUMNS = {
 }
 
 
-def _doc_label(row: dict[Any, Any]) -> str:
-    title = str(row.get(S.TITLE) or "").strip() or str(row[S.DOC_ID])
-    date = row.get(S.DATE)
-    day = "undated" if date is None or pd.isna(date) else pd.Timestamp(date).date().isoformat()
-    return f"{day} · {title[:80]}"
-
-
 def _slice_widgets(
     ctx: common.PageContext,
     view: ViewState,
@@ -98,7 +91,7 @@ def _slice_widgets(
     if SPEAKER_COLUMN in docs.columns:
         kinds.insert(2, "speaker")
     others = list(ctx.references)
-    if side == "B" and others and ctx.open_index is not None:
+    if others and ctx.open_index is not None:
         kinds.append("reference")
     view_kind = view.a_kind if side == "A" else view.b_kind
     view_values = view.a_values if side == "A" else view.b_values
@@ -112,7 +105,7 @@ def _slice_widgets(
     own = view_values if kind == view_kind else ()
     if kind == "document":
         options = listed[S.DOC_ID].astype(str).tolist()
-        labels = {str(r[S.DOC_ID]): _doc_label(r) for r in listed.to_dict("records")}
+        labels = {str(r[S.DOC_ID]): state.doc_label(r) for r in listed.to_dict("records")}
         wanted = own[0] if own and own[0] in labels else fallback_doc
         doc_key = f"{PAGE}_{lower}_doc"
         if st.session_state.get(doc_key) not in labels:
@@ -137,6 +130,11 @@ def _slice_widgets(
         return kind, _period_widget(ctx, side, own)
     if kind == "reference":
         key = f"{PAGE}_{lower}_reference"
+        if own and own[0] not in others:  # named by a link, not held here
+            wanted, instead = keys.corpus_label(own[0]), keys.corpus_label(others[0])
+            st.info(
+                md(f"The reference corpus '{wanted}' is not available here; {side} is {instead}.")
+            )
         common.seed(key, own[0] if own and own[0] in others else others[0])
         if st.session_state[key] not in others:
             st.session_state[key] = others[0]
@@ -258,9 +256,9 @@ def render(ctx: common.PageContext) -> None:
         view = common.update_view(
             a_kind=a_kind, a_values=a_values, b_kind=b_kind, b_values=b_values
         )
-        view = _options(view, passages=b_kind != "reference")
-        if b_kind == "reference":
-            _reference(ctx, view, state.slice_filters(a_kind, a_values, view.filters), b_values)
+        view = _options(view, passages="reference" not in (a_kind, b_kind))
+        if "reference" in (a_kind, b_kind):
+            _reference(ctx, view, ((a_kind, a_values), (b_kind, b_values)))
             return
         filters_a = state.slice_filters(a_kind, a_values, view.filters)
         filters_b = state.slice_filters(b_kind, b_values, view.filters)
@@ -448,25 +446,36 @@ def _keyness_options(ctx: common.PageContext, view: ViewState) -> keys.KeynessOp
 
 
 def _reference(
-    ctx: common.PageContext, view: ViewState, filters_a: Filters | None, b_values: tuple[str, ...]
+    ctx: common.PageContext, view: ViewState, sides: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> None:
-    """A against another corpus: keyness only (no similarity or passages across indexes)."""
-    if filters_a is None or not b_values or ctx.open_index is None:
-        st.info("Choose what A is and the reference corpus above to compare them.")
+    """A against B where either is another corpus (a reference, all its documents) and the
+    other a slice of this one or another corpus: keyness only (nothing across indexes)."""
+    found: list[tuple[CorpusIndex, np.ndarray | None, str]] = []
+    for side, (kind, values) in zip("AB", sides, strict=True):
+        chosen = None if kind == "reference" else state.slice_filters(kind, values, view.filters)
+        if chosen is not None:
+            mask = data.selection(ctx.index_key, chosen, ctx.index)
+            if not mask.any():
+                st.warning(md(f"No document in {side} ({chosen.describe()}). Widen it."), icon="⚠️")
+                return
+            found.append((ctx.index, mask, f"{int(mask.sum()):,} document(s)"))
+        elif kind == "reference" and values and ctx.open_index is not None:
+            other = ctx.open_index(values[0])  # a listed key: a sample or library corpus
+            label = f"{keys.corpus_label(values[0])}, all {other.n_docs:,} documents"
+            found.append((other, None, label))
+    if len(found) < 2 or sides[0] == sides[1]:
+        st.info("Choose what A and B are above, two different things, to compare them.")
         return
-    reference = ctx.open_index(b_values[0])  # a listed key: a sample or library corpus
-    mask_a = data.selection(ctx.index_key, filters_a, ctx.index)
+    (index_a, mask_a, size_a), (index_b, mask_b, size_b) = found
     options = _keyness_options(ctx, view).arguments()
-    found = reference_keyness(ctx.index, mask_a, reference, **options)
-    label = keys.corpus_label(b_values[0])
+    keyed = reference_keyness(index_a, mask_a, index_b, mask_b, **options)
     st.caption(
         md(
-            f"A: {int(mask_a.sum()):,} document(s) · B: {label}, all {reference.n_docs:,} "
-            f"documents. Words are matched by name; {found.phrases_left_out:,} phrases detected "
-            "in one corpus only are left out (the other has no count for them)."
+            f"A: {size_a} · B: {size_b}. Words are matched by name; {keyed.phrases_left_out:,} "
+            "phrases detected in one corpus only are left out (the other has no count for them)."
         )
     )
-    _keyness(ctx, view, found)
+    _keyness(ctx, view, keyed)
 
 
 def _keyness(ctx: common.PageContext, view: ViewState, found: KeynessResult) -> pd.DataFrame:
@@ -530,16 +539,6 @@ def _paged_table(table: pd.DataFrame, *, key: str) -> None:
     common.page_picker(len(table), key=f"{key}_page", what="terms")
 
 
-def _side_terms(table: pd.DataFrame, side: str) -> list[str]:
-    if table.empty:
-        return []
-    leans = table["log_ratio"] > 0 if side == "A" else table["log_ratio"] < 0
-    rows = table[leans]
-    if "significant" in rows and rows["significant"].any():
-        rows = rows[rows["significant"].astype(bool)]
-    return rows.sort_values("ll", ascending=False)[S.TERM].astype(str).head(READER_TERMS).tolist()
-
-
 def _reuse(
     ctx: common.PageContext,
     view: ViewState,
@@ -579,7 +578,7 @@ def _reuse(
             if not found.empty
             else []
         )
-        terms = _side_terms(keyness, side)
+        terms = state.side_terms(keyness, side, most=READER_TERMS)
         spans = [span for term in terms for span in term_spans(text, term)]
         with column:
             st.text(plain(f"{side}: " + (str(row.get(S.TITLE) or "").strip() or doc_id)))

@@ -272,3 +272,58 @@ def test_compare_against_a_reference_corpus_from_the_samples() -> None:
         assert table.loc[term, "count_b"] == expected_b
     assert set(table["kind"]) <= {"word", "phrase"}
     assert at.query_params["b_kind"] == "reference"
+
+
+def test_a_link_with_a_reference_as_a_reopens_that_view() -> None:
+    from analysis import build_index, load_corpus, term_frequencies
+    from analysis.index import IndexSettings
+
+    link = {"a_kind": "reference", "a": "sotu", "b_kind": "filter", "kmin": "1"}
+    at = _open(link)
+    assert at.selectbox(key="compare_a_kind").value == "reference"
+    assert at.selectbox(key="compare_a_reference").value == "sotu"
+    assert at.selectbox(key="compare_b_kind").value == "filter"
+    table = _table(at, "count_b").set_index("term")
+    sotu = term_frequencies(
+        build_index(load_corpus("sotu"), settings=IndexSettings()),
+        stopwords=frozenset(),
+        numbers=True,
+    ).set_index("term")
+    seeds = term_frequencies(build_index(load_corpus("seeds")), stopwords=frozenset()).set_index(
+        "term"
+    )
+    for term in ("yangtze", "development", "river", "region"):  # A the sample, B the seeds
+        assert table.loc[term, "count_b"] == seeds.loc[term, "count"]
+        assert table.loc[term, "count_a"] == (sotu.loc[term, "count"] if term in sotu.index else 0)
+    assert table.loc["yangtze", "log_ratio"] < 0  # only B, the seeds, says it
+    assert {k: at.query_params[k] for k in ("a_kind", "a", "b_kind")} == {
+        "a_kind": "reference",
+        "a": "sotu",
+        "b_kind": "filter",
+    }
+    assert not [i for i in at.info if "not available" in shown(i.value)]
+
+
+def test_a_link_to_a_library_reference_reopens_it_or_says_it_is_not_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "notes.txt").write_text("Tea leaves, river tea and delta tea.", encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(library))
+    at = _open({"a_kind": "filter", "b_kind": "reference", "b": "lib:notes.txt", "kmin": "1"})
+    assert at.selectbox(key="compare_b_reference").value == "lib:notes.txt"
+    table = _table(at, "count_b").set_index("term")
+    assert table.loc["tea", "count_b"] == 3  # by hand
+    assert at.query_params["b"] == "lib:notes.txt"
+
+    gone = "lib:gone ![x](http://example.invalid/x.png) :red[me]"
+    at = _open({"a_kind": "filter", "b_kind": "reference", "b": gone})
+    notices = [shown(i.value) for i in at.info if "not available" in shown(i.value)]
+    assert notices == [
+        "The reference corpus 'Library: gone ![x](http://example.invalid/x.png) :red[me]' is "
+        "not available here; B is State of the Union (sample)."
+    ]
+    assert at.selectbox(key="compare_b_reference").value == "sotu"  # the first offered
+    at.run()  # a rerun does not say it again
+    assert not [i for i in at.info if "not available" in shown(i.value)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from analysis import Filters
 from dashboard import state
 from dashboard.options import ViewState
@@ -43,3 +45,24 @@ def test_group_pick_round_trips_and_rejects_what_it_cannot_read() -> None:
     assert state.parse_group_pick("no bar") is None
     assert state.parse_group_pick("|term") is None
     assert state.parse_group_pick("group|") is None
+
+
+def test_doc_label_names_the_day_and_title_or_id() -> None:
+    assert state.doc_label({"doc_id": "d1", "title": " ", "date": None}) == "undated · d1"
+    row = {"doc_id": "d2", "title": "T" * 90, "date": pd.Timestamp("2024-03-01 10:00")}
+    assert state.doc_label(row) == "2024-03-01 · " + "T" * 80
+
+
+def test_side_terms_take_the_significant_terms_leaning_to_a_side_strongest_first() -> None:
+    table = pd.DataFrame(
+        {
+            "term": ["a1", "a2", "a3", "b1", "b2"],
+            "ll": [5.0, 9.0, 1.0, 4.0, 2.0],
+            "log_ratio": [1.0, 2.0, 0.5, -1.0, -0.5],
+            "significant": [True, True, False, False, False],
+        }
+    )
+    assert state.side_terms(table, "A", most=10) == ["a2", "a1"]  # a3 is not significant
+    assert state.side_terms(table, "A", most=1) == ["a2"]
+    assert state.side_terms(table, "B", most=10) == ["b1", "b2"]  # none significant: all
+    assert state.side_terms(table.iloc[:0], "B", most=10) == []
