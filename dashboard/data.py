@@ -7,7 +7,7 @@
   would replay on every later hit. Uploads go to a session-scoped store, so
   one user's files are never served to another nor written to disk. It also
   holds what every session reads alike, never changed once built: figures
-  (:func:`terms_figure`) and the term tables (:func:`terms`, bounded by count
+  (:func:`figure`) and the term tables (:func:`terms`, bounded by count
   and bytes, ``keys.TERMS_ENTRIES`` and ``keys.TERMS_BYTES``).
 * ``st.cache_data`` holds the other tables, keyed by plain values: the index
   key (content hash + settings), ``Filters``, and the options. The index
@@ -84,9 +84,11 @@ from analysis import (
     topics_over_time,
 )
 from analysis import schema as S
-from dashboard import charts, export, host, keys
+from dashboard import export, host, keys
 from dashboard.escape import md
 from dashboard.keys import (
+    FIGURE_ENTRIES,
+    HASH_FUNCS,
     LIBRARY_PREFIX,
     MIN_TOPIC_WEIGHT,
     SESSION_ENTRIES,
@@ -99,6 +101,7 @@ from dashboard.keys import (
     TrendOptions,
     _fingerprint,
     _Store,
+    content_key,
     corpus_label,
     library_dir,
 )
@@ -192,7 +195,7 @@ def open_index(
 # Tables (st.cache_data: plain-valued keys; ``_index`` stands for ``key``)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=HASH_FUNCS)
 def selection(key: str, filters: Filters, _index: CorpusIndex) -> np.ndarray:
     """Boolean mask of the documents ``filters`` select."""
     if filters.collapse_duplicates:
@@ -205,12 +208,12 @@ def duplicate_pairs(key: str, _index: CorpusIndex) -> pd.DataFrame:
     return near_duplicates(_index)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def summary(key: str, filters: Filters, _index: CorpusIndex) -> dict[str, Any]:
     return corpus_summary(_index, selection(key, filters, _index))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def periods(key: str, filters: Filters, freq: str, _index: CorpusIndex) -> PeriodTable:
     return documents_per_period(_index, selection(key, filters, _index), freq=freq)  # type: ignore[arg-type]  # checked by the view's choices
 
@@ -235,7 +238,7 @@ def terms(key: str, filters: Filters, options: TermOptions, _index: CorpusIndex)
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=HASH_FUNCS)
 def term_rows(
     key: str,
     filters: Filters,
@@ -256,24 +259,20 @@ def term_rows(
     return ordered_rows(table, by=by, ascending=ascending, start=start, stop=stop), len(table)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def terms_figure(
-    key: str,
-    filters: Filters,
-    options: TermOptions,
-    top: int,
-    measure: str,
-    _table: pd.DataFrame,
-) -> go.Figure:
-    """The bar chart of ``_table`` (the :func:`term_rows` head those values give), built once.
-
-    Shared, not copied: every session and rerun that shows the same terms
-    draws this one figure, so nothing may change it after it is built.
-    """
-    return charts.plot_terms(_table, top=top, value=measure)
+@st.cache_resource(show_spinner=False)
+def _figure_store() -> _Store:
+    return _Store(FIGURE_ENTRIES)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+def figure(plot: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """``plot(*args, **kwargs)`` (a chart builder), built once for every session and rerun
+    that draws the same content: keyed by the builder and :func:`keys.content_key` of
+    every argument, cells included. Shared, not copied: nothing may change it."""
+    stamp = content_key((plot.__module__, plot.__qualname__, args, kwargs))
+    return _figure_store().get(stamp, lambda: plot(*args, **kwargs))
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def wordcloud_png(
     key: str,
     filters: Filters,
@@ -286,7 +285,7 @@ def wordcloud_png(
     return export.wordcloud_png(terms(key, filters, options, _index).head(top), font_path=font_path)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def distinctive(
     key: str, doc_id: str, stopwords: tuple[str, ...], _index: CorpusIndex, numbers: bool = False
 ) -> pd.DataFrame:
@@ -295,7 +294,7 @@ def distinctive(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def term_documents(key: str, filters: Filters, term: str, _index: CorpusIndex) -> pd.DataFrame:
     """Selected documents holding the term, most uses first (see documents_with_term)."""
     return documents_with_term(_index, selection(key, filters, _index), term, holding_only=True)
@@ -311,7 +310,7 @@ def cjk_font() -> str | None:
 # Trends, topics and contexts (issue 3)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def trends(key: str, filters: Filters, options: TrendOptions, _index: CorpusIndex) -> TrendResult:
     """The ``term_trends`` result of the options' terms and themes (see :mod:`analysis.trends`)."""
     items: list[str | Theme] = [*options.terms, *parse_themes("\n".join(options.themes))]
@@ -324,7 +323,7 @@ def trends(key: str, filters: Filters, options: TrendOptions, _index: CorpusInde
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def emerging(
     key: str,
     filters: Filters,
@@ -345,7 +344,7 @@ def emerging(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def period_selection(
     key: str, filters: Filters, by: str, period: str, _index: CorpusIndex
 ) -> np.ndarray:
@@ -358,7 +357,7 @@ def period_selection(
     return inside
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=128, hash_funcs=HASH_FUNCS)
 def kwic_lines(
     key: str,
     filters: Filters,
@@ -400,7 +399,7 @@ def kwic_lines(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def dispersion_table(
     key: str, filters: Filters, term: str, _index: CorpusIndex
 ) -> DispersionResult:
@@ -408,7 +407,7 @@ def dispersion_table(
     return dispersion(_index, selection(key, filters, _index), term)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def document_table(
     key: str, filters: Filters, term: str, sort: str, descending: bool, _index: CorpusIndex
 ) -> pd.DataFrame:
@@ -417,7 +416,7 @@ def document_table(
     return document_list(_index, mask, term=term, sort=sort, descending=descending)  # type: ignore[arg-type]  # checked by the view's choices
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def collocate_table(
     key: str,
     filters: Filters,
@@ -502,7 +501,7 @@ def topic_passages(
 # Compare (issue 4): slices A and B are Filters; masks come from ``selection``
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def keyness_table(
     key: str, filters_a: Filters, filters_b: Filters, options: KeynessOptions, _index: CorpusIndex
 ) -> KeynessResult:
@@ -511,7 +510,7 @@ def keyness_table(
     return keyness(_index, *masks, **options.arguments())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
 def group_keyness_table(
     key: str, filters: Filters, field: str, by: str, options: KeynessOptions, _index: CorpusIndex
 ) -> FieldKeyness:
@@ -520,7 +519,7 @@ def group_keyness_table(
     return field_keyness(_index, mask, field, by=by, **options.arguments())  # type: ignore[arg-type]  # checked by the view's choices
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def slice_similarity(
     key: str,
     filters_a: Filters,
@@ -534,7 +533,7 @@ def slice_similarity(
     return float(table.to_numpy(dtype=float)[0, 1])  # the square is ordered A, B
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def similarity_matrix(
     key: str, doc_ids: tuple[str, ...], stopwords: tuple[str, ...], _index: CorpusIndex
 ) -> pd.DataFrame:
@@ -544,7 +543,7 @@ def similarity_matrix(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def clustering(
     key: str, doc_ids: tuple[str, ...], stopwords: tuple[str, ...], _index: CorpusIndex
 ) -> dict[str, Any]:
@@ -552,7 +551,7 @@ def clustering(
     return dict(cluster_documents(similarity_matrix(key, doc_ids, stopwords, _index)))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def nearest(
     key: str,
     doc_id: str,
@@ -571,7 +570,7 @@ def nearest(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def passages(
     key: str, doc_a: str, doc_b: str, min_tokens: int, _index: CorpusIndex
 ) -> pd.DataFrame:
@@ -583,14 +582,14 @@ def passages(
 # Formulations (issue 13): ``term`` is the box's text, a query or a theme line
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def spread(key: str, filters: Filters, term: str, by: str, _index: CorpusIndex) -> Spread:
     """First use, count and uptake per group of a query or theme (``formulation_spread``)."""
     mask = selection(key, filters, _index)
     return formulation_spread(_index, mask, parse_formulation(term), by=by)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
 def reuse_lags(
     key: str, filters: Filters, term: str, by: str, min_tokens: int, _index: CorpusIndex
 ) -> ReuseLag:

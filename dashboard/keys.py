@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 import streamlit as st
 
-from analysis import CorpusIndex, parse_themes
+from analysis import CorpusIndex, Filters, parse_themes
 from analysis import schema as S
 
 T = TypeVar("T")
@@ -39,6 +40,8 @@ SESSION_ENTRIES = 2
 #: Term tables kept for everyone (a 100k-document corpus's is 5-8 MB): by count and bytes.
 TERMS_ENTRIES = 64
 TERMS_BYTES = 256 * 2**20
+#: Charts kept for everyone (``data.figure``), each tens of kB.
+FIGURE_ENTRIES = 256
 
 
 class _Store:
@@ -253,3 +256,20 @@ def terms_store() -> _Store:
         size=lambda frame: int(frame.memory_usage(index=True, deep=True).sum()),
         view=lambda frame: frame.copy(deep=False),
     )
+
+
+#: How ``data.py``'s caches hash the records in their keys: by ``repr``, which names
+#: every field's plain value. Streamlit would copy a record into a dict and hash each
+#: item on its own, each of the ~300 stopwords: milliseconds per cached call.
+HASH_FUNCS: dict[type, Callable[[Any], Any]] = dict.fromkeys(
+    (Filters, TermOptions, TrendOptions, TopicOptions, KeynessOptions), repr
+)
+
+
+def content_key(value: Any) -> str:
+    """A digest of everything ``value`` holds: every cell of a table or array, every item.
+
+    Made from the pickle, which writes the whole value: values that differ never share
+    a key (equal ones pickled differently only miss the cache).
+    """
+    return hashlib.blake2b(pickle.dumps(value, protocol=5), digest_size=20).hexdigest()

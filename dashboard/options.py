@@ -185,14 +185,13 @@ def parse_pick(value: str) -> tuple[str, dt.date] | None:
     ('yangtze river delta', datetime.date(2023, 11, 30))
     """
     name, sep, day = value.strip().rpartition("|")
-    if not sep or not name.strip():
-        return None
     try:
-        return name.strip(), dt.date.fromisoformat(day)
+        return (name.strip(), dt.date.fromisoformat(day)) if sep and name.strip() else None
     except ValueError:
         return None
 
 
+_DEFAULT_VIEW = ViewState()
 Scope = Literal["global", "corpus", "model"]
 SCOPES: tuple[Scope, ...] = ("global", "corpus", "model")
 #: The fields whose change ends each scope.
@@ -225,7 +224,7 @@ class Option:
 
     @property
     def default(self) -> Any:
-        return get(ViewState(), self.attr)
+        return get(_DEFAULT_VIEW, self.attr)  # one default view: encode() asks per option
 
 
 def _lines(value: tuple[str, ...]) -> str:

@@ -546,7 +546,11 @@ def show_kwic(
     if pages > 1:
         st.session_state.setdefault(key, number)
         st.number_input(md(f"Page (of {pages:,})"), 1, pages, step=1, key=key)
-    links = [document_link(str(d), term) for d in lines["doc_id"]]
+    made: dict[str, str] = {}  # one link per document, however many of its lines are shown
+    links = [
+        made[d] if d in made else made.setdefault(d, document_link(d, term))
+        for d in map(str, lines["doc_id"])
+    ]
     st.html(kwic_html(lines, where=found.telling, links=links if any(links) else None))
     with st.expander("As a table (select a line to read its document)"):
         columns = [c for c in KWIC_SHOWN if c in lines.columns]

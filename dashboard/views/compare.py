@@ -330,7 +330,7 @@ def _groups(ctx: common.PageContext, view: ViewState, field: str) -> None:
             "Click a bar for that term's lines in that group."
         )
     )
-    fig = charts.plot_group_keyness(table, top=view.key_top, field=field)
+    fig = data.figure(charts.plot_group_keyness, table, top=view.key_top, field=field)
     event = common.clickable_chart(fig, f"{PAGE}_group_bars", "group_keyness")
     common.chart_downloads(fig, page=PAGE, name="group_keyness", table=table, title="Keyness")
     clicked = common.clicked_customdata(event, fields=2)
@@ -413,7 +413,7 @@ def _similarity(
     heat_tab, tree_tab = st.tabs(["Heatmap", "Dendrogram"])
     export_table = ordered.reset_index(names=S.DOC_ID)
     with heat_tab:
-        fig = charts.plot_similarity_heatmap(ordered, labels=labels)
+        fig = data.figure(charts.plot_similarity_heatmap, ordered, labels=labels)
         st.plotly_chart(
             fig, theme=None, key=f"{PAGE}_heatmap", config=common.plotly_config("similarity")
         )
@@ -426,7 +426,7 @@ def _similarity(
             st.caption("No clustering for these documents.")
         else:
             leaves = [str(i) for i in tree.get("labels", ids)]
-            fig = charts.plot_dendrogram(linkage, [labels.get(i, i) for i in leaves])
+            fig = data.figure(charts.plot_dendrogram, linkage, [labels.get(i, i) for i in leaves])
             st.plotly_chart(
                 fig, theme=None, key=f"{PAGE}_dendrogram", config=common.plotly_config("dendrogram")
             )
@@ -498,14 +498,15 @@ def _keyness(ctx: common.PageContext, view: ViewState, found: KeynessResult) -> 
     size_a, size_b = found.size_a, found.size_b
     bars_tab, scatter_tab = st.tabs(["Strongest terms", "Frequency in A against B"])
     with bars_tab:
-        fig = charts.plot_keyness_bars(table, top=view.key_top)
+        fig = data.figure(charts.plot_keyness_bars, table, top=view.key_top)
         st.plotly_chart(
             fig, theme=None, key=f"{PAGE}_keyness_bars", config=common.plotly_config("keyness_bars")
         )
         common.chart_downloads(fig, page=PAGE, name="keyness_bars", table=table, title="Keyness")
     with scatter_tab:
         if size_a and size_b:
-            fig = charts.plot_keyness_scatter(
+            fig = data.figure(
+                charts.plot_keyness_scatter,
                 table,
                 size_a=size_a,
                 size_b=size_b,

@@ -123,7 +123,7 @@ def _dispersion(ctx: common.PageContext, view: ViewState, term: str) -> None:
     )
     for doc_id in placed.unplaced:
         st.caption(md(f"{doc_id}: its text and its index disagree; its occurrences are left out."))
-    fig = charts.plot_dispersion(table, rows=cap, title=f"Where '{term}' occurs")
+    fig = data.figure(charts.plot_dispersion, table, rows=cap, title=f"Where '{term}' occurs")
     event = common.clickable_chart(fig, "contexts_dispersion_chart", "dispersion")
     st.caption(
         "Each row is a document from its first word (0 %) to its last (100 %); each mark "
@@ -190,7 +190,7 @@ def _collocates(ctx: common.PageContext, term: str) -> None:
                 )
             )
             return
-        fig = charts.plot_collocates(table, top=min(20, len(table)))
+        fig = data.figure(charts.plot_collocates, table, top=min(20, len(table)))
         st.plotly_chart(
             fig,
             theme=None,

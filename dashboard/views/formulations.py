@@ -128,7 +128,7 @@ def _uptake(spread: Spread) -> str | None:
         return None
     groups = [g for g in spread.table[S.GROUP] if g in set(spread.uptake[S.GROUP])]
     drawn = groups[:MAX_GROUPS_DRAWN]
-    fig = charts.plot_uptake(spread.uptake, groups=drawn, term=spread.term)
+    fig = data.figure(charts.plot_uptake, spread.uptake, groups=drawn, term=spread.term)
     event = common.clickable_chart(fig, "formulations_uptake_chart", "uptake")
     more = len(groups) - len(drawn)
     st.caption(
@@ -223,7 +223,7 @@ def _reuse(ctx: common.PageContext, view: ViewState, term: str, by: str, *, user
     )
     top = found.passages.sort_values(["reusers", "passage"], ascending=[False, True])
     shown = set(top["passage"].head(MAX_PASSAGES_DRAWN))
-    fig = charts.plot_reuse_lag(found.uses[found.uses["passage"].isin(shown)])
+    fig = data.figure(charts.plot_reuse_lag, found.uses[found.uses["passage"].isin(shown)])
     st.plotly_chart(
         fig, theme=None, key="formulations_reuse_chart", config=common.plotly_config("reuse")
     )

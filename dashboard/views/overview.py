@@ -90,8 +90,9 @@ def _sections(
 ) -> tuple[report.Section, ...]:
     mask = data.selection(ctx.index_key, view.filters, ctx.index)
     recent = report.recent_documents(ctx.index.docs[mask], ctx.index.doc_tokens[mask])
+    # Only the rows listed (the whole term table is copied out of the cache when asked for).
     terms = {
-        kind: data.terms(
+        kind: data.term_rows(
             ctx.index_key,
             view.filters,
             keys.TermOptions(
@@ -100,8 +101,11 @@ def _sections(
                 hide_nested=view.hide_nested,
                 numbers=ctx.numbers,
             ),
+            "count",
+            0,
+            report.FIRST_TERMS,
             ctx.index,
-        )
+        )[0]
         for kind in (S.PHRASE, S.WORD)
     }
     sources = numbers["sources"]

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from analysis import schema as S
-from dashboard import data, export, keys
+from dashboard import charts, data, export, keys
 from dashboard.escape import md, unsvg
 from dashboard.options import TOP_MAX, TOP_MIN, ViewState, encode
 from dashboard.paging import PAGE_ROWS
@@ -115,7 +115,7 @@ def _chart(
     top: int,
     measure: str,
 ) -> None:
-    fig = data.terms_figure(ctx.index_key, view.filters, options, top, measure, table)
+    fig = data.figure(charts.plot_terms, table, top=top, value=measure)
     event = common.clickable_chart(fig, "terms_chart", "top_terms")
     term = _selected_term(event)
     if term:

@@ -240,7 +240,7 @@ def _chart(
     by = options.by
     _notes(trend, by)
     table, expansions = trend.table, trend.expansions
-    fig = charts.plot_trends(table, value=norm, by=by, expansions=expansions)
+    fig = data.figure(charts.plot_trends, table, value=norm, by=by, expansions=expansions)
     event = common.clickable_chart(fig, "trends_chart", "trends")
     st.caption(
         "Open markers are thin periods (few tokens): read their rates with care. "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import regex
 
 from analysis import Filters, IndexSettings, build_index, load_corpus
 from analysis import schema as S
-from dashboard import data, keys
+from dashboard import charts, data, keys
 
 
 def _uses(text: str, word: str) -> int:
@@ -35,3 +36,25 @@ def test_term_documents_lists_only_the_selected_documents_holding_the_term() -> 
     assert dict(zip(found[S.DOC_ID], found[S.COUNT].tolist(), strict=True)) == holding
     assert found[S.COUNT].is_monotonic_decreasing  # most uses first
     assert data.term_documents(key, filters, "", index).empty
+
+
+def _terms(count: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "term": ["river", "yangtze river"],
+            "kind": ["word", "phrase"],
+            "count": [count, 2],
+            "per_million": [30.0, 20.0],
+            "docs": [2, 1],
+        }
+    )
+
+
+def test_figure_is_built_once_per_content_and_shared() -> None:
+    first = data.figure(charts.plot_terms, _terms(3), top=2)
+    assert data.figure(charts.plot_terms, _terms(3), top=2) is first  # an equal copy of the table
+    other = data.figure(charts.plot_terms, _terms(4), top=2)
+    assert other is not first
+    assert [list(t.x) for t in other.data] == [[4], [2]]
+    assert [list(t.x) for t in first.data] == [[3], [2]]
+    assert data.figure(charts.plot_terms, _terms(3), top=1) is not first

@@ -1,11 +1,19 @@
-"""dashboard/keys.py's store: least recently used out first, by count and by bytes."""
+"""dashboard/keys.py: its store (least recently used out first, by count and by bytes) and
+the cache keys the dashboard's shared caches are made of."""
 
 from __future__ import annotations
 
-import pandas as pd
+import dataclasses
+import datetime as dt
+from typing import Any
 
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import Filters
 from dashboard import keys
-from dashboard.keys import _Store
+from dashboard.keys import HASH_FUNCS, TermOptions, _Store, content_key
 
 
 def test_the_store_drops_the_least_recently_used_by_count() -> None:
@@ -40,3 +48,63 @@ def test_the_term_store_counts_strings_and_hands_out_copies_that_cannot_change_i
     again = store.get("k", lambda: pd.DataFrame())
     assert again.to_dict("list") == {"term": ["peace", "war"], "count": [3, 1]}
     assert (keys.TERMS_ENTRIES, keys.TERMS_BYTES) == (64, 256 * 2**20)
+
+
+def _other(value: Any) -> Any:
+    """A value of the same kind as ``value`` that is not equal to it."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, tuple):
+        return (*value, "x")
+    if value is None:
+        return dt.date(2020, 1, 1)
+    raise AssertionError(f"no other value for {value!r}")
+
+
+@pytest.mark.parametrize("record", list(HASH_FUNCS), ids=lambda r: r.__name__)
+def test_every_field_of_a_record_changes_its_hash(record: type) -> None:
+    hashed = HASH_FUNCS[record]
+    base = record()
+    assert hashed(base) == hashed(record())
+    for one in dataclasses.fields(record):
+        changed = dataclasses.replace(base, **{one.name: _other(getattr(base, one.name))})
+        assert hashed(changed) != hashed(base), one.name
+
+
+def test_stopword_order_and_spelling_reach_the_hash() -> None:
+    hashed = HASH_FUNCS[TermOptions]
+    a = TermOptions(stopwords=("the", "of"))
+    assert hashed(a) != hashed(TermOptions(stopwords=("of", "the")))
+    assert hashed(a) != hashed(TermOptions(stopwords=("the", "off")))
+    assert hashed(Filters(query="a, b")) != hashed(Filters(sources=("a", "b")))
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({"term": ["river", "delta"], "count": [3, 2], "share": [0.5, 0.25]})
+
+
+def test_content_key_is_equal_for_equal_content() -> None:
+    assert content_key(("plot", (_table(),), {"top": 2})) == content_key(
+        ("plot", (_table(),), {"top": 2})
+    )
+    assert content_key(np.arange(4)) == content_key(np.arange(4))
+
+
+def test_content_key_differs_when_one_cell_or_argument_differs() -> None:
+    base = content_key(("plot", (_table(),), {"top": 2}))
+    changed = _table()
+    changed.loc[1, "count"] = 4
+    assert content_key(("plot", (changed,), {"top": 2})) != base
+    renamed = _table()
+    renamed.loc[0, "term"] = "rivers"
+    assert content_key(("plot", (renamed,), {"top": 2})) != base
+    assert content_key(("plot", (_table(),), {"top": 3})) != base
+    assert content_key(("other", (_table(),), {"top": 2})) != base
+    big = np.zeros(10_000)  # beyond what a repr would print
+    other = big.copy()
+    other[5_000] = 1.0
+    assert content_key(big) != content_key(other)
