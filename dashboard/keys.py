@@ -261,7 +261,7 @@ def terms_store() -> _Store:
 #: How ``data.py``'s caches hash the records in their keys: by ``repr``, which names
 #: every field's plain value. Streamlit would copy a record into a dict and hash each
 #: item on its own, each of the ~300 stopwords: milliseconds per cached call.
-HASH_FUNCS: dict[type, Callable[[Any], Any]] = dict.fromkeys(
+HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = dict.fromkeys(
     (Filters, TermOptions, TrendOptions, TopicOptions, KeynessOptions), repr
 )
 
