@@ -13,6 +13,7 @@ same page, filters and options.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -24,6 +25,7 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 import streamlit as st  # noqa: E402  (after the sys.path fix above)
+from streamlit.runtime.uploaded_file_manager import UploadedFile  # noqa: E402  (after the sys.path fix above)
 
 from analysis import (  # noqa: E402  (after the sys.path fix above)
     AnalysisError,
@@ -54,6 +56,8 @@ FROM_LINK_KEY = "_dashboard_from_link"
 #: The session's bound on new index builds (dashboard/limits.py).
 LIMITER_KEY = "_dashboard_rebuild_limiter"
 LOADED_KEY = "_dashboard_loaded_corpus"
+#: Uploaded file id -> digest of its bytes (app._upload_contents).
+DIGESTS_KEY = "_dashboard_upload_digests"
 
 
 def _read_view() -> ViewState:
@@ -115,9 +119,29 @@ def _load_corpus(key: str) -> tuple[LoadedCorpus | None, bool]:
         )
         if not files:
             return None, True
-        ids = tuple(f.file_id for f in files)
-        return data.load_uploaded_corpus(ids, lambda: [(f.name, f.getvalue()) for f in files]), True
+
+        def read() -> list[tuple[str, bytes]]:  # on a miss only
+            return [(f.name, f.getvalue()) for f in files]
+
+        return data.load_uploaded_corpus(_upload_contents(files), read), True
     return data.load_named_corpus(key), False
+
+
+def _upload_contents(files: list[UploadedFile]) -> tuple[tuple[str, str], ...]:
+    """Each uploaded file's name and a digest of its bytes, in upload order.
+
+    The uploader gives a file a new id every time it is put there (removed
+    and put back, or another copy of it), so the corpus is keyed by content
+    instead: the same files are the same corpus, loaded and indexed once. A
+    file is hashed once per id; later reruns hash nothing.
+    """
+    known: dict[str, str] = st.session_state.get(DIGESTS_KEY, {})
+    digests = {
+        f.file_id: known.get(f.file_id) or hashlib.blake2b(f.getvalue(), digest_size=16).hexdigest()
+        for f in files
+    }
+    st.session_state[DIGESTS_KEY] = digests  # only the files in the uploader now
+    return tuple((f.name, digests[f.file_id]) for f in files)
 
 
 def _index_settings(view: ViewState) -> IndexSettings:

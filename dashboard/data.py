@@ -157,15 +157,15 @@ def load_named_corpus(key: str) -> LoadedCorpus:
 
 
 def load_uploaded_corpus(
-    upload_ids: tuple[str, ...], files: Callable[[], Sequence[tuple[str, bytes]]]
+    contents: tuple[tuple[str, str], ...], files: Callable[[], Sequence[tuple[str, bytes]]]
 ) -> LoadedCorpus:
     """Uploaded files as a corpus, kept for this session only.
 
-    Keyed by the uploader's file ids (a new id for every file put in the
-    uploader, so a replaced file is a new corpus), not by the bytes: a rerun
-    reads and hashes nothing; ``files`` gives ``(name, bytes)`` on a miss.
+    Keyed by content: each file's name and a digest of its bytes (``app.py``
+    hashes a file once), so the same files put in the uploader again are the
+    same corpus, not read again. ``files`` gives ``(name, bytes)`` on a miss.
     """
-    stamp = ("upload", upload_ids)
+    stamp = ("upload", contents)
     return _session_store().get(stamp, lambda: load_uploads(list(files()), name=UPLOAD))
 
 

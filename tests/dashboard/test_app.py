@@ -319,3 +319,45 @@ def test_collapsing_duplicates_counts_a_copy_once_and_saves_the_pairs_with_the_i
     assert not at.warning, [shown(w.value) for w in at.warning]
     (folder,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
     assert [p.name.split("-")[1] for p in folder.glob("result-*")] == ["near_duplicates"]
+
+
+def test_the_same_upload_again_is_the_same_corpus_read_and_indexed_once(monkeypatch) -> None:
+    import analysis
+    from dashboard import data
+
+    calls = {"load": 0, "build": 0}
+    load_uploads, build_index = data.load_uploads, analysis.build_index
+
+    def counted_load(*args: Any, **kwargs: Any) -> Any:
+        calls["load"] += 1
+        return load_uploads(*args, **kwargs)
+
+    def counted_build(*args: Any, **kwargs: Any) -> Any:
+        calls["build"] += 1
+        return build_index(*args, **kwargs)
+
+    monkeypatch.setattr(data, "load_uploads", counted_load)
+    monkeypatch.setattr(analysis, "build_index", counted_build)
+    notes = ("notes.txt", b"Green tea and river tea.\n\nThe river rose.", "text/plain")
+    at = _open({"corpus": "upload"})
+    uploader = at.sidebar.get("file_uploader")[0]
+    uploader.set_value([notes]).run()
+    at.sidebar.text_input(key="sidebar_query").set_value("river").run()
+    assert _metrics(at)["Documents"] == "1"
+    assert calls == {"load": 1, "build": 1}
+    # the same bytes again: put in once more (a new file id), then removed and put back
+    for files in ([notes], None, [notes]):
+        at.sidebar.get("file_uploader")[0].set_value(files).run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["Documents"] == "1"
+    assert calls == {"load": 1, "build": 1}
+    assert at.query_params["q"] == "river"  # the same corpus: its settings stay
+    assert not [i for i in at.info if "start afresh" in shown(i.value)]
+    # other bytes are another corpus: read, indexed, and its settings start afresh
+    other = ("notes.txt", b"Black tea only.", "text/plain")
+    at.sidebar.get("file_uploader")[0].set_value([other]).run()
+    assert calls == {"load": 2, "build": 2}
+    afresh = [shown(i.value) for i in at.info if "start afresh" in shown(i.value)]
+    assert len(afresh) == 1
+    assert "q" in afresh[0]
+    assert "q" not in at.query_params
