@@ -2,8 +2,10 @@
 
 Works on the corpus token stream: two aligned arrays, ``doc`` (document row)
 and ``ids`` (word id, or :data:`analysis.rule.BOUNDARY` for punctuation and
-line breaks). Everything is vectorised: numpy for the arrays, one compiled
-hash pass per level (:func:`analysis.kernels.count_ngrams`).
+line breaks). Everything is vectorised: numpy for the arrays, compiled
+passes per level (:mod:`analysis.kernels.ngrams`): the n-grams are scattered
+by hash into partitions and each partition is counted with a hash table that
+stays in the processor's cache.
 
 Detection
 ---------
@@ -39,6 +41,7 @@ Phrase counts are added beside word counts: they never reduce them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -127,14 +130,13 @@ def detect_phrases(
     """
     doc = np.asarray(stream[0], dtype=np.int32)
     ids = np.asarray(stream[1], dtype=np.int32)
+    if len(ids) >= 2**31:
+        raise OverflowError("phrase detection takes streams of fewer than 2**31 positions")
     n_words = len(word_counts)
     total = max(float(word_counts.sum()), 1.0)
     min_docs = max(1, min(options.min_docs, n_docs))
     stop = np.asarray(stop, dtype=bool)
     log_p_word = np.log(np.maximum(word_counts, 1) / total)
-    # The stream is counted in parts (whole documents each, on parallel
-    # threads); each part keeps its buffers from level to level.
-    parts = _parts(doc, n_docs)
     prefix_first = np.arange(n_words)
     prefix_logsum = log_p_word
     han_word = np.zeros(n_words, dtype=bool) if han is None else np.asarray(han, dtype=bool)
@@ -146,53 +148,61 @@ def detect_phrases(
     kept_scores: list[np.ndarray] = []
     blocks: list[sp.csr_matrix] = []  # per level: documents x its kept phrases
     occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (start position, phrase)
-    for n in range(2, options.max_n + 1):
-        if float(len(prefix_first)) * n_words >= 2.0**62:
-            raise OverflowError("too many distinct n-grams for 64-bit keys")
-        # one hash pass per part: count, document spread and the n-gram at every start
-        last = n == options.max_n
-        counted = _each(parts, _Part.count, ids, doc, n, n_words, stop, last)
-        ukeys, counts, spread = counted[0]
-        for part, (more_keys, more_counts, more_spread) in zip(parts[1:], counted[1:], strict=True):
-            ukeys, counts, spread, part.remap = kernels.merge_counts(
-                ukeys, counts, spread, more_keys, more_counts, more_spread
+    spans = _spans(doc, n_docs)
+    mark = ids  # level 2 reads no mark
+    expected = len(ids)  # n-grams to count at most
+    with _Runner(len(spans)) as run:
+        for n in range(2, options.max_n + 1):
+            if float(len(prefix_first)) * n_words >= 2.0**62:
+                raise OverflowError("too many distinct n-grams for 64-bit keys")
+            last = n == options.max_n
+            level = _Level.count(run, spans, (ids, doc, n, n_words, stop, mark, last), expected)
+            rows = kernels.frequent_rows(
+                level.bounds, level.distinct, level.counts, level.spread,
+                options.min_count, min_docs,
+            )  # fmt: skip
+            if len(rows) == 0:
+                break
+            # the frequent n-grams in order of first appearance in the text
+            rows = rows[np.argsort(level.where[level.first[rows]] & _POSITION_MASK)]
+            fkeys = level.keys[level.first[rows]]
+            fcounts = level.counts[rows].astype(np.int64)
+            parent = fkeys // n_words
+            last_word = fkeys % n_words
+            first = prefix_first[parent]
+            logsum = prefix_logsum[parent] + log_p_word[last_word]
+            log_p = np.log(fcounts / total)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                score = np.where(log_p < 0, (log_p - logsum) / (-(n - 1) * log_p), 1.0)
+            all_han = prefix_han[parent] & han_word[last_word]
+            rarest = np.minimum(prefix_rarest[parent], word_counts[last_word])
+            formulation = (
+                all_han
+                & (score >= options.han_min_score)
+                & (fcounts >= options.han_min_share * rarest)
             )
-        frequent = np.flatnonzero((counts >= options.min_count) & (spread >= min_docs))
-        if len(frequent) == 0:
-            break
-        fkeys = ukeys[frequent]
-        parent = fkeys // n_words
-        last_word = fkeys % n_words
-        first = prefix_first[parent]
-        logsum = prefix_logsum[parent] + log_p_word[last_word]
-        log_p = np.log(counts[frequent] / total)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            score = np.where(log_p < 0, (log_p - logsum) / (-(n - 1) * log_p), 1.0)
-        all_han = prefix_han[parent] & han_word[last_word]
-        rarest = np.minimum(prefix_rarest[parent], word_counts[last_word])
-        formulation = (
-            all_han
-            & (score >= options.han_min_score)
-            & (counts[frequent] >= options.han_min_share * rarest)
-        )
-        associated = (score >= options.min_score) | formulation
-        candidate = np.flatnonzero(~stop[first] & ~stop[last_word] & associated)
-        levels.append((parent, last_word))
-        level_kept = np.full(len(fkeys), -1, dtype=np.int32)
-        level_kept[candidate] = np.arange(len(candidate))
-        base = len(kept)
-        kept.extend((n, int(i)) for i in candidate)
-        kept_scores.append(score[candidate])
-        rank = np.full(len(ukeys), -1, dtype=np.int32)
-        rank[frequent] = np.arange(len(frequent))
-        found = _each(parts, _Part.advance, rank, level_kept, doc)
-        occ_at = np.concatenate([f[0] for f in found])
-        occ_doc = np.concatenate([f[1] for f in found])
-        occ_phrase = np.concatenate([f[2] for f in found])
-        indptr, indices, data = kernels.row_counts(occ_doc, occ_phrase, n_docs, len(candidate))
-        blocks.append(sp.csr_matrix((data, indices, indptr), shape=(n_docs, len(candidate))))
-        occurrences.append((occ_at, occ_phrase.astype(np.int64) + base))
-        prefix_first, prefix_logsum, prefix_han, prefix_rarest = first, logsum, all_han, rarest
+            associated = (score >= options.min_score) | formulation
+            candidate = np.flatnonzero(~stop[first] & ~stop[last_word] & associated)
+            levels.append((parent, last_word))
+            level_kept = np.full(len(fkeys), -1, dtype=np.int32)
+            level_kept[candidate] = np.arange(len(candidate))
+            base = len(kept)
+            kept.extend((n, int(i)) for i in candidate)
+            kept_scores.append(score[candidate])
+            mark = level.mark(run, rows, np.empty_like(ids) if mark is ids else mark)
+            most = int(fcounts[candidate].sum())
+            found = run(
+                [(kernels.kept_starts, (mark, level_kept, doc, lo, hi, most)) for lo, hi in spans]
+            )
+            occ_at = np.concatenate([f[0] for f in found])
+            occ_doc = np.concatenate([f[1] for f in found])
+            occ_phrase = np.concatenate([f[2] for f in found])
+            indptr, indices, data = kernels.row_counts(occ_doc, occ_phrase, n_docs, len(candidate))
+            blocks.append(sp.csr_matrix((data, indices, indptr), shape=(n_docs, len(candidate))))
+            occurrences.append((occ_at, occ_phrase.astype(np.int64) + base))
+            prefix_first, prefix_logsum, prefix_han, prefix_rarest = first, logsum, all_han, rarest
+            expected = int(fcounts.sum())
+            del level
 
     sequences = [_unwind(levels, n, i) for n, i in kept]
     counts_matrix = (
@@ -211,68 +221,124 @@ def detect_phrases(
     return Phrases(sequences=sequences, counts=counts_matrix, scores=scores, user=user_flags)
 
 
-class _Part:
-    """Positions ``lo:hi`` of the stream (whole documents) and their buffers.
+#: Partitions hold about this many n-grams each: a partition's hash table
+#: and counts then stay in the processor's cache while it is counted.
+PARTITION_ITEMS = 2**14
 
-    Level 2 counts at every position of the part; each later level at the
-    ``starts`` positions in ``at`` where a frequent shorter n-gram starts
-    (numbered by ``head``). The buffers are allocated once and reused.
+_POSITION_MASK = (1 << 32) - 1
+
+
+class _Runner:
+    """Runs batches of compiled calls, on parallel threads when there are several spans."""
+
+    def __init__(self, spans: int) -> None:
+        self.threads = spans
+        self.pool = ThreadPoolExecutor(max_workers=spans) if spans > 1 else None
+
+    def __enter__(self) -> _Runner:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def __call__(self, calls: list[tuple[Callable[..., _T], tuple[object, ...]]]) -> list[_T]:
+        if self.pool is None or len(calls) == 1:
+            return [work(*args) for work, args in calls]
+        futures = [self.pool.submit(work, *args) for work, args in calls]
+        return [future.result() for future in futures]
+
+
+@dataclass
+class _Level:
+    """The n-grams of one level, partitioned by hash and counted (:mod:`analysis.kernels.ngrams`).
+
+    Partition ``j`` holds items ``bounds[j]:bounds[j+1]`` (``keys``, and
+    ``where``: document << 32 | start) in text order, and its
+    ``distinct[j]`` distinct keys in the rows from ``bounds[j]`` on
+    (``first`` item, ``counts``, ``spread``); ``row`` is each item's row.
     """
 
-    def __init__(self, lo: int, hi: int) -> None:
-        self.lo, self.hi = lo, hi
-        self.where = np.empty(hi - lo, dtype=np.int64)
-        self.slot = np.empty(hi - lo, dtype=np.int32)
-        self.at = np.empty(hi - lo, dtype=np.int64)
-        self.head = np.empty(hi - lo, dtype=np.int32)
-        self.starts = -1  # level 2: every position
-        self.found = 0
-        self.remap: np.ndarray | None = None  # this part's key numbers -> the merged ones
+    keys: np.ndarray
+    where: np.ndarray
+    bounds: np.ndarray
+    row: np.ndarray
+    first: np.ndarray
+    counts: np.ndarray
+    spread: np.ndarray
+    distinct: np.ndarray
 
+    @classmethod
     def count(
-        self,
-        ids: np.ndarray,
-        doc: np.ndarray,
-        n: int,
-        n_words: int,
-        stop: np.ndarray,
-        last: bool,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self.starts < 0:
-            at, head, lo, hi = self.at[:0], self.head[:0], self.lo, self.hi
-        else:
-            at, head, lo, hi = self.at, self.head, 0, self.starts
-        keys, counts, spread, self.found = kernels.count_ngrams(
-            ids, doc, n, n_words, stop, at, head, lo, hi, self.where, self.slot, last
+        cls,
+        run: _Runner,
+        spans: list[tuple[int, int]],
+        stream: tuple[object, ...],
+        expected: int,
+    ) -> _Level:
+        bits = 1
+        while bits < 16 and (PARTITION_ITEMS << bits) < expected:
+            bits += 1
+        counted = np.zeros((len(spans), (1 << bits) + 1), dtype=np.int64)  # and the dump's
+        empty = np.zeros(0, dtype=np.int64)
+        run([
+            (kernels.partition_ngrams, (*stream, lo, hi, bits, count, empty, empty, True))
+            for (lo, hi), count in zip(spans, counted, strict=True)
+        ])  # fmt: skip
+        sizes = counted[:, :-1]
+        bounds = np.zeros((1 << bits) + 1, dtype=np.int64)
+        np.cumsum(sizes.sum(axis=0), out=bounds[1:])
+        items = int(bounds[-1])
+        if items >= 2**31:
+            raise OverflowError("too many n-grams for one level (2**31 or more)")
+        keys = np.empty(items + 1, dtype=np.int64)  # and a spare, the dump
+        where = np.empty(items + 1, dtype=np.int64)
+        # each span writes after the spans before it: every partition stays in text order
+        cursors = np.empty_like(counted)
+        cursors[:, :-1] = bounds[:-1] + np.cumsum(sizes, axis=0) - sizes
+        cursors[:, -1] = items
+        run([
+            (kernels.partition_ngrams, (*stream, lo, hi, bits, cursor, keys, where, False))
+            for (lo, hi), cursor in zip(spans, cursors, strict=True)
+        ])  # fmt: skip
+        level = cls(
+            keys=keys[:items],
+            where=where[:items],
+            bounds=bounds,
+            row=np.empty(items, dtype=np.int32),
+            first=np.empty(items, dtype=np.int32),
+            counts=np.empty(items, dtype=np.int32),
+            spread=np.empty(items, dtype=np.int32),
+            distinct=np.zeros(1 << bits, dtype=np.int64),
         )
-        self.remap = None
-        return keys, counts, spread
+        run([
+            (kernels.count_partitions, (
+                keys, where, bounds, lo, hi, bits,
+                level.row, level.first, level.counts, level.spread, level.distinct,
+            ))
+            for lo, hi in kernels.split_evenly(bounds, len(spans))
+        ])  # fmt: skip
+        return level
 
-    def advance(
-        self, rank: np.ndarray, kept: np.ndarray, doc: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mine = rank if self.remap is None else rank[self.remap]
-        self.starts, occ_at, occ_doc, occ_phrase = kernels.advance(
-            self.where[: self.found], self.slot[: self.found], mine, kept, doc, self.at, self.head
-        )
-        return occ_at, occ_doc, occ_phrase
+    def mark(self, run: _Runner, rows: np.ndarray, into: np.ndarray) -> np.ndarray:
+        """Per stream position, the number of the frequent n-gram (``rows`` order) starting
+        there, -1 elsewhere: the next level's input. Written over ``into``."""
+        rank = np.full(len(self.keys), -1, dtype=np.int32)
+        rank[rows] = np.arange(len(rows), dtype=np.int32)
+        into.fill(-1)
+        cuts = np.linspace(0, len(self.keys), run.threads + 1).astype(np.int64).tolist()
+        run([
+            (kernels.mark_frequent, (self.where, self.row, rank, lo, hi, into))
+            for lo, hi in itertools.pairwise(cuts)
+        ])  # fmt: skip
+        return into
 
 
-def _parts(doc: np.ndarray, n_docs: int) -> list[_Part]:
-    """The stream in up to ``WORKERS`` parts of whole documents, about equal in tokens."""
+def _spans(doc: np.ndarray, n_docs: int) -> list[tuple[int, int]]:
+    """The stream in up to ``WORKERS`` spans of whole documents, about equal in tokens."""
     offsets = np.searchsorted(doc, np.arange(n_docs + 1, dtype=doc.dtype))  # no copy of doc
     count = kernels.WORKERS if len(doc) >= PARALLEL_MIN else 1
-    return [
-        _Part(int(offsets[lo]), int(offsets[hi])) for lo, hi in kernels.split_evenly(offsets, count)
-    ]
-
-
-def _each(parts: list[_Part], work: Callable[..., _T], *args: object) -> list[_T]:
-    """``work(part, *args)`` for every part, on parallel threads when there are several."""
-    if len(parts) == 1:
-        return [work(parts[0], *args)]
-    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-        return list(pool.map(lambda part: work(part, *args), parts))
+    return [(int(offsets[lo]), int(offsets[hi])) for lo, hi in kernels.split_evenly(offsets, count)]
 
 
 def _unwind(levels: list[tuple[np.ndarray, np.ndarray]], n: int, index: int) -> tuple[int, ...]:

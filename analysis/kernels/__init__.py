@@ -19,8 +19,9 @@ Modules, by job (:mod:`~analysis.kernels.utf8` and
 - :mod:`~analysis.kernels.counting`: :func:`row_counts`, :func:`totals`,
   :func:`column_sums`: per-row counts of values (documents x terms, CSR),
   overall counts, column sums over some rows;
-- :mod:`~analysis.kernels.ngrams`: :func:`count_ngrams`,
-  :func:`merge_counts`, :func:`advance`: one level of phrase detection;
+- :mod:`~analysis.kernels.ngrams`: :func:`partition_ngrams`,
+ , :func:`count_partitions`, :func:`frequent_rows`,
+  :func:`mark_frequent`, :func:`kept_starts`: one level of phrase detection;
   :func:`best_at`: the best score at each of a sorted list of positions;
 - :mod:`~analysis.kernels.streams`: :func:`match_sequence`,
   :func:`positions_by_value`, :func:`walk_words`, :func:`shingle_hashes`:
@@ -44,7 +45,14 @@ import os
 import numpy as np
 
 from analysis.kernels.counting import column_sums, row_counts, totals
-from analysis.kernels.ngrams import advance, best_at, count_ngrams, merge_counts
+from analysis.kernels.ngrams import (
+    best_at,
+    count_partitions,
+    frequent_rows,
+    kept_starts,
+    mark_frequent,
+    partition_ngrams,
+)
 from analysis.kernels.passages import passage_spans
 from analysis.kernels.scanning import (
     APOSTROPHE,
@@ -73,16 +81,18 @@ __all__ = [
     "OTHER",
     "WORD",
     "WORKERS",
-    "advance",
     "best_at",
     "column_sums",
-    "count_ngrams",
+    "count_partitions",
     "fill_rows",
+    "frequent_rows",
     "gather_into",
+    "kept_starts",
+    "mark_frequent",
     "match_sequence",
-    "merge_counts",
     "nfkc_unsure",
     "number_strings",
+    "partition_ngrams",
     "passage_spans",
     "positions_by_value",
     "row_counts",

@@ -1,10 +1,21 @@
 """One level of phrase detection over the token stream, and the pruning of fragments.
 
-:func:`count_ngrams`, :func:`merge_counts`, :func:`advance`: count, document
-spread and occurrences of the n-grams that extend frequent (n-1)-grams (part
-by part, then merged), then the occurrences that the next level extends;
-:func:`best_at`: the best score standing at each of a sorted list of positions
-(fragment pruning). :mod:`analysis.phrases` gives the counts their meaning.
+A level counts the n-grams that extend the frequent (n-1)-grams in three
+passes, each reading its input in order:
+
+- :func:`partition_ngrams`: the n-grams of a range of the stream (their
+  key, document and start), counted per partition of their hash, then
+  scattered into the partitions; each partition keeps text order;
+- :func:`count_partitions`: each partition counted with a hash table of its
+  own, small enough to stay in the processor's cache (the keys of a
+  partition are no other partition's, so nothing is merged);
+- :func:`mark_frequent` and :func:`kept_starts`: the frequent n-grams'
+  numbers written at their start positions (the next level's input), and
+  the kept phrases' occurrences read back in text order.
+
+:func:`best_at`: the best score standing at each of a sorted list of
+positions (fragment pruning). :mod:`analysis.phrases` gives the counts their
+meaning.
 """
 
 from __future__ import annotations
@@ -12,257 +23,211 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from analysis.kernels.hashing import _home, _rehash, _table_for
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+#: Bits of a packed occurrence (document << _POSITION_BITS | start).
+_POSITION_BITS = 32
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hash(key: np.int64) -> np.uint64:
+    return np.uint64(key) * _GOLDEN
 
 
 @njit(cache=True, nogil=True)
-def count_ngrams(
+def partition_ngrams(
     ids: np.ndarray,
     doc: np.ndarray,
     n: int,
     n_words: int,
     stop: np.ndarray,
-    at: np.ndarray,
-    head: np.ndarray,
+    mark: np.ndarray,
+    last: bool,
     lo: int,
     hi: int,
+    bits: int,
+    cursor: np.ndarray,
+    keys: np.ndarray,
     where: np.ndarray,
-    slot: np.ndarray,
-    last: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Count the n-grams of a token stream that extend given (n-1)-grams.
+    sizes_only: bool,
+) -> None:
+    """Scatter the n-grams starting at positions ``lo:hi`` into ``2**bits`` partitions.
 
-    ``ids`` holds word ids (negative at boundaries) and ``doc`` the
-    document of each position (non-decreasing). For ``n == 2`` an n-gram
-    starts at every word that is not a ``stop`` word (``at`` and ``head``
-    are ignored); for larger ``n`` at the positions ``at``, where an
-    (n-1)-gram numbered ``head`` starts. The n-gram's key is
-    ``head * n_words + last word``; it counts when its last word is a word
-    of the same document. Only n-grams starting at positions ``lo:hi``
-    (``n == 2``) or at ``at[lo:hi]`` are counted; parts of the stream split
-    at document boundaries are counted apart and merged with
-    :func:`merge_counts`. On the ``last`` level, n-grams that end with a
-    stop word are skipped: they can be neither kept nor extended.
+    An n-gram's prefix is the word at its start (``n == 2``: none where
+    that is a boundary or a stop word) or ``mark[start]``, the number of the
+    frequent (n-1)-gram starting there (-1: none); its last word must be a
+    word of the same document, and on the ``last`` level no stop word. Its
+    key is ``prefix * n_words + last word``, its partition the top ``bits``
+    bits (``bits >= 1``) of the key's hash.
 
-    ``where`` and ``slot`` (at least ``hi - lo`` long) receive, per
-    occurrence in text order, its start position and its key's index in
-    ``distinct``: the caller's buffers, reused from level to level.
-
-    Returns
-    -------
-    distinct
-        The distinct keys in order of first appearance.
-    counts, spread
-        Occurrences of each key and the number of documents with one.
-    found
-        How many occurrences were written to ``where`` and ``slot``.
+    ``cursor`` has a cursor per partition and one more, for a dump. With
+    ``sizes_only``, ``cursor[j]`` is increased by the number of n-grams of
+    partition ``j`` (the dump's by that of the other positions). Otherwise
+    partition ``j`` continues at ``cursor[j]`` (advanced here), in text
+    order: ``keys`` gets the key and ``where`` the document and start
+    packed as ``doc << 32 | start``; the dump's cursor must point at a spare
+    item past the others, written over and over.
     """
-    table_size = 1 << 16
-    table = np.full(table_size, -1, dtype=np.int32)
-    # One row per distinct key: key, count, spread, last document (one cache
-    # line). Room for as many keys as occurrences: only the rows used are
-    # ever paged in, and the rows never move; only the table grows.
-    entries = np.empty((max(hi - lo, 1), 4), dtype=np.int64)
-    # next position (or index into at), distinct keys, shift, occurrences out, scratch
-    state = np.array([lo, 0, 64 - 16, 0, 0], dtype=np.int64)
-    while _ngrams_until_full(
-        ids, doc, n, n_words, stop, at, head, hi, table, entries, where, slot, last, state
-    ):
-        table_size *= 2
-        state[2] -= 1
-        table = _rehash(entries[:, 0], state[1], table_size, state[2])
-    used, found = state[1], state[3]
-    # views of the rows used (a copy would only touch more fresh memory)
-    return entries[:used, 0], entries[:used, 1], entries[:used, 2], found
-
-
-#: Keys looked up together: their table slots are loaded before any is used,
-#: so the cache misses overlap instead of following one another.
-_BATCH = 32
+    shift = np.uint64(64 - bits)
+    two = n == 2
+    dump = len(cursor) - 1
+    length = len(ids)
+    # Branch-free: an n-gram that does not count goes to the last cursor, a
+    # dump that never advances (words and boundaries alternate too
+    # irregularly for the branches to be predicted).
+    for p in range(lo, hi):
+        prefix = np.int64(ids[p]) if two else np.int64(mark[p])
+        q = min(p + n - 1, length - 1)
+        word = np.int64(ids[q])
+        head = prefix if prefix > 0 else np.int64(0)
+        tail = word if word > 0 else np.int64(0)
+        counts = (prefix >= 0) & (word >= 0) & (p + n - 1 < length) & (doc[q] == doc[p])
+        counts &= ~(two & stop[head if two else 0]) & ~(last & stop[tail])
+        key = head * n_words + tail
+        j = np.int64(_hash(key) >> shift) if counts else dump
+        if sizes_only:
+            cursor[j] += 1
+        else:
+            at = cursor[j]
+            keys[at] = key
+            where[at] = (np.int64(doc[p]) << _POSITION_BITS) | p
+            cursor[j] = at + (j != dump)
 
 
 @njit(cache=True, nogil=True)
-def _ngrams_until_full(
-    ids: np.ndarray,
-    doc: np.ndarray,
-    n: int,
-    n_words: int,
-    stop: np.ndarray,
-    at: np.ndarray,
-    head: np.ndarray,
-    total: int,
-    table: np.ndarray,
-    entries: np.ndarray,
+def count_partitions(
+    keys: np.ndarray,
     where: np.ndarray,
-    slot_out: np.ndarray,
-    last: bool,
-    state: np.ndarray,
-) -> bool:
-    # Resumable like _scan_until_full: True when the table must grow first.
-    k, used, shift, found = state[0], state[1], state[2], state[3]
-    mask = len(table) - 1
-    keys = np.empty(_BATCH, dtype=np.int64)
-    starts = np.empty(_BATCH, dtype=np.int64)
-    homes = np.empty(_BATCH, dtype=np.int64)
-    touched = 0
-    while k < total:
-        if 2 * (used + _BATCH) > len(table):
-            state[0], state[1], state[3] = k, used, found
-            return True
-        # a batch of n-grams, read in text order
-        m = 0
-        while m < _BATCH and k < total:
-            if n == 2:
-                p = k
-                first = ids[p]
-                k += 1
-                if first < 0 or stop[first]:
-                    continue
-                prefix = np.int64(first)
-            else:
-                p = at[k]
-                prefix = head[k]
-                k += 1
-            q = p + n - 1
-            if q >= len(ids) or ids[q] < 0 or doc[q] != doc[p] or (last and stop[ids[q]]):
-                continue
-            keys[m] = prefix * n_words + ids[q]
-            starts[m] = p
-            m += 1
-        # load their slots, then their entries, then count
-        for t in range(m):
-            homes[t] = _home(np.uint64(keys[t]), shift)
-            touched += table[homes[t]]
-        for t in range(m):
-            entry = table[homes[t]]
-            if entry >= 0:
-                touched += entries[entry, 1]
-        for t in range(m):
-            key = keys[t]
-            slot = homes[t]
-            entry = table[slot]
-            while entry >= 0 and entries[entry, 0] != key:
-                slot = (slot + 1) & mask
-                entry = table[slot]
-            if entry < 0:
-                entry = used
-                entries[used, 0] = key
-                entries[used, 1] = 0
-                entries[used, 2] = 0
-                entries[used, 3] = -1
-                table[slot] = used
-                used += 1
-            entries[entry, 1] += 1
-            d = doc[starts[t]]
-            if entries[entry, 3] != d:
-                entries[entry, 3] = d
-                entries[entry, 2] += 1
-            where[found] = starts[t]
-            slot_out[found] = entry
-            found += 1
-    # k, used, found; touched is kept so that the loads above are not optimised away
-    state[0], state[1], state[3], state[4] = k, used, found, touched
-    return False
+    bounds: np.ndarray,
+    lo: int,
+    hi: int,
+    bits: int,
+    row: np.ndarray,
+    first: np.ndarray,
+    counts: np.ndarray,
+    spread: np.ndarray,
+    distinct: np.ndarray,
+) -> None:
+    """Count the keys of partitions ``lo:hi`` (partition ``j``: items ``bounds[j]:bounds[j+1]``).
 
-
-@njit(cache=True, nogil=True)
-def merge_counts(
-    keys_a: np.ndarray,
-    counts_a: np.ndarray,
-    spread_a: np.ndarray,
-    keys_b: np.ndarray,
-    counts_b: np.ndarray,
-    spread_b: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Merge the key counts of two parts with different documents.
-
-    Returns the merged keys (those of ``a`` first, at the same indices, then
-    the new ones of ``b``), their counts and spreads, and per key of ``b``
-    its index among the merged.
+    The distinct keys of partition ``j`` get the rows ``bounds[j]`` on, in
+    order of first appearance; ``distinct[j]`` says how many. A row holds
+    ``first`` (its key's first item: through it the key and its first
+    start), ``counts`` (the key's occurrences) and ``spread`` (its
+    documents: the items of a key come in text order, so a new document is
+    one unlike the last); ``row[i]`` is item ``i``'s row.
     """
-    total = len(keys_a) + len(keys_b)
-    table, bits = _table_for(total)
-    mask = (1 << bits) - 1
-    keys = np.empty(total, dtype=np.int64)
-    counts = np.empty(total, dtype=np.int64)
-    spread = np.empty(total, dtype=np.int64)
-    remap = np.empty(len(keys_b), dtype=np.int32)
-    used = 0
-    for part in range(2):
-        part_keys = keys_a if part == 0 else keys_b
-        part_counts = counts_a if part == 0 else counts_b
-        part_spread = spread_a if part == 0 else spread_b
-        for i in range(len(part_keys)):
-            key = part_keys[i]
-            slot = _home(np.uint64(key), 64 - bits)
+    largest = 0
+    for j in range(lo, hi):
+        largest = max(largest, bounds[j + 1] - bounds[j])
+    size_bits = 4
+    while (1 << size_bits) < 2 * largest:
+        size_bits += 1
+    table = np.empty(1 << size_bits, dtype=np.int64)  # row number, -1: empty
+    last_doc = np.empty(max(largest, 1), dtype=np.int64)
+    top = np.uint64(bits)
+    for j in range(lo, hi):
+        a, b = bounds[j], bounds[j + 1]
+        t_bits = 4
+        while (1 << t_bits) < 2 * (b - a):
+            t_bits += 1
+        mask = (1 << t_bits) - 1
+        shift = np.uint64(64 - t_bits)
+        table[: 1 << t_bits] = -1
+        used = 0
+        for i in range(a, b):
+            key = keys[i]
+            slot = np.int64((_hash(key) << top) >> shift)
             entry = table[slot]
             while entry >= 0 and keys[entry] != key:
                 slot = (slot + 1) & mask
                 entry = table[slot]
+            d = where[i] >> _POSITION_BITS
             if entry < 0:
-                entry = used
-                keys[used] = key
-                counts[used] = 0
-                spread[used] = 0
-                table[slot] = used
+                # a new key: its row, and the table points at its first item
+                table[slot] = i
+                r = a + used
                 used += 1
-            counts[entry] += part_counts[i]
-            spread[entry] += part_spread[i]
-            if part == 1:
-                remap[i] = entry
-    return keys[:used], counts[:used], spread[:used], remap
+                first[r] = i
+                counts[r] = 1
+                spread[r] = 1
+                last_doc[r - a] = d
+                row[i] = r
+                continue
+            r = row[entry]
+            row[i] = r
+            counts[r] += 1
+            if last_doc[r - a] != d:
+                last_doc[r - a] = d
+                spread[r] += 1
+        distinct[j] = used
 
 
 @njit(cache=True, nogil=True)
-def advance(
-    where: np.ndarray,
-    slot: np.ndarray,
-    rank: np.ndarray,
-    kept: np.ndarray,
-    doc: np.ndarray,
-    at: np.ndarray,
-    head: np.ndarray,
-) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """The occurrences of one level that matter next.
+def frequent_rows(
+    bounds: np.ndarray,
+    distinct: np.ndarray,
+    counts: np.ndarray,
+    spread: np.ndarray,
+    min_count: int,
+    min_docs: int,
+) -> np.ndarray:
+    """The rows of :func:`count_partitions` (all partitions) with ``min_count``
+    occurrences in ``min_docs`` documents, ascending."""
+    found = 0
+    for j in range(len(distinct)):
+        for r in range(bounds[j], bounds[j] + distinct[j]):
+            if counts[r] >= min_count and spread[r] >= min_docs:
+                found += 1
+    out = np.empty(found, dtype=np.int64)
+    found = 0
+    for j in range(len(distinct)):
+        for r in range(bounds[j], bounds[j] + distinct[j]):
+            if counts[r] >= min_count and spread[r] >= min_docs:
+                out[found] = r
+                found += 1
+    return out
 
-    ``rank`` maps each key to its number among the frequent keys (-1 if not
-    frequent), ``kept`` each frequent key to its number among the kept
-    phrases (-1 if not kept).
 
-    Returns
-    -------
-    m
-        How many starts of frequent n-grams were written to ``at`` (their
-        positions) and ``head`` (their numbers): the next level's input, in
-        the caller's buffers.
-    occ_at, occ_doc, occ_phrase
-        Where kept phrases start, their document and their number.
+@njit(cache=True, nogil=True)
+def mark_frequent(
+    where: np.ndarray, row: np.ndarray, rank: np.ndarray, lo: int, hi: int, mark: np.ndarray
+) -> None:
+    """``mark[start] = rank[row[i]]`` for the items ``lo:hi`` of a frequent row (rank >= 0).
+
+    ``mark`` (one entry per stream position, -1 elsewhere) is the next
+    level's input and :func:`kept_starts`'."""
+    position_mask = (np.int64(1) << _POSITION_BITS) - 1
+    for i in range(lo, hi):
+        r = rank[row[i]]
+        if r >= 0:
+            mark[where[i] & position_mask] = r
+
+
+@njit(cache=True, nogil=True)
+def kept_starts(
+    mark: np.ndarray, kept: np.ndarray, doc: np.ndarray, lo: int, hi: int, most: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where kept phrases start among positions ``lo:hi``, in text order.
+
+    ``mark`` numbers the frequent n-gram at each start (-1: none), ``kept``
+    each frequent n-gram's phrase number (-1: not kept); there are at most
+    ``most`` such starts. Returns the positions, their documents and the
+    phrase numbers.
     """
-    n_kept = 0
-    for k in range(len(where)):
-        r = rank[slot[k]]
-        if r >= 0 and kept[r] >= 0:
-            n_kept += 1
-    occ_at = np.empty(n_kept, dtype=np.int64)
-    occ_doc = np.empty(n_kept, dtype=np.int32)
-    occ_phrase = np.empty(n_kept, dtype=np.int32)
-    m = 0
-    o = 0
-    for k in range(len(where)):
-        r = rank[slot[k]]
-        if r < 0:
-            continue
-        p = where[k]
-        at[m] = p
-        head[m] = r
-        m += 1
-        phrase = kept[r]
-        if phrase >= 0:
-            occ_at[o] = p
-            occ_doc[o] = doc[p]
-            occ_phrase[o] = phrase
-            o += 1
-    return m, occ_at, occ_doc, occ_phrase
+    # room for `most` (the pages never written are never paged in), and a spare
+    at = np.empty(most + 1, dtype=np.int64)
+    in_doc = np.empty(most + 1, dtype=np.int32)
+    phrase = np.empty(most + 1, dtype=np.int32)
+    found = 0
+    for p in range(lo, hi):
+        m = mark[p]
+        number = kept[max(m, 0)]
+        at[found] = p
+        in_doc[found] = doc[p]
+        phrase[found] = number
+        found += (m >= 0) & (number >= 0)
+    return at[:found], in_doc[:found], phrase[:found]
 
 
 @njit(cache=True, nogil=True)

@@ -1,4 +1,4 @@
-"""count_ngrams and merge_counts against a hand count of n-grams; best_at against a loop."""
+"""The partitioned n-gram counts against a hand count of n-grams; best_at against a loop."""
 
 from __future__ import annotations
 
@@ -24,14 +24,50 @@ def _ngrams_by_hand(ids, doc, n, stop, prefixes):
     return counts, {g: len(d) for g, d in spread.items()}
 
 
-def _count(ids, doc, n, n_words, stop, at, head, lo, hi, last=False):
-    """count_ngrams with fresh output buffers, occurrences cut to those written."""
-    where = np.empty(hi - lo, dtype=np.int64)
-    slot = np.empty(hi - lo, dtype=np.int32)
-    keys, counts, spread, found = kernels.count_ngrams(
-        ids, doc, n, n_words, stop, at, head.astype(np.int32), lo, hi, where, slot, last
+def _level(ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3):
+    """One level through the kernels: per n-gram (tuple of its prefix and last word)
+    its count, spread and first start, and per item (start) its n-gram."""
+    spans = spans or [(0, len(ids))]
+    counted = np.zeros((len(spans), (1 << bits) + 1), dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    for (lo, hi), count in zip(spans, counted, strict=True):
+        kernels.partition_ngrams(
+            ids, doc, n, n_words, stop, mark, last, lo, hi, bits, count, empty, empty, True
+        )
+    sizes = counted[:, :-1]
+    bounds = np.concatenate([[0], np.cumsum(sizes.sum(axis=0))])
+    items = int(bounds[-1])
+    keys = np.full(items + 1, -7, dtype=np.int64)
+    where = np.full(items + 1, -7, dtype=np.int64)
+    cursors = np.empty_like(counted)
+    cursors[:, :-1] = bounds[:-1] + np.cumsum(sizes, axis=0) - sizes
+    cursors[:, -1] = items
+    for (lo, hi), cursor in zip(spans, cursors, strict=True):
+        kernels.partition_ngrams(
+            ids, doc, n, n_words, stop, mark, last, lo, hi, bits, cursor, keys, where, False
+        )
+    assert (cursors[:, :-1][-1] == bounds[1:]).all()  # every partition filled exactly
+    keys, where = keys[:items], where[:items]
+    row, first, counts, spread = (np.full(items, -7, dtype=np.int32) for _ in range(4))
+    distinct = np.zeros(1 << bits, dtype=np.int64)
+    kernels.count_partitions(
+        keys, where, bounds, 0, 1 << bits, bits, row, first, counts, spread, distinct
     )
-    return keys, counts, spread, where[:found], slot[:found]
+    grams, first_start = {}, {}
+    for j in range(1 << bits):
+        for r in range(bounds[j], bounds[j] + distinct[j]):
+            key = int(keys[first[r]])
+            gram = (key // n_words, key % n_words)
+            assert gram not in grams  # a key in one partition only
+            grams[gram] = (int(counts[r]), int(spread[r]))
+            first_start[gram] = int(where[first[r]] & 0xFFFFFFFF)
+    starts = where & 0xFFFFFFFF
+    # each partition holds its items in text order, and each item's row names its key
+    for j in range(1 << bits):
+        assert (np.diff(starts[bounds[j] : bounds[j + 1]]) > 0).all()
+    assert (keys[first[row]] == keys).all()
+    assert ((where >> 32) == doc[starts]).all()
+    return grams, first_start, (keys, where, bounds, row, first, counts, spread, distinct)
 
 
 def _random_stream(seed, size, n_words=30, n_docs=40):
@@ -43,88 +79,84 @@ def _random_stream(seed, size, n_words=30, n_docs=40):
     return ids, doc, stop
 
 
-def test_count_ngrams_counts_bigrams_like_a_hand_count():
+def test_partitioned_bigram_counts_equal_a_hand_count():
     ids, doc, stop = _random_stream(1, 20_000)
     n_words = len(stop)
-    empty = np.zeros(0, dtype=np.int64)
-    keys, counts, spread, where, slot = _count(
-        ids, doc, 2, n_words, stop, empty, empty, 0, len(ids)
-    )
+    grams, first_start, _level_arrays = _level(ids, doc, 2, n_words, stop, ids)
     by_hand, spread_by_hand = _ngrams_by_hand(ids, doc, 2, stop, None)
-    mine = {
-        (int(k) // n_words, int(k) % n_words): int(c) for k, c in zip(keys, counts, strict=True)
-    }
-    assert mine == by_hand
-    mine_spread = {
-        (int(k) // n_words, int(k) % n_words): int(s) for k, s in zip(keys, spread, strict=True)
-    }
-    assert mine_spread == spread_by_hand
-    # every occurrence points at its own key, in text order
-    assert (np.diff(where) > 0).all()
-    assert (keys[slot] == ids[where].astype(np.int64) * n_words + ids[where + 1]).all()
+    assert {g: c for g, (c, _s) in grams.items()} == by_hand
+    assert {g: s for g, (_c, s) in grams.items()} == spread_by_hand
+    for gram, start in first_start.items():
+        assert tuple(ids[start : start + 2].tolist()) == gram
+        assert start == min(
+            p for p in range(len(ids) - 1)
+            if tuple(ids[p : p + 2].tolist()) == gram and doc[p] == doc[p + 1]
+        )  # fmt: skip
 
 
-def test_count_ngrams_extends_given_prefixes():
+def test_marked_prefixes_are_extended_like_a_hand_count():
     ids, doc, stop = _random_stream(2, 20_000, n_words=8)
     n_words = len(stop)
-    empty = np.zeros(0, dtype=np.int64)
-    keys2, counts2, _s, where2, slot2 = _count(
-        ids, doc, 2, n_words, stop, empty, empty, 0, len(ids)
-    )
-    frequent = counts2 >= 40
-    rank = np.full(len(keys2), -1)
-    rank[frequent] = np.arange(frequent.sum())
-    keep = rank[slot2] >= 0
-    at, head = where2[keep], rank[slot2][keep].astype(np.int32)
-    keys3, counts3, _s3, _w3, _sl3 = _count(ids, doc, 3, n_words, stop, at, head, 0, len(at))
-    prefixes = {(int(k) // n_words, int(k) % n_words) for k in keys2[frequent]}
-    by_hand, _spread = _ngrams_by_hand(ids, doc, 3, stop, prefixes)
-    bigram = keys2[frequent]
+    _grams, _first, arrays = _level(ids, doc, 2, n_words, stop, ids)
+    keys, where, bounds, row, first, counts, spread, distinct = arrays
+    rows = kernels.frequent_rows(bounds, distinct, counts, spread, 40, 1)
+    assert (counts[rows] >= 40).all()
+    every = np.concatenate([np.arange(bounds[j], bounds[j] + distinct[j]) for j in range(8)])
+    assert sorted(rows.tolist()) == rows.tolist()
+    assert set(rows.tolist()) == set(every[counts[every] >= 40].tolist())
+    rank = np.full(len(keys), -1, dtype=np.int32)
+    rank[rows] = np.arange(len(rows))
+    mark = np.full(len(ids), -1, dtype=np.int32)
+    kernels.mark_frequent(where, row, rank, 0, len(keys), mark)
+    bigram = keys[first[rows]]
+    for p in np.flatnonzero(mark >= 0):
+        assert int(bigram[mark[p]]) == int(ids[p]) * n_words + int(ids[p + 1])
+    assert (mark >= 0).sum() == counts[rows].sum()
+    grams3, _f3, _a3 = _level(ids, doc, 3, n_words, stop, mark, spans=[(0, 9000), (9000, 20_000)])
+    prefixes = {(int(k) // n_words, int(k) % n_words) for k in bigram}
+    by_hand, spread_by_hand = _ngrams_by_hand(ids, doc, 3, stop, prefixes)
     mine = {}
-    for key, count in zip(keys3.tolist(), counts3.tolist(), strict=True):
-        first = int(bigram[key // n_words])
-        mine[(first // n_words, first % n_words, key % n_words)] = count
-    assert mine == by_hand
+    for (prefix, last), (count, spread3) in grams3.items():
+        b = int(bigram[prefix])
+        mine[(b // n_words, b % n_words, last)] = (count, spread3)
+    assert {g: c for g, (c, _s) in mine.items()} == by_hand
+    assert {g: s for g, (_c, s) in mine.items()} == spread_by_hand
 
 
-def test_count_ngrams_on_the_last_level_skips_those_ending_with_a_stop_word():
+def test_the_last_level_skips_ngrams_ending_with_a_stop_word():
     ids, doc, stop = _random_stream(6, 20_000)
     n_words = len(stop)
-    empty = np.zeros(0, dtype=np.int64)
-    every = _count(ids, doc, 2, n_words, stop, empty, empty, 0, len(ids))
-    last = _count(ids, doc, 2, n_words, stop, empty, empty, 0, len(ids), last=True)
-    ends_in_stop = stop[every[0] % n_words]
-    assert ends_in_stop.any()
-    assert dict(zip(last[0].tolist(), last[1].tolist(), strict=True)) == dict(
-        zip(every[0][~ends_in_stop].tolist(), every[1][~ends_in_stop].tolist(), strict=True)
-    )
+    every, _f, _a = _level(ids, doc, 2, n_words, stop, ids)
+    last, _f2, _a2 = _level(ids, doc, 2, n_words, stop, ids, last=True)
+    assert any(stop[g[1]] for g in every)
+    assert last == {g: v for g, v in every.items() if not stop[g[1]]}
 
 
-def test_count_ngrams_in_parts_merges_to_the_whole():
+def test_spans_counted_apart_equal_the_whole():
     ids, doc, stop = _random_stream(3, 30_000, n_words=200)
     n_words = len(stop)
-    empty = np.zeros(0, dtype=np.int64)
     cut = int(np.searchsorted(doc, doc[len(doc) // 2]))
-    whole = _count(ids, doc, 2, n_words, stop, empty, empty, 0, len(ids))
-    first = _count(ids, doc, 2, n_words, stop, empty, empty, 0, cut)
-    second = _count(ids, doc, 2, n_words, stop, empty, empty, cut, len(ids))
-    keys, counts, spread, remap = kernels.merge_counts(*first[:3], *second[:3])
-    assert dict(zip(keys.tolist(), counts.tolist(), strict=True)) == dict(
-        zip(whole[0].tolist(), whole[1].tolist(), strict=True)
-    )
-    assert dict(zip(keys.tolist(), spread.tolist(), strict=True)) == dict(
-        zip(whole[0].tolist(), whole[2].tolist(), strict=True)
-    )
-    assert (keys[remap[second[4]]] == whole[0][whole[4][len(first[3]) :]]).all()
+    whole = _level(ids, doc, 2, n_words, stop, ids, bits=5)
+    parts = _level(ids, doc, 2, n_words, stop, ids, spans=[(0, cut), (cut, len(ids))], bits=5)
+    assert whole[0] == parts[0]
+    assert whole[1] == parts[1]
 
 
-def test_count_ngrams_of_nothing():
-    empty = np.zeros(0, dtype=np.int64)
-    out = _count(
-        np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), 2, 1,
-        np.zeros(1, dtype=bool), empty, empty.astype(np.int32), 0, 0,
-    )  # fmt: skip
-    assert all(len(part) == 0 for part in out)
+def test_kept_starts_are_in_text_order():
+    mark = np.array([-1, 0, 2, -1, 1, 0, 2], dtype=np.int32)
+    kept = np.array([5, -1, 6], dtype=np.int32)  # frequent n-gram 1 is not kept
+    doc = np.array([0, 0, 0, 1, 1, 1, 2], dtype=np.int32)
+    at, in_doc, phrase = kernels.kept_starts(mark, kept, doc, 1, 7, 4)
+    assert at.tolist() == [1, 2, 5, 6]
+    assert in_doc.tolist() == [0, 0, 1, 2]
+    assert phrase.tolist() == [5, 6, 5, 6]
+
+
+def test_partitions_of_nothing():
+    empty = np.zeros(0, dtype=np.int32)
+    grams, first, _arrays = _level(empty, empty, 2, 1, np.zeros(1, dtype=bool), empty)
+    assert grams == {}
+    assert first == {}
 
 
 def test_best_at_is_the_maximum_over_equal_places():
