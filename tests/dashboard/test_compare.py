@@ -248,24 +248,28 @@ def test_compare_groups_by_decade_and_a_field_with_one_value() -> None:
     assert any("each group is compared with the others" in shown(w.value) for w in one.warning)
 
 
-def test_compare_against_a_reference_corpus_from_the_samples() -> None:
+def _counts_of_the_sample_and_the_seeds() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each corpus's term counts from its own index, as a reference keyness must match."""
     from analysis import build_index, load_corpus, term_frequencies
     from analysis.index import IndexSettings
 
+    sotu = term_frequencies(
+        build_index(load_corpus("sotu"), settings=IndexSettings()),
+        stopwords=frozenset(),
+        numbers=True,
+    )
+    seeds = term_frequencies(build_index(load_corpus("seeds")), stopwords=frozenset())
+    return sotu.set_index("term"), seeds.set_index("term")
+
+
+def test_compare_against_a_reference_corpus_from_the_samples() -> None:
     at = _open({"a_kind": "filter", "b_kind": "reference", "b": "sotu", "kmin": "1"})
     assert at.selectbox(key="compare_b_reference").value == "sotu"
     assert any(
         "phrases detected in one corpus only are left out" in shown(c.value) for c in at.caption
     )
     table = _table(at, "count_b").set_index("term")
-    sotu = term_frequencies(
-        build_index(load_corpus("sotu"), settings=IndexSettings()),
-        stopwords=frozenset(),
-        numbers=True,
-    ).set_index("term")
-    seeds = term_frequencies(build_index(load_corpus("seeds")), stopwords=frozenset()).set_index(
-        "term"
-    )
+    sotu, seeds = _counts_of_the_sample_and_the_seeds()
     for term in ("yangtze", "development", "river", "region"):
         assert table.loc[term, "count_a"] == seeds.loc[term, "count"]
         expected_b = sotu.loc[term, "count"] if term in sotu.index else 0
@@ -275,23 +279,13 @@ def test_compare_against_a_reference_corpus_from_the_samples() -> None:
 
 
 def test_a_link_with_a_reference_as_a_reopens_that_view() -> None:
-    from analysis import build_index, load_corpus, term_frequencies
-    from analysis.index import IndexSettings
-
     link = {"a_kind": "reference", "a": "sotu", "b_kind": "filter", "kmin": "1"}
     at = _open(link)
     assert at.selectbox(key="compare_a_kind").value == "reference"
     assert at.selectbox(key="compare_a_reference").value == "sotu"
     assert at.selectbox(key="compare_b_kind").value == "filter"
     table = _table(at, "count_b").set_index("term")
-    sotu = term_frequencies(
-        build_index(load_corpus("sotu"), settings=IndexSettings()),
-        stopwords=frozenset(),
-        numbers=True,
-    ).set_index("term")
-    seeds = term_frequencies(build_index(load_corpus("seeds")), stopwords=frozenset()).set_index(
-        "term"
-    )
+    sotu, seeds = _counts_of_the_sample_and_the_seeds()
     for term in ("yangtze", "development", "river", "region"):  # A the sample, B the seeds
         assert table.loc[term, "count_b"] == seeds.loc[term, "count"]
         assert table.loc[term, "count_a"] == (sotu.loc[term, "count"] if term in sotu.index else 0)
