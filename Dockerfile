@@ -21,6 +21,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DASHBOARD_CACHE_DIR=/data/cache \
     DASHBOARD_CORPUS_DIR=/data/library \
     DASHBOARD_REPLICAS=2 \
+    MALLOC_ARENA_MAX=2 \
     NUMBA_CACHE_DIR=/home/app/.cache/numba \
     MPLCONFIGDIR=/tmp/matplotlib
 

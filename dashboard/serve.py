@@ -474,6 +474,9 @@ async def serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     # One secret for all: a cookie Streamlit signs in one replica is read by the others.
     env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))
+    # Fewer glibc malloc arenas: a replica's many script threads otherwise each grow their own
+    # (on the 100k corpus, 25 sessions: peak RSS 4.0 GB instead of 4.6 GB in one run).
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     supervisor = Supervisor(
         pool, streamlit_args=args.streamlit_args, interval=args.health_interval, env=env
     )
