@@ -2,13 +2,17 @@
 
 Topics are fitted on passages rather than documents, so that even a corpus of
 two documents gives several topics, and a topic's share of a period is the
-mean weight of that period's passages.
+mean weight of that period's passages. A large selection is fitted on a seeded
+sample of its passages, and a fitted model of a saved index is saved beside
+its files (:mod:`analysis.result_store`): the same request in another session
+or process reads it instead of fitting again.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.metadata
 import math
 import warnings
 from concurrent.futures import Executor
@@ -17,11 +21,12 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 import pandas as pd
-import polars as pl
 import scipy.sparse as sp
 
+from analysis import result_store
 from analysis import schema as S
 from analysis.errors import OptionError, check_at_least, check_one_of
+from analysis.passage_counts import selected_passage_counts
 from analysis.periods import (
     Granularity,
     PeriodTable,
@@ -33,7 +38,7 @@ from analysis.periods import (
 from analysis.rows import nonempty
 from analysis.stopwords import default_stopwords
 from analysis.terms import stopword_columns
-from analysis.text import tokenize_frame
+from analysis.text import is_number
 
 if TYPE_CHECKING:
     from analysis.corpus_index import CorpusIndex
@@ -53,6 +58,10 @@ REPRESENTATIVE_COLUMNS = (S.DOC_ID, S.DATE, S.SOURCE, S.PASSAGE, WEIGHT, S.TEXT)
 #: corpus would otherwise lose most of its vocabulary).
 MIN_PASSAGES_FOR_PRUNING = 10
 LABEL_TERMS = 3
+#: Passages fitted at most by default: a larger selection is sampled (with the seed).
+MAX_PASSAGES = 5_000
+#: Terms fitted at most by default: the most frequent in the passages fitted.
+MAX_TERMS = 5_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,118 +116,6 @@ def default_k(index: CorpusIndex, mask: np.ndarray | None = None) -> int:
     return int(min(12, max(2, round(math.sqrt(n / 2)))))
 
 
-def _lookup_tables(index: CorpusIndex) -> tuple[pl.DataFrame, dict[int, pl.DataFrame]]:
-    """Word -> column, and per phrase length the phrases' word columns (once per index)."""
-    memo = index._memo.get("passage_lookup")
-    if memo is not None:
-        return memo  # type: ignore[return-value]  # stored below with this type
-    vocab = index.vocab
-    is_word = (vocab[S.KIND] == S.WORD).to_numpy()
-    word_columns = pl.DataFrame(
-        {
-            "token": vocab[S.TERM].to_numpy()[is_word].astype(str),
-            "column": np.flatnonzero(is_word).astype(np.int64),
-        }
-    )
-    phrases = vocab[~is_word]
-    lookup = dict(
-        zip(word_columns["token"].to_list(), word_columns["column"].to_list(), strict=True)
-    )
-    by_length: dict[int, list[tuple[int, list[int]]]] = {}
-    for column, tokens in zip(phrases.index, phrases["tokens"].astype(str), strict=True):
-        words = tokens.split(" ")
-        if all(w in lookup for w in words):
-            by_length.setdefault(len(words), []).append((int(column), [lookup[w] for w in words]))
-    wanted = {
-        n: pl.DataFrame(
-            {
-                **{f"w{j}": [seq[j] for _, seq in entries] for j in range(n)},
-                "column": [c for c, _ in entries],
-            },
-            schema={**{f"w{j}": pl.Int64 for j in range(n)}, "column": pl.Int64},
-        )
-        for n, entries in by_length.items()
-    }
-    index._memo["passage_lookup"] = (word_columns, wanted)
-    return word_columns, wanted
-
-
-def _selected_passage_counts(index: CorpusIndex, passages: pd.DataFrame) -> sp.csr_matrix:
-    """Passages x index columns for ``passages`` (rows of ``index.passages``).
-
-    A passage that is its document's only one holds all of the document's
-    tokens, so its counts are the document's row of ``index.counts``; only
-    the passages of documents with several are tokenised again
-    (:func:`_passage_counts`).
-    """
-    per_doc = index._memo.get("passages_per_doc")
-    if not isinstance(per_doc, np.ndarray):
-        per_doc = np.bincount(index.passages["doc"].to_numpy(), minlength=index.n_docs)
-        index._memo["passages_per_doc"] = per_doc
-    doc = passages["doc"].to_numpy()
-    whole = per_doc[doc] == 1
-    from_index = index.counts[doc[whole]].astype(np.float64)
-    parts = passages[~whole]
-    doc_rows = np.unique(parts["doc"].to_numpy())
-    texts_by_doc = dict(
-        zip(doc_rows.tolist(), index.docs[S.TEXT].iloc[doc_rows].astype(str), strict=True)
-    )
-    texts = [
-        texts_by_doc[d][a:b]
-        for d, a, b in zip(parts["doc"], parts[S.START], parts[S.END], strict=True)
-    ]
-    if texts:
-        tokenised = _passage_counts(index, texts)
-    else:
-        tokenised = sp.csr_matrix((0, len(index.vocab)), dtype=np.float64)
-    stacked = sp.vstack([from_index, tokenised], format="csr")
-    position = np.empty(len(doc), dtype=np.int64)
-    position[np.flatnonzero(whole)] = np.arange(int(whole.sum()))
-    position[np.flatnonzero(~whole)] = int(whole.sum()) + np.arange(int((~whole).sum()))
-    return sp.csr_matrix(stacked[position])
-
-
-def _passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
-    """Passages x index columns: words by the token rule, and vocabulary phrases.
-
-    A phrase counts where its words stand in a row with no boundary between
-    them, as in the index; its words are counted as words too (phrase counts
-    sit beside word counts, as everywhere else).
-    """
-    n_columns = len(index.vocab)
-    word_columns, wanted_by_length = _lookup_tables(index)
-    frame = tokenize_frame(
-        texts,
-        user_words=index.settings.user_words,
-        fold_chinese=index.settings.fold_chinese,
-    )
-    stream = frame.join(word_columns, on="token", how="left", maintain_order="left")
-    ids = stream["column"].fill_null(-1).to_numpy().astype(np.int64)
-    passage = stream["doc"].to_numpy().astype(np.int64)
-    rows = [passage[ids >= 0]]
-    cols = [ids[ids >= 0]]
-    for n, wanted in wanted_by_length.items():
-        span = len(ids) - n + 1
-        if span <= 0:
-            continue
-        grams = {f"w{j}": ids[j : j + span] for j in range(n)}
-        grams["p"] = passage[:span]
-        valid = passage[:span] == passage[n - 1 :]
-        for j in range(n):
-            valid &= grams[f"w{j}"] >= 0
-        table = pl.DataFrame({key: value[valid] for key, value in grams.items()})
-        found = table.join(wanted, on=[f"w{j}" for j in range(n)], how="inner")
-        rows.append(found["p"].to_numpy())
-        cols.append(found["column"].to_numpy())
-    row = np.concatenate(rows)
-    col = np.concatenate(cols)
-    matrix = sp.csr_matrix(
-        (np.ones(len(row), dtype=np.float64), (row, col)), shape=(len(texts), n_columns)
-    )
-    matrix.sum_duplicates()
-    return matrix
-
-
 def fit_topics(
     index: CorpusIndex,
     mask: np.ndarray | None = None,
@@ -228,7 +125,8 @@ def fit_topics(
     seed: int = 0,
     stopwords: frozenset[str] | None = None,
     n_terms: int = 10,
-    max_passages: int = 20_000,
+    max_passages: int = MAX_PASSAGES,
+    max_terms: int = MAX_TERMS,
     numbers: bool = False,
     executor: Executor | None = None,
 ) -> TopicModel:
@@ -236,11 +134,13 @@ def fit_topics(
 
     Each passage (a paragraph, ``index.passages``) becomes a row of counts
     over the index vocabulary, words and phrases alike (by the token rule,
-    phrases counted where their words stand together: a document's only
-    passage is its row of the index counts, other passages are tokenised
-    again). Stopwords, and phrases starting or ending with one, are
-    left out; with at least 10 passages so are terms found in a single
-    passage. Passages with no term left are not fitted.
+    phrases counted where their words stand together:
+    :func:`analysis.passage_counts.selected_passage_counts`). Stopwords,
+    and phrases starting or ending with one, are left out; with at least 10
+    passages so are terms found in a single passage; of the rest the
+    ``max_terms`` most frequent in the passages fitted are kept (as
+    scikit-learn's ``CountVectorizer(max_features=...)``, ties by vocabulary
+    order). Passages with no term left are not fitted.
 
     ``nmf`` factorises the TF-IDF matrix (scikit-learn ``NMF``,
     ``init="nndsvda"``); ``lda`` fits ``LatentDirichletAllocation`` (batch)
@@ -265,9 +165,11 @@ def fit_topics(
     n_terms
         Top terms kept per topic in ``terms``.
     max_passages
-        Passages fitted at most: a larger selection is sampled uniformly
-        (without replacement, with ``seed``) and kept in corpus order;
-        ``notes`` says so.
+        Passages fitted at most (5,000): a larger selection is sampled
+        uniformly (without replacement, with ``seed``) and kept in corpus
+        order; ``notes`` says so.
+    max_terms
+        Terms fitted at most (5,000).
     numbers
         Fit on pure numbers too (:func:`~analysis.text.is_number`); by
         default they are left out, so they never label a topic.
@@ -280,42 +182,56 @@ def fit_topics(
     -------
     TopicModel
         Kept on the index: the same arguments (and selection) return the
-        same model without fitting again.
+        same model without fitting again. A saved index also keeps it
+        beside its files, keyed by the selection, every argument but
+        ``executor`` and scikit-learn's version, so another process reads
+        it back (the same model, bit for bit) instead of fitting.
     """
     check_one_of("topic method", method, ("nmf", "lda"))
     check_at_least("k", k, 1, "topic")
     check_at_least("n_terms", n_terms, 1)
     check_at_least("max_passages", max_passages, 2)
+    check_at_least("max_terms", max_terms, 1)
     stopwords = default_stopwords() if stopwords is None else stopwords
     selected = nonempty(index, mask)
-    key = (
-        "topics",
-        hashlib.blake2b(np.packbits(selected).tobytes(), digest_size=16).hexdigest(),
-        k,
-        method,
-        seed,
-        frozenset(stopwords),
-        n_terms,
-        max_passages,
-        numbers,
-    )
+    request = {
+        "selection": hashlib.blake2b(np.packbits(selected).tobytes(), digest_size=16).hexdigest(),
+        "k": int(k),
+        "method": str(method),
+        "seed": int(seed),
+        "stopwords": hashlib.blake2b(
+            "\n".join(sorted(stopwords)).encode("utf-8"), digest_size=16
+        ).hexdigest(),
+        "n_terms": int(n_terms),
+        "max_passages": int(max_passages),
+        "max_terms": int(max_terms),
+        "numbers": bool(numbers),
+        "scikit-learn": importlib.metadata.version("scikit-learn"),
+    }
+    key = ("topics", *request.values())
     models = index._memo.setdefault("topic_models", {})
     assert isinstance(models, dict)
     if key not in models:
         if len(models) >= _MODELS_KEPT:
             models.pop(next(iter(models)))
-        models[key] = _fit_topics(
-            index,
-            selected,
-            k=k,
-            method=method,
-            seed=seed,
-            stopwords=stopwords,
-            n_terms=n_terms,
-            max_passages=max_passages,
-            numbers=numbers,
-            executor=executor,
-        )
+        fitted = _saved_fit(index, request)
+        if fitted is None:
+            fitted = _fit_topics(
+                index,
+                selected,
+                k=k,
+                method=method,
+                seed=seed,
+                stopwords=stopwords,
+                n_terms=n_terms,
+                max_passages=max_passages,
+                max_terms=max_terms,
+                numbers=numbers,
+                executor=executor,
+            )
+            info = {"k": fitted.k, "notes": fitted.notes}
+            result_store.save_result(index, "topics", request, fitted.arrays(), info)
+        models[key] = _model(index, fitted, method=method, seed=seed)
     model = models[key]
     assert isinstance(model, TopicModel)
     return model
@@ -335,33 +251,30 @@ def _fit_topics(
     stopwords: frozenset[str],
     n_terms: int,
     max_passages: int,
+    max_terms: int,
     numbers: bool,
     executor: Executor | None,
-) -> TopicModel:
-    passages = _selected_passages(index, mask)
+) -> _Fitted:
+    rows = np.flatnonzero(mask[index.passages["doc"].to_numpy()])  # rows of index.passages
     notes: list[str] = []
-    if len(passages) > max_passages:
+    if len(rows) > max_passages:
         rng = np.random.default_rng(seed)
-        keep = np.sort(rng.choice(len(passages), size=max_passages, replace=False))
+        keep = np.sort(rng.choice(len(rows), size=max_passages, replace=False))
         notes.append(
-            f"Fitted on a sample of {max_passages:,} of {len(passages):,} passages "
+            f"Fitted on a sample of {max_passages:,} of {len(rows):,} passages "
             f"(seed {seed}); raise max_passages to use more."
         )
-        passages = passages.iloc[keep].reset_index(drop=True)
-    counts = _selected_passage_counts(index, passages)
-    usable = np.ones(counts.shape[1], dtype=bool)
-    if stopwords:
-        usable &= ~stopword_columns(index, stopwords)
-    if not numbers:
-        usable &= ~index.number_columns()
-    passage_df = np.bincount(counts.indices, minlength=counts.shape[1])
-    min_df = 2 if len(passages) >= MIN_PASSAGES_FOR_PRUNING else 1
-    usable &= passage_df >= min_df
-    columns = np.flatnonzero(usable)
+        rows = rows[keep]
+    counts = selected_passage_counts(index, index.passages.iloc[rows].reset_index(drop=True))
+    columns = _fitted_columns(index, counts, stopwords=stopwords, numbers=numbers)
+    if len(columns) > max_terms:
+        # the most frequent first, ties by column (a stable sort), then back in column order
+        frequency = np.asarray(counts[:, columns].sum(axis=0)).ravel()
+        columns = np.sort(columns[np.argsort(-frequency, kind="stable")[:max_terms]])
     counts = counts[:, columns]
     filled = np.asarray(counts.sum(axis=1)).ravel() > 0
     counts = counts[filled]
-    passages = passages[filled].reset_index(drop=True)
+    rows = rows[filled]
     if counts.shape[0] == 0 or counts.shape[1] == 0:
         raise OptionError(
             "After stopwords, no term remains to fit topics on. Select more documents "
@@ -392,26 +305,112 @@ def _fit_topics(
     if empty.any():
         notes.append(f"{int(empty.sum())} passages fit no topic and count equally in each of them.")
     names = index.vocab[S.TERM].to_numpy()[columns]
-    top_terms = []
+    topic_of, term_of, weight_of = [], [], []
     for topic in range(k):
         row = components[topic]
         # Highest weight first, ties by term: the same order every run.
         best = np.lexsort((names, -row))[:n_terms]
         best = best[row[best] > 0]
-        top_terms.append((best, row[best]))
-    labels = tuple(" · ".join(names[best[:LABEL_TERMS]].tolist()) for best, _ in top_terms)
+        topic_of.append(np.full(len(best), topic, dtype=np.int64))
+        term_of.append(columns[best].astype(np.int64))
+        weight_of.append(row[best].astype(np.float64))
+    return _Fitted(
+        rows=rows,
+        weights=weights,
+        topic=np.concatenate(topic_of),
+        column=np.concatenate(term_of),
+        weight=np.concatenate(weight_of),
+        k=k,
+        notes=notes,
+    )
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """What a fit decides (the rest of a :class:`TopicModel` is read from the index).
+
+    ``rows``: the passages fitted (rows of ``index.passages``), ``weights``
+    theirs; ``topic, column, weight``: the top terms (vocabulary columns).
+    """
+
+    rows: np.ndarray
+    weights: np.ndarray
+    topic: np.ndarray
+    column: np.ndarray
+    weight: np.ndarray
+    k: int
+    notes: list[str]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in _FITTED_ARRAYS}
+
+
+_FITTED_ARRAYS = {
+    "rows": np.int64,
+    "weights": np.float64,
+    "topic": np.int64,
+    "column": np.int64,
+    "weight": np.float64,
+}
+
+
+def _saved_fit(index: CorpusIndex, request: dict[str, object]) -> _Fitted | None:
+    """The fit saved beside the index for ``request``, if it is there and fits the index."""
+    saved = result_store.load_result(index, "topics", request)
+    if saved is None:
+        return None
+    arrays, info = saved
+    k, notes = info.get("k"), info.get("notes")
+    if set(arrays) != set(_FITTED_ARRAYS) or not isinstance(k, int) or not isinstance(notes, list):
+        return None
+    if any(arrays[name].dtype != dtype for name, dtype in _FITTED_ARRAYS.items()):
+        return None
+    rows, weights, topic, column = (arrays[n] for n in ("rows", "weights", "topic", "column"))
+    fits = (
+        weights.shape == (len(rows), k)
+        and len(topic) == len(column) == len(arrays["weight"])
+        and bool(np.all((rows >= 0) & (rows < len(index.passages))))
+        and bool(np.all((topic >= 0) & (topic < k)))
+        and bool(np.all((column >= 0) & (column < len(index.vocab))))
+    )
+    return _Fitted(k=k, notes=[str(n) for n in notes], **arrays) if fits else None
+
+
+def _fitted_columns(
+    index: CorpusIndex, counts: sp.csr_matrix, *, stopwords: frozenset[str], numbers: bool
+) -> np.ndarray:
+    """Columns fitted: in enough passages, not stopwords, not numbers unless asked."""
+    passage_df = np.bincount(counts.indices, minlength=counts.shape[1])
+    min_df = 2 if counts.shape[0] >= MIN_PASSAGES_FOR_PRUNING else 1
+    usable = passage_df >= min_df
+    if stopwords:
+        usable &= ~stopword_columns(index, stopwords)
+    columns = np.flatnonzero(usable)
+    if not numbers:
+        known = index._numbers  # decided once per index elsewhere; else only these columns
+        if known is not None:
+            columns = columns[~known[columns]]
+        else:
+            tokens = index.vocab["tokens"].to_numpy()[columns].astype(str)
+            columns = columns[[not is_number(t) for t in tokens]]
+    return columns
+
+
+def _model(index: CorpusIndex, fitted: _Fitted, *, method: TopicMethod, seed: int) -> TopicModel:
+    """The model a fit gives: its top terms named, its passages with their metadata."""
+    names = index.vocab[S.TERM].to_numpy()[fitted.column].astype(object)
+    labels = tuple(
+        " · ".join(names[fitted.topic == t][:LABEL_TERMS].tolist()) for t in range(fitted.k)
+    )
     terms = pd.DataFrame(
         {
-            TOPIC: np.concatenate(
-                [np.full(len(b), t, dtype=np.int64) for t, (b, _) in enumerate(top_terms)]
-            ),
-            LABEL: np.concatenate(
-                [np.full(len(b), labels[t], dtype=object) for t, (b, _) in enumerate(top_terms)]
-            ),
-            S.TERM: np.concatenate([names[b] for b, _ in top_terms]).astype(object),
-            WEIGHT: np.concatenate([w for _, w in top_terms]).astype(np.float64),
+            TOPIC: fitted.topic,
+            LABEL: np.asarray(labels, dtype=object)[fitted.topic],
+            S.TERM: names,
+            WEIGHT: fitted.weight,
         }
     )
+    passages = index.passages.iloc[fitted.rows].reset_index(drop=True)
     # Only the metadata columns: taking the text column row by row copies it.
     meta = [S.DOC_ID, S.DATE, S.DATE_PRECISION, S.SOURCE]
     docs = index.docs[meta].iloc[passages["doc"].to_numpy()]
@@ -425,13 +424,13 @@ def _fit_topics(
     )
     return TopicModel(
         terms=terms,
-        passage_weights=weights,
+        passage_weights=fitted.weights,
         passages=used,
         method=method,
-        k=k,
+        k=fitted.k,
         seed=seed,
         labels=labels,
-        notes=tuple(notes),
+        notes=tuple(fitted.notes),
     )
 
 

@@ -177,7 +177,7 @@ def test_fit_topics_leave_numbers_out_unless_asked():
 
 
 def test_passage_counts_from_the_index_equal_tokenising_every_passage():
-    from analysis.topics import _passage_counts, _selected_passage_counts
+    from analysis.passage_counts import passage_counts, selected_passage_counts
 
     seeds = load_corpus("seeds").docs
     extra = pd.DataFrame(
@@ -194,12 +194,12 @@ def test_passage_counts_from_the_index_equal_tokenising_every_passage():
             texts[d][a:b]
             for d, a, b in zip(passages["doc"], passages["start"], passages["end"], strict=True)
         ]
-        expected = _passage_counts(index, every)
-        got = _selected_passage_counts(index, passages)
+        expected = passage_counts(index, every)
+        got = selected_passage_counts(index, passages)
         assert got.shape == expected.shape
         assert abs(got - expected).sum() == 0
         some = passages.iloc[::2].reset_index(drop=True)
-        assert abs(_selected_passage_counts(index, some) - expected[::2]).sum() == 0
+        assert abs(selected_passage_counts(index, some) - expected[::2]).sum() == 0
 
 
 def test_fit_topics_kept_on_the_index_equals_a_fresh_fit():
@@ -237,3 +237,183 @@ def test_a_fit_in_a_worker_process_is_the_fit_made_here(method):
     pd.testing.assert_frame_equal(here.terms, there.terms)
     assert here.labels == there.labels
     np.testing.assert_array_equal(here.passage_weights, there.passage_weights)
+
+
+def _sample(index, *, seed, max_passages):
+    """Rows of ``index.passages`` and their texts, sampled as ``fit_topics`` documents."""
+    passages = index.passages
+    rows = np.arange(len(passages))
+    if len(rows) > max_passages:
+        rng = np.random.default_rng(seed)
+        rows = np.sort(rng.choice(len(rows), size=max_passages, replace=False))
+    texts = index.docs["text"].to_numpy()
+    sample = [
+        texts[d][a:b]
+        for d, a, b in passages.iloc[rows][["doc", "start", "end"]].itertuples(index=False)
+    ]
+    return rows, sample
+
+
+def _analyzer(stopwords):
+    from analysis.text import is_number, tokenize
+
+    return lambda text: [w for w in tokenize(text) if w not in stopwords and not is_number(w)]
+
+
+def _sklearn_topics(index, *, k, seed, max_passages, max_terms, stopwords):
+    """NMF topics made independently: the passages sampled as documented, counted by
+    CountVectorizer with the token rule, fitted by scikit-learn's NMF on the same matrix."""
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    rows, sample = _sample(index, seed=seed, max_passages=max_passages)
+    vectorizer = CountVectorizer(analyzer=_analyzer(stopwords), min_df=2, max_features=max_terms)
+    counts = vectorizer.fit_transform(sample)
+    terms = vectorizer.get_feature_names_out()
+    order = np.argsort([index.column(t) for t in terms])  # the index's column order
+    counts, terms = counts[:, order], terms[order]
+    filled = np.asarray(counts.sum(axis=1)).ravel() > 0
+    nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
+    weights = nmf.fit_transform(TfidfTransformer().fit_transform(counts[filled]))
+    components = nmf.components_
+    scale = components.sum(axis=1)
+    weights, components = weights * scale, components / scale[:, None]
+    by_weight = np.argsort(-weights.sum(axis=0), kind="stable")
+    weights, components = weights[:, by_weight], components[by_weight]
+    return rows[filled], weights / weights.sum(axis=1, keepdims=True), components, terms
+
+
+def _no_tie_at(totals: np.ndarray, at: int) -> int:
+    """The largest cut at or below ``at`` where no two terms tie across it."""
+    ranked = np.sort(totals)[::-1]
+    while at > 1 and ranked[at - 1] == ranked[at]:
+        at -= 1
+    return at
+
+
+@pytest.mark.parametrize(("max_passages", "seed"), [(10, 3), (20, 0)])
+def test_fit_topics_equal_scikit_learn_nmf_on_the_same_matrix(max_passages, seed):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from analysis.stopwords import default_stopwords
+
+    index = build_index(load_corpus("seeds"), settings=IndexSettings(detect_phrases=False))
+    stop = default_stopwords()
+    _, sample = _sample(index, seed=seed, max_passages=max_passages)
+    words = CountVectorizer(analyzer=_analyzer(stop), min_df=2).fit_transform(sample)
+    assert words.shape[1] > 25
+    max_terms = _no_tie_at(np.asarray(words.sum(axis=0)).ravel(), 25)  # a cut with no tie
+    model = fit_topics(
+        index, k=3, seed=seed, max_passages=max_passages, max_terms=max_terms, n_terms=50
+    )
+    rows, weights, components, terms = _sklearn_topics(
+        index, k=3, seed=seed, max_passages=max_passages, max_terms=max_terms, stopwords=stop
+    )
+    assert len(model.notes) == (max_passages < 14)  # the sample is said
+    kept = model.passages[["doc", "passage"]].to_numpy()
+    np.testing.assert_array_equal(kept, index.passages.iloc[rows][["doc", "passage"]].to_numpy())
+    np.testing.assert_allclose(model.passage_weights, weights, rtol=1e-9, atol=1e-12)
+    for topic in range(3):
+        ours = model.terms[model.terms["topic"] == topic]
+        row = components[topic]
+        best = np.lexsort((terms, -row))
+        best = best[row[best] > 0][:50]
+        assert ours["term"].tolist() == terms[best].tolist()
+        np.testing.assert_allclose(ours["weight"], row[best], rtol=1e-9)
+
+
+def _topic_files(index) -> list[str]:
+    return sorted(p.name for p in index.folder.glob("result-topics-*"))
+
+
+def _fit_refused(*_args, **_kwargs):
+    raise AssertionError("fitted again")
+
+
+def test_a_fit_is_saved_with_the_index_and_read_back_the_same_by_the_next_process(
+    tmp_path, monkeypatch
+):
+    corpus = load_corpus("seeds")
+    first = build_index(corpus, cache_dir=tmp_path)
+    model = fit_topics(first, k=3, seed=4, max_passages=8)
+    assert len(_topic_files(first)) == 1
+    monkeypatch.setattr("analysis.topics._fit", _fit_refused)
+    again = build_index(corpus, cache_dir=tmp_path)  # as another process: loaded, no models
+    read = fit_topics(again, k=3, seed=4, max_passages=8)
+    assert read is not model
+    pd.testing.assert_frame_equal(read.terms, model.terms)
+    pd.testing.assert_frame_equal(read.passages, model.passages)
+    np.testing.assert_array_equal(read.passage_weights, model.passage_weights)
+    assert (read.labels, read.notes, read.k, read.seed, read.method) == (
+        model.labels,
+        model.notes,
+        model.k,
+        model.seed,
+        model.method,
+    )
+    # any other request is another fit: seed, k, method, selection, stopwords, numbers
+    for other in (
+        {"seed": 5},
+        {"k": 2},
+        {"method": "lda"},
+        {"mask": np.array([True, False])},
+        {"stopwords": frozenset({"xi"})},
+        {"numbers": True},
+    ):
+        arguments = {"k": 3, "seed": 4, "max_passages": 8, **other}
+        with pytest.raises(AssertionError, match="fitted again"):
+            fit_topics(again, **arguments)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "other request", "removed"])
+def test_a_damaged_saved_fit_is_fitted_again_without_a_traceback(tmp_path, damage):
+    import warnings
+
+    corpus = load_corpus("seeds")
+    index = build_index(corpus, cache_dir=tmp_path)
+    model = fit_topics(index, k=3, seed=4)
+    (name,) = _topic_files(index)
+    path = index.folder / name
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[:-100])
+    elif damage == "garbage":
+        path.write_bytes(b"PK\x03\x04 not a zip")
+    elif damage == "other request":  # another fit's file under this name
+        fit_topics(index, k=2, seed=4)
+        (other,) = set(_topic_files(index)) - {name}
+        path.write_bytes((index.folder / other).read_bytes())
+    else:
+        path.unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = fit_topics(build_index(corpus, cache_dir=tmp_path), k=3, seed=4)
+    pd.testing.assert_frame_equal(again.terms, model.terms)
+    np.testing.assert_array_equal(again.passage_weights, model.passage_weights)
+    assert path.read_bytes() == data  # saved whole again
+
+
+def test_a_read_only_cache_fits_in_memory_with_one_warning(tmp_path, monkeypatch):
+    import errno
+    import warnings
+
+    from analysis.result_store import ResultCacheWarning
+
+    def unwritable(*_args, **_kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    corpus = load_corpus("seeds")
+    build_index(corpus, cache_dir=tmp_path)
+    index = build_index(corpus, cache_dir=tmp_path)
+    # root writes through mode bits: the writer refuses as a read-only mount would
+    monkeypatch.setattr("analysis.result_store.tempfile.mkstemp", unwritable)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = fit_topics(index, k=3, seed=4)
+        fit_topics(index, k=2, seed=4)
+        assert fit_topics(index, k=3, seed=4) is model  # kept in memory
+    assert [w.category for w in caught] == [ResultCacheWarning]
+    assert "kept in memory only" in str(caught[0].message)
+    fresh = fit_topics(build_index(corpus), k=3, seed=4)
+    pd.testing.assert_frame_equal(model.terms, fresh.terms)
+    assert _topic_files(index) == []

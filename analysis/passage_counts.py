@@ -1,0 +1,134 @@
+"""Passages x index columns: the counts topics are fitted on.
+
+A passage (a paragraph, ``index.passages``) that is its document's only one
+is its row of the index counts; other passages are tokenised again by the
+token rule, with the index's phrases counted where their words stand
+together.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import scipy.sparse as sp
+
+from analysis import schema as S
+from analysis.text import tokenize_frame
+
+if TYPE_CHECKING:
+    from analysis.corpus_index import CorpusIndex
+
+
+def _lookup_tables(index: CorpusIndex) -> tuple[pl.DataFrame, dict[int, pl.DataFrame]]:
+    """Word -> column, and per phrase length the phrases' word columns (once per index)."""
+    memo = index._memo.get("passage_lookup")
+    if memo is not None:
+        return memo  # type: ignore[return-value]  # stored below with this type
+    vocab = index.vocab
+    is_word = (vocab[S.KIND] == S.WORD).to_numpy()
+    word_columns = pl.DataFrame(
+        {
+            "token": vocab[S.TERM].to_numpy()[is_word].astype(str),
+            "column": np.flatnonzero(is_word).astype(np.int64),
+        }
+    )
+    phrases = vocab[~is_word]
+    lookup = dict(
+        zip(word_columns["token"].to_list(), word_columns["column"].to_list(), strict=True)
+    )
+    by_length: dict[int, list[tuple[int, list[int]]]] = {}
+    for column, tokens in zip(phrases.index, phrases["tokens"].astype(str), strict=True):
+        words = tokens.split(" ")
+        if all(w in lookup for w in words):
+            by_length.setdefault(len(words), []).append((int(column), [lookup[w] for w in words]))
+    wanted = {
+        n: pl.DataFrame(
+            {
+                **{f"w{j}": [seq[j] for _, seq in entries] for j in range(n)},
+                "column": [c for c, _ in entries],
+            },
+            schema={**{f"w{j}": pl.Int64 for j in range(n)}, "column": pl.Int64},
+        )
+        for n, entries in by_length.items()
+    }
+    index._memo["passage_lookup"] = (word_columns, wanted)
+    return word_columns, wanted
+
+
+def selected_passage_counts(index: CorpusIndex, passages: pd.DataFrame) -> sp.csr_matrix:
+    """Passages x index columns for ``passages`` (rows of ``index.passages``).
+
+    A passage that is its document's only one holds all of the document's
+    tokens, so its counts are the document's row of ``index.counts``; only
+    the passages of documents with several are tokenised again
+    (:func:`passage_counts`).
+    """
+    per_doc = index._memo.get("passages_per_doc")
+    if not isinstance(per_doc, np.ndarray):
+        per_doc = np.bincount(index.passages["doc"].to_numpy(), minlength=index.n_docs)
+        index._memo["passages_per_doc"] = per_doc
+    doc = passages["doc"].to_numpy()
+    whole = per_doc[doc] == 1
+    from_index = index.counts[doc[whole]].astype(np.float64)
+    parts = passages[~whole]
+    doc_rows = np.unique(parts["doc"].to_numpy())
+    texts_by_doc = dict(
+        zip(doc_rows.tolist(), index.docs[S.TEXT].iloc[doc_rows].astype(str), strict=True)
+    )
+    texts = [
+        texts_by_doc[d][a:b]
+        for d, a, b in zip(parts["doc"], parts[S.START], parts[S.END], strict=True)
+    ]
+    if texts:
+        tokenised = passage_counts(index, texts)
+    else:
+        tokenised = sp.csr_matrix((0, len(index.vocab)), dtype=np.float64)
+    stacked = sp.vstack([from_index, tokenised], format="csr")
+    position = np.empty(len(doc), dtype=np.int64)
+    position[np.flatnonzero(whole)] = np.arange(int(whole.sum()))
+    position[np.flatnonzero(~whole)] = int(whole.sum()) + np.arange(int((~whole).sum()))
+    return sp.csr_matrix(stacked[position])
+
+
+def passage_counts(index: CorpusIndex, texts: list[str]) -> sp.csr_matrix:
+    """Passages x index columns: words by the token rule, and vocabulary phrases.
+
+    A phrase counts where its words stand in a row with no boundary between
+    them, as in the index; its words are counted as words too (phrase counts
+    sit beside word counts, as everywhere else).
+    """
+    n_columns = len(index.vocab)
+    word_columns, wanted_by_length = _lookup_tables(index)
+    frame = tokenize_frame(
+        texts,
+        user_words=index.settings.user_words,
+        fold_chinese=index.settings.fold_chinese,
+    )
+    stream = frame.join(word_columns, on="token", how="left", maintain_order="left")
+    ids = stream["column"].fill_null(-1).to_numpy().astype(np.int64)
+    passage = stream["doc"].to_numpy().astype(np.int64)
+    rows = [passage[ids >= 0]]
+    cols = [ids[ids >= 0]]
+    for n, wanted in wanted_by_length.items():
+        span = len(ids) - n + 1
+        if span <= 0:
+            continue
+        grams = {f"w{j}": ids[j : j + span] for j in range(n)}
+        grams["p"] = passage[:span]
+        valid = passage[:span] == passage[n - 1 :]
+        for j in range(n):
+            valid &= grams[f"w{j}"] >= 0
+        table = pl.DataFrame({key: value[valid] for key, value in grams.items()})
+        found = table.join(wanted, on=[f"w{j}" for j in range(n)], how="inner")
+        rows.append(found["p"].to_numpy())
+        cols.append(found["column"].to_numpy())
+    row = np.concatenate(rows)
+    col = np.concatenate(cols)
+    matrix = sp.csr_matrix(
+        (np.ones(len(row), dtype=np.float64), (row, col)), shape=(len(texts), n_columns)
+    )
+    matrix.sum_duplicates()
+    return matrix
