@@ -116,6 +116,7 @@ from analysis.topics import (
     TopicModel,
     default_k,
     fit_topics,
+    prepare_fit,
     representative_passages,
     topics_over_time,
 )
@@ -223,6 +224,7 @@ __all__ = [
     "parse_themes",
     "period_mask",
     "placeable",
+    "prepare_fit",
     "query_matches",
     "reference_keyness",
     "representative_passages",

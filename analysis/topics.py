@@ -434,6 +434,17 @@ def _model(index: CorpusIndex, fitted: _Fitted, *, method: TopicMethod, seed: in
     )
 
 
+def prepare_fit() -> None:
+    """Import what a fit runs (scikit-learn's NMF, LDA and TF-IDF).
+
+    A worker process that fits topics (``executor`` of :func:`fit_topics`)
+    can be given this first, so that the first fit does not wait for the
+    process to start and import them.
+    """
+    import sklearn.decomposition
+    import sklearn.feature_extraction.text  # noqa: F401  # imported to be loaded, not used
+
+
 def _fit(
     counts: sp.csr_matrix, *, k: int, method: TopicMethod, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,6 @@ values the keys are made of and the store live in :mod:`dashboard.keys`.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -103,6 +102,7 @@ from dashboard.keys import (
     _Store,
     content_key,
     corpus_label,
+    fit_pool,
     library_dir,
 )
 from dashboard.paging import ordered_rows
@@ -185,6 +185,7 @@ def open_index(
     """
     store = _session_store() if private else _shared_store()
     stamp = ("index", corpus.content_hash, settings.key())
+    _fit_pool()
     found = store.peek(stamp)
     if found is not None:
         return cast(CorpusIndex, found)
@@ -445,12 +446,10 @@ def topic_default_k(key: str, filters: Filters, _index: CorpusIndex) -> int:
 
 @st.cache_resource(show_spinner=False)
 def _fit_pool() -> ProcessPoolExecutor:
-    """One worker process for every session's topic fits (they queue): a fit there holds a core,
-    not the interpreter lock all other sessions' runs need, for seconds (LDA: tens)."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return fit_pool()  # started with the first index opened, ready before a fit
 
 
-@st.cache_data(show_spinner="Fitting the topic model in a worker process…", max_entries=16)
+@st.cache_data(show_spinner="Fitting topics (once: then saved with the index)…", max_entries=16)
 def topic_model(
     key: str, filters: Filters, options: TopicOptions, _index: CorpusIndex
 ) -> TopicModel:

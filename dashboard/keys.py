@@ -11,18 +11,20 @@ uses Streamlit's caches (Streamlit is read here for the secrets file only).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import streamlit as st
 
-from analysis import CorpusIndex, Filters, parse_themes
+from analysis import CorpusIndex, Filters, parse_themes, prepare_fit
 from analysis import schema as S
 
 T = TypeVar("T")
@@ -215,6 +217,18 @@ class TopicOptions:
             "stopwords": frozenset(self.stopwords),
             "numbers": self.numbers,
         }
+
+
+def fit_pool() -> ProcessPoolExecutor:
+    """One worker process for every session's topic fits (they queue): a fit there holds a core,
+    not the interpreter lock all other sessions' runs need, for seconds (LDA: tens). It starts
+    at once and imports scikit-learn, so the first fit does not wait for it; not in a worker
+    itself (a spawned worker may run the app's script again while it starts, and may not
+    start processes then)."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    if multiprocessing.current_process().name == "MainProcess":  # a worker is named for itself
+        pool.submit(prepare_fit)
+    return pool
 
 
 def theme_terms(options: TrendOptions) -> dict[str, tuple[str, ...]]:
