@@ -19,8 +19,8 @@ import regex
 
 from analysis import kernels
 from analysis import schema as S
-from analysis.contexts import _context_positions, term_spans_many
-from analysis.errors import check_at_least, check_one_of
+from analysis.contexts import _alternatives, _context_positions, _term_pattern, term_spans_many
+from analysis.errors import OptionError, check_at_least, check_one_of
 from analysis.query import Query, count_query, parse_query, query_matches
 from analysis.rows import nonempty
 from analysis.rule import _HAN_RE, BOUNDARY, SCAN_PATTERN
@@ -78,7 +78,46 @@ _SPACE = re.compile(r"\s+")
 def _texts(index: CorpusIndex, rows: np.ndarray) -> dict[int, str]:
     """Text of the given rows (one column slice, not a lookup per hit)."""
     rows = np.unique(rows)
-    return dict(zip(rows.tolist(), index.docs[S.TEXT].iloc[rows].astype(str), strict=True))
+    texts = index.docs[S.TEXT].iloc[rows].astype(str).tolist()  # one conversion, not one a row
+    return dict(zip(rows.tolist(), texts, strict=True))
+
+
+def _spans(texts: list[str], term: str) -> list[list[tuple[int, int]]]:
+    """:func:`term_spans_many` of ``texts``, single words found by a plain search first.
+
+    A one-word alternative (no apostrophe or full stop, whose patterns differ from the
+    word) is looked for with ``str.find`` in the lowercased text, and the term's own
+    pattern is tried only where the word stands, as :func:`re.finditer` would take it
+    (left to right, no overlap). A text where lowercasing is not the case-blind match
+    (its lowercase of another length, or a letter such as ``ſ`` or ``ς`` that matches
+    other letters than its lowercase: its uppercase lowercased differs), and every
+    other alternative, goes through :func:`term_spans_many`.
+    """
+    try:
+        alternatives = _alternatives(term)
+    except OptionError:
+        return [[] for _ in texts]
+    if not alternatives or not all(
+        len(words) == 1 and not any(c in words[0][0] for c in ".'’") for words in alternatives
+    ):
+        return term_spans_many(texts, term)
+    found: list[list[tuple[int, int]]] = []
+    for text in texts:
+        lowered = text.lower()
+        if len(lowered) != len(text) or text.upper().lower() != lowered:
+            found.append(term_spans_many([text], term)[0])
+            continue
+        spans: set[tuple[int, int]] = set()
+        for words in alternatives:
+            pattern, word = _term_pattern(words), words[0][0].lower()
+            at = lowered.find(word)
+            while at >= 0:
+                match = pattern.match(text, at)
+                if match is not None:
+                    spans.add(match.span())
+                at = lowered.find(word, match.end() if match is not None else at + 1)
+        found.append(sorted(spans))
+    return found
 
 
 def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
@@ -95,7 +134,7 @@ def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray
     found_row: list[int] = []
     found_start: list[int] = []
     found_end: list[int] = []
-    every = term_spans_many([texts[row] for row in rows.tolist()], query.text)
+    every = _spans([texts[row] for row in rows.tolist()], query.text)
     for row, expected, spans in zip(rows.tolist(), counts.tolist(), every, strict=True):
         if len(spans) != expected:
             spans = _exact_spans(index, texts[row], query)
@@ -212,11 +251,7 @@ def _sorted_hits(
     rank = np.empty(len(words) + 1, dtype=np.int64)
     rank[order_of] = np.arange(len(words))
     rank[-1] = -1  # a missing word (-1) sorts first
-    keys = rank[ids]
-    order = np.lexsort(
-        (np.arange(len(match_row)), *(keys[:, j] for j in reversed(range(SORT_LEVELS))))
-    )
-    chosen = order[offset : offset + limit]
+    chosen = _first_in_order(rank[ids], offset, limit)
     # which occurrence of its row each chosen match is (matches come in corpus order)
     first_of_row = np.searchsorted(match_row, match_row, side="left")
     nth = np.arange(len(match_row)) - first_of_row
@@ -229,7 +264,36 @@ def _sorted_hits(
     # _hits places as many spans as the stream holds; should a text ever
     # disagree, a line it cannot place is left out rather than misplaced
     found = placed_first + nth[chosen] < placed_last
-    return placed.iloc[(placed_first + nth[chosen])[found]].reset_index(drop=True)
+    lines: pd.DataFrame = placed.iloc[(placed_first + nth[chosen])[found]]
+    return lines.reset_index(drop=True)
+
+
+def _first_in_order(keys: np.ndarray, offset: int, limit: int) -> np.ndarray:
+    """Positions ``offset`` to ``offset + limit`` of the rows of ``keys`` (one column per
+    level, ``-1`` lowest) in sorted order, ties in row order.
+
+    The levels are packed into one integer where they fit, and only the rows up to the
+    last one asked for (ties with it included) are sorted.
+
+    >>> _first_in_order(np.array([[2, 0], [1, 5], [-1, 9], [1, 5]]), 1, 2).tolist()
+    [1, 3]
+    """
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    shifted = keys.astype(np.int64) + 1  # -1 (no word) becomes 0
+    bits = max(int(shifted.max()).bit_length(), 1)
+    if bits * keys.shape[1] > 62:  # does not fit one integer: sort level by level
+        levels = (shifted[:, j] for j in reversed(range(keys.shape[1])))
+        return np.lexsort((np.arange(len(keys)), *levels))[offset : offset + limit]
+    packed = np.zeros(len(keys), dtype=np.int64)
+    for j in range(keys.shape[1]):
+        packed = (packed << bits) | shifted[:, j]
+    last = min(offset + limit, len(packed)) - 1
+    if last < 0:
+        return np.zeros(0, dtype=np.int64)
+    bound = np.partition(packed, last)[last]
+    near = np.flatnonzero(packed <= bound)  # in row order, so a stable sort keeps ties so
+    return near[np.argsort(packed[near], kind="stable")][offset : offset + limit]
 
 
 def _left_words(text: str, start: int, n: int) -> tuple[int, list[str]]:

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -166,11 +167,13 @@ def split_query(
     return tuple(alternatives)
 
 
+@functools.lru_cache(maxsize=1024)
 def _words(
     alternative: str, shown: str, user_words: tuple[str, ...], fold_chinese: bool
 ) -> tuple[TypedWord, ...]:
     # "*" is a symbol to the token rule (a boundary): cut the text at each one
-    # and mark the last word before it as a prefix.
+    # and mark the last word before it as a prefix. Kept per query: a page parses the
+    # same query several times a run (selection, counts, lines), each a polars call.
     pieces = alternative.split("*")
     frame = tokenize_frame(pieces, user_words=user_words, fold_chinese=fold_chinese)
     tokens: list[str | None] = []
