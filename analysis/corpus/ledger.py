@@ -2,7 +2,9 @@
 
 Readers (:mod:`analysis.corpus.formats`, :mod:`analysis.corpus.containers`,
 :mod:`analysis.corpus.samples`) turn input into units, a document (``_Doc``) or
-a refusal with its reason (``_Rejected``). ``_finalise`` parses the dates,
+a refusal with its reason (``_Rejected``), or a block of documents as Arrow
+columns (``_Docs``, which :mod:`analysis.corpus.columns` finalises column by
+column). ``_finalise_units`` parses the dates,
 drops duplicates, renames repeated ids, types the metadata columns and builds
 the two tables of a :class:`LoadedCorpus`, so ``units == loaded + quarantined +
 duplicates`` and ``loaded == len(docs)`` always hold.
@@ -45,13 +47,10 @@ Ledger vocabulary
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
-import string
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -60,8 +59,11 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.corpus.dates import _NEGATIVE_YEAR, parse_dates
+from analysis.corpus.dedup import _all_distinct, _first_copies
+from analysis.corpus.digest import _hash_docs
 from analysis.schema import (
     DATE,
     DATE_PRECISION,
@@ -186,7 +188,69 @@ class _Rejected:
     reason: str
 
 
-_Unit: TypeAlias = _Doc | _Rejected
+@dataclass(slots=True, eq=False)
+class _Docs:
+    """Documents of one file, one a line from ``first_line``, as Arrow columns of strings.
+
+    What :func:`_Doc` would hold, a column each: ``texts`` cleaned and none
+    empty; ``doc_ids`` stripped, ``""`` where the location stands in;
+    ``titles`` stripped; ``sources`` stripped, ``""`` where ``source`` (the
+    folder's) stands in; ``dates`` and ``precisions`` raw; ``meta`` the other
+    fields under their stored names. A column that is None is absent (no
+    field). None of them holds a missing value or an unpaired surrogate.
+    """
+
+    file: str
+    first_line: int
+    source: str
+    texts: pa.Array
+    doc_ids: pa.Array | None
+    titles: pa.Array | None
+    sources: pa.Array | None
+    dates: pa.Array | None
+    precisions: pa.Array | None
+    meta: dict[str, pa.Array]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def lines(self) -> pa.Array:
+        """The line number of each document."""
+        return pa.array(np.arange(self.first_line, self.first_line + len(self), dtype=np.int64))
+
+    def docs(self) -> list[_Doc]:
+        """The same documents one by one, as the general reader makes them."""
+        n = len(self)
+
+        def column(values: pa.Array | None, default: object) -> list[Any]:
+            return [default] * n if values is None else values.to_pylist()
+
+        ids, titles = column(self.doc_ids, ""), column(self.titles, "")
+        sources, dates = column(self.sources, ""), column(self.dates, None)
+        precisions, texts = column(self.precisions, None), self.texts.to_pylist()
+        keys = list(self.meta)
+        meta_rows = zip(*(self.meta[key].to_pylist() for key in keys), strict=True)
+        units = []
+        for row in range(n):
+            line = self.first_line + row
+            units.append(
+                _Doc(
+                    file=self.file,
+                    line=line,
+                    location=f"{self.file}:{line}",
+                    doc_id=ids[row] or None,
+                    date=dates[row],
+                    precision=precisions[row],
+                    title=titles[row],
+                    source=sources[row] or self.source,
+                    text=texts[row],
+                    meta=dict(zip(keys, next(meta_rows), strict=True)) if keys else {},
+                )
+            )
+        return units
+
+
+_Unit: TypeAlias = _Doc | _Rejected | _Docs
 
 
 def _reject(label: str, reason: str, line: int | None = None, location: str = "") -> _Rejected:
@@ -195,7 +259,8 @@ def _reject(label: str, reason: str, line: int | None = None, location: str = ""
     return _Rejected(file=label, line=line, location=location, reason=reason)
 
 
-def _finalise(name: str, units: list[_Unit]) -> LoadedCorpus:
+def _finalise_units(name: str, units: list[_Doc | _Rejected]) -> LoadedCorpus:
+    """The corpus of units read one by one (:mod:`analysis.corpus.columns` reads blocks)."""
     docs = [unit for unit in units if isinstance(unit, _Doc)]
     notes: list[list[str]] = [[] for _ in docs]
 
@@ -352,62 +417,50 @@ def _deduplicate(
     docs: list[_Doc], notes: list[list[str]]
 ) -> tuple[list[str], list[str], list[str]]:
     """Statuses, kept-copy ids and final ids, in input order (first copy wins)."""
-    texts = [doc.text for doc in docs]
-    buckets = [_bucket_key(text) for text in texts]
-    sizes = Counter(buckets)
-    statuses: list[str] = []
-    duplicate_of: list[str] = []
-    final_ids: list[str] = []
-    kept: dict[bytes, str] = {}
-    used: set[str] = set()
-    for position, doc in enumerate(docs):
-        bucket = buckets[position]
-        # Only texts sharing a cheap bucket pay for the full normalisation.
-        key = _exact_key(texts[position]) if sizes[bucket] > 1 else bucket
-        wanted = doc.doc_id or doc.location
-        if key in kept:
-            statuses.append(DUPLICATE)
-            duplicate_of.append(kept[key])
-            final_ids.append(wanted)
+    first = _first_copies(pa.array([doc.text for doc in docs], pa.large_string())).tolist()
+    loaded = [at == position for position, at in enumerate(first)]
+    final_ids = [doc.doc_id or doc.location for doc in docs]
+    renamed = _renamed(pa.array(final_ids, pa.large_string()), np.array(loaded, dtype=bool))
+    for position, final in renamed.items():
+        notes[position].append(_renamed_note(final_ids[position], final))
+        final_ids[position] = final
+    statuses = [LOADED if kept else DUPLICATE for kept in loaded]
+    duplicate_of = ["" if kept else final_ids[at] for kept, at in zip(loaded, first, strict=True)]
+    for position, kept_id in enumerate(duplicate_of):
+        if kept_id:
             # Date notes do not matter for a copy that is not loaded.
-            notes[position][:] = [f"same text as {kept[key]!r}"]
-            continue
-        final = wanted
-        if final in used:
-            suffix = 2
-            while f"{wanted}#{suffix}" in used:
-                suffix += 1
-            final = f"{wanted}#{suffix}"
-            notes[position].append(
-                f"renamed: doc_id {wanted!r} was already used; this is {final!r}"
-            )
-        used.add(final)
-        kept[key] = final
-        statuses.append(LOADED)
-        duplicate_of.append("")
-        final_ids.append(final)
+            notes[position][:] = [_same_text_note(kept_id)]
     return statuses, duplicate_of, final_ids
 
 
-# Bytes kept by the bucket key: ASCII digits and punctuation. NFKC may create them
-# (fullwidth "１" -> "1") so the key is taken after NFKC; case folding never
-# creates or removes them and whitespace collapsing never touches them, so texts
-# equal after full normalisation always share a bucket (tested over all of Unicode).
-_BUCKET_DROP = bytes(
-    byte for byte in range(256) if chr(byte) not in string.digits + string.punctuation
-)
+def _renamed(wanted: pa.Array, loaded: np.ndarray) -> dict[int, str]:
+    """Position and new id of each loaded document whose id an earlier one already took.
+
+    Ids are ``id#2``, ``id#3``... (the first not yet used); the ids of
+    copies that are not loaded are never taken.
+    """
+    ids = pc.filter(wanted, pa.array(loaded))
+    if _all_distinct(ids):
+        return {}
+    renamed: dict[int, str] = {}
+    used: set[str] = set()
+    for position, wanted_id in zip(np.flatnonzero(loaded).tolist(), ids.to_pylist(), strict=True):
+        final = wanted_id
+        if final in used:
+            suffix = 2
+            while f"{wanted_id}#{suffix}" in used:
+                suffix += 1
+            final = renamed[position] = f"{wanted_id}#{suffix}"
+        used.add(final)
+    return renamed
 
 
-def _bucket_key(text: str) -> bytes:
-    folded = unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
-    return b"b" + hashlib.blake2b(folded.translate(None, _BUCKET_DROP), digest_size=16).digest()
+def _renamed_note(wanted: str, final: str) -> str:
+    return f"renamed: doc_id {wanted!r} was already used; this is {final!r}"
 
 
-def _exact_key(text: str) -> bytes:
-    normalised = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-    return (
-        b"e" + hashlib.blake2b(normalised.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-    )
+def _same_text_note(kept: str) -> str:
+    return f"same text as {kept!r}"
 
 
 _INT64 = (-(2**63), 2**63 - 1)
@@ -481,98 +534,6 @@ def _metadata_series(name: str, values: list[Any], notes: list[list[str]]) -> pd
             continue
         notes[position].append(f"metadata: {why}; the column is stored as text")
     return pd.Series([_as_text(value) for value in values], dtype=object)
-
-
-def _hash_docs(docs: pd.DataFrame) -> str:
-    digest = hashlib.sha256()
-    digest.update(f"rows={len(docs)}".encode())
-    for column in docs.columns:
-        digest.update(b"\x00column=" + str(column).encode("utf-8", "surrogatepass"))
-        series = docs[column]
-        packed = _packed_strings(_iso_dates(series))
-        if packed is not None:
-            digest.update(packed)
-            continue
-        if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            values: list[Any] = [
-                None if pd.isna(value) else value.isoformat() for value in series.tolist()
-            ]
-        else:
-            values = series.tolist()
-        for value in values:
-            encoded = _canonical(value).encode("utf-8", "surrogatepass")
-            # A length prefix keeps ("ab", "c") and ("a", "bc") apart.
-            digest.update(len(encoded).to_bytes(8, "little"))
-            digest.update(encoded)
-    return digest.hexdigest()
-
-
-def _iso_dates(series: pd.Series) -> pd.Series:
-    """A column of dates as the strings :func:`_hash_docs` hashes (``isoformat``), made at once.
-
-    Only a ``datetime64[us]`` column without missing values, of years 1 to
-    9999 and whole seconds, whose ``isoformat`` numpy writes alike; any other
-    column is returned as it is.
-    """
-    if series.dtype != np.dtype("datetime64[us]") or series.isna().any() or len(series) == 0:
-        return series
-    values = series.to_numpy()
-    micro = values.astype(np.int64)
-    low, high = np.datetime64("0001-01-01", "us"), np.datetime64("10000-01-01", "us")
-    if (micro % 1_000_000).any() or values.min() < low or values.max() >= high:
-        return series
-    return pd.Series(np.datetime_as_string(values, unit="s"), dtype="str")
-
-
-#: Columns of strings longer than this on average are hashed value by value.
-_PACK_MEAN_BYTES = 512
-
-
-def _packed_strings(series: pd.Series) -> bytes | None:
-    """What :func:`_hash_docs` feeds the digest for a column of strings, made at once.
-
-    For each value its 8-byte little-endian length and ``"s"`` + the value
-    in UTF-8 (:func:`_canonical`), built from the Arrow buffers of a column
-    of short strings without missing values; None for any other column.
-    """
-    if not isinstance(series.array, pd.arrays.ArrowStringArray):
-        return None
-    array = pa.array(series.array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if array.null_count or not (
-        pa.types.is_large_string(array.type) or pa.types.is_string(array.type)
-    ):
-        return None
-    if array.nbytes > _PACK_MEAN_BYTES * max(len(array), 1):
-        return None  # long values: hashing their bytes dwarfs the loop's cost per value
-    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    _validity, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[
-        array.offset : array.offset + len(array) + 1
-    ].astype(np.int64)
-    data = (
-        np.zeros(0, dtype=np.uint8)
-        if data_buffer is None
-        else np.frombuffer(data_buffer, dtype=np.uint8)
-    )
-    sizes = np.diff(offsets)
-    headers = np.empty((len(sizes), 9), dtype=np.uint8)
-    headers[:, :8] = (sizes + 1).astype("<u8").view(np.uint8).reshape(-1, 8)
-    headers[:, 8] = ord("s")
-    # each value's header goes in before its bytes (equal places keep their order)
-    places = np.repeat(offsets[:-1] - offsets[0], 9)
-    return np.insert(data[offsets[0] : offsets[-1]], places, headers.reshape(-1)).tobytes()
-
-
-def _canonical(value: Any) -> str:
-    if isinstance(value, str):
-        return "s" + value
-    if value is None or value is pd.NA or value is pd.NaT:
-        return "n"
-    if isinstance(value, float) and math.isnan(value):
-        return "n"
-    return "j" + json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
 
 
 class _LongNumber(str):

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis.corpus.ledger import _Doc, _Unit
-from analysis.limits import IngestLimits, estimate_tokens, refusal
+import numpy as np
+import pyarrow.compute as pc
+
+from analysis.corpus.ledger import _Doc, _Docs, _Unit
+from analysis.limits import BYTES_PER_TOKEN, IngestLimits, estimate_tokens, refusal
 
 _UPLOAD_FIX = "upload fewer or smaller files (nothing from this upload was loaded)"
 
@@ -48,6 +51,10 @@ class _Budget:
             if isinstance(unit, _Doc):
                 self.documents += 1
                 self.tokens += estimate_tokens(unit.text)
+            elif isinstance(unit, _Docs):
+                sizes = pc.binary_length(unit.texts).to_numpy(zero_copy_only=False)
+                self.documents += len(unit)
+                self.tokens += int((-(-sizes.astype(np.int64) // BYTES_PER_TOKEN)).sum())
         if self.documents > limits.upload_documents:
             raise _UploadRefused(
                 refusal(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import string
 import subprocess
 import sys
 from pathlib import Path
@@ -68,19 +67,6 @@ def test_duplicates_by_normalised_text_keep_the_first() -> None:
         "loaded",
     ]
     assert corpus.report["duplicate_of"].tolist() == ["", "0.txt", "0.txt", "0.txt", ""]
-
-
-def test_bucket_key_is_implied_by_full_normalisation() -> None:
-    # The fast duplicate check assumes case folding neither creates nor removes
-    # ASCII digits or punctuation, over all of Unicode.
-    kept = set(string.digits + string.punctuation)
-    for point in range(0x110000):
-        if 0xD800 <= point < 0xE000:
-            continue
-        char = chr(point)
-        folded = char.casefold()
-        if folded != char:
-            assert not kept & set(folded), hex(point)
 
 
 def test_content_hash_stable_across_processes_and_sensitive_to_text(tmp_path: Path) -> None:
@@ -208,45 +194,3 @@ def test_missing_dates_get_no_false_surrogate_note() -> None:
         "undated: no date; replaced: unpaired surrogates (broken \\u escapes) shown as U+FFFD"
     )
     assert reasons[3] == "undated: no date"
-
-
-def test_string_columns_are_hashed_at_once_as_value_by_value():
-    """_packed_strings feeds the digest exactly what the per-value loop of _hash_docs would."""
-    import pandas as pd
-
-    from analysis.corpus.ledger import _canonical, _packed_strings
-
-    def by_value(values) -> bytes:
-        out = b""
-        for value in values:
-            encoded = _canonical(value).encode("utf-8", "surrogatepass")
-            out += len(encoded).to_bytes(8, "little") + encoded
-        return out
-
-    values = ["tea", "", "长三角一体化", "é\u0301 😀", "", "x" * 300]
-    column = pd.Series(values, dtype="str")
-    assert _packed_strings(column) == by_value(values)
-    assert _packed_strings(column.iloc[2:5]) == by_value(values[2:5])  # a slice: offset > 0
-    assert _packed_strings(pd.Series([], dtype="str")) == b""
-    assert _packed_strings(pd.Series(["a", None], dtype="str")) is None  # missing: the loop
-    assert _packed_strings(pd.Series(["a", 1], dtype=object)) is None
-    assert _packed_strings(pd.Series(["x" * 2000], dtype="str")) is None  # long: the loop
-
-
-def test_dates_are_written_at_once_as_isoformat_writes_them():
-    import numpy as np
-    import pandas as pd
-
-    from analysis.corpus.ledger import _iso_dates
-
-    days = ["0001-01-01", "0999-12-31", "1600-02-29", "1977-01-01", "2024-02-29", "9999-12-31"]
-    column = pd.Series(np.array(days, dtype="datetime64[us]"))
-    assert _iso_dates(column).tolist() == [value.isoformat() for value in column.tolist()]
-    with_time = pd.Series(np.array(["2020-05-06T07:08:09"], dtype="datetime64[us]"))
-    assert _iso_dates(with_time).tolist() == ["2020-05-06T07:08:09"]
-    # a missing date or a fraction of a second: left to the value-by-value loop
-    for kept in (
-        pd.Series(np.array(["2020-01-01", "NaT"], dtype="datetime64[us]")),
-        pd.Series(np.array(["2020-01-01T00:00:00.5"], dtype="datetime64[us]")),
-    ):
-        assert _iso_dates(kept) is kept
