@@ -31,7 +31,7 @@ from analysis import kernels
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex, IndexSettings
 from analysis.phrases import PhraseOptions, detect_phrases
-from analysis.rule import BOUNDARY
+from analysis.rule import _HAN_RE, BOUNDARY
 from analysis.scan import Scanned, arrow_text, scan_parts, utf8_texts, white_space
 from analysis.stopwords import default_stopwords
 from analysis.store import (
@@ -216,7 +216,7 @@ class _Vocabulary:
         them in order of first appearance; boundaries become -1.
         """
         lengths, tokens = classify_flat(
-            pl.Series(scanned.distinct, dtype=pl.String),
+            scanned.strings,
             user_words=self.user_words,
             fold_chinese=self.fold_chinese,
         )
@@ -272,7 +272,7 @@ def count_shard(texts: pd.Series, settings: IndexSettings, report: Progress | No
     # while the scanning threads work.
     split: list[pd.DataFrame] = []
     scanned = scan_parts(texts, meanwhile=lambda: split.append(split_passages(texts)))
-    report(0.4, f"Classifying {len(scanned.distinct):,} distinct tokens")
+    report(0.4, f"Classifying {len(scanned.strings):,} distinct tokens")
     doc, tokens = vocab.encode(scanned)
     return Shard(vocab, doc, tokens, split[0])
 
@@ -362,11 +362,13 @@ def _with_phrases(
 ) -> tuple[pd.DataFrame, sp.csr_matrix]:
     """The vocabulary table (words, then phrases) and the phrases' counts."""
     n_words = len(vocab.words)
+    words = pl.Series(vocab.words, dtype=pl.String)
+    han = words.str.contains(_HAN_RE.pattern).to_numpy()  # is_han of every word at once
     vocab_frame = pd.DataFrame(
         {
             S.TERM: vocab.words,
             S.KIND: S.WORD,
-            S.LANGUAGE: ["zh" if is_han(w) else "en" for w in vocab.words],
+            S.LANGUAGE: np.where(han, "zh", "en").astype(object),
             "tokens": vocab.words,
             "n_tokens": 1,
             "score": np.nan,
@@ -381,7 +383,7 @@ def _with_phrases(
     if settings.detect_phrases or user_sequences:
         totals = kernels.totals(stream[1], n_words)
         stopwords = default_stopwords()
-        stop = np.fromiter((w in stopwords for w in vocab.words), dtype=bool, count=n_words)
+        stop = words.is_in(list(stopwords)).to_numpy()
         options = settings.phrase_options
         if not settings.detect_phrases:
             options = PhraseOptions(min_count=np.iinfo(np.int32).max)
@@ -392,14 +394,17 @@ def _with_phrases(
             stop=stop,
             options=options,
             user_sequences=user_sequences,
-            han=vocab_frame[S.LANGUAGE].to_numpy() == "zh",
+            han=han,
         )
         tokens = [[vocab.words[i] if i >= 0 else names[i] for i in seq] for seq in found.sequences]
+        flags = [
+            [bool(han[i]) if i >= 0 else is_han(names[i]) for i in seq] for seq in found.sequences
+        ]
         phrase_frame = pd.DataFrame(
             {
-                S.TERM: [join_tokens(t) for t in tokens],
+                S.TERM: [join_tokens(t, han=f) for t, f in zip(tokens, flags, strict=True)],
                 S.KIND: S.PHRASE,
-                S.LANGUAGE: ["zh" if any(is_han(w) for w in t) else "en" for t in tokens],
+                S.LANGUAGE: ["zh" if any(f) else "en" for f in flags],
                 "tokens": [" ".join(t) for t in tokens],
                 "n_tokens": [len(t) for t in tokens],
                 "score": found.scores,

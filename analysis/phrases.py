@@ -144,7 +144,7 @@ def detect_phrases(
     prefix_rarest = np.asarray(word_counts, dtype=np.float64)
     levels: list[tuple[np.ndarray, np.ndarray]] = []  # per level: (parent, last word)
 
-    kept: list[tuple[int, int]] = []  # (level n, index among that level's frequent n-grams)
+    kept: list[np.ndarray] = []  # per level: indices of its kept among its frequent n-grams
     kept_scores: list[np.ndarray] = []
     blocks: list[sp.csr_matrix] = []  # per level: documents x its kept phrases
     occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (start position, phrase)
@@ -186,8 +186,8 @@ def detect_phrases(
             levels.append((parent, last_word))
             level_kept = np.full(len(fkeys), -1, dtype=np.int32)
             level_kept[candidate] = np.arange(len(candidate))
-            base = len(kept)
-            kept.extend((n, int(i)) for i in candidate)
+            base = sum(map(len, kept))
+            kept.append(candidate)
             kept_scores.append(score[candidate])
             mark = level.mark(run, rows, np.empty_like(ids) if mark is ids else mark)
             most = int(fcounts[candidate].sum())
@@ -204,7 +204,7 @@ def detect_phrases(
             expected = int(fcounts.sum())
             del level
 
-    sequences = [_unwind(levels, n, i) for n, i in kept]
+    sequences = _unwind(levels, kept)
     counts_matrix = (
         sp.hstack(blocks, format="csr") if blocks else sp.csr_matrix((n_docs, 0), dtype=np.int32)
     )
@@ -341,15 +341,21 @@ def _spans(doc: np.ndarray, n_docs: int) -> list[tuple[int, int]]:
     return [(int(offsets[lo]), int(offsets[hi])) for lo, hi in kernels.split_evenly(offsets, count)]
 
 
-def _unwind(levels: list[tuple[np.ndarray, np.ndarray]], n: int, index: int) -> tuple[int, ...]:
-    """Word ids of the ``index``-th frequent n-gram, following parent links."""
-    words = []
-    for level in range(n - 2, -1, -1):
-        parent, last = levels[level]
-        words.append(int(last[index]))
-        index = int(parent[index])
-    words.append(index)
-    return tuple(reversed(words))
+def _unwind(
+    levels: list[tuple[np.ndarray, np.ndarray]], kept: list[np.ndarray]
+) -> list[tuple[int, ...]]:
+    """Word ids of the kept n-grams, level by level, following parent links."""
+    sequences: list[tuple[int, ...]] = []
+    for n, indices in enumerate(kept, start=2):
+        words = np.empty((len(indices), n), dtype=np.int64)
+        index = indices
+        for level in range(n - 2, -1, -1):
+            parent, last = levels[level]
+            words[:, level + 1] = last[index]
+            index = parent[index]
+        words[:, 0] = index
+        sequences.extend(map(tuple, words.tolist()))
+    return sequences
 
 
 def _fragments(

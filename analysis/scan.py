@@ -132,12 +132,17 @@ class Scanned:
     holds texts ``pieces[k][0]`` to ``pieces[k][1]`` and their tokens from
     ``pieces[k][2]`` onwards: ``pieces[k][3]`` lists their numbers within
     the part, and ``pieces[k][4][number]`` numbers the string in
-    ``distinct``.
+    ``strings``, the distinct raw strings in order of first appearance.
     """
 
     doc_tokens: np.ndarray
     pieces: list[tuple[int, int, int, np.ndarray, np.ndarray]]
-    distinct: list[str]
+    strings: pl.Series
+
+    @property
+    def distinct(self) -> list[str]:
+        """The distinct raw strings as Python strings."""
+        return cast(list[str], self.strings.to_list())
 
     def numbered(self, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per raw token, in reading order: its text's position, and ``table[number in distinct]``.
@@ -246,14 +251,15 @@ def scan_parts(
         pieces.append((lo, hi, token_at, codes[:found], numbers[string_at : string_at + n_strings]))
         token_at += found
         string_at += n_strings
-    return Scanned(doc_tokens=doc_tokens, pieces=pieces, distinct=distinct)
+    return Scanned(doc_tokens=doc_tokens, pieces=pieces, strings=distinct)
 
 
-def _distinct_strings(arena: np.ndarray, bounds: np.ndarray, firsts: np.ndarray) -> list[str]:
+def _distinct_strings(arena: np.ndarray, bounds: np.ndarray, firsts: np.ndarray) -> pl.Series:
     """Strings ``arena[bounds[f]:bounds[f + 1]]`` for each ``f`` of ``firsts``, decoded.
 
-    Gathered into one Arrow string array and decoded there; bytes that are
-    not valid UTF-8 (surrogates of a Python text) are decoded one by one.
+    Gathered into one Arrow string array and handed to polars as it is;
+    bytes that are not valid UTF-8 (surrogates of a Python text) are decoded
+    one by one (:func:`_decoded`), which polars then refuses.
     """
     lo = bounds[firsts].astype(np.int64)
     lengths = bounds[firsts + 1].astype(np.int64) - lo
@@ -266,9 +272,14 @@ def _distinct_strings(arena: np.ndarray, bounds: np.ndarray, firsts: np.ndarray)
     try:
         strings.validate(full=True)
     except pa.ArrowInvalid:
-        raw, starts = arena.tobytes(), bounds.tolist()
-        return [raw[starts[f] : starts[f + 1]].decode("utf-8", "surrogatepass") for f in firsts]
-    return cast(list[str], strings.to_pylist())
+        return pl.Series(_decoded(arena, bounds, firsts), dtype=pl.String)
+    return cast(pl.Series, pl.from_arrow(strings))
+
+
+def _decoded(arena: np.ndarray, bounds: np.ndarray, firsts: np.ndarray) -> list[str]:
+    """The strings of :func:`_distinct_strings` decoded one by one (surrogates kept)."""
+    raw, starts = arena.tobytes(), bounds.tolist()
+    return [raw[starts[f] : starts[f + 1]].decode("utf-8", "surrogatepass") for f in firsts]
 
 
 def arrow_text(column: pd.Series) -> pd.Series:
@@ -410,7 +421,7 @@ def scan(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     ([0, 0, 0, 0, 1], [0, 1, 2, 3, 4], ["Xi's", 'high-quality', 'plan', '.', 'Plan'])
     """
     scanned = scan_parts(texts)
-    doc, code = scanned.numbered(np.arange(len(scanned.distinct), dtype=np.int32))
+    doc, code = scanned.numbered(np.arange(len(scanned.strings), dtype=np.int32))
     return doc, code, scanned.distinct
 
 
@@ -423,10 +434,6 @@ def extract_raw(texts: Sequence[str]) -> pl.DataFrame:
     which gives exactly the tokens a scan with it would. Per-token Python
     work is limited to the distinct strings of a batch.
     """
-    doc, code, distinct = scan(texts)
-    return pl.DataFrame(
-        {
-            "doc": doc,
-            "raw": pl.Series(distinct, dtype=pl.String).gather(code),
-        }
-    )
+    scanned = scan_parts(texts)
+    doc, code = scanned.numbered(np.arange(len(scanned.strings), dtype=np.int32))
+    return pl.DataFrame({"doc": doc, "raw": scanned.strings.gather(code)})

@@ -13,8 +13,10 @@ batch, never per occurrence.
 from __future__ import annotations
 
 import functools
+import itertools
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -22,6 +24,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis import kernels
 from analysis.rule import (
     _APOSTROPHES,
     _FOLD_TABLE,
@@ -96,8 +99,9 @@ def classify_flat(
     han_raw = raws.str.contains(r"^\p{Han}+$").fill_null(False)
     if han_raw.any():
         where = han_raw.arg_true().to_numpy().astype(np.int64)
-        runs = raws.filter(han_raw).to_list()
-        counts, words_of_runs = cut_runs(runs, user_words=user_words, fold_chinese=fold_chinese)
+        counts, words_of_runs = cut_runs(
+            raws.filter(han_raw), user_words=user_words, fold_chinese=fold_chinese
+        )
         owners.append(np.repeat(where, counts))
         pieces.append(words_of_runs)
     other = ~ascii_raw & ~han_raw
@@ -116,45 +120,69 @@ def classify_flat(
     return np.bincount(owner, minlength=n).astype(np.int64), flat
 
 
-#: Han runs segmented per call of :func:`cut_runs` (bounds the lists made at once).
+#: Han runs segmented per call of the segmenter (bounds the lists made at once).
 _RUNS_PER_CUT = 1 << 16
+
+#: Batches of more Han characters than this are cut on parallel threads.
+PARALLEL_HAN = 1 << 17
 
 
 def cut_runs(
-    runs: Sequence[str], *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+    runs: Sequence[str] | pl.Series,
+    *,
+    user_words: tuple[str, ...] = (),
+    fold_chinese: bool = False,
 ) -> tuple[np.ndarray, pa.Array]:
     """Words of Han-only strings as rjieba cuts each (HMM on): per run their number, and all.
 
-    The runs are joined by line breaks and cut in one call: jieba (and
+    The runs are joined by line breaks and cut in few calls: jieba (and
     jieba-rs) cut each stretch of Han characters on its own and give a line
     break as a piece of its own, so the pieces between the line breaks are
     each run's cut (a test holds this against cutting run by run). Should
     the line breaks not come back one per join, the runs are cut one by one.
-    With ``fold_chinese`` the runs are folded to Simplified first.
+    Many runs are cut in parts on parallel threads (the segmenter lets go of
+    the interpreter while it cuts); a polars column of runs is joined there,
+    without a Python string per run. With ``fold_chinese`` the runs are
+    folded to Simplified first.
 
     >>> counts, words = cut_runs(["长三角一体化", "高质量发展"])
     >>> counts.tolist(), words.to_pylist()
     ([2, 2], ['长三角', '一体化', '高质量', '发展'])
     """
     cut = _segmenter(tuple(user_words), fold_chinese).cut
-    runs = to_simplified(runs) if fold_chinese else list(runs)
+    if fold_chinese:
+        runs = pl.Series(to_simplified(_strings(runs)), dtype=pl.String)
+    elif not isinstance(runs, pl.Series):
+        runs = pl.Series(list(runs), dtype=pl.String)
+    if len(runs) == 0:
+        return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
+    parts = max(1, -(-len(runs) // _RUNS_PER_CUT))
+    threads = kernels.WORKERS if (runs.str.len_chars().sum() or 0) > PARALLEL_HAN else 1
+    parts = max(parts, threads)
+    edges = np.linspace(0, len(runs), parts + 1).astype(np.int64).tolist()
+    batches = [runs.slice(lo, hi - lo) for lo, hi in itertools.pairwise(edges) if hi > lo]
+    joined = [cast(str, batch.str.join("\n").item()) for batch in batches]
     counts: list[np.ndarray] = []
     words: list[pa.Array] = []
-    for at in range(0, len(runs), _RUNS_PER_CUT):
-        batch = runs[at : at + _RUNS_PER_CUT]
-        pieces = pa.array(cut("\n".join(batch), True), type=pa.string())
-        breaks = pc.equal(pieces, "\n").to_numpy(zero_copy_only=False)
-        cuts = np.flatnonzero(breaks)
-        if len(cuts) != len(batch) - 1:
-            each = [cut(run, True) for run in batch]
-            counts.append(np.array([len(w) for w in each], dtype=np.int64))
-            words.append(pa.array([w for ws in each for w in ws], type=pa.string()))
-            continue
-        counts.append(np.diff(np.concatenate([[-1], cuts, [len(pieces)]])) - 1)
-        words.append(pieces.filter(pa.array(~breaks)))
-    if not words:
-        return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        # each batch's words are read on this thread while the later batches are cut
+        cuts_of = pool.map(lambda text: cut(text, True), joined)
+        for batch, pieces_list in zip(batches, cuts_of, strict=True):
+            pieces = pa.array(pieces_list, type=pa.string())
+            breaks = pc.equal(pieces, "\n").to_numpy(zero_copy_only=False)
+            cuts = np.flatnonzero(breaks)
+            if len(cuts) != len(batch) - 1:
+                each = [cut(run, True) for run in batch.to_list()]
+                counts.append(np.array([len(w) for w in each], dtype=np.int64))
+                words.append(pa.array([w for ws in each for w in ws], type=pa.string()))
+                continue
+            counts.append(np.diff(np.concatenate([[-1], cuts, [len(pieces)]])) - 1)
+            words.append(pieces.filter(pa.array(~breaks)))
     return np.concatenate(counts).astype(np.int64), pa.concat_arrays(words)
+
+
+def _strings(runs: Sequence[str] | pl.Series) -> list[str]:
+    return cast(list[str], runs.to_list()) if isinstance(runs, pl.Series) else list(runs)
 
 
 def _stopped(word: str) -> str:
@@ -345,18 +373,21 @@ def is_han(token: str) -> bool:
     return bool(_HAN_RE.search(token))
 
 
-def join_tokens(tokens: Iterable[str]) -> str:
+def join_tokens(tokens: Iterable[str], *, han: Sequence[bool] | None = None) -> str:
     """Display form of a phrase: Chinese words join without spaces.
+
+    ``han`` gives each token's :func:`is_han` when it is known already.
 
     >>> join_tokens(["yangtze", "river"]), join_tokens(["高质量", "发展"])
     ('yangtze river', '高质量发展')
     """
     out = ""
     previous_han = False
-    for token in tokens:
-        han = is_han(token)
-        if out and not (han and previous_han):
+    tokens = list(tokens)
+    flags = [is_han(token) for token in tokens] if han is None else han
+    for token, token_han in zip(tokens, flags, strict=True):
+        if out and not (token_han and previous_han):
             out += " "
         out += token
-        previous_han = han
+        previous_han = token_han
     return out

@@ -126,12 +126,14 @@ def test_a_chunked_arrow_column_is_read_in_place():
 
 
 def test_distinct_strings_are_decoded_in_arrow_or_one_by_one_when_not_utf8():
-    from analysis.scan import _distinct_strings
+    from analysis.scan import _decoded, _distinct_strings
 
     words = ["tea", "长三角", "", "é"]
     data = "".join(words).encode()
     bounds = np.cumsum([0, *(len(w.encode()) for w in words)])
-    assert _distinct_strings(np.frombuffer(data, np.uint8), bounds, np.array([3, 0, 1])) == [
+    assert _distinct_strings(
+        np.frombuffer(data, np.uint8), bounds, np.array([3, 0, 1])
+    ).to_list() == [
         "é",
         "tea",
         "长三角",
@@ -140,7 +142,6 @@ def test_distinct_strings_are_decoded_in_arrow_or_one_by_one_when_not_utf8():
     odd = ["a\ud800", "b"]
     data = "".join(odd).encode("utf-8", "surrogatepass")
     bounds = np.array([0, 4, 5])
-    assert _distinct_strings(np.frombuffer(data, np.uint8), bounds, np.array([1, 0])) == [
-        "b",
-        "a\ud800",
-    ]
+    assert _decoded(np.frombuffer(data, np.uint8), bounds, np.array([1, 0])) == ["b", "a\ud800"]
+    with pytest.raises(UnicodeEncodeError, match="surrogates not allowed"):
+        _distinct_strings(np.frombuffer(data, np.uint8), bounds, np.array([1, 0]))
