@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed, trace
+from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed_layout, trace
 
 SIDE_COLORS = {"A": "#3366aa", "B": "#e07b1a"}
 #: Longest name in a document's axis label; a longer one ends in "…".
@@ -122,13 +122,16 @@ def plot_similarity_heatmap(
             colorbar={"title": {"text": "cosine"}},
         )
     )
-    themed(fig, title=title or f"Similarity of {len(ids)} documents (TF-IDF cosine)")
     # Rows of ROW_PIXELS each, plus the title band and the slanted labels under the plot.
     longest = max((len(name) for name in names), default=0)
-    fig.update_layout(height=max(360, 90 + ROW_PIXELS * len(ids) + 5 * longest), showlegend=False)
     ticks = {"type": "category", "automargin": True, "dtick": 1, "tickfont": {"size": 12}}
-    fig.update_yaxes(autorange="reversed", **ticks)
-    fig.update_xaxes(tickangle=-45, **ticks)
+    fig.layout = themed_layout(
+        title=title or f"Similarity of {len(ids)} documents (TF-IDF cosine)",
+        height=max(360, 90 + ROW_PIXELS * len(ids) + 5 * longest),
+        showlegend=False,
+        yaxis={"autorange": "reversed", **ticks},
+        xaxis={"tickangle": -45, **ticks},
+    )
     return fig
 
 
@@ -176,17 +179,20 @@ def plot_dendrogram(
             )
         )
     leaves = list(tree["ivl"])
-    themed(fig, title=title or f"Clustering of {len(names)} documents")
-    fig.update_layout(height=max(320, 90 + ROW_PIXELS * len(names)), showlegend=False)
-    fig.update_yaxes(
-        tickvals=[5 + 10 * i for i in range(len(leaves))],
-        ticktext=leaves,
-        tickfont={"size": 12},
-        automargin=True,
-        showgrid=False,
-        zeroline=False,
+    fig.layout = themed_layout(
+        title=title or f"Clustering of {len(names)} documents",
+        height=max(320, 90 + ROW_PIXELS * len(names)),
+        showlegend=False,
+        yaxis={
+            "tickvals": [5 + 10 * i for i in range(len(leaves))],
+            "ticktext": leaves,
+            "tickfont": {"size": 12},
+            "automargin": True,
+            "showgrid": False,
+            "zeroline": False,
+        },
+        xaxis={"title": {"text": "distance (1 - cosine)"}, "rangemode": "tozero"},
     )
-    fig.update_xaxes(title_text="distance (1 - cosine)", rangemode="tozero")
     return fig
 
 
@@ -283,10 +289,13 @@ def plot_keyness_scatter(
             name="equal",
         )
     )
-    themed(fig, title=title or f"Per million tokens: {names[0]} against {names[1]}")
-    fig.update_layout(height=520, hovermode="closest")
-    fig.update_xaxes(type="log", title_text=f"per million in {names[0]}")
-    fig.update_yaxes(type="log", title_text=f"per million in {names[1]}")
+    fig.layout = themed_layout(
+        title=title or f"Per million tokens: {names[0]} against {names[1]}",
+        height=520,
+        hovermode="closest",
+        xaxis={"type": "log", "title": {"text": f"per million in {names[0]}"}},
+        yaxis={"type": "log", "title": {"text": f"per million in {names[1]}"}},
+    )
     return fig
 
 
@@ -324,8 +333,11 @@ def plot_keyness_bars(
                 hovertemplate=_KEYNESS_HOVER,
             )
         )
-    themed(fig, title=title or f"Strongest terms of {names[0]} and {names[1]}")
-    fig.update_layout(height=max(320, 80 + 22 * len(order)), bargap=0.25)
-    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], automargin=True)
-    fig.update_xaxes(title_text="log ratio (base 2): right more in A, left more in B")
+    fig.layout = themed_layout(
+        title=title or f"Strongest terms of {names[0]} and {names[1]}",
+        height=max(320, 80 + 22 * len(order)),
+        bargap=0.25,
+        yaxis={"categoryorder": "array", "categoryarray": order[::-1], "automargin": True},
+        xaxis={"title": {"text": "log ratio (base 2): right more in A, left more in B"}},
+    )
     return fig

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed, trace
+from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed_layout, trace
 
 
 @builder
@@ -21,28 +21,29 @@ def plot_collocates(
         raise ValueError(f"top must be at least 1, got {top}. Ask for one collocate or more.")
     shown = table.head(top)
     columns = [schema.TERM, schema.COUNT, "ll", "mi"]
-    fig = figure(
-        trace(
-            "bar",
-            x=[float(v) for v in shown[value]],
-            y=shown[schema.TERM].astype(str).tolist(),
-            orientation="h",
-            marker={"color": PERIOD_COLOR},
-            customdata=shown[columns].to_numpy().tolist(),
-            hovertemplate=(
-                "<b>%{customdata[0]}</b><br>together %{customdata[1]:,} times"
-                "<br>log-likelihood %{customdata[2]:,.2f}<br>MI %{customdata[3]:,.2f}"
-                "<extra></extra>"
-            ),
-        )
+    bars = trace(
+        "bar",
+        x=[float(v) for v in shown[value]],
+        y=shown[schema.TERM].astype(str).tolist(),
+        orientation="h",
+        marker={"color": PERIOD_COLOR},
+        customdata=shown[columns].to_numpy().tolist(),
+        hovertemplate=(
+            "<b>%{customdata[0]}</b><br>together %{customdata[1]:,} times"
+            "<br>log-likelihood %{customdata[2]:,.2f}<br>MI %{customdata[3]:,.2f}"
+            "<extra></extra>"
+        ),
     )
-    themed(fig, title=title or f"Top {len(shown)} collocates ({value})")
-    fig.update_layout(height=max(320, 60 + 22 * len(shown)), showlegend=False)
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=shown[schema.TERM].astype(str).tolist()[::-1],
-        title_text="",
-        automargin=True,
+    layout = themed_layout(
+        title=title or f"Top {len(shown)} collocates ({value})",
+        height=max(320, 60 + 22 * len(shown)),
+        showlegend=False,
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": shown[schema.TERM].astype(str).tolist()[::-1],
+            "title": {"text": ""},
+            "automargin": True,
+        },
+        xaxis={"title": {"text": "log-likelihood" if value == "ll" else value}},
     )
-    fig.update_xaxes(title_text="log-likelihood" if value == "ll" else value)
-    return fig
+    return figure(bars, layout=layout)

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed, trace
+from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed_layout, trace
 
 #: Documents drawn, one row each; the page says so when a selection holds more.
 MAX_DISPERSION_ROWS = 60
@@ -103,18 +103,24 @@ def plot_dispersion(
             name="occurrence",
         )
     )
-    themed(fig, title=title or f"Where it occurs in {len(documents)} documents")
-    fig.update_layout(height=max(220, 90 + 26 * len(documents)), hovermode="closest")
-    fig.update_yaxes(
-        tickvals=list(range(len(documents))),
-        ticktext=labels,
-        range=[len(documents) - 0.5, -0.5],
-        title_text="",
-        automargin=True,
-        showgrid=False,
-        zeroline=False,
-    )
-    fig.update_xaxes(
-        range=[-0.02, 1.02], tickformat=".0%", title_text="position in the document", zeroline=False
+    fig.layout = themed_layout(
+        title=title or f"Where it occurs in {len(documents)} documents",
+        height=max(220, 90 + 26 * len(documents)),
+        hovermode="closest",
+        yaxis={
+            "tickvals": list(range(len(documents))),
+            "ticktext": labels,
+            "range": [len(documents) - 0.5, -0.5],
+            "title": {"text": ""},
+            "automargin": True,
+            "showgrid": False,
+            "zeroline": False,
+        },
+        xaxis={
+            "range": [-0.02, 1.02],
+            "tickformat": ".0%",
+            "title": {"text": "position in the document"},
+            "zeroline": False,
+        },
     )
     return fig

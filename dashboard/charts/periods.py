@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed, trace
+from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed_layout, trace
 
 
 def period_label(start: pd.Timestamp, freq: str) -> str:
@@ -59,37 +61,44 @@ def plot_documents_per_period(
     """
     starts = [pd.Timestamp(p) for p in table[schema.PERIOD]]
     documents = table[schema.DOCUMENTS].tolist()
-    fig = figure(
-        trace(
-            "bar",
-            name="documents",
-            x=[s.date().isoformat() for s in starts],
-            y=documents,
-            customdata=[
-                [period_label(s, freq), int(t)]
-                for s, t in zip(starts, table[schema.TOKENS], strict=True)
-            ],
-            marker={"color": PERIOD_COLOR},
-            hovertemplate=(
-                "%{customdata[0]}<br>%{y:,} documents<br>%{customdata[1]:,} tokens<extra></extra>"
-            ),
-        )
+    bars = trace(
+        "bar",
+        name="documents",
+        x=[s.date().isoformat() for s in starts],
+        y=documents,
+        customdata=[
+            [period_label(s, freq), int(t)]
+            for s, t in zip(starts, table[schema.TOKENS], strict=True)
+        ],
+        marker={"color": PERIOD_COLOR},
+        hovertemplate=(
+            "%{customdata[0]}<br>%{y:,} documents<br>%{customdata[1]:,} tokens<extra></extra>"
+        ),
     )
-    themed(fig, title=title or f"Documents per {freq}")
-    fig.update_layout(height=360, showlegend=False, bargap=0.15)
-    fig.update_yaxes(title_text="documents", rangemode="tozero")
+    yaxis: dict[str, Any] = {"title": {"text": "documents"}, "rangemode": "tozero"}
     if documents and max(documents) <= 10:
-        fig.update_yaxes(dtick=1)  # whole documents, not 0.2 of one
-    tick_format, tick_step, max_periods = _PERIOD_TICKS.get(freq, _PERIOD_TICKS["day"])
-    fig.update_xaxes(title_text="", type="date", tickformat=tick_format)
-    if len(starts) <= max_periods:
-        fig.update_xaxes(dtick=tick_step, tick0=starts[0].date().isoformat() if starts else None)
-    return fig
+        yaxis["dtick"] = 1  # whole documents, not 0.2 of one
+    layout = themed_layout(
+        title=title or f"Documents per {freq}",
+        height=360,
+        showlegend=False,
+        bargap=0.15,
+        yaxis=yaxis,
+        xaxis=period_xaxis(starts, freq, first=True),
+    )
+    return figure(bars, layout=layout)
 
 
-def period_axis(fig: go.Figure, starts: list[pd.Timestamp], by: str) -> None:
+def period_xaxis(starts: list[pd.Timestamp], by: str, *, first: bool = False) -> dict[str, Any]:
+    """The calendar axis of periods starting at ``starts``: a tick per period when few.
+
+    ``first``: the ticks start at the first of ``starts`` as given (else the earliest).
+    """
     tick_format, tick_step, max_periods = _PERIOD_TICKS.get(by, _PERIOD_TICKS["day"])
-    fig.update_xaxes(title_text="", type="date", tickformat=tick_format)
-    distinct = sorted(set(starts))
-    if distinct and len(distinct) <= max_periods:
-        fig.update_xaxes(dtick=tick_step, tick0=distinct[0].date().isoformat())
+    axis: dict[str, Any] = {"title": {"text": ""}, "type": "date", "tickformat": tick_format}
+    shown = starts if first else sorted(set(starts))
+    if (len(starts) if first else len(shown)) <= max_periods and (shown or first):
+        axis["dtick"] = tick_step
+        if shown:
+            axis["tick0"] = shown[0].date().isoformat()
+    return axis

@@ -9,7 +9,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import SERIES_COLORS, builder, figure, series_style, themed, trace
+from dashboard.charts.theme import (
+    SERIES_COLORS,
+    builder,
+    figure,
+    series_style,
+    themed_layout,
+    trace,
+)
 
 #: Characters of a passage shown in a hover (the table holds all of it).
 HOVER_TEXT = 90
@@ -83,10 +90,15 @@ def plot_uptake(
             )
         )
     what = f"'{term}'" if term else "the formulation"
-    themed(fig, title=title or f"Uses of {what} so far, per group")
-    fig.update_layout(height=440, showlegend=True, clickmode="event+select", hovermode="closest")
-    fig.update_yaxes(title_text="uses so far", rangemode="tozero")
-    fig.update_xaxes(title_text="", type="date")
+    fig.layout = themed_layout(
+        title=title or f"Uses of {what} so far, per group",
+        height=440,
+        showlegend=True,
+        clickmode="event+select",
+        hovermode="closest",
+        yaxis={"title": {"text": "uses so far"}, "rangemode": "tozero"},
+        xaxis={"title": {"text": ""}, "type": "date"},
+    )
     return fig
 
 
@@ -182,11 +194,18 @@ def plot_reuse_lag(uses: pd.DataFrame, *, title: str | None = None) -> go.Figure
             )
         )
     n = len(dict.fromkeys(rows))
-    themed(fig, title=title or "Reused passages: first publisher (◆) and reusers")
-    fig.update_layout(height=max(260, 60 + 24 * n), showlegend=True, hovermode="closest")
-    fig.update_xaxes(title_text="", type="date")
-    fig.update_yaxes(
-        title_text="passage", type="category", autorange="reversed", categoryorder="array",
-        categoryarray=list(dict.fromkeys(rows)),
-    )  # fmt: skip
+    fig.layout = themed_layout(
+        title=title or "Reused passages: first publisher (◆) and reusers",
+        height=max(260, 60 + 24 * n),
+        showlegend=True,
+        hovermode="closest",
+        xaxis={"title": {"text": ""}, "type": "date"},
+        yaxis={
+            "title": {"text": "passage"},
+            "type": "category",
+            "autorange": "reversed",
+            "categoryorder": "array",
+            "categoryarray": list(dict.fromkeys(rows)),
+        },
+    )
     return fig

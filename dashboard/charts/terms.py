@@ -9,7 +9,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.theme import KIND_COLORS, WORDCLOUD_COLORMAP, builder, figure, themed, trace
+from dashboard.charts.theme import (
+    KIND_COLORS,
+    WORDCLOUD_COLORMAP,
+    builder,
+    figure,
+    themed_layout,
+    trace,
+)
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -55,12 +62,12 @@ def plot_terms(
         raise ValueError(f"top must be at least 1, got {top}. Ask for one term or more.")
     shown = table.head(top)
     order = list(shown[schema.TERM])
-    fig = figure()
+    traces = []
     for kind in (schema.WORD, schema.PHRASE):
         rows = shown[shown[schema.KIND] == kind]
         if rows.empty:
             continue
-        fig.add_trace(
+        traces.append(
             trace(
                 "bar",
                 name=kind,
@@ -79,18 +86,21 @@ def plot_terms(
             )
         )
     measure = "occurrences" if value == schema.COUNT else "per million tokens"
-    themed(fig, title=title or f"Top {len(order)} terms ({measure})")
-    fig.update_layout(
+    layout = themed_layout(
+        title=title or f"Top {len(order)} terms ({measure})",
         barmode="overlay",
         height=max(320, 60 + 22 * len(order)),
         showlegend=True,
         clickmode="event+select",
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": order[::-1],
+            "title": {"text": ""},
+            "automargin": True,
+        },
+        xaxis={"title": {"text": measure}, "rangemode": "tozero"},
     )
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=order[::-1], title_text="", automargin=True
-    )
-    fig.update_xaxes(title_text=measure, rangemode="tozero")
-    return fig
+    return figure(*traces, layout=layout)
 
 
 def build_wordcloud(

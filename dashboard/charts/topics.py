@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.periods import period_axis, period_label
-from dashboard.charts.theme import builder, figure, gaps, series_style, themed, trace
+from dashboard.charts.periods import period_label, period_xaxis
+from dashboard.charts.theme import builder, figure, gaps, series_style, themed_layout, trace
 
 
 @builder
@@ -64,8 +64,13 @@ def plot_topic_timeline(
                 ),
             )
         )
-    themed(fig, title=title or f"Topic share per {by}")
-    fig.update_layout(height=440, showlegend=True, clickmode="event+select", hovermode="closest")
-    fig.update_yaxes(title_text="share of passages", tickformat=".0%", rangemode="tozero")
-    period_axis(fig, all_starts, by)
+    fig.layout = themed_layout(
+        title=title or f"Topic share per {by}",
+        height=440,
+        showlegend=True,
+        clickmode="event+select",
+        hovermode="closest",
+        yaxis={"title": {"text": "share of passages"}, "tickformat": ".0%", "rangemode": "tozero"},
+        xaxis=period_xaxis(all_starts, by),
+    )
     return fig

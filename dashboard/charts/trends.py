@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.periods import period_axis, period_label
-from dashboard.charts.theme import builder, figure, gaps, series_style, themed, trace
+from dashboard.charts.periods import period_label, period_xaxis
+from dashboard.charts.theme import builder, figure, gaps, series_style, themed_layout, trace
 
 TREND_MEASURES = {
     schema.PER_MILLION: "per million tokens",
@@ -80,7 +81,7 @@ def plot_trends(
         )
     smoothed_column = _SMOOTHED[value]
     drawn = smoothed_column if smoothed_column in table.columns else value
-    fig = figure()
+    traces = []
     all_starts: list[pd.Timestamp] = []
     for position, term in enumerate(dict.fromkeys(table[schema.TERM].tolist())):
         rows = table[table[schema.TERM] == term].sort_values(schema.PERIOD)
@@ -115,7 +116,7 @@ def plot_trends(
                 strict=True,
             )
         ]
-        fig.add_trace(
+        traces.append(
             trace(
                 "scatter",
                 name=str(term),
@@ -145,10 +146,16 @@ def plot_trends(
         )
     measure = TREND_MEASURES[value]
     smoothed = " (moving average)" if drawn != value else ""
-    themed(fig, title=title or f"Trend per {by}, {measure}{smoothed}")
-    fig.update_layout(height=440, showlegend=True, clickmode="event+select", hovermode="closest")
-    fig.update_yaxes(title_text=measure, rangemode="tozero")
+    yaxis: dict[str, Any] = {"title": {"text": measure}, "rangemode": "tozero"}
     if value == "doc_share":
-        fig.update_yaxes(tickformat=".0%")
-    period_axis(fig, all_starts, by)
-    return fig
+        yaxis["tickformat"] = ".0%"
+    layout = themed_layout(
+        title=title or f"Trend per {by}, {measure}{smoothed}",
+        height=440,
+        showlegend=True,
+        clickmode="event+select",
+        hovermode="closest",
+        yaxis=yaxis,
+        xaxis=period_xaxis(all_starts, by),
+    )
+    return figure(*traces, layout=layout)
