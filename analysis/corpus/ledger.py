@@ -25,8 +25,12 @@ Ledger vocabulary
 - quarantined: ``no text`` (sometimes with a parenthesis: ``(only the 'date
   ...' line)``, ``(a header row and no data rows)``, ``(an empty JSON
   array)``, ``(the archive holds no files)``, ``(no data rows in any
-  sheet)``); ``binary file (...)``; ``bad encoding: ...`` (whole file) or
-  ``bad encoding on line N: not UTF-8`` (one JSON line); ``invalid JSON on
+  sheet)``; a row or record: ``(its text field 'body' is empty or missing)``,
+  with ``; no field is named 'text', ... so 'body' was guessed as the one
+  with the longest strings`` when no field has a text name, or ``(no field
+  holds a string to read as the text)``); ``binary file (...)``; ``bad
+  encoding: ...`` (whole file) or ``bad encoding on line N: not UTF-8`` (one
+  JSON line); ``invalid JSON on
   line N: <message>``; ``JSON line is not an object (got list)``; ``JSON
   record is not an object (...)``; ``JSON holds ...``; ``text field 'x' holds
   a list, not a string``; ``CSV row has 5 fields, header has 3``; ``CSV parse

@@ -38,6 +38,22 @@ class _Roles:
     source: str | None
     doc_id: str | None
     precision: str | None
+    text_guessed: bool = False  # no field has a text name: the longest strings were taken
+
+    @property
+    def no_text(self) -> str:
+        """The reason a record without text is quarantined, naming the field read."""
+        if self.text is None:
+            return f"{_NO_TEXT} (no field holds a string to read as the text)"
+        if self.text_guessed:
+            names = ", ".join(repr(name) for name in _TEXT_NAMES[:-1])
+            names += f" or {_TEXT_NAMES[-1]!r}"
+            return (
+                f"{_NO_TEXT} (its text field {self.text!r} is empty or missing; no field is "
+                f"named {names}, so {self.text!r} was guessed as the one with the longest "
+                "strings)"
+            )
+        return f"{_NO_TEXT} (its text field {self.text!r} is empty or missing)"
 
     @property
     def used(self) -> frozenset[str]:
@@ -96,6 +112,7 @@ def _detect_roles(
         return None
 
     text = explicit(options.text_column, "text") if options.text_column else pick(_TEXT_NAMES)
+    guessed = text is None
     day = explicit(options.date_column, "date") if options.date_column else pick(_DATE_NAMES)
     doc_id = pick(_ID_NAMES)
     precision = pick(_PRECISION_NAMES)
@@ -112,7 +129,15 @@ def _detect_roles(
             if mean > best_length:
                 best, best_length = name, mean
         text = best
-    return _Roles(text=text, date=day, title=title, source=src, doc_id=doc_id, precision=precision)
+    return _Roles(
+        text=text,
+        date=day,
+        title=title,
+        source=src,
+        doc_id=doc_id,
+        precision=precision,
+        text_guessed=guessed and text is not None,
+    )
 
 
 def _record_unit(
@@ -135,7 +160,7 @@ def _record_unit(
         reason = f"text field {roles.text!r} holds a {_json_type(raw)}, not a string"
         return _reject(label, reason, line, location)
     if not text:
-        return _reject(label, _NO_TEXT, line, location)
+        return _reject(label, roles.no_text, line, location)
     meta = {renamed.get(key, key): value for key, value in fields.items() if key not in used}
     return _Doc(
         file=label,

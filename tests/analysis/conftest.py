@@ -202,7 +202,9 @@ HOSTILE_LEDGER: dict[str, Expected] = {
     "blank.md": Expected("quarantined", "no text"),
     "book.xlsx!2023:2": Expected("loaded"),
     "book.xlsx!2023:4": Expected("loaded"),
-    "book.xlsx!2023:5": Expected("quarantined", "no text"),
+    "book.xlsx!2023:5": Expected(
+        "quarantined", "no text (its text field 'Body' is empty or missing)"
+    ),
     "book.xlsx!notes:2": Expected("loaded", "undated: no date"),
     "broken.csv:2": Expected("loaded"),
     "broken.csv:3": Expected("quarantined", "CSV row has 5 fields, header has 3"),
@@ -221,7 +223,7 @@ HOSTILE_LEDGER: dict[str, Expected] = {
     "lines.jsonl:1": Expected("loaded"),
     "lines.jsonl:2": Expected("quarantined", "invalid JSON on line 2: Expecting ',' delimiter"),
     "lines.jsonl:4": Expected("quarantined", "JSON line is not an object (got list)"),
-    "lines.jsonl:5": Expected("quarantined", "no text"),
+    "lines.jsonl:5": Expected("quarantined", "no text (its text field 'text' is empty or missing)"),
     "lines.jsonl:6": Expected("quarantined", "text field 'text' holds a list, not a string"),
     "lines.jsonl:7": Expected("loaded"),
     "lines.jsonl:8": Expected("loaded", "renamed: doc_id 'j1' was already used; this is 'j1#2'"),
