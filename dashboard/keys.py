@@ -272,12 +272,18 @@ def terms_store() -> _Store:
     )
 
 
-#: How ``data.py``'s caches hash the records in their keys: by ``repr``, which names
-#: every field's plain value. Streamlit would copy a record into a dict and hash each
-#: item on its own, each of the ~300 stopwords: milliseconds per cached call.
-HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = dict.fromkeys(
-    (Filters, TermOptions, TrendOptions, TopicOptions, KeynessOptions), repr
-)
+def _pickled(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=5)
+
+
+#: How ``data.py``'s caches hash the records and tuples in their keys: a record by its
+#: ``repr``, which names every field's plain value, a tuple (of stopwords, of document
+#: ids) by its pickle. Streamlit would hash each item on its own (a record copied into
+#: a dict first), each of the ~300 stopwords: milliseconds per cached call.
+HASH_FUNCS: dict[str | type[Any], Callable[[Any], Any]] = {
+    **dict.fromkeys((Filters, TermOptions, TrendOptions, TopicOptions, KeynessOptions), repr),
+    tuple: _pickled,
+}
 
 
 def content_key(value: Any) -> str:

@@ -65,7 +65,9 @@ def _other(value: Any) -> Any:
     raise AssertionError(f"no other value for {value!r}")
 
 
-@pytest.mark.parametrize("record", list(HASH_FUNCS), ids=lambda r: r.__name__)
+@pytest.mark.parametrize(
+    "record", [r for r in HASH_FUNCS if dataclasses.is_dataclass(r)], ids=lambda r: r.__name__
+)
 def test_every_field_of_a_record_changes_its_hash(record: type) -> None:
     hashed = HASH_FUNCS[record]
     base = record()
@@ -108,3 +110,11 @@ def test_content_key_differs_when_one_cell_or_argument_differs() -> None:
     other = big.copy()
     other[5_000] = 1.0
     assert content_key(big) != content_key(other)
+
+
+def test_a_tuple_hashes_by_every_item_in_order() -> None:
+    hashed = HASH_FUNCS[tuple]
+    assert hashed(("the", "of")) == hashed(("the", "of"))
+    assert hashed(("the", "of")) != hashed(("of", "the"))
+    assert hashed(("the", "of")) != hashed(("the", "off"))
+    assert hashed(("a", "b")) != hashed(("a, b",))
