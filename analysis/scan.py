@@ -261,14 +261,10 @@ def _distinct_strings(arena: np.ndarray, bounds: np.ndarray, firsts: np.ndarray)
     bytes that are not valid UTF-8 (surrogates of a Python text) are decoded
     one by one (:func:`_decoded`), which polars then refuses.
     """
-    lo = bounds[firsts].astype(np.int64)
-    lengths = bounds[firsts + 1].astype(np.int64) - lo
-    offsets = np.zeros(len(firsts) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(lengths)
-    at = np.repeat(lo - offsets[:-1], lengths) + np.arange(int(offsets[-1]), dtype=np.int64)
-    strings = pa.LargeStringArray.from_buffers(
-        len(firsts), pa.py_buffer(offsets), pa.py_buffer(arena[at])
+    every = pa.LargeStringArray.from_buffers(
+        len(bounds) - 1, pa.py_buffer(bounds.astype(np.int64, copy=False)), pa.py_buffer(arena)
     )
+    strings = every.take(pa.array(firsts))  # Arrow gathers the bytes
     try:
         strings.validate(full=True)
     except pa.ArrowInvalid:

@@ -70,7 +70,8 @@ def classify_flat(
     tokens in order, a string array where null stands for a boundary. ASCII
     raw tokens (most of them) are classified by polars at once; raw tokens
     all of Han (nearly every one in Chinese text) are segmented together in
-    one call of the segmenter (:func:`cut_runs`); the rest one by one.
+    one call of the segmenter (:func:`cut_runs`); the rest are split into pieces
+    first (:func:`_classify_other`).
 
     >>> lengths, flat = classify_flat(pl.Series(["Xi's", ",", "长三角一体化"]))
     >>> lengths.tolist(), flat.to_pylist()
@@ -107,11 +108,11 @@ def classify_flat(
     other = ~ascii_raw & ~han_raw
     if other.any():
         rest = other.arg_true().to_numpy().astype(np.int64)
-        others = _classify_other(
+        local, tokens = _classify_other(
             raws.gather(rest), user_words=user_words, fold_chinese=fold_chinese
         )
-        owners.append(np.repeat(rest, [len(tokens) for tokens in others]))
-        pieces.append(pa.array([t for tokens in others for t in tokens], type=pa.string()))
+        owners.append(rest[local])
+        pieces.append(tokens)
     if not owners:
         return np.zeros(n, dtype=np.int64), pa.array([], type=pa.string())
     owner = np.concatenate(owners)
@@ -195,46 +196,63 @@ def _stopped(word: str) -> str:
 
 def _classify_other(
     raws: pl.Series, *, user_words: tuple[str, ...], fold_chinese: bool
-) -> list[list[str | None]]:
-    """:func:`classify_raw` of raw tokens with characters beyond ASCII, one by one."""
-    raw_list = raws.to_list()
-    mixed = [i for i, h in enumerate(raws.str.contains(r"\p{Han}").to_list()) if h]
-    parts: list[list[str]] = [[raw] for raw in raw_list]
-    if mixed:
-        split = pl.Series([raw_list[i] for i in mixed], dtype=pl.String)
-        for i, pieces in zip(mixed, split.str.extract_all(_SPLIT_PATTERN).to_list(), strict=True):
-            parts[i] = pieces
-    flat = pl.Series([piece for pieces in parts for piece in pieces], dtype=pl.String)
-    boundary = flat.str.contains(f"^{BOUNDARY_PATTERN}$").to_list()
-    han = flat.str.contains(r"^\p{Han}").to_list()
-    tokens: list[list[str | None]] = []
-    han_runs: dict[str, list[int]] = {}
-    for piece, is_boundary, is_han_run in zip(flat.to_list(), boundary, han, strict=True):
-        if is_boundary:
-            tokens.append([None])
-        elif is_han_run:
-            han_runs.setdefault(piece, []).append(len(tokens))
-            tokens.append([])
-        else:
-            word = piece.casefold().translate(_FOLD_TABLE)
-            if word.endswith("'s") and len(word) > 2:
-                word = word[:-2]
-            tokens.append([_stopped(word)])
-    if han_runs:
-        runs = list(han_runs)
-        counts, cut = cut_runs(runs, user_words=user_words, fold_chinese=fold_chinese)
-        for run, words in zip(runs, _lists(counts, cut.to_pylist()), strict=True):
-            for at in han_runs[run]:
-                tokens[at] = list(words)
-    out: list[list[str | None]] = []
-    cursor = 0
-    for pieces in parts:
-        joined: list[str | None] = []
-        for piece_tokens in tokens[cursor : cursor + len(pieces)]:
-            joined.extend(piece_tokens)
-        out.append(joined)
-        cursor += len(pieces)
-    return out
+) -> tuple[np.ndarray, pa.Array]:
+    """:func:`classify_flat` of raw tokens with characters beyond ASCII.
+
+    Returns, per token in order, the number of its raw token in ``raws``,
+    and the tokens. A raw token holding Han is split into its pieces first
+    (Han runs, words, boundary marks); the distinct Han pieces are cut in
+    one call; the other words are folded one by one (they are few).
+    """
+    frame = pl.DataFrame({"raw": raws, "owner": np.arange(len(raws), dtype=np.int64)})
+    split = frame.select(
+        "owner",
+        pl.when(pl.col("raw").str.contains(r"\p{Han}"))
+        .then(pl.col("raw").str.extract_all(_SPLIT_PATTERN))
+        .otherwise(pl.concat_list("raw"))
+        .alias("piece"),
+    ).explode("piece", empty_as_null=False)
+    flat = split["piece"]
+    owner = split["owner"].to_numpy()
+    boundary = flat.str.contains(f"^{BOUNDARY_PATTERN}$").to_numpy()
+    han = flat.str.contains(r"^\p{Han}").to_numpy() & ~boundary
+    plain = ~boundary & ~han
+    # each kind's tokens, keyed by their piece: a stable sort by piece puts them in order
+    keys = [np.flatnonzero(boundary), np.flatnonzero(plain)]
+    arrays = [
+        pa.nulls(len(keys[0]), type=pa.large_string()),
+        pa.array([_folded(piece) for piece in flat.filter(plain).to_list()], pa.large_string()),
+    ]
+    if han.any():
+        at = np.flatnonzero(han)
+        encoded = pc.dictionary_encode(flat.filter(han).to_arrow().cast(pa.large_string()))
+        counts, words = cut_runs(
+            cast(pl.Series, pl.from_arrow(encoded.dictionary)),
+            user_words=user_words,
+            fold_chinese=fold_chinese,
+        )
+        run = encoded.indices.to_numpy()
+        per_piece = counts[run]
+        ends = np.cumsum(per_piece)
+        within = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(
+            ends - per_piece, per_piece
+        )
+        starts = np.cumsum(counts) - counts
+        keys.append(np.repeat(at, per_piece))
+        arrays.append(
+            words.cast(pa.large_string()).take(np.repeat(starts[run], per_piece) + within)
+        )
+    key = np.concatenate(keys)
+    order = np.argsort(key, kind="stable")
+    return owner[key[order]], pa.concat_arrays(arrays).take(order)
+
+
+def _folded(piece: str) -> str:
+    """A word of a raw token beyond ASCII: case folded, quotes folded, possessive dropped."""
+    word = piece.casefold().translate(_FOLD_TABLE)
+    if word.endswith("'s") and len(word) > 2:
+        word = word[:-2]
+    return _stopped(word)
 
 
 @functools.lru_cache(maxsize=1)

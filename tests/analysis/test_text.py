@@ -176,6 +176,17 @@ def test_fast_scan_gives_the_stream_of_the_full_pattern(text):
     assert tokenize_frame([text])["token"].to_list() == _reference_stream(text)
 
 
+def test_mixed_raw_tokens_of_the_work_reports_give_the_stream_of_the_full_pattern():
+    """Lines of the work reports whose raw tokens mix Han with other characters (years
+    and figures beside Han, Latin names, marks) are split and classified as a direct
+    scan with TOKEN_PATTERN does, line by line."""
+    lines = [line for text in shared_texts("zh_gov_work_reports") for line in text.splitlines()]
+    texts = [line for line in lines if regex.search(r"[^\p{Han}\W]\p{Han}", line)][::4]
+    assert len(texts) > 200
+    streams = tokenize_frame(texts).group_by("doc", maintain_order=True).agg("token")
+    assert streams["token"].to_list() == [_reference_stream(text) for text in texts]
+
+
 @pytest.mark.parametrize(
     ("token", "number"),
     [
