@@ -397,8 +397,9 @@ def _with_phrases(
             han=han,
         )
         tokens = [[vocab.words[i] if i >= 0 else names[i] for i in seq] for seq in found.sequences]
+        han_of = han.tolist()  # Python bools: indexing the array one id at a time is slow
         flags = [
-            [bool(han[i]) if i >= 0 else is_han(names[i]) for i in seq] for seq in found.sequences
+            [han_of[i] if i >= 0 else is_han(names[i]) for i in seq] for seq in found.sequences
         ]
         phrase_frame = pd.DataFrame(
             {
