@@ -98,10 +98,11 @@ def run(args: argparse.Namespace) -> int:
     cache = args.cache_dir or default_cache_dir()
     with _builder(args) as builder:
         if args.corpus is not None:
+            started = time.perf_counter()  # loading counts, as for each library entry
             corpus = load_corpus(
                 args.corpus, text_column=args.text_column, date_column=args.date_column
             )
-            _print(_indexed(corpus, cache, builder, time.perf_counter()), args.format, cache)
+            _print(_indexed(corpus, cache, builder, started), args.format, cache)
             return 0
         failed = 0
         for entry in library_entries(args.library):

@@ -82,7 +82,7 @@ def _string_records_units(
             column.validate(full=True)
     except pa.ArrowInvalid:
         return None  # Arrow's reader leaves UTF-8 unchecked: a bad line costs only that line there
-    texts = _cleaned(columns[roles.text], clean=True)
+    texts = _cleaned(columns[roles.text], clean=True, returns=_escapes_return(data))
     if not pc.all(pc.greater(pc.binary_length(texts), 0)).as_py():
         return None  # an empty text is quarantined by the general reader
     used = roles.used
@@ -111,11 +111,27 @@ def _string_records_units(
     ]
 
 
-def _cleaned(values: pa.Array, *, clean: bool) -> pa.Array:
+def _escapes_return(data: bytes) -> bool:
+    """Whether a JSON string in ``data`` may hold a carriage return: an escape ``\\r`` or
+    ``\\u000d`` (a raw one is not valid JSON, and Arrow's reader refuses it)."""
+    for escape in (b"\\r", b"\\u000d", b"\\u000D"):
+        at = data.find(escape)
+        while at >= 0:
+            before = at
+            while before > 0 and data[before - 1] == 0x5C:  # backslashes before it
+                before -= 1
+            if (at - before) % 2 == 0:  # not itself an escaped backslash
+                return True
+            at = data.find(escape, at + 1)
+    return False
+
+
+def _cleaned(values: pa.Array, *, clean: bool, returns: bool = True) -> pa.Array:
     """``values`` stripped as ``str.strip`` strips (with ``clean``: as ``_clean`` cleans a text).
 
-    Only values whose first or last byte may be white space (or that hold a
-    carriage return, for ``clean``) go through Python.
+    Only values whose first or last byte may be white space (or, for
+    ``clean``, that hold a carriage return, if any may: ``returns``) go
+    through Python.
     """
     values = values.cast(pa.large_string())
     offsets, data = _buffers(values)
@@ -124,7 +140,7 @@ def _cleaned(values: pa.Array, *, clean: bool) -> pa.Array:
     edges[0, filled] = data[offsets[:-1][filled]]
     edges[1, filled] = data[offsets[1:][filled] - 1]
     maybe = _MAYBE_SPACE[edges].any(axis=0)
-    if clean:
+    if clean and returns:
         maybe |= pc.match_substring(values, "\r").to_numpy(zero_copy_only=False)
     positions = np.flatnonzero(maybe)
     if len(positions) == 0:

@@ -102,6 +102,8 @@ HOSTILE = {
     "a corpus column as metadata": b'{"body": "a b", "text": "x", "file": "f"}\n',
     "a duplicate text": b'{"text": "a b"}\n{"text": "A  B"}\n',
     "a BOM inside the text": b'{"text": "\\ufeff a b"}\n',
+    "carriage returns as escapes": b'{"text": "a\\r\\nb\\u000dc\\u000D"}\n',
+    "a backslash before r": b'{"text": "a \\\\r b"}\n{"text": "c \\\\\\r d"}\n',
 }
 MUST_FALL_BACK = {
     "a number",
