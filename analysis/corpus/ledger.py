@@ -371,12 +371,21 @@ def _replace_surrogates(doc: _Doc) -> bool:
 
 def _has_surrogates(value: Any) -> bool:
     if isinstance(value, str):
-        return not value.isascii() and _SURROGATES.search(value) is not None
+        return not value.isascii() and not _encodes(value)
     if isinstance(value, list | tuple):
         return any(_has_surrogates(item) for item in value)
     if isinstance(value, dict):
         return any(_has_surrogates(k) or _has_surrogates(v) for k, v in value.items())
     return False
+
+
+def _encodes(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no unpaired surrogate): faster than a search."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _apply_declared_precision(
