@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import analysis.corpus.columns as columns
 import analysis.corpus.formats as formats
 from analysis.corpus import load_corpus
 from analysis.corpus.arrowjson import _string_records_units
@@ -159,3 +160,44 @@ def test_a_file_of_string_records_loads_the_same_corpus_either_way(tmp_path, mon
     assert fast.docs["doc_id"].tolist() == ["a", "a#2", "d"]
     assert fast.counts()["duplicates"] == 1
     assert fast.report["line"].tolist() == [1, 2, 3, 4]
+
+
+def test_a_folder_of_string_record_files_loads_the_same_corpus_either_way(tmp_path, monkeypatch):
+    by_column = columns._finalise_columns
+
+    # two blocks of the same fields, a quarantined file between them, a copy and
+    # a repeated id across files, undated and coarser-declared dates
+    def write(name: str, rows: list[dict[str, str]]) -> None:
+        lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+
+    write("a.jsonl", [
+        {"id": "x", "date": "2020-01-02", "date_precision": "year", "text": "Tea, tea.", "k": "1"},
+        {"id": "y", "date": "soon", "date_precision": "DAY", "text": "Coffee ＴＥＡ", "k": ""},
+    ])  # fmt: skip
+    (tmp_path / "b.pdf").write_bytes(b"%PDF-1.7")
+    write("c.jsonl", [
+        {"id": "x", "date": "2021-03", "date_precision": "often", "text": " Green tea ", "k": "2"},
+        {"id": "", "date": "", "date_precision": "", "text": "tea,  TEA.", "k": "3"},
+    ])  # fmt: skip
+    made = []
+    monkeypatch.setattr(columns, "_finalise_columns", lambda *a: made.append(a) or by_column(*a))
+    fast = load_corpus(tmp_path)
+    assert len(made) == 1  # made column by column
+    monkeypatch.setattr(formats, "_string_records_units", lambda *_args: None)
+    general = load_corpus(tmp_path)
+    assert len(made) == 1
+    pd.testing.assert_frame_equal(fast.docs, general.docs)
+    pd.testing.assert_frame_equal(fast.report, general.report)
+    assert fast.content_hash == general.content_hash
+    # by hand
+    assert fast.report["status"].tolist() == [
+        "loaded",
+        "loaded",
+        "quarantined",
+        "loaded",
+        "duplicate",
+    ]
+    assert fast.docs["doc_id"].tolist() == ["x", "y", "x#2"]
+    assert fast.docs["date_precision"].tolist() == ["year", None, "month"]
+    assert fast.report["duplicate_of"].tolist()[4] == "x"
