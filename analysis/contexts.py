@@ -20,8 +20,10 @@ import pandas as pd
 from analysis import kernels
 from analysis import schema as S
 from analysis.errors import OptionError, check_at_least
+from analysis.nfkc_offsets import RawOffsets, folded_with_offsets, nfkc_with_offsets
 from analysis.query import count_query, parse_query, query_matches, split_query
 from analysis.rows import nonempty
+from analysis.rule import _APOSTROPHES, _HAN_RE, _JOINERS
 from analysis.stats import log_likelihood, log_ratio
 from analysis.stopwords import default_stopwords
 from analysis.terms import column_totals
@@ -62,17 +64,23 @@ def term_spans(text: str, term: str) -> list[tuple[int, int]]:
     """Character spans of a typed query in raw text, for highlighting.
 
     The query (:mod:`analysis.query`: words, ``word*``, ``a | b``) is matched
-    as the token rule sees it: case-insensitive, whole words (``development``
-    does not match ``developments``; ``slave*`` matches ``slavery``), a
-    possessive ``'s`` after the last word included, the words of a sequence
-    parted by white space only (no match spans punctuation or a line break,
-    as no term does). Chinese words match as substrings. Spans come in
-    reading order; a query that cannot be parsed highlights nothing.
+    as the token rule sees it: in the text normalised as the index reads it
+    (NFKC and case folding: ``ﬁnance``, ``ｏｆｆｉｃｅ``, ``Straße`` and
+    ``㈱`` are the words ``finance``, ``office``, ``strasse`` and ``株``, and
+    ``other－a`` is one word), spans given in the text itself; whole words
+    (``development`` does not match ``developments``; ``slave*`` matches
+    ``slavery``), a possessive ``'s`` after the last word included, the
+    words of a sequence parted by white space only (no match spans
+    punctuation or a line break, as no term does). Chinese words match as
+    substrings. Spans come in reading order; a query that cannot be parsed
+    highlights nothing.
 
     >>> term_spans("The Yangtze River Delta's plan", "yangtze river delta")
     [(4, 25)]
     >>> term_spans("Slavery, slaves.", "slave*")
     [(0, 7), (9, 15)]
+    >>> term_spans("The ﬁnance ｏｆｆｉｃｅ", "finance office")
+    [(4, 17)]
     """
     return term_spans_many([text], term)[0]
 
@@ -87,15 +95,16 @@ def term_spans_many(texts: Sequence[str], term: str) -> list[list[tuple[int, int
         alternatives = _alternatives(term)
     except OptionError:
         return [[] for _ in texts]
+    searched = [_searchable(text) for text in texts]
     spans: list[set[tuple[int, int]]] = [set() for _ in texts]
     for words in alternatives:
         pattern = _term_pattern(words)
-        found = [[m.span() for m in pattern.finditer(text)] for text in texts]
+        found = [[m.span() for m in pattern.finditer(text)] for text, _back in searched]
         if len(words) > 1:
             # a match whose words are parted by punctuation is not the term
             places = [(n, span) for n, spans_ in enumerate(found) for span in spans_]
             if places:
-                tokens = tokenize_frame([texts[n][a:b] for n, (a, b) in places])
+                tokens = tokenize_frame([searched[n][0][a:b] for n, (a, b) in places])
                 broken = set(tokens.filter(tokens["token"].is_null())["doc"].to_list())
                 found = [[] for _ in texts]
                 for k, (n, span) in enumerate(places):
@@ -103,10 +112,51 @@ def term_spans_many(texts: Sequence[str], term: str) -> list[list[tuple[int, int
                         found[n].append(span)
         for n, spans_ in enumerate(found):
             spans[n].update(spans_)
-    return [sorted(s) for s in spans]
+    return [_in_text(sorted(s), back) for s, (_text, back) in zip(spans, searched, strict=True)]
 
 
-_JOINER = "['’\\-‐‑]"
+_Back = tuple[RawOffsets, list[int] | None] | None
+
+
+def _searchable(text: str) -> tuple[str, _Back]:
+    """``text`` as the index reads it (NFKC, case-folded), and the way back to its offsets
+    (``None``: the same offsets).
+
+    The pattern ignores case, so text whose case folding keeps its length is
+    searched in NFKC only: as it is where that is the text (ASCII; mostly
+    Chinese text too, whose full-width ``，`` and ``１`` NFKC changes one for one).
+    """
+    if text.isascii():
+        return text, None
+    normal, raw_at = nfkc_with_offsets(text)
+    if len(normal.casefold()) == len(normal):
+        return normal, None if raw_at.same_offsets else (raw_at, None)
+    folded, at_char = folded_with_offsets(normal)
+    return folded, (raw_at, at_char)
+
+
+def _in_text(spans: list[tuple[int, int]], back: _Back) -> list[tuple[int, int]]:
+    """Spans of the searched text (:func:`_searchable`) as spans of the text, in order."""
+    if back is None or not spans:
+        return spans
+    raw_at, at_char = back
+    bounds = np.array(spans, dtype=np.int64)
+    starts, ends = bounds[:, 0], bounds[:, 1]
+    if at_char is not None:
+        to_normal = np.asarray(at_char, dtype=np.int64)
+        starts, ends = to_normal[starts], to_normal[ends - 1] + 1
+    starts, ends = raw_at.spans(starts, ends)
+    # two words of one character (``½`` is 1⁄2) are one span of the text
+    return sorted(set(zip(starts.tolist(), ends.tolist(), strict=True)))
+
+
+#: An apostrophe or hyphen as written (the token rule folds them to ``'`` and ``-``).
+_JOINER = f"[{_JOINERS}]"
+_APOSTROPHE = f"[{_APOSTROPHES}]"
+
+#: A letter or digit of a word of the token rule (not Han, whose runs are words
+#: of their own: ``5G网络`` is ``5g`` and ``网络``, nor ``_``, a mark).
+_WORD = rf"[^\W_{_HAN_RE.pattern[1:-1]}]"
 
 
 @functools.lru_cache(maxsize=256)
@@ -120,7 +170,7 @@ def _term_pattern(words: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
     # Compiled once per alternative: KWIC calls term_spans on every candidate document.
     parts = []
     for word, prefix in words:
-        escaped = re.escape(word).replace("'", "['’]")
+        escaped = re.escape(word).replace("'", _APOSTROPHE).replace(r"\-", _JOINER)
         if is_han(word):
             parts.append(escaped)
             continue
@@ -129,18 +179,23 @@ def _term_pattern(words: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
             # ("China-U.S."), and its last full stop may be missing ("U.S")
             parts.append(rf"(?<![\w.]){escaped[:-2]}(?:\.|(?![\w.]))")
             continue
-        # not inside a word, nor right after one joined by an apostrophe or hyphen
-        piece = rf"(?<!\w)(?<!\w{_JOINER}){escaped}"
+        # not inside a word, nor right after one joined by an apostrophe or hyphen; the
+        # word comes first, then the look behind it: most places fail on its first letter
+        piece = rf"{escaped}(?<!{_WORD}{escaped})(?<!{_WORD}{_JOINER}{escaped})"
         if prefix:
-            piece += rf"(?:[^\W_]|{_JOINER}(?=[^\W_]))*"
+            piece += rf"(?:{_WORD}|{_JOINER}(?={_WORD}))*"
         parts.append(piece)
-    gap = r"[\W_]*?" if all(is_han(w) for w, _p in words) else r"[\W_]+"
-    pattern = gap.join(parts)
+    pattern = parts[0]
+    for (before, _p), (after, _q), part in zip(words, words[1:], parts[1:], strict=False):
+        # a Han word and the next word may touch ("5G网络"); other words are parted
+        pattern += r"[\W_]*?" if is_han(before) or is_han(after) else r"[\W_]+"
+        pattern += part
     if "." in words[-1][0]:
-        pattern += r"(?:['’]s)?(?!\w)"  # a hyphen after an abbreviation is a mark ("U.S.-led")
+        # a hyphen after an abbreviation is a mark ("U.S.-led")
+        pattern += rf"(?:{_APOSTROPHE}s)?(?!\w)"
     elif not is_han(words[-1][0]):
         # A joiner ends the word unless a letter follows it ("slavery--that").
-        pattern += rf"(?:['’]s)?(?!\w)(?!{_JOINER}\w)"
+        pattern += rf"(?:{_APOSTROPHE}s)?(?!{_WORD})(?!{_JOINER}{_WORD})"
     return re.compile(pattern, flags=re.IGNORECASE)
 
 

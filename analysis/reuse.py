@@ -6,9 +6,7 @@ the index's pattern so their words are the index's words.
 
 from __future__ import annotations
 
-import functools
 import heapq
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,8 +17,9 @@ import regex
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
+from analysis.nfkc_offsets import folded_with_offsets, nfkc_with_offsets
 from analysis.rows import rows_for
-from analysis.rule import _FOLD_TABLE, BOUNDARY_PATTERN, SCAN_PATTERN
+from analysis.rule import BOUNDARY_PATTERN, SCAN_PATTERN
 from analysis.text import classify_raw
 
 _SCAN = regex.compile(SCAN_PATTERN, regex.V1)
@@ -64,7 +63,7 @@ def _offsets(
 ) -> list[tuple[list[str], list[int], list[int]]]:
     found = []
     for text in texts:
-        normal, raw_at = _nfkc_with_offsets(text)
+        normal, raw_at = nfkc_with_offsets(text)
         matches = [m for m in _SCAN.finditer(normal) if not _IS_BOUNDARY.match(m.group())]
         found.append((raw_at, matches))
     distinct = list(dict.fromkeys(m.group() for _raw_at, matches in found for m in matches))
@@ -90,7 +89,7 @@ def _offsets(
                 tokens.append(words[0])
                 spans.append((match.start(), match.end()))
                 continue
-            folded, at_char = _folded(raw)
+            folded, at_char = folded_with_offsets(raw)
             size, base, cursor = len(folded), match.start(), 0
             for word in words:
                 at = folded.find(word, cursor)
@@ -106,108 +105,6 @@ def _offsets(
         starts, ends = raw_at.spans(bounds[:, 0], bounds[:, 1])
         out.append((tokens, starts.tolist(), ends.tolist()))
     return out
-
-
-_CLUSTER = regex.compile(r"\X", regex.V1)
-
-#: A stretch NFKC may change: characters that are not both in NFKC and of combining
-#: class 0 (the UAX #15 quick check is not "yes" for them), with the character
-#: before them, with which they may compose. NFKC leaves the rest as it is.
-_UNSURE_CLASS = r"[\p{NFKC_QC=N}\p{NFKC_QC=M}\p{^ccc=0}]"
-_UNSURE = regex.compile(rf"(?s).?{_UNSURE_CLASS}+", regex.V1)
-_UNSURE_CHAR = regex.compile(_UNSURE_CLASS, regex.V1)
-
-
-class _RawOffsets:
-    """Where the characters of a text's NFKC form come from in the text itself.
-
-    The text is cut into pieces, each given with its NFKC form: stretches NFKC
-    leaves alone, whose characters map one to one, and the grapheme clusters
-    it changes (several joined where NFKC joins them), every character of
-    whose form stands for the whole cluster. A word found in the NFKC text so
-    covers, in the text, exactly the characters it came from.
-    """
-
-    def __init__(self, pieces: Sequence[tuple[str, str]]) -> None:
-        sizes = np.array([len(piece) for piece, _form in pieces], dtype=np.int64)
-        self._raw = np.concatenate([[0], np.cumsum(sizes)])
-        self._normal = np.concatenate([[0], np.cumsum([len(form) for _piece, form in pieces])])
-        self._same = np.array([piece == form for piece, form in pieces], dtype=bool)
-
-    def spans(self, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """NFKC spans ``starts[i]:ends[i]`` (non-empty) as spans of the text."""
-        if not len(self._same):
-            return starts, ends
-        first = np.searchsorted(self._normal, starts, side="right") - 1
-        last = np.searchsorted(self._normal, ends - 1, side="right") - 1
-        raw_starts = np.where(
-            self._same[first], self._raw[first] + starts - self._normal[first], self._raw[first]
-        )
-        raw_ends = np.where(
-            self._same[last], self._raw[last] + ends - self._normal[last], self._raw[last + 1]
-        )
-        return raw_starts, raw_ends
-
-
-def _nfkc_with_offsets(text: str) -> tuple[str, _RawOffsets]:
-    """``text`` in NFKC, as the index scans it, and the way back to ``text``'s offsets.
-
-    NFKC changes lengths (``ﬁ`` is ``fi``, ``½`` is ``1⁄2``, ``㈱`` is
-    ``(株)``, ``ｶﾞ`` is ``ガ``) and moves word boundaries (``other－a`` is one
-    word, ``other-a``). Only the stretches it may change are normalised piece
-    by piece (their grapheme clusters, within which canonical composition
-    stays; neighbours whose NFKC together is not their forms joined are
-    joined); the forms joined are checked to be the NFKC of the whole text.
-    """
-    if unicodedata.is_normalized("NFKC", text):
-        return text, _RawOffsets([])
-    whole = unicodedata.normalize("NFKC", text)
-    pieces: list[tuple[str, str]] = []
-    cursor = 0
-    for match in _UNSURE.finditer(text):
-        if match.start() > cursor:
-            pieces.append((text[cursor : match.start()],) * 2)
-        pieces += _clusters(match.group())
-        cursor = match.end()
-    if cursor < len(text):
-        pieces.append((text[cursor:],) * 2)
-    if "".join(form for _piece, form in pieces) != whole:  # the cuts did not hold: all of it
-        pieces = list(_clusters(text))
-    return whole, _RawOffsets(pieces)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _clusters(text: str) -> tuple[tuple[str, str], ...]:
-    """``text``'s grapheme clusters with their NFKC forms, neighbours joined wherever NFKC of
-    the two is not their forms joined (``ㄱㅡ`` is ``그``); one piece if that is not enough.
-
-    Only a form starting with a character that may compose with the one before
-    it can join (``，`` is ``,``: never).
-    """
-    whole = unicodedata.normalize("NFKC", text)
-    out: list[tuple[str, str]] = []
-    for piece in _CLUSTER.findall(text):
-        form = unicodedata.normalize("NFKC", piece)
-        if out and _UNSURE_CHAR.match(form):
-            joined = unicodedata.normalize("NFKC", out[-1][0] + piece)
-            if joined != out[-1][1] + form:
-                out[-1] = (out[-1][0] + piece, joined)
-                continue
-        out.append((piece, form))
-    if "".join(form for _piece, form in out) != whole:
-        return ((text, whole),)
-    return tuple(out)
-
-
-def _folded(raw: str) -> tuple[str, list[int] | None]:
-    """``raw`` (NFKC already) case-folded as the token rule folds it, and per folded
-    character its character in ``raw`` (full case folding may lengthen one: ``ß`` is
-    ``ss``), or ``None`` where they are one to one."""
-    folded = raw.casefold().translate(_FOLD_TABLE)
-    if len(folded) == len(raw):  # folding never shortens a character: each is one
-        return folded, None
-    parts = [char.casefold().translate(_FOLD_TABLE) for char in raw]
-    return folded, [i for i, part in enumerate(parts) for _ in part]
 
 
 def _aligned_runs(a: list[str], b: list[str], k: int) -> list[tuple[int, int, int]]:

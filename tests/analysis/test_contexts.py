@@ -199,3 +199,87 @@ def test_term_spans_many_equals_term_spans_text_by_text():
     ]
     for term in ("civil war", "slave* | civil war", "yangtze river delta", "高质量发展", "*"):
         assert term_spans_many(texts, term) == [term_spans(t, term) for t in texts]
+
+
+# NFKC changes these words' lengths or boundaries ("ﬁ" is "fi", full-width letters
+# and "５Ｇ", "other－a" is one word "other-a", "㈱" is "(株)", half-width "ｶﾞｿﾘﾝ" is
+# "ガソリン", "½" is "1⁄2"), case folding "Straße" ("strasse"); a line break parts the
+# second "ﬁnance ｏｆｆｉｃｅ", and Chinese follows with full-width punctuation.
+COMPATIBLE = (
+    "The ﬁnance ｏｆｆｉｃｅ of other－a region ㈱ said so. Straße and ＧＤＰ grew; the ﬁnance\n"
+    "ｏｆｆｉｃｅ closed, ｶﾞｿﾘﾝ prices rose ½ and the Finance Office’s plan.\n"
+    "推动长三角一体化发展，５Ｇ网络建设（试点）。长三角的ﬁnance ｏｆｆｉｃｅ"
+)
+# By hand: "finance office" 3 (not across the line break), "株 said" 0 (")" parts them)
+PHRASES = {
+    "finance office": 3,
+    "the finance office": 2,
+    "other-a region": 1,
+    "株 said": 0,
+    "gdp grew": 1,
+    "5g 网络": 1,
+    "长三角一体化": 1,
+    "fin* office": 3,
+    "ガソリン prices | strasse": 2,
+}
+
+
+@pytest.fixture(scope="module")
+def compatible():
+    frame = pd.DataFrame(
+        {"doc_id": ["a", "b"], "text": [COMPATIBLE, "The finance office said so."]}
+    )
+    return build_index(frame, settings=IndexSettings(detect_phrases=False))
+
+
+def _index_count(index, term: str) -> int:
+    from analysis.query import count_query, parse_query
+
+    return int(count_query(index, parse_query(index, term), np.array([0]))[0])
+
+
+def test_term_spans_highlight_exactly_the_words_the_index_counts_where_nfkc_differs(
+    compatible,
+):
+    from analysis.query import split_query
+    from analysis.text import tokenize_frame
+
+    terms = compatible.vocab["term"].to_numpy()
+    stream = compatible.tokens[compatible.token_offsets[0] : compatible.token_offsets[1]]
+    words = list(dict.fromkeys(str(terms[t]) for t in stream if t >= 0))
+    assert {"finance", "office", "other-a", "株", "strasse", "gdp", "ガソリン", "5g"} <= set(words)
+    assert {"长三角", "网络", "1", "2"} <= set(words)
+    for term in [*words, *PHRASES]:
+        spans = term_spans(COMPATIBLE, term)
+        assert len(spans) == _index_count(compatible, term), term
+        for start, end in spans:
+            # the text under each span reads, by the token rule, as the term's words
+            read = tokenize_frame([COMPATIBLE[start:end]])["token"].to_list()
+            wanted = [[w for w, _prefix in words_] for words_ in split_query(term)]
+            if end - start == 1 and len(read) > 1:  # "½": two words in one character
+                assert any([w] == want for w in read for want in wanted), term
+                continue
+            assert any(
+                len(read) == len(want)
+                and all(
+                    r == w or (prefix and r is not None and r.startswith(w))
+                    for r, w, (_w, prefix) in zip(read, want, words_, strict=True)
+                )
+                for want, words_ in zip(wanted, split_query(term), strict=True)
+            ), (term, read)
+    assert [PHRASES[p] for p in PHRASES] == [_index_count(compatible, p) for p in PHRASES]
+
+
+def test_term_spans_of_compatibility_characters_by_hand():
+    spans = term_spans(COMPATIBLE, "finance office")
+    assert [COMPATIBLE[a:b] for a, b in spans] == [
+        "ﬁnance ｏｆｆｉｃｅ",
+        "Finance Office’s",
+        "ﬁnance ｏｆｆｉｃｅ",
+    ]
+    assert [COMPATIBLE[a:b] for a, b in term_spans(COMPATIBLE, "株 | other-a | 5g")] == [
+        "other－a",
+        "㈱",
+        "５Ｇ",
+    ]
+    assert term_spans("x ½ y", "1 | 2") == [(2, 3)]  # one span for the character

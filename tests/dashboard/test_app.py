@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,25 @@ def test_documents_page_highlights_the_term_from_the_url() -> None:
     html = at.get("html")[0].proto.body
     assert "<mark" in html
     assert "Yangtze River Delta</mark>" in html
+
+
+def test_documents_reader_marks_the_words_the_index_counts_where_nfkc_differs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "ﬁ" and full-width letters are ASCII words to the index; a line break parts the
+    # second pair, so the index counts "finance office" twice here, and so does the reader
+    folder = tmp_path / "library"
+    folder.mkdir()
+    text = "The ﬁnance ｏｆｆｉｃｅ said so.\nﬁnance\nｏｆｆｉｃｅ; the Finance Office’s plan."
+    (folder / "notes.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(folder))
+    at = _open({"corpus": "lib:notes.txt", "term": "finance office"}, page="documents")
+    assert "'finance office' occurs 2 times here." in [shown(t.value) for t in at.text]
+    html = at.get("html")[0].proto.body
+    assert re.findall(r"<mark[^>]*>(.*?)</mark>", html) == [
+        "ﬁnance ｏｆｆｉｃｅ",
+        "Finance Office’s",
+    ]
 
 
 def test_library_folder_from_the_environment(tmp_path: Path, monkeypatch) -> None:

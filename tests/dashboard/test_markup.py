@@ -38,6 +38,18 @@ def test_reader_html_marks_the_spans_and_keeps_the_text() -> None:
     assert _text_of(html) == HOSTILE
 
 
+def test_reader_html_marks_the_term_where_nfkc_changes_its_words() -> None:
+    # "ﬁ" is "fi" and full-width letters are ASCII to the index; a line break parts
+    # the second pair (no term spans one), and "㈱" is the word "株" in "(株)"
+    text = "The ﬁnance ｏｆｆｉｃｅ of ㈱ <b>.\nﬁnance\nｏｆｆｉｃｅ; Finance Office’s"
+    html = reader_html(text, term_spans(text, "finance office"))
+    marked = re.findall(r"<mark[^>]*>(.*?)</mark>", html)
+    assert [_text_of(m) for m in marked] == ["ﬁnance ｏｆｆｉｃｅ", "Finance Office’s"]
+    assert _text_of(html) == text
+    html = reader_html(text, term_spans(text, "株"))
+    assert [_text_of(m) for m in re.findall(r"<mark[^>]*>(.*?)</mark>", html)] == ["㈱"]
+
+
 def test_reader_html_marks_a_term_inside_markup_as_text() -> None:
     html = reader_html(HOSTILE, term_spans(HOSTILE, "script"))
     assert "&lt;<mark" in html
