@@ -201,3 +201,19 @@ def test_a_folder_of_string_record_files_loads_the_same_corpus_either_way(tmp_pa
     assert fast.docs["doc_id"].tolist() == ["x", "y", "x#2"]
     assert fast.docs["date_precision"].tolist() == ["year", None, "month"]
     assert fast.report["duplicate_of"].tolist()[4] == "x"
+
+
+def test_a_block_is_charged_the_documents_and_tokens_of_its_texts_one_by_one() -> None:
+    data = (
+        b'{"text": "High-quality development."}\n'
+        b'{"text": "\\u957f\\u4e09\\u89d2\\u4e00\\u4f53\\u5316 and more words"}\n'
+        b'{"text": "x"}\n'
+    )
+    (block,) = _string_records_units("docs.jsonl", data, "", OPTIONS)
+    by_block = _Budget(limits=IngestLimits(), upload=True)
+    by_block.charge([block])
+    one_by_one = _Budget(limits=IngestLimits(), upload=True)
+    one_by_one.charge(block.docs())
+    assert (by_block.documents, by_block.tokens) == (one_by_one.documents, one_by_one.tokens)
+    # by hand: 25 bytes -> 5 tokens, 18 + 15 bytes -> 7, 1 byte -> 1
+    assert (by_block.documents, by_block.tokens) == (3, 13)
