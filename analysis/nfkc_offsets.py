@@ -71,9 +71,9 @@ class RawOffsets:
 def nfkc_with_offsets(text: str) -> tuple[str, RawOffsets]:
     """``text`` in NFKC, as the index scans it, and the way back to ``text``'s offsets.
 
-    Characters NFKC changes one for one, composing with none (``，``, ``１``),
-    are replaced at once (:func:`_code_point_tables`); the other stretches it
-    may change are normalised piece by piece (their grapheme clusters, within
+    Characters NFKC changes alone, composing with none (``，``, ``１``, ``ﬁ``,
+    ``㈱``), are replaced where they stand (:func:`_code_point_tables`); the
+    other stretches it may change are normalised piece by piece (their grapheme clusters, within
     which canonical composition stays; neighbours whose NFKC together is not
     their forms joined are joined), and the forms joined are checked to be the
     NFKC of the whole text.
@@ -87,21 +87,31 @@ def nfkc_with_offsets(text: str) -> tuple[str, RawOffsets]:
     """
     if unicodedata.is_normalized("NFKC", text):
         return text, RawOffsets([])
-    kinds, forms = _code_point_tables()
+    kinds, forms, longer = _code_point_tables()
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    here = kinds[points]
     # characters changed one for one keep their offsets, and NFKC of the text with
     # them changed is NFKC of the text (their forms decompose as they do)
     text = forms[points].tobytes().decode("utf-32-le", "surrogatepass")
-    other = np.flatnonzero(kinds[points] == _OTHER)
-    if not len(other):
-        return text, RawOffsets([])
+    other = np.flatnonzero(here == _OTHER)
+    pieces: list[tuple[str, str]] = []
+    cursor = 0
+    if not len(other):  # each character changed alone: replaced where it stands
+        for at in np.flatnonzero(here == _LONGER).tolist():
+            if at > cursor:
+                pieces.append((text[cursor:at],) * 2)
+            pieces.append((text[at], longer[text[at]]))
+            cursor = at + 1
+        if not pieces:
+            return text, RawOffsets([])
+        if cursor < len(text):
+            pieces.append((text[cursor:],) * 2)
+        return "".join(form for _piece, form in pieces), RawOffsets(pieces)
     whole = unicodedata.normalize("NFKC", text)
     # the runs of other characters, each with the character before it (they may compose)
     breaks = np.flatnonzero(np.diff(other) > 1)
     run_starts = other[np.concatenate([[0], breaks + 1])].tolist()
     run_ends = (other[np.concatenate([breaks, [len(other) - 1]])] + 1).tolist()
-    pieces: list[tuple[str, str]] = []
-    cursor = 0
     for start, end in zip(run_starts, run_ends, strict=True):
         start = max(start - 1, cursor)
         if start > cursor:
@@ -115,38 +125,40 @@ def nfkc_with_offsets(text: str) -> tuple[str, RawOffsets]:
     return whole, RawOffsets(pieces)
 
 
-_KEPT, _ONE_FOR_ONE, _OTHER = 0, 1, 2
+_KEPT, _ONE_FOR_ONE, _LONGER, _OTHER = 0, 1, 2, 3
 _MAYBE = regex.compile(r"\p{NFKC_QC=M}", regex.V1)
-_STABLE = regex.compile(r"[\p{NFKC_QC=Y}&&\p{ccc=0}]", regex.V1)
+_STABLE = regex.compile(r"[\p{NFKC_QC=Y}&&\p{ccc=0}]+", regex.V1)
 
 
 @functools.cache
-def _code_point_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Per code point, what NFKC does to it and the character it makes, if one.
+def _code_point_tables() -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """Per code point, what NFKC does to it, and the forms of those it changes alone.
 
-    ``_KEPT``: NFKC keeps it, whatever its neighbours. ``_ONE_FOR_ONE``: a
-    character that composes with none (combining class 0, quick check "no", not
-    "maybe") and whose form is one such character (``，`` is ``,``, ``１`` is
-    ``1``): NFKC of a text of these and kept ones replaces each by its form.
-    ``_OTHER``: the rest (``ﬁ``, ``㈱``, combining marks), read piece by piece.
-    Read off Unicode once, when first needed (a tenth of a second).
+    ``_KEPT``: NFKC keeps it, whatever its neighbours. ``_ONE_FOR_ONE`` and
+    ``_LONGER``: a character that composes with none (combining class 0,
+    quick check "no", not "maybe") and whose form is made of such characters,
+    one (``，`` is ``,``, ``１`` is ``1``; given per code point) or more
+    (``ﬁ``, ``㈱``, ``½``, ``…``; given by character): NFKC of a text of these
+    and kept ones replaces each by its form. ``_OTHER``: the rest (combining
+    marks, half-width ``ﾞ``), read by grapheme clusters. Read off Unicode once,
+    when first needed (a tenth of a second).
     """
     kinds = np.full(0x110000, _KEPT, dtype=np.uint8)
     forms = np.arange(0x110000, dtype=np.uint32)
+    longer: dict[str, str] = {}
     every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
     for char in _UNSURE_CHAR.findall(every):
         form = unicodedata.normalize("NFKC", char)
         code = ord(char)
-        if (
-            len(form) == 1
-            and unicodedata.combining(char) == 0
-            and not _MAYBE.match(char)
-            and _STABLE.match(form)
-        ):
-            kinds[code], forms[code] = _ONE_FOR_ONE, ord(form)
+        alone = unicodedata.combining(char) == 0 and not _MAYBE.match(char)
+        if alone and _STABLE.fullmatch(form):
+            if len(form) == 1:
+                kinds[code], forms[code] = _ONE_FOR_ONE, ord(form)
+            else:
+                kinds[code], longer[char] = _LONGER, form
         else:
             kinds[code] = _OTHER
-    return kinds, forms
+    return kinds, forms, longer
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -24,15 +24,24 @@ CLUSTERS = [
 ]  # fmt: skip
 
 
-def test_every_character_changed_one_for_one_is_its_nfkc_form_in_one_text():
-    kinds, _forms = _code_point_tables()
+def test_every_character_nfkc_changes_alone_is_its_form_in_one_text():
+    kinds, _forms, longer = _code_point_tables()
     chars = "".join(chr(c) for c in np.flatnonzero(kinds == _ONE_FOR_ONE))
-    assert {"，", "１", "－", "．", "Ａ", "　"} <= set(chars)
+    assert {"，", "１", "－", "．", "Ａ", "　", "①"} <= set(chars)
     assert not {"ﬁ", "㈱", "½", "\u0301", "ﾞ"} & set(chars)
+    assert {"ﬁ", "㈱", "½", "…"} <= set(longer)
+    assert not {"\u0301", "ﾞ", "ｶ"} & set(longer)
     for text in (chars, "x".join(chars), f"发展{chars[:50]}a"):
         normal, back = nfkc_with_offsets(text)
         assert normal == unicodedata.normalize("NFKC", text)
         assert back.same_offsets
+    # and those changed alone into several: each stands for its form
+    text = "x".join(longer) + "，１"
+    normal, back = nfkc_with_offsets(text)
+    assert normal == unicodedata.normalize("NFKC", text)
+    at = np.array([normal.index("(株)"), normal.index(",1")])
+    starts, ends = back.spans(at, at + np.array([3, 2]))
+    assert [text[a:b] for a, b in zip(starts, ends, strict=True)] == ["㈱", "，１"]
 
 
 @settings(max_examples=200, deadline=None)
