@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import numpy as np
@@ -111,13 +112,40 @@ def _folded_hashes(texts: pa.Array) -> np.ndarray:
     """A 64-bit hash per text of its normalised form; equal :func:`_exact_key` gives equal hash."""
     texts = _large(texts)
     offsets, data = _buffers(texts)
-    hashes, python = _hash_texts(data, offsets, _flags(), True)
+    hashes, python = _hashes_in_parts(data, offsets)
     others = np.flatnonzero(python)
     if len(others):
         forms = [_normalised(text) for text in pc.take(texts, others).to_pylist()]
         form_offsets, form_data = _buffers(pa.array(forms, pa.large_string()))
         hashes[others] = _hash_texts(form_data, form_offsets, _flags(), False)[0]
     return hashes
+
+
+#: Texts hashed by each thread at least (fewer go in one part).
+_PART_ROWS = 10_000
+
+
+def _hashes_in_parts(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_hash_texts` (checking) of consecutive parts of the rows on two threads.
+
+    The compiled pass releases the interpreter lock, so on two cores the
+    parts are hashed at the same time; the result is the same as one pass.
+    """
+    n = len(offsets) - 1
+    if n < 2 * _PART_ROWS:
+        return _hash_texts(data, offsets, _flags(), True)
+    # cut where half the bytes lie, so both threads read about as much
+    middle = int(np.searchsorted(offsets, offsets[-1] // 2))
+    middle = min(max(middle, 1), n - 1)
+    parts = [(0, middle), (middle, n)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(
+            pool.map(
+                lambda part: _hash_texts(data, offsets[part[0] : part[1] + 1], _flags(), True),
+                parts,
+            )
+        )
+    return np.concatenate([h for h, _ in done]), np.concatenate([p for _, p in done])
 
 
 def _first_copies(texts: pa.Array) -> np.ndarray:
