@@ -222,11 +222,11 @@ class TopicOptions:
 def fit_pool() -> ProcessPoolExecutor:
     """One worker process for every session's topic fits (they queue): a fit there holds a core,
     not the interpreter lock all other sessions' runs need, for seconds (LDA: tens). It starts
-    at once and imports scikit-learn, so the first fit does not wait for it; not in a worker
-    itself (a spawned worker may run the app's script again while it starts, and may not
-    start processes then)."""
+    at once and imports scikit-learn, so the first fit does not wait for it; not while this
+    process is itself a worker starting up (it may run the app's script again then, and may
+    not start processes: the test below is multiprocessing's own)."""
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    if multiprocessing.current_process().name == "MainProcess":  # a worker is named for itself
+    if not getattr(multiprocessing.current_process(), "_inheriting", False):
         pool.submit(prepare_fit)
     return pool
 
