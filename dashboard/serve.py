@@ -331,6 +331,14 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+async def _exit_of(process: asyncio.subprocess.Process) -> int:
+    """The exit status, as soon as the process ends. (``Process.wait`` also waits for its
+    output pipe to close, which a child it leaves behind may hold open for ever.)"""
+    while process.returncode is None:
+        await asyncio.sleep(0.2)
+    return process.returncode
+
+
 def _exit_text(code: int) -> str:
     if code < 0:
         with contextlib.suppress(ValueError):
@@ -404,7 +412,11 @@ class Supervisor:
             process = replica.process
             assert process is not None
             relay = asyncio.create_task(self._relay(replica, process))
-            code = await process.wait()
+            code = await _exit_of(process)
+            # Its own children (the topic-fit worker) would outlive it, holding its output
+            # pipe open: they go with it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
             await asyncio.wait({relay}, timeout=2)
             if self.stopping.is_set():
                 return
@@ -459,13 +471,12 @@ class Supervisor:
         for process in running:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-        try:
-            await asyncio.wait_for(asyncio.gather(*(p.wait() for p in running)), STOP_SECONDS)
-        except TimeoutError:
-            for process in running:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-            await asyncio.gather(*(p.wait() for p in running))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(_exit_of(p) for p in running)), STOP_SECONDS)
+        for process in running:  # what is left of each group (stragglers, children)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        await asyncio.gather(*(_exit_of(p) for p in running))
 
 
 async def serve(args: argparse.Namespace) -> int:

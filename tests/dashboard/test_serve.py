@@ -460,6 +460,14 @@ def test_two_sessions_keep_their_websocket_upload_and_media_on_their_replica(ser
     asyncio.run(asyncio.wait_for(scenario(), 300))
 
 
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 async def _drain(socket_: object, seconds: float) -> None:
     """Receive until the websocket closes (messages already sent may come first)."""
     deadline = time.monotonic() + seconds
@@ -488,6 +496,13 @@ def test_a_killed_replica_is_reported_and_its_browsers_move(served) -> None:
             r"after \d+ s; its 1 open session\(s\) were disconnected",
             seconds=20,
         )
+        # Nothing of it is left behind (its worker processes share its process group).
+        deadline = time.monotonic() + 10
+        while _group_alive(pid):
+            assert time.monotonic() < deadline, (
+                f"processes of group {pid} outlived replica {number}"
+            )
+            await asyncio.sleep(0.2)
         # Its browser comes back through the proxy and is given the other replica.
         status, cookies, _ = _get(
             f"http://127.0.0.1:{port}/_stcore/health", f"dashboard_replica={victim}"
