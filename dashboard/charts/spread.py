@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from analysis import schema
 from dashboard.charts.theme import (
     SERIES_COLORS,
+    TIMELINE,
     builder,
     figure,
     series_style,
@@ -92,10 +93,7 @@ def plot_uptake(
     what = f"'{term}'" if term else "the formulation"
     fig.layout = themed_layout(
         title=title or f"Uses of {what} so far, per group",
-        height=440,
-        showlegend=True,
-        clickmode="event+select",
-        hovermode="closest",
+        **TIMELINE,
         yaxis={"title": {"text": "uses so far"}, "rangemode": "tozero"},
         xaxis={"title": {"text": ""}, "type": "date"},
     )

@@ -181,6 +181,14 @@ def trace(kind: str, **props: Any) -> dict[str, Any]:
     return {"type": kind, **props}
 
 
+#: Layout of a clickable timeline (trends, topics, uptake): a point click selects it.
+TIMELINE: dict[str, Any] = {
+    "height": 440,
+    "showlegend": True,
+    "clickmode": "event+select",
+    "hovermode": "closest",
+}
+
 #: Where every legend goes: outside the plot on its right, one entry a line.
 LEGEND: dict[str, Any] = {
     "title": {"text": ""},

@@ -7,7 +7,15 @@ import plotly.graph_objects as go
 
 from analysis import schema
 from dashboard.charts.periods import period_label, period_xaxis
-from dashboard.charts.theme import builder, figure, gaps, series_style, themed_layout, trace
+from dashboard.charts.theme import (
+    TIMELINE,
+    builder,
+    figure,
+    gaps,
+    series_style,
+    themed_layout,
+    trace,
+)
 
 
 @builder
@@ -66,10 +74,7 @@ def plot_topic_timeline(
         )
     fig.layout = themed_layout(
         title=title or f"Topic share per {by}",
-        height=440,
-        showlegend=True,
-        clickmode="event+select",
-        hovermode="closest",
+        **TIMELINE,
         yaxis={"title": {"text": "share of passages"}, "tickformat": ".0%", "rangemode": "tozero"},
         xaxis=period_xaxis(all_starts, by),
     )

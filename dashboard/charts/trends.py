@@ -10,7 +10,15 @@ import plotly.graph_objects as go
 
 from analysis import schema
 from dashboard.charts.periods import period_label, period_xaxis
-from dashboard.charts.theme import builder, figure, gaps, series_style, themed_layout, trace
+from dashboard.charts.theme import (
+    TIMELINE,
+    builder,
+    figure,
+    gaps,
+    series_style,
+    themed_layout,
+    trace,
+)
 
 TREND_MEASURES = {
     schema.PER_MILLION: "per million tokens",
@@ -151,10 +159,7 @@ def plot_trends(
         yaxis["tickformat"] = ".0%"
     layout = themed_layout(
         title=title or f"Trend per {by}, {measure}{smoothed}",
-        height=440,
-        showlegend=True,
-        clickmode="event+select",
-        hovermode="closest",
+        **TIMELINE,
         yaxis=yaxis,
         xaxis=period_xaxis(all_starts, by),
     )
