@@ -77,7 +77,6 @@ import math
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -91,6 +90,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from dashboard.serve import free_ports  # noqa: E402  # the checkout's, found through REPO
+
 CORPORA = REPO.parent / "shared" / "corpora"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -248,34 +251,12 @@ class RssSampler(threading.Thread):
 # ---------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free loopback ports."""
-    for _ in range(200):
-        base = _free_port()
-        if base + count >= 65536:
-            continue
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise SystemExit(f"no {count} consecutive free ports")
-
-
 def start_server(
     work: Path, library: Path | None, cache: Path | None = None, port: int = 0, replicas: int = 0
 ) -> tuple[subprocess.Popen[bytes], str, Path]:
     """One Streamlit process (``replicas`` 0), or ``python -m dashboard serve`` with that many
     replicas behind its proxy (on ``port`` and the ports after it)."""
-    port = port or _free_ports(1 + replicas)
+    port = port or free_ports(1 + replicas)
     env = {**os.environ, "DASHBOARD_CACHE_DIR": str((cache or work / "cache").resolve())}
     env.pop("DASHBOARD_CORPUS_DIR", None)
     if library is not None:

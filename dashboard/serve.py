@@ -47,6 +47,7 @@ import ctypes
 import os
 import secrets
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -322,6 +323,22 @@ class Proxy:
 # ---------------------------------------------------------------------------
 # The replicas
 # ---------------------------------------------------------------------------
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free loopback ports (for tests and benchmarks)."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free loopback ports")
 
 
 def _die_with_parent() -> None:

@@ -10,8 +10,8 @@ websocket closed at once and its browsers moved, and stopping leaves no process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import random
 import re
 import signal
 import socket
@@ -230,25 +230,11 @@ def test_bad_replica_counts_are_refused_with_the_fix(monkeypatch, capsys) -> Non
 # ---------------------------------------------------------------------------
 
 
-def _free_run(count: int) -> int:
-    """The first of ``count`` consecutive free loopback ports."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000)
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free run of ports")
-
-
 class Served:
     """``python -m dashboard serve --replicas 2`` with its standard error collected."""
 
     def __init__(self, tmp: Path) -> None:
-        self.port = _free_run(3)
+        self.port = serve.free_ports(3)
         env = {**os.environ, "DASHBOARD_CACHE_DIR": str(tmp / "cache")}
         env.pop("DASHBOARD_CORPUS_DIR", None)
         self.process = subprocess.Popen(
@@ -296,15 +282,22 @@ class Served:
             raise
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    running = Served(tmp_path)
+@contextlib.contextmanager
+def two_replicas(tmp: Path) -> Iterator[Served]:
+    """``serve --replicas 2`` with both replicas ready; stopped after."""
+    running = Served(tmp)
     try:
         running.wait_for(r"replica 1 ready")
         running.wait_for(r"replica 2 ready")
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    with two_replicas(tmp_path) as running:
+        yield running
 
 
 def _get(url: str, cookie: str = "") -> tuple[int, dict[str, list[str]], bytes]:
@@ -366,39 +359,40 @@ async def _open_session(port: int) -> Session:
             return session
 
 
+async def _ask(session: Session, back: object, answer: str) -> object:
+    """Send ``back`` (a BackMsg) and return the first ForwardMsg of type ``answer``."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    await session.socket.send(back.SerializeToString())  # type: ignore[attr-defined]
+    while True:
+        msg = ForwardMsg()
+        raw = await asyncio.wait_for(session.socket.recv(), 30)  # type: ignore[attr-defined]
+        msg.ParseFromString(raw)
+        if msg.WhichOneof("type") == answer:
+            return getattr(msg, answer)
+
+
 async def _upload_url(session: Session) -> str:
     from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     back = BackMsg()
     back.file_urls_request.request_id = "1"
     back.file_urls_request.session_id = session.session_id
     back.file_urls_request.file_names.append("notes.txt")
-    await session.socket.send(back.SerializeToString())  # type: ignore[attr-defined]
-    while True:
-        msg = ForwardMsg()
-        raw = await asyncio.wait_for(session.socket.recv(), 30)  # type: ignore[attr-defined]
-        msg.ParseFromString(raw)
-        if msg.WhichOneof("type") == "file_urls_response":
-            return str(msg.file_urls_response.file_urls[0].upload_url)
+    answer = await _ask(session, back, "file_urls_response")
+    return str(answer.file_urls[0].upload_url)  # type: ignore[attr-defined]
 
 
 async def _media_url(session: Session, key: str) -> str:
     """The ``/media/`` address of a download, asked for as the frontend does on a click."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     back = BackMsg()
     back.backend_operation_request.request_id = "2"
     back.backend_operation_request.session_id = session.session_id
     back.backend_operation_request.deferred_file.file_id = session.deferred[key]
-    await session.socket.send(back.SerializeToString())  # type: ignore[attr-defined]
-    while True:
-        msg = ForwardMsg()
-        raw = await asyncio.wait_for(session.socket.recv(), 30)  # type: ignore[attr-defined]
-        msg.ParseFromString(raw)
-        if msg.WhichOneof("type") == "backend_operation_response":
-            return str(msg.backend_operation_response.deferred_file.url)
+    answer = await _ask(session, back, "backend_operation_response")
+    return str(answer.deferred_file.url)  # type: ignore[attr-defined]
 
 
 def _put(port: int, path: str, replica: str, xsrf: str) -> int:

@@ -10,18 +10,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.test_serve import Served
+from tests.dashboard.test_serve import two_replicas
 
 
 @pytest.fixture
 def proxy_url(tmp_path: Path) -> Iterator[str]:
-    running = Served(tmp_path)
-    try:
-        running.wait_for(r"replica 1 ready")
-        running.wait_for(r"replica 2 ready")
+    with two_replicas(tmp_path) as running:
         yield f"http://127.0.0.1:{running.port}"
-    finally:
-        running.stop()
 
 
 def test_two_users_upload_through_the_proxy_to_their_own_replicas(
