@@ -150,13 +150,16 @@ def detect_phrases(
     occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (start position, phrase)
     spans = _spans(doc, n_docs)
     mark = ids  # level 2 reads no mark
+    starts = np.zeros(0, dtype=np.int64)  # positions where mark is set (from level 3 on)
     expected = len(ids)  # n-grams to count at most
     with _Runner(len(spans)) as run:
         for n in range(2, options.max_n + 1):
             if float(len(prefix_first)) * n_words >= 2.0**62:
                 raise OverflowError("too many distinct n-grams for 64-bit keys")
             last = n == options.max_n
-            level = _Level.count(run, spans, (ids, doc, n, n_words, stop, mark, last), expected)
+            level = _Level.count(
+                run, spans, (ids, doc, n, n_words, stop, mark, last), starts, expected
+            )
             rows = kernels.frequent_rows(
                 level.bounds, level.distinct, level.counts, level.spread,
                 options.min_count, min_docs,
@@ -190,10 +193,12 @@ def detect_phrases(
             kept.append(candidate)
             kept_scores.append(score[candidate])
             mark = level.mark(run, rows, np.empty_like(ids) if mark is ids else mark)
+            starts = np.flatnonzero(mark >= 0)
             most = int(fcounts[candidate].sum())
-            found = run(
-                [(kernels.kept_starts, (mark, level_kept, doc, lo, hi, most)) for lo, hi in spans]
-            )
+            found = run([
+                (kernels.kept_starts, (mark, level_kept, doc, starts, lo, hi, most))
+                for lo, hi in _listed(starts, spans)
+            ])  # fmt: skip
             occ_at = np.concatenate([f[0] for f in found])
             occ_doc = np.concatenate([f[1] for f in found])
             occ_phrase = np.concatenate([f[2] for f in found])
@@ -274,15 +279,23 @@ class _Level:
         run: _Runner,
         spans: list[tuple[int, int]],
         stream: tuple[object, ...],
+        starts: np.ndarray,
         expected: int,
     ) -> _Level:
+        """Partition and count the n-grams of ``stream`` (the arguments of
+        :func:`analysis.kernels.partition_ngrams`) starting in ``spans``, or
+        at the ``starts`` in them when there are any."""
         bits = 1
         while bits < 16 and (PARTITION_ITEMS << bits) < expected:
             bits += 1
+        listed = len(starts) > 0
+        if listed:
+            spans = _listed(starts, spans)
         counted = np.zeros((len(spans), (1 << bits) + 1), dtype=np.int64)  # and the dump's
         empty = np.zeros(0, dtype=np.int64)
         run([
-            (kernels.partition_ngrams, (*stream, lo, hi, bits, count, empty, empty, True))
+            (kernels.partition_ngrams,
+             (*stream, lo, hi, bits, count, empty, empty, True, starts, listed))
             for (lo, hi), count in zip(spans, counted, strict=True)
         ])  # fmt: skip
         sizes = counted[:, :-1]
@@ -298,7 +311,8 @@ class _Level:
         cursors[:, :-1] = bounds[:-1] + np.cumsum(sizes, axis=0) - sizes
         cursors[:, -1] = items
         run([
-            (kernels.partition_ngrams, (*stream, lo, hi, bits, cursor, keys, where, False))
+            (kernels.partition_ngrams,
+             (*stream, lo, hi, bits, cursor, keys, where, False, starts, listed))
             for (lo, hi), cursor in zip(spans, cursors, strict=True)
         ])  # fmt: skip
         level = cls(
@@ -332,6 +346,12 @@ class _Level:
             for lo, hi in itertools.pairwise(cuts)
         ])  # fmt: skip
         return into
+
+
+def _listed(starts: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The ranges of ``starts`` (ascending positions) that fall in each span."""
+    edges = np.searchsorted(starts, [spans[0][0]] + [hi for _lo, hi in spans]).tolist()
+    return list(itertools.pairwise(edges))
 
 
 def _spans(doc: np.ndarray, n_docs: int) -> list[tuple[int, int]]:

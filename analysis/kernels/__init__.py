@@ -20,8 +20,9 @@ Modules, by job (:mod:`~analysis.kernels.utf8` and
   :func:`column_sums`: per-row counts of values (documents x terms, CSR),
   overall counts, column sums over some rows;
 - :mod:`~analysis.kernels.ngrams`: :func:`partition_ngrams`,
- , :func:`count_partitions`, :func:`frequent_rows`,
-  :func:`mark_frequent`, :func:`kept_starts`: one level of phrase detection;
+  :func:`count_partitions`, :func:`frequent_rows`, :func:`mark_frequent`,
+  :func:`kept_starts`: one level of phrase detection (n-grams scattered by
+  hash into partitions, each counted in cache);
   :func:`best_at`: the best score at each of a sorted list of positions;
 - :mod:`~analysis.kernels.streams`: :func:`match_sequence`,
   :func:`positions_by_value`, :func:`walk_words`, :func:`shingle_hashes`:

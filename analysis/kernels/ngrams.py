@@ -8,7 +8,8 @@ passes, each reading its input in order:
   scattered into the partitions; each partition keeps text order;
 - :func:`count_partitions`: each partition counted with a hash table of its
   own, small enough to stay in the processor's cache (the keys of a
-  partition are no other partition's, so nothing is merged);
+  partition are no other partition's, so nothing is merged), and
+  :func:`frequent_rows` picks the keys frequent enough;
 - :func:`mark_frequent` and :func:`kept_starts`: the frequent n-grams'
   numbers written at their start positions (the next level's input), and
   the kept phrases' occurrences read back in text order.
@@ -50,8 +51,13 @@ def partition_ngrams(
     keys: np.ndarray,
     where: np.ndarray,
     sizes_only: bool,
+    starts: np.ndarray,
+    listed: bool,
 ) -> None:
     """Scatter the n-grams starting at positions ``lo:hi`` into ``2**bits`` partitions.
+
+    With ``listed``, the n-grams starting at positions ``starts[lo:hi]``
+    (ascending: where ``mark`` is set) instead.
 
     An n-gram's prefix is the word at its start (``n == 2``: none where
     that is a boundary or a stop word) or ``mark[start]``, the number of the
@@ -75,7 +81,8 @@ def partition_ngrams(
     # Branch-free: an n-gram that does not count goes to the last cursor, a
     # dump that never advances (words and boundaries alternate too
     # irregularly for the branches to be predicted).
-    for p in range(lo, hi):
+    for k in range(lo, hi):
+        p = starts[k] if listed else k
         prefix = np.int64(ids[p]) if two else np.int64(mark[p])
         q = min(p + n - 1, length - 1)
         word = np.int64(ids[q])
@@ -206,9 +213,15 @@ def mark_frequent(
 
 @njit(cache=True, nogil=True)
 def kept_starts(
-    mark: np.ndarray, kept: np.ndarray, doc: np.ndarray, lo: int, hi: int, most: int
+    mark: np.ndarray,
+    kept: np.ndarray,
+    doc: np.ndarray,
+    starts: np.ndarray,
+    lo: int,
+    hi: int,
+    most: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where kept phrases start among positions ``lo:hi``, in text order.
+    """Where kept phrases start among positions ``starts[lo:hi]`` (ascending), in text order.
 
     ``mark`` numbers the frequent n-gram at each start (-1: none), ``kept``
     each frequent n-gram's phrase number (-1: not kept); there are at most
@@ -220,7 +233,8 @@ def kept_starts(
     in_doc = np.empty(most + 1, dtype=np.int32)
     phrase = np.empty(most + 1, dtype=np.int32)
     found = 0
-    for p in range(lo, hi):
+    for k in range(lo, hi):
+        p = starts[k]
         m = mark[p]
         number = kept[max(m, 0)]
         at[found] = p

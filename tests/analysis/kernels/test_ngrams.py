@@ -24,16 +24,21 @@ def _ngrams_by_hand(ids, doc, n, stop, prefixes):
     return counts, {g: len(d) for g, d in spread.items()}
 
 
-def _level(ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3):
+def _level(ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3, listed=False):
     """One level through the kernels: per n-gram (tuple of its prefix and last word)
-    its count, spread and first start, and per item (start) its n-gram."""
+    its count, spread and first start, and per item (start) its n-gram. ``listed``:
+    read only the positions where ``mark`` is set (spans then index those)."""
     spans = spans or [(0, len(ids))]
+    starts = np.flatnonzero(mark >= 0) if listed else np.zeros(0, dtype=np.int64)
+    if listed:
+        spans = [tuple(np.searchsorted(starts, span).tolist()) for span in spans]
     counted = np.zeros((len(spans), (1 << bits) + 1), dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
     for (lo, hi), count in zip(spans, counted, strict=True):
         kernels.partition_ngrams(
-            ids, doc, n, n_words, stop, mark, last, lo, hi, bits, count, empty, empty, True
-        )
+            ids, doc, n, n_words, stop, mark, last, lo, hi, bits, count, empty, empty, True,
+            starts, listed,
+        )  # fmt: skip
     sizes = counted[:, :-1]
     bounds = np.concatenate([[0], np.cumsum(sizes.sum(axis=0))])
     items = int(bounds[-1])
@@ -44,8 +49,9 @@ def _level(ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3):
     cursors[:, -1] = items
     for (lo, hi), cursor in zip(spans, cursors, strict=True):
         kernels.partition_ngrams(
-            ids, doc, n, n_words, stop, mark, last, lo, hi, bits, cursor, keys, where, False
-        )
+            ids, doc, n, n_words, stop, mark, last, lo, hi, bits, cursor, keys, where, False,
+            starts, listed,
+        )  # fmt: skip
     assert (cursors[:, :-1][-1] == bounds[1:]).all()  # every partition filled exactly
     keys, where = keys[:items], where[:items]
     row, first, counts, spread = (np.full(items, -7, dtype=np.int32) for _ in range(4))
@@ -112,7 +118,11 @@ def test_marked_prefixes_are_extended_like_a_hand_count():
     for p in np.flatnonzero(mark >= 0):
         assert int(bigram[mark[p]]) == int(ids[p]) * n_words + int(ids[p + 1])
     assert (mark >= 0).sum() == counts[rows].sum()
-    grams3, _f3, _a3 = _level(ids, doc, 3, n_words, stop, mark, spans=[(0, 9000), (9000, 20_000)])
+    spans = [(0, 9000), (9000, 20_000)]
+    grams3, first3, _a3 = _level(ids, doc, 3, n_words, stop, mark, spans=spans)
+    listed = _level(ids, doc, 3, n_words, stop, mark, spans=spans, listed=True)
+    assert listed[0] == grams3
+    assert listed[1] == first3
     prefixes = {(int(k) // n_words, int(k) % n_words) for k in bigram}
     by_hand, spread_by_hand = _ngrams_by_hand(ids, doc, 3, stop, prefixes)
     mine = {}
@@ -146,7 +156,8 @@ def test_kept_starts_are_in_text_order():
     mark = np.array([-1, 0, 2, -1, 1, 0, 2], dtype=np.int32)
     kept = np.array([5, -1, 6], dtype=np.int32)  # frequent n-gram 1 is not kept
     doc = np.array([0, 0, 0, 1, 1, 1, 2], dtype=np.int32)
-    at, in_doc, phrase = kernels.kept_starts(mark, kept, doc, 1, 7, 4)
+    starts = np.flatnonzero(mark >= 0)
+    at, in_doc, phrase = kernels.kept_starts(mark, kept, doc, starts, 0, len(starts), 4)
     assert at.tolist() == [1, 2, 5, 6]
     assert in_doc.tolist() == [0, 0, 1, 2]
     assert phrase.tolist() == [5, 6, 5, 6]
