@@ -19,8 +19,8 @@ import regex
 
 from analysis import kernels
 from analysis import schema as S
-from analysis.contexts import _alternatives, _context_positions, _term_pattern, term_spans_many
-from analysis.errors import OptionError, check_at_least, check_one_of
+from analysis.contexts import _context_positions, term_spans_many
+from analysis.errors import check_at_least, check_one_of
 from analysis.query import Query, count_query, parse_query, query_matches
 from analysis.rows import nonempty
 from analysis.rule import _HAN_RE, BOUNDARY, SCAN_PATTERN
@@ -82,44 +82,6 @@ def _texts(index: CorpusIndex, rows: np.ndarray) -> dict[int, str]:
     return dict(zip(rows.tolist(), texts, strict=True))
 
 
-def _spans(texts: list[str], term: str) -> list[list[tuple[int, int]]]:
-    """:func:`term_spans_many` of ``texts``, single words found by a plain search first.
-
-    A one-word alternative (no apostrophe or full stop, whose patterns differ from the
-    word) is looked for with ``str.find`` in the lowercased text, and the term's own
-    pattern is tried only where the word stands, as :func:`re.finditer` would take it
-    (left to right, no overlap). A text where lowercasing is not the case-blind match
-    (its lowercase of another length, or a letter such as ``ſ`` or ``ς`` that matches
-    other letters than its lowercase: its uppercase lowercased differs), and every
-    other alternative, goes through :func:`term_spans_many`.
-    """
-    try:
-        alternatives = _alternatives(term)
-    except OptionError:
-        return [[] for _ in texts]
-    if not alternatives or not all(
-        len(words) == 1 and not any(c in words[0][0] for c in ".'’") for words in alternatives
-    ):
-        return term_spans_many(texts, term)
-    found: list[list[tuple[int, int]]] = []
-    for text in texts:
-        lowered = text.lower()
-        if len(lowered) != len(text) or text.upper().lower() != lowered:
-            found.append(term_spans_many([text], term)[0])
-            continue
-        spans: set[tuple[int, int]] = set()
-        for words in alternatives:
-            pattern, word = _term_pattern(words), words[0][0].lower()
-            at = lowered.find(word)
-            while at >= 0:
-                match = pattern.match(text, at)
-                if match is not None:
-                    spans.add(match.span())
-                at = lowered.find(word, match.end() if match is not None else at + 1)
-        found.append(sorted(spans))
-    return found
-
-
 def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
     """Every occurrence of the query in the given rows: ``row, start, end``, corpus order.
 
@@ -134,7 +96,7 @@ def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray
     found_row: list[int] = []
     found_start: list[int] = []
     found_end: list[int] = []
-    every = _spans([texts[row] for row in rows.tolist()], query.text)
+    every = term_spans_many([texts[row] for row in rows.tolist()], query.text)
     for row, expected, spans in zip(rows.tolist(), counts.tolist(), every, strict=True):
         if len(spans) != expected:
             spans = _exact_spans(index, texts[row], query)

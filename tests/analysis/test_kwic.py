@@ -224,38 +224,6 @@ def test_kwic_pages_put_together_are_every_line_in_order(sort, match_case):
         kwic(index, None, term, offset=-1)
 
 
-SPAN_TEXTS = [
-    "Peace, peace! PEACE and peaceful peacetime; anti-peace talk, peace's end.",
-    "war-weary wars, the War; 'war' ended. Warsaw is not war.",
-    "哈哈哈 中国中国 中国人",
-    "İstanbul peace İ peace",  # lowercase is longer: the plain search is not used
-    "ſtate state STATE",  # long s: the case-blind match makes it an s, lowercasing does not
-    "Straße STRASSE strasse",  # uppercase is longer
-    "ΕΙΡΗΝΗΣ ειρηνης ειρηνησ",  # final sigma
-    "",
-]
-
-
-@pytest.mark.parametrize(
-    "term",
-    ["peace", "peace*", "war", "war | peace", "哈哈", "中国", "state", "strasse", "ειρηνησ", "no"],
-)
-def test_spans_equal_term_spans_many(term: str) -> None:
-    from analysis.contexts import term_spans_many
-    from analysis.kwic import _spans
-
-    assert _spans(SPAN_TEXTS, term) == term_spans_many(SPAN_TEXTS, term)
-
-
-def test_spans_of_a_frequent_word_on_real_text_equal_term_spans_many() -> None:
-    from analysis.contexts import term_spans_many
-    from analysis.kwic import _spans
-
-    texts = [str(t) for t in load_corpus("sotu").docs["text"].head(40)]
-    for term in ("the", "peace", "nation*", "war | peace"):
-        assert _spans(texts, term) == term_spans_many(texts, term)
-
-
 def test_first_in_order_equals_lexsort_with_row_order_for_ties() -> None:
     from analysis.kwic import _first_in_order
 
