@@ -14,6 +14,10 @@ import dataclasses
 import hashlib
 import importlib.metadata
 import math
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 import warnings
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -435,14 +439,25 @@ def _model(index: CorpusIndex, fitted: _Fitted, *, method: TopicMethod, seed: in
 
 
 def prepare_fit() -> None:
-    """Import what a fit runs (scikit-learn's NMF, LDA and TF-IDF).
+    """Ready a worker process for fits: import what a fit runs, and end with its parent.
 
-    A worker process that fits topics (``executor`` of :func:`fit_topics`)
-    can be given this first, so that the first fit does not wait for the
-    process to start and import them.
+    Give it as the ``initializer`` of the process pool that fits topics
+    (``executor`` of :func:`fit_topics`): scikit-learn's NMF, LDA and TF-IDF
+    are imported as the worker starts, not at the first fit, and the worker
+    ends when the process that started it ends, even if that one was killed
+    (a pool's idle worker otherwise waits for work for ever).
     """
     import sklearn.decomposition
     import sklearn.feature_extraction.text  # noqa: F401  # imported to be loaded, not used
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
 
 
 def _fit(

@@ -225,9 +225,10 @@ def fit_pool() -> ProcessPoolExecutor:
     at once and imports scikit-learn, so the first fit does not wait for it; not while this
     process is itself a worker starting up (it may run the app's script again then, and may
     not start processes: the test below is multiprocessing's own)."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=prepare_fit)
     if not getattr(multiprocessing.current_process(), "_inheriting", False):
-        pool.submit(prepare_fit)
+        pool.submit(int)  # starts the worker (prepare_fit runs first there)
     return pool
 
 

@@ -417,3 +417,52 @@ def test_a_read_only_cache_fits_in_memory_with_one_warning(tmp_path, monkeypatch
     fresh = fit_topics(build_index(corpus), k=3, seed=4)
     pd.testing.assert_frame_equal(model.terms, fresh.terms)
     assert _topic_files(index) == []
+
+
+_KILLED_PARENT = """
+import multiprocessing, os, signal, sys
+from concurrent.futures import ProcessPoolExecutor
+from analysis.topics import prepare_fit
+
+if __name__ == "__main__":
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=prepare_fit)
+    with open(sys.argv[1], "w") as out:
+        out.write(str(pool.submit(os.getpid).result()))
+    os.kill(os.getpid(), signal.SIGKILL)  # no shutdown, no exit handler
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+            return not any(line.split()[:2] == ["State:", "Z"] for line in status)
+    except FileNotFoundError:
+        return False
+
+
+def test_a_fit_worker_ends_when_the_process_that_started_it_is_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script, found = tmp_path / "parent.py", tmp_path / "worker.pid"
+    script.write_text(_KILLED_PARENT, encoding="utf-8")
+    root = str(Path(__file__).resolve().parents[2])
+    subprocess.run(
+        [sys.executable, str(script), str(found)], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": root}, timeout=300,
+        check=False,
+    )  # fmt: skip
+    worker = int(found.read_text())
+    deadline = time.monotonic() + 60
+    try:
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _running(worker)
+    finally:
+        if _running(worker):  # an idle worker left waiting for work for ever
+            os.kill(worker, signal.SIGKILL)
