@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as _scipy_stats
+from scipy import special as _special
 
 ArrayLike = npt.ArrayLike
 
@@ -96,5 +96,10 @@ def log_ratio(a: ArrayLike, b: ArrayLike, size_a: ArrayLike, size_b: ArrayLike) 
 
 
 def p_value(ll: ArrayLike) -> np.ndarray:
-    """p of a log-likelihood G² under chi-squared with one degree of freedom."""
-    return np.asarray(_scipy_stats.chi2.sf(np.asarray(ll, dtype=np.float64), 1), dtype=np.float64)
+    """p of a log-likelihood G² under chi-squared with one degree of freedom.
+
+    ``scipy.special.chdtrc(1, x)`` is the function ``scipy.stats.chi2.sf(x, 1)`` evaluates
+    (tests hold the two equal); importing ``scipy.stats`` costs about a second of every
+    process start, ``scipy.special`` a tenth of that.
+    """
+    return np.asarray(_special.chdtrc(1.0, np.asarray(ll, dtype=np.float64)), dtype=np.float64)

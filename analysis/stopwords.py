@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from analysis.english_stopwords import ENGLISH_STOP_WORDS
 from analysis.text import tokenize_frame
 
 # Chinese function words and very common verbs that carry little content.

@@ -76,3 +76,12 @@ def test_p_value_is_chi2_one_degree() -> None:
     assert p_value([0.0, RAYSON_G2]).tolist() == pytest.approx(
         [1.0, scipy_stats.chi2.sf(RAYSON_G2, 1)]
     )
+
+
+def test_p_value_equals_scipy_stats_chi2_sf_over_the_range_keyness_meets() -> None:
+    # from no evidence to far beyond double precision's smallest p
+    ll = np.concatenate([[0.0, 1e-12], np.geomspace(1e-6, 2000.0, 400), [np.inf]])
+    ours = p_value(ll)
+    theirs = scipy_stats.chi2.sf(ll, 1)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0.0)
+    assert ours[-1] == 0.0
