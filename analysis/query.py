@@ -281,22 +281,57 @@ def _allowed(index: CorpusIndex, part: QueryPart) -> np.ndarray:
 def count_query(index: CorpusIndex, query: Query, rows: np.ndarray) -> np.ndarray:
     """Occurrences of the query in each of the documents ``rows`` (int64, one per row).
 
-    Vocabulary terms are read from the counts; sequences are matched in the
-    token stream of those rows only.
+    Vocabulary terms are read from the columns' document lists (the counts by
+    column); sequences are matched in the token stream of those rows only, and
+    only in the rows that hold a word of every place of the sequence.
     """
     rows = np.asarray(rows, dtype=np.int64)
     out = np.zeros(len(rows), dtype=np.int64)
+    if not len(rows):
+        return out
     columns = [c for p in query.parts if not p.on_the_fly for c in p.columns]
-    if columns and len(rows):
-        picked = _by_column(index)[:, columns].tocsr()[rows]
-        out += np.asarray(picked.sum(axis=1), dtype=np.int64).ravel()
+    if columns:
+        out += _column_counts(index, columns)[rows]
     for part in query.parts:
-        if part.on_the_fly and all(part.slots) and len(rows):
-            counts, _ = kernels.match_sequence(
-                np.asarray(index.tokens), index.token_offsets, rows, _allowed(index, part), False
-            )
-            out += counts
+        if part.on_the_fly and all(part.slots):
+            at = np.flatnonzero(_holding(index, part.slots)[rows])
+            if len(at):
+                counts, _ = kernels.match_sequence(
+                    np.asarray(index.tokens),
+                    index.token_offsets,
+                    rows[at],
+                    _allowed(index, part),
+                    False,
+                )
+                out[at] += counts
     return out
+
+
+def _column_counts(index: CorpusIndex, columns: list[int]) -> np.ndarray:
+    """Per document (all of them), the summed counts of ``columns`` (a column listed twice
+    counts twice), read from each column's list of documents."""
+    by_column = _by_column(index)
+    per_doc = np.zeros(index.n_docs, dtype=np.int64)
+    for column in columns:
+        lo, hi = by_column.indptr[column], by_column.indptr[column + 1]
+        # a column lists each of its documents once (canonical CSC), so += adds every entry
+        per_doc[by_column.indices[lo:hi]] += by_column.data[lo:hi]
+    return per_doc
+
+
+def _holding(index: CorpusIndex, slots: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """Documents holding, for every place of a sequence, one of the words that fill it.
+
+    Only these can hold the sequence, so the token stream is read only there.
+    """
+    by_column = _by_column(index)
+    holding = np.ones(index.n_docs, dtype=bool)
+    for ids in slots:
+        place = np.zeros(index.n_docs, dtype=bool)
+        for word in ids:
+            place[by_column.indices[by_column.indptr[word] : by_column.indptr[word + 1]]] = True
+        holding &= place
+    return holding
 
 
 def query_matches(
@@ -343,7 +378,9 @@ def _by_column(index: CorpusIndex) -> sp.csc_matrix:
     """The counts by column (CSC), made once per index: a term's documents without a scan."""
     memo = index._memo.get("counts_csc")
     if memo is None:
-        memo = index._memo["counts_csc"] = sp.csc_matrix(index.counts)
+        memo = sp.csc_matrix(index.counts)
+        memo.sum_duplicates()  # canonical: each column lists a document once, rows sorted
+        index._memo["counts_csc"] = memo
     return cast(sp.csc_matrix, memo)
 
 

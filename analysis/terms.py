@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal, cast
 
 import numpy as np
@@ -26,39 +27,73 @@ from analysis.text import is_number
 
 TermKind = Literal["word", "phrase", "all"]
 
+#: Selections whose column totals are kept per index (the most recently used).
+_SELECTIONS_KEPT = 4
+
 
 def column_totals(index: CorpusIndex, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(occurrences, documents) of every vocabulary column over the selected rows.
 
-    The corpus totals are computed once per index (and returned read-only
-    when every document is selected); a partial selection sums the rows of
-    the counts in place, over the selected rows or, when they are more than
-    half, over the others, subtracted from the totals.
+    Read-only. The corpus totals are computed once per index; a partial
+    selection sums the rows of the counts in place (no copy of the selected
+    rows), over the selected rows or, when they hold more than half of the
+    non-zeros, over the others, subtracted from the totals. The totals of the
+    last few selections are kept per index (keyed by the mask's digest).
     """
     mask = np.asarray(mask, dtype=bool)
     counts = index.counts
-    n_terms = counts.shape[1]
     memo = index._memo.get("column_totals")
     if memo is None:
-        count, docs = kernels.column_sums(
-            counts.indptr, counts.indices, counts.data, np.arange(index.n_docs), n_terms
-        )
-        count.flags.writeable = False
-        docs.flags.writeable = False
-        memo = index._memo["column_totals"] = (count, docs)
-    total_count, total_docs = cast(tuple[np.ndarray, np.ndarray], memo)
+        memo = index._memo["column_totals"] = _corpus_totals(index)
+    total_count, total_docs, row_nonzeros = cast(tuple[np.ndarray, np.ndarray, np.ndarray], memo)
     selected = int(mask.sum())
     if selected == index.n_docs:
         return total_count, total_docs
-    if selected > index.n_docs // 2:
-        rest_count, rest_docs = kernels.column_sums(
-            counts.indptr, counts.indices, counts.data, np.flatnonzero(~mask), n_terms
-        )
-        return total_count - rest_count, total_docs - rest_docs
-    count, docs = kernels.column_sums(
-        counts.indptr, counts.indices, counts.data, np.flatnonzero(mask), n_terms
-    )
+    # a page asks for the same selection's totals several times a run (the summary
+    # and the term table): the last few are kept per index, read-only
+    kept = cast(dict[bytes, tuple[np.ndarray, np.ndarray]], index._memo.setdefault("totals_of", {}))
+    key = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).digest()
+    if key in kept:
+        kept[key] = kept.pop(key)  # the newest again
+        return kept[key]
+    if int(row_nonzeros[mask].sum()) > counts.nnz // 2:
+        rest_count, rest_docs = _row_sums(index, np.flatnonzero(~mask))
+        count, docs = total_count - rest_count, total_docs - rest_docs
+    else:
+        count, docs = _row_sums(index, np.flatnonzero(mask))
+    count.flags.writeable = False
+    docs.flags.writeable = False
+    if len(kept) >= _SELECTIONS_KEPT:
+        kept.pop(next(iter(kept)))
+    kept[key] = (count, docs)
     return count, docs
+
+
+def _corpus_totals(index: CorpusIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(occurrences, documents) of every column over all rows, and non-zeros per row."""
+    counts = index.counts
+    count, docs = kernels.column_sums(
+        counts.indptr, counts.indices, counts.data, np.arange(index.n_docs), counts.shape[1]
+    )
+    row_nonzeros = np.diff(counts.indptr)
+    for array in (count, docs, row_nonzeros):
+        array.flags.writeable = False
+    return count, docs, row_nonzeros
+
+
+def _row_sums(index: CorpusIndex, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(occurrences, documents) of every column over ``rows`` of the counts."""
+    counts = index.counts
+    # one packed accumulator per column where every sum fits in its 32 low bits
+    packable = index._memo.get("packable")
+    if packable is None:
+        packable = index._memo["packable"] = bool(
+            index.n_docs < 2**31
+            and (counts.nnz == 0 or int(counts.data.min()) >= 0)
+            and int(counts.data.sum(dtype=np.int64)) < 2**32
+        )
+    sums = kernels.packed_column_sums if packable else kernels.column_sums
+    return sums(counts.indptr, counts.indices, counts.data, rows, counts.shape[1])
 
 
 #: Stopword sets whose hidden columns are kept per index.
@@ -154,7 +189,7 @@ def term_frequencies(
     stopwords = default_stopwords() if stopwords is None else stopwords
     count, docs = column_totals(index, mask)
     tokens = int(index.doc_tokens[mask].sum())
-    names, kinds = vocab_arrays(index)
+    _, kinds = vocab_arrays(index)
     keep = count > 0
     if stopwords:
         keep &= ~stopword_columns(index, stopwords)
@@ -167,17 +202,19 @@ def term_frequencies(
     rows = np.flatnonzero(keep)
     # by count (descending) then term, as a stable sort of the table would give;
     # the columns are taken in that order, so only the rows kept are built
-    rows = rows[ranked(index, rows, -count[rows])][:top]
+    rows = rows[ranked(index, rows, -count[rows], top=top)]
     n_selected = int(mask.sum())
-    idf = np.log((1 + n_selected) / (1 + docs[rows])) + 1
+    shown_count, shown_docs = count[rows], docs[rows]
+    idf = np.log((1 + n_selected) / (1 + shown_docs)) + 1
     return pd.DataFrame(
         {
-            S.TERM: names[rows],
-            S.KIND: kinds[rows],
-            S.COUNT: count[rows],
-            S.PER_MILLION: count[rows] / max(tokens, 1) * 1e6,
-            S.DOCS: docs[rows],
-            S.TFIDF: count[rows] * idf,
+            # taken from the vocabulary's own string columns: no string object per row
+            S.TERM: index.vocab[S.TERM].array.take(rows),
+            S.KIND: index.vocab[S.KIND].array.take(rows),
+            S.COUNT: shown_count,
+            S.PER_MILLION: shown_count / max(tokens, 1) * 1e6,
+            S.DOCS: shown_docs,
+            S.TFIDF: shown_count * idf,
         }
     )
 
@@ -280,11 +317,15 @@ def distinctive_terms(
     return table.head(top).reset_index(drop=True)
 
 
-def ranked(index: CorpusIndex, columns: np.ndarray, key: np.ndarray) -> np.ndarray:
+def ranked(
+    index: CorpusIndex, columns: np.ndarray, key: np.ndarray, *, top: int | None = None
+) -> np.ndarray:
     """Positions of ``columns`` ordered by ``key`` (ascending), then term, then column.
 
     The order of a stable ``sort_values([key, term])`` over a table of those
-    columns in that order, from a term order computed once per index.
+    columns in that order, from a term order computed once per index. With
+    ``top``, only the first ``top`` positions (an integer key finds them by
+    ``argpartition`` and sorts only those).
     """
     rank = index._memo.get("term_rank")
     if not isinstance(rank, np.ndarray):
@@ -292,7 +333,17 @@ def ranked(index: CorpusIndex, columns: np.ndarray, key: np.ndarray) -> np.ndarr
         rank = np.empty(len(names), dtype=np.int64)
         rank[np.argsort(names, kind="stable")] = np.arange(len(names))
         index._memo["term_rank"] = rank
-    return np.lexsort((rank[columns], key))
+    key = np.asarray(key)
+    n = max(len(rank), 1)
+    if key.dtype.kind in "iu" and (not len(key) or int(np.abs(key).max()) < 2**62 // n):
+        # one int64 per column: key first, then the term's rank (a permutation, so
+        # no two columns tie and no stable sort is needed)
+        combined = key.astype(np.int64) * n + rank[columns]
+        if top is not None and top < len(combined):
+            head = np.argpartition(combined, top - 1)[:top]
+            return head[np.argsort(combined[head])]
+        return np.argsort(combined)
+    return np.lexsort((rank[columns], key))[:top]
 
 
 def vocab_arrays(index: CorpusIndex) -> tuple[np.ndarray, np.ndarray]:
@@ -325,11 +376,13 @@ def corpus_summary(index: CorpusIndex, mask: np.ndarray | None = None) -> dict[s
     sources`` (source -> documents). ``types`` counts distinct words.
     """
     mask = as_mask(index, mask)
-    docs = index.docs[mask]
+    rows = np.flatnonzero(mask)
+    # only the two columns read are taken, not the selected rows' texts
+    date_column = index.docs[S.DATE].iloc[rows]
     count, _ = column_totals(index, mask)
-    words = (index.vocab[S.KIND] == S.WORD).to_numpy()
-    dates = pd.to_datetime(docs[S.DATE]).dropna()
-    sources = docs[S.SOURCE].fillna("").astype(str).value_counts()
+    words = vocab_arrays(index)[1] == S.WORD
+    dates = pd.to_datetime(date_column).dropna()
+    sources = index.docs[S.SOURCE].iloc[rows].fillna("").astype(str).value_counts()
     return {
         "documents": int(mask.sum()),
         "tokens": int(index.doc_tokens[mask].sum()),
@@ -337,7 +390,7 @@ def corpus_summary(index: CorpusIndex, mask: np.ndarray | None = None) -> dict[s
         "phrases": int(((count > 0) & ~words).sum()),
         "first_date": dates.min().date().isoformat() if len(dates) else None,
         "last_date": dates.max().date().isoformat() if len(dates) else None,
-        "undated": int(docs[S.DATE].isna().sum()),
+        "undated": int(date_column.isna().sum()),
         "sources": {str(k): int(v) for k, v in sources.items()},
     }
 

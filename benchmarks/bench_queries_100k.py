@@ -2,7 +2,7 @@
 
     python ../shared/tools/make_scale_corpus.py --out scale100k.jsonl
     python benchmarks/bench_queries_100k.py [--corpus scale100k.jsonl]
-        [--cache scale-cache] [--runs 3] [--only NAME ...]
+        [--cache scale-cache] [--runs 3] [--only NAME ...] [--selections]
 
 The first run loads the corpus, builds its index and saves it under
 ``--cache`` (``analysis.save_index``); later runs reload it
@@ -13,6 +13,14 @@ printed beside the target and, where one exists, a baseline timed the same
 way in the same run, with the ratio. Stopwords are the dashboard's default
 list, passed as a new frozenset on every call, as the dashboard does.
 Prints figures; asserts nothing.
+
+``--selections`` prints instead what a new sidebar keyword costs the Terms
+page: the selection of the documents the query matches and the whole term
+table over them (``select`` + ``term_frequencies`` with the page's default
+options), per query, as wall-time and CPU-time medians, beside the path
+before this benchmark row was added (kept below as ``_old_selection_terms``)
+and plain scipy column sums of the selected rows (``X[rows].sum(axis=0)``,
+rows given, nothing else) timed in the same run.
 """
 
 from __future__ import annotations
@@ -334,12 +342,135 @@ def time_row(row: Row, runs: int) -> str:
     return line
 
 
+def _old_selection_terms(index, text: str, stopwords: frozenset[str], kept: dict):  # type: ignore[no-untyped-def]  # a script
+    """The selection and term table as computed before (query_mask through a column slice
+    of the whole matrix, two scattered sums per non-zero, a two-key lexsort, a string object
+    per row of the table). ``kept`` holds what the old code kept per index (corpus totals,
+    term order), made on the first call."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis import kernels
+    from analysis import schema as S
+    from analysis.query import _by_column, parse_query
+    from analysis.terms import _nested_words, stopword_columns, vocab_arrays
+
+    column_sums = kernels.column_sums  # two scattered adds per non-zero
+    counts = index.counts
+    n_terms = counts.shape[1]
+    if not kept:
+        kept["totals"] = column_sums(
+            counts.indptr, counts.indices, counts.data, np.arange(index.n_docs), n_terms
+        )
+        term_names = index.vocab[S.TERM].to_numpy().astype(str)
+        rank = np.empty(len(term_names), dtype=np.int64)
+        rank[np.argsort(term_names, kind="stable")] = np.arange(len(term_names))
+        kept["rank"] = rank
+    (total_count, total_docs), rank = kept["totals"], kept["rank"]
+    query = parse_query(index, text)
+    columns = [c for p in query.parts if not p.on_the_fly for c in p.columns]
+    picked = _by_column(index)[:, columns].tocsr()
+    mask = np.asarray(picked.sum(axis=1)).ravel() > 0
+    if int(mask.sum()) > index.n_docs // 2:
+        rest, rest_docs = column_sums(
+            counts.indptr, counts.indices, counts.data, np.flatnonzero(~mask), n_terms
+        )
+        count, docs = total_count - rest, total_docs - rest_docs
+    else:
+        count, docs = column_sums(
+            counts.indptr, counts.indices, counts.data, np.flatnonzero(mask), n_terms
+        )
+    tokens = int(index.doc_tokens[mask].sum())
+    names, kinds = vocab_arrays(index)
+    keep = (count > 0) & ~stopword_columns(index, stopwords) & ~index.number_columns()
+    keep &= ~_nested_words(index, keep, count)
+    rows = np.flatnonzero(keep)
+    rows = rows[np.lexsort((rank[rows], -count[rows]))]
+    idf = np.log((1 + int(mask.sum())) / (1 + docs[rows])) + 1
+    return pd.DataFrame(
+        {
+            S.TERM: names[rows],
+            S.KIND: kinds[rows],
+            S.COUNT: count[rows],
+            S.PER_MILLION: count[rows] / max(tokens, 1) * 1e6,
+            S.DOCS: docs[rows],
+            S.TFIDF: count[rows] * idf,
+        }
+    )
+
+
+def _medians(call: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(wall, CPU) medians of ``runs`` calls after one warm-up, in ms."""
+    call()
+    wall, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        call()
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def selection_rows(index, runs: int) -> None:  # type: ignore[no-untyped-def]  # a script
+    """Per query: the new selection + term table beside the old path and scipy's column sums."""
+    import os
+
+    import numpy as np
+    import pandas as pd
+
+    from analysis.selection import Filters, select
+    from analysis.stopwords import default_stopwords
+    from analysis.terms import term_frequencies
+
+    stop = sorted(default_stopwords())
+    kept: dict[str, object] = {}  # what the old path kept per index, its own
+    df = np.diff(index._memo.get("counts_csc", index.counts.tocsc()).indptr)
+    rare = int(np.flatnonzero(df[: index.n_words] == 3)[0])
+    queries = ["peace", "economic growth", "war | conflict", "nation*", "the"]
+    queries.append(str(index.vocab["term"].iat[rare]))
+    print(f"load average {os.getloadavg()[0]:.1f}; median of {runs} after a warm-up, wall / CPU ms")
+    print(
+        f"  {'query':<18} {'docs':>7} {'rows':>7}  {'new':>13}  {'old path':>13}  "
+        f"{'scipy X[rows].sum(axis=0)':>25}"
+    )
+    for text in queries:
+
+        def new(text: str = text) -> object:
+            index._memo.pop("totals_of", None)  # a new selection: no totals kept for it
+            mask = select(index, Filters(query=text))
+            return term_frequencies(
+                index, mask, stopwords=frozenset(stop), hide_words_in_phrases=True
+            )
+
+        def old(text: str = text) -> object:
+            return _old_selection_terms(index, text, frozenset(stop), kept)
+
+        table = new()
+        before = old()
+        pd.testing.assert_frame_equal(table, before, check_dtype=False)  # same table
+        rows = np.flatnonzero(select(index, Filters(query=text)))
+        wall, cpu = _medians(new, runs)
+        old_wall, old_cpu = _medians(old, runs)
+        base_wall, base_cpu = _medians(lambda rows=rows: index.counts[rows].sum(axis=0), runs)
+        print(
+            f"  {text:<18} {len(rows):7,} {len(table):7,}  {wall:6.1f} /{cpu:6.1f}  "
+            f"{old_wall:6.1f} /{old_cpu:6.1f}  {base_wall:16.1f} /{base_cpu:6.1f}"
+            f"   new {old_cpu / cpu:.1f}x less CPU than old, {base_cpu / cpu:.1f}x than scipy",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=Path("scale100k.jsonl"))
     parser.add_argument("--cache", type=Path, default=Path("scale-cache"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=None, help="rows whose name starts so")
+    parser.add_argument(
+        "--selections",
+        action="store_true",
+        help="time a new keyword's selection and term table against the old path and scipy",
+    )
     args = parser.parse_args()
 
     index = _index(args.corpus, args.cache)
@@ -348,6 +479,9 @@ def main() -> None:
         f"{int(index.doc_tokens.sum()):,} tokens, {index.counts.shape[1]:,} terms, "
         f"{index.counts.nnz:,} non-zeros, {len(index.passages):,} passages"
     )
+    if args.selections:
+        selection_rows(index, args.runs)
+        return
     print(f"first call, then median of {args.runs} (ms); baseline the same way in this run:")
     print(HEADER)
     for row in query_rows(index):

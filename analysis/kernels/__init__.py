@@ -17,8 +17,8 @@ Modules, by job (:mod:`~analysis.kernels.utf8` and
 - :mod:`~analysis.kernels.passages`: :func:`passage_spans`, paragraphs (long
   ones cut at line breaks) as character offsets;
 - :mod:`~analysis.kernels.counting`: :func:`row_counts`, :func:`totals`,
-  :func:`column_sums`: per-row counts of values (documents x terms, CSR),
-  overall counts, column sums over some rows;
+  :func:`column_sums`, :func:`packed_column_sums`: per-row counts of values
+  (documents x terms, CSR), overall counts, column sums over some rows;
 - :mod:`~analysis.kernels.ngrams`: :func:`partition_ngrams`,
   :func:`count_partitions`, :func:`frequent_rows`, :func:`mark_frequent`,
   :func:`kept_starts`: one level of phrase detection (n-grams scattered by
@@ -45,7 +45,7 @@ import os
 
 import numpy as np
 
-from analysis.kernels.counting import column_sums, row_counts, totals
+from analysis.kernels.counting import column_sums, packed_column_sums, row_counts, totals
 from analysis.kernels.ngrams import (
     best_at,
     count_partitions,
@@ -93,6 +93,7 @@ __all__ = [
     "match_sequence",
     "nfkc_unsure",
     "number_strings",
+    "packed_column_sums",
     "partition_ngrams",
     "passage_spans",
     "positions_by_value",

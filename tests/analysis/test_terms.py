@@ -347,3 +347,125 @@ def test_hiding_nested_words_follows_the_eighty_percent_rule_by_hand():
     # A phrase that is not shown (it ends with a stopword) hides nothing.
     no_sky = term_frequencies(index, stopwords=frozenset({"sky"}), hide_words_in_phrases=True)
     assert no_sky["term"].tolist() == ["blue", "red", "red car"]
+
+
+@pytest.fixture(scope="module")
+def sotu():
+    return build_index(load_corpus("sotu"))
+
+
+def _words_of_selection(ix, alternatives):
+    """(selection mask, CountVectorizer counts, binary counts, tokens) by the token rule alone:
+    a document is selected when one of the words ``alternatives`` is among its tokens."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from analysis.text import tokenize
+
+    texts = ix.docs["text"].astype(str).tolist()
+    tokens = [tokenize(t) for t in texts]
+    mask = np.array([any(w in set(toks) for w in alternatives) for toks in tokens])
+    chosen = [texts[i] for i in np.flatnonzero(mask)]
+    counts = CountVectorizer(analyzer=tokenize).fit(chosen)
+    matrix = counts.transform(chosen)
+    names = counts.get_feature_names_out()
+    count = dict(zip(names, matrix.sum(axis=0).A1.tolist(), strict=True))
+    docs = dict(zip(names, (matrix > 0).sum(axis=0).A1.tolist(), strict=True))
+    return mask, count, docs, int(matrix.sum())
+
+
+@pytest.mark.parametrize(
+    "query", ["peace", "war | conflict", "slavery", "the", "economy | jobs | taxes"]
+)
+def test_keyword_selection_term_table_equals_count_vectorizer_on_sotu(sotu, query):
+    # the selection of a keyword and the term table over it, each held to the
+    # token rule and scikit-learn's CountVectorizer on the selected texts
+    from analysis.selection import Filters, select
+    from analysis.stopwords import default_stopwords
+    from analysis.text import is_number
+
+    mask, count, docs, tokens = _words_of_selection(sotu, [w.strip() for w in query.split("|")])
+    assert 0 < mask.sum() <= sotu.n_docs
+    np.testing.assert_array_equal(select(sotu, Filters(query=query)), mask)
+    table = term_frequencies(sotu, mask, kind="word", stopwords=frozenset(), numbers=True)
+    assert dict(zip(table["term"], table["count"], strict=True)) == count
+    assert dict(zip(table["term"], table["docs"], strict=True)) == docs
+    assert table["per_million"].to_numpy() == pytest.approx(
+        table["count"].to_numpy() / tokens * 1e6, rel=1e-12
+    )
+    # the page's ranking: stopwords hidden, by count then term, only the top rows made
+    stop = default_stopwords()
+    expected = sorted(((-c, t) for t, c in count.items() if t not in stop and not is_number(t)))
+    top = term_frequencies(sotu, mask, kind="word", stopwords=stop, top=40)
+    assert list(zip(-top["count"], top["term"], strict=True)) == expected[:40]
+    whole = term_frequencies(sotu, mask, kind="word", stopwords=stop)
+    pd.testing.assert_frame_equal(top, whole.head(40))
+
+
+def test_column_totals_without_the_packed_sums_are_the_same():
+    # an index whose counts could overflow 32 bits per column sums with two accumulators
+    from analysis.terms import column_totals
+
+    ix = build_index(load_corpus("seeds"))
+    rng = np.random.default_rng(5)
+    masks = [rng.random(ix.n_docs) < p for p in (0.3, 0.7)] + [np.arange(ix.n_docs) == 1]
+    packed = [column_totals(ix, mask) for mask in masks]
+    assert ix._memo["packable"] is True
+    ix._memo["packable"] = False
+    for mask, (count, docs) in zip(masks, packed, strict=True):
+        plain_count, plain_docs = column_totals(ix, mask)
+        np.testing.assert_array_equal(plain_count, count)
+        np.testing.assert_array_equal(plain_docs, docs)
+
+
+def test_keyword_selection_term_table_by_hand():
+    # d1 "Peace and trade. Peace!"   d2 "War, then peace talks."   d3 "Trade war."
+    # d4 "Talks of trade"; "peace" selects d1, d2: peace 3 (2 docs), trade 1, talks 1,
+    # and 1, then 1, war 1; 8 word tokens (4 + 4). "war | talks" selects d2, d3, d4.
+    # "then peace | trade war" selects d2, d3; "peace war" none (never in that order).
+    frame = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d2", "d3", "d4"],
+            "text": [
+                "Peace and trade. Peace!",
+                "War, then peace talks.",
+                "Trade war.",
+                "Talks of trade",
+            ],
+        }
+    )
+    from analysis.selection import Filters, select
+
+    ix = build_index(frame, settings=IndexSettings(detect_phrases=False))
+    mask = select(ix, Filters(query="PEACE"))
+    assert mask.tolist() == [True, True, False, False]
+    table = term_frequencies(ix, mask, stopwords=frozenset()).set_index("term")
+    assert table["count"].to_dict() == {
+        "peace": 3,
+        "and": 1,
+        "talks": 1,
+        "then": 1,
+        "trade": 1,
+        "war": 1,
+    }
+    assert table["docs"].to_dict() == {
+        "peace": 2,
+        "and": 1,
+        "talks": 1,
+        "then": 1,
+        "trade": 1,
+        "war": 1,
+    }
+    assert table.loc["peace", "per_million"] == pytest.approx(3 / 8 * 1e6)
+    other = select(ix, Filters(query="war | talks"))
+    assert other.tolist() == [False, True, True, True]
+    # talks, trade, war 2 each (ties by term), then of, peace, then 1 each
+    rows = term_frequencies(ix, other, stopwords=frozenset(), top=4)
+    assert rows[["term", "count", "docs"]].values.tolist() == [
+        ["talks", 2, 2],
+        ["trade", 2, 2],
+        ["war", 2, 2],
+        ["of", 1, 1],
+    ]
+    sequence = select(ix, Filters(query="then peace | trade war"))
+    assert sequence.tolist() == [False, True, True, False]
+    assert not select(ix, Filters(query="peace war")).any()
