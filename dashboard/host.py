@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 _BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -24,15 +25,38 @@ _CJK_FONT_PATHS = (
 )
 
 
+#: How long the answer "no browser" is kept (a browser installed meanwhile is found after it).
+NO_BROWSER_SECONDS = 60.0
+#: ``PATH`` -> the browser found on it (or ``None``) and when it was looked for.
+_BROWSERS: dict[str, tuple[str | None, float]] = {}
+
+
 def find_browser() -> str | None:
     """Path of the Chrome or Chromium kaleido will drive, or ``None``.
 
     ``BROWSER_PATH`` wins (kaleido honours it too); then the search kaleido's
-    own browser finder does; then ``PATH``.
+    own browser finder does; then ``PATH``. Every page asks (to offer image and
+    PDF exports), and the search looks in every folder of ``PATH`` for a dozen
+    names, so its answer is kept per ``PATH``: a browser found while it stays
+    executable, no browser for :data:`NO_BROWSER_SECONDS`.
     """
     override = os.environ.get("BROWSER_PATH")
     if override:
         return override if os.access(override, os.X_OK) else None
+    path = os.environ.get("PATH", "")
+    held = _BROWSERS.get(path)
+    if held is not None:
+        found, when = held
+        if found is not None and os.access(found, os.X_OK):
+            return found
+        if found is None and time.monotonic() - when < NO_BROWSER_SECONDS:
+            return None
+    found = _search_browser()
+    _BROWSERS[path] = (found, time.monotonic())
+    return found
+
+
+def _search_browser() -> str | None:
     try:
         # kaleido's own browser search (choreographer is its dependency).
         from choreographer.browsers.chromium import Chromium

@@ -10,10 +10,12 @@ uses Streamlit's caches (Streamlit is read here for the secrets file only).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
 import pickle
+import stat as statmode
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -110,18 +112,70 @@ class _Store:
 def library_dir() -> Path | None:
     """The host's corpus library folder, if one is configured and exists.
 
-    ``DASHBOARD_CORPUS_DIR`` wins; else ``corpus_dir`` in ``.streamlit/secrets.toml``.
+    ``DASHBOARD_CORPUS_DIR`` wins; else ``corpus_dir`` in ``.streamlit/secrets.toml``
+    (see :func:`_secret_corpus_dir`: a secrets file added or edited while the server
+    runs is read at the next call).
     """
-    configured = os.environ.get("DASHBOARD_CORPUS_DIR")
-    if not configured:
-        try:
-            configured = str(st.secrets.get("corpus_dir", "") or "")
-        except (FileNotFoundError, OSError, KeyError, st.errors.StreamlitSecretNotFoundError):
-            configured = ""
+    configured = os.environ.get("DASHBOARD_CORPUS_DIR") or _secret_corpus_dir()
     if not configured:
         return None
     folder = Path(configured).expanduser()
     return folder if folder.is_dir() else None
+
+
+#: ``st.secrets`` and the stamp of its files when they last held no readable secrets.
+_NO_SECRETS: list[tuple[Any, tuple[Any, ...]]] = []
+
+
+def _secret_corpus_dir() -> str:
+    """``corpus_dir`` of Streamlit's secrets, or ``""``.
+
+    Loaded secrets are answered from memory (Streamlit reloads them when a file
+    changes). While no secrets file can be read, Streamlit would look for its
+    files again on every call, holding the lock every session's run waits for:
+    that answer is kept until a secrets file appears, changes or goes (the
+    stamp of :func:`_secrets_stamp`), or ``st.secrets`` is replaced (AppTest).
+    """
+    secrets = st.secrets
+    stamp = _secrets_stamp()
+    if _NO_SECRETS and _NO_SECRETS[0][0] is secrets and _NO_SECRETS[0][1] == stamp:
+        return ""
+    try:
+        return str(secrets.get("corpus_dir", "") or "")
+    except (FileNotFoundError, OSError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        _NO_SECRETS[:] = [(secrets, stamp)]
+        return ""
+
+
+@functools.cache
+def _secrets_files() -> tuple[str, ...]:
+    """Where Streamlit looks for secrets (``secrets.files``), read once: Streamlit reads its
+    configuration at start, and asking it costs a lock and tens of microseconds."""
+    return tuple(st.config.get_option("secrets.files"))
+
+
+def _secrets_stamp() -> tuple[Any, ...]:
+    """Kind, size and modification time of each of Streamlit's secrets files, and of the
+    folders in a secrets folder (one folder per secret), ``None`` where absent."""
+
+    def stamp(path: str) -> tuple[int, int, int] | None:
+        try:
+            found = os.stat(path)
+        except OSError:
+            return None
+        return found.st_mode, found.st_size, found.st_mtime_ns
+
+    stamps: list[tuple[str, tuple[int, int, int] | None]] = []
+    for path in _secrets_files():
+        stamps.append((path, stamp(path)))
+        if stamps[-1][1] is not None and statmode.S_ISDIR(stamps[-1][1][0]):
+            try:
+                names = sorted(os.listdir(path))
+            except OSError:
+                names = []
+            inner = [os.path.join(path, name) for name in names]
+            stamps += [(each, stamp(each)) for each in inner]
+    return tuple(stamps)
 
 
 # ---------------------------------------------------------------------------

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
+from streamlit.runtime.secrets import Secrets
 
 from analysis import Filters
 from dashboard import keys
@@ -118,3 +122,82 @@ def test_a_tuple_hashes_by_every_item_in_order() -> None:
     assert hashed(("the", "of")) != hashed(("of", "the"))
     assert hashed(("the", "of")) != hashed(("the", "off"))
     assert hashed(("a", "b")) != hashed(("a, b",))
+
+
+@dataclasses.dataclass
+class SecretsFile:
+    path: Path
+    looked: list[str]
+
+
+@pytest.fixture
+def secrets_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsFile]:
+    """A secrets file of its own (not yet written) behind a fresh ``st.secrets``, and no
+    ``DASHBOARD_CORPUS_DIR``; Streamlit's own reads of the file are listed in ``looked``."""
+    path = tmp_path / "secrets.toml"
+    before = st.config.get_option("secrets.files")
+    st.config.set_option("secrets.files", [str(path)])
+    keys._secrets_files.cache_clear()
+    monkeypatch.delenv("DASHBOARD_CORPUS_DIR", raising=False)
+    monkeypatch.setattr(st, "secrets", Secrets())
+    looked: list[str] = []
+    parse = Secrets._parse_file_path
+    monkeypatch.setattr(
+        Secrets, "_parse_file_path", lambda self, p: (looked.append(p), parse(self, p))[1]
+    )
+    yield SecretsFile(path, looked)
+    st.config.set_option("secrets.files", before)
+    keys._secrets_files.cache_clear()
+
+
+def _folder(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    return folder
+
+
+def test_the_library_is_read_from_the_environment_first(
+    secrets_file: SecretsFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env, secret = _folder(tmp_path, "env"), _folder(tmp_path, "secret")
+    secrets_file.path.write_text(f'corpus_dir = "{secret}"\n', encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(env))
+    assert keys.library_dir() == env
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(tmp_path / "absent"))
+    assert keys.library_dir() is None  # configured but not there: no library
+    monkeypatch.delenv("DASHBOARD_CORPUS_DIR")
+    assert keys.library_dir() == secret
+
+
+def test_without_secrets_streamlit_is_asked_again_only_when_a_secrets_file_changes(
+    secrets_file: SecretsFile, tmp_path: Path
+) -> None:
+    looked = secrets_file.looked
+    assert keys.library_dir() is None
+    assert looked == [str(secrets_file.path)]
+    for _ in range(5):
+        assert keys.library_dir() is None
+    assert looked == [str(secrets_file.path)]  # the answer "no secrets" was kept
+    first = _folder(tmp_path, "first")
+    secrets_file.path.write_text(f'corpus_dir = "{first}"\n', encoding="utf-8")
+    assert keys.library_dir() == first  # the file appeared: read at the next call
+    assert len(looked) == 2
+    secrets_file.path.write_text("corpus_dir = [unclosed\n", encoding="utf-8")
+    st.secrets = Secrets()  # as Streamlit's watcher leaves it after a change: unloaded
+    assert keys.library_dir() is None  # unreadable: no library, and no traceback
+    assert keys.library_dir() is None
+    assert len(looked) == 3
+    second = _folder(tmp_path, "second")
+    secrets_file.path.write_text(f'corpus_dir = "{second}"  # mended\n', encoding="utf-8")
+    assert keys.library_dir() == second
+    assert len(looked) == 4
+
+
+def test_loaded_secrets_are_read_as_streamlit_holds_them(
+    secrets_file: SecretsFile, tmp_path: Path
+) -> None:
+    assert keys.library_dir() is None  # no file yet: "no secrets" kept
+    given = Secrets()
+    given._secrets = {"corpus_dir": str(_folder(tmp_path, "given"))}  # as AppTest sets them
+    st.secrets = given
+    assert keys.library_dir() == tmp_path / "given"
