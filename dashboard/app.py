@@ -247,7 +247,7 @@ def _filters(index: CorpusIndex, key: str, view: ViewState) -> Filters:
         chosen_sources = st.multiselect(
             "Sources", sources, key="sidebar_sources", placeholder="All sources"
         )
-    metadata = _metadata_filters(index, view)
+    metadata = _metadata_filters(index, key, view)
     query = st.text_input(
         "Keyword or phrase",
         key="sidebar_query",
@@ -317,36 +317,58 @@ def _index_builder(
 
 
 def _metadata_filters(
-    index: CorpusIndex, view: ViewState
+    index: CorpusIndex, key: str, view: ViewState
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """One multiselect per metadata filter: speaker, and the columns with few values.
 
     A column a link names that is no filter here but is in the corpus gets its
     box too; one the corpus lacks, and values it does not hold, are named in a
-    notice and dropped.
+    notice and dropped. The options of each box are the same tuple every run
+    (:data:`data.metadata_values`); a column of more than
+    :data:`keys.LISTED_VALUES` values gets a search box, and its multiselect
+    lists only the values chosen and those matching the search.
     """
     wanted = dict(view.filters.metadata)
-    choices = dict(filter_choices(index))
-    docs = index.docs
-    ignored = []
-    for column, values in wanted.items():
-        if column not in choices and column in docs.columns and column not in S.CORPUS_COLUMNS:
-            cells = docs[column][docs[column].notna()].astype(str)
-            choices[column] = tuple(sorted(set(cells[cells.str.strip() != ""])))
-        known = set(choices.get(column, ()))
-        ignored += [f"meta={column}={value}" for value in values if value not in known]
-    if ignored and st.session_state.get(FROM_LINK_KEY):
-        _notice("Ignored in the link: " + ", ".join(ignored) + " (not in this corpus).")
+    columns = list(filter_choices(index))
+    docs = index.docs.columns
+    columns += [c for c in wanted if c not in columns and c in docs and c not in S.CORPUS_COLUMNS]
+    if st.session_state.get(FROM_LINK_KEY):
+        ignored = [
+            f"meta={column}={value}"
+            for column, values in wanted.items()
+            for value in values
+            if value not in data.metadata_values(key, column, index)
+        ]
+        if ignored:
+            _notice("Ignored in the link: " + ", ".join(ignored) + " (not in this corpus).")
     chosen = []
-    for column, values in choices.items():
-        key = f"sidebar_meta_{column}"
-        common.seed(key, [v for v in wanted.get(column, ()) if v in set(values)])
-        picked = st.multiselect(
-            md(column.replace("_", " ").capitalize()), values, key=key, placeholder="Any"
-        )
+    for column in columns:
+        values = data.metadata_values(key, column, index)
+        widget = f"sidebar_meta_{column}"
+        if widget not in st.session_state:
+            common.seed(widget, [v for v in wanted.get(column, ()) if v in values])
+        name = column.replace("_", " ").capitalize()
+        options = values if len(values) <= keys.LISTED_VALUES else _searched(values, widget, name)
+        picked = st.multiselect(md(name), options, key=widget, placeholder="Any")
         if picked:
             chosen.append((column, tuple(str(v) for v in picked)))
     return tuple(chosen)
+
+
+def _searched(values: tuple[str, ...], widget: str, name: str) -> list[str]:
+    """A search box over ``values`` of the field ``name``: the options of the multiselect
+    ``widget`` under it, the values chosen there and the first :data:`keys.SHOWN_MATCHES`
+    matching the search."""
+    search = st.text_input(
+        md(f"{name}: search {len(values):,} values"),
+        key=f"{widget}=search",  # no column name holds "=": no other widget's key
+        placeholder="Part of a value, then pick below",
+    )
+    matches, total = keys.matching_values(values, search)
+    if search.strip():
+        more = "" if total <= len(matches) else f"; the first {len(matches)} listed"
+        st.caption(md(f"{total:,} match{more}."))
+    return list(dict.fromkeys([*st.session_state.get(widget, []), *matches]))
 
 
 def _new_corpus(before: ViewState, after: ViewState, why: str) -> ViewState:

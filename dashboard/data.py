@@ -107,6 +107,8 @@ from dashboard.keys import (
 )
 from dashboard.paging import ordered_rows
 
+metadata_values = st.cache_resource(show_spinner=False, max_entries=256)(keys.metadata_values)
+
 
 @st.cache_resource(show_spinner=False)
 def _shared_store() -> _Store:

@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 
 import streamlit as st
 
-from analysis import CorpusIndex, Filters, parse_themes, prepare_fit
+from analysis import CorpusIndex, Filters, filter_choices, parse_themes, prepare_fit
 from analysis import schema as S
 
 T = TypeVar("T")
@@ -208,6 +208,43 @@ def _fingerprint(source: str | Path) -> str:
 def index_key(index: CorpusIndex) -> str:
     """Plain-value stand-in for an index in cache keys: content hash + settings."""
     return f"{index.content_hash}:{index.settings.key()}"
+
+
+#: A metadata filter with more values than this lists only those matching a search.
+LISTED_VALUES = 200
+#: Matching values listed for one search of such a filter.
+SHOWN_MATCHES = 50
+
+
+def metadata_values(key: str, column: str, _index: CorpusIndex) -> tuple[str, ...]:
+    """The values a filter on metadata ``column`` offers: as text, sorted, no empty ones.
+
+    Those of :func:`analysis.filter_choices` for a filter column; for another
+    column of the documents (a link may name one) its values alike; none for a
+    column the documents lack. ``key`` (:func:`index_key`) stands for the index
+    in the cache of :data:`dashboard.data.metadata_values`, which keeps the
+    tuple, so each run hands Streamlit the same options.
+    """
+    choices = filter_choices(_index)
+    if column in choices:
+        return choices[column]
+    docs = _index.docs
+    if column not in docs.columns or column in S.CORPUS_COLUMNS:
+        return ()
+    cells = docs[column][docs[column].notna()].astype(str)
+    return tuple(sorted(set(cells[cells.str.strip() != ""])))
+
+
+def matching_values(
+    values: tuple[str, ...], search: str, *, limit: int = SHOWN_MATCHES
+) -> tuple[tuple[str, ...], int]:
+    """The first ``limit`` of ``values`` holding ``search`` (case folded; none for an empty
+    search), and how many hold it."""
+    needle = search.strip().casefold()
+    if not needle:
+        return (), 0
+    found = [value for value in values if needle in value.casefold()]
+    return tuple(found[:limit]), len(found)
 
 
 # ---------------------------------------------------------------------------

@@ -201,3 +201,36 @@ def test_loaded_secrets_are_read_as_streamlit_holds_them(
     given._secrets = {"corpus_dir": str(_folder(tmp_path, "given"))}  # as AppTest sets them
     st.secrets = given
     assert keys.library_dir() == tmp_path / "given"
+
+
+def test_metadata_values_are_the_filter_choices_or_a_column_read_alike() -> None:
+    from analysis import build_index, filter_choices
+
+    frame = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d"],
+            "text": ["tea", "trade", "tea trade", "more tea"],
+            "party": ["R", "D", "R", None],
+            "note": ["only", "only", " ", None],  # one value: no filter
+            "page": [3, 10, 3, 2],  # numbers read as text, sorted as text
+        }
+    )
+    index = build_index(frame)
+    assert keys.metadata_values("k", "party", index) == filter_choices(index)["party"]
+    assert keys.metadata_values("k", "party", index) == ("D", "R")
+    assert "note" not in filter_choices(index)
+    assert keys.metadata_values("k", "note", index) == ("only",)  # blank and missing left out
+    assert keys.metadata_values("k", "page", index) == ("10", "2", "3")
+    assert keys.metadata_values("k", "colour", index) == ()
+    assert keys.metadata_values("k", "text", index) == ()  # a corpus column is no metadata
+
+
+def test_matching_values_fold_case_and_count_beyond_the_limit() -> None:
+    values = ("Ann Lee", "ANNA", "Bo", "Joanna", "Zhang Annan")
+    assert keys.matching_values(values, " ann ") == (
+        ("Ann Lee", "ANNA", "Joanna", "Zhang Annan"),
+        4,
+    )
+    assert keys.matching_values(values, "ANN", limit=2) == (("Ann Lee", "ANNA"), 4)
+    assert keys.matching_values(values, "xyz") == ((), 0)
+    assert keys.matching_values(values, "  ") == ((), 0)  # no search lists nothing
