@@ -469,3 +469,26 @@ def test_keyword_selection_term_table_by_hand():
     sequence = select(ix, Filters(query="then peace | trade war"))
     assert sequence.tolist() == [False, True, True, False]
     assert not select(ix, Filters(query="peace war")).any()
+
+
+def test_column_totals_of_recent_selections_are_kept_read_only_and_stay_right():
+    from analysis.terms import column_totals
+
+    texts = [f"tea {' '.join(['cup'] * i)} word{i}" for i in range(8)]
+    ix = build_index(
+        pd.DataFrame({"doc_id": [f"d{i}" for i in range(8)], "text": texts}),
+        settings=IndexSettings(detect_phrases=False),
+    )
+    first = np.arange(8) == 0
+    count, _ = column_totals(ix, first)
+    assert column_totals(ix, first.copy())[0] is count  # the same selection: kept
+    with pytest.raises(ValueError, match="read-only"):
+        count[0] = 1
+    for row in range(1, 8):  # more selections than are kept push the first one out
+        mask = np.arange(8) == row
+        got, got_docs = column_totals(ix, mask)
+        np.testing.assert_array_equal(got, ix.counts[row].toarray().ravel())
+        np.testing.assert_array_equal(got_docs, (ix.counts[row].toarray().ravel() > 0))
+    again = column_totals(ix, first)[0]
+    assert again is not count
+    np.testing.assert_array_equal(again, count)
