@@ -10,6 +10,7 @@ found.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,6 +46,9 @@ PASSAGE_COLUMNS = (
     PASSAGE_ID, FIRST_DOC, FIRST_GROUP, FIRST_DATE, REUSERS, GROUPS, MAX_LAG, S.TOKENS, S.TEXT,
 )  # fmt: skip
 _BASE = np.uint64(1_000_003)
+#: Words whose offsets in their text stay kept on an index (two int32 each: 64 MB).
+_MAX_KEPT_WORDS = 8_000_000
+_KEEPING = threading.Lock()
 #: Where a passage's text comes from: its first publisher's text, or the index's words.
 PassageText = Literal["document", "words"]
 
@@ -110,6 +114,12 @@ def reuse_lag(
     days. A document dated only to the month or year stands at the first
     day, as stored. Undated documents are left out and counted.
 
+    The runs two or more documents of the whole corpus share are found once
+    per index and ``min_tokens`` and kept on it; a selection keeps those of
+    its documents (the runs it shares are among them), so a new selection
+    costs a fraction of the first. Each document's word offsets, read for
+    its passages' text, are kept too (up to 8 M words).
+
     Parameters
     ----------
     index, mask
@@ -149,12 +159,12 @@ def reuse_lag(
     )
     if len(rows) < 2:
         return empty
-    doc_of, hash_of = kernels.shingle_hashes(
-        np.asarray(index.tokens), index.token_offsets, rows, min_tokens, _BASE
-    )
-    # runs come document by document, in reading order: a run's place is its first word
-    first_run = np.searchsorted(doc_of, np.arange(len(rows)))
-    place = np.arange(len(doc_of)) - first_run[doc_of]
+    # a run two selected documents hold is one two documents of the corpus hold:
+    # the selection's shared runs are found among the corpus-wide ones alone
+    run_row, place, hash_of = _corpus_shared_runs(index, min_tokens)
+    keep = dated[run_row]
+    doc_of = np.searchsorted(rows, run_row[keep])
+    place, hash_of = place[keep], hash_of[keep]
     shared = _shared_runs(doc_of, hash_of)
     if not shared.any():
         return empty
@@ -189,6 +199,35 @@ def reuse_lag(
         undated=undated,
         read=text == "document",
     )
+
+
+def _corpus_shared_runs(
+    index: CorpusIndex, min_tokens: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of ``min_tokens`` words that two or more dated documents hold (memoised).
+
+    ``row, place, hash`` per run, document by document in reading order
+    (``place``: the run's first word in its document), over every dated
+    document of ``min_tokens`` words or more. Found once per index and
+    length; a selection keeps the runs of its documents and looks again for
+    those two of them share, which are all among these.
+    """
+    key = ("reuse_runs", min_tokens)
+    memo = index._memo.get(key)
+    if isinstance(memo, tuple):
+        return memo
+    dated = ~pd.isna(pd.to_datetime(index.docs[S.DATE]).to_numpy())
+    rows = np.flatnonzero(dated & (index.doc_tokens >= min_tokens))
+    doc_of, hash_of = kernels.shingle_hashes(
+        np.asarray(index.tokens), index.token_offsets, rows, min_tokens, _BASE
+    )
+    # runs come document by document, in reading order: a run's place is its first word
+    first_run = np.searchsorted(doc_of, np.arange(len(rows)))
+    place = np.arange(len(doc_of)) - first_run[doc_of]
+    shared = _shared_runs(doc_of, hash_of) if len(rows) > 1 else np.zeros(len(doc_of), bool)
+    found = (rows[doc_of[shared]], place[shared], hash_of[shared])
+    index._memo[key] = found
+    return found
 
 
 def _shared_runs(doc_of: np.ndarray, hash_of: np.ndarray) -> np.ndarray:
@@ -286,10 +325,7 @@ def _passage_texts(index: CorpusIndex, frame: pd.DataFrame) -> list[str]:
     """
     rows = np.unique(frame["row"].to_numpy())
     texts = index.docs[S.TEXT].iloc[rows].astype(str).tolist()
-    settings = index.settings
-    offsets = word_offsets(
-        texts, user_words=settings.user_words, fold_chinese=settings.fold_chinese
-    )
+    offsets = _word_offsets(index, rows, texts)
     at = {int(row): k for k, row in enumerate(rows.tolist())}
     out = []
     for row, start, stop in frame[["row", "from", "to"]].itertuples(index=False):
@@ -300,6 +336,46 @@ def _passage_texts(index: CorpusIndex, frame: pd.DataFrame) -> list[str]:
         else:
             out.extend(_words(index, frame.iloc[[len(out)]]))
     return out
+
+
+def _word_offsets(
+    index: CorpusIndex, rows: np.ndarray, texts: list[str]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`~analysis.reuse.word_offsets` of documents ``rows`` (their ``texts``), memoised.
+
+    Reading a text again is most of a reuse search, and the first publishers
+    of one selection are mostly those of the next: each document's offsets
+    are kept on the index, the oldest let go past ``_MAX_KEPT_WORDS`` words.
+    """
+    kept = index._memo.setdefault("reuse_word_offsets", {})
+    assert isinstance(kept, dict)
+    wanted = [int(row) for row in rows]
+    with _KEEPING:
+        out = {row: kept[row] for row in wanted if row in kept}
+    missing = [k for k, row in enumerate(wanted) if row not in out]
+    settings = index.settings
+    found = (
+        word_offsets(
+            [texts[k] for k in missing],
+            user_words=settings.user_words,
+            fold_chinese=settings.fold_chinese,
+        )
+        if missing
+        else []
+    )
+    fresh = {
+        wanted[k]: (begin.astype(np.int32), end.astype(np.int32))
+        for k, (begin, end) in zip(missing, found, strict=True)
+    }
+    out.update(fresh)
+    with _KEEPING:
+        kept.update(fresh)
+        words = sum(len(begin) for begin, _end in kept.values())
+        for row in list(kept):
+            if words <= _MAX_KEPT_WORDS:
+                break
+            words -= len(kept.pop(row)[0])
+    return [out[row] for row in wanted]
 
 
 def _words(index: CorpusIndex, frame: pd.DataFrame) -> list[str]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 import pytest
 
 from analysis import schema as S
+from analysis.corpus import load_corpus
 from analysis.errors import OptionError
 from analysis.index import IndexSettings, build_index
 from analysis.reuse import shared_passages
 from analysis.reuse_lag import PASSAGE_COLUMNS, REUSE_LAG_COLUMNS, reuse_lag
 from analysis.selection import Filters, select
-from tests.analysis.tiny import REUSE_DOCS
+from tests.analysis.tiny import REUSE_DOCS, shared_corpus
 
 
 def test_reuse_lag_hand_count(reuse_index):
@@ -102,3 +105,70 @@ def test_reuse_lag_text_in_the_index_words(reuse_index):
     assert found.uses[columns].equals(same.uses[columns])
     with pytest.raises(OptionError, match="Unknown passage text 'html'"):
         reuse_lag(reuse_index, text="html")  # type: ignore[arg-type]  # wrong on purpose
+
+
+@pytest.fixture(scope="module")
+def sotu():
+    return build_index(load_corpus(shared_corpus("us_sotu") / "docs.jsonl"))
+
+
+def _selected_alone(index, mask):
+    """An index of the selected documents only: its corpus-wide runs are the selection's."""
+    return build_index(index.docs[mask].reset_index(drop=True), settings=index.settings)
+
+
+def _same(found, alone):
+    assert found.uses.equals(alone.uses)
+    assert found.passages.equals(alone.passages)
+    assert found.undated == alone.undated
+
+
+@pytest.mark.parametrize(
+    ("name", "filters", "min_tokens"),
+    [
+        ("sotu", Filters(date_from=pd.Timestamp("1900-01-01").date()), 6),
+        ("sotu", Filters(date_to=pd.Timestamp("1899-12-31").date()), 3),
+        ("sotu", Filters(query="slave*"), 6),
+        ("sotu", Filters(query="peace", date_from=pd.Timestamp("1946-01-01").date()), 12),
+        ("headlines", Filters(sources=("China Daily", "Global Times")), 6),
+        ("headlines", Filters(query="zero-covid"), 4),
+        (
+            "headlines",
+            Filters(
+                date_from=pd.Timestamp("2022-03-01").date(),
+                date_to=pd.Timestamp("2022-04-30").date(),
+            ),
+            6,
+        ),
+    ],
+)
+def test_reuse_lag_of_a_selection_equals_its_documents_indexed_alone(
+    request, name, filters, min_tokens
+):
+    # the selection's shared runs are taken from the corpus-wide ones (found once per
+    # index, after the whole corpus and another selection have run): they must be
+    # those an index of the selected documents alone finds
+    index = request.getfixturevalue(name)
+    reuse_lag(index, min_tokens=min_tokens, text="words")
+    mask = select(index, filters)
+    assert 1 < mask.sum() < index.n_docs
+    text = "document" if mask.sum() < 2_000 else "words"
+    found = reuse_lag(index, mask, min_tokens=min_tokens, text=text)
+    alone = reuse_lag(_selected_alone(index, mask), min_tokens=min_tokens, text=text)
+    assert len(found.passages) > 0
+    _same(found, alone)
+
+
+def test_reuse_lag_texts_equal_when_few_offsets_are_kept(monkeypatch):
+    # the module, not the function analysis exports under the same name
+    reuse_lag_module = sys.modules[reuse_lag.__module__]
+
+    fresh = build_index(REUSE_DOCS, settings=IndexSettings(detect_phrases=False))
+    expected = reuse_lag(fresh, min_tokens=4)
+    monkeypatch.setattr(reuse_lag_module, "_MAX_KEPT_WORDS", 12)
+    again = build_index(REUSE_DOCS, settings=IndexSettings(detect_phrases=False))
+    for _ in range(2):
+        found = reuse_lag(again, min_tokens=4)
+        assert found.uses.equals(expected.uses)
+        kept = again._memo["reuse_word_offsets"]
+        assert 0 < sum(len(begin) for begin, _end in kept.values()) <= 12
