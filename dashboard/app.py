@@ -88,8 +88,7 @@ def _corpus_choices() -> list[str]:
     return [*choices, keys.UPLOAD]
 
 
-def _pick_corpus(view: ViewState) -> str:
-    choices = _corpus_choices()
+def _pick_corpus(view: ViewState, choices: list[str]) -> str:
     if view.corpus not in choices:
         _notice(
             f"The corpus '{view.corpus}' is not available here"
@@ -181,10 +180,9 @@ def _lines(text: str) -> tuple[str, ...]:
 
 def _stopwords(view: ViewState) -> tuple[ViewState, tuple[str, ...]]:
     default = default_stopwords()
-    common.seed(
-        "sidebar_stopwords",
-        "\n".join(sorted(state.effective_stopwords(replace(view, stopwords=True), default))),
-    )
+    if "sidebar_stopwords" not in st.session_state:  # the list is made only when seeded
+        listed = state.effective_stopwords(replace(view, stopwords=True), default)
+        common.seed("sidebar_stopwords", "\n".join(sorted(listed)))
     on = st.toggle("Apply stopwords", key="sidebar_stop_on")
 
     def reset() -> None:
@@ -388,7 +386,8 @@ Contexts = tuple[ViewState, common.CorpusContext | None, common.PageContext | No
 def _sidebar(view: ViewState) -> Contexts:
     """Draw the sidebar; return the view it describes and what the page gets."""
     with st.sidebar:
-        key = _pick_corpus(view)
+        choices = _corpus_choices()  # once a run: the picker and the references
+        key = _pick_corpus(view, choices)
         label = keys.corpus_label(key)
         if key != view.corpus:
             view = _new_corpus(view, replace(view, corpus=key, corpus_hash=""), f"Now {label}")
@@ -445,19 +444,20 @@ def _sidebar(view: ViewState) -> Contexts:
         else:  # the corpus changed under this session: an upload replaced, a file edited
             view = _new_corpus(view, replace(view, corpus_hash=content), f"{label} changed")
     view = replace(view, corpus_hash=content)
+    index_key = keys.index_key(index)
     with filter_box:
-        view = replace(view, filters=_filters(index, keys.index_key(index), view))
+        view = replace(view, filters=_filters(index, index_key, view))
     st.session_state.pop(common.MISSING_KEY, None)
     ctx = common.PageContext(
         corpus_key=key,
         corpus_label=label,
         corpus=corpus,
         index=index,
-        index_key=keys.index_key(index),
+        index_key=index_key,
         stopwords=stopwords,
         numbers=view.numbers,
         open_index=lambda other: _other_index(other, settings, limiter),
-        references=tuple(k for k in _corpus_choices() if k not in (key, keys.UPLOAD)),
+        references=tuple(k for k in choices if k not in (key, keys.UPLOAD)),
     )
     return view, loaded, ctx
 
