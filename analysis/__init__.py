@@ -129,6 +129,7 @@ from analysis.trends import (
     parse_themes,
     term_trends,
 )
+from analysis.worker import index_into_cache, prepare_worker
 
 __all__ = [
     "DISPERSION_COLUMNS",
@@ -198,6 +199,7 @@ __all__ = [
     "group_masks",
     "group_similarity",
     "grouping_fields",
+    "index_into_cache",
     "is_han",
     "is_number",
     "keyness",
@@ -225,6 +227,7 @@ __all__ = [
     "period_mask",
     "placeable",
     "prepare_fit",
+    "prepare_worker",
     "query_matches",
     "reference_keyness",
     "representative_passages",

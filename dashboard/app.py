@@ -39,11 +39,12 @@ from analysis import (  # noqa: E402  (after the sys.path fix above)
     default_cache_dir,
     default_stopwords,
     filter_choices,
+    index_into_cache,
     parse_stopwords,
     saved_index_path,
 )
 from analysis import schema as S  # noqa: E402  (after the sys.path fix above)
-from dashboard import data, keys, options, state, url_codecs  # noqa: E402  (after the sys.path fix above)
+from dashboard import data, keys, options, state, url_codecs, worker  # noqa: E402  (after the sys.path fix above)
 from dashboard.escape import md  # noqa: E402  (after the sys.path fix above)
 from dashboard.limits import RebuildLimiter  # noqa: E402  (after the sys.path fix above)
 from dashboard.options import ViewState  # noqa: E402  (after the sys.path fix above)
@@ -278,19 +279,29 @@ def _index_builder(
 ) -> Callable[[], CorpusIndex]:
     """What builds the index of ``corpus`` on a miss of :func:`data.open_index`, with progress.
 
-    ``private`` (uploads) keeps the index off the disk; otherwise it is saved
-    under the index cache. A saved copy found unreadable is rebuilt, and a
-    cache folder that cannot be written leaves the index in memory; either way
-    the session that built it sees one warning saying so
+    The index is saved under the index cache and opened from there. ``private``
+    (uploads) builds and saves it in the upload worker (:func:`worker.run`), so
+    this script thread holds no lock meanwhile, then opens the saved files as
+    any saved index is opened; only this session holds it in memory, and the
+    saved folder is found only by the same bytes (its name is their hash).
+    A saved copy found unreadable is rebuilt, and a cache folder that cannot be
+    written leaves the index in memory (an upload's then built here); either
+    way the session that built it sees one warning saying so
     (:class:`~analysis.store.CacheNotice`). A build that is really new (not
     saved) is first asked of the session's ``limiter``, which raises
     :class:`~analysis.LimitError` past its limit.
     """
 
     def build() -> CorpusIndex:
-        saved = None if private else saved_index_path(corpus.content_hash, settings)
+        saved = saved_index_path(corpus.content_hash, settings)
         if saved is None:
             limiter.acquire(f"{corpus.content_hash}:{settings.key()}")
+        notices: list[CacheNotice] = []
+        if private and saved is None:
+            task = (index_into_cache, corpus, settings, default_cache_dir())
+            done = worker.run("upload", data.workers, f"Indexing {label}", *task)
+            # Unsaved (read-only, full): built here instead, which tells it once more.
+            notices += [notice for notice in done if notice.kind != "unsaved"]
         slot = st.empty()
         with slot.status(md(f"Indexing {label}…"), expanded=True) as status:
             bar = status.progress(0.0, text="Starting")
@@ -298,11 +309,10 @@ def _index_builder(
             def report(fraction: float, message: str) -> None:
                 bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
 
-            notices: list[CacheNotice] = []
             index = build_index(
                 corpus,
                 settings=settings,
-                cache_dir=None if private else default_cache_dir(),
+                cache_dir=default_cache_dir(),
                 progress=report,
                 notice=notices.append,
             )

@@ -4,8 +4,8 @@
   content hash and :class:`~analysis.IndexSettings`, through small stores
   (:class:`_Store`) rather than by decorating the builders: a builder that
   reports progress draws Streamlit elements, which ``st.cache_resource``
-  would replay on every later hit. Uploads go to a session-scoped store, so
-  one user's files are never served to another nor written to disk. It also
+  would replay on every later hit. Uploads go to a session-scoped store (their
+  saved indexes are found by content: with the same bytes only). It also
   holds what every session reads alike, never changed once built: figures
   (:func:`figure`) and the term tables (:func:`terms`, bounded by count
   and bytes, ``keys.TERMS_ENTRIES`` and ``keys.TERMS_BYTES``).
@@ -68,7 +68,6 @@ from analysis import (
     keyness,
     library_entries,
     load_corpus,
-    load_uploads,
     near_duplicates,
     nearest_documents,
     parse_formulation,
@@ -83,7 +82,7 @@ from analysis import (
     topics_over_time,
 )
 from analysis import schema as S
-from dashboard import export, host, keys
+from dashboard import export, host, keys, worker
 from dashboard.escape import md
 from dashboard.keys import (
     FIGURE_ENTRIES,
@@ -93,7 +92,6 @@ from dashboard.keys import (
     SESSION_ENTRIES,
     SHARED_ENTRIES,
     TERM_ORDERS,
-    UPLOAD,
     KeynessOptions,
     TermOptions,
     TopicOptions,
@@ -104,6 +102,7 @@ from dashboard.keys import (
     corpus_label,
     fit_pool,
     library_dir,
+    upload_pool,
 )
 from dashboard.paging import ordered_rows
 
@@ -161,14 +160,13 @@ def load_named_corpus(key: str) -> LoadedCorpus:
 def load_uploaded_corpus(
     contents: tuple[tuple[str, str], ...], files: Callable[[], Sequence[tuple[str, bytes]]]
 ) -> LoadedCorpus:
-    """Uploaded files as a corpus, kept for this session only.
+    """Uploaded files as a corpus, kept for this session only, read in the upload worker.
 
     Keyed by content: each file's name and a digest of its bytes (``app.py``
     hashes a file once), so the same files put in the uploader again are the
     same corpus, not read again. ``files`` gives ``(name, bytes)`` on a miss.
     """
-    stamp = ("upload", contents)
-    return _session_store().get(stamp, lambda: load_uploads(list(files()), name=UPLOAD))
+    return _session_store().get(("upload", contents), lambda: worker.read_uploads(workers, files()))
 
 
 def open_index(
@@ -187,7 +185,7 @@ def open_index(
     """
     store = _session_store() if private else _shared_store()
     stamp = ("index", corpus.content_hash, settings.key())
-    _fit_pool()
+    workers("fit")
     found = store.peek(stamp)
     if found is not None:
         return cast(CorpusIndex, found)
@@ -447,24 +445,24 @@ def topic_default_k(key: str, filters: Filters, _index: CorpusIndex) -> int:
 
 
 @st.cache_resource(show_spinner=False)
-def _fit_pool() -> ProcessPoolExecutor:
-    return fit_pool()  # started with the first index opened, ready before a fit
+def workers(kind: str) -> ProcessPoolExecutor:
+    return fit_pool() if kind == "fit" else upload_pool()  # "fit": ready before a fit
 
 
 @st.cache_data(show_spinner="Fitting topics (once: then saved with the index)…", max_entries=16)
 def topic_model(
     key: str, filters: Filters, options: TopicOptions, _index: CorpusIndex
 ) -> TopicModel:
-    """The selection's topic model, fitted in :func:`_fit_pool` (a dead worker is replaced)."""
+    """The selection's topic model, fitted in :func:`workers` (a dead worker is replaced)."""
 
     def fit() -> TopicModel:
         mask = selection(key, filters, _index)
-        return fit_topics(_index, mask, executor=_fit_pool(), **options.arguments())
+        return fit_topics(_index, mask, executor=workers("fit"), **options.arguments())
 
     try:
         return fit()
     except BrokenProcessPool:
-        _fit_pool.clear()
+        workers.clear("fit")
         return fit()
 
 

@@ -26,7 +26,14 @@ from typing import Any, TypeVar, cast
 
 import streamlit as st
 
-from analysis import CorpusIndex, Filters, filter_choices, parse_themes, prepare_fit
+from analysis import (
+    CorpusIndex,
+    Filters,
+    filter_choices,
+    parse_themes,
+    prepare_fit,
+    prepare_worker,
+)
 from analysis import schema as S
 
 T = TypeVar("T")
@@ -321,6 +328,14 @@ def fit_pool() -> ProcessPoolExecutor:
     if not getattr(multiprocessing.current_process(), "_inheriting", False):
         pool.submit(int)  # starts the worker (prepare_fit runs first there)
     return pool
+
+
+def upload_pool() -> ProcessPoolExecutor:
+    """One worker process for every session's uploads (they queue): reading and indexing
+    100 MB there holds a core for seconds, not the interpreter lock every other session's
+    script needs. Started by the first upload, not with the server."""
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=prepare_worker)
 
 
 def theme_terms(options: TrendOptions) -> dict[str, tuple[str, ...]]:

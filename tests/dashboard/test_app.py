@@ -341,23 +341,22 @@ def test_collapsing_duplicates_counts_a_copy_once_and_saves_the_pairs_with_the_i
     assert [p.name.split("-")[1] for p in folder.glob("result-*")] == ["near_duplicates"]
 
 
-def test_the_same_upload_again_is_the_same_corpus_read_and_indexed_once(monkeypatch) -> None:
-    import analysis
-    from dashboard import data
+def test_the_same_upload_again_is_the_same_corpus_read_and_indexed_once(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from dashboard import worker
+
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(tmp_path))  # no index saved by another test
 
     calls = {"load": 0, "build": 0}
-    load_uploads, build_index = data.load_uploads, analysis.build_index
+    run = worker.run
+    names = {"load_uploads": "load", "index_into_cache": "build"}
 
-    def counted_load(*args: Any, **kwargs: Any) -> Any:
-        calls["load"] += 1
-        return load_uploads(*args, **kwargs)
+    def counted(kind: str, workers: Any, label: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        calls[names[call.__name__]] += 1  # read and indexed in the upload worker
+        return run(kind, workers, label, call, *args, **kwargs)
 
-    def counted_build(*args: Any, **kwargs: Any) -> Any:
-        calls["build"] += 1
-        return build_index(*args, **kwargs)
-
-    monkeypatch.setattr(data, "load_uploads", counted_load)
-    monkeypatch.setattr(analysis, "build_index", counted_build)
+    monkeypatch.setattr(worker, "run", counted)
     notes = ("notes.txt", b"Green tea and river tea.\n\nThe river rose.", "text/plain")
     at = _open({"corpus": "upload"})
     uploader = at.sidebar.get("file_uploader")[0]

@@ -1,0 +1,110 @@
+"""Waiting for work sent to a worker process, with progress, a bound and a clear end.
+
+:func:`run` sends a call to a pool (``keys.upload_pool``) and waits for it in
+steps of a fraction of a second, the elapsed time shown in a status box, so the
+session's script thread holds no lock while the worker reads and indexes. A
+worker that dies (killed, out of memory) or passes the bound is reported as a
+:class:`WorkerError` naming the fix, never as a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol, TypeVar
+
+import streamlit as st
+
+from analysis import AnalysisError, IngestLimits, LoadedCorpus, load_uploads
+from dashboard.escape import md
+
+T = TypeVar("T")
+
+#: Longest wait for one call (seconds); ``DASHBOARD_WORKER_SECONDS`` changes it.
+WAIT_SECONDS = 900.0
+#: How often the status box is brought up to date (seconds).
+STEP_SECONDS = 0.5
+
+
+class WorkerError(AnalysisError):
+    """The worker process died or took longer than the bound: nothing was loaded."""
+
+
+class Workers(Protocol):
+    """``data.workers``: the pool of a kind, and ``clear(kind)`` to forget it."""
+
+    def __call__(self, kind: str) -> ProcessPoolExecutor: ...
+
+    def clear(self, kind: str) -> None: ...
+
+
+def wait_seconds() -> float:
+    """The bound of one call: ``DASHBOARD_WORKER_SECONDS``, else :data:`WAIT_SECONDS`."""
+    try:
+        return float(os.environ.get("DASHBOARD_WORKER_SECONDS", "")) or WAIT_SECONDS
+    except ValueError:
+        return WAIT_SECONDS
+
+
+def run(
+    kind: str, workers: Workers, label: str, call: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """``call(*args, **kwargs)`` in the pool ``workers(kind)``, shown as ``label`` while it runs.
+
+    A worker that died, or was stopped for passing :func:`wait_seconds`, makes
+    the pool forgotten (the next call starts a new one) and raises
+    :class:`WorkerError` saying what happened and what to do.
+    """
+    timeout = wait_seconds()
+
+    def pool() -> ProcessPoolExecutor:
+        return workers(kind)
+
+    start = time.monotonic()
+    slot = st.empty()
+    with slot.status(md(f"{label}…"), expanded=True) as status:
+        note = status.empty()
+        try:
+            future = pool().submit(call, *args, **kwargs)
+            while True:
+                waited = time.monotonic() - start
+                note.caption(md(f"{label}: {waited:.0f} s (in a worker process)"))
+                try:
+                    result = future.result(timeout=min(STEP_SECONDS, max(timeout - waited, 0.0)))
+                    break
+                except FutureTimeout:
+                    if time.monotonic() - start >= timeout:
+                        _stop(pool())
+                        workers.clear(kind)
+                        raise WorkerError(
+                            f"{label} took longer than {timeout:.0f} s and was stopped. "
+                            "Upload fewer or smaller files, or ask the host to raise "
+                            "DASHBOARD_WORKER_SECONDS."
+                        ) from None
+        except BrokenProcessPool:
+            workers.clear(kind)
+            raise WorkerError(
+                f"{label} stopped: the worker process ended before it finished (killed, or "
+                "out of memory). Upload fewer or smaller files, or ask the host for more "
+                "memory; the next upload starts a new worker."
+            ) from None
+    slot.empty()
+    return result
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End the pool's worker processes now (a call past its bound does not stop by itself)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def read_uploads(workers: Workers, files: Sequence[tuple[str, bytes]]) -> LoadedCorpus:
+    """:func:`analysis.load_uploads` of ``files`` in the upload worker, under this process's
+    limits (read here: the worker's environment is the one it started with)."""
+    limits = IngestLimits.from_environment()
+    return run("upload", workers, "Reading the upload", load_uploads, list(files), limits=limits)

@@ -1,0 +1,144 @@
+"""Uploads read and indexed in the upload worker (``dashboard/worker.py``): the same corpus
+and counts as in this process, a killed or overlong worker reported, the read-only fallback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import build_index, load_uploads
+from dashboard import worker
+from tests.conftest import shown
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "dashboard" / "app.py")
+TIMEOUT = 120
+
+#: Two documents (5 and 3 words), a line that is not JSON, a file of no known type.
+LINES = (
+    '{"doc_id": "%s-a", "date": "2020-01-02", "text": "Green tea and black tea."}\n'
+    '{"doc_id": "%s-b", "date": "2020-02-03", "text": "River tea rose."}\n'
+    "not json\n"
+)
+
+
+def _files(test: str) -> list[tuple[str, bytes, str]]:
+    """The files of a test: AppTest runs outside a server, where every run shares the
+    session-scoped caches, so each test's upload must be another corpus (its own ids)."""
+    lines = (LINES % (test, test)).encode()
+    return [
+        ("notes.jsonl", lines, "application/json"),
+        ("scan.pdf", b"%PDF-1.7", "application/pdf"),
+    ]
+
+
+def _die(*_args: Any, **_kwargs: Any) -> None:
+    """Run in the worker: the process is killed as the out-of-memory killer would."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _upload(monkeypatch: pytest.MonkeyPatch, test: str) -> tuple[AppTest, list[str]]:
+    """An AppTest with ``_files(test)`` uploaded, and the name of every call sent to the worker."""
+    calls: list[str] = []
+    run = worker.run
+
+    def counted(kind: str, workers: Any, label: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(call.__name__)
+        return run(kind, workers, label, call, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "run", counted)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["corpus"] = "upload"
+    at.run()
+    at.sidebar.get("file_uploader")[0].set_value(_files(test)).run()
+    return at, calls
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_an_upload_is_read_and_indexed_in_the_worker_as_it_is_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(tmp_path))
+    at, calls = _upload(monkeypatch, "same")
+    assert not at.exception, [e.value for e in at.exception]
+    assert calls == ["load_uploads", "index_into_cache"]
+    # the worker saved the index (its folder is named by the content hash)
+    here = load_uploads([(name, content) for name, content, _ in _files("same")])
+    (folder,) = tmp_path.glob(f"{here.content_hash[:24]}-*")
+    assert (folder / "meta.json").is_file()
+    assert _metrics(at)["Documents"] == "2"  # by hand: lines 1 and 2
+    data = at.switch_page("views/data.py").run()
+    metrics = _metrics(data)
+    counts = here.counts()
+    # by hand: 3 lines and a file; 2 loaded; the bad line and the pdf quarantined
+    assert (metrics["Units"], metrics["Loaded"], metrics["Quarantined"]) == ("4", "2", "2")
+    assert [metrics[k] for k in ("Units", "Loaded", "Quarantined", "Duplicates")] == [
+        f"{counts[k]:,}" for k in ("units", "loaded", "quarantined", "duplicates")
+    ]
+    terms = at.switch_page("views/terms.py").run()
+    assert not terms.exception
+    index = build_index(here)  # in this process, kept in memory
+    assert int(index.doc_tokens.sum()) == 8  # by hand: 5 + 3 words
+    assert sorted(index.vocab["term"].tolist()) == sorted(
+        {"green", "tea", "and", "black", "river", "rose"}
+    )
+
+
+def test_a_killed_worker_is_reported_and_the_next_upload_gets_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(worker, "load_uploads", _die)
+    at, _ = _upload(monkeypatch, "killed")
+    assert not at.exception, [e.value for e in at.exception]
+    (warning,) = [shown(w.value) for w in at.warning if "worker process ended" in shown(w.value)]
+    assert "killed, or out of memory" in warning
+    assert "Upload fewer or smaller files" in warning
+    monkeypatch.setattr(worker, "load_uploads", load_uploads)
+    at.sidebar.get("file_uploader")[0].set_value(_files("again")[:1]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["Documents"] == "2"
+
+
+def test_a_call_past_the_bound_is_stopped_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import data
+
+    assert worker.run("upload", data.workers, "Adding", sum, [1, 2]) == 3  # started
+    monkeypatch.setenv("DASHBOARD_WORKER_SECONDS", "1")
+    pool = data.workers("upload")
+    (process,) = pool._processes.values()  # type: ignore[attr-defined]
+    start = time.monotonic()
+    with pytest.raises(worker.WorkerError, match="took longer than 1 s and was stopped"):
+        worker.run("upload", data.workers, "Sleeping", time.sleep, 60)
+    assert time.monotonic() - start < 30
+    process.join(10)
+    assert not process.is_alive()
+    assert data.workers("upload") is not pool  # a new pool for the next call
+    monkeypatch.delenv("DASHBOARD_WORKER_SECONDS")
+    assert worker.run("upload", data.workers, "Adding", sum, [1, 2]) == 3
+
+
+def test_a_cache_that_cannot_be_written_builds_here_with_the_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # under a file, no folder can be made, even by root (read-only mode bits are not
+    # enough for root, and the worker is another process: no monkeypatch reaches it)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(blocker / "cache"))
+    at, calls = _upload(monkeypatch, "unwritable")
+    assert not at.exception, [e.value for e in at.exception]
+    assert calls == ["load_uploads", "index_into_cache"]
+    (warning,) = [shown(w.value) for w in at.warning if "cannot be written" in shown(w.value)]
+    assert "indexed in memory only" in warning
+    assert "set DASHBOARD_CACHE_DIR to a writable folder" in warning
+    assert _metrics(at)["Documents"] == "2"
