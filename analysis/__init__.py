@@ -129,7 +129,7 @@ from analysis.trends import (
     parse_themes,
     term_trends,
 )
-from analysis.worker import index_into_cache, prepare_worker
+from analysis.worker import index_into_cache, prepare_worker, read_progress
 
 __all__ = [
     "DISPERSION_COLUMNS",
@@ -229,6 +229,7 @@ __all__ = [
     "prepare_fit",
     "prepare_worker",
     "query_matches",
+    "read_progress",
     "reference_keyness",
     "representative_passages",
     "reuse_lag",

@@ -11,6 +11,7 @@ the saved files as it opens any saved index (:func:`load_index`).
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -22,7 +23,7 @@ from analysis.corpus_index import IndexSettings
 from analysis.index import build_index
 from analysis.store import CacheNotice
 
-__all__ = ["index_into_cache", "load_uploads", "prepare_worker"]
+__all__ = ["index_into_cache", "load_uploads", "prepare_worker", "read_progress"]
 
 
 def prepare_worker() -> None:
@@ -39,14 +40,37 @@ def _end_with(sentinel: int) -> None:
 
 
 def index_into_cache(
-    corpus: LoadedCorpus, settings: IndexSettings, cache_dir: Path
+    corpus: LoadedCorpus,
+    settings: IndexSettings,
+    cache_dir: Path,
+    progress_file: Path | None = None,
 ) -> tuple[CacheNotice, ...]:
     """Build the index of ``corpus`` and save it under ``cache_dir`` (or find it saved there).
 
     Returns the :class:`CacheNotice` of :func:`build_index`, if any: kind
     ``"unsaved"`` means the cache could not be written (read-only, full) and
     nothing was saved; ``"rebuilt"`` that an unreadable saved copy was replaced.
+    With ``progress_file``, the build's progress is written there as it goes
+    (replaced whole each time), for :func:`read_progress` in the waiting process.
     """
     notices: list[CacheNotice] = []
-    build_index(corpus, settings=settings, cache_dir=cache_dir, notice=notices.append)
+
+    def report(fraction: float, message: str) -> None:
+        if progress_file is not None:
+            work = progress_file.with_name(progress_file.name + ".new")
+            work.write_text(json.dumps([float(fraction), str(message)]), encoding="utf-8")
+            os.replace(work, progress_file)
+
+    build_index(
+        corpus, settings=settings, cache_dir=cache_dir, progress=report, notice=notices.append
+    )
     return tuple(notices)
+
+
+def read_progress(progress_file: Path) -> tuple[float, str] | None:
+    """The last progress :func:`index_into_cache` wrote to ``progress_file``, if any yet."""
+    try:
+        fraction, message = json.loads(progress_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return None
+    return float(fraction), str(message)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -298,8 +299,10 @@ def _index_builder(
             limiter.acquire(f"{corpus.content_hash}:{settings.key()}")
         notices: list[CacheNotice] = []
         if private and saved is None:
-            task = (index_into_cache, corpus, settings, default_cache_dir())
-            done = worker.run("upload", data.workers, f"Indexing {label}", *task)
+            with tempfile.TemporaryDirectory(prefix="dashboard-progress-") as work:
+                told = Path(work) / "progress.json"
+                task = (index_into_cache, corpus, settings, default_cache_dir(), told)
+                done = worker.run("upload", data.workers, f"Indexing {label}", *task, progress=told)
             # Unsaved (read-only, full): built here instead, which tells it once more.
             notices += [notice for notice in done if notice.kind != "unsaved"]
         slot = st.empty()

@@ -12,14 +12,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import streamlit as st
 
-from analysis import AnalysisError, IngestLimits, LoadedCorpus, load_uploads
+from analysis import AnalysisError, IngestLimits, LoadedCorpus, load_uploads, read_progress
 from dashboard.escape import md
 
 T = TypeVar("T")
@@ -51,41 +52,50 @@ def wait_seconds() -> float:
 
 
 def run(
-    kind: str, workers: Workers, label: str, call: Callable[..., T], *args: Any, **kwargs: Any
+    kind: str,
+    workers: Workers,
+    label: str,
+    call: Callable[..., T],
+    *args: Any,
+    progress: Path | None = None,
+    **kwargs: Any,
 ) -> T:
     """``call(*args, **kwargs)`` in the pool ``workers(kind)``, shown as ``label`` while it runs.
+
+    With ``progress``, the file the call writes its progress to
+    (:func:`analysis.index_into_cache`), shown as a bar beside the seconds waited.
 
     A worker that died, or was stopped for passing :func:`wait_seconds`, makes
     the pool forgotten (the next call starts a new one) and raises
     :class:`WorkerError` saying what happened and what to do.
     """
     timeout = wait_seconds()
-
-    def pool() -> ProcessPoolExecutor:
-        return workers(kind)
-
     start = time.monotonic()
     slot = st.empty()
     with slot.status(md(f"{label}…"), expanded=True) as status:
-        note = status.empty()
+        note, bar = status.empty(), status.empty()
         try:
-            future = pool().submit(call, *args, **kwargs)
+            pool = workers(kind)
+            future = pool.submit(call, *args, **kwargs)
             while True:
                 waited = time.monotonic() - start
                 note.caption(md(f"{label}: {waited:.0f} s (in a worker process)"))
+                told = read_progress(progress) if progress is not None else None
+                if told is not None:
+                    bar.progress(min(max(told[0], 0.0), 1.0), text=md(told[1]))
                 try:
                     result = future.result(timeout=min(STEP_SECONDS, max(timeout - waited, 0.0)))
                     break
                 except FutureTimeout:
                     if time.monotonic() - start >= timeout:
-                        _stop(pool())
+                        _stop(pool)
                         workers.clear(kind)
                         raise WorkerError(
                             f"{label} took longer than {timeout:.0f} s and was stopped. "
                             "Upload fewer or smaller files, or ask the host to raise "
                             "DASHBOARD_WORKER_SECONDS."
                         ) from None
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):  # killed, or another call's worker stopped
             workers.clear(kind)
             raise WorkerError(
                 f"{label} stopped: the worker process ended before it finished (killed, or "

@@ -15,6 +15,7 @@ from analysis import (
     load_index,
     load_uploads,
     prepare_worker,
+    read_progress,
     saved_index_path,
 )
 
@@ -32,15 +33,19 @@ def _pool() -> ProcessPoolExecutor:
 
 def test_the_worker_loads_and_saves_the_index_built_here(tmp_path: Path) -> None:
     settings = IndexSettings(detect_phrases=True)
+    cache, told = tmp_path / "cache", tmp_path / "progress.json"
+    assert read_progress(told) is None  # nothing written yet
     with _pool() as pool:
         corpus = pool.submit(load_uploads, FILES).result(timeout=120)
-        notices = pool.submit(index_into_cache, corpus, settings, tmp_path).result(timeout=120)
+        future = pool.submit(index_into_cache, corpus, settings, cache, told)
+        notices = future.result(timeout=120)
     here = load_uploads(FILES)
     assert corpus.content_hash == here.content_hash
     assert corpus.report.equals(here.report)
     assert corpus.docs.equals(here.docs)
     assert notices == ()
-    folder = saved_index_path(here.content_hash, settings, tmp_path)
+    assert read_progress(told) == (1.0, "Index built")
+    folder = saved_index_path(here.content_hash, settings, cache)
     assert folder is not None
     saved, fresh = load_index(folder), build_index(here, settings=settings)
     assert (saved.counts != fresh.counts).nnz == 0
