@@ -14,10 +14,6 @@ import dataclasses
 import hashlib
 import importlib.metadata
 import math
-import multiprocessing
-import multiprocessing.connection
-import os
-import threading
 import warnings
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -450,14 +446,9 @@ def prepare_fit() -> None:
     import sklearn.decomposition
     import sklearn.feature_extraction.text  # noqa: F401  # imported to be loaded, not used
 
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+    from analysis.worker import prepare_worker
 
-
-def _end_with(sentinel: int) -> None:
-    multiprocessing.connection.wait([sentinel])
-    os._exit(0)
+    prepare_worker()
 
 
 def _fit(
