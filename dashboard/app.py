@@ -334,13 +334,19 @@ def _metadata_filters(
 
     A column a link names that is no filter here but is in the corpus gets its
     box too; one the corpus lacks, and values it does not hold, are named in a
-    notice and dropped. The options of each box are the same tuple every run
-    (:data:`data.metadata_values`); a column of more than
+    notice and dropped. The options of each box are the same tuple every run:
+    :func:`analysis.filter_choices`', kept with the index, or for another
+    column :data:`data.metadata_values` (cached). A column of more than
     :data:`keys.LISTED_VALUES` values gets a search box, and its multiselect
     lists only the values chosen and those matching the search.
     """
     wanted = dict(view.filters.metadata)
-    columns = list(filter_choices(index))
+    choices = filter_choices(index)
+
+    def values_of(column: str) -> tuple[str, ...]:
+        return choices.get(column) or data.metadata_values(key, column, index)
+
+    columns = list(choices)
     docs = index.docs.columns
     columns += [c for c in wanted if c not in columns and c in docs and c not in S.CORPUS_COLUMNS]
     if st.session_state.get(FROM_LINK_KEY):
@@ -348,13 +354,13 @@ def _metadata_filters(
             f"meta={column}={value}"
             for column, values in wanted.items()
             for value in values
-            if value not in data.metadata_values(key, column, index)
+            if value not in values_of(column)
         ]
         if ignored:
             _notice("Ignored in the link: " + ", ".join(ignored) + " (not in this corpus).")
     chosen = []
     for column in columns:
-        values = data.metadata_values(key, column, index)
+        values = values_of(column)
         widget = f"sidebar_meta_{column}"
         if widget not in st.session_state:
             common.seed(widget, [v for v in wanted.get(column, ()) if v in values])

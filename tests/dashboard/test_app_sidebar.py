@@ -19,7 +19,8 @@ from tests.conftest import shown
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
 TIMEOUT = 180
-#: One document per speaker, more speakers than a filter lists; party has three values.
+#: One document per speaker, more speakers than a filter lists; party has three values,
+#: code 40 (more than a filter column may have).
 SPEAKERS = keys.LISTED_VALUES + 50
 PARTIES = ("Green", "Red", "Blue")
 
@@ -34,6 +35,7 @@ def many_speakers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             "text": f"speech number {n} on tea and trade",
             "speaker": f"Speaker {n}",
             "party": PARTIES[n % 3],
+            "code": f"c{n % 40:02d}",  # 40 values: no filter of its own
         }
         for n in range(SPEAKERS)
     ]
@@ -123,3 +125,14 @@ def test_unchanged_reruns_hand_streamlit_the_same_filter_elements() -> None:
     at.run()
     after = {w.key: w.proto.SerializeToString() for w in at.sidebar.multiselect}
     assert after == before
+
+
+def test_a_column_a_link_names_gets_its_box_with_every_value(many_speakers: str) -> None:
+    at = _open({"corpus": many_speakers, "meta": ["code=c07"]})
+    box = at.sidebar.multiselect(key="sidebar_meta_code")
+    assert box.value == ["c07"]
+    assert box.options == [f"c{n:02d}" for n in range(40)]
+    assert _documents(at) == f"{sum(1 for n in range(SPEAKERS) if n % 40 == 7):,}"
+    assert at.query_params["meta"] in ("code=c07", ["code=c07"])
+    plain = _open({"corpus": many_speakers})
+    assert "sidebar_meta_code" not in {w.key for w in plain.sidebar.multiselect}
