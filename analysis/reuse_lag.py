@@ -48,6 +48,8 @@ PASSAGE_COLUMNS = (
 _BASE = np.uint64(1_000_003)
 #: Words whose offsets in their text stay kept on an index (two int32 each: 64 MB).
 _MAX_KEPT_WORDS = 8_000_000
+#: Passage lengths whose corpus-wide shared runs stay kept on an index.
+_MAX_KEPT_LENGTHS = 4
 _KEEPING = threading.Lock()
 #: Where a passage's text comes from: its first publisher's text, or the index's words.
 PassageText = Literal["document", "words"]
@@ -115,10 +117,11 @@ def reuse_lag(
     day, as stored. Undated documents are left out and counted.
 
     The runs two or more documents of the whole corpus share are found once
-    per index and ``min_tokens`` and kept on it; a selection keeps those of
-    its documents (the runs it shares are among them), so a new selection
-    costs a fraction of the first. Each document's word offsets, read for
-    its passages' text, are kept too (up to 8 M words).
+    per index and ``min_tokens`` (when a selection holds a quarter of the
+    corpus's words or more) and kept on it; a selection keeps those of its
+    documents (the runs it shares are among them), so a new selection costs
+    a fraction of the first. Each document's word offsets, read for its
+    passages' text, are kept too (up to 8 M words).
 
     Parameters
     ----------
@@ -159,12 +162,8 @@ def reuse_lag(
     )
     if len(rows) < 2:
         return empty
-    # a run two selected documents hold is one two documents of the corpus hold:
-    # the selection's shared runs are found among the corpus-wide ones alone
-    run_row, place, hash_of = _corpus_shared_runs(index, min_tokens)
-    keep = dated[run_row]
-    doc_of = np.searchsorted(rows, run_row[keep])
-    place, hash_of = place[keep], hash_of[keep]
+    run_row, place, hash_of = _candidate_runs(index, rows, min_tokens)
+    doc_of = np.searchsorted(rows, run_row)
     shared = _shared_runs(doc_of, hash_of)
     if not shared.any():
         return empty
@@ -201,33 +200,52 @@ def reuse_lag(
     )
 
 
-def _corpus_shared_runs(
-    index: CorpusIndex, min_tokens: int
+def _candidate_runs(
+    index: CorpusIndex, rows: np.ndarray, min_tokens: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The runs of ``min_tokens`` words that two or more dated documents hold (memoised).
+    """The runs of documents ``rows`` that two of them may share: ``row, place, hash``.
 
-    ``row, place, hash`` per run, document by document in reading order
-    (``place``: the run's first word in its document), over every dated
-    document of ``min_tokens`` words or more. Found once per index and
-    length; a selection keeps the runs of its documents and looks again for
-    those two of them share, which are all among these.
+    Per run, document by document in reading order (``place``: its first
+    word in its document). A run two selected documents hold is one two
+    documents of the corpus hold, so when the corpus-wide shared runs are
+    kept on the index (found when a selection holds a quarter of the
+    corpus's words or more: then within 4 times the selection's own cost),
+    the selection's are among them; otherwise every run of ``rows`` is
+    hashed.
     """
-    key = ("reuse_runs", min_tokens)
-    memo = index._memo.get(key)
-    if isinstance(memo, tuple):
-        return memo
-    dated = ~pd.isna(pd.to_datetime(index.docs[S.DATE]).to_numpy())
-    rows = np.flatnonzero(dated & (index.doc_tokens >= min_tokens))
+    kept = index._memo.setdefault("reuse_runs", {})
+    assert isinstance(kept, dict)
+    found = kept.get(min_tokens)
+    if found is None and index.doc_tokens[rows].sum() * 4 >= index.doc_tokens.sum():
+        dated = ~pd.isna(pd.to_datetime(index.docs[S.DATE]).to_numpy())
+        every = np.flatnonzero(dated & (index.doc_tokens >= min_tokens))
+        run_row, place, hash_of = _hashed_runs(index, every, min_tokens)
+        shared = _shared_runs(np.searchsorted(every, run_row), hash_of)
+        found = (run_row[shared], place[shared], hash_of[shared])
+        with _KEEPING:
+            kept[min_tokens] = found
+            while len(kept) > _MAX_KEPT_LENGTHS:
+                kept.pop(next(iter(kept)))
+    if found is None:
+        return _hashed_runs(index, rows, min_tokens)
+    run_row, place, hash_of = found
+    keep = np.zeros(index.n_docs, dtype=bool)
+    keep[rows] = True
+    keep = keep[run_row]
+    return run_row[keep], place[keep], hash_of[keep]
+
+
+def _hashed_runs(
+    index: CorpusIndex, rows: np.ndarray, min_tokens: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every run of documents ``rows``, hashed: ``row, place, hash``."""
     doc_of, hash_of = kernels.shingle_hashes(
         np.asarray(index.tokens), index.token_offsets, rows, min_tokens, _BASE
     )
     # runs come document by document, in reading order: a run's place is its first word
     first_run = np.searchsorted(doc_of, np.arange(len(rows)))
     place = np.arange(len(doc_of)) - first_run[doc_of]
-    shared = _shared_runs(doc_of, hash_of) if len(rows) > 1 else np.zeros(len(doc_of), bool)
-    found = (rows[doc_of[shared]], place[shared], hash_of[shared])
-    index._memo[key] = found
-    return found
+    return rows[doc_of], place, hash_of
 
 
 def _shared_runs(doc_of: np.ndarray, hash_of: np.ndarray) -> np.ndarray:

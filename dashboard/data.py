@@ -588,7 +588,7 @@ def spread(key: str, filters: Filters, term: str, by: str, _index: CorpusIndex) 
     return formulation_spread(_index, mask, parse_formulation(term), by=by)
 
 
-@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
+@st.cache_data(show_spinner="Finding shared passages…", max_entries=32, hash_funcs=HASH_FUNCS)
 def reuse_lags(
     key: str, filters: Filters, term: str, by: str, min_tokens: int, _index: CorpusIndex
 ) -> ReuseLag:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import pandas as pd
@@ -157,6 +158,14 @@ def test_reuse_lag_of_a_selection_equals_its_documents_indexed_alone(
     alone = reuse_lag(_selected_alone(index, mask), min_tokens=min_tokens, text=text)
     assert len(found.passages) > 0
     _same(found, alone)
+    # on an index that keeps nothing yet, a selection of under a quarter of the
+    # corpus's words hashes its own runs (and a larger one finds the corpus's)
+    cold = dataclasses.replace(index)
+    assert not cold._memo
+    _same(reuse_lag(cold, mask, min_tokens=min_tokens, text=text), alone)
+    assert (min_tokens in cold._memo["reuse_runs"]) == (
+        index.doc_tokens[mask].sum() * 4 >= index.doc_tokens.sum()
+    )
 
 
 def test_reuse_lag_texts_equal_when_few_offsets_are_kept(monkeypatch):
