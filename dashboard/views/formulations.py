@@ -5,8 +5,8 @@ A formulation is a query (``zero-covid``, ``common prosperity``, ``共同富裕`
 (source, speaker or any metadata column), the first and last use, the count,
 the documents and the rate per million tokens; the cumulative uptake per group
 on real dates; the first uses as evidence (the KWIC lines of each group's first
-document); and the passages the documents using it share, with who published
-each first and how many days later the others did.
+document); and, once its section is opened, the passages the documents using
+it share, with who published each first and how many days later the others did.
 """
 
 from __future__ import annotations
@@ -96,7 +96,11 @@ def render(ctx: common.PageContext) -> None:
             st.session_state["formulations_first"] = picked
         st.session_state[LAST_PICK_KEY] = picked
         _first_uses(ctx, view, spread, term)
-        _reuse(ctx, view, term, by, users=int(spread.table[S.DOCS].sum()))
+        # searched only while open (the first search of a corpus reads every passage's text)
+        section = st.expander("Reused passages", key="formulations_reuse", on_change="rerun")
+        if section.open is not False:
+            with section:
+                _reuse(ctx, view, term, by, users=int(spread.table[S.DOCS].sum()))
 
 
 def _notes(spread: Spread) -> None:
@@ -186,7 +190,6 @@ def _day(table: pd.DataFrame, group: str) -> str:
 
 
 def _reuse(ctx: common.PageContext, view: ViewState, term: str, by: str, *, users: int) -> None:
-    st.subheader("Reused passages")
     if users > MAX_REUSE_DOCS:
         st.info(
             md(

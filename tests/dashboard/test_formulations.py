@@ -77,6 +77,9 @@ def test_formulations_page_hand_count(library: Path) -> None:
     assert any("1 undated document (3 occurrences) counted" in c for c in captions)
     assert any("Xinhua first used it on 2022-03-01: T2 (d2)" in c for c in captions)
     assert "1 occurrence of 'zero-covid' in d2; all shown." in [t.value for t in at.text]
+    assert not any("share no passage" in shown(i.value) for i in at.info)
+    at.session_state["formulations_reuse"] = True
+    at.run()
     assert any("share no passage of 6 words" in shown(i.value) for i in at.info)
 
     at.selectbox(key="formulations_first").set_value("Global Times").run()
@@ -111,6 +114,11 @@ def test_formulations_page_from_a_link_with_a_theme(library: Path) -> None:
 
 def test_formulations_page_reuse_lag_hand_count(library: Path) -> None:
     at = _open({"corpus": "lib:reuse.jsonl", "formulation": "committee announced"})
+    # the passages are searched only once their section is opened
+    assert not any(set(f.value.columns) >= {"reusers"} for f in at.dataframe)
+    assert not any("undated document left out" in t.value for t in at.text)
+    at.session_state["formulations_reuse"] = True
+    at.run()
     passages = _frame(at, "reusers", "max_lag_days")
     assert passages[
         ["passage", "first_doc", "first_group", "reusers", "max_lag_days"]
