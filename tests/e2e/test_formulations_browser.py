@@ -98,6 +98,10 @@ def test_hostile_groups_and_passages_stay_text(app_url: str, new_page: Callable[
             {"formulation": "delta", "group": group, "first": PAYLOADS[1]},
             ready=".js-plotly-plot",
         )
+        # the passages are searched once their section is opened
+        visit.page.get_by_text("Reused passages", exact=True).click()
+        visit.page.wait_for_selector(".st-key-formulations_reuse_chart .js-plotly-plot")
+        visit.settle()
         visit.check()
     visit.open("formulations", {"formulation": f"river | {PAYLOADS[2]}", "group": PAYLOADS[0]})
     visit.check()
