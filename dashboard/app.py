@@ -281,45 +281,52 @@ def _index_builder(
     """What builds the index of ``corpus`` on a miss of :func:`data.open_index`, with progress.
 
     The index is saved under the index cache and opened from there. ``private``
-    (uploads) builds and saves it in the upload worker (:func:`worker.run`), so
-    this script thread holds no lock meanwhile, then opens the saved files as
-    any saved index is opened; only this session holds it in memory, and the
-    saved folder is found only by the same bytes (its name is their hash).
-    A saved copy found unreadable is rebuilt, and a cache folder that cannot be
-    written leaves the index in memory (an upload's then built here); either
-    way the session that built it sees one warning saying so
-    (:class:`~analysis.store.CacheNotice`). A build that is really new (not
-    saved) is first asked of the session's ``limiter``, which raises
-    :class:`~analysis.LimitError` past its limit.
+    (uploads) never reaches the shared cache: the upload worker
+    (:func:`worker.run`) builds it, so this script thread holds no lock
+    meanwhile, and saves it in a temporary folder of this process's own
+    (created for the owner alone), which is read into memory here and removed
+    at once; only this session holds the index, and nothing of an upload stays
+    on disk. When that folder cannot be written (full), the upload is indexed
+    here, in memory, as before the worker. For a shared corpus a saved copy
+    found unreadable is rebuilt, and a cache folder that cannot be written
+    leaves the index in memory; either way the session that built it sees one
+    warning saying so (:class:`~analysis.store.CacheNotice`). A build that is
+    really new (not saved) is first asked of the session's ``limiter``, which
+    raises :class:`~analysis.LimitError` past its limit.
     """
 
     def build() -> CorpusIndex:
-        saved = saved_index_path(corpus.content_hash, settings)
+        saved = None if private else saved_index_path(corpus.content_hash, settings)
         if saved is None:
             limiter.acquire(f"{corpus.content_hash}:{settings.key()}")
         notices: list[CacheNotice] = []
-        if private and saved is None:
-            with tempfile.TemporaryDirectory(prefix="dashboard-progress-") as work:
-                told = Path(work) / "progress.json"
-                task = (index_into_cache, corpus, settings, default_cache_dir(), told)
+        with tempfile.TemporaryDirectory(prefix="dashboard-upload-") as work:
+            where: Path | None = default_cache_dir()
+            if private:
+                # mkdtemp's folder: mode 0700, this process's user alone
+                told, where = Path(work) / "progress.json", Path(work) / "index"
+                task = (index_into_cache, corpus, settings, where, told)
                 done = worker.run("upload", data.workers, f"Indexing {label}", *task, progress=told)
-            # Unsaved (read-only, full): built here instead, which tells it once more.
-            notices += [notice for notice in done if notice.kind != "unsaved"]
-        slot = st.empty()
-        with slot.status(md(f"Indexing {label}…"), expanded=True) as status:
-            bar = status.progress(0.0, text="Starting")
+                if any(notice.kind == "unsaved" for notice in done):
+                    where = None  # the temporary folder is full: built here, in memory
+            slot = st.empty()
+            with slot.status(md(f"Indexing {label}…"), expanded=True) as status:
+                bar = status.progress(0.0, text="Starting")
 
-            def report(fraction: float, message: str) -> None:
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
+                def report(fraction: float, message: str) -> None:
+                    bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
 
-            index = build_index(
-                corpus,
-                settings=settings,
-                cache_dir=default_cache_dir(),
-                progress=report,
-                notice=notices.append,
-            )
-        slot.empty()
+                index = build_index(
+                    corpus,
+                    settings=settings,
+                    cache_dir=where,
+                    progress=report,
+                    notice=None if private else notices.append,
+                )
+            slot.empty()
+        if private:
+            # read into memory, its folder gone: results (near-duplicates, topics) stay in memory
+            index.folder = None
         for notice in notices:
             st.warning(md(notice.message), icon="⚠️")
         return index

@@ -1,10 +1,12 @@
 """Uploads read and indexed in the upload worker (``dashboard/worker.py``): the same corpus
-and counts as in this process, a killed or overlong worker reported, the read-only fallback."""
+and counts as in this process, nothing left on disk, a killed or overlong worker reported,
+the fallback when the worker cannot save."""
 
 from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import build_index, load_uploads
+from analysis import CacheNotice, build_index, load_uploads
 from dashboard import worker
 from tests.conftest import shown
 
@@ -67,14 +69,19 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_an_upload_is_read_and_indexed_in_the_worker_as_it_is_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(tmp_path))
+    cache, scratch = tmp_path / "cache", tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(cache))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     at, calls = _upload(monkeypatch, "same")
     assert not at.exception, [e.value for e in at.exception]
     assert calls == ["load_uploads", "index_into_cache"]
-    # the worker saved the index (its folder is named by the content hash)
+    # the worker saved the index in a temporary folder, read here and removed at once:
+    # nothing of the upload is left on disk, in the shared cache (which holds the seeds
+    # the app opened first) or elsewhere
     here = load_uploads([(name, content) for name, content, _ in _files("same")])
-    (folder,) = tmp_path.glob(f"{here.content_hash[:24]}-*")
-    assert (folder / "meta.json").is_file()
+    assert list(cache.glob(f"{here.content_hash[:24]}-*")) == []
+    assert list(scratch.iterdir()) == []
     assert _metrics(at)["Documents"] == "2"  # by hand: lines 1 and 2
     data = at.switch_page("views/data.py").run()
     metrics = _metrics(data)
@@ -127,7 +134,7 @@ def test_a_call_past_the_bound_is_stopped_and_reported(monkeypatch: pytest.Monke
     assert worker.run("upload", data.workers, "Adding", sum, [1, 2]) == 3
 
 
-def test_a_cache_that_cannot_be_written_builds_here_with_the_warning(
+def test_an_upload_does_not_need_the_shared_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # under a file, no folder can be made, even by root (read-only mode bits are not
@@ -138,7 +145,26 @@ def test_a_cache_that_cannot_be_written_builds_here_with_the_warning(
     at, calls = _upload(monkeypatch, "unwritable")
     assert not at.exception, [e.value for e in at.exception]
     assert calls == ["load_uploads", "index_into_cache"]
-    (warning,) = [shown(w.value) for w in at.warning if "cannot be written" in shown(w.value)]
-    assert "indexed in memory only" in warning
-    assert "set DASHBOARD_CACHE_DIR to a writable folder" in warning
+    assert not [w for w in at.warning if "cannot be written" in shown(w.value)]
     assert _metrics(at)["Documents"] == "2"
+
+
+def test_a_temporary_folder_the_worker_cannot_write_builds_here_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = worker.run
+    unsaved = CacheNotice("unsaved", Path("full"), "The cache folder full cannot be written")
+
+    def full(kind: str, workers: Any, label: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        if call.__name__ == "index_into_cache":
+            return (unsaved,)  # what the worker answers when its folder is full
+        return run(kind, workers, label, call, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "run", full)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["corpus"] = "upload"
+    at.run()
+    at.sidebar.get("file_uploader")[0].set_value(_files("full")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [w for w in at.warning if "cannot be written" in shown(w.value)]
+    assert _metrics(at)["Documents"] == "2"  # indexed here instead
