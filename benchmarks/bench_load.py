@@ -1032,6 +1032,16 @@ def main() -> None:
         parser.error("--sessions: 1..200 each")
     if any(n < 0 or n > 16 for n in args.replicas):
         parser.error("--replicas: 0..16 each")
+    if args.corpus.startswith("lib:"):
+        # a name the library lacks opens the default corpus with a notice: every figure
+        # would then be of the wrong corpus (library names are file names: 'x.jsonl')
+        from analysis import library_entries
+
+        if args.library is None:
+            parser.error("--corpus lib:NAME needs --library DIR")
+        names = [entry.name for entry in library_entries(args.library)]
+        if args.corpus.removeprefix("lib:") not in names:
+            parser.error(f"--corpus {args.corpus}: not in {args.library}; it holds {names}")
     if args.url:
         if not re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?$", args.url.rstrip("/")):
             parser.error("--url: a loopback http://127.0.0.1:PORT only")
