@@ -281,57 +281,68 @@ def _index_builder(
     """What builds the index of ``corpus`` on a miss of :func:`data.open_index`, with progress.
 
     The index is saved under the index cache and opened from there. ``private``
-    (uploads) never reaches the shared cache: the upload worker
-    (:func:`worker.run`) builds it, so this script thread holds no lock
-    meanwhile, and saves it in a temporary folder of this process's own
-    (created for the owner alone), which is read into memory here and removed
-    at once; only this session holds the index, and nothing of an upload stays
-    on disk. When that folder cannot be written (full), the upload is indexed
-    here, in memory, as before the worker. For a shared corpus a saved copy
-    found unreadable is rebuilt, and a cache folder that cannot be written
-    leaves the index in memory; either way the session that built it sees one
-    warning saying so (:class:`~analysis.store.CacheNotice`). A build that is
-    really new (not saved) is first asked of the session's ``limiter``, which
-    raises :class:`~analysis.LimitError` past its limit.
+    (uploads) never reaches the shared cache: the upload worker builds it, so
+    this script thread holds no lock meanwhile (:func:`_upload_index`). For a
+    shared corpus a saved copy found unreadable is rebuilt, and a cache folder
+    that cannot be written leaves the index in memory; either way the session
+    that built it sees one warning saying so (:class:`~analysis.store.CacheNotice`).
+    A build that is really new (not saved) is first asked of the session's
+    ``limiter``, which raises :class:`~analysis.LimitError` past its limit.
     """
 
     def build() -> CorpusIndex:
         saved = None if private else saved_index_path(corpus.content_hash, settings)
         if saved is None:
             limiter.acquire(f"{corpus.content_hash}:{settings.key()}")
-        notices: list[CacheNotice] = []
-        with tempfile.TemporaryDirectory(prefix="dashboard-upload-") as work:
-            where: Path | None = default_cache_dir()
-            if private:
-                # mkdtemp's folder: mode 0700, this process's user alone
-                told, where = Path(work) / "progress.json", Path(work) / "index"
-                task = (index_into_cache, corpus, settings, where, told)
-                done = worker.run("upload", data.workers, f"Indexing {label}", *task, progress=told)
-                if any(notice.kind == "unsaved" for notice in done):
-                    where = None  # the temporary folder is full: built here, in memory
-            slot = st.empty()
-            with slot.status(md(f"Indexing {label}…"), expanded=True) as status:
-                bar = status.progress(0.0, text="Starting")
-
-                def report(fraction: float, message: str) -> None:
-                    bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
-
-                index = build_index(
-                    corpus,
-                    settings=settings,
-                    cache_dir=where,
-                    progress=report,
-                    notice=None if private else notices.append,
-                )
-            slot.empty()
         if private:
-            # read into memory, its folder gone: results (near-duplicates, topics) stay in memory
-            index.folder = None
+            return _upload_index(corpus, settings, label)
+        notices: list[CacheNotice] = []
+        index = _build_here(corpus, settings, label, default_cache_dir(), notices.append)
         for notice in notices:
             st.warning(md(notice.message), icon="⚠️")
         return index
 
     return build
+
+
+def _upload_index(corpus: LoadedCorpus, settings: IndexSettings, label: str) -> CorpusIndex:
+    """An upload's index, built in the upload worker and held by this session alone.
+
+    The worker saves it in a temporary folder of this process's own (mkdtemp's:
+    mode 0700), which is read into memory here and removed at once, so nothing
+    of an upload reaches the shared cache or stays on disk. A folder the worker
+    cannot write (full) is indexed here instead, in memory.
+    """
+    with tempfile.TemporaryDirectory(prefix="dashboard-upload-") as work:
+        told, folder = Path(work) / "progress.json", Path(work) / "index"
+        task = (index_into_cache, corpus, settings, folder, told)
+        done = worker.run("upload", data.workers, f"Indexing {label}", *task, progress=told)
+        unsaved = any(notice.kind == "unsaved" for notice in done)
+        index = _build_here(corpus, settings, label, None if unsaved else folder, None)
+    index.folder = None  # its folder is gone: results (near-duplicates, topics) stay in memory
+    return index
+
+
+def _build_here(
+    corpus: LoadedCorpus,
+    settings: IndexSettings,
+    label: str,
+    cache_dir: Path | None,
+    notice: Callable[[CacheNotice], None] | None,
+) -> CorpusIndex:
+    """:func:`analysis.build_index` in this process (or its saved copy read), with progress."""
+    slot = st.empty()
+    with slot.status(md(f"Indexing {label}…"), expanded=True) as status:
+        bar = status.progress(0.0, text="Starting")
+
+        def report(fraction: float, message: str) -> None:
+            bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
+
+        index = build_index(
+            corpus, settings=settings, cache_dir=cache_dir, progress=report, notice=notice
+        )
+    slot.empty()
+    return index
 
 
 def _metadata_filters(
