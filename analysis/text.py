@@ -141,10 +141,11 @@ def cut_runs(
     break as a piece of its own, so the pieces between the line breaks are
     each run's cut (a test holds this against cutting run by run). Should
     the line breaks not come back one per join, the runs are cut one by one.
-    Many runs are cut in parts on parallel threads (the segmenter lets go of
-    the interpreter while it cuts); a polars column of runs is joined there,
-    without a Python string per run. With ``fold_chinese`` the runs are
-    folded to Simplified first.
+    The words are read off the joined text's bytes (:func:`_read_cut`), not
+    converted one by one. Many runs are cut in parts on parallel threads (the
+    segmenter lets go of the interpreter while it cuts); a polars column of
+    runs is joined there, without a Python string per run. With
+    ``fold_chinese`` the runs are folded to Simplified first.
 
     >>> counts, words = cut_runs(["长三角一体化", "高质量发展"])
     >>> counts.tolist(), words.to_pylist()
@@ -168,18 +169,45 @@ def cut_runs(
     with ThreadPoolExecutor(max_workers=threads) as pool:
         # each batch's words are read on this thread while the later batches are cut
         cuts_of = pool.map(lambda text: cut(text, True), joined)
-        for batch, pieces_list in zip(batches, cuts_of, strict=True):
-            pieces = pa.array(pieces_list, type=pa.string())
-            breaks = pc.equal(pieces, "\n").to_numpy(zero_copy_only=False)
-            cuts = np.flatnonzero(breaks)
-            if len(cuts) != len(batch) - 1:
+        for batch, text, pieces in zip(batches, joined, cuts_of, strict=True):
+            read = _read_cut(text, pieces, len(batch))
+            if read is None:
                 each = [cut(run, True) for run in batch.to_list()]
                 counts.append(np.array([len(w) for w in each], dtype=np.int64))
                 words.append(pa.array([w for ws in each for w in ws], type=pa.string()))
                 continue
-            counts.append(np.diff(np.concatenate([[-1], cuts, [len(pieces)]])) - 1)
-            words.append(pieces.filter(pa.array(~breaks)))
+            counts.append(read[0])
+            words.append(read[1])
     return np.concatenate(counts).astype(np.int64), pa.concat_arrays(words)
+
+
+def _read_cut(text: str, pieces: list[str], n_runs: int) -> tuple[np.ndarray, pa.Array] | None:
+    r"""Per run its number of words, and the words: the cut of ``n_runs`` runs joined by "\n".
+
+    jieba's cut is a partition of its text in order (rjieba returns slices
+    of it), so the pieces' lengths place them in the text's UTF-8 bytes and
+    the words are one Arrow array over those bytes: only the lengths are read
+    from the Python strings. None when the lengths do not add up to the text
+    or the line breaks are not pieces of their own, one per join.
+
+    >>> counts, words = _read_cut("长三角一体化\n发展", ["长三角", "一体化", "\n", "发展"], 2)
+    >>> counts.tolist(), words.to_pylist()
+    ([2, 1], ['长三角', '一体化', '发展'])
+    """
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    chars = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    # the byte where each character starts (not a continuation byte), then the end
+    starts = np.append(np.flatnonzero((data & 0xC0) != 0x80), len(data))
+    if int(chars.sum()) != len(starts) - 1 or not (chars > 0).all():
+        return None
+    offsets = starts[np.concatenate(([0], np.cumsum(chars)))]
+    breaks = (chars == 1) & (data[offsets[:-1]] == ord("\n"))
+    cuts = np.flatnonzero(breaks)
+    if len(cuts) != n_runs - 1 or np.count_nonzero(data == ord("\n")) != n_runs - 1:
+        return None
+    every = pa.LargeStringArray.from_buffers(len(pieces), pa.py_buffer(offsets), pa.py_buffer(data))
+    counts = np.diff(np.concatenate(([-1], cuts, [len(pieces)]))) - 1
+    return counts, every.filter(pa.array(~breaks)).cast(pa.string())
 
 
 def _strings(runs: Sequence[str] | pl.Series) -> list[str]:
