@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 
 
 def _lookup_tables(index: CorpusIndex) -> tuple[pl.DataFrame, dict[int, pl.DataFrame]]:
-    """Word -> column, and per phrase length the phrases' word columns (once per index)."""
+    """Word -> column, and per phrase length the phrases' word columns (once per index).
+
+    A phrase is listed when each of its words is a word of the vocabulary
+    (``w0, w1, ...`` their columns, ``column`` the phrase's).
+    """
     memo = index._memo.get("passage_lookup")
     if memo is not None:
         return memo  # type: ignore[return-value]  # stored below with this type
@@ -35,25 +39,24 @@ def _lookup_tables(index: CorpusIndex) -> tuple[pl.DataFrame, dict[int, pl.DataF
             "column": np.flatnonzero(is_word).astype(np.int64),
         }
     )
-    phrases = vocab[~is_word]
-    lookup = dict(
-        zip(word_columns["token"].to_list(), word_columns["column"].to_list(), strict=True)
-    )
-    by_length: dict[int, list[tuple[int, list[int]]]] = {}
-    for column, tokens in zip(phrases.index, phrases["tokens"].astype(str), strict=True):
-        words = tokens.split(" ")
-        if all(w in lookup for w in words):
-            by_length.setdefault(len(words), []).append((int(column), [lookup[w] for w in words]))
-    wanted = {
-        n: pl.DataFrame(
-            {
-                **{f"w{j}": [seq[j] for _, seq in entries] for j in range(n)},
-                "column": [c for c, _ in entries],
-            },
-            schema={**{f"w{j}": pl.Int64 for j in range(n)}, "column": pl.Int64},
+    phrases = pl.DataFrame(
+        {
+            "column": np.flatnonzero(~is_word).astype(np.int64),
+            "words": vocab["tokens"][~is_word].astype(str).to_numpy(),
+        },
+        schema={"column": pl.Int64, "words": pl.String},
+    ).with_columns(pl.col("words").str.split(" "))
+    lengths = phrases["words"].list.len()
+    wanted: dict[int, pl.DataFrame] = {}
+    for n in lengths.unique(maintain_order=True).to_list():
+        table = phrases.filter(lengths == n).select(
+            "column", *(pl.col("words").list.get(j).alias(f"t{j}") for j in range(n))
         )
-        for n, entries in by_length.items()
-    }
+        for j in range(n):
+            named = word_columns.rename({"token": f"t{j}", "column": f"w{j}"})
+            table = table.join(named, on=f"t{j}", how="inner", maintain_order="left")
+        if table.height:
+            wanted[n] = table.select(*(f"w{j}" for j in range(n)), "column")
     index._memo["passage_lookup"] = (word_columns, wanted)
     return word_columns, wanted
 

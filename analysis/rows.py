@@ -42,9 +42,8 @@ def nonempty(index: CorpusIndex, mask: np.ndarray | None) -> np.ndarray:
 def row_of(index: CorpusIndex) -> dict[str, int]:
     row_of = index._memo.get("row_of")
     if not isinstance(row_of, dict):
-        row_of = index._memo["row_of"] = {
-            d: i for i, d in enumerate(index.docs[S.DOC_ID].astype(str))
-        }
+        ids = index.docs[S.DOC_ID].astype(str).tolist()  # not row by row: 100k in 10 ms
+        row_of = index._memo["row_of"] = dict(zip(ids, range(len(ids)), strict=True))
     return row_of
 
 

@@ -76,9 +76,13 @@ def _tfidf_weights(
         weight = np.zeros(index.counts.shape[1], dtype=np.float64)
         weight[columns] = _idf(index, columns)
         counts = index.counts
-        weighted = counts.data.astype(np.float64) * weight[counts.indices]
-        per_row = np.repeat(np.arange(index.n_docs), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(per_row, weights=weighted * weighted, minlength=index.n_docs))
+        # a row's squared norm is its squared counts times the squared weights: one
+        # sparse product over the counts' own structure (no per-entry row numbers)
+        squared = sp.csr_matrix(
+            (np.square(counts.data, dtype=np.float64), counts.indices, counts.indptr),
+            shape=counts.shape,
+        )
+        norms = np.sqrt(squared @ np.square(weight))
         memo = index._memo[key] = (weight, norms)
     return cast(tuple[np.ndarray, np.ndarray], memo)
 
@@ -181,11 +185,10 @@ def group_similarity(
         raise EmptySelectionError(
             f"Group {', '.join(map(repr, empty))} selects no document. Widen its filters."
         )
-    indicator = sp.csr_matrix(
-        np.vstack([as_mask(index, masks[n]) for n in names]).astype(np.float64)
-    )
-    summed = indicator @ index.counts[:, columns].astype(np.float64)
-    matrix = _l2_rows(sp.csr_matrix(summed @ sp.diags(_idf(index, columns))))
+    # each group's column sums (kept per selection), not a copy of the kept columns
+    summed = np.vstack([column_totals(index, as_mask(index, masks[n]))[0][columns] for n in names])
+    weighted = sp.csr_matrix(summed.astype(np.float64)) @ sp.diags(_idf(index, columns))
+    matrix = _l2_rows(sp.csr_matrix(weighted))
     table = _square(matrix, names)
     table.index.name = S.GROUP
     return table

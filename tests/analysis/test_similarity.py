@@ -58,6 +58,30 @@ def test_group_similarity_sums_counts(tiny):
     assert 0 < table.loc["x", "b"] < 1
 
 
+def test_group_similarity_equals_sklearn_on_summed_rows():
+    corpus = load_corpus(shared_corpus("reuters21578") / "docs.jsonl").docs.iloc[:300]
+    ix = build_index(corpus)
+    rng = np.random.default_rng(7)
+    # a large group (its sums come from the rest, subtracted), a small one, one document
+    # and every document: each way of summing
+    masks = {
+        "large": rng.random(ix.n_docs) < 0.8,
+        "small": rng.random(ix.n_docs) < 0.1,
+        "one": np.arange(ix.n_docs) == 5,
+        "all": np.ones(ix.n_docs, dtype=bool),
+    }
+    for stop in (default_stopwords(), frozenset()):
+        words = (ix.vocab[S.KIND] == S.WORD).to_numpy()
+        keep = np.flatnonzero(words & ~stopword_columns(ix, stop))
+        counts = ix.counts[:, keep]
+        idf = TfidfTransformer(norm="l2", smooth_idf=True).fit(counts).idf_
+        summed = np.vstack([np.asarray(counts[m].sum(axis=0)).ravel() for m in masks.values()])
+        expected = cosine_similarity(summed * idf)
+        got = group_similarity(ix, masks, stopwords=stop)
+        assert list(got.index) == list(got.columns) == list(masks)
+        assert np.abs(got.to_numpy() - expected).max() < 1e-12
+
+
 def test_nearest_documents_and_clusters(tiny):
     near = nearest_documents(tiny, "b", stopwords=frozenset())
     assert list(near.columns) == list(S.NEAREST_COLUMNS)
