@@ -224,27 +224,11 @@ class _Vocabulary:
         numbers = self._ids_of(encoded.dictionary.to_pylist())
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         flat = np.append(numbers, np.int32(BOUNDARY))[codes]  # a boundary (null) is code -1
+        # raw token s stands for words flat[starts[s]:starts[s] + lengths[s]]
+        # (one mostly; a Han run several)
         starts = np.cumsum(lengths) - lengths
-        # One gather for the common case: each raw token is one word or a
-        # boundary; -2 - code marks the others (Han runs of several words).
-        single = -2 - np.arange(len(lengths), dtype=np.int32)
-        one = lengths == 1
-        single[one] = flat[starts[one]]
-        doc, ids = scanned.numbered(single)
-        several = np.flatnonzero(ids <= -2)
-        if len(several) == 0:
-            return doc, ids
-        code = -2 - ids
-        # Han runs expand to several words: repeat those positions by their length.
-        per_token = np.ones(len(ids), dtype=np.int64)
-        per_token[several] = lengths[code[several]]
-        doc = np.repeat(doc, per_token)
-        expanded = np.repeat(ids, per_token)
-        ends = np.cumsum(per_token)
-        targets = np.flatnonzero(np.repeat(ids <= -2, per_token))
-        within = targets - np.repeat(ends[several] - per_token[several], per_token[several])
-        expanded[targets] = flat[np.repeat(starts[code[several]], per_token[several]) + within]
-        return doc, expanded
+        doc, ids, _per_doc = scanned.expanded(starts, lengths, flat)
+        return doc, ids
 
 
 @dataclass
@@ -312,13 +296,14 @@ def assemble_index(
     content_hash: str,
     settings: IndexSettings,
     words: Shard,
-    counting: Callable[[], sp.csr_matrix],
+    counting: Callable[[], sp.csr_matrix | RowCounts],
     report: Progress,
 ) -> CorpusIndex:
     """The index of all ``docs`` from their words (one shard, or shards merged).
 
     ``counting`` gives the documents x words counts; it runs on a thread
-    beside phrase detection.
+    beside phrase detection. The phrases' columns are joined after the
+    words' in place where the counts leave room for them (:class:`RowCounts`).
     """
     n_docs = len(docs)
     report(0.5, "Counting words and finding phrases")
@@ -327,8 +312,8 @@ def assemble_index(
         # the documents x words counts (a compiled, GIL-free pass) beside phrase detection
         counted = side.submit(counting)
         vocab_frame, phrase_counts = _with_phrases(words.vocab, stream, n_docs, settings)
-        word_matrix = counted.result()
-    counts = sp.hstack([word_matrix, phrase_counts], format="csr").astype(np.int32, copy=False)
+        word_counts = counted.result()
+    counts, doc_tokens = _side_by_side(word_counts, phrase_counts, len(words.vocab.words))
     if not counts.has_sorted_indices:
         counts.sort_indices()
     # needles of the stream's own dtype: mixed dtypes would copy the stream to compare
@@ -339,7 +324,7 @@ def assemble_index(
         docs=docs,
         vocab=vocab_frame,
         counts=counts,
-        doc_tokens=np.asarray(word_matrix.sum(axis=1)).ravel().astype(np.int64),
+        doc_tokens=doc_tokens,
         passages=words.passages,
         content_hash=content_hash,
         settings=settings,
@@ -348,10 +333,50 @@ def assemble_index(
     )
 
 
-def _word_counts(doc: np.ndarray, ids: np.ndarray, n_docs: int, n_words: int) -> sp.csr_matrix:
-    """Documents x words counts of a token stream (boundaries skipped)."""
-    indptr, indices, data = kernels.row_counts(doc, ids, n_docs, n_words)
-    return sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_words))
+@dataclass
+class RowCounts:
+    """CSR parts of documents x words counts with room after them.
+
+    The counts are ``indices[:indptr[-1]]`` and ``data[:indptr[-1]]``; the
+    rest of the two arrays (never paged in) takes the phrases' columns.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+
+def _side_by_side(
+    words: sp.csr_matrix | RowCounts, phrases: sp.csr_matrix, n_words: int
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Words' and phrases' counts as one int32 matrix, and each row's word total.
+
+    The same matrix as ``scipy.sparse.hstack``, written into the words'
+    own arrays when they have room for it.
+    """
+    n_docs = phrases.shape[0]
+    total = int(words.indptr[-1]) + phrases.nnz
+    indices, data = words.indices, words.data
+    if not (isinstance(words, RowCounts) and len(indices) >= total and len(data) >= total):
+        indices = np.empty(total, dtype=np.int32)
+        data = np.empty(total, dtype=np.int32)
+    indptr, sums = kernels.side_by_side(
+        words.indptr, words.indices, words.data,
+        phrases.indptr, phrases.indices, phrases.data,
+        n_words, indices, data,
+    )  # fmt: skip
+    shape = (n_docs, n_words + phrases.shape[1])
+    return sp.csr_matrix((data[:total], indices[:total], indptr), shape=shape), sums
+
+
+def _word_counts(doc: np.ndarray, ids: np.ndarray, n_docs: int, n_words: int) -> RowCounts:
+    """Documents x words counts of a token stream (boundaries skipped), with room for phrases.
+
+    The room is as large again as the stream (phrases take far fewer
+    cells than words; where they would not fit, :func:`_side_by_side`
+    writes new arrays). Only the part written is ever paged in.
+    """
+    return RowCounts(*kernels.row_counts_with_room(doc, ids, n_docs, n_words, 2 * len(ids)))
 
 
 def _with_phrases(

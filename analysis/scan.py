@@ -167,6 +167,48 @@ class Scanned:
                     job.result()
         return doc, out
 
+    def expanded(
+        self, starts: np.ndarray, lengths: np.ndarray, flat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`numbered` where distinct string ``s`` stands for ``lengths[s]`` items (or none).
+
+        Per item, in reading order: its text's position, and the item, each
+        raw token giving ``flat[starts[s]:starts[s] + lengths[s]]``; and per
+        text, how many items it holds. Two passes on parallel threads (the
+        items per text, then the items), into the two arrays and nothing
+        else; the scan is spent afterwards.
+        """
+        pieces, self.pieces = self.pieces, []
+        # per part, its distinct strings' lengths and starts (a part numbers them its own way)
+        tables = [(lengths[remap], starts[remap]) for _lo, _hi, _at, _codes, remap in pieces]
+        per_text = np.zeros(len(self.doc_tokens), dtype=np.int64)
+        with ThreadPoolExecutor(max_workers=kernels.WORKERS) as pool:
+            counted = [
+                pool.submit(kernels.expanded_counts, codes, self.doc_tokens[lo:hi], table[0])
+                for (lo, hi, _at, codes, _remap), table in zip(pieces, tables, strict=True)
+            ]
+            for (lo, hi, *_rest), job in zip(pieces, counted, strict=True):
+                per_text[lo:hi] = job.result()
+            total = int(per_text.sum())
+            doc = np.empty(total, dtype=np.int32)
+            out = np.empty(total, dtype=flat.dtype)
+            written = []
+            at = 0
+            for (lo, hi, _at, codes, _remap), (part_lengths, part_starts) in zip(
+                pieces, tables, strict=True
+            ):
+                size = int(per_text[lo:hi].sum())
+                written.append(
+                    pool.submit(
+                        kernels.expand_into, doc[at : at + size], out[at : at + size], lo,
+                        per_text[lo:hi], codes, part_starts, part_lengths, flat,
+                    )
+                )  # fmt: skip
+                at += size
+            for done in written:
+                done.result()
+        return doc, out, per_text
+
 
 def _number_part(
     doc: np.ndarray,

@@ -12,13 +12,16 @@ Modules, by job (:mod:`~analysis.kernels.utf8` and
 - :mod:`~analysis.kernels.scanning`: :func:`scan_tokens`, raw tokens of
   UTF-8 text by a table of character classes, each distinct raw token
   numbered in order of first appearance; :func:`number_strings`,
-  :func:`gather_into`, :func:`fill_rows` join parts; :func:`nfkc_unsure`
+  :func:`gather_into`, :func:`fill_rows` join parts (:func:`expanded_counts`,
+  :func:`expand_into` where a token stands for several words); :func:`nfkc_unsure`
   finds the texts that may not be in NFKC;
 - :mod:`~analysis.kernels.passages`: :func:`passage_spans`, paragraphs (long
   ones cut at line breaks) as character offsets;
 - :mod:`~analysis.kernels.counting`: :func:`row_counts`, :func:`totals`,
   :func:`column_sums`, :func:`packed_column_sums`: per-row counts of values
   (documents x terms, CSR), overall counts, column sums over some rows;
+  :func:`row_counts_with_room` and :func:`side_by_side`: word and phrase
+  columns joined in place;
 - :mod:`~analysis.kernels.ngrams`: :func:`partition_ngrams`,
   :func:`count_partitions`, :func:`frequent_rows`, :func:`mark_frequent`,
   :func:`kept_starts`: one level of phrase detection (n-grams scattered by
@@ -45,7 +48,14 @@ import os
 
 import numpy as np
 
-from analysis.kernels.counting import column_sums, packed_column_sums, row_counts, totals
+from analysis.kernels.counting import (
+    column_sums,
+    packed_column_sums,
+    row_counts,
+    row_counts_with_room,
+    side_by_side,
+    totals,
+)
 from analysis.kernels.ngrams import (
     best_at,
     count_partitions,
@@ -64,6 +74,8 @@ from analysis.kernels.scanning import (
     MARK,
     OTHER,
     WORD,
+    expand_into,
+    expanded_counts,
     fill_rows,
     gather_into,
     nfkc_unsure,
@@ -85,6 +97,8 @@ __all__ = [
     "best_at",
     "column_sums",
     "count_partitions",
+    "expand_into",
+    "expanded_counts",
     "fill_rows",
     "frequent_rows",
     "gather_into",
@@ -98,8 +112,10 @@ __all__ = [
     "passage_spans",
     "positions_by_value",
     "row_counts",
+    "row_counts_with_room",
     "scan_tokens",
     "shingle_hashes",
+    "side_by_side",
     "split_evenly",
     "totals",
     "walk_words",

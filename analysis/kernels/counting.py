@@ -1,9 +1,11 @@
 """Counts of values: per row (documents x terms, CSR), overall, per column of some rows.
 
 :func:`row_counts` builds the CSR parts of per-row counts (indices sorted,
-long rows by radix), :func:`totals` counts overall, :func:`column_sums` sums
-the columns of a CSR matrix over some of its rows (:func:`packed_column_sums`
-with one accumulator where the sums are known to fit in 32 bits).
+long rows by radix; :func:`row_counts_with_room` leaves room after them, which
+:func:`side_by_side` fills with a second matrix's columns in place),
+:func:`totals` counts overall, :func:`column_sums` sums the columns of a CSR
+matrix over some of its rows (:func:`packed_column_sums` with one accumulator
+where the sums are known to fit in 32 bits).
 """
 
 from __future__ import annotations
@@ -31,10 +33,25 @@ def row_counts(
     ``rows`` is non-decreasing; negative values are skipped. Indices are
     sorted within each row (by :func:`_radix_sort` where rows are long).
     """
+    indptr, indices, data = row_counts_with_room(rows, values, n_rows, n_values, len(values))
+    # views: the untouched tail of the arrays was never paged in
+    return indptr, indices[: indptr[n_rows]], data[: indptr[n_rows]]
+
+
+@njit(cache=True, nogil=True)
+def row_counts_with_room(
+    rows: np.ndarray, values: np.ndarray, n_rows: int, n_values: int, room: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`row_counts` into arrays of ``room`` elements (at least ``len(values)``).
+
+    The arrays are returned whole: the counts fill ``indices[:indptr[-1]]``
+    and ``data[:indptr[-1]]``, and the room after them is left untouched
+    (never paged in) for :func:`side_by_side` to fill.
+    """
     scratch = np.zeros(max(n_values, 1), dtype=np.int32)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    indices = np.empty(len(values), dtype=np.int32)
-    data = np.empty(len(values), dtype=np.int32)
+    indices = np.empty(max(room, len(values)), dtype=np.int32)
+    data = np.empty(max(room, len(values)), dtype=np.int32)
     spare = np.empty(max(n_values, 1), dtype=np.int32)
     bits = 1
     while (1 << bits) < n_values:
@@ -65,8 +82,53 @@ def row_counts(
             data[t] = scratch[indices[t]]
             scratch[indices[t]] = 0
         indptr[r + 1] = nnz
-    # views: the untouched tail of the arrays was never paged in
-    return indptr, indices[:nnz], data[:nnz]
+    return indptr, indices, data
+
+
+@njit(cache=True, nogil=True)
+def side_by_side(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    more_indptr: np.ndarray,
+    more_indices: np.ndarray,
+    more_data: np.ndarray,
+    shift: int,
+    out_indices: np.ndarray,
+    out_data: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two CSR matrices of the same rows side by side (``scipy.sparse.hstack``).
+
+    The second's columns are shifted by ``shift`` (the first's width); each
+    row is the first's entries, then the second's. ``out_indices`` and
+    ``out_data`` may be ``indices`` and ``data`` themselves when they have
+    room for both: rows are moved last to first, each entry to a place at
+    or after its own, so nothing is overwritten before it is read.
+
+    Returns the new indptr (int64) and, per row, the sum of the first
+    matrix's values.
+    """
+    n = len(indptr) - 1
+    out_indptr = np.zeros(n + 1, dtype=np.int64)
+    for r in range(n):
+        out_indptr[r + 1] = (
+            out_indptr[r] + (indptr[r + 1] - indptr[r]) + (more_indptr[r + 1] - more_indptr[r])
+        )
+    sums = np.zeros(n, dtype=np.int64)
+    for r in range(n - 1, -1, -1):
+        at = out_indptr[r + 1]
+        for j in range(more_indptr[r + 1] - 1, more_indptr[r] - 1, -1):
+            at -= 1
+            out_indices[at] = more_indices[j] + shift
+            out_data[at] = more_data[j]
+        total = 0
+        for j in range(indptr[r + 1] - 1, indptr[r] - 1, -1):
+            at -= 1
+            out_indices[at] = indices[j]
+            out_data[at] = data[j]
+            total += data[j]
+        sums[r] = total
+    return out_indptr, sums
 
 
 #: Rows longer than this are sorted by radix; the rest by numba's sort.

@@ -5,7 +5,8 @@ appearance (an exact hash table: a token of up to eight bytes is its own key,
 longer ones are confirmed byte by byte against a compact copy of the distinct
 strings); :func:`number_strings` numbers the distinct strings of several parts
 as one, :func:`gather_into` renumbers the tokens and :func:`fill_rows` writes
-their documents; :func:`nfkc_unsure` finds the texts that may not be in NFKC.
+their documents (:func:`expanded_counts` and :func:`expand_into` where a token
+stands for several words); :func:`nfkc_unsure` finds the texts that may not be in NFKC.
 :mod:`analysis.scan` gives the classes their meaning (read off the token rule).
 """
 
@@ -268,6 +269,49 @@ def fill_rows(out: np.ndarray, first: int, counts: np.ndarray) -> None:
     for i in range(len(counts)):
         out[at : at + counts[i]] = first + i
         at += counts[i]
+
+
+@njit(cache=True, nogil=True)
+def expanded_counts(codes: np.ndarray, counts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per document, the sum of ``lengths[code]`` over its tokens (document ``i`` has
+    ``counts[i]`` of ``codes``, in order): how many items :func:`expand_into` writes for it."""
+    out = np.empty(len(counts), dtype=np.int64)
+    at = 0
+    for i in range(len(counts)):
+        n = 0
+        for k in range(at, at + counts[i]):
+            n += lengths[codes[k]]
+        out[i] = n
+        at += counts[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def expand_into(
+    rows: np.ndarray,
+    out: np.ndarray,
+    first: int,
+    counts: np.ndarray,
+    codes: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    flat: np.ndarray,
+) -> None:
+    """Each token ``code`` of ``codes`` as ``flat[starts[code]:starts[code] + lengths[code]]``.
+
+    The items go to ``out`` in order, and beside each, in ``rows``, its
+    document (``first + i``, document ``i`` holding ``counts[i]`` items, as
+    :func:`expanded_counts` gives them): :func:`gather_into` and
+    :func:`fill_rows` where a token may stand for several items, or none.
+    """
+    fill_rows(rows, first, counts)
+    at = 0
+    for k in range(len(codes)):
+        code = codes[k]
+        lo = starts[code]
+        for j in range(lengths[code]):
+            out[at + j] = flat[lo + j]
+        at += lengths[code]
 
 
 @njit(cache=True, nogil=True)

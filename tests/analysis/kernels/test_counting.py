@@ -1,4 +1,5 @@
-"""row_counts against scipy's COO -> CSR summation; totals against np.bincount."""
+"""row_counts against scipy's COO -> CSR summation, side_by_side against scipy's hstack;
+totals against np.bincount."""
 
 from __future__ import annotations
 
@@ -45,3 +46,50 @@ def test_totals_match_bincount():
     values = np.random.default_rng(5).integers(-1, 50, size=10_000).astype(np.int32)
     expected = np.bincount(values[values >= 0], minlength=60)
     assert kernels.totals(values, 60).tolist() == expected.tolist()
+
+
+def _random_csr(seed: int, n_rows: int, n_columns: int, density: float) -> sp.csr_matrix:
+    matrix = sp.random(n_rows, n_columns, density=density, format="csr", random_state=seed)
+    matrix.data = np.random.default_rng(seed).integers(1, 9, size=matrix.nnz).astype(np.int32)
+    return matrix
+
+
+@pytest.mark.parametrize("in_place", [True, False])
+def test_side_by_side_is_hstack(in_place):
+    words = _random_csr(1, 30, 50, 0.2)
+    words[4, :] = 0  # an empty row in one part, then in both
+    words[9, :] = 0
+    words.eliminate_zeros()
+    phrases = _random_csr(2, 30, 7, 0.3)
+    phrases[9, :] = 0
+    phrases.eliminate_zeros()
+    total = words.nnz + phrases.nnz
+    if in_place:
+        indices = np.full(total + 5, -9, dtype=np.int32)
+        data = np.full(total + 5, -9, dtype=np.int32)
+        indices[: words.nnz], data[: words.nnz] = words.indices, words.data
+        out_indices, out_data = indices, data
+    else:
+        indices, data = words.indices, words.data
+        out_indices = np.empty(total, dtype=np.int32)
+        out_data = np.empty(total, dtype=np.int32)
+    indptr, sums = kernels.side_by_side(
+        words.indptr, indices, data,
+        phrases.indptr, phrases.indices, phrases.data.astype(np.int64),
+        50, out_indices, out_data,
+    )  # fmt: skip
+    expected = sp.hstack([words, phrases], format="csr")
+    assert indptr.tolist() == expected.indptr.tolist()
+    assert out_indices[:total].tolist() == expected.indices.tolist()
+    assert out_data[:total].tolist() == expected.data.tolist()
+    assert sums.tolist() == np.asarray(words.sum(axis=1)).ravel().tolist()
+
+
+def test_row_counts_with_room_leaves_the_room_after_the_counts():
+    rows = np.array([0, 0, 1, 1, 1, 3], dtype=np.int32)
+    values = np.array([2, 2, 0, -1, 1, 2], dtype=np.int32)
+    indptr, indices, data = kernels.row_counts_with_room(rows, values, 4, 3, 20)
+    assert len(indices) == len(data) == 20
+    assert indptr.tolist() == [0, 1, 3, 3, 4]
+    assert indices[:4].tolist() == [2, 0, 1, 2]
+    assert data[:4].tolist() == [2, 1, 1, 1]

@@ -139,3 +139,21 @@ def test_fill_rows_is_repeat():
     out = np.full(6, -9, dtype=np.int32)
     kernels.fill_rows(out, 5, counts)
     assert out.tolist() == np.repeat(np.arange(5, 9), counts).tolist()
+
+
+def test_expand_into_is_repeat_and_gather():
+    # strings: 0 -> [7], 1 -> [] (a raw token of no word), 2 -> [8, 9, 10], 3 -> [-1]
+    lengths = np.array([1, 0, 3, 1], dtype=np.int64)
+    starts = np.array([0, 1, 1, 4], dtype=np.int64)
+    flat = np.array([7, 8, 9, 10, -1], dtype=np.int32)
+    codes = np.array([0, 2, 1, 3, 3, 1, 2], dtype=np.int32)
+    counts = np.array([2, 0, 3, 2], dtype=np.int64)  # raw tokens per document
+    per_doc = kernels.expanded_counts(codes, counts, lengths)
+    assert per_doc.tolist() == [4, 0, 2, 3]
+    rows = np.full(9, -9, dtype=np.int32)
+    out = np.full(9, -9, dtype=np.int32)
+    kernels.expand_into(rows, out, 10, per_doc, codes, starts, lengths, flat)
+    assert out.tolist() == [7, 8, 9, 10, -1, -1, 8, 9, 10]
+    assert rows.tolist() == [10, 10, 10, 10, 12, 12, 13, 13, 13]
+    pieces = [flat[starts[c] : starts[c] + lengths[c]] for c in codes]
+    assert out.tolist() == np.concatenate(pieces).tolist()
