@@ -38,18 +38,20 @@ Modules
 Imports go one way, from the leaves up to this package's entry points:
 :mod:`~analysis.corpus.dates` (date parsing and precision) and
 :mod:`~analysis.corpus.encoding` (bytes to text, or the reason not) import no
-sibling, nor do :mod:`~analysis.corpus.dedup` (duplicate texts, by a compiled
-hash of each normalised text) and :mod:`~analysis.corpus.digest` (the content
-hash); :mod:`~analysis.corpus.ledger` (units, :class:`LoadedCorpus`, the units
-invariant) uses them; :mod:`~analysis.corpus.columns` (the same tables made
-column by column from blocks of Arrow columns) uses the ledger;
+sibling, nor does :mod:`~analysis.corpus.buffers` (an Arrow column's offsets and
+bytes as numpy arrays); :mod:`~analysis.corpus.dedup` (duplicate texts, by a
+compiled hash of each normalised text) and :mod:`~analysis.corpus.digest` (the
+content hash, fed in pieces) import only that; :mod:`~analysis.corpus.ledger`
+(units, :class:`LoadedCorpus`, the units invariant) uses them;
+:mod:`~analysis.corpus.columns` (the same tables made column by column from
+blocks of Arrow columns) uses the ledger;
 :mod:`~analysis.corpus.options` (columns asked for, upload limits charged);
 :mod:`~analysis.corpus.records` (fields of table rows and JSON records);
 :mod:`~analysis.corpus.formats` (txt/md/seed, docx, csv/tsv, json/jsonl, xlsx);
 :mod:`~analysis.corpus.containers` (files, folders, uploads, zips, gzip and the
 archive limits); :mod:`~analysis.corpus.samples` (seeds, sotu);
 :mod:`~analysis.corpus.arrowjson` (JSON Lines of string records read by Arrow
-into one block of columns).
+into one block of columns, after one compiled pass over the bytes).
 """
 
 from __future__ import annotations

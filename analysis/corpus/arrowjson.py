@@ -18,35 +18,43 @@ two readers equal on every shared corpus and on the hostile fixtures.
 from __future__ import annotations
 
 import codecs
-import io
 import json
-import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
+from numba import njit
 
-from analysis.corpus.dedup import _buffers
+from analysis.corpus.buffers import _buffers
 from analysis.corpus.encoding import _clean
 from analysis.corpus.ledger import _Docs, _Unit
 from analysis.corpus.options import _Options
 from analysis.corpus.records import _detect_roles
 from analysis.schema import CORPUS_COLUMNS
 
-#: An escape that may be half a surrogate pair (the general reader replaces and notes those).
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-#: Arrow reads the file in blocks; a record must fit in one.
+#: Arrow reads the file in blocks; a record must fit in one. Blocks of a few
+#: megabytes are parsed in memory the allocator has just freed, where larger ones
+#: take fresh pages (which the kernel zeroes first: most of the parse's time);
+#: a file with a line over ``_LINE_BYTES`` is read in blocks of ``_BLOCK_BYTES``.
+_SMALL_BLOCK_BYTES = 4 << 20
+_LINE_BYTES = 1 << 20
 _BLOCK_BYTES = 64 << 20
+#: Bytes a file must have for :func:`_survey` to read its two halves on two threads.
+_SURVEY_SPLIT_BYTES = 1 << 20
 
 
 def _string_records_units(
     label: str, data: bytes, source: str, options: _Options
 ) -> list[_Unit] | None:
     """The units of a JSON Lines file of string records, or None to use the general reader."""
-    if not data or data.startswith(codecs.BOM_UTF8) or _SURROGATE_ESCAPE.search(data):
+    if not data or data.startswith(codecs.BOM_UTF8):
         return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    breaks, longest, surrogate, returns = _survey(data)
+    if surrogate:
+        return None
+    lines = breaks + (0 if data.endswith(b"\n") else 1)
     try:
         first = json.loads(data[: data.find(b"\n")] if b"\n" in data else data)
     except (ValueError, RecursionError):
@@ -58,8 +66,10 @@ def _string_records_units(
     schema = pa.schema([(str(name), pa.string()) for name in first])
     try:
         table = pa_json.read_json(
-            io.BytesIO(data),
-            read_options=pa_json.ReadOptions(block_size=_BLOCK_BYTES),
+            pa.BufferReader(data),  # read in place, not copied block by block
+            read_options=pa_json.ReadOptions(
+                block_size=_SMALL_BLOCK_BYTES if longest <= _LINE_BYTES else _BLOCK_BYTES
+            ),
             parse_options=pa_json.ParseOptions(
                 explicit_schema=schema, unexpected_field_behavior="error"
             ),
@@ -82,7 +92,7 @@ def _string_records_units(
             column.validate(full=True)
     except pa.ArrowInvalid:
         return None  # Arrow's reader leaves UTF-8 unchecked: a bad line costs only that line there
-    texts = _cleaned(columns[roles.text], clean=True, returns=_escapes_return(data))
+    texts = _cleaned(columns[roles.text], clean=True, returns=returns)
     if not pc.all(pc.greater(pc.binary_length(texts), 0)).as_py():
         return None  # an empty text is quarantined by the general reader
     used = roles.used
@@ -111,19 +121,87 @@ def _string_records_units(
     ]
 
 
-def _escapes_return(data: bytes) -> bool:
-    """Whether a JSON string in ``data`` may hold a carriage return: an escape ``\\r`` or
-    ``\\u000d`` (a raw one is not valid JSON, and Arrow's reader refuses it)."""
-    for escape in (b"\\r", b"\\u000d", b"\\u000D"):
-        at = data.find(escape)
-        while at >= 0:
-            before = at
-            while before > 0 and data[before - 1] == 0x5C:  # backslashes before it
-                before -= 1
-            if (at - before) % 2 == 0:  # not itself an escaped backslash
-                return True
-            at = data.find(escape, at + 1)
-    return False
+def _survey(data: bytes) -> tuple[int, int, bool, bool]:
+    """One pass over ``data`` (two halves on two threads when large).
+
+    Returns its line breaks; its longest line in bytes, the break included;
+    whether it holds an escape that may be half a surrogate pair (``\\u``
+    then ``d``/``D`` then one of ``89a-fA-F``: the general reader replaces
+    and notes those); and whether a JSON string in it may hold a carriage
+    return: an escape ``\\r``, ``\\u000d`` or ``\\u000D`` after an even
+    number of backslashes (a raw one is not valid JSON, and Arrow's reader
+    refuses it). The pass stops at the first surrogate escape, the other
+    figures then unfinished.
+    """
+    view = np.frombuffer(data, dtype=np.uint8)
+    if len(view) < _SURVEY_SPLIT_BYTES:
+        breaks, first, last, longest, surrogate, returns = _survey_part(view, 0, len(view), 0)
+        return breaks, max(longest, first, len(view) - last), surrogate, returns
+    middle = len(view) // 2
+    run = 0  # the backslashes just before the middle
+    while run < middle and view[middle - 1 - run] == 0x5C:
+        run += 1
+    parts = [(0, middle, 0), (middle, len(view), run)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        (b1, first1, last1, long1, sur1, ret1), (b2, first2, last2, long2, sur2, ret2) = list(
+            pool.map(lambda part: _survey_part(view, *part), parts)
+        )
+    # the line across the middle runs from the first half's last line start to
+    # the second half's first line end (or on to the end of a half without breaks)
+    across = (first2 if b2 else len(view)) - (last1 if b1 else 0)
+    end = len(view) - (last2 if b2 else (last1 if b1 else 0))
+    longest = max(long1, long2, first1, across, end)
+    return b1 + b2, longest, sur1 or sur2, ret1 or ret2
+
+
+@njit(cache=True, nogil=True)
+def _survey_part(
+    data: np.ndarray, start: int, end: int, run: int
+) -> tuple[int, int, int, int, bool, bool]:  # pragma: no cover - compiled
+    """:func:`_survey` of the bytes from ``start`` to ``end`` (escapes may run past
+    ``end``), ``run`` backslashes coming just before ``start``.
+
+    Returns the breaks; the end of the first line (just past its break, or
+    ``end``) and the start of the last (just past the last break, or
+    ``start``); the longest line both starting and ending inside; and the
+    two escape flags.
+    """
+    size = len(data)
+    breaks = 0
+    first = end
+    last = start
+    longest = 0
+    returns = False
+    for at in range(start, end):
+        byte = data[at]
+        if byte == 0x0A:
+            if breaks == 0:
+                first = at + 1
+            else:
+                longest = max(longest, at + 1 - last)
+            breaks += 1
+            last = at + 1
+        if byte != 0x5C:
+            run = 0
+            continue
+        if at + 3 < size and data[at + 1] == 0x75 and (data[at + 2] | 0x20) == 0x64:
+            fourth = data[at + 3]
+            if fourth == 0x38 or fourth == 0x39 or 0x61 <= (fourth | 0x20) <= 0x66:
+                return breaks, first, last, longest, True, returns
+        if run % 2 == 0 and at + 1 < size:
+            if data[at + 1] == 0x72:  # \r
+                returns = True
+            elif (
+                at + 5 < size
+                and data[at + 1] == 0x75
+                and data[at + 2] == 0x30
+                and data[at + 3] == 0x30
+                and data[at + 4] == 0x30
+                and (data[at + 5] == 0x64 or data[at + 5] == 0x44)
+            ):
+                returns = True  # \u000d, \u000D
+        run += 1
+    return breaks, first, last, longest, False, returns
 
 
 def _cleaned(values: pa.Array, *, clean: bool, returns: bool = True) -> pa.Array:
@@ -150,6 +228,8 @@ def _cleaned(values: pa.Array, *, clean: bool, returns: bool = True) -> pa.Array
     new = [fix(value) for value in old]
     changed = np.zeros(len(values), dtype=bool)
     changed[positions] = [a != b for a, b in zip(old, new, strict=True)]
+    if not changed.any():
+        return values  # replacing nothing would still copy every value
     fixed = pa.array([b for a, b in zip(old, new, strict=True) if a != b], pa.large_string())
     return pc.replace_with_mask(values, pa.array(changed), fixed)
 

@@ -9,7 +9,7 @@ hashes, and only texts sharing a hash with another are compared in full.
 The pass reads a text as already normalised when every character in it is
 one NFKC leaves alone, cannot join to the one before, and case-folds to
 itself (ASCII capitals aside); a text with any other character is
-normalised in Python first. Imports no sibling.
+normalised in Python first. Imports only :mod:`analysis.corpus.buffers`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
+
+from analysis.corpus.buffers import _buffers
 
 #: Flags per code point of the Basic Multilingual Plane (others: _PYTHON).
 _SPACE, _PYTHON = 1, 2
@@ -58,52 +60,79 @@ def _flags() -> np.ndarray:
     return flags
 
 
+#: Per ASCII byte: the byte as hashed (capitals as small letters), and whether it is kept
+#: (white space is not).
+_ASCII_LOWER = np.array([b + 32 if 0x41 <= b <= 0x5A else b for b in range(128)], dtype=np.uint8)
+_ASCII_KEPT = np.array([0 if chr(b).isspace() else 1 for b in range(128)], dtype=np.int64)
+
+
 @njit(cache=True, nogil=True)
 def _hash_texts(
     data: np.ndarray, offsets: np.ndarray, flags: np.ndarray, check: bool
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Per text: a 64-bit hash of its characters without white space, ASCII capitals
-    as small letters; and whether it holds a ``_PYTHON`` character (``check``)."""
+    """Per text: a 64-bit hash of its UTF-8 bytes without white space, ASCII capitals
+    as small letters; and whether it holds a ``_PYTHON`` character (``check``).
+
+    The kept bytes of a text are first copied end to end into a scratch buffer
+    (a store per byte and no branch for white space, the common case), which
+    is then hashed eight bytes at a time.
+    """
     n = len(offsets) - 1
     hashes = np.empty(n, dtype=np.uint64)
     python = np.zeros(n, dtype=np.bool_)
-    prime = np.uint64(0x100000001B3)
+    longest = 0
     for row in range(n):
-        h = np.uint64(0xCBF29CE484222325)
+        longest = max(longest, offsets[row + 1] - offsets[row])
+    scratch = np.zeros((longest // 8 + 2) * 8, dtype=np.uint8)
+    words = scratch.view(np.uint64)
+    multiplier = np.uint64(0x9E3779B97F4A7C15)
+    for row in range(n):
         at = offsets[row]
         end = offsets[row + 1]
+        kept = 0
         while at < end:
-            byte = np.int64(data[at])
+            byte = data[at]
             if byte < 0x80:
-                code = byte
+                scratch[kept] = _ASCII_LOWER[byte]
+                kept += _ASCII_KEPT[byte]
                 at += 1
-            elif byte < 0xE0:
-                code = ((byte & 0x1F) << 6) | (np.int64(data[at + 1]) & 0x3F)
-                at += 2
-            elif byte < 0xF0:
+                continue
+            lead = np.int64(byte)
+            if lead < 0xE0:
+                code = ((lead & 0x1F) << 6) | (np.int64(data[at + 1]) & 0x3F)
+                size = 2
+            elif lead < 0xF0:
                 code = (
-                    ((byte & 0x0F) << 12)
+                    ((lead & 0x0F) << 12)
                     | ((np.int64(data[at + 1]) & 0x3F) << 6)
                     | (np.int64(data[at + 2]) & 0x3F)
                 )
-                at += 3
+                size = 3
             else:
                 code = (
-                    ((byte & 0x07) << 18)
+                    ((lead & 0x07) << 18)
                     | ((np.int64(data[at + 1]) & 0x3F) << 12)
                     | ((np.int64(data[at + 2]) & 0x3F) << 6)
                     | (np.int64(data[at + 3]) & 0x3F)
                 )
-                at += 4
+                size = 4
             kind = flags[code] if code < 0x10000 else np.uint8(2)
             if kind & 1:
+                at += size
                 continue
             if check and kind & 2:
                 python[row] = True
                 break
-            if 0x41 <= code <= 0x5A:
-                code += 32
-            h = (h ^ np.uint64(code)) * prime
+            for step in range(size):
+                scratch[kept + step] = data[at + step]
+            kept += size
+            at += size
+        for step in range(8):  # the last word's unused bytes
+            scratch[kept + step] = 0
+        h = np.uint64(0x243F6A8885A308D3) ^ np.uint64(kept)
+        for word in range((kept + 7) // 8):
+            h = (h ^ words[word]) * multiplier
+            h ^= h >> np.uint64(29)
         hashes[row] = h
     return hashes, python
 
@@ -158,12 +187,11 @@ def _first_copies(texts: pa.Array) -> np.ndarray:
     if n < 2:
         return first
     hashes = _folded_hashes(texts)
-    order = np.argsort(hashes, kind="stable")
-    ranked = hashes[order]
-    repeats = np.flatnonzero(ranked[1:] == ranked[:-1])
-    if len(repeats) == 0:
+    ranked = np.sort(hashes)
+    repeated = ranked[1:][ranked[1:] == ranked[:-1]]
+    if len(repeated) == 0:
         return first
-    shared = np.unique(order[np.concatenate([repeats, repeats + 1])])
+    shared = np.flatnonzero(np.isin(hashes, repeated))
     kept: dict[bytes, int] = {}
     for position, text in zip(shared.tolist(), pc.take(texts, shared).to_pylist(), strict=True):
         first[position] = kept.setdefault(_exact_key(text), position)
@@ -197,19 +225,3 @@ def _large(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     if not pa.types.is_large_string(array.type):
         array = array.cast(pa.large_string())
     return array
-
-
-def _buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets (int64, from 0) and bytes of a large_string array without missing values."""
-    if len(array) == 0:
-        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
-    _validity, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
-        array.offset : array.offset + len(array) + 1
-    ]
-    data = (
-        np.zeros(0, dtype=np.uint8)
-        if data_buffer is None
-        else np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    )
-    return offsets - offsets[0], data

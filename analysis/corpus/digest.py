@@ -3,8 +3,10 @@
 The digest is defined by the per-value loop of :func:`_hash_docs`: for each
 value its UTF-8 :func:`_canonical` form, preceded by that form's length in 8
 little-endian bytes. Columns of strings (with or without missing values) and
-of dates are fed the same bytes at once, made from their Arrow buffers
-(:func:`_packed_strings`, :func:`_iso_dates`). Imports no sibling.
+of dates are fed the same bytes in pieces of a megabyte, packed by a
+compiled pass from their Arrow buffers (:func:`_feed_strings`,
+:func:`_iso_dates`), so no copy of a whole column is made. Imports only
+:mod:`analysis.corpus.buffers`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numba import njit
+
+from analysis.corpus.buffers import _buffers
 
 _BYTES = pa.large_binary()
+#: Bytes the digest is fed at a time (a value longer than this is fed on its own).
+_PIECE_BYTES = 1 << 20
 
 
 def _hash_docs(docs: pd.DataFrame) -> str:
@@ -28,9 +36,7 @@ def _hash_docs(docs: pd.DataFrame) -> str:
     for column in docs.columns:
         digest.update(b"\x00column=" + str(column).encode("utf-8", "surrogatepass"))
         series = docs[column]
-        packed = _packed_strings(_iso_dates(series))
-        if packed is not None:
-            digest.update(packed)
+        if _feed_strings(digest.update, _iso_dates(series)):
             continue
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
             values: list[Any] = [
@@ -66,46 +72,69 @@ def _iso_dates(series: pd.Series) -> pd.Series:
     return pd.Series(pc.take(pa.array(written, pa.large_string()), pa.array(codes)), dtype="str")
 
 
-def _packed_strings(series: pd.Series) -> memoryview | None:
-    """What :func:`_hash_docs` feeds the digest for a column of strings, made at once.
+def _feed_strings(update: Callable[[memoryview], object], series: pd.Series) -> bool:
+    """Feed ``update`` what :func:`_hash_docs` feeds for a column of strings, in pieces.
 
     For each value its 8-byte little-endian length and ``"s"`` + the value
-    in UTF-8, or ``"n"`` where it is missing (:func:`_canonical`), joined by
-    Arrow from the column's buffers. A column of strings, or of Python
-    strings and missing values (``None``, NaN); None for any other column.
+    in UTF-8, or ``"n"`` where it is missing (:func:`_canonical`), packed
+    from the column's Arrow buffers into one reused buffer; each piece is
+    valid only during its call. A column of strings, or of Python strings
+    and missing values (``None``, NaN), gives True; any other column gives
+    False and nothing is fed.
     """
     array = _string_array(series)
     if array is None:
-        return None
-    if array.null_count:
-        canonical = pc.coalesce(
-            pc.binary_join_element_wise(pa.scalar(b"s", _BYTES), array, pa.scalar(b"", _BYTES)),
-            pa.scalar(b"n", _BYTES),
-        )
-        mark = b""
-    else:
-        canonical, mark = array, b"s"  # the "s" goes in with the length, saving a copy
-    sizes = pc.binary_length(canonical).to_numpy(zero_copy_only=False).astype(np.int64)
-    width = 8 + len(mark)
-    headers = np.empty((len(sizes), width), dtype=np.uint8)
-    headers[:, :8] = (sizes + len(mark)).astype("<u8").view(np.uint8).reshape(-1, 8)
-    headers[:, 8:] = np.frombuffer(mark, dtype=np.uint8)
-    header_array = pa.LargeBinaryArray.from_buffers(
-        _BYTES,
-        len(sizes),
-        [
-            None,
-            pa.py_buffer(np.arange(len(sizes) + 1, dtype=np.int64) * width),
-            pa.py_buffer(headers),
-        ],
+        return False
+    offsets, data = _buffers(array)
+    missing = (
+        array.is_null().to_numpy(zero_copy_only=False)
+        if array.null_count
+        else np.zeros(0, dtype=np.bool_)
     )
-    joined = pc.binary_join_element_wise(header_array, canonical, pa.scalar(b"", _BYTES))
-    if len(joined) == 0:
-        return memoryview(b"")
-    _validity, offsets_buffer, data_buffer = joined.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)
-    start, end = int(offsets[joined.offset]), int(offsets[joined.offset + len(joined)])
-    return memoryview(data_buffer).cast("B")[start:end]
+    piece = np.empty(_PIECE_BYTES, dtype=np.uint8)
+    row, rows = 0, len(array)
+    while row < rows:
+        after, filled = _pack(offsets, data, missing, row, piece)
+        if filled:
+            update(piece[:filled].data)
+            row = after
+            continue
+        # a value longer than a piece (never a missing one): its header, then its bytes
+        start, end = int(offsets[row]), int(offsets[row + 1])
+        update(memoryview((end - start + 1).to_bytes(8, "little") + b"s"))
+        update(data[start:end].data)
+        row += 1
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _pack(
+    offsets: np.ndarray, data: np.ndarray, missing: np.ndarray, row: int, piece: np.ndarray
+) -> tuple[int, int]:  # pragma: no cover - compiled
+    """Pack values from ``row`` on into ``piece`` as :func:`_feed_strings` feeds them.
+
+    Returns the first row not packed and the bytes filled; 0 bytes when the
+    value at ``row`` alone does not fit.
+    """
+    rows = len(offsets) - 1
+    filled = 0
+    while row < rows:
+        absent = len(missing) > 0 and missing[row]
+        size = 1 if absent else offsets[row + 1] - offsets[row] + 1
+        if filled + 8 + size > len(piece):
+            break
+        for byte in range(8):
+            piece[filled + byte] = (size >> (8 * byte)) & 0xFF
+        filled += 8
+        if absent:
+            piece[filled] = 0x6E  # "n"
+        else:
+            piece[filled] = 0x73  # "s"
+            start = offsets[row]
+            piece[filled + 1 : filled + size] = data[start : start + size - 1]
+        filled += size
+        row += 1
+    return row, filled
 
 
 def _string_array(series: pd.Series) -> pa.Array | None:

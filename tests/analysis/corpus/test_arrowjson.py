@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import analysis.corpus.arrowjson as arrowjson
 import analysis.corpus.columns as columns
 import analysis.corpus.formats as formats
 from analysis.corpus import load_corpus
-from analysis.corpus.arrowjson import _string_records_units
+from analysis.corpus.arrowjson import _string_records_units, _survey
 from analysis.corpus.columns import _finalise
 from analysis.corpus.formats import _jsonl_lines
 from analysis.corpus.ledger import _Docs, _finalise_units, _Unit
@@ -217,3 +221,81 @@ def test_a_block_is_charged_the_documents_and_tokens_of_its_texts_one_by_one() -
     assert (by_block.documents, by_block.tokens) == (one_by_one.documents, one_by_one.tokens)
     # by hand: 25 bytes -> 5 tokens, 18 + 15 bytes -> 7, 1 byte -> 1
     assert (by_block.documents, by_block.tokens) == (3, 13)
+
+
+def _survey_by_search(data: bytes) -> tuple[int, int, bool, bool]:
+    """What :func:`_survey` finds, found by ``bytes.count``, a regex and ``bytes.find``."""
+    returns = False
+    for escape in (b"\\r", b"\\u000d", b"\\u000D"):
+        at = data.find(escape)
+        while at >= 0 and not returns:
+            before = at
+            while before > 0 and data[before - 1] == 0x5C:
+                before -= 1
+            returns = (at - before) % 2 == 0
+            at = data.find(escape, at + 1)
+    surrogate = re.search(rb"\\u[dD][89a-fA-F]", data) is not None
+    *ended, rest = data.split(b"\n")
+    longest = max([len(line) + 1 for line in ended] + [len(rest)])  # breaks counted
+    return data.count(b"\n"), longest, surrogate, returns
+
+
+# Pieces that make and unmake the escapes: backslashes before them, cut short, other cases.
+_PIECES = [b"\\", b"\\\\", b"r", b"u", b"u000", b"d", b"D", b"8", b"a", b"F", b"g", b"0",
+           b"\n", b'"', b"x", "é".encode()]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.integers(1, 64))
+def test_the_survey_finds_what_a_search_finds_in_one_pass_or_two(pieces, split) -> None:
+    data = b"".join(pieces)
+    expected = _survey_by_search(data)
+    breaks, longest, surrogate, returns = _survey(data)
+    assert surrogate == expected[2]
+    if not surrogate:  # the pass stops at the first surrogate escape
+        assert (breaks, longest, returns) == (expected[0], expected[1], expected[3])
+    arrowjson._SURVEY_SPLIT_BYTES, before = split, arrowjson._SURVEY_SPLIT_BYTES
+    try:  # halves on two threads: a run of backslashes or an escape across the middle
+        halves = _survey(data)
+    finally:
+        arrowjson._SURVEY_SPLIT_BYTES = before
+    assert halves[2] == expected[2]
+    if not surrogate:
+        assert halves == expected
+
+
+def test_the_survey_by_hand() -> None:
+    # lines of 14 and 11 bytes, breaks included
+    assert _survey(b'{"t": "a\\rb"}\n{"t": "c"}\n') == (2, 14, False, True)
+    assert _survey(b'{"t": "a\\\\rb"}') == (0, 14, False, False)  # an escaped backslash, r
+    assert _survey(b'{"t": "a\\\\\\u000Db"}') == (0, 19, False, True)
+    assert _survey(b'{"t": "\\uDBFF"}')[2]
+    assert not _survey(b'{"t": "\\uD7FF"}')[2]
+    assert _survey(b"\\u00") == (0, 4, False, False)
+    assert _survey(b"ab\n\ncde") == (2, 3, False, False)
+
+
+def test_records_over_many_small_blocks_or_a_line_over_the_limit_read_alike(monkeypatch) -> None:
+    monkeypatch.setattr(arrowjson, "_SMALL_BLOCK_BYTES", 256)
+    monkeypatch.setattr(arrowjson, "_LINE_BYTES", 128)
+    sizes: list[int] = []
+    read_json = arrowjson.pa_json.read_json
+
+    def recorded(source, *, read_options, **kwargs):
+        sizes.append(read_options.block_size)
+        return read_json(source, read_options=read_options, **kwargs)
+
+    monkeypatch.setattr(arrowjson.pa_json, "read_json", recorded)
+    rows = [{"id": f"d{i}", "text": f"Text {i % 7}, " + "word " * (i % 9)} for i in range(60)]
+    data = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    fast = _string_records_units("docs.jsonl", data, "", OPTIONS)
+    assert fast is not None
+    _assert_read_alike(fast, _general(data))
+    (block,) = fast
+    assert isinstance(block, _Docs)
+    assert len(block) == 60
+    long = data + (json.dumps({"id": "long", "text": "x" * 200}) + "\n").encode()
+    fast = _string_records_units("docs.jsonl", long, "", OPTIONS)
+    assert fast is not None
+    _assert_read_alike(fast, _general(long))
+    assert sizes == [256, arrowjson._BLOCK_BYTES]  # the 200-byte line: large blocks

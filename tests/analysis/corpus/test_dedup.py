@@ -7,9 +7,9 @@ import unicodedata
 import numpy as np
 import pyarrow as pa
 
+from analysis.corpus.buffers import _buffers
 from analysis.corpus.dedup import (
     _PYTHON,
-    _buffers,
     _first_copies,
     _flags,
     _folded_hashes,

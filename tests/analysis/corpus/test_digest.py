@@ -7,7 +7,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from analysis.corpus.digest import _canonical, _hash_docs, _iso_dates, _packed_strings
+import analysis.corpus.digest as digest
+from analysis.corpus.digest import _canonical, _feed_strings, _hash_docs, _iso_dates
 
 
 def _by_value(values: list) -> bytes:
@@ -31,7 +32,15 @@ def _hash_by_value(docs: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def test_string_columns_are_hashed_at_once_as_value_by_value() -> None:
+def _packed_strings(series: pd.Series) -> bytes | None:
+    """What :func:`_feed_strings` feeds, joined (each piece copied before the next is packed)."""
+    pieces: list[bytes] = []
+    fed = _feed_strings(lambda piece: pieces.append(bytes(piece)), series)
+    assert fed or not pieces
+    return b"".join(pieces) if fed else None
+
+
+def test_string_columns_are_hashed_in_pieces_as_value_by_value() -> None:
     values = ["tea", "", "长三角一体化", "é\u0301 😀", "", "x" * 300, "y" * 5000]
     column = pd.Series(values, dtype="str")
     assert _packed_strings(column) == _by_value(values)
@@ -48,6 +57,18 @@ def test_string_columns_are_hashed_at_once_as_value_by_value() -> None:
     assert _packed_strings(pd.Series([True, "a"], dtype=object)) is None
     assert _packed_strings(pd.Series([["a"], "b"], dtype=object)) is None
     assert _packed_strings(pd.Series(["\ud800"], dtype=object)) is None
+
+
+def test_values_longer_than_a_piece_and_piece_boundaries_feed_the_same_bytes(monkeypatch) -> None:
+    monkeypatch.setattr(digest, "_PIECE_BYTES", 32)
+    # 9 + 7 = 16 bytes a value: two to a piece; "x" * 40 is fed on its own; None is "n"
+    values = ["abcdefg", "hijklmn", "x" * 40, None, "", "opqrstu", "y" * 23, "z" * 24]
+    assert _packed_strings(pd.Series(values, dtype="str")) == _by_value(values)
+    pieces: list[int] = []
+    _feed_strings(lambda piece: pieces.append(len(piece)), pd.Series(values, dtype="str"))
+    # by hand, a value being 8 + 1 + its length: [16 16], then "x" * 40 alone (its 9-byte
+    # header and its 40 bytes), [9 ("n") 9 ("")], [16], [32], then "z" * 24 alone (9, 24)
+    assert pieces == [32, 9, 40, 18, 16, 32, 9, 24]
 
 
 def test_a_frame_of_every_kind_of_column_hashes_as_the_value_loop_defines() -> None:
