@@ -148,17 +148,18 @@ def detect_phrases(
     kept_scores: list[np.ndarray] = []
     blocks: list[sp.csr_matrix] = []  # per level: documents x its kept phrases
     occurrences: list[tuple[np.ndarray, np.ndarray]] = []  # (start position, phrase)
-    spans = _spans(doc, n_docs)
-    mark = ids  # level 2 reads no mark
-    starts = np.zeros(0, dtype=np.int64)  # positions where mark is set (from level 3 on)
+    spans = _spans(doc)
+    # per span, from level 3 on: where the frequent (n-1)-grams start, and their numbers
+    listed: list[tuple[np.ndarray, np.ndarray]] = []
     expected = len(ids)  # n-grams to count at most
+    buffers = _Buffers(mark_length=len(ids))
     with _Runner(len(spans)) as run:
         for n in range(2, options.max_n + 1):
             if float(len(prefix_first)) * n_words >= 2.0**62:
                 raise OverflowError("too many distinct n-grams for 64-bit keys")
             last = n == options.max_n
             level = _Level.count(
-                run, spans, (ids, doc, n, n_words, stop, mark, last), starts, expected
+                run, spans, (ids, doc, n, n_words, stop, last), listed, expected, buffers
             )
             rows = kernels.frequent_rows(
                 level.bounds, level.distinct, level.counts, level.spread,
@@ -192,16 +193,12 @@ def detect_phrases(
             base = sum(map(len, kept))
             kept.append(candidate)
             kept_scores.append(score[candidate])
-            mark = level.mark(run, rows, np.empty_like(ids) if mark is ids else mark)
-            starts = np.flatnonzero(mark >= 0)
+            mark = buffers.mark()  # the level's keys are read no more
+            level.mark(run, rows, mark, options.min_count, min_docs)
             most = int(fcounts[candidate].sum())
-            found = run([
-                (kernels.kept_starts, (mark, level_kept, doc, starts, lo, hi, most))
-                for lo, hi in _listed(starts, spans)
-            ])  # fmt: skip
-            occ_at = np.concatenate([f[0] for f in found])
-            occ_doc = np.concatenate([f[1] for f in found])
-            occ_phrase = np.concatenate([f[2] for f in found])
+            listed, (occ_at, occ_doc, occ_phrase) = _read_marks(
+                run, (mark, level_kept, doc), listed, spans, level.span_items, most
+            )
             indptr, indices, data = kernels.row_counts(occ_doc, occ_phrase, n_docs, len(candidate))
             blocks.append(sp.csr_matrix((data, indices, indptr), shape=(n_docs, len(candidate))))
             occurrences.append((occ_at, occ_phrase.astype(np.int64) + base))
@@ -272,6 +269,7 @@ class _Level:
     counts: np.ndarray
     spread: np.ndarray
     distinct: np.ndarray
+    span_items: list[int]
 
     @classmethod
     def count(
@@ -279,24 +277,31 @@ class _Level:
         run: _Runner,
         spans: list[tuple[int, int]],
         stream: tuple[object, ...],
-        starts: np.ndarray,
+        listed: list[tuple[np.ndarray, np.ndarray]],
         expected: int,
+        buffers: _Buffers,
     ) -> _Level:
         """Partition and count the n-grams of ``stream`` (the arguments of
-        :func:`analysis.kernels.partition_ngrams`) starting in ``spans``, or
-        at the ``starts`` in them when there are any."""
+        :func:`analysis.kernels.partition_ngrams` up to ``last``, but ``marks``)
+        starting in ``spans``, or, when ``listed``, at each span's listed
+        starts (with the numbers of the frequent (n-1)-grams there)."""
         bits = 1
         while bits < 16 and (PARTITION_ITEMS << bits) < expected:
             bits += 1
-        listed = len(starts) > 0
-        if listed:
-            spans = _listed(starts, spans)
-        counted = np.zeros((len(spans), (1 << bits) + 1), dtype=np.int64)  # and the dump's
-        empty = np.zeros(0, dtype=np.int64)
+        ids, doc, n, n_words, stop, last = stream
+        empty = np.zeros(0, dtype=np.int32)
+        # per span: marks, lo, hi, starts, listed
+        ranges = (
+            [(marks, 0, len(at), at, True) for at, marks in listed]
+            if listed
+            else [(empty, lo, hi, empty, False) for lo, hi in spans]
+        )
+        counted = np.zeros((len(ranges), (1 << bits) + 1), dtype=np.int64)  # and the dump's
         run([
             (kernels.partition_ngrams,
-             (*stream, lo, hi, bits, count, empty, empty, True, starts, listed))
-            for (lo, hi), count in zip(spans, counted, strict=True)
+             (ids, doc, n, n_words, stop, marks, last, lo, hi, bits, count, empty, empty, True,
+              at, is_listed))
+            for (marks, lo, hi, at, is_listed), count in zip(ranges, counted, strict=True)
         ])  # fmt: skip
         sizes = counted[:, :-1]
         bounds = np.zeros((1 << bits) + 1, dtype=np.int64)
@@ -304,26 +309,28 @@ class _Level:
         items = int(bounds[-1])
         if items >= 2**31:
             raise OverflowError("too many n-grams for one level (2**31 or more)")
-        keys = np.empty(items + 1, dtype=np.int64)  # and a spare, the dump
-        where = np.empty(items + 1, dtype=np.int64)
+        keys = buffers.take("keys", items + 1, np.int64)  # and a spare, the dump
+        where = buffers.take("where", items + 1, np.int64)
         # each span writes after the spans before it: every partition stays in text order
         cursors = np.empty_like(counted)
         cursors[:, :-1] = bounds[:-1] + np.cumsum(sizes, axis=0) - sizes
         cursors[:, -1] = items
         run([
             (kernels.partition_ngrams,
-             (*stream, lo, hi, bits, cursor, keys, where, False, starts, listed))
-            for (lo, hi), cursor in zip(spans, cursors, strict=True)
+             (ids, doc, n, n_words, stop, marks, last, lo, hi, bits, cursor, keys, where, False,
+              at, is_listed))
+            for (marks, lo, hi, at, is_listed), cursor in zip(ranges, cursors, strict=True)
         ])  # fmt: skip
         level = cls(
             keys=keys[:items],
             where=where[:items],
             bounds=bounds,
-            row=np.empty(items, dtype=np.int32),
-            first=np.empty(items, dtype=np.int32),
-            counts=np.empty(items, dtype=np.int32),
-            spread=np.empty(items, dtype=np.int32),
+            row=buffers.take("row", items, np.int32),
+            first=buffers.take("first", items, np.int32),
+            counts=buffers.take("counts", items, np.int32),
+            spread=buffers.take("spread", items, np.int32),
             distinct=np.zeros(1 << bits, dtype=np.int64),
+            span_items=sizes.sum(axis=1).tolist(),
         )
         run([
             (kernels.count_partitions, (
@@ -334,31 +341,86 @@ class _Level:
         ])  # fmt: skip
         return level
 
-    def mark(self, run: _Runner, rows: np.ndarray, into: np.ndarray) -> np.ndarray:
-        """Per stream position, the number of the frequent n-gram (``rows`` order) starting
-        there, -1 elsewhere: the next level's input. Written over ``into``."""
-        rank = np.full(len(self.keys), -1, dtype=np.int32)
+    def mark(
+        self, run: _Runner, rows: np.ndarray, mark: np.ndarray, min_count: int, min_docs: int
+    ) -> None:
+        """Per stream position, the number of the frequent n-gram (``rows`` order, the rows
+        with ``min_count`` occurrences in ``min_docs`` documents) starting there: written
+        into ``mark`` (-1 everywhere before). The rows' first items are read no more."""
+        rank = self.first  # written at the frequent rows only
         rank[rows] = np.arange(len(rows), dtype=np.int32)
-        into.fill(-1)
         cuts = np.linspace(0, len(self.keys), run.threads + 1).astype(np.int64).tolist()
         run([
-            (kernels.mark_frequent, (self.where, self.row, rank, lo, hi, into))
+            (kernels.mark_frequent, (
+                self.where, self.row, self.counts, self.spread, min_count, min_docs,
+                rank, lo, hi, mark,
+            ))
             for lo, hi in itertools.pairwise(cuts)
         ])  # fmt: skip
-        return into
 
 
-def _listed(starts: np.ndarray, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The ranges of ``starts`` (ascending positions) that fall in each span."""
-    edges = np.searchsorted(starts, [spans[0][0]] + [hi for _lo, hi in spans]).tolist()
-    return list(itertools.pairwise(edges))
+def _read_marks(
+    run: _Runner,
+    marked: tuple[np.ndarray, np.ndarray, np.ndarray],
+    listed: list[tuple[np.ndarray, np.ndarray]],
+    spans: list[tuple[int, int]],
+    rooms: list[int],
+    most: int,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The frequent starts per span (with their numbers) and the kept phrases'
+    occurrences (starts, documents, phrase numbers) in text order, read from
+    ``marked`` (mark, kept, doc: see :func:`analysis.kernels.kept_starts`) at
+    each span's ``listed`` starts, or all its positions (``rooms``: at most so
+    many starts each). Listed starts are written over, in place."""
+    empty = np.zeros(0, dtype=np.int32)
+    found = run([
+        (kernels.kept_starts, (*marked, at, True, 0, len(at), at, marks, most))
+        for at, marks in listed
+    ] if listed else [
+        (kernels.kept_starts, (*marked, empty, False, lo, hi,
+                               np.empty(room + 1, dtype=np.int32),
+                               np.empty(room + 1, dtype=np.int32), most))
+        for (lo, hi), room in zip(spans, rooms, strict=True)
+    ])  # fmt: skip
+    occurrences = tuple(np.concatenate([f[i] for f in found]) for i in (2, 3, 4))
+    return [(f[0], f[1]) for f in found], (occurrences[0], occurrences[1], occurrences[2])
 
 
-def _spans(doc: np.ndarray, n_docs: int) -> list[tuple[int, int]]:
+class _Buffers:
+    """Arrays kept from level to level: each level counts fewer n-grams than the
+    one before, so its arrays are the front of the first level's (paged in once).
+
+    The keys have room for :meth:`mark` too, which is written over them once
+    a level's keys are read no more.
+    """
+
+    def __init__(self, mark_length: int) -> None:
+        self.mark_length = mark_length
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def take(self, name: str, size: int, dtype: type[np.generic]) -> np.ndarray:
+        """``size`` items of the array ``name`` (contents undefined)."""
+        held = self.arrays.get(name)
+        if held is None or len(held) < size:
+            room = max(size, (self.mark_length + 1) // 2) if name == "keys" else size
+            held = self.arrays[name] = np.empty(room, dtype=dtype)
+        return held[:size]
+
+    def mark(self) -> np.ndarray:
+        """One int32 per stream position, all -1, over the keys' memory."""
+        mark = self.arrays["keys"].view(np.int32)[: self.mark_length]
+        mark.fill(-1)
+        return mark
+
+
+def _spans(doc: np.ndarray) -> list[tuple[int, int]]:
     """The stream in up to ``WORKERS`` spans of whole documents, about equal in tokens."""
-    offsets = np.searchsorted(doc, np.arange(n_docs + 1, dtype=doc.dtype))  # no copy of doc
     count = kernels.WORKERS if len(doc) >= PARALLEL_MIN else 1
-    return [(int(offsets[lo]), int(offsets[hi])) for lo, hi in kernels.split_evenly(offsets, count)]
+    edges = {0, len(doc)}
+    for target in np.linspace(0, len(doc), count + 1)[1:-1].astype(np.int64).tolist():
+        if target > 0:  # the first document start at or after it: one search, no pass over doc
+            edges.add(int(np.searchsorted(doc, doc[target - 1] + 1)))
+    return list(itertools.pairwise(sorted(edges))) or [(0, 0)]
 
 
 def _unwind(

@@ -11,8 +11,8 @@ passes, each reading its input in order:
   partition are no other partition's, so nothing is merged), and
   :func:`frequent_rows` picks the keys frequent enough;
 - :func:`mark_frequent` and :func:`kept_starts`: the frequent n-grams'
-  numbers written at their start positions (the next level's input), and
-  the kept phrases' occurrences read back in text order.
+  numbers written at their start positions and read back in text order
+  (the next level's input), with the kept phrases' occurrences.
 
 :func:`best_at`: the best score standing at each of a sorted list of
 positions (fragment pruning). :mod:`analysis.phrases` gives the counts their
@@ -42,7 +42,7 @@ def partition_ngrams(
     n: int,
     n_words: int,
     stop: np.ndarray,
-    mark: np.ndarray,
+    marks: np.ndarray,
     last: bool,
     lo: int,
     hi: int,
@@ -57,33 +57,36 @@ def partition_ngrams(
     """Scatter the n-grams starting at positions ``lo:hi`` into ``2**bits`` partitions.
 
     With ``listed``, the n-grams starting at positions ``starts[lo:hi]``
-    (ascending: where ``mark`` is set) instead.
+    (ascending: where the frequent (n-1)-grams start) instead.
 
     An n-gram's prefix is the word at its start (``n == 2``: none where
-    that is a boundary or a stop word) or ``mark[start]``, the number of the
-    frequent (n-1)-gram starting there (-1: none); its last word must be a
+    that is a boundary or a stop word) or ``marks[k]`` for the ``k``-th
+    start (``k`` itself without ``listed``), the number of the frequent
+    (n-1)-gram starting there (-1: none); its last word must be a
     word of the same document, and on the ``last`` level no stop word. Its
     key is ``prefix * n_words + last word``, its partition the top ``bits``
     bits (``bits >= 1``) of the key's hash.
 
-    ``cursor`` has a cursor per partition and one more, for a dump. With
-    ``sizes_only``, ``cursor[j]`` is increased by the number of n-grams of
-    partition ``j`` (the dump's by that of the other positions). Otherwise
-    partition ``j`` continues at ``cursor[j]`` (advanced here), in text
-    order: ``keys`` gets the key and ``where`` the document and start
-    packed as ``doc << 32 | start``; the dump's cursor must point at a spare
-    item past the others, written over and over.
+    ``cursor`` has a cursor per partition and one more. With ``sizes_only``,
+    ``cursor[j]`` is increased by the number of n-grams of partition ``j``
+    (the last is left alone). Otherwise partition ``j`` continues at
+    ``cursor[j]`` (advanced here), in text order: ``keys`` gets the key and
+    ``where`` the document and start packed as ``doc << 32 | start``; the
+    last cursor must point at a spare item past the others, written over
+    and over.
     """
     shift = np.uint64(64 - bits)
     two = n == 2
-    dump = len(cursor) - 1
+    spare = cursor[len(cursor) - 1]
     length = len(ids)
-    # Branch-free: an n-gram that does not count goes to the last cursor, a
-    # dump that never advances (words and boundaries alternate too
-    # irregularly for the branches to be predicted).
+    # Branch-free (words and boundaries alternate too irregularly for the
+    # branches to be predicted): a position that holds no n-gram still
+    # reads and writes back the cursor of its hash, unchanged, and writes
+    # into the spare item. One cursor for all of them would chain every
+    # such position to the one before through memory.
     for k in range(lo, hi):
         p = starts[k] if listed else k
-        prefix = np.int64(ids[p]) if two else np.int64(mark[p])
+        prefix = np.int64(ids[p]) if two else np.int64(marks[k])
         q = min(p + n - 1, length - 1)
         word = np.int64(ids[q])
         head = prefix if prefix > 0 else np.int64(0)
@@ -91,14 +94,13 @@ def partition_ngrams(
         counts = (prefix >= 0) & (word >= 0) & (p + n - 1 < length) & (doc[q] == doc[p])
         counts &= ~(two & stop[head if two else 0]) & ~(last & stop[tail])
         key = head * n_words + tail
-        j = np.int64(_hash(key) >> shift) if counts else dump
-        if sizes_only:
-            cursor[j] += 1
-        else:
-            at = cursor[j]
+        j = np.int64(_hash(key) >> shift)
+        at = cursor[j]
+        cursor[j] = at + np.int64(counts)
+        if not sizes_only:
+            at = at if counts else spare
             keys[at] = key
             where[at] = (np.int64(doc[p]) << _POSITION_BITS) | p
-            cursor[j] = at + (j != dump)
 
 
 @njit(cache=True, nogil=True)
@@ -198,17 +200,28 @@ def frequent_rows(
 
 @njit(cache=True, nogil=True)
 def mark_frequent(
-    where: np.ndarray, row: np.ndarray, rank: np.ndarray, lo: int, hi: int, mark: np.ndarray
+    where: np.ndarray,
+    row: np.ndarray,
+    counts: np.ndarray,
+    spread: np.ndarray,
+    min_count: int,
+    min_docs: int,
+    rank: np.ndarray,
+    lo: int,
+    hi: int,
+    mark: np.ndarray,
 ) -> None:
-    """``mark[start] = rank[row[i]]`` for the items ``lo:hi`` of a frequent row (rank >= 0).
+    """``mark[start] = rank[row[i]]`` for the items ``lo:hi`` of a frequent row
+    (one with ``min_count`` occurrences in ``min_docs`` documents; ``rank`` is
+    read at those rows only).
 
-    ``mark`` (one entry per stream position, -1 elsewhere) is the next
-    level's input and :func:`kept_starts`'."""
+    ``mark`` (one entry per stream position, -1 elsewhere) is read back
+    by :func:`kept_starts`."""
     position_mask = (np.int64(1) << _POSITION_BITS) - 1
     for i in range(lo, hi):
-        r = rank[row[i]]
-        if r >= 0:
-            mark[where[i] & position_mask] = r
+        r = row[i]
+        if counts[r] >= min_count and spread[r] >= min_docs:
+            mark[where[i] & position_mask] = rank[r]
 
 
 @njit(cache=True, nogil=True)
@@ -217,31 +230,45 @@ def kept_starts(
     kept: np.ndarray,
     doc: np.ndarray,
     starts: np.ndarray,
+    listed: bool,
     lo: int,
     hi: int,
+    next_at: np.ndarray,
+    next_mark: np.ndarray,
     most: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Where kept phrases start among positions ``starts[lo:hi]`` (ascending), in text order.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where frequent n-grams, and kept phrases among them, start in positions
+    ``lo:hi`` (with ``listed``: positions ``starts[lo:hi]``, ascending), in text order.
 
-    ``mark`` numbers the frequent n-gram at each start (-1: none), ``kept``
-    each frequent n-gram's phrase number (-1: not kept); there are at most
-    ``most`` such starts. Returns the positions, their documents and the
-    phrase numbers.
+    ``mark`` numbers the frequent n-gram at each start (-1: none; every
+    position so marked must be one read here), ``kept`` each frequent
+    n-gram's phrase number (-1: not kept); there are at most ``most`` kept
+    starts. The frequent starts and their numbers (the next level's
+    ``starts`` and ``marks``) are written into ``next_at`` and
+    ``next_mark``: room for all and a spare, or ``starts[lo:]`` itself and
+    an array of its length (each is written before or where it is read).
+    Returns them, then the kept starts, their documents and phrase numbers.
+    ``mark`` is left -1 at every position read, ready for the next level.
     """
     # room for `most` (the pages never written are never paged in), and a spare
     at = np.empty(most + 1, dtype=np.int64)
     in_doc = np.empty(most + 1, dtype=np.int32)
     phrase = np.empty(most + 1, dtype=np.int32)
+    frequent = 0
     found = 0
     for k in range(lo, hi):
-        p = starts[k]
+        p = starts[k] if listed else k
         m = mark[p]
+        mark[p] = -1
         number = kept[max(m, 0)]
+        next_at[frequent] = p
+        next_mark[frequent] = m
+        frequent += m >= 0
         at[found] = p
         in_doc[found] = doc[p]
         phrase[found] = number
         found += (m >= 0) & (number >= 0)
-    return at[:found], in_doc[:found], phrase[:found]
+    return next_at[:frequent], next_mark[:frequent], at[:found], in_doc[:found], phrase[:found]
 
 
 @njit(cache=True, nogil=True)

@@ -32,6 +32,7 @@ def _level(ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3, lis
     starts = np.flatnonzero(mark >= 0) if listed else np.zeros(0, dtype=np.int64)
     if listed:
         spans = [tuple(np.searchsorted(starts, span).tolist()) for span in spans]
+        mark = mark[starts]  # the marks of the listed starts, in their order
     counted = np.zeros((len(spans), (1 << bits) + 1), dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
     for (lo, hi), count in zip(spans, counted, strict=True):
@@ -110,10 +111,10 @@ def test_marked_prefixes_are_extended_like_a_hand_count():
     every = np.concatenate([np.arange(bounds[j], bounds[j] + distinct[j]) for j in range(8)])
     assert sorted(rows.tolist()) == rows.tolist()
     assert set(rows.tolist()) == set(every[counts[every] >= 40].tolist())
-    rank = np.full(len(keys), -1, dtype=np.int32)
+    rank = np.full(len(keys), -7, dtype=np.int32)  # read at the frequent rows only
     rank[rows] = np.arange(len(rows))
     mark = np.full(len(ids), -1, dtype=np.int32)
-    kernels.mark_frequent(where, row, rank, 0, len(keys), mark)
+    kernels.mark_frequent(where, row, counts, spread, 40, 1, rank, 0, len(keys), mark)
     bigram = keys[first[rows]]
     for p in np.flatnonzero(mark >= 0):
         assert int(bigram[mark[p]]) == int(ids[p]) * n_words + int(ids[p + 1])
@@ -156,11 +157,35 @@ def test_kept_starts_are_in_text_order():
     mark = np.array([-1, 0, 2, -1, 1, 0, 2], dtype=np.int32)
     kept = np.array([5, -1, 6], dtype=np.int32)  # frequent n-gram 1 is not kept
     doc = np.array([0, 0, 0, 1, 1, 1, 2], dtype=np.int32)
-    starts = np.flatnonzero(mark >= 0)
-    at, in_doc, phrase = kernels.kept_starts(mark, kept, doc, starts, 0, len(starts), 4)
+    empty = np.zeros(0, dtype=np.int32)
+    room = np.full(8, -7, dtype=np.int32), np.full(8, -7, dtype=np.int32)
+    starts, marks, at, in_doc, phrase = kernels.kept_starts(
+        mark.copy(), kept, doc, empty, False, 0, len(mark), *room, 4
+    )
+    assert starts.tolist() == [1, 2, 4, 5, 6]
+    assert marks.tolist() == [0, 2, 1, 0, 2]
     assert at.tolist() == [1, 2, 5, 6]
     assert in_doc.tolist() == [0, 0, 1, 2]
     assert phrase.tolist() == [5, 6, 5, 6]
+
+
+def test_kept_starts_of_listed_starts_in_place_and_the_mark_cleared():
+    mark = np.array([-1, 0, 2, -1, 1, 0, 2], dtype=np.int32)
+    kept = np.array([5, -1, 6], dtype=np.int32)
+    doc = np.array([0, 0, 0, 1, 1, 1, 2], dtype=np.int32)
+    listed = np.array([0, 2, 3, 4, 6], dtype=np.int32)  # position 1 and 5 not listed
+    marks = np.full(5, -7, dtype=np.int32)
+    starts, next_marks, at, in_doc, phrase = kernels.kept_starts(
+        mark, kept, doc, listed, True, 1, 5, listed[1:], marks, 4
+    )
+    assert starts.tolist() == [2, 4, 6]
+    assert listed.tolist() == [0, 2, 4, 6, 6]  # written over, from listed[1:] on
+    assert next_marks.tolist() == [2, 1, 2]
+    assert at.tolist() == [2, 6]
+    assert in_doc.tolist() == [0, 2]
+    assert phrase.tolist() == [6, 6]
+    # -1 where read; the positions not listed keep their marks
+    assert mark.tolist() == [-1, 0, -1, -1, -1, 0, -1]
 
 
 def test_partitions_of_nothing():
