@@ -6,9 +6,9 @@ each distinct raw token once and renumbers the raw token stream into word
 ids; the splitting of texts into passages fills the scan's wait. Then
 phrase detection (:mod:`analysis.phrases`, whose phrases become extra
 columns) and the documents x words counts (:func:`analysis.kernels.row_counts`)
-run side by side. The result is saved (:mod:`analysis.store`) under a cache
-folder named by the corpus content hash and the settings, and reloaded from
-there."""
+run side by side. The result is saved (:mod:`analysis.store`; the documents
+table while the build runs) under a cache folder named by the corpus content
+hash and the settings, and reloaded from there."""
 
 from __future__ import annotations
 
@@ -37,12 +37,12 @@ from analysis.stopwords import default_stopwords
 from analysis.store import (
     CacheNotice,
     IndexCacheError,
+    PendingSave,
     _cache_path,
     _touch,
     evict_cache,
     load_index,
     remove_stale_work,
-    save_index,
 )
 from analysis.text import classify_flat, is_han, join_tokens, tokenize
 
@@ -120,9 +120,15 @@ def build_index(
         else:
             report(1.0, "Index loaded")
             return index
-    index = build(docs, content_hash, settings, report)
+    # the documents table is saved while the index is built
+    pending = PendingSave(docs, target)
     try:
-        save_index(index, target)
+        index = build(docs, content_hash, settings, report)
+    except BaseException:
+        pending.abandon()
+        raise
+    try:
+        pending.finish(index)
     except OSError as error:
         reason = error.strerror or str(error)
         before = f"The saved index {target.name} was unreadable ({problem}). " if problem else ""

@@ -2,7 +2,8 @@
 
 :func:`save_index` writes an index into a work folder, describes every file
 in ``meta.json`` (size, shape, dtype, checksum) and renames the folder into
-place; :func:`load_index` checks the files against it first
+place (:class:`PendingSave` begins with the documents table while the index
+is still being built); :func:`load_index` checks the files against it first
 (:func:`check_index`). Saves killed midway leave work folders that
 :func:`remove_stale_work` removes; :func:`evict_cache` keeps the cache under
 its size by removing the least recently used indexes. Results computed once
@@ -19,9 +20,11 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -125,18 +128,110 @@ def _npy_header(path: Path) -> tuple[tuple[int, ...], str]:
     return tuple(int(n) for n in shape), dtype.str
 
 
-def _write_files(index: CorpusIndex, folder: Path) -> None:
-    docs = index.docs.copy()
+def _write_docs(docs: pd.DataFrame, folder: Path) -> None:
+    # Metadata columns may hold lists or dicts; parquet wants one type per column.
+    docs = docs.copy(deep=False)
     for column in docs.columns:
-        if docs[column].dtype == object:
-            docs[column] = docs[column].map(_jsonable)
+        values = docs[column]
+        if values.dtype != object:
+            continue
+        if pd.api.types.infer_dtype(values, skipna=True) == "string":
+            # the strings as map would give them back (their type inferred again),
+            # without a Python call per value
+            docs[column] = pd.Series(values.to_numpy(), index=values.index, name=values.name)
+        else:
+            docs[column] = values.map(_jsonable)
     docs.to_parquet(folder / "docs.parquet", index=False)
-    index.vocab.to_parquet(folder / "vocab.parquet", index=False)
-    index.passages.to_parquet(folder / "passages.parquet", index=False)
-    sp.save_npz(folder / "counts.npz", index.counts, compressed=False)
-    np.save(folder / "doc_tokens.npy", index.doc_tokens)
-    np.save(folder / "tokens.npy", np.asarray(index.tokens))
-    np.save(folder / "token_offsets.npy", index.token_offsets)
+
+
+def _write_files(index: CorpusIndex, folder: Path) -> None:
+    """Every file but ``docs.parquet`` (:func:`_write_docs`), on two threads.
+
+    The token stream and the counts are most of the bytes, and writing them
+    is the kernel's copying into the page cache: each has a thread.
+    """
+
+    def counts() -> None:
+        sp.save_npz(folder / "counts.npz", index.counts, compressed=False)
+
+    def tables() -> None:
+        np.save(folder / "tokens.npy", np.asarray(index.tokens))
+        index.vocab.to_parquet(folder / "vocab.parquet", index=False)
+        index.passages.to_parquet(folder / "passages.parquet", index=False)
+        np.save(folder / "doc_tokens.npy", index.doc_tokens)
+        np.save(folder / "token_offsets.npy", index.token_offsets)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(counts), pool.submit(tables)]:
+            done.result()
+
+
+class PendingSave:
+    """A save of an index into ``folder`` begun before the index is built.
+
+    The documents table (known before the build) is written into the work
+    folder on a thread of its own while the build runs (its Parquet
+    encoding releases the GIL); :meth:`finish` writes the rest once the
+    index is there, :meth:`abandon` removes the work folder if it never
+    comes. See :func:`save_index`.
+    """
+
+    def __init__(self, docs: pd.DataFrame, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._docs = docs
+        self._work: Path | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._begin, name="save-docs", daemon=True)
+        self._thread.start()
+
+    def _begin(self) -> None:
+        try:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            self._work = Path(
+                tempfile.mkdtemp(
+                    prefix=_work_prefix(_TEMP_PREFIX, self.folder), dir=self.folder.parent
+                )
+            )
+            _write_docs(self._docs, self._work)
+        except BaseException as error:  # raised again by finish, on the caller's thread
+            self._error = error
+
+    def finish(self, index: CorpusIndex) -> None:
+        """Write the rest of ``index``, then rename the work folder to ``folder``.
+
+        Raises what :func:`save_index` raises, and then leaves no work folder.
+        """
+        self._thread.join()
+        work = self._work
+        try:
+            if self._error is not None:
+                raise self._error
+            if work is None:
+                raise RuntimeError("the save's work folder was never made")
+            if index.docs is not self._docs:
+                _write_docs(index.docs, work)
+            _write_files(index, work)
+            meta = {
+                "version": INDEX_VERSION,
+                "content_hash": index.content_hash,
+                "settings": asdict(index.settings),
+                "files": {name: _describe(work / name) for name in _FILES},
+            }
+            (work / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+            _replace(work, self.folder)
+        except BaseException:
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
+            raise
+        finally:
+            self._error = None  # the error's traceback holds this frame
+        index.folder = self.folder
+
+    def abandon(self) -> None:
+        """Remove the work folder: the index will not come."""
+        self._thread.join()
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
 
 
 def save_index(index: CorpusIndex, folder: Path) -> None:
@@ -148,25 +243,10 @@ def save_index(index: CorpusIndex, folder: Path) -> None:
     place: a process still reading an older copy keeps its files. An older
     ``folder`` is moved aside first and removed. On any error (a full or
     read-only disk) the work folder is removed and the ``OSError`` raised;
-    ``folder`` is then as it was (or absent).
+    ``folder`` is then as it was (or absent). :class:`PendingSave` is the
+    same save begun before the index is built.
     """
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=_work_prefix(_TEMP_PREFIX, folder), dir=folder.parent))
-    try:
-        _write_files(index, work)
-        meta = {
-            "version": INDEX_VERSION,
-            "content_hash": index.content_hash,
-            "settings": asdict(index.settings),
-            "files": {name: _describe(work / name) for name in _FILES},
-        }
-        (work / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
-        _replace(work, folder)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    index.folder = folder
+    PendingSave(index.docs, folder).finish(index)
 
 
 def _work_prefix(kind: str, folder: Path) -> str:
@@ -337,7 +417,6 @@ def _process_alive(pid: int) -> bool:
 
 
 def _jsonable(value: object) -> object:
-    # Metadata columns may hold lists or dicts; parquet wants one type per column.
     if isinstance(value, (list, dict, tuple)):
         return json.dumps(value, ensure_ascii=False)
     return value

@@ -392,3 +392,57 @@ def test_saved_index_path_says_whether_a_build_is_needed(tmp_path):
     folder = saved_index_path(index.content_hash, index.settings, tmp_path)
     assert folder is not None
     assert (folder / "meta.json").is_file()
+
+
+# ---------------------------------------------------------------------------
+# The documents table is saved while the index is built.
+
+
+def test_a_build_that_fails_leaves_no_work_folder(tmp_path):
+    def failing(docs, content_hash, settings, progress):
+        raise RuntimeError("the build broke")
+
+    with pytest.raises(RuntimeError, match="the build broke"):
+        build_index(TINY, cache_dir=tmp_path, builder=failing)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_builder_that_returns_other_documents_has_them_saved(tmp_path):
+    from analysis.index import _build
+    from analysis.store import load_index
+
+    def reordered(docs, content_hash, settings, progress):
+        return _build(docs.iloc[::-1].reset_index(drop=True), content_hash, settings, progress)
+
+    build_index(TINY, cache_dir=tmp_path, builder=reordered)
+    (folder,) = list(tmp_path.iterdir())
+    saved = load_index(folder)
+    assert saved.docs["doc_id"].tolist() == TINY["doc_id"].tolist()[::-1]
+
+
+def test_object_columns_of_strings_are_saved_as_the_value_by_value_conversion_saves_them(
+    tmp_path,
+):
+    # strings with every kind of missing value, and a column of lists beside them
+    from analysis.store import _jsonable, _write_docs
+
+    strings = ["year", None, "day", np.nan, pd.NA, "", "nan", "中文"] * 3
+    docs = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(len(strings))],
+            "precision": pd.Series(strings, dtype=object),
+            "tags": pd.Series([["a", 1], {"k": "v"}, None, "s"] * 6, dtype=object),
+        }
+    )
+    (tmp_path / "fast").mkdir()
+    _write_docs(docs, tmp_path / "fast")
+    slow = docs.copy()
+    for column in ("precision", "tags"):
+        slow[column] = slow[column].map(_jsonable)
+    slow.to_parquet(tmp_path / "slow.parquet", index=False)
+    assert (tmp_path / "fast" / "docs.parquet").read_bytes() == (
+        tmp_path / "slow.parquet"
+    ).read_bytes()
+    tags = pd.read_parquet(tmp_path / "fast" / "docs.parquet")["tags"]
+    assert tags.tolist()[:2] == ['["a", 1]', '{"k": "v"}']
+    assert tags.isna().tolist()[:4] == [False, False, True, False]
