@@ -374,6 +374,11 @@ def query_matches(
     return row[order], start[order], length[order]
 
 
+def has_by_column(index: CorpusIndex) -> bool:
+    """Whether :func:`_by_column` is already made for ``index`` (then reading it is free)."""
+    return "counts_csc" in index._memo
+
+
 def _by_column(index: CorpusIndex) -> sp.csc_matrix:
     """The counts by column (CSC), made once per index: a term's documents without a scan."""
     memo = index._memo.get("counts_csc")

@@ -60,6 +60,8 @@ KEY_KIND_LABELS = {"all": "Words and phrases", "word": "Words", "phrase": "Phras
 SPEAKER_COLUMN = "speaker"
 #: Documents offered in a picker; a browser list of 100k entries is of no use.
 MAX_LISTED = 2_000
+#: What a document picker's labels read (:func:`dashboard.state.doc_label`).
+LABEL_COLUMNS = (S.DOC_ID, S.TITLE, S.DATE)
 #: Documents in the heatmap and dendrogram.
 MAX_HEATMAP = 40
 NEIGHBOURS = 8
@@ -241,11 +243,13 @@ def render(ctx: common.PageContext) -> None:
                 icon="⚠️",
             )
             return
-        listed = ctx.index.docs.iloc[selected[:MAX_LISTED]]  # in corpus order
+        # only what a picker's label reads: the rows of the texts are not copied
+        labelled = ctx.index.docs[list(LABEL_COLUMNS)]
+        listed = labelled.iloc[selected[:MAX_LISTED]]  # in corpus order
         sides = ((view.a_kind, view.a_values), (view.b_kind, view.b_values))
         for wanted in [values[0] for kind, values in sides if kind == "document" and values]:
             if wanted not in set(listed[S.DOC_ID].astype(str)):
-                extra = ctx.index.docs[ctx.index.docs[S.DOC_ID].astype(str) == wanted]
+                extra = labelled[labelled[S.DOC_ID].astype(str) == wanted]
                 listed = pd.concat([extra, listed], ignore_index=True)
         ids = listed[S.DOC_ID].astype(str).tolist()
         left, right = st.columns(2)

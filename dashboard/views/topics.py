@@ -162,7 +162,7 @@ def _timeline(
     if table.empty or not int(table["passages"].sum()):
         st.info("No passage of the selection has a date fine enough for this period.")
         return
-    fig = charts.plot_topic_timeline(table, by=by)
+    fig = data.figure(charts.plot_topic_timeline, table, by=by)
     event = common.clickable_chart(fig, "topics_timeline_chart", "topic_timeline")
     st.caption("Click a point to read that topic's passages in that period.")
     common.chart_downloads(

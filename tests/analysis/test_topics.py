@@ -22,7 +22,7 @@ from analysis.topics import (
     representative_passages,
     topics_over_time,
 )
-from tests.analysis.tiny import NUMBER_TERMS, NUMBERS
+from tests.analysis.tiny import NUMBER_TERMS, NUMBERS, shared_corpus
 
 # Two clear themes in six dated passages over three documents.
 THEMES = pd.DataFrame(
@@ -200,6 +200,27 @@ def test_passage_counts_from_the_index_equal_tokenising_every_passage():
         assert abs(got - expected).sum() == 0
         some = passages.iloc[::2].reset_index(drop=True)
         assert abs(selected_passage_counts(index, some) - expected[::2]).sum() == 0
+
+
+def test_passage_token_columns_are_the_token_stream_looked_up():
+    from analysis.passage_counts import _lookup_tables, _token_columns
+    from analysis.text import tokenize_frame
+
+    chinese = load_corpus(shared_corpus("zh_gov_work_reports") / "docs.jsonl").docs.iloc[:3]
+    for frame, settings in (
+        (load_corpus("seeds").docs, IndexSettings()),
+        (chinese, IndexSettings(user_words=("长三角一体化",), fold_chinese=True)),
+    ):
+        index = build_index(frame, settings=settings)
+        texts = [*frame["text"].astype(str), "", "...", "G60科技走廊's plan", "Xi's 长三角"]
+        word_columns, _ = _lookup_tables(index)
+        passage, ids = _token_columns(index, texts, word_columns)
+        stream = tokenize_frame(
+            texts, user_words=settings.user_words, fold_chinese=settings.fold_chinese
+        ).join(word_columns, on="token", how="left", maintain_order="left")
+        assert passage.tolist() == stream["doc"].to_list()
+        assert ids.tolist() == stream["column"].fill_null(-1).to_list()
+        assert (ids >= 0).sum() > 100  # words found, not a stream of boundaries
 
 
 def test_fit_topics_kept_on_the_index_equals_a_fresh_fit():
