@@ -241,14 +241,14 @@ def kept_starts(
     ``lo:hi`` (with ``listed``: positions ``starts[lo:hi]``, ascending), in text order.
 
     ``mark`` numbers the frequent n-gram at each start (-1: none; every
-    position so marked must be one read here), ``kept`` each frequent
+    position so marked must be one read here, or its start is lost),
+    ``kept`` each frequent
     n-gram's phrase number (-1: not kept); there are at most ``most`` kept
     starts. The frequent starts and their numbers (the next level's
     ``starts`` and ``marks``) are written into ``next_at`` and
     ``next_mark``: room for all and a spare, or ``starts[lo:]`` itself and
     an array of its length (each is written before or where it is read).
     Returns them, then the kept starts, their documents and phrase numbers.
-    ``mark`` is left -1 at every position read, ready for the next level.
     """
     # room for `most` (the pages never written are never paged in), and a spare
     at = np.empty(most + 1, dtype=np.int64)
@@ -259,7 +259,6 @@ def kept_starts(
     for k in range(lo, hi):
         p = starts[k] if listed else k
         m = mark[p]
-        mark[p] = -1
         number = kept[max(m, 0)]
         next_at[frequent] = p
         next_mark[frequent] = m
