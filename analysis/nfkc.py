@@ -9,7 +9,7 @@ the NFKC of a text made only of those and of safe characters is the text
 with each replaced by its form. :func:`replacements` lists them (the common
 compatibility blocks) and :func:`nfkc_replace` applies them over a batch of
 texts; a text holding any other character is left to Python's
-``unicodedata.normalize``.
+``unicodedata.normalize``, and the batch is written once.
 """
 
 from __future__ import annotations
@@ -72,41 +72,66 @@ def nfkc_replace(
     todo: np.ndarray,
     safe: np.ndarray,
     forms: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """NFKC of the texts ``todo`` of a UTF-8 batch where ``forms`` (:func:`replacements`) suffice.
+) -> tuple[np.ndarray, np.ndarray]:
+    """NFKC of the texts ``todo`` of a UTF-8 batch; the others are in NFKC already.
 
-    Returns the batch again (texts not in ``todo`` copied as they are), its
-    byte offsets, and per text whether it was left as it is because it holds
-    a character neither ASCII, ``safe`` nor replaced (Python must judge it).
+    Where ``forms`` (:func:`replacements`) suffice, each replaced character
+    is written as its form in compiled code; a text holding a character
+    neither ASCII, ``safe`` nor replaced is judged (and normalised if need
+    be) by ``unicodedata``. Returns the batch and its byte offsets: the
+    bytes as they came when no text changes, else a new buffer, written in
+    one pass (the texts that do not change copied as they are).
 
     >>> import numpy as np
     >>> from analysis.scan import nfkc_safe
-    >>> safe, data = nfkc_safe(), "发展，１２３％".encode()
-    >>> out, bounds, left = nfkc_replace(
+    >>> safe, data = nfkc_safe(), "发展，１２３％ cafe\u0301".encode()
+    >>> out, bounds = nfkc_replace(
     ...     np.frombuffer(data, np.uint8), np.array([0, len(data)]), np.array([True]),
     ...     safe, replacements(safe),
     ... )
-    >>> out.tobytes().decode(), left.tolist()
-    ('发展,123%', [False])
+    >>> out.tobytes().decode() == "发展,123% caf\u00e9"
+    True
     """
     entry, arena, arena_bounds = forms
-    return _replace(buf, bounds, todo, safe, entry, arena, arena_bounds)
+    sizes, left = _replaced_sizes(buf, bounds, todo, safe, entry, arena_bounds)
+    # the texts holding other characters: unicodedata's NFKC where it is not the text
+    piece = np.full(len(sizes), -1, dtype=np.int64)
+    pieces: list[bytes] = []
+    for i in np.flatnonzero(left).tolist():
+        text = buf[bounds[i] : bounds[i + 1]].tobytes().decode("utf-8", "surrogatepass")
+        if not unicodedata.is_normalized("NFKC", text):
+            piece[i] = len(pieces)
+            pieces.append(unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass"))
+            sizes[i] = len(pieces[-1])
+    replaced = todo & ~left
+    if not pieces and not replaced.any():
+        return buf, bounds
+    out_bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=out_bounds[1:])
+    piece_bounds = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in pieces], out=piece_bounds[1:])
+    out = _write_forms(
+        buf, bounds, out_bounds, replaced, safe, entry, arena, arena_bounds,
+        piece, np.frombuffer(b"".join(pieces), dtype=np.uint8), piece_bounds,
+    )  # fmt: skip
+    return out, out_bounds
 
 
 @njit(cache=True, nogil=True)
-def _replace(
+def _replaced_sizes(
     buf: np.ndarray,
     bounds: np.ndarray,
     todo: np.ndarray,
     safe: np.ndarray,
     entry: np.ndarray,
-    arena: np.ndarray,
     arena_bounds: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, the size of its form by replacement (its own size if not ``todo``), and
+    whether it is left to Python (it holds another character; its own size then)."""
     n = len(bounds) - 1
     left = np.zeros(n, dtype=np.bool_)
-    sizes = np.zeros(n + 1, dtype=np.int64)
-    for d in range(n):  # first the size of each text's NFKC form (or of the text left)
+    sizes = np.empty(n, dtype=np.int64)
+    for d in range(n):
         i = bounds[d]
         end = bounds[d + 1]
         size = end - i
@@ -127,15 +152,45 @@ def _replace(
                     size = bounds[d + 1] - bounds[d]
                     break
                 i += width
-        sizes[d + 1] = sizes[d] + size
-    out = np.empty(sizes[n], dtype=np.uint8)
-    for d in range(n):
+        sizes[d] = size
+    return sizes, left
+
+
+@njit(cache=True, nogil=True)
+def _write_forms(
+    buf: np.ndarray,
+    bounds: np.ndarray,
+    out_bounds: np.ndarray,
+    replaced: np.ndarray,
+    safe: np.ndarray,
+    entry: np.ndarray,
+    arena: np.ndarray,
+    arena_bounds: np.ndarray,
+    piece: np.ndarray,
+    pieces: np.ndarray,
+    piece_bounds: np.ndarray,
+) -> np.ndarray:
+    # Each text into out: its replaced form, Python's form (piece k), or itself;
+    # a run of texts copied as they are is one copy.
+    n = len(bounds) - 1
+    out = np.empty(out_bounds[n], dtype=np.uint8)
+    d = 0
+    while d < n:
+        if not replaced[d] and piece[d] < 0:
+            run = d
+            while run < n and not replaced[run] and piece[run] < 0:
+                run += 1
+            out[out_bounds[d] : out_bounds[run]] = buf[bounds[d] : bounds[run]]
+            d = run
+            continue
+        at = out_bounds[d]
+        if piece[d] >= 0:
+            lo, hi = piece_bounds[piece[d]], piece_bounds[piece[d] + 1]
+            out[at : at + hi - lo] = pieces[lo:hi]
+            d += 1
+            continue
         i = bounds[d]
         end = bounds[d + 1]
-        at = sizes[d]
-        if not todo[d] or left[d]:
-            out[at : at + end - i] = buf[i:end]
-            continue
         while i < end:
             if buf[i] < 0x80:
                 out[at] = buf[i]
@@ -152,4 +207,5 @@ def _replace(
                 out[at : at + hi - lo] = arena[lo:hi]
                 at += hi - lo
             i += width
-    return out, sizes, left
+        d += 1
+    return out

@@ -407,34 +407,12 @@ def _normalised(buf: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.nda
     the compiled replacements of :mod:`analysis.nfkc` (full-width forms and
     the like); those holding other characters are checked, and normalised if
     need be, by Python. When no text needs either, the bytes are returned as
-    they came.
+    they came; else they are copied once.
     """
     todo = kernels.nfkc_unsure(buf, bounds, nfkc_safe())
-    if todo.any():
-        # full-width forms and the like are replaced in compiled code first
-        buf, bounds, todo = nfkc_replace(buf, bounds, todo, nfkc_safe(), nfkc_forms())
-    unsure = np.flatnonzero(todo).tolist()
-    fixed = {}
-    for i in unsure:
-        text = buf[bounds[i] : bounds[i + 1]].tobytes().decode("utf-8", "surrogatepass")
-        if not unicodedata.is_normalized("NFKC", text):
-            fixed[i] = unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
-    if not fixed:
+    if not todo.any():
         return buf, bounds
-    # the texts between two fixed ones are copied as one block
-    sizes = np.diff(bounds)
-    for i, form in fixed.items():
-        sizes[i] = len(form)
-    out_bounds = np.zeros(len(bounds), dtype=np.int64)
-    out_bounds[1:] = np.cumsum(sizes)
-    out = np.empty(int(out_bounds[-1]), dtype=np.uint8)
-    after = 0  # the first text not yet copied
-    for i in [*sorted(fixed), len(sizes)]:
-        out[out_bounds[after] : out_bounds[i]] = buf[bounds[after] : bounds[i]]
-        if i < len(sizes):
-            out[out_bounds[i] : out_bounds[i + 1]] = np.frombuffer(fixed[i], dtype=np.uint8)
-        after = i + 1
-    return out, out_bounds
+    return nfkc_replace(buf, bounds, todo, nfkc_safe(), nfkc_forms())
 
 
 def _join(encoded: Sequence[bytes | memoryview]) -> tuple[np.ndarray, np.ndarray]:

@@ -79,14 +79,24 @@ def test_normalised_shared_corpora_equal_unicodedata(corpus):
     assert _nfkc(texts) == [unicodedata.normalize("NFKC", t) for t in texts]
 
 
-def test_texts_with_other_characters_are_left_as_they_are_for_python():
-    texts = ["全角，１２", "cafe\u0301，", "plain"]
+def test_texts_with_other_characters_are_normalised_by_python_in_the_same_pass():
+    texts = ["全角，１２", "cafe\u0301，", "plain", "ｶﾞ", "e\u0301"]
     encoded = [t.encode() for t in texts]
     buf = np.frombuffer(b"".join(encoded), dtype=np.uint8)
     bounds = np.cumsum([0, *map(len, encoded)])
-    out, out_bounds, left = nfkc_replace(
-        buf, bounds, np.array([True, True, False]), nfkc_safe(), nfkc_forms()
-    )
-    pieces = [out[out_bounds[i] : out_bounds[i + 1]].tobytes().decode() for i in range(3)]
-    assert pieces == ["全角,12", "cafe\u0301，", "plain"]
-    assert left.tolist() == [False, True, False]
+    todo = np.array([True, True, False, True, True])
+    out, out_bounds = nfkc_replace(buf, bounds, todo, nfkc_safe(), nfkc_forms())
+    pieces = [out[out_bounds[i] : out_bounds[i + 1]].tobytes().decode() for i in range(5)]
+    assert pieces == ["全角,12", "caf\u00e9,", "plain", "ガ", "\u00e9"]
+    assert pieces == [unicodedata.normalize("NFKC", t) for t in texts]
+
+
+def test_a_batch_that_needs_no_change_is_returned_as_it_came():
+    # a text the quick check cannot clear that is in NFKC all the same
+    texts = ["caf\u00e9 \U0001f600", "plain"]
+    encoded = [t.encode() for t in texts]
+    buf = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    bounds = np.cumsum([0, *map(len, encoded)])
+    out, out_bounds = nfkc_replace(buf, bounds, np.array([True, False]), nfkc_safe(), nfkc_forms())
+    assert out is buf
+    assert out_bounds is bounds
