@@ -121,7 +121,7 @@ def _string_records_units(
     ]
 
 
-def _survey(data: bytes) -> tuple[int, int, bool, bool]:
+def _survey(data: bytes | memoryview) -> tuple[int, int, bool, bool]:
     """One pass over ``data`` (two halves on two threads when large).
 
     Returns its line breaks; its longest line in bytes, the break included;
@@ -134,8 +134,13 @@ def _survey(data: bytes) -> tuple[int, int, bool, bool]:
     figures then unfinished.
     """
     view = np.frombuffer(data, dtype=np.uint8)
+    # the bytes as eight-byte words from the first address a multiple of 8
+    base = min(-view.ctypes.data % 8, len(view))
+    words = view[base : base + (len(view) - base) // 8 * 8].view(np.uint64)
     if len(view) < _SURVEY_SPLIT_BYTES:
-        breaks, first, last, longest, surrogate, returns = _survey_part(view, 0, len(view), 0)
+        breaks, first, last, longest, surrogate, returns = _survey_part(
+            view, words, base, 0, len(view), 0
+        )
         return breaks, max(longest, first, len(view) - last), surrogate, returns
     middle = len(view) // 2
     run = 0  # the backslashes just before the middle
@@ -144,7 +149,7 @@ def _survey(data: bytes) -> tuple[int, int, bool, bool]:
     parts = [(0, middle, 0), (middle, len(view), run)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         (b1, first1, last1, long1, sur1, ret1), (b2, first2, last2, long2, sur2, ret2) = list(
-            pool.map(lambda part: _survey_part(view, *part), parts)
+            pool.map(lambda part: _survey_part(view, words, base, *part), parts)
         )
     # the line across the middle runs from the first half's last line start to
     # the second half's first line end (or on to the end of a half without breaks)
@@ -156,48 +161,66 @@ def _survey(data: bytes) -> tuple[int, int, bool, bool]:
 
 @njit(cache=True, nogil=True)
 def _survey_part(
-    data: np.ndarray, start: int, end: int, run: int
+    data: np.ndarray, words: np.ndarray, base: int, start: int, end: int, run: int
 ) -> tuple[int, int, int, int, bool, bool]:  # pragma: no cover - compiled
     """:func:`_survey` of the bytes from ``start`` to ``end`` (escapes may run past
     ``end``), ``run`` backslashes coming just before ``start``.
 
+    ``words`` are the bytes from ``base`` on, eight at a time: a word holding
+    neither a line break nor a backslash (most of them) is passed over whole.
     Returns the breaks; the end of the first line (just past its break, or
     ``end``) and the start of the last (just past the last break, or
     ``start``); the longest line both starting and ending inside; and the
     two escape flags.
     """
     size = len(data)
+    ones = np.uint64(0x0101010101010101)
+    highs = np.uint64(0x8080808080808080)
+    breaks_word = ones * np.uint64(0x0A)
+    slashes_word = ones * np.uint64(0x5C)
     breaks = 0
     first = end
     last = start
     longest = 0
     returns = False
-    for at in range(start, end):
+    at = start
+    while at < end:
+        if at >= base and (at - base) % 8 == 0 and at + 8 <= end:
+            word = words[(at - base) // 8]
+            x = word ^ breaks_word
+            y = word ^ slashes_word
+            # a zero byte in x or y: a break or a backslash in the word
+            if (((x - ones) & ~x) | ((y - ones) & ~y)) & highs == 0:
+                run = 0
+                at += 8
+                continue
         byte = data[at]
+        at += 1
         if byte == 0x0A:
             if breaks == 0:
-                first = at + 1
+                first = at
             else:
-                longest = max(longest, at + 1 - last)
+                longest = max(longest, at - last)
             breaks += 1
-            last = at + 1
+            last = at
         if byte != 0x5C:
             run = 0
             continue
-        if at + 3 < size and data[at + 1] == 0x75 and (data[at + 2] | 0x20) == 0x64:
-            fourth = data[at + 3]
+        # the backslash was at at - 1
+        if at + 2 < size and data[at] == 0x75 and (data[at + 1] | 0x20) == 0x64:
+            fourth = data[at + 2]
             if fourth == 0x38 or fourth == 0x39 or 0x61 <= (fourth | 0x20) <= 0x66:
                 return breaks, first, last, longest, True, returns
-        if run % 2 == 0 and at + 1 < size:
-            if data[at + 1] == 0x72:  # \r
+        if run % 2 == 0 and at < size:
+            if data[at] == 0x72:  # \r
                 returns = True
             elif (
-                at + 5 < size
-                and data[at + 1] == 0x75
+                at + 4 < size
+                and data[at] == 0x75
+                and data[at + 1] == 0x30
                 and data[at + 2] == 0x30
                 and data[at + 3] == 0x30
-                and data[at + 4] == 0x30
-                and (data[at + 5] == 0x64 or data[at + 5] == 0x44)
+                and (data[at + 4] == 0x64 or data[at + 4] == 0x44)
             ):
                 returns = True  # \u000d, \u000D
         run += 1

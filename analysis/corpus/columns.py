@@ -110,13 +110,10 @@ def _finalise_columns(name: str, units: list[_Unit], blocks: list[_Docs]) -> Loa
     kept_ids = pc.take(final, first[copies]).to_pylist()
     for position, kept_id in zip(copies.tolist(), kept_ids, strict=True):
         notes[position] = [_same_text_note(kept_id)]  # date notes do not matter for a copy
-    duplicate_of = np.full(n, "", dtype=object)
-    duplicate_of[copies] = kept_ids
-    reason = np.full(n, "", dtype=object)
-    for position, parts in notes.items():
-        reason[position] = "; ".join(parts)
+    duplicate_of = _strings_at(n, dict(zip(copies.tolist(), kept_ids, strict=True)))
+    reason = _strings_at(n, {position: "; ".join(parts) for position, parts in notes.items()})
 
-    statuses = np.array([LOADED, DUPLICATE], dtype=object)[(~loaded).astype(np.int64)]
+    statuses = pc.take(pa.array([LOADED, DUPLICATE], _STRINGS), pa.array((~loaded).astype(np.int8)))
     report = _report(
         units,
         {
@@ -166,8 +163,12 @@ def _report(units: list[_Unit], documents: dict[str, Any]) -> pd.DataFrame:
         DOC_ID: [""] * len(rejected),
         DUPLICATE_OF: [""] * len(rejected),
     }
-    files = np.array([_no_surrogates(u.file) for u in units], dtype=object)
-    documents = {FILE: files[rows[at_documents]], **documents}
+    blocks = [u for u in units if isinstance(u, _Docs)]
+    files = pc.take(
+        pa.array([_no_surrogates(block.file) for block in blocks], _STRINGS),
+        pa.array(np.repeat(np.arange(len(blocks)), [len(block) for block in blocks])),
+    )
+    documents = {FILE: files, **documents}
     report: dict[str, pd.Series] = {UNIT: pd.Series(np.arange(len(rows)), dtype="int64")}
     for column, values in documents.items():
         merged = _interleaved(values, single[column], at_documents, column == LINE)
@@ -241,14 +242,29 @@ def _locations(block: _Docs) -> pa.Array:
 
 def _sources(block: _Docs) -> pa.Array:
     if block.sources is None:
-        return pa.array([block.source] * len(block), _STRINGS)
+        return pc.take(pa.array([block.source], _STRINGS), pa.array(np.zeros(len(block), np.int8)))
     return pc.if_else(
         pc.equal(block.sources, ""), pa.scalar(block.source, _STRINGS), block.sources.cast(_STRINGS)
     )
 
 
 def _or_empty(values: pa.Array | None, n: int) -> pa.Array:
-    return pa.array([""] * n, _STRINGS) if values is None else values.cast(_STRINGS)
+    return _strings_at(n, {}) if values is None else values.cast(_STRINGS)
+
+
+def _strings_at(n: int, values: dict[int, str]) -> pa.Array:
+    """``n`` strings: ``values[i]`` at each position ``i`` given, ``""`` elsewhere."""
+    empty = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(np.zeros(n + 1, dtype=np.int64)), pa.py_buffer(b"")
+    )
+    if not values:
+        return empty
+    positions = sorted(values)
+    mask = np.zeros(n, dtype=bool)
+    mask[positions] = True
+    return pc.replace_with_mask(
+        empty, pa.array(mask), pa.array([values[at] for at in positions], _STRINGS)
+    )
 
 
 def _or_null(values: pa.Array | None, n: int) -> pa.Array:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from analysis.corpus.buffers import _buffers
 
 _BYTES = pa.large_binary()
 #: Bytes the digest is fed at a time (a value longer than this is fed on its own).
-_PIECE_BYTES = 1 << 20
+_PIECE_BYTES = 2 << 20
 
 
 def _hash_docs(docs: pd.DataFrame) -> str:
@@ -77,10 +78,12 @@ def _feed_strings(update: Callable[[memoryview], object], series: pd.Series) -> 
 
     For each value its 8-byte little-endian length and ``"s"`` + the value
     in UTF-8, or ``"n"`` where it is missing (:func:`_canonical`), packed
-    from the column's Arrow buffers into one reused buffer; each piece is
-    valid only during its call. A column of strings, or of Python strings
-    and missing values (``None``, NaN), gives True; any other column gives
-    False and nothing is fed.
+    from the column's Arrow buffers into two buffers in turn: ``update`` runs
+    on a second thread, one piece at a time and in order, while the next
+    piece is packed (both release the interpreter lock); a piece is valid
+    only during its call. A column of strings, or of Python strings and
+    missing values (``None``, NaN), gives True; any other column gives False
+    and nothing is fed.
     """
     array = _string_array(series)
     if array is None:
@@ -91,19 +94,31 @@ def _feed_strings(update: Callable[[memoryview], object], series: pd.Series) -> 
         if array.null_count
         else np.zeros(0, dtype=np.bool_)
     )
-    piece = np.empty(_PIECE_BYTES, dtype=np.uint8)
-    row, rows = 0, len(array)
-    while row < rows:
-        after, filled = _pack(offsets, data, missing, row, piece)
-        if filled:
-            update(piece[:filled].data)
-            row = after
-            continue
-        # a value longer than a piece (never a missing one): its header, then its bytes
-        start, end = int(offsets[row]), int(offsets[row + 1])
-        update(memoryview((end - start + 1).to_bytes(8, "little") + b"s"))
-        update(data[start:end].data)
-        row += 1
+    pieces = [np.empty(_PIECE_BYTES, dtype=np.uint8) for _ in range(2)]
+    row, rows, turn = 0, len(array), 0
+    with ThreadPoolExecutor(max_workers=1) as feeder:
+        fed: Future[object] | None = None
+
+        def feed(*views: memoryview) -> None:
+            nonlocal fed
+            if fed is not None:
+                fed.result()  # the piece before, in order (and its buffer free again)
+            fed = feeder.submit(lambda: [update(view) for view in views])
+
+        while row < rows:
+            piece = pieces[turn % 2]
+            after, filled = _pack(offsets, data, missing, row, piece)
+            if filled:
+                feed(piece[:filled].data)
+                row, turn = after, turn + 1
+                continue
+            # a value longer than a piece (never a missing one): its header, then its bytes
+            start, end = int(offsets[row]), int(offsets[row + 1])
+            header = memoryview((end - start + 1).to_bytes(8, "little") + b"s")
+            feed(header, data[start:end].data)
+            row += 1
+        if fed is not None:
+            fed.result()
     return True
 
 

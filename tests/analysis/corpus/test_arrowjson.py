@@ -242,15 +242,16 @@ def _survey_by_search(data: bytes) -> tuple[int, int, bool, bool]:
 
 # Pieces that make and unmake the escapes: backslashes before them, cut short, other cases.
 _PIECES = [b"\\", b"\\\\", b"r", b"u", b"u000", b"d", b"D", b"8", b"a", b"F", b"g", b"0",
-           b"\n", b'"', b"x", "é".encode()]  # fmt: skip
+           b"\n", b'"', b"x", "é".encode(), b"clean words", b"0123456789abcdef"]  # fmt: skip
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.integers(1, 64))
-def test_the_survey_finds_what_a_search_finds_in_one_pass_or_two(pieces, split) -> None:
+@given(st.lists(st.sampled_from(_PIECES), max_size=120), st.integers(1, 64), st.integers(0, 7))
+def test_the_survey_finds_what_a_search_finds_in_one_pass_or_two(pieces, split, shift) -> None:
     data = b"".join(pieces)
     expected = _survey_by_search(data)
-    breaks, longest, surrogate, returns = _survey(data)
+    # read from an address ``shift`` bytes past the buffer's own: words start elsewhere
+    breaks, longest, surrogate, returns = _survey(memoryview(b"#" * shift + data)[shift:])
     assert surrogate == expected[2]
     if not surrogate:  # the pass stops at the first surrogate escape
         assert (breaks, longest, returns) == (expected[0], expected[1], expected[3])
