@@ -148,6 +148,7 @@ def load_named_corpus(key: str) -> LoadedCorpus:
     """
     source = _source_of(key)
     stamp = ("corpus", key, _fingerprint(source))
+    workers("fit")  # started before the corpus is read: ready (seconds) by a first fit
 
     def read() -> LoadedCorpus:
         folder = library_dir() if key.startswith(LIBRARY_PREFIX) else None
