@@ -319,6 +319,59 @@ def test_cut_runs_equals_jieba_run_by_run_on_every_han_run(user_words):
     assert cut_runs([])[0].tolist() == []
 
 
+def test_read_cut_places_the_words_by_their_lengths_in_the_bytes():
+    from analysis.text import _read_cut
+
+    counts, words = _read_cut("长三角一体化\n发展", ["长三角", "一体化", "\n", "发展"], 2)
+    assert counts.tolist() == [2, 1]
+    assert words.to_pylist() == ["长三角", "一体化", "发展"]
+    # four-byte characters (extension B) and one-character runs
+    counts, words = _read_cut("𠀀𠀁\n国\n𠀀", ["𠀀𠀁", "\n", "国", "\n", "𠀀"], 3)
+    assert counts.tolist() == [1, 1, 1]
+    assert words.to_pylist() == ["𠀀𠀁", "国", "𠀀"]
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces", "n_runs"),
+    [
+        ("长三角一体化\n发展", ["长三角", "\n", "发展"], 2),  # characters missing
+        ("发展\n发展", ["发展\n", "发展"], 2),  # a line break inside a word
+        ("发展\n发展", ["发展", "\n", "发展"], 3),  # fewer joins than runs
+        ("发展\n发展", ["发展", "", "\n", "发展"], 2),  # an empty piece
+    ],
+)
+def test_read_cut_refuses_a_cut_that_is_not_each_run_cut_on_its_own(text, pieces, n_runs):
+    from analysis.text import _read_cut
+
+    assert _read_cut(text, pieces, n_runs) is None
+
+
+def test_cut_runs_cuts_run_by_run_when_the_line_breaks_do_not_come_back(monkeypatch):
+    """Should the segmenter ever join a line break to a word, each run is cut alone."""
+    import analysis.text as text
+
+    real = text._segmenter(())
+
+    class Gluing:
+        def cut(self, run: str, hmm: bool) -> list[str]:
+            pieces = real.cut(run, hmm)
+            # every line break glued to the word before it
+            out: list[str] = []
+            for piece in pieces:
+                if piece == "\n" and out:
+                    out[-1] += piece
+                else:
+                    out.append(piece)
+            return out
+
+    monkeypatch.setattr(text, "_segmenter", lambda *_: Gluing())
+    runs = ["推动长三角一体化发展", "坚持高质量发展", "长三角"]
+    counts, words = text.cut_runs(runs)
+    assert counts.tolist() == [4, 3, 1]
+    assert words.to_pylist() == [w for run in runs for w in real.cut(run, True)]
+    assert words.to_pylist()[:4] == ["推动", "长三角", "一体化", "发展"]
+
+
 def test_tokenize_splits_mixed_han_runs_like_pure_ones():
     """A raw token all of Han takes the quick path; mixed ones the general one: same words."""
     assert tokenize("G60高质量发展") == ["g60", *tokenize("高质量发展")]
