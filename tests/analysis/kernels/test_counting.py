@@ -42,6 +42,26 @@ def test_row_counts_sort_long_rows_like_scipy(n_values):
     assert (mine != theirs).nnz == 0
 
 
+
+def test_row_counts_sort_short_rows_like_scipy():
+    # rows of 0 to 70 tokens (sorted by insertion up to 64 distinct values), some
+    # in falling order, some with repeats, some with boundaries
+    rng = np.random.default_rng(11)
+    lengths = np.arange(71)
+    rows = np.repeat(np.arange(71, dtype=np.int32), lengths)
+    values = rng.integers(-1, 90, size=len(rows)).astype(np.int32)
+    values[rows == 30] = np.arange(89, 59, -1)
+    values[rows == 64] = np.arange(64)[::-1] * 2
+    indptr, indices, data = kernels.row_counts(rows, values, 71, 130)
+    mine = sp.csr_matrix((data, indices, indptr), shape=(71, 130))
+    valid = values >= 0
+    theirs = sp.coo_matrix(
+        (np.ones(valid.sum(), dtype=np.int32), (rows[valid], values[valid])), shape=(71, 130)
+    ).tocsr()
+    assert mine.has_sorted_indices
+    assert (mine != theirs).nnz == 0
+    assert indices[indptr[30] : indptr[31]].tolist() == list(range(60, 90))
+
 def test_totals_match_bincount():
     values = np.random.default_rng(5).integers(-1, 50, size=10_000).astype(np.int32)
     expected = np.bincount(values[values >= 0], minlength=60)
