@@ -42,7 +42,6 @@ def test_row_counts_sort_long_rows_like_scipy(n_values):
     assert (mine != theirs).nnz == 0
 
 
-
 def test_row_counts_sort_short_rows_like_scipy():
     # rows of 0 to 70 tokens (sorted by insertion up to 64 distinct values), some
     # in falling order, some with repeats, some with boundaries
@@ -61,6 +60,7 @@ def test_row_counts_sort_short_rows_like_scipy():
     assert mine.has_sorted_indices
     assert (mine != theirs).nnz == 0
     assert indices[indptr[30] : indptr[31]].tolist() == list(range(60, 90))
+
 
 def test_totals_match_bincount():
     values = np.random.default_rng(5).integers(-1, 50, size=10_000).astype(np.int32)
