@@ -204,17 +204,14 @@ def detect_phrases(
             expected = int(fcounts.sum())
             del level
 
-    sequences = _unwind(levels, kept)
-    # per level: documents x its kept phrases, and their (start position, phrase)
-    counts_blocks = [block.result()[0] for block in blocks]
-    occurrences = [block.result()[1] for block in blocks]
-    counts_matrix = (
-        sp.hstack(counts_blocks, format="csr")
-        if counts_blocks
-        else sp.csr_matrix((n_docs, 0), dtype=np.int32)
-    )
-    scores = np.concatenate(kept_scores) if kept_scores else np.zeros(0)
-    fragment = _fragments(sequences, scores, occurrences, options.nested_share)
+        sequences = _unwind(levels, kept)
+        scores = np.concatenate(kept_scores) if kept_scores else np.zeros(0)
+        # per level: documents x its kept phrases (stacked on the side), and their
+        # (start position, phrase)
+        stacked = side.submit(_stacked, [block.result()[0] for block in blocks], n_docs)
+        occurrences = [block.result()[1] for block in blocks]
+        fragment = _fragments(run, sequences, scores, occurrences, options.nested_share)
+        counts_matrix = stacked.result()
     sequences, counts_matrix, scores = _drop_nested(
         sequences, counts_matrix, scores, options.nested_share, drop=fragment
     )
@@ -404,6 +401,14 @@ def _block(
     return counts, (at, phrase.astype(np.int64) + base)
 
 
+def _stacked(blocks: list[sp.csr_matrix], n_docs: int) -> sp.csr_matrix:
+    """The levels' documents x phrases counts side by side."""
+    if not blocks:
+        return sp.csr_matrix((n_docs, 0), dtype=np.int32)
+    stacked: sp.csr_matrix = sp.hstack(blocks, format="csr")
+    return stacked
+
+
 class _Buffers:
     """Arrays kept from level to level: each level counts fewer n-grams than the
     one before, so its arrays are the front of the first level's (paged in once).
@@ -459,6 +464,7 @@ def _unwind(
 
 
 def _fragments(
+    run: _Runner,
     sequences: list[tuple[int, ...]],
     scores: np.ndarray,
     occurrences: list[tuple[np.ndarray, np.ndarray]],
@@ -476,7 +482,7 @@ def _fragments(
     """
     drop = np.zeros(len(sequences), dtype=bool)
     lengths = np.array([len(s) for s in sequences], dtype=np.int64)
-    levels = []
+    levels: list[_Occurrences] = []
     for starts, which in occurrences:
         if len(starts):
             ends = starts + lengths[which[0]] - 1  # one length per level
@@ -485,18 +491,29 @@ def _fragments(
         return drop
     total = np.zeros(len(sequences))
     fragments = np.zeros(len(sequences))
-    for starts, ends, mine, which in levels:
-        # the best score of a phrase starting where mine ends, or ending where mine starts
-        right = np.full(len(starts), -np.inf)
-        left = np.full(len(starts), -np.inf)
-        for other_starts, other_ends, theirs, _which in levels:
-            kernels.best_at(other_starts, theirs, ends, right)
-            kernels.best_at(other_ends, theirs, starts, left)
-        joined = (right > mine) | (left > mine)
+    every = run([(_joined, (level, levels)) for level in levels])
+    for (_starts, _ends, _mine, which), joined in zip(levels, every, strict=True):
         total += np.bincount(which, minlength=len(sequences))
         fragments += np.bincount(which, weights=joined, minlength=len(sequences))
     drop[total > 0] = fragments[total > 0] >= share * total[total > 0]
     return drop
+
+
+_Occurrences = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""One level's occurrences: starts, ends, scores and phrase numbers."""
+
+
+def _joined(level: _Occurrences, levels: list[_Occurrences]) -> np.ndarray:
+    """Per occurrence of ``level``: does a phrase of higher score start where it
+    ends, or end where it starts?"""
+    starts, ends, mine, _which = level
+    right = np.full(len(starts), -np.inf)
+    left = np.full(len(starts), -np.inf)
+    for other_starts, other_ends, theirs, _other in levels:
+        kernels.best_at(other_starts, theirs, ends, right)
+        kernels.best_at(other_ends, theirs, starts, left)
+    joined: np.ndarray = (right > mine) | (left > mine)
+    return joined
 
 
 def _drop_nested(

@@ -251,7 +251,7 @@ def kept_starts(
     Returns them, then the kept starts, their documents and phrase numbers.
     """
     # room for `most` (the pages never written are never paged in), and a spare
-    at = np.empty(most + 1, dtype=np.int64)
+    at = np.empty(most + 1, dtype=np.int32)
     in_doc = np.empty(most + 1, dtype=np.int32)
     phrase = np.empty(most + 1, dtype=np.int32)
     frequent = 0
