@@ -65,15 +65,20 @@ def series_style(position: int) -> dict[str, str]:
 _TRACE_TEXT = ("name", "text", "hovertext", "x", "y", "customdata", "labels", "legendgroup")
 
 
-def _escaped(value: Any) -> Any:
+def _escaped(value: Any, seen: dict[str, str]) -> Any:
+    """``value`` with every string in it escaped; ``seen``: the strings escaped so far (a
+    timeline repeats its labels and periods at every point)."""
     if isinstance(value, str):
-        return svg(value)
+        done = seen.get(value)
+        if done is None:
+            done = seen[value] = svg(value)
+        return done
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "biuf":  # numbers: nothing to escape
             return value
-        return np.array([_escaped(v) for v in value.tolist()], dtype=object)
+        return np.array([_escaped(v, seen) for v in value.tolist()], dtype=object)
     if isinstance(value, list | tuple):
-        return [_escaped(v) for v in value]
+        return [_escaped(v, seen) for v in value]
     return value
 
 
@@ -105,10 +110,11 @@ def inert(spec: dict[str, Any]) -> dict[str, Any]:
     a live SVG link and ``<br>`` into a line break. Clicked ``customdata``
     comes back escaped: read it with :func:`dashboard.escape.unsvg`.
     """
+    seen: dict[str, str] = {}
     for one in spec.get("data") or ():
         for prop in _TRACE_TEXT:
             if one.get(prop) is not None:
-                one[prop] = _escaped(one[prop])
+                one[prop] = _escaped(one[prop], seen)
     layout = spec.setdefault("layout", {})
     _escape_title(layout)
     for name, axis in layout.items():
@@ -116,7 +122,7 @@ def inert(spec: dict[str, Any]) -> dict[str, Any]:
             _escape_title(axis)
             for prop in ("ticktext", "categoryarray"):
                 if axis.get(prop) is not None:
-                    axis[prop] = _escaped(axis[prop])
+                    axis[prop] = _escaped(axis[prop], seen)
     for note in layout.get("annotations") or ():
         if note.get("text"):
             note["text"] = svg(note["text"])

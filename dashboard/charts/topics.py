@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import schema
-from dashboard.charts.periods import period_label, period_xaxis
+from dashboard.charts.periods import period_labels, period_xaxis
 from dashboard.charts.theme import (
     TIMELINE,
     builder,
@@ -37,33 +38,31 @@ def plot_topic_timeline(
     ['river, delta', 'trade']
     """
     fig = figure()
-    all_starts: list[pd.Timestamp] = []
+    # each point's strings made for all points at once, not a Timestamp each
+    periods = pd.DatetimeIndex(table[schema.PERIOD])
+    days = np.datetime_as_string(periods.to_numpy(dtype="datetime64[D]"), unit="D").tolist()
+    names = period_labels(periods, by)
+    shares = [gaps(v) for v in table["share"].to_numpy(dtype=np.float64).tolist()]
+    passages = table["passages"].to_numpy(dtype=np.int64).tolist()
+    topics = table["topic"].to_numpy()
+    labels = table["label"].astype(str).tolist()
     for position, topic in enumerate(sorted(table["topic"].unique().tolist())):
-        rows = table[table["topic"] == topic].sort_values(schema.PERIOD)
-        starts = [pd.Timestamp(p) for p in rows[schema.PERIOD]]
-        all_starts += starts
-        label = str(rows["label"].iloc[0])
+        rows = np.flatnonzero(topics == topic)
+        rows = rows[np.argsort(periods[rows].to_numpy(), kind="stable")]
+        label = labels[rows[0]]
         fig.add_trace(
             trace(
                 "scatter",
                 name=label,
-                x=[s.date().isoformat() for s in starts],
+                x=[days[i] for i in rows],
                 # A period without passages has no share: a gap, not 0 %.
-                y=[gaps(v) for v in rows["share"]],
+                y=[shares[i] for i in rows],
                 mode="lines+markers",
                 connectgaps=False,
                 line=series_style(position),
                 marker={"size": 8},
                 customdata=[
-                    [
-                        int(topic),
-                        label,
-                        period_label(s, by),
-                        gaps(share),
-                        int(n),
-                        s.date().isoformat(),
-                    ]
-                    for s, share, n in zip(starts, rows["share"], rows["passages"], strict=True)
+                    [int(topic), label, names[i], shares[i], passages[i], days[i]] for i in rows
                 ],
                 hovertemplate=(
                     "<b>%{customdata[1]}</b> (topic %{customdata[0]}) · %{customdata[2]}"
@@ -72,6 +71,7 @@ def plot_topic_timeline(
                 ),
             )
         )
+    all_starts = list(pd.DatetimeIndex(periods.unique()))
     fig.layout = themed_layout(
         title=title or f"Topic share per {by}",
         **TIMELINE,

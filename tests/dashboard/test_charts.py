@@ -267,6 +267,37 @@ def test_plot_topic_timeline_one_trace_per_topic_with_its_label() -> None:
     pd.testing.assert_frame_equal(table, before)
 
 
+def test_period_labels_are_period_label_of_each_start() -> None:
+    from dashboard.charts.periods import period_labels
+
+    starts = pd.DatetimeIndex(
+        ["1789-03-04", "1899-12-31", "1900-01-01", "2023-11-30", "2024-02-29", "2024-12-30"]
+    )
+    for freq in ("decade", "year", "quarter", "month", "week", "day"):
+        assert period_labels(starts, freq) == [charts.period_label(s, freq) for s in starts]
+
+
+def test_plot_topic_timeline_points_of_an_unsorted_table_by_quarter() -> None:
+    table = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2024-04-01", "2023-10-01", "2024-01-01"] * 2),
+            "topic": [1, 1, 1, 0, 0, 0],
+            "label": ["b"] * 3 + ["a <i>"] * 3,
+            "share": [0.5, 0.25, math.nan, 0.5, 0.75, math.nan],
+            "passages": [2, 4, 0, 2, 4, 0],
+        }
+    )
+    fig = charts.plot_topic_timeline(table, by="quarter")
+    assert [trace.name for trace in fig.data] == ["a &lt;i&gt;", "b"]
+    assert list(fig.data[0].x) == ["2023-10-01", "2024-01-01", "2024-04-01"]
+    assert [list(point) for point in fig.data[0].customdata] == [
+        [0, "a &lt;i&gt;", "2023 Q4", 0.75, 4, "2023-10-01"],
+        [0, "a &lt;i&gt;", "2024 Q1", None, 0, "2024-01-01"],
+        [0, "a &lt;i&gt;", "2024 Q2", 0.5, 2, "2024-04-01"],
+    ]
+    assert list(fig.data[1].y) == [0.25, None, 0.5]
+
+
 def _timeline(k: int) -> pd.DataFrame:
     periods = pd.to_datetime(["2020-01-01", "2021-01-01", "2022-01-01"])
     rows = [
