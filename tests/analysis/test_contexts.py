@@ -283,3 +283,16 @@ def test_term_spans_of_compatibility_characters_by_hand():
         "５Ｇ",
     ]
     assert term_spans("x ½ y", "1 | 2") == [(2, 3)]  # one span for the character
+
+
+def test_the_word_class_matches_the_same_characters_case_blind_or_not():
+    import re
+
+    from analysis.contexts import _WORD
+
+    scoped = re.compile(_WORD, re.IGNORECASE)
+    blind = re.compile(_WORD.removeprefix("(?-i:").removesuffix(")"), re.IGNORECASE)
+    assert _WORD.startswith("(?-i:[")
+    differ = [c for c in range(0x110000) if bool(scoped.match(chr(c))) != bool(blind.match(chr(c)))]
+    assert differ == []
+    assert [bool(scoped.match(c)) for c in "Éß5_网-"] == [True, True, True, False, False, False]
