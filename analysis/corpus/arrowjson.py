@@ -18,6 +18,7 @@ two readers equal on every shared corpus and on the hostile fixtures.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,6 +35,8 @@ from analysis.corpus.options import _Options
 from analysis.corpus.records import _detect_roles
 from analysis.schema import CORPUS_COLUMNS
 
+_STRINGS = pa.large_string()
+
 #: Arrow reads the file in blocks; a record must fit in one. Blocks of a few
 #: megabytes are parsed in memory the allocator has just freed, where larger ones
 #: take fresh pages (which the kernel zeroes first: most of the parse's time);
@@ -46,9 +49,15 @@ _SURVEY_SPLIT_BYTES = 1 << 20
 
 
 def _string_records_units(
-    label: str, data: bytes, source: str, options: _Options
+    label: str, data: bytes | bytearray, source: str, options: _Options, *, reuse: bool = False
 ) -> list[_Unit] | None:
-    """The units of a JSON Lines file of string records, or None to use the general reader."""
+    """The units of a JSON Lines file of string records, or None to use the general reader.
+
+    With ``reuse`` (``data`` a bytearray of the file that nothing else reads),
+    the texts are written over the file's bytes once they are read, instead
+    of into new memory (which the kernel would zero first, page by page),
+    and the rest is given back; on None, ``data`` is left as it was.
+    """
     if not data or data.startswith(codecs.BOM_UTF8):
         return None
     breaks, longest, surrogate, returns = _survey(data)
@@ -87,14 +96,20 @@ def _string_records_units(
     if roles.text is None:
         return None  # the text is then the longest column: the general reader judges it
     try:
-        columns = {name: table.column(name).combine_chunks() for name in names}
-        for column in columns.values():
-            column.validate(full=True)
+        for column in table.columns:
+            for chunk in column.chunks:
+                chunk.validate(full=True)
     except pa.ArrowInvalid:
         return None  # Arrow's reader leaves UTF-8 unchecked: a bad line costs only that line there
-    texts = _cleaned(columns[roles.text], clean=True, returns=returns)
-    if not pc.all(pc.greater(pc.binary_length(texts), 0)).as_py():
+    columns = {name: table.column(name).combine_chunks() for name in names if name != roles.text}
+    cleaned = [
+        _cleaned(chunk, clean=True, returns=returns) for chunk in table.column(roles.text).chunks
+    ]
+    if not pc.all(pc.greater(pc.binary_length(pa.chunked_array(cleaned, _STRINGS)), 0)).as_py():
         return None  # an empty text is quarantined by the general reader
+    del table
+    into = data if reuse and isinstance(data, bytearray) else None
+    texts = _joined_into(into, cleaned)
     used = roles.used
     renamed = {
         name: f"meta_{name}" for name in names if name in CORPUS_COLUMNS and name not in used
@@ -121,7 +136,38 @@ def _string_records_units(
     ]
 
 
-def _survey(data: bytes | memoryview) -> tuple[int, int, bool, bool]:
+def _joined_into(buffer: bytearray | None, chunks: list[pa.Array]) -> pa.Array:
+    """One large_string array of ``chunks`` (large strings), its bytes written at the start of
+    ``buffer`` when given and large enough (the rest of it then given back), else new."""
+    total = sum(len(_buffers(chunk)[1]) for chunk in chunks)
+    if buffer is None or total > len(buffer) or any(_inside(chunk, buffer) for chunk in chunks):
+        return pa.chunked_array(chunks, _STRINGS).combine_chunks()
+    rows = sum(len(chunk) for chunk in chunks)
+    offsets = np.zeros(rows + 1, dtype=np.int64)
+    view = np.frombuffer(buffer, dtype=np.uint8)
+    at = row = 0
+    for chunk in chunks:
+        chunk_offsets, chunk_data = _buffers(chunk)
+        view[at : at + len(chunk_data)] = chunk_data
+        offsets[row + 1 : row + len(chunk) + 1] = chunk_offsets[1:] + at
+        at, row = at + len(chunk_data), row + len(chunk)
+    del view  # the buffer's one export, so that it can shrink
+    with contextlib.suppress(BufferError):  # still exported: kept whole, only its start read
+        del buffer[total:]  # shrunk in place: the file's other bytes go back
+    return pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(buffer))
+
+
+def _inside(chunk: pa.Array, buffer: bytearray) -> bool:
+    """Whether ``chunk``'s bytes lie in ``buffer``'s memory (then they cannot be moved there)."""
+    data = chunk.buffers()[2]
+    if data is None or len(buffer) == 0:
+        return False
+    start = int(np.frombuffer(buffer, dtype=np.uint8).ctypes.data)
+    end, address = start + len(buffer), int(data.address)
+    return address < end and start < address + int(data.size)  # the two ranges overlap
+
+
+def _survey(data: bytes | bytearray | memoryview) -> tuple[int, int, bool, bool]:
     """One pass over ``data`` (two halves on two threads when large).
 
     Returns its line breaks; its longest line in bytes, the break included;

@@ -25,6 +25,7 @@ from analysis.corpus.formats import (
     _csv_units,
     _docx_units,
     _json_units,
+    _jsonl_in_place,
     _jsonl_units,
     _text_units,
     _xlsx_units,
@@ -293,12 +294,41 @@ def _path_units(path: Path, label: str, source: str, options: _Options) -> list[
                             label, archive, source, options, depth=1, expansion=expansion
                         ),
                     )
-            data = handle.read()
+            if _kind(path.name) in _IN_PLACE:
+                buffer = _read_into(handle, status.st_size)
+                units = _jsonl_in_place(label, buffer, source, options)
+                if units is not None:
+                    options.budget.charge(units)
+                    return units
+                data = bytes(buffer)  # read the general way, as any file
+                del buffer
+            else:
+                data = handle.read()
     except zipfile.BadZipFile as error:
         return [_reject(label, f"unreadable zip: {error}")]
     except OSError as error:
         return [_reject(label, f"unreadable file: {error.strerror or error}")]
     return _bytes_units(label, path.name, data, source, options, depth=0)
+
+
+#: Files whose bytes Arrow's JSON reader may read, then its texts take over (plain JSON Lines).
+_IN_PLACE = frozenset((suffix, False) for suffix in _JSONL_SUFFIXES)
+
+
+def _read_into(handle: io.BufferedReader, size: int) -> bytearray:
+    """The rest of an open file in a bytearray (``size`` bytes expected; it may have changed)."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    filled = 0
+    while filled < size:
+        read = handle.readinto(view[filled:])
+        if not read:
+            break
+        filled += read
+    view.release()
+    del buffer[filled:]
+    buffer += handle.read()  # grown since its size was taken
+    return buffer
 
 
 def _archive_units(label: str, read: Callable[[], list[_Unit]]) -> list[_Unit]:

@@ -182,8 +182,23 @@ def _csv_units(
     return _records_units(label, items, source, options)
 
 
+def _jsonl_in_place(
+    label: str, buffer: bytearray, source: str, options: _Options
+) -> list[_Unit] | None:
+    """:func:`_jsonl_units` of a file read into ``buffer`` when Arrow reads it (its texts then
+    take over the buffer's memory); None, the buffer unchanged, when it goes another way."""
+    if _wide_or_nul(buffer):
+        return None
+    return _string_records_units(label, buffer, source, options, reuse=True)
+
+
+def _wide_or_nul(data: bytes | bytearray) -> bool:
+    """Whether JSON Lines bytes are decoded whole first: a UTF-16 mark or a NUL byte."""
+    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data
+
+
 def _jsonl_units(label: str, data: bytes, source: str, options: _Options) -> list[_Unit]:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+    if _wide_or_nul(data):
         text, reason = _decode(data)
         if text is None:
             return [_reject(label, reason)]

@@ -7,7 +7,9 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,8 +18,9 @@ import analysis.corpus.arrowjson as arrowjson
 import analysis.corpus.columns as columns
 import analysis.corpus.formats as formats
 from analysis.corpus import load_corpus
-from analysis.corpus.arrowjson import _string_records_units, _survey
+from analysis.corpus.arrowjson import _joined_into, _string_records_units, _survey
 from analysis.corpus.columns import _finalise
+from analysis.corpus.containers import _read_into
 from analysis.corpus.formats import _jsonl_lines
 from analysis.corpus.ledger import _Docs, _finalise_units, _Unit
 from analysis.corpus.options import _Budget, _Options
@@ -155,7 +158,7 @@ def test_a_file_of_string_records_loads_the_same_corpus_either_way(tmp_path, mon
     path = tmp_path / "docs.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
     fast = load_corpus(path)
-    monkeypatch.setattr(formats, "_string_records_units", lambda *_args: None)
+    monkeypatch.setattr(formats, "_string_records_units", lambda *_args, **_kwargs: None)
     general = load_corpus(path)
     pd.testing.assert_frame_equal(fast.docs, general.docs)
     pd.testing.assert_frame_equal(fast.report, general.report)
@@ -188,7 +191,7 @@ def test_a_folder_of_string_record_files_loads_the_same_corpus_either_way(tmp_pa
     monkeypatch.setattr(columns, "_finalise_columns", lambda *a: made.append(a) or by_column(*a))
     fast = load_corpus(tmp_path)
     assert len(made) == 1  # made column by column
-    monkeypatch.setattr(formats, "_string_records_units", lambda *_args: None)
+    monkeypatch.setattr(formats, "_string_records_units", lambda *_args, **_kwargs: None)
     general = load_corpus(tmp_path)
     assert len(made) == 1
     pd.testing.assert_frame_equal(fast.docs, general.docs)
@@ -300,3 +303,65 @@ def test_records_over_many_small_blocks_or_a_line_over_the_limit_read_alike(monk
     assert fast is not None
     _assert_read_alike(fast, _general(long))
     assert sizes == [256, arrowjson._BLOCK_BYTES]  # the 200-byte line: large blocks
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_hostile_file_on_disk_loads_as_the_general_reader_loads_it(tmp_path, monkeypatch, case):
+    # read into a bytearray that Arrow's texts may take over: one left to the general
+    # reader must reach it unchanged
+    path = tmp_path / "docs.jsonl"
+    path.write_bytes(HOSTILE[case])
+    fast = load_corpus(path)
+    monkeypatch.setattr(formats, "_string_records_units", lambda *_args, **_kwargs: None)
+    general = load_corpus(path)
+    pd.testing.assert_frame_equal(fast.docs, general.docs)
+    pd.testing.assert_frame_equal(fast.report, general.report)
+
+
+def _chunks(texts: list[list[str]]) -> list[pa.Array]:
+    # sliced, so that a chunk's offsets do not start at 0
+    return [pa.array(["skipped", *chunk], pa.large_string()).slice(1) for chunk in texts]
+
+
+def test_texts_are_joined_over_the_bytes_of_the_file_and_the_rest_given_back() -> None:
+    texts = [["tea", "", "長三角"], ["coffee"], [], ["x" * 100]]
+    buffer = bytearray(b"#" * 500)
+    joined = _joined_into(buffer, _chunks(texts))
+    expected = [text for chunk in texts for text in chunk]
+    assert joined.to_pylist() == expected
+    joined.validate(full=True)
+    size = sum(len(text.encode()) for text in expected)  # 3 + 0 + 9 + 6 + 100
+    assert size == 118
+    assert len(buffer) == 118
+    assert bytes(buffer) == "".join(expected).encode()
+    assert joined.buffers()[2].address == pa.py_buffer(buffer).address  # the same memory
+
+
+def test_texts_go_to_new_memory_when_the_buffer_cannot_hold_or_shrink() -> None:
+    texts = [["tea", "coffee"], ["milk"]]
+    small = bytearray(b"#" * 12)  # 13 bytes needed
+    assert _joined_into(small, _chunks(texts)).to_pylist() == ["tea", "coffee", "milk"]
+    assert small == bytearray(b"#" * 12)
+    assert _joined_into(None, _chunks(texts)).to_pylist() == ["tea", "coffee", "milk"]
+    held = bytearray(b"#" * 40)
+    export = memoryview(held)  # someone still reads it: it cannot shrink, only its start is used
+    joined = _joined_into(held, _chunks(texts))
+    assert joined.to_pylist() == ["tea", "coffee", "milk"]
+    assert len(held) == 40
+    assert bytes(held[:13]) == b"teacoffeemilk"
+    export.release()
+    # a chunk whose bytes are in the buffer itself is never written over
+    own = bytearray(b"abcdefgh")
+    inner = pa.LargeStringArray.from_buffers(
+        2, pa.py_buffer(np.array([2, 4, 8], dtype=np.int64)), pa.py_buffer(own)
+    )
+    assert _joined_into(own, [inner]).to_pylist() == ["cd", "efgh"]
+    assert own == bytearray(b"abcdefgh")
+
+
+@pytest.mark.parametrize("hint", [0, 10, 27, 28, 29, 100])
+def test_a_file_is_read_whole_whatever_size_was_taken_before(tmp_path, hint) -> None:
+    path = tmp_path / "docs.jsonl"
+    path.write_bytes(b'{"text": "a b"}\n{"text": "c"}\n')  # 28 bytes
+    with open(path, "rb") as handle:
+        assert _read_into(handle, hint) == bytearray(path.read_bytes())
