@@ -10,16 +10,20 @@ import scipy.sparse as sp
 from analysis import kernels
 
 
+def _by_scipy(rows, values, n_rows, n_values):
+    """Per-row counts of the non-negative values by scipy's COO -> CSR summation."""
+    valid = values >= 0
+    ones = np.ones(valid.sum(), dtype=np.int32)
+    return sp.coo_matrix((ones, (rows[valid], values[valid])), shape=(n_rows, n_values)).tocsr()
+
+
 def test_row_counts_match_scipy():
     rng = np.random.default_rng(3)
     rows = np.sort(rng.integers(0, 40, size=5_000)).astype(np.int32)
     values = rng.integers(-1, 300, size=len(rows)).astype(np.int32)
     indptr, indices, data = kernels.row_counts(rows, values, 45, 300)
     mine = sp.csr_matrix((data, indices, indptr), shape=(45, 300))
-    valid = values >= 0
-    theirs = sp.coo_matrix(
-        (np.ones(valid.sum(), dtype=np.int32), (rows[valid], values[valid])), shape=(45, 300)
-    ).tocsr()
+    theirs = _by_scipy(rows, values, 45, 300)
     assert mine.has_sorted_indices
     assert (mine != theirs).nnz == 0
 
@@ -34,10 +38,7 @@ def test_row_counts_sort_long_rows_like_scipy(n_values):
     values[rows == 4] = rng.integers(n_values - 70, n_values, size=(rows == 4).sum())
     indptr, indices, data = kernels.row_counts(rows, values, 6, n_values)
     mine = sp.csr_matrix((data, indices, indptr), shape=(6, n_values))
-    valid = values >= 0
-    theirs = sp.coo_matrix(
-        (np.ones(valid.sum(), dtype=np.int32), (rows[valid], values[valid])), shape=(6, n_values)
-    ).tocsr()
+    theirs = _by_scipy(rows, values, 6, n_values)
     assert mine.has_sorted_indices
     assert (mine != theirs).nnz == 0
 
@@ -53,10 +54,7 @@ def test_row_counts_sort_short_rows_like_scipy():
     values[rows == 64] = np.arange(64)[::-1] * 2
     indptr, indices, data = kernels.row_counts(rows, values, 71, 130)
     mine = sp.csr_matrix((data, indices, indptr), shape=(71, 130))
-    valid = values >= 0
-    theirs = sp.coo_matrix(
-        (np.ones(valid.sum(), dtype=np.int32), (rows[valid], values[valid])), shape=(71, 130)
-    ).tocsr()
+    theirs = _by_scipy(rows, values, 71, 130)
     assert mine.has_sorted_indices
     assert (mine != theirs).nnz == 0
     assert indices[indptr[30] : indptr[31]].tolist() == list(range(60, 90))
