@@ -158,8 +158,9 @@ def detect_phrases(
                 raise OverflowError("too many distinct n-grams for 64-bit keys")
             last = n == options.max_n
             level = _Level.count(
-                run, spans, (ids, doc, n, n_words, stop, last), listed, expected, buffers
-            )
+                run, spans, (ids, doc, n, n_words, stop, last), listed, expected,
+                len(prefix_first), buffers,
+            )  # fmt: skip
             rows = kernels.frequent_rows(
                 level.bounds, level.distinct, level.counts, level.spread,
                 options.min_count, min_docs,
@@ -167,8 +168,8 @@ def detect_phrases(
             if len(rows) == 0:
                 break
             # the frequent n-grams in order of first appearance in the text
-            rows = rows[np.argsort(level.where[level.first[rows]] & _POSITION_MASK)]
-            fkeys = level.keys[level.first[rows]]
+            rows = rows[np.argsort(level.where[level.first[rows]])]
+            fkeys = level.keys[level.first[rows]] & level.key_mask
             fcounts = level.counts[rows].astype(np.int64)
             parent = fkeys // n_words
             last_word = fkeys % n_words
@@ -229,7 +230,11 @@ def detect_phrases(
 #: (at 100k documents, 2**12 items counted 25% faster but scattered 70% slower).
 PARTITION_ITEMS = 2**16
 
-_POSITION_MASK = (1 << 32) - 1
+
+#: Each n-gram's key and document are packed in one int64 when their bits fit
+#: this many (a key is ``prefix * n_words + last word``); otherwise each
+#: item's document is read from the stream at its start.
+PACKED_BITS = 62
 
 
 class _Runner:
@@ -258,12 +263,15 @@ class _Level:
     """The n-grams of one level, partitioned by hash and counted (:mod:`analysis.kernels.ngrams`).
 
     Partition ``j`` holds items ``bounds[j]:bounds[j+1]`` (``keys``, and
-    ``where``: document << 32 | start) in text order, and its
-    ``distinct[j]`` distinct keys in the rows from ``bounds[j]`` on
-    (``first`` item, ``counts``, ``spread``); ``row`` is each item's row.
+    ``where``: start) in text order, and its ``distinct[j]`` distinct keys
+    in the rows from ``bounds[j]`` on (``first`` item, ``counts``,
+    ``spread``); ``row`` is each item's row. An item's key is ``keys &
+    key_mask``: the document is packed above it when both fit
+    :data:`PACKED_BITS`.
     """
 
     keys: np.ndarray
+    key_mask: int
     where: np.ndarray
     bounds: np.ndarray
     row: np.ndarray
@@ -278,19 +286,25 @@ class _Level:
         cls,
         run: _Runner,
         spans: list[tuple[int, int]],
-        stream: tuple[object, ...],
+        stream: tuple[np.ndarray, np.ndarray, int, int, np.ndarray, bool],
         listed: list[tuple[np.ndarray, np.ndarray]],
         expected: int,
+        prefixes: int,
         buffers: _Buffers,
     ) -> _Level:
         """Partition and count the n-grams of ``stream`` (the arguments of
         :func:`analysis.kernels.partition_ngrams` up to ``last``, but ``marks``)
         starting in ``spans``, or, when ``listed``, at each span's listed
-        starts (with the numbers of the frequent (n-1)-grams there)."""
+        starts (with the numbers of the frequent (n-1)-grams there; there are
+        ``prefixes`` such numbers, or words on the first level)."""
         bits = 1
         while bits < 16 and (PARTITION_ITEMS << bits) < expected:
             bits += 1
         ids, doc, n, n_words, stop, last = stream
+        key_bits = max(1, (prefixes * n_words - 1).bit_length())
+        doc_bits = int(doc[-1]).bit_length() if len(doc) else 0
+        if key_bits + doc_bits > PACKED_BITS:
+            key_bits = 0  # keys alone; each item's document is read at its start
         empty = np.zeros(0, dtype=np.int32)
         # per span: marks, lo, hi, starts, listed
         ranges = (
@@ -298,11 +312,11 @@ class _Level:
             if listed
             else [(empty, lo, hi, empty, False) for lo, hi in spans]
         )
-        counted = np.zeros((len(ranges), (1 << bits) + 1), dtype=np.int64)  # and the dump's
+        counted = np.zeros((len(ranges), (1 << bits) + 1), dtype=np.int64)  # and the spare's
         run([
             (kernels.partition_ngrams,
              (ids, doc, n, n_words, stop, marks, last, lo, hi, bits, count, empty, empty, True,
-              at, is_listed))
+              at, is_listed, key_bits))
             for (marks, lo, hi, at, is_listed), count in zip(ranges, counted, strict=True)
         ])  # fmt: skip
         sizes = counted[:, :-1]
@@ -311,8 +325,8 @@ class _Level:
         items = int(bounds[-1])
         if items >= 2**31:
             raise OverflowError("too many n-grams for one level (2**31 or more)")
-        keys = buffers.take("keys", items + 1, np.int64)  # and a spare, the dump
-        where = buffers.take("where", items + 1, np.int64)
+        keys = buffers.take("keys", items + 1, np.int64)  # and a spare
+        where = buffers.take("where", items + 1, np.int32)
         # each span writes after the spans before it: every partition stays in text order
         cursors = np.empty_like(counted)
         cursors[:, :-1] = bounds[:-1] + np.cumsum(sizes, axis=0) - sizes
@@ -320,11 +334,12 @@ class _Level:
         run([
             (kernels.partition_ngrams,
              (ids, doc, n, n_words, stop, marks, last, lo, hi, bits, cursor, keys, where, False,
-              at, is_listed))
+              at, is_listed, key_bits))
             for (marks, lo, hi, at, is_listed), cursor in zip(ranges, cursors, strict=True)
         ])  # fmt: skip
         level = cls(
             keys=keys[:items],
+            key_mask=(1 << key_bits) - 1 if key_bits else -1,
             where=where[:items],
             bounds=bounds,
             row=buffers.take("row", items, np.int32),
@@ -336,7 +351,7 @@ class _Level:
         )
         run([
             (kernels.count_partitions, (
-                keys, where, bounds, lo, hi, bits,
+                keys, where, doc, key_bits, bounds, lo, hi, bits,
                 level.row, level.first, level.counts, level.spread, level.distinct,
             ))
             for lo, hi in kernels.split_evenly(bounds, len(spans))

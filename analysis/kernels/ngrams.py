@@ -26,9 +26,6 @@ from numba import njit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
-#: Bits of a packed occurrence (document << _POSITION_BITS | start).
-_POSITION_BITS = 32
-
 
 @njit(cache=True, nogil=True, inline="always")
 def _hash(key: np.int64) -> np.uint64:
@@ -53,6 +50,7 @@ def partition_ngrams(
     sizes_only: bool,
     starts: np.ndarray,
     listed: bool,
+    key_bits: int,
 ) -> None:
     """Scatter the n-grams starting at positions ``lo:hi`` into ``2**bits`` partitions.
 
@@ -70,10 +68,11 @@ def partition_ngrams(
     ``cursor`` has a cursor per partition and one more. With ``sizes_only``,
     ``cursor[j]`` is increased by the number of n-grams of partition ``j``
     (the last is left alone). Otherwise partition ``j`` continues at
-    ``cursor[j]`` (advanced here), in text order: ``keys`` gets the key and
-    ``where`` the document and start packed as ``doc << 32 | start``; the
-    last cursor must point at a spare item past the others, written over
-    and over.
+    ``cursor[j]`` (advanced here), in text order: ``keys`` gets the key
+    (with ``key_bits > 0``, keys have fewer bits: the document goes above
+    them, ``doc << key_bits | key``) and ``where`` the start; the last
+    cursor must point at a spare item past the others, written over and
+    over.
     """
     shift = np.uint64(64 - bits)
     two = n == 2
@@ -99,14 +98,16 @@ def partition_ngrams(
         cursor[j] = at + np.int64(counts)
         if not sizes_only:
             at = at if counts else spare
-            keys[at] = key
-            where[at] = (np.int64(doc[p]) << _POSITION_BITS) | p
+            keys[at] = (np.int64(doc[p]) << key_bits) | key if key_bits > 0 else key
+            where[at] = p
 
 
 @njit(cache=True, nogil=True)
 def count_partitions(
     keys: np.ndarray,
     where: np.ndarray,
+    doc: np.ndarray,
+    key_bits: int,
     bounds: np.ndarray,
     lo: int,
     hi: int,
@@ -125,7 +126,11 @@ def count_partitions(
     start), ``counts`` (the key's occurrences) and ``spread`` (its
     documents: the items of a key come in text order, so a new document is
     one unlike the last); ``row[i]`` is item ``i``'s row.
+
+    ``keys`` and ``where`` are :func:`partition_ngrams`'; with ``key_bits
+    == 0`` an item's document is read from ``doc`` at its start.
     """
+    key_mask = (np.int64(1) << key_bits) - 1 if key_bits > 0 else np.int64(-1)
     largest = 0
     for j in range(lo, hi):
         largest = max(largest, bounds[j + 1] - bounds[j])
@@ -145,13 +150,14 @@ def count_partitions(
         table[: 1 << t_bits] = -1
         used = 0
         for i in range(a, b):
-            key = keys[i]
+            packed = keys[i]
+            key = packed & key_mask
             slot = np.int64((_hash(key) << top) >> shift)
             entry = table[slot]
-            while entry >= 0 and keys[entry] != key:
+            while entry >= 0 and (keys[entry] & key_mask) != key:
                 slot = (slot + 1) & mask
                 entry = table[slot]
-            d = where[i] >> _POSITION_BITS
+            d = packed >> key_bits if key_bits > 0 else np.int64(doc[where[i]])
             if entry < 0:
                 # a new key: its row, and the table points at its first item
                 table[slot] = i
@@ -211,17 +217,16 @@ def mark_frequent(
     hi: int,
     mark: np.ndarray,
 ) -> None:
-    """``mark[start] = rank[row[i]]`` for the items ``lo:hi`` of a frequent row
+    """``mark[where[i]] = rank[row[i]]`` for the items ``lo:hi`` of a frequent row
     (one with ``min_count`` occurrences in ``min_docs`` documents; ``rank`` is
     read at those rows only).
 
     ``mark`` (one entry per stream position, -1 elsewhere) is read back
     by :func:`kept_starts`."""
-    position_mask = (np.int64(1) << _POSITION_BITS) - 1
     for i in range(lo, hi):
         r = row[i]
         if counts[r] >= min_count and spread[r] >= min_docs:
-            mark[where[i] & position_mask] = rank[r]
+            mark[where[i]] = rank[r]
 
 
 @njit(cache=True, nogil=True)

@@ -101,6 +101,26 @@ def test_phrases_counted_in_two_parts_equal_one_pass(monkeypatch):
     assert (one.counts != two.counts).nnz == 0
 
 
+def test_phrases_with_documents_read_from_the_stream_equal_packed_keys(monkeypatch):
+    import analysis.phrases as phrases
+
+    from .tiny import shared_corpus
+
+    folder = shared_corpus("us_sotu")
+    frame = pd.read_json(folder / "docs.jsonl.gz" if (folder / "docs.jsonl.gz").exists()
+                         else folder / "docs.jsonl", lines=True).head(60)  # fmt: skip
+    frame = frame.assign(doc_id=frame.index.astype(str))[["doc_id", "text"]]
+    packed = build_index(frame)
+    monkeypatch.setattr(phrases, "PACKED_BITS", 0)  # no key and document fit
+    monkeypatch.setattr(phrases, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(phrases.kernels, "WORKERS", 2)
+    apart = build_index(frame)
+    assert (packed.vocab["kind"] == "phrase").sum() > 100
+    assert packed.vocab["term"].tolist() == apart.vocab["term"].tolist()
+    assert np.array_equal(packed.vocab["score"], apart.vocab["score"], equal_nan=True)
+    assert (packed.counts != apart.counts).nnz == 0
+
+
 def _frequent_by_brute_force(doc, ids, stop, n_docs, options):
     """Every n-gram of 2..max_n words, no boundary inside, not starting or ending
     with a stop word, occurring min_count times in min_docs documents: per-document counts."""

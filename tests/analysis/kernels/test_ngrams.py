@@ -24,10 +24,13 @@ def _ngrams_by_hand(ids, doc, n, stop, prefixes):
     return counts, {g: len(d) for g, d in spread.items()}
 
 
-def _level(ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3, listed=False):
+def _level(
+    ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3, listed=False, key_bits=0
+):
     """One level through the kernels: per n-gram (tuple of its prefix and last word)
     its count, spread and first start, and per item (start) its n-gram. ``listed``:
-    read only the positions where ``mark`` is set (spans then index those)."""
+    read only the positions where ``mark`` is set (spans then index those);
+    ``key_bits``: the documents packed above keys of so many bits."""
     spans = spans or [(0, len(ids))]
     starts = np.flatnonzero(mark >= 0) if listed else np.zeros(0, dtype=np.int64)
     if listed:
@@ -38,28 +41,32 @@ def _level(ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3, lis
     for (lo, hi), count in zip(spans, counted, strict=True):
         kernels.partition_ngrams(
             ids, doc, n, n_words, stop, mark, last, lo, hi, bits, count, empty, empty, True,
-            starts, listed,
+            starts, listed, key_bits,
         )  # fmt: skip
     sizes = counted[:, :-1]
     bounds = np.concatenate([[0], np.cumsum(sizes.sum(axis=0))])
     items = int(bounds[-1])
     keys = np.full(items + 1, -7, dtype=np.int64)
-    where = np.full(items + 1, -7, dtype=np.int64)
+    where = np.full(items + 1, -7, dtype=np.int32)
     cursors = np.empty_like(counted)
     cursors[:, :-1] = bounds[:-1] + np.cumsum(sizes, axis=0) - sizes
     cursors[:, -1] = items
     for (lo, hi), cursor in zip(spans, cursors, strict=True):
         kernels.partition_ngrams(
             ids, doc, n, n_words, stop, mark, last, lo, hi, bits, cursor, keys, where, False,
-            starts, listed,
+            starts, listed, key_bits,
         )  # fmt: skip
     assert (cursors[:, :-1][-1] == bounds[1:]).all()  # every partition filled exactly
     keys, where = keys[:items], where[:items]
     row, first, counts, spread = (np.full(items, -7, dtype=np.int32) for _ in range(4))
     distinct = np.zeros(1 << bits, dtype=np.int64)
     kernels.count_partitions(
-        keys, where, bounds, 0, 1 << bits, bits, row, first, counts, spread, distinct
-    )
+        keys, where, doc, key_bits, bounds, 0, 1 << bits, bits, row, first, counts, spread,
+        distinct,
+    )  # fmt: skip
+    packed_docs = keys >> key_bits
+    if key_bits:
+        keys = keys & ((1 << key_bits) - 1)
     grams, first_start = {}, {}
     for j in range(1 << bits):
         for r in range(bounds[j], bounds[j] + distinct[j]):
@@ -67,13 +74,14 @@ def _level(ids, doc, n, n_words, stop, mark, last=False, spans=None, bits=3, lis
             gram = (key // n_words, key % n_words)
             assert gram not in grams  # a key in one partition only
             grams[gram] = (int(counts[r]), int(spread[r]))
-            first_start[gram] = int(where[first[r]] & 0xFFFFFFFF)
-    starts = where & 0xFFFFFFFF
+            first_start[gram] = int(where[first[r]])
+    starts = where
     # each partition holds its items in text order, and each item's row names its key
     for j in range(1 << bits):
         assert (np.diff(starts[bounds[j] : bounds[j + 1]]) > 0).all()
     assert (keys[first[row]] == keys).all()
-    assert ((where >> 32) == doc[starts]).all()
+    if key_bits:
+        assert (packed_docs == doc[starts]).all()
     return grams, first_start, (keys, where, bounds, row, first, counts, spread, distinct)
 
 
@@ -141,6 +149,19 @@ def test_the_last_level_skips_ngrams_ending_with_a_stop_word():
     last, _f2, _a2 = _level(ids, doc, 2, n_words, stop, ids, last=True)
     assert any(stop[g[1]] for g in every)
     assert last == {g: v for g, v in every.items() if not stop[g[1]]}
+
+
+def test_documents_packed_above_the_keys_count_the_same():
+    ids, doc, stop = _random_stream(7, 20_000)
+    n_words = len(stop)
+    key_bits = (n_words * n_words - 1).bit_length()
+    apart = _level(ids, doc, 2, n_words, stop, ids, bits=4)
+    packed = _level(ids, doc, 2, n_words, stop, ids, bits=4, key_bits=key_bits)
+    assert apart[0] == packed[0]
+    assert apart[1] == packed[1]
+    by_hand, spread_by_hand = _ngrams_by_hand(ids, doc, 2, stop, None)
+    assert {g: c for g, (c, _s) in packed[0].items()} == by_hand
+    assert {g: s for g, (_c, s) in packed[0].items()} == spread_by_hand
 
 
 def test_spans_counted_apart_equal_the_whole():
