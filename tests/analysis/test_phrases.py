@@ -83,7 +83,15 @@ def test_phrase_counts_never_reduce_word_counts():
     assert "green tea" in set(with_phrases.vocab["term"])
 
 
-def test_phrases_counted_in_two_parts_equal_one_pass(monkeypatch):
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"PARALLEL_MIN": 0},  # counted in two parts
+        {"PARALLEL_MIN": 0, "PACKED_BITS": 0},  # documents read from the stream, not the keys
+    ],
+    ids=["two parts", "documents apart from keys"],
+)
+def test_phrases_found_another_way_equal_one_pass(monkeypatch, changes):
     import analysis.phrases as phrases
 
     from .tiny import shared_corpus
@@ -93,32 +101,14 @@ def test_phrases_counted_in_two_parts_equal_one_pass(monkeypatch):
                          else folder / "docs.jsonl", lines=True).head(60)  # fmt: skip
     frame = frame.assign(doc_id=frame.index.astype(str))[["doc_id", "text"]]
     one = build_index(frame)
-    monkeypatch.setattr(phrases, "PARALLEL_MIN", 0)
+    for name, value in changes.items():
+        monkeypatch.setattr(phrases, name, value)
     monkeypatch.setattr(phrases.kernels, "WORKERS", 2)
-    two = build_index(frame)
+    other = build_index(frame)
     assert (one.vocab["kind"] == "phrase").sum() > 100
-    assert one.vocab["term"].tolist() == two.vocab["term"].tolist()
-    assert (one.counts != two.counts).nnz == 0
-
-
-def test_phrases_with_documents_read_from_the_stream_equal_packed_keys(monkeypatch):
-    import analysis.phrases as phrases
-
-    from .tiny import shared_corpus
-
-    folder = shared_corpus("us_sotu")
-    frame = pd.read_json(folder / "docs.jsonl.gz" if (folder / "docs.jsonl.gz").exists()
-                         else folder / "docs.jsonl", lines=True).head(60)  # fmt: skip
-    frame = frame.assign(doc_id=frame.index.astype(str))[["doc_id", "text"]]
-    packed = build_index(frame)
-    monkeypatch.setattr(phrases, "PACKED_BITS", 0)  # no key and document fit
-    monkeypatch.setattr(phrases, "PARALLEL_MIN", 0)
-    monkeypatch.setattr(phrases.kernels, "WORKERS", 2)
-    apart = build_index(frame)
-    assert (packed.vocab["kind"] == "phrase").sum() > 100
-    assert packed.vocab["term"].tolist() == apart.vocab["term"].tolist()
-    assert np.array_equal(packed.vocab["score"], apart.vocab["score"], equal_nan=True)
-    assert (packed.counts != apart.counts).nnz == 0
+    assert one.vocab["term"].tolist() == other.vocab["term"].tolist()
+    assert np.array_equal(one.vocab["score"], other.vocab["score"], equal_nan=True)
+    assert (one.counts != other.counts).nnz == 0
 
 
 def _frequent_by_brute_force(doc, ids, stop, n_docs, options):
