@@ -121,8 +121,14 @@ def classify_flat(
     return np.bincount(owner, minlength=n).astype(np.int64), flat
 
 
-#: Han runs segmented per call of the segmenter (bounds the lists made at once).
+#: Han runs joined into one text (bounds the strings made at once).
 _RUNS_PER_CUT = 1 << 16
+
+#: Han runs cut per call of the segmenter: jieba-rs's work per character
+#: grows with the length of a call (measured on the work reports' 98,289
+#: distinct runs: half of them, one thread's share, in 0.098 CPU-s in calls
+#: of 2,048 runs against 0.113 in one call; all of them 0.128 against 0.179).
+_RUNS_PER_CALL = 1 << 11
 
 #: Batches of more Han characters than this are cut on parallel threads.
 PARALLEL_HAN = 1 << 17
@@ -136,13 +142,14 @@ def cut_runs(
 ) -> tuple[np.ndarray, pa.Array]:
     """Words of Han-only strings as rjieba cuts each (HMM on): per run their number, and all.
 
-    The runs are joined by line breaks and cut in few calls: jieba (and
-    jieba-rs) cut each stretch of Han characters on its own and give a line
-    break as a piece of its own, so the pieces between the line breaks are
-    each run's cut (a test holds this against cutting run by run). Should
-    the line breaks not come back one per join, the runs are cut one by one.
-    The words are read off the joined text's bytes (:func:`_read_cut`), not
-    converted one by one. Many runs are cut in parts on parallel threads (the
+    The runs are joined by line breaks: jieba (and jieba-rs) cut each
+    stretch of Han characters on its own and give a line break as a piece
+    of its own, so the pieces between the line breaks are each run's cut (a
+    test holds this against cutting run by run). The joined text is cut in
+    slices of :data:`_RUNS_PER_CALL` runs, each ending after a line break,
+    and the words are read off its bytes (:func:`_read_cut`), not converted
+    one by one. Should the line breaks not come back one per join, the runs
+    are cut one by one. Many runs are cut in parts on parallel threads (the
     segmenter lets go of the interpreter while it cuts); a polars column of
     runs is joined there, without a Python string per run. With
     ``fold_chinese`` the runs are folded to Simplified first.
@@ -158,19 +165,22 @@ def cut_runs(
         runs = pl.Series(list(runs), dtype=pl.String)
     if len(runs) == 0:
         return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
+    sizes = runs.str.len_chars().to_numpy().astype(np.int64)
     parts = max(1, -(-len(runs) // _RUNS_PER_CUT))
-    threads = kernels.WORKERS if (runs.str.len_chars().sum() or 0) > PARALLEL_HAN else 1
+    threads = kernels.WORKERS if int(sizes.sum()) > PARALLEL_HAN else 1
     parts = max(parts, threads)
     edges = np.linspace(0, len(runs), parts + 1).astype(np.int64).tolist()
-    batches = [runs.slice(lo, hi - lo) for lo, hi in itertools.pairwise(edges) if hi > lo]
+    spans = [(lo, hi) for lo, hi in itertools.pairwise(edges) if hi > lo]
+    batches = [runs.slice(lo, hi - lo) for lo, hi in spans]
     joined = [cast(str, batch.str.join("\n").item()) for batch in batches]
+    slices = [_slices(sizes[lo:hi]) for lo, hi in spans]
     counts: list[np.ndarray] = []
     words: list[pa.Array] = []
     with ThreadPoolExecutor(max_workers=threads) as pool:
         # each batch's words are read on this thread while the later batches are cut
-        cuts_of = pool.map(lambda text: cut(text, True), joined)
-        for batch, text, pieces in zip(batches, joined, cuts_of, strict=True):
-            read = _read_cut(text, pieces, len(batch))
+        cuts_of = pool.map(lambda job: _piece_lengths(cut, *job), zip(joined, slices, strict=True))
+        for batch, text, lengths in zip(batches, joined, cuts_of, strict=True):
+            read = _read_cut(text, lengths, len(batch))
             if read is None:
                 each = [cut(run, True) for run in batch.to_list()]
                 counts.append(np.array([len(w) for w in each], dtype=np.int64))
@@ -181,21 +191,42 @@ def cut_runs(
     return np.concatenate(counts).astype(np.int64), pa.concat_arrays(words)
 
 
-def _read_cut(text: str, pieces: list[str], n_runs: int) -> tuple[np.ndarray, pa.Array] | None:
+def _slices(sizes: np.ndarray) -> list[int]:
+    """Where runs of these lengths, joined by line breaks, are cut into slices of
+    :data:`_RUNS_PER_CALL` runs: character offsets, each just after a line break.
+
+    >>> _slices(np.array([2, 3, 1]))  # one slice: fewer runs than a call takes
+    [0, 8]
+    """
+    total = int(sizes.sum()) + len(sizes) - 1
+    after = np.cumsum(sizes + 1)[_RUNS_PER_CALL - 1 :: _RUNS_PER_CALL]
+    return [0, *after[after < total].tolist(), total]
+
+
+def _piece_lengths(cut: Any, text: str, edges: list[int]) -> np.ndarray:
+    """The length of each piece of the segmenter's cut of ``text``, cut slice by slice."""
+    lengths = []
+    for lo, hi in itertools.pairwise(edges):
+        pieces = cut(text[lo:hi], True)
+        lengths.append(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+    return np.concatenate(lengths)
+
+
+def _read_cut(text: str, lengths: np.ndarray, n_runs: int) -> tuple[np.ndarray, pa.Array] | None:
     r"""Per run its number of words, and the words: the cut of ``n_runs`` runs joined by "\n".
 
-    jieba's cut is a partition of its text in order (rjieba returns slices
-    of it), so the pieces' lengths place them in the text's UTF-8 bytes and
-    the words are one Arrow array over those bytes: only the lengths are read
-    from the Python strings. None when the lengths do not add up to the text
-    or the line breaks are not pieces of their own, one per join.
+    ``lengths`` are the lengths of the pieces of the cut in order. jieba's
+    cut is a partition of its text (rjieba returns slices of it), so the
+    lengths place the pieces in the text's UTF-8 bytes and the words are one
+    Arrow array over those bytes. None when the lengths do not add up to the
+    text or the line breaks are not pieces of their own, one per join.
 
-    >>> counts, words = _read_cut("长三角一体化\n发展", ["长三角", "一体化", "\n", "发展"], 2)
+    >>> counts, words = _read_cut("长三角一体化\n发展", np.array([3, 3, 1, 2]), 2)
     >>> counts.tolist(), words.to_pylist()
     ([2, 1], ['长三角', '一体化', '发展'])
     """
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    chars = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    chars = np.asarray(lengths, dtype=np.int64)
     # the byte where each character starts (not a continuation byte), then the end
     starts = np.append(np.flatnonzero((data & 0xC0) != 0x80), len(data))
     if int(chars.sum()) != len(starts) - 1 or not (chars > 0).all():
@@ -205,8 +236,8 @@ def _read_cut(text: str, pieces: list[str], n_runs: int) -> tuple[np.ndarray, pa
     cuts = np.flatnonzero(breaks)
     if len(cuts) != n_runs - 1 or np.count_nonzero(data == ord("\n")) != n_runs - 1:
         return None
-    every = pa.LargeStringArray.from_buffers(len(pieces), pa.py_buffer(offsets), pa.py_buffer(data))
-    counts = np.diff(np.concatenate(([-1], cuts, [len(pieces)]))) - 1
+    every = pa.LargeStringArray.from_buffers(len(chars), pa.py_buffer(offsets), pa.py_buffer(data))
+    counts = np.diff(np.concatenate(([-1], cuts, [len(chars)]))) - 1
     return counts, every.filter(pa.array(~breaks)).cast(pa.string())
 
 

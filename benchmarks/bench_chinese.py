@@ -11,9 +11,11 @@ the median is printed as MB/s of UTF-8 text (reading the file is not timed).
   words + detected phrases, passages), no cache;
 - jieba.lcut: jieba's plain cut of every text (HMM on), the segmenter alone;
 - rjieba.cut: the same with rjieba (jieba-rs), the segmenter alone;
-- rjieba runs: rjieba's cut of what the index cuts: each distinct Han run of
-  the NFKC text once, joined by line breaks (the runs are found before the
-  clock starts). The floor of the index's segmenting.
+- rjieba runs: rjieba's cut of what the index cuts, as it cuts it: each
+  distinct Han run of the NFKC text once, in calls of
+  ``analysis.text._RUNS_PER_CALL`` runs joined by line breaks (the runs are
+  found before the clock starts), on one thread. The floor of the index's
+  segmenting.
 """
 
 from __future__ import annotations
@@ -59,8 +61,13 @@ def _rjieba(texts: list[str]) -> str:
 def _rjieba_runs(runs: list[str]) -> str:
     import rjieba
 
-    pieces = rjieba.cut("\n".join(runs), hmm=True)
-    return f"{len(pieces) - len(runs) + 1:,} words of {len(runs):,} distinct runs"
+    from analysis.text import _RUNS_PER_CALL as per_call
+
+    words = 0
+    for at in range(0, len(runs), per_call):
+        batch = runs[at : at + per_call]
+        words += len(rjieba.cut("\n".join(batch), hmm=True)) - (len(batch) - 1)  # less the breaks
+    return f"{words:,} words of {len(runs):,} distinct runs"
 
 
 def _distinct_runs(texts: list[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import unicodedata
 
@@ -319,14 +320,18 @@ def test_cut_runs_equals_jieba_run_by_run_on_every_han_run(user_words):
     assert cut_runs([])[0].tolist() == []
 
 
+def _lengths(pieces: list[str]) -> np.ndarray:
+    return np.array([len(piece) for piece in pieces], dtype=np.int64)
+
+
 def test_read_cut_places_the_words_by_their_lengths_in_the_bytes():
     from analysis.text import _read_cut
 
-    counts, words = _read_cut("长三角一体化\n发展", ["长三角", "一体化", "\n", "发展"], 2)
+    counts, words = _read_cut("长三角一体化\n发展", _lengths(["长三角", "一体化", "\n", "发展"]), 2)
     assert counts.tolist() == [2, 1]
     assert words.to_pylist() == ["长三角", "一体化", "发展"]
     # four-byte characters (extension B) and one-character runs
-    counts, words = _read_cut("𠀀𠀁\n国\n𠀀", ["𠀀𠀁", "\n", "国", "\n", "𠀀"], 3)
+    counts, words = _read_cut("𠀀𠀁\n国\n𠀀", _lengths(["𠀀𠀁", "\n", "国", "\n", "𠀀"]), 3)
     assert counts.tolist() == [1, 1, 1]
     assert words.to_pylist() == ["𠀀𠀁", "国", "𠀀"]
 
@@ -343,7 +348,7 @@ def test_read_cut_places_the_words_by_their_lengths_in_the_bytes():
 def test_read_cut_refuses_a_cut_that_is_not_each_run_cut_on_its_own(text, pieces, n_runs):
     from analysis.text import _read_cut
 
-    assert _read_cut(text, pieces, n_runs) is None
+    assert _read_cut(text, _lengths(pieces), n_runs) is None
 
 
 def test_cut_runs_cuts_run_by_run_when_the_line_breaks_do_not_come_back(monkeypatch):
@@ -370,6 +375,27 @@ def test_cut_runs_cuts_run_by_run_when_the_line_breaks_do_not_come_back(monkeypa
     assert counts.tolist() == [4, 3, 1]
     assert words.to_pylist() == [w for run in runs for w in real.cut(run, True)]
     assert words.to_pylist()[:4] == ["推动", "长三角", "一体化", "发展"]
+
+
+def test_cut_runs_cuts_the_joined_runs_in_slices_that_end_after_a_line_break(monkeypatch):
+    import analysis.text as text
+
+    monkeypatch.setattr(text, "_RUNS_PER_CALL", 2)
+    runs = ["推动", "长三角一体化发展", "坚", "高质量发展", "长三角"]
+    joined = "\n".join(runs)
+    edges = text._slices(np.array([len(run) for run in runs]))
+    assert len(joined) == 23
+    assert edges == [0, 12, 20, 23]
+    assert [joined[lo:hi] for lo, hi in itertools.pairwise(edges)] == [
+        "推动\n长三角一体化发展\n",
+        "坚\n高质量发展\n",
+        "长三角",
+    ]
+    counts, words = text.cut_runs(runs)
+    flat = words.to_pylist()
+    ends = np.cumsum(counts).tolist()
+    got = [flat[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
+    assert got == segment_han(runs)
 
 
 def test_tokenize_splits_mixed_han_runs_like_pure_ones():
