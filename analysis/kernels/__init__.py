@@ -22,6 +22,8 @@ Modules, by job (:mod:`~analysis.kernels.utf8` and
   (documents x terms, CSR), overall counts, column sums over some rows;
   :func:`row_counts_with_room` and :func:`side_by_side`: word and phrase
   columns joined in place;
+- :mod:`~analysis.kernels.columns`: :func:`read_columns`, some columns of a
+  CSR matrix per row (summed, or which of them), in one pass over its entries;
 - :mod:`~analysis.kernels.ngrams`: :func:`partition_ngrams`,
   :func:`count_partitions`, :func:`frequent_rows`, :func:`mark_frequent`,
   :func:`kept_starts`: one level of phrase detection (n-grams scattered by
@@ -48,6 +50,7 @@ import os
 
 import numpy as np
 
+from analysis.kernels.columns import read_columns
 from analysis.kernels.counting import (
     column_sums,
     packed_column_sums,
@@ -111,6 +114,7 @@ __all__ = [
     "partition_ngrams",
     "passage_spans",
     "positions_by_value",
+    "read_columns",
     "row_counts",
     "row_counts_with_room",
     "scan_tokens",
