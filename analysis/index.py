@@ -12,7 +12,6 @@ hash and the settings, and reloaded from there."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,11 +23,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from analysis import kernels
 from analysis import schema as S
+from analysis.corpus import frame_hash
 from analysis.corpus_index import CorpusIndex, IndexSettings
 from analysis.phrases import PhraseOptions, detect_phrases
 from analysis.rule import _HAN_RE, BOUNDARY
@@ -182,12 +183,34 @@ def _docs_and_hash(corpus: LoadedCorpus | pd.DataFrame) -> tuple[pd.DataFrame, s
                 docs[column] = default
         docs[S.DATE] = pd.to_datetime(docs[S.DATE])
         docs[S.TEXT] = arrow_text(docs[S.TEXT].fillna(""))  # a missing text is an empty one
-        digest = hashlib.sha256()
-        for doc_id, text in zip(docs[S.DOC_ID].tolist(), docs[S.TEXT].tolist(), strict=True):
-            for value in (doc_id, text):
-                digest.update(str(value).encode("utf-8", "surrogatepass") + b"\0")
-        return docs, digest.hexdigest()
+        for column in docs.columns.drop(S.TEXT):
+            if docs[column].dtype == object and not _one_arrow_type(docs[column]):
+                docs[column] = _as_text(docs[column])
+        # every column, as a loaded corpus's hash: a frame whose dates or metadata
+        # changed is not served the saved index of the old one
+        return docs, frame_hash(docs)
     return corpus.docs.reset_index(drop=True), corpus.content_hash
+
+
+def _one_arrow_type(values: pd.Series) -> bool:
+    """Whether Arrow can hold ``values`` as one column (the saved docs table needs it)."""
+    try:
+        pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    return True
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """A metadata column of mixed kinds (``[1, "north"]``) as text, missing values kept,
+    as a corpus file's loader reads such a field."""
+    texts = [
+        value
+        if value is None or isinstance(value, str) or (isinstance(value, float) and value != value)
+        else str(value)
+        for value in values.tolist()
+    ]
+    return pd.Series(texts, index=values.index, name=values.name, dtype=object)
 
 
 class _Vocabulary:

@@ -74,6 +74,7 @@ from analysis.corpus.containers import (
     library_entries,
 )
 from analysis.corpus.dates import Precision, parse_dates
+from analysis.corpus.digest import frame_hash
 from analysis.corpus.ledger import LoadedCorpus, _reject
 from analysis.corpus.options import _UPLOAD_FIX, _Budget, _Options, _UploadRefused
 from analysis.corpus.samples import SAMPLES, SEEDS_DIR, _sotu_units
@@ -86,6 +87,7 @@ __all__ = [
     "SUPPORTED_FORMATS",
     "LoadedCorpus",
     "Precision",
+    "frame_hash",
     "library_entries",
     "load_corpus",
     "load_uploads",

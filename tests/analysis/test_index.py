@@ -60,6 +60,31 @@ def test_cache_key_changes_with_settings_and_content(tmp_path):
     assert len(list(tmp_path.iterdir())) == 3
 
 
+def test_a_frame_whose_dates_or_metadata_changed_is_not_served_the_old_saved_index(tmp_path):
+    first = build_index(TINY.assign(region=["north", "south", "east"]), cache_dir=tmp_path)
+    redated = TINY.assign(date=pd.to_datetime(["1999-01-01", "1998-06-30", None]))
+    second = build_index(redated.assign(region=["north", "south", "east"]), cache_dir=tmp_path)
+    third = build_index(TINY.assign(region=["west", "south", "east"]), cache_dir=tmp_path)
+    assert first.docs["date"].tolist()[:2] != second.docs["date"].tolist()[:2]
+    redated_days = [pd.Timestamp("1999-01-01"), pd.Timestamp("1998-06-30")]
+    assert second.docs["date"].tolist()[:2] == redated_days
+    assert third.docs["region"].tolist() == ["west", "south", "east"]
+    assert len(list(tmp_path.iterdir())) == 3
+    again = build_index(TINY.assign(region=["west", "south", "east"]), cache_dir=tmp_path)
+    assert again.docs["region"].tolist() == ["west", "south", "east"]
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_a_metadata_column_of_mixed_kinds_is_saved_as_text(tmp_path):
+    frame = TINY.assign(region=[1, "north", None], share=[None, 2.5, 1.0])
+    built = build_index(frame, cache_dir=tmp_path)
+    loaded = build_index(frame, cache_dir=tmp_path)
+    for index in (built, loaded):
+        assert index.docs["region"].tolist()[:2] == ["1", "north"]
+        assert pd.isna(index.docs["region"].iloc[2])
+        assert index.docs["share"].tolist()[1:] == [2.5, 1.0]
+
+
 def test_split_passages_uses_blank_lines():
     table = split_passages(["One.\n\nTwo\nstill two.\n\n\n", "", "Solo"])
     assert table[["doc", "passage", "start", "end"]].values.tolist() == [
