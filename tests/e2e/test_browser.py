@@ -15,6 +15,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import XSS_IMG, XSS_SCRIPT
+from tests.e2e.pointer import click_centre
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TERM_HEADER = ["term", "kind", "count", "per_million", "docs", "tfidf"]
@@ -110,10 +111,8 @@ def test_clicking_a_bar_opens_the_term_in_its_documents(
     _ready(page)
     chart = _chart(page)
     index = chart[0]["y"].index("yangtze river delta")
-    box = page.locator(".js-plotly-plot .point").nth(index).bounding_box()
-    assert box is not None
     # Plotly's drag layer takes the pointer events, so click at the bar's position.
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_centre(page, page.locator(".js-plotly-plot .point").nth(index))
     page.wait_for_selector(".doc-reader")
     assert "/documents" in _location(page)
     marks = page.locator(".doc-reader mark").all_inner_texts()

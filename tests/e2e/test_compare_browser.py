@@ -9,6 +9,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import XSS_IMG, XSS_SCRIPT
+from tests.e2e.pointer import click_centre
 
 SHARED = "integrated development of the yangtze river delta"
 KEYNESS_HEADER = [
@@ -104,10 +105,8 @@ def test_groups_view_a_click_on_a_bar_opens_that_term_in_that_group(
     )
     group, term, count = first["custom"][:3]
     assert group == first["name"] == "Democratic"
-    box = page.locator(".js-plotly-plot .point").first.bounding_box()
-    assert box is not None
     # Plotly's drag layer takes the pointer events, so click at the bar's position.
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_centre(page, page.locator(".js-plotly-plot .point").first)
     expect(page.get_by_text(f"occurrences of '{term}' in {group}")).to_be_visible(timeout=60_000)
     # The caption comes before the lines in the same run, and the status widget shows
     # only after a delay: wait for the lines themselves before counting them.

@@ -10,6 +10,8 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.pointer import click_centre
+
 TERM = "yangtze river delta"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -75,9 +77,7 @@ def test_clicking_a_dispersion_mark_shows_its_kwic_line(
     # Plotly's drag layer takes the pointer events: click at the mark's place.
     points = page.locator(".js-plotly-plot .scatterlayer .trace").nth(1).locator(".point")
     expect(points).to_have_count(10)
-    box = points.nth(5).bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_centre(page, points.nth(5))
 
     lines = page.locator(".kwic-lines .kwic-line")
     expect(lines).to_have_count(1, timeout=60_000)

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from analysis import Spread, build_index, formulation_spread, load_corpus
 from analysis import schema as S
 from tests.e2e.conftest import PAYLOADS
+from tests.e2e.pointer import click_centre
 from tests.e2e.test_hostile_browser import Visit
 
 # Per trace of the uptake chart: its name, dates and running totals.
@@ -73,10 +74,7 @@ def test_zero_covid_one_line_per_source_and_a_click_opens_its_first_use(
         .locator(".point")
         .first
     )
-    point.scroll_into_view_if_needed()
-    box = point.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_centre(page, point)
     caption = f"{target} first used it on {expected[target][0]}"
     expect(page.get_by_text(caption)).to_be_visible(timeout=60_000)
     lines = page.locator(".kwic-lines .kwic-line")

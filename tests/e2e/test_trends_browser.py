@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.pointer import click_centre
+
 # Per trace of the first chart: its name and x values (the period of each point).
 TRACES = """() => {
   const plot = document.querySelector('.js-plotly-plot');
@@ -34,9 +36,7 @@ def test_clicking_a_trend_point_shows_kwic_lines_from_that_period(
     ]
     assert drawn == ["2023-11-30", "2023-12-03"]
     point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point")
-    box = point.nth(drawn.index("2023-12-03")).bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_centre(page, point.nth(drawn.index("2023-12-03")))
 
     lines = page.locator(".kwic-lines .kwic-line")
     expect(lines).to_have_count(7, timeout=60_000)
@@ -70,9 +70,7 @@ def test_typing_civil_war_on_sotu_draws_it_and_a_click_opens_its_lines(
 
     peak = trace["y"].index(max(trace["y"]))
     point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point")
-    spot = point.nth(peak).bounding_box()
-    assert spot is not None
-    page.mouse.click(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
+    click_centre(page, point.nth(peak))
     lines = page.locator(".kwic-lines .kwic-line")
     expect(lines.first).to_be_visible(timeout=60_000)
     assert lines.count() == max(trace["y"])
