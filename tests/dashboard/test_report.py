@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -154,6 +155,33 @@ def test_recent_documents_newest_first_capped_and_counted() -> None:
     assert recent.total == 4
     everything = report.recent_documents(docs, [5, 6, 7, 8], limit=10).table
     assert everything["title"].tolist()[-1] == "undated"
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10, 40, 200])
+def test_recent_documents_are_the_head_of_a_stable_descending_sort(limit: int) -> None:
+    # many ties and undated rows: the head must be pandas' stable sort's, row for row
+    rng = np.random.default_rng(limit)
+    days = rng.integers(0, 15, size=120).astype(float)
+    days[rng.random(120) < 0.2] = np.nan
+    dates = pd.to_datetime("2020-01-01") + pd.to_timedelta(days, unit="D")
+    docs = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(120)],
+            "date": dates,
+            "title": [f"t{i}" for i in range(120)],
+            "source": [""] * 60 + ["s"] * 60,
+            "speaker": [""] * 120,
+        }
+    )
+    tokens = rng.integers(1, 500, size=120)
+    expected = docs.assign(tokens=tokens).sort_values(
+        "date", ascending=False, na_position="last", kind="stable"
+    )
+    recent = report.recent_documents(docs, tokens.tolist(), limit=limit)
+    assert recent.table["title"].tolist() == expected["title"].head(limit).tolist()
+    assert recent.table["tokens"].tolist() == expected["tokens"].head(limit).tolist()
+    assert list(recent.table.columns) == ["date", "title", "source", "tokens"]  # no speaker
+    assert recent.total == 120
 
 
 def test_overview_sections_say_which_documents_are_listed() -> None:
