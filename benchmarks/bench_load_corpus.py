@@ -38,6 +38,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_index import in_child  # noqa: E402  (a sibling script, found through sys.path)
 
 
 def _usage() -> tuple[float, float]:
@@ -97,15 +100,6 @@ def _load(path: str, code: str, queue: mp.Queue) -> None:
     queue.put((seconds, after[0] - user, after[1] - system, _peak_mb(), detail))
 
 
-def _in_child(target: Any, *args: Any) -> Any:
-    queue: mp.Queue = mp.Queue()
-    process = mp.get_context("fork").Process(target=target, args=(*args, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    return result
-
-
 def _load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
@@ -133,7 +127,7 @@ def main() -> None:
         for run in range(args.runs):
             print(f"  round {run + 1}: {_load_average()}", flush=True)
             for label, target, extra in contenders:
-                results.setdefault(label, []).append(_in_child(target, str(path), *extra))
+                results.setdefault(label, []).append(in_child(target, str(path), *extra))
         medians: dict[str, float] = {}
         for label, rows in results.items():
             wall, user, system, peak = (statistics.median(r[i] for r in rows) for i in range(4))
