@@ -17,19 +17,12 @@ def period_label(start: pd.Timestamp, freq: str) -> str:
     >>> period_label(pd.Timestamp("1990-01-01"), "decade")
     '1990s'
     """
-    if freq == "decade":
-        return f"{start.year}s"
-    if freq == "year":
-        return f"{start.year}"
-    if freq == "quarter":
-        return f"{start.year} Q{start.quarter}"
-    if freq == "month":
-        return start.strftime("%Y-%m")
-    return start.strftime("%Y-%m-%d")  # a day, or the first day of a week
+    return period_labels(pd.DatetimeIndex([start]), freq)[0]
 
 
 def period_labels(starts: pd.DatetimeIndex, freq: str) -> list[str]:
-    """:func:`period_label` of each of ``starts``, made at once (a timeline names thousands).
+    """:func:`period_label` of each of ``starts``, made at once (a timeline names thousands);
+    a week is named by its first day.
 
     >>> period_labels(pd.DatetimeIndex(["2023-10-01", "2024-01-01"]), "quarter")
     ['2023 Q4', '2024 Q1']

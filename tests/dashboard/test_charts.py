@@ -267,14 +267,33 @@ def test_plot_topic_timeline_one_trace_per_topic_with_its_label() -> None:
     pd.testing.assert_frame_equal(table, before)
 
 
-def test_period_labels_are_period_label_of_each_start() -> None:
+@pytest.mark.parametrize(
+    ("freq", "labels"),
+    [
+        ("year", ["1789", "1899", "1900", "2023", "2024", "2024"]),
+        ("quarter", ["1789 Q1", "1899 Q4", "1900 Q1", "2023 Q4", "2024 Q1", "2024 Q4"]),
+        ("month", ["1789-03", "1899-12", "1900-01", "2023-11", "2024-02", "2024-12"]),
+        ("week", ["1789-03-04", "1899-12-31", "1900-01-01", "2023-11-30", "2024-02-29",
+                  "2024-12-30"]),
+        ("day", ["1789-03-04", "1899-12-31", "1900-01-01", "2023-11-30", "2024-02-29",
+                 "2024-12-30"]),
+    ],
+)  # fmt: skip
+def test_period_labels_name_each_start(freq: str, labels: list[str]) -> None:
     from dashboard.charts.periods import period_labels
 
     starts = pd.DatetimeIndex(
         ["1789-03-04", "1899-12-31", "1900-01-01", "2023-11-30", "2024-02-29", "2024-12-30"]
     )
-    for freq in ("decade", "year", "quarter", "month", "week", "day"):
-        assert period_labels(starts, freq) == [charts.period_label(s, freq) for s in starts]
+    assert period_labels(starts, freq) == labels
+
+
+def test_period_labels_name_a_decade_by_its_first_year() -> None:
+    from dashboard.charts.periods import period_labels
+
+    starts = pd.DatetimeIndex(["1780-01-01", "1900-01-01", "2020-01-01"])
+    assert period_labels(starts, "decade") == ["1780s", "1900s", "2020s"]
+    assert charts.period_label(starts[1], "decade") == "1900s"
 
 
 def test_plot_topic_timeline_points_of_an_unsorted_table_by_quarter() -> None:
