@@ -53,6 +53,7 @@ from analysis.index import build_index
 from analysis.keyness import KeynessResult, keyness
 from analysis.kwic import KWIC_COLUMNS, KwicResult, kwic
 from analysis.limits import IngestLimits, check_user_terms
+from analysis.memory import prefer_small_pages
 from analysis.periods import Granularity, PeriodTable, period_mask, placeable
 from analysis.phrases import PhraseOptions
 from analysis.query import (
@@ -130,6 +131,9 @@ from analysis.trends import (
     term_trends,
 )
 from analysis.worker import index_into_cache, prepare_worker, read_progress
+
+# every process that computes imports this package first (see analysis.memory)
+prefer_small_pages()
 
 __all__ = [
     "DISPERSION_COLUMNS",
