@@ -26,6 +26,6 @@ def test_import_turns_huge_pages_off() -> None:
     assert _asks_for_huge_pages() == "False"
 
 
-@pytest.mark.parametrize("value, asks", [("1", "True"), ("0", "False")])
+@pytest.mark.parametrize(("value", "asks"), [("1", "True"), ("0", "False")])
 def test_numpy_switch_in_the_environment_is_obeyed(value: str, asks: str) -> None:
     assert _asks_for_huge_pages(NUMPY_MADVISE_HUGEPAGE=value) == asks
