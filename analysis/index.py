@@ -12,6 +12,7 @@ hash and the settings, and reloaded from there."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 import warnings
 from collections.abc import Callable, Sequence
@@ -121,8 +122,10 @@ def build_index(
         else:
             report(1.0, "Index loaded")
             return index
-    # the documents table is saved while the index is built
+    # the documents table and the token stream are saved while the index is built
     pending = PendingSave(docs, target)
+    if builder is None:
+        build = functools.partial(_build, on_tokens=pending.write_tokens)
     try:
         index = build(docs, content_hash, settings, report)
     except BaseException:
@@ -303,7 +306,12 @@ def merge_words(
 
 
 def _build(
-    docs: pd.DataFrame, content_hash: str, settings: IndexSettings, report: Progress
+    docs: pd.DataFrame,
+    content_hash: str,
+    settings: IndexSettings,
+    report: Progress,
+    *,
+    on_tokens: Callable[[np.ndarray], None] | None = None,
 ) -> CorpusIndex:
     column = arrow_text(docs[S.TEXT])
     n_docs = len(column)
@@ -317,6 +325,7 @@ def _build(
         shard,
         lambda: _word_counts(shard.doc, shard.tokens, n_docs, n_words),
         report,
+        on_tokens=on_tokens,
     )
 
 
@@ -327,14 +336,21 @@ def assemble_index(
     words: Shard,
     counting: Callable[[], sp.csr_matrix | RowCounts],
     report: Progress,
+    *,
+    on_tokens: Callable[[np.ndarray], None] | None = None,
 ) -> CorpusIndex:
     """The index of all ``docs`` from their words (one shard, or shards merged).
 
     ``counting`` gives the documents x words counts; it runs on a thread
     beside phrase detection. The phrases' columns are joined after the
     words' in place where the counts leave room for them (:class:`RowCounts`).
+    ``on_tokens`` is given the index's token stream first (the save writes it
+    meanwhile: :meth:`analysis.store.PendingSave.write_tokens`).
     """
     n_docs = len(docs)
+    tokens = words.tokens.astype(np.int32, copy=False)
+    if on_tokens is not None:
+        on_tokens(tokens)
     report(0.5, "Counting words and finding phrases")
     stream = (words.doc, words.tokens)
     with ThreadPoolExecutor(max_workers=1) as side:
@@ -357,7 +373,7 @@ def assemble_index(
         passages=words.passages,
         content_hash=content_hash,
         settings=settings,
-        tokens=words.tokens.astype(np.int32, copy=False),
+        tokens=tokens,
         token_offsets=offsets,
     )
 

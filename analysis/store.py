@@ -144,18 +144,20 @@ def _write_docs(docs: pd.DataFrame, folder: Path) -> None:
     docs.to_parquet(folder / "docs.parquet", index=False)
 
 
-def _write_files(index: CorpusIndex, folder: Path) -> None:
+def _write_files(index: CorpusIndex, folder: Path, *, tokens: bool = True) -> None:
     """Every file but ``docs.parquet`` (:func:`_write_docs`), on two threads.
 
     The token stream and the counts are most of the bytes, and writing them
-    is the kernel's copying into the page cache: each has a thread.
+    is the kernel's copying into the page cache: each has a thread. Without
+    ``tokens``, ``tokens.npy`` is already written (:meth:`PendingSave.write_tokens`).
     """
 
     def counts() -> None:
         sp.save_npz(folder / "counts.npz", index.counts, compressed=False)
 
     def tables() -> None:
-        np.save(folder / "tokens.npy", np.asarray(index.tokens))
+        if tokens:
+            np.save(folder / "tokens.npy", np.asarray(index.tokens))
         index.vocab.to_parquet(folder / "vocab.parquet", index=False)
         index.passages.to_parquet(folder / "passages.parquet", index=False)
         np.save(folder / "doc_tokens.npy", index.doc_tokens)
@@ -171,7 +173,8 @@ class PendingSave:
 
     The documents table (known before the build) is written into the work
     folder on a thread of its own while the build runs (its Parquet
-    encoding releases the GIL); :meth:`finish` writes the rest once the
+    encoding releases the GIL), and so is the token stream once the build
+    has it (:meth:`write_tokens`); :meth:`finish` writes the rest once the
     index is there, :meth:`abandon` removes the work folder if it never
     comes. See :func:`save_index`.
     """
@@ -181,7 +184,30 @@ class PendingSave:
         self._docs = docs
         self._work: Path | None = None
         self._error: BaseException | None = None
+        self._tokens: np.ndarray | None = None
         self._thread = threading.Thread(target=self._begin, name="save-docs", daemon=True)
+        self._thread.start()
+
+    def write_tokens(self, tokens: np.ndarray) -> None:
+        """Write the index's token stream now, on a thread, after the documents table.
+
+        The build goes on meanwhile (phrases, counts: a core is left over
+        there, where the write at :meth:`finish` would wait for it alone).
+        :meth:`finish` writes it again should the index hold another array.
+        """
+        documents = self._thread
+
+        def write() -> None:
+            documents.join()
+            if self._error is not None or self._work is None:
+                return
+            try:
+                np.save(self._work / "tokens.npy", tokens)
+            except BaseException as error:  # raised again by finish, on the caller's thread
+                self._error = error
+
+        self._tokens = tokens
+        self._thread = threading.Thread(target=write, name="save-tokens", daemon=True)
         self._thread.start()
 
     def _begin(self) -> None:
@@ -210,7 +236,7 @@ class PendingSave:
                 raise RuntimeError("the save's work folder was never made")
             if index.docs is not self._docs:
                 _write_docs(index.docs, work)
-            _write_files(index, work)
+            _write_files(index, work, tokens=index.tokens is not self._tokens)
             meta = {
                 "version": INDEX_VERSION,
                 "content_hash": index.content_hash,
@@ -225,6 +251,7 @@ class PendingSave:
             raise
         finally:
             self._error = None  # the error's traceback holds this frame
+            self._tokens = None
         index.folder = self.folder
 
     def abandon(self) -> None:

@@ -174,8 +174,8 @@ def test_a_full_cache_serves_from_memory_and_leaves_no_partial_folder(tmp_path, 
     fresh = build_index(TINY)
     real = store_module._write_files
 
-    def full_disk(index, folder):
-        real(index, folder)  # the files are half there when the disk fills
+    def full_disk(index, folder, **options):
+        real(index, folder, **options)  # the files are half there when the disk fills
         (folder / "tokens.npy").write_bytes(b"\x93NUMPY")
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -189,6 +189,62 @@ def test_a_full_cache_serves_from_memory_and_leaves_no_partial_folder(tmp_path, 
     assert notices == []
     (folder,) = list(tmp_path.iterdir())
     _same_index(_healed(tmp_path, folder), fresh)
+
+
+def test_a_disk_that_fills_while_the_token_stream_is_written_early_is_a_full_cache(
+    tmp_path, monkeypatch
+):
+    import analysis.store as store_module
+
+    fresh = build_index(TINY)
+    real = store_module.np.save
+
+    def full_disk(path, array, *args, **kwargs):
+        if Path(path).name == "tokens.npy":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, array, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.np, "save", full_disk)
+    message = _unsaved_message(tmp_path, fresh)
+    assert "cannot be written (No space left on device)" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_token_stream_is_written_while_the_index_is_built(tmp_path, monkeypatch):
+    import analysis.store as store_module
+    from analysis.store import load_index
+
+    early: list[np.ndarray] = []
+    written: list[bool] = []
+    real_early, real_rest = store_module.PendingSave.write_tokens, store_module._write_files
+
+    def write_tokens(self, tokens):
+        early.append(tokens)
+        real_early(self, tokens)
+
+    def write_files(index, folder, *, tokens=True):
+        written.append(tokens)
+        real_rest(index, folder, tokens=tokens)
+
+    monkeypatch.setattr(store_module.PendingSave, "write_tokens", write_tokens)
+    monkeypatch.setattr(store_module, "_write_files", write_files)
+    index = build_index(TINY, cache_dir=tmp_path)
+    (stream,) = early
+    assert stream is index.tokens
+    assert written == [False]  # finish did not write it again
+    (folder,) = list(tmp_path.iterdir())
+    np.testing.assert_array_equal(load_index(folder).tokens, build_index(TINY).tokens)
+
+
+def test_a_save_whose_index_holds_another_token_stream_writes_that_one(tmp_path):
+    from analysis.store import PendingSave, load_index
+
+    index = build_index(TINY)
+    pending = PendingSave(index.docs, tmp_path / "index")
+    pending.write_tokens(np.zeros_like(index.tokens))  # not the index's own array
+    pending.finish(index)
+    np.testing.assert_array_equal(load_index(tmp_path / "index").tokens, index.tokens)
+    assert index.tokens.any()  # the zeros would have shown
 
 
 def test_work_folders_of_killed_saves_are_removed(tmp_path):
@@ -226,8 +282,8 @@ import pandas as pd
 import analysis.store as store_module
 from analysis.index import build_index
 real = store_module._write_files
-def killed(index, folder):
-    real(index, folder)
+def killed(index, folder, **options):
+    real(index, folder, **options)
     os.kill(os.getpid(), signal.SIGKILL)  # between the files and meta.json
 store_module._write_files = killed
 frame = pd.read_parquet(sys.argv[1])
