@@ -5,18 +5,16 @@ scan :mod:`analysis.scan`; stopwords live in :mod:`analysis.stopwords`.
 
 Steps 3 and 4 of the token rule (:mod:`analysis.rule` states all five): a raw
 token from the scan is folded and loses a final possessive ``'s``, a Han run is
-segmented by rjieba (user words kept whole, Traditional folded to Simplified
-when asked). Per-token Python work is done once per distinct raw token of a
-batch, never per occurrence.
+segmented by jieba's cut, compiled (:mod:`analysis.segmenter`: user words
+kept whole, Traditional folded to Simplified when asked). Per-token Python
+work is done once per distinct raw token of a batch, never per occurrence.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import unicodedata
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -24,7 +22,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import kernels
+from analysis import segmenter
 from analysis.rule import (
     _APOSTROPHES,
     _FOLD_TABLE,
@@ -121,124 +119,32 @@ def classify_flat(
     return np.bincount(owner, minlength=n).astype(np.int64), flat
 
 
-#: Han runs joined into one text (bounds the strings made at once).
-_RUNS_PER_CUT = 1 << 16
-
-#: Han runs cut per call of the segmenter: jieba-rs's work per character
-#: grows with the length of a call (measured on the work reports' 98,289
-#: distinct runs: half of them, one thread's share, in 0.098 CPU-s in calls
-#: of 2,048 runs against 0.113 in one call; all of them 0.128 against 0.179).
-_RUNS_PER_CALL = 1 << 11
-
-#: Batches of more Han characters than this are cut on parallel threads.
-PARALLEL_HAN = 1 << 17
-
-
 def cut_runs(
     runs: Sequence[str] | pl.Series,
     *,
     user_words: tuple[str, ...] = (),
     fold_chinese: bool = False,
 ) -> tuple[np.ndarray, pa.Array]:
-    """Words of Han-only strings as rjieba cuts each (HMM on): per run their number, and all.
+    """Words of Han-only strings as jieba cuts each (HMM on): per run their number, and all.
 
-    The runs are joined by line breaks: jieba (and jieba-rs) cut each
-    stretch of Han characters on its own and give a line break as a piece
-    of its own, so the pieces between the line breaks are each run's cut (a
-    test holds this against cutting run by run). The joined text is cut in
-    slices of :data:`_RUNS_PER_CALL` runs, each ending after a line break,
-    and the words are read off its bytes (:func:`_read_cut`), not converted
-    one by one. Should the line breaks not come back one per join, the runs
-    are cut one by one. Many runs are cut in parts on parallel threads (the
-    segmenter lets go of the interpreter while it cuts); a polars column of
-    runs is joined there, without a Python string per run. With
-    ``fold_chinese`` the runs are folded to Simplified first.
+    The cut is :mod:`analysis.segmenter`'s compiled jieba 0.42.1 (its
+    dictionary and HMM, the user's words added as ``jieba.add_word`` adds
+    them), which cuts the runs of a batch on parallel threads and gives the
+    words as one Arrow array over the runs' bytes, no Python string per
+    word. A polars column of runs is cut as it is. With ``fold_chinese`` the
+    runs are folded to Simplified first.
 
     >>> counts, words = cut_runs(["长三角一体化", "高质量发展"])
     >>> counts.tolist(), words.to_pylist()
     ([2, 2], ['长三角', '一体化', '高质量', '发展'])
     """
-    cut = _segmenter(tuple(user_words), fold_chinese).cut
+    model = _segmenter(tuple(user_words), fold_chinese)
     if fold_chinese:
         runs = pl.Series(to_simplified(_strings(runs)), dtype=pl.String)
     elif not isinstance(runs, pl.Series):
         runs = pl.Series(list(runs), dtype=pl.String)
-    if len(runs) == 0:
-        return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
-    sizes = runs.str.len_chars().to_numpy().astype(np.int64)
-    parts = max(1, -(-len(runs) // _RUNS_PER_CUT))
-    threads = kernels.WORKERS if int(sizes.sum()) > PARALLEL_HAN else 1
-    parts = max(parts, threads)
-    edges = np.linspace(0, len(runs), parts + 1).astype(np.int64).tolist()
-    spans = [(lo, hi) for lo, hi in itertools.pairwise(edges) if hi > lo]
-    batches = [runs.slice(lo, hi - lo) for lo, hi in spans]
-    joined = [cast(str, batch.str.join("\n").item()) for batch in batches]
-    slices = [_slices(sizes[lo:hi]) for lo, hi in spans]
-    counts: list[np.ndarray] = []
-    words: list[pa.Array] = []
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        # each batch's words are read on this thread while the later batches are cut
-        cuts_of = pool.map(lambda job: _piece_lengths(cut, *job), zip(joined, slices, strict=True))
-        for batch, text, lengths in zip(batches, joined, cuts_of, strict=True):
-            read = _read_cut(text, lengths, len(batch))
-            if read is None:
-                each = [cut(run, True) for run in batch.to_list()]
-                counts.append(np.array([len(w) for w in each], dtype=np.int64))
-                words.append(pa.array([w for ws in each for w in ws], type=pa.string()))
-                continue
-            counts.append(read[0])
-            words.append(read[1])
-    return np.concatenate(counts).astype(np.int64), pa.concat_arrays(words)
-
-
-def _slices(sizes: np.ndarray) -> list[int]:
-    """Where runs of these lengths, joined by line breaks, are cut into slices of
-    :data:`_RUNS_PER_CALL` runs: character offsets, each just after a line break.
-
-    >>> _slices(np.array([2, 3, 1]))  # one slice: fewer runs than a call takes
-    [0, 8]
-    """
-    total = int(sizes.sum()) + len(sizes) - 1
-    after = np.cumsum(sizes + 1)[_RUNS_PER_CALL - 1 :: _RUNS_PER_CALL]
-    return [0, *after[after < total].tolist(), total]
-
-
-def _piece_lengths(cut: Any, text: str, edges: list[int]) -> np.ndarray:
-    """The length of each piece of the segmenter's cut of ``text``, cut slice by slice."""
-    lengths = []
-    for lo, hi in itertools.pairwise(edges):
-        pieces = cut(text[lo:hi], True)
-        lengths.append(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
-    return np.concatenate(lengths)
-
-
-def _read_cut(text: str, lengths: np.ndarray, n_runs: int) -> tuple[np.ndarray, pa.Array] | None:
-    r"""Per run its number of words, and the words: the cut of ``n_runs`` runs joined by "\n".
-
-    ``lengths`` are the lengths of the pieces of the cut in order. jieba's
-    cut is a partition of its text (rjieba returns slices of it), so the
-    lengths place the pieces in the text's UTF-8 bytes and the words are one
-    Arrow array over those bytes. None when the lengths do not add up to the
-    text or the line breaks are not pieces of their own, one per join.
-
-    >>> counts, words = _read_cut("长三角一体化\n发展", np.array([3, 3, 1, 2]), 2)
-    >>> counts.tolist(), words.to_pylist()
-    ([2, 1], ['长三角', '一体化', '发展'])
-    """
-    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    chars = np.asarray(lengths, dtype=np.int64)
-    # the byte where each character starts (not a continuation byte), then the end
-    starts = np.append(np.flatnonzero((data & 0xC0) != 0x80), len(data))
-    if int(chars.sum()) != len(starts) - 1 or not (chars > 0).all():
-        return None
-    offsets = starts[np.concatenate(([0], np.cumsum(chars)))]
-    breaks = (chars == 1) & (data[offsets[:-1]] == ord("\n"))
-    cuts = np.flatnonzero(breaks)
-    if len(cuts) != n_runs - 1 or np.count_nonzero(data == ord("\n")) != n_runs - 1:
-        return None
-    every = pa.LargeStringArray.from_buffers(len(chars), pa.py_buffer(offsets), pa.py_buffer(data))
-    counts = np.diff(np.concatenate(([-1], cuts, [len(chars)]))) - 1
-    return counts, every.filter(pa.array(~breaks)).cast(pa.string())
+    counts, words = segmenter.cut(model, runs.to_arrow())
+    return counts, words.cast(pa.string())
 
 
 def _strings(runs: Sequence[str] | pl.Series) -> list[str]:
@@ -339,38 +245,24 @@ def to_simplified(runs: Sequence[str]) -> list[str]:
     return cast(list[str], folded)
 
 
-@functools.lru_cache(maxsize=8)
-def _segmenter(user_words: tuple[str, ...], fold_chinese: bool = False) -> Any:
-    """An rjieba (jieba-rs) segmenter with the user's words; one per distinct word list.
-
-    rjieba ships jieba's own dictionary and HMM and cuts a Han run exactly as
-    jieba 0.42.1 does (a test holds the two equal on every distinct Han run
-    of the shared Chinese corpus), some 25 times faster. A private instance
-    keeps one user's dictionary out of everybody else's; a word added without
-    a frequency gets the one that keeps it whole, as in jieba. With
-    ``fold_chinese`` the words are folded to Simplified as the text is.
-    """
-    import rjieba
-
-    segmenter = rjieba.Jieba()
+def _segmenter(user_words: tuple[str, ...], fold_chinese: bool = False) -> segmenter.Segmenter:
+    """jieba's dictionary with the user's words (normalised, folded to Simplified with
+    ``fold_chinese`` as the text is); one per distinct word list (cached)."""
     words = [normalise(word).strip() for word in user_words]
-    for word in to_simplified(words) if fold_chinese else words:
-        if word:
-            segmenter.add_word(word, None, None)
-    return segmenter
+    folded = to_simplified(words) if fold_chinese else words
+    return segmenter.segmenter(tuple(word for word in folded if word))
 
 
 def segment_han(
     runs: Sequence[str], *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
 ) -> list[list[str]]:
-    """Segment Han-only strings with rjieba (jieba's dictionary, HMM on), one list per run.
+    """Segment Han-only strings as jieba does (its dictionary, HMM on), one list per run.
 
     With ``fold_chinese`` Traditional characters are folded to Simplified
     (:func:`to_simplified`) before segmenting: ``經濟`` and ``经济`` are one word.
     """
-    cut = _segmenter(tuple(user_words), fold_chinese).cut
-    runs = to_simplified(runs) if fold_chinese else list(runs)
-    return [[w for w in cut(run, True) if w.strip()] for run in runs]
+    counts, words = cut_runs(list(runs), user_words=user_words, fold_chinese=fold_chinese)
+    return [[w for w in ws if w.strip()] for ws in _lists(counts, words.to_pylist())]
 
 
 def tokenize_frame(

@@ -1,4 +1,4 @@
-"""Chinese indexing speed: our index build against jieba's and rjieba's plain cut.
+"""Chinese indexing speed: our index build against jieba's plain cut (and rjieba's).
 
     python benchmarks/bench_chinese.py [--corpus zh_gov_work_reports] [--runs 3]
 
@@ -11,11 +11,12 @@ the median is printed as MB/s of UTF-8 text (reading the file is not timed).
   words + detected phrases, passages), no cache;
 - jieba.lcut: jieba's plain cut of every text (HMM on), the segmenter alone;
 - rjieba.cut: the same with rjieba (jieba-rs), the segmenter alone;
-- rjieba runs: rjieba's cut of what the index cuts, as it cuts it: each
-  distinct Han run of the NFKC text once, in calls of
-  ``analysis.text._RUNS_PER_CALL`` runs joined by line breaks (the runs are
-  found before the clock starts), on one thread. The floor of the index's
-  segmenting.
+- compiled runs: what the index cuts, as it cuts it: each distinct Han run
+  of the NFKC text once, by ``analysis.segmenter.cut`` (jieba's cut,
+  compiled, on parallel threads) from an Arrow array of the runs (found
+  before the clock starts). The floor of the index's segmenting;
+- rjieba runs: rjieba's cut of the same runs, in calls of 2,048 runs joined
+  by line breaks on one thread (how the index cut them before).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -58,11 +60,20 @@ def _rjieba(texts: list[str]) -> str:
     return f"{sum(len(rjieba.cut(t, hmm=True)) for t in texts):,} pieces"
 
 
+def _compiled_runs(runs: Any) -> str:
+    import pyarrow as pa
+
+    from analysis import segmenter
+
+    array = runs if isinstance(runs, pa.Array) else pa.array(runs, pa.large_string())
+    counts, _ = segmenter.cut(segmenter.segmenter(), array)
+    return f"{int(counts.sum()):,} words of {len(counts):,} distinct runs"
+
+
 def _rjieba_runs(runs: list[str]) -> str:
     import rjieba
 
-    from analysis.text import _RUNS_PER_CALL as per_call
-
+    per_call = 2048
     words = 0
     for at in range(0, len(runs), per_call):
         batch = runs[at : at + per_call]
@@ -83,6 +94,7 @@ CONTENDERS: dict[str, Callable[..., str]] = {
     "build_index": _ours,
     "jieba.lcut": _jieba,
     "rjieba.cut": _rjieba,
+    "compiled runs": _compiled_runs,
     "rjieba runs": _rjieba_runs,
 }
 
@@ -94,12 +106,16 @@ def _child(name: str, corpus: str, runs: int, queue: mp.Queue) -> None:
     work(_frame(WARM_UP) if ours else WARM_UP)
     warm_up = time.perf_counter() - started
     texts = read_texts(corpus, None)
-    if name == "rjieba runs":
+    if name.endswith(" runs"):
         texts = _distinct_runs(texts)
     times = []
     detail = ""
     for _ in range(runs):
         data: object = _frame(texts) if ours else texts  # a fresh frame: no content hash reuse
+        if name == "compiled runs":
+            import pyarrow as pa
+
+            data = pa.array(texts, pa.large_string())
         started = time.perf_counter()
         detail = work(data)
         times.append(time.perf_counter() - started)
@@ -125,8 +141,8 @@ def main() -> None:
         median = statistics.median(times)
         speeds[name] = size / median
         runs = ", ".join(f"{t:.2f}" for t in times)
-        print(f"{name:<12} {speeds[name]:7.1f} MB/s   median {median:6.2f} s ({runs})   {detail}")
-    for name in ("jieba.lcut", "rjieba.cut", "rjieba runs"):
+        print(f"{name:<13} {speeds[name]:7.1f} MB/s   median {median:6.2f} s ({runs})   {detail}")
+    for name in ("jieba.lcut", "rjieba.cut", "compiled runs", "rjieba runs"):
         print(f"build_index / {name}: {speeds['build_index'] / speeds[name]:.2f}x the speed")
 
 

@@ -29,6 +29,9 @@ Modules, by job (:mod:`~analysis.kernels.utf8` and
   :func:`kept_starts`: one level of phrase detection (n-grams scattered by
   hash into partitions, each counted in cache);
   :func:`best_at`: the best score at each of a sorted list of positions;
+- :mod:`~analysis.kernels.segment`: :func:`cut_han_runs`, jieba's cut of
+  Han runs over a trie of its dictionary (:func:`insert_words`,
+  :func:`node_of`, :func:`rehash`) and its HMM;
 - :mod:`~analysis.kernels.streams`: :func:`match_sequence`,
   :func:`positions_by_value`, :func:`walk_words`, :func:`shingle_hashes`:
   walks over the index's token stream.
@@ -85,6 +88,7 @@ from analysis.kernels.scanning import (
     number_strings,
     scan_tokens,
 )
+from analysis.kernels.segment import cut_han_runs, insert_words, node_of, rehash
 from analysis.kernels.streams import match_sequence, positions_by_value, shingle_hashes, walk_words
 
 __all__ = [
@@ -100,21 +104,25 @@ __all__ = [
     "best_at",
     "column_sums",
     "count_partitions",
+    "cut_han_runs",
     "expand_into",
     "expanded_counts",
     "fill_rows",
     "frequent_rows",
     "gather_into",
+    "insert_words",
     "kept_starts",
     "mark_frequent",
     "match_sequence",
     "nfkc_unsure",
+    "node_of",
     "number_strings",
     "packed_column_sums",
     "partition_ngrams",
     "passage_spans",
     "positions_by_value",
     "read_columns",
+    "rehash",
     "row_counts",
     "row_counts_with_room",
     "scan_tokens",

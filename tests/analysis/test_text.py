@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import unicodedata
 
 import numpy as np
+import polars as pl
 import pytest
 import regex
 from hypothesis import given, settings
@@ -246,7 +246,7 @@ def test_china_headlines_count_u_s_as_one_term_and_never_its_letters():
 
 
 def _jieba_cut(runs: list[str], user_words: tuple[str, ...] = ()) -> list[list[str]]:
-    """jieba 0.42.1 itself (HMM on), the reference the Rust port is held to."""
+    """jieba 0.42.1 itself (HMM on), the reference the compiled cut is held to."""
     import logging
 
     import jieba
@@ -256,24 +256,6 @@ def _jieba_cut(runs: list[str], user_words: tuple[str, ...] = ()) -> list[list[s
     for word in user_words:
         tokenizer.add_word(word)
     return [[w for w in tokenizer.lcut(run, HMM=True) if w.strip()] for run in runs]
-
-
-@pytest.mark.parametrize("corpus", ["zh_gov_work_reports", "china_daily_columns_2018"])
-def test_segment_han_equals_jieba_on_every_han_run_of_a_shared_corpus(corpus):
-    """rjieba cuts every Han run our rule hands it exactly as jieba does.
-
-    (Cutting whole texts, the two differ by two pieces on zh_gov_work_reports:
-    jieba splits "2011-2020" into three, rjieba keeps one; our rule never gives
-    the segmenter anything but Han, and keeps "2011-2020" whole itself.)
-    """
-    runs = sorted(
-        {
-            run
-            for text in shared_texts(corpus)
-            for run in regex.findall(r"\p{Han}+", normalise(text))
-        }
-    )
-    assert segment_han(runs) == _jieba_cut(runs)
 
 
 def test_segment_han_keeps_user_words_whole_as_jieba_does():
@@ -290,10 +272,23 @@ def test_segment_han_keeps_user_words_whole_as_jieba_does():
     assert segment_han(runs)[1] == ["坚持", "高质量", "发展", "和", "供给", "侧", "结构性", "改革"]
 
 
+def test_user_words_are_normalised_and_folded_with_the_text():
+    """A user word is NFKC-normalised and stripped (folded to Simplified with fold_chinese);
+    a blank one is dropped."""
+    runs = ["推动長三角一體化發展"]
+    assert segment_han(runs, user_words=(" 长三角一体化 ", "  "), fold_chinese=True) == [
+        ["推动", "长三角一体化", "发展"]
+    ]
+    assert segment_han(runs, user_words=("長三角一體化",), fold_chinese=True) == [
+        ["推动", "长三角一体化", "发展"]
+    ]
+    assert segment_han(runs, fold_chinese=True) == _jieba_cut(["推动长三角一体化发展"])
+
+
 @pytest.mark.parametrize("user_words", [(), ("长三角一体化", "高质量发展", "供给侧结构性改革")])
 def test_cut_runs_equals_jieba_run_by_run_on_every_han_run(user_words):
-    """The index cuts all Han runs in one call (joined by line breaks): each run's words
-    are still exactly jieba's cut of that run alone, user words included."""
+    """Every distinct Han run of the work reports, cut together, gets jieba's cut of that run
+    alone, user words included; so do Han characters outside jieba's own Han range."""
     from analysis.text import cut_runs
 
     runs = sorted(
@@ -303,99 +298,24 @@ def test_cut_runs_equals_jieba_run_by_run_on_every_han_run(user_words):
             for run in regex.findall(r"\p{Han}+", normalise(text))
         }
     )
-    # Han characters outside jieba's own Han ranges (〇, 々, a radical, extension B)
-    extra = ["〇", "二〇二〇年", "人々", "⺀", "𠀀𠀁", "〇〇"]
+    # Han characters outside jieba's own Han range (〇, 々, a radical, extension B, U+9FD6)
+    extra = ["〇", "二〇二〇年", "人々", "⺀", "𠀀𠀁", "〇〇", "鿖发展"]
     counts, words = cut_runs(runs + extra, user_words=user_words)
     flat = words.to_pylist()
     ends = np.cumsum(counts).tolist()
     got = [flat[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
-    assert got == segment_han(runs + extra, user_words=user_words)  # rjieba run by run
-    assert got[: len(runs)] == _jieba_cut(runs, user_words)
-    # The one difference from jieba: rjieba keeps a run of extension B characters whole.
-    assert [
-        (run, mine, theirs)
-        for run, mine, theirs in zip(extra, got[len(runs) :], _jieba_cut(extra), strict=True)
-        if mine != theirs
-    ] == [("𠀀𠀁", ["𠀀𠀁"], ["𠀀", "𠀁"])]
-    assert cut_runs([])[0].tolist() == []
-
-
-def _lengths(pieces: list[str]) -> np.ndarray:
-    return np.array([len(piece) for piece in pieces], dtype=np.int64)
-
-
-def test_read_cut_places_the_words_by_their_lengths_in_the_bytes():
-    from analysis.text import _read_cut
-
-    counts, words = _read_cut("长三角一体化\n发展", _lengths(["长三角", "一体化", "\n", "发展"]), 2)
-    assert counts.tolist() == [2, 1]
-    assert words.to_pylist() == ["长三角", "一体化", "发展"]
-    # four-byte characters (extension B) and one-character runs
-    counts, words = _read_cut("𠀀𠀁\n国\n𠀀", _lengths(["𠀀𠀁", "\n", "国", "\n", "𠀀"]), 3)
-    assert counts.tolist() == [1, 1, 1]
-    assert words.to_pylist() == ["𠀀𠀁", "国", "𠀀"]
-
-
-@pytest.mark.parametrize(
-    ("text", "pieces", "n_runs"),
-    [
-        ("长三角一体化\n发展", ["长三角", "\n", "发展"], 2),  # characters missing
-        ("发展\n发展", ["发展\n", "发展"], 2),  # a line break inside a word
-        ("发展\n发展", ["发展", "\n", "发展"], 3),  # fewer joins than runs
-        ("发展\n发展", ["发展", "", "\n", "发展"], 2),  # an empty piece
-    ],
-)
-def test_read_cut_refuses_a_cut_that_is_not_each_run_cut_on_its_own(text, pieces, n_runs):
-    from analysis.text import _read_cut
-
-    assert _read_cut(text, _lengths(pieces), n_runs) is None
-
-
-def test_cut_runs_cuts_run_by_run_when_the_line_breaks_do_not_come_back(monkeypatch):
-    """Should the segmenter ever join a line break to a word, each run is cut alone."""
-    import analysis.text as text
-
-    real = text._segmenter(())
-
-    class Gluing:
-        def cut(self, run: str, hmm: bool) -> list[str]:
-            pieces = real.cut(run, hmm)
-            # every line break glued to the word before it
-            out: list[str] = []
-            for piece in pieces:
-                if piece == "\n" and out:
-                    out[-1] += piece
-                else:
-                    out.append(piece)
-            return out
-
-    monkeypatch.setattr(text, "_segmenter", lambda *_: Gluing())
-    runs = ["推动长三角一体化发展", "坚持高质量发展", "长三角"]
-    counts, words = text.cut_runs(runs)
-    assert counts.tolist() == [4, 3, 1]
-    assert words.to_pylist() == [w for run in runs for w in real.cut(run, True)]
-    assert words.to_pylist()[:4] == ["推动", "长三角", "一体化", "发展"]
-
-
-def test_cut_runs_cuts_the_joined_runs_in_slices_that_end_after_a_line_break(monkeypatch):
-    import analysis.text as text
-
-    monkeypatch.setattr(text, "_RUNS_PER_CALL", 2)
-    runs = ["推动", "长三角一体化发展", "坚", "高质量发展", "长三角"]
-    joined = "\n".join(runs)
-    edges = text._slices(np.array([len(run) for run in runs]))
-    assert len(joined) == 23
-    assert edges == [0, 12, 20, 23]
-    assert [joined[lo:hi] for lo, hi in itertools.pairwise(edges)] == [
-        "推动\n长三角一体化发展\n",
-        "坚\n高质量发展\n",
-        "长三角",
+    assert got == _jieba_cut(runs + extra, user_words)
+    assert got[len(runs) :] == [
+        ["〇"],
+        ["二", "〇", "二", "〇", "年"],
+        ["人", "々"],
+        ["⺀"],
+        ["𠀀", "𠀁"],
+        ["〇", "〇"],
+        ["鿖", "发展"],
     ]
-    counts, words = text.cut_runs(runs)
-    flat = words.to_pylist()
-    ends = np.cumsum(counts).tolist()
-    got = [flat[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
-    assert got == segment_han(runs)
+    assert cut_runs([])[0].tolist() == []
+    assert cut_runs(pl.Series(["长三角"]))[1].to_pylist() == ["长三角"]
 
 
 def test_tokenize_splits_mixed_han_runs_like_pure_ones():

@@ -1,0 +1,267 @@
+"""jieba 0.42.1's dictionary and HMM as compiled arrays, user words added as jieba adds them.
+
+:func:`segmenter` gives the arrays :func:`analysis.kernels.cut_han_runs`
+walks; :func:`cut` cuts an Arrow array of Han runs with them, on parallel
+threads, into one Arrow array of words over the runs' own bytes. The cut is
+jieba's ``Tokenizer.cut(run, HMM=True)`` word for word (the kernel's
+docstring gives the steps; tests hold it to jieba on every Han run of the
+shared Chinese corpora).
+
+The arrays are read from jieba's own files once per process: ``dict.txt``
+as jieba's ``gen_pfdict`` reads it (a word listed twice keeps its last
+frequency; the total counts every line) and the ``finalseg`` tables. User
+words are added by jieba's own ``add_word`` (a frequency from its
+``suggest_freq``, so each stays whole) on a jieba ``Tokenizer`` whose
+``FREQ`` is this dictionary, read through the trie, so no Python dictionary
+of jieba's 584,000 keys is built.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from analysis import kernels
+from analysis.kernels.segment import HAN_FIRST, HAN_LAST, MIN_FLOAT, ROOT_SPAN
+
+#: Runs of more bytes than this are cut on parallel threads.
+PARALLEL_BYTES = 1 << 18
+
+
+@dataclass(frozen=True)
+class Segmenter:
+    """jieba's ``FREQ`` as a trie (see :mod:`analysis.kernels.segment`), its total, its HMM."""
+
+    root: np.ndarray  # int32 per code point below ROOT_SPAN: the root's child, or -1
+    keys: np.ndarray  # int64 per slot of the hash: node * 2 ** 21 + character, or -1
+    kids: np.ndarray  # int32 per slot: the child
+    node_freq: np.ndarray  # int64 per node: the frequency of its word (0: a prefix only)
+    nodes: int
+    total: int
+    score: np.ndarray  # float64 per node: log(freq) - log(total) where freq > 0
+    start: np.ndarray  # (4,) B, E, M, S
+    trans: np.ndarray  # (4, 4) from, to
+    emit: np.ndarray  # (4, U+9FD5 - U+4E00 + 1)
+
+    @property
+    def unknown(self) -> float:
+        """``log(1) - log(total)``: the score of a character no word starts at."""
+        return math.log(1) - math.log(self.total)
+
+    def freq(self, word: str) -> int | None:
+        """jieba's ``FREQ.get(word)``: None for a string that is no word nor prefix of one."""
+        if not word:
+            return None
+        points = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        node = kernels.node_of(self.root, self.keys, self.kids, points, 0, len(points))
+        return None if node < 0 else int(self.node_freq[node])
+
+
+def _code_points(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """All the words' code points in one array, and where each word starts (then the end)."""
+    points = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    return points, np.concatenate(([0], np.cumsum(lengths)))
+
+
+def _table_size(edges: int) -> int:
+    """Slots of the hash for this many edges: a power of two, at most half full."""
+    return 1 << max(10, (2 * edges).bit_length())
+
+
+def _scores(node_freq: np.ndarray, total: int) -> np.ndarray:
+    """``log(freq) - log(total)`` per word node, 0 elsewhere.
+
+    libm's log through :func:`math.log`, as jieba calls it (numpy's own log
+    may differ in the last bit); the subtraction is the same in numpy.
+    """
+    score = np.zeros(len(node_freq), dtype=np.float64)
+    words = np.flatnonzero(node_freq > 0)
+    logs = np.fromiter(map(math.log, node_freq[words].tolist()), dtype=np.float64)
+    score[words] = logs - math.log(total)
+    return score
+
+
+def _read_dictionary(path: Path) -> tuple[list[str], list[int]]:
+    """The words and frequencies of jieba's ``dict.txt``, line by line as ``gen_pfdict`` reads."""
+    words: list[str] = []
+    freqs: list[int] = []
+    lines = path.read_bytes().split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the break ending the last line
+    for number, line in enumerate(lines, 1):
+        text = line.strip().decode("utf-8")
+        try:
+            word, freq = text.split(" ")[:2]
+            freqs.append(int(freq))
+        except ValueError:
+            message = f"invalid dictionary entry in {path} at line {number}: {text}"
+            raise ValueError(message) from None
+        words.append(word)
+    return words, freqs
+
+
+def _hmm() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """jieba's ``finalseg`` start, transition and emission log probabilities, states in letter
+    order (B, E, M, S), ``MIN_FLOAT`` for what the tables leave out."""
+    from jieba.finalseg import emit_P, start_P, trans_P
+
+    order = "BEMS"
+    start = np.array([start_P[s] for s in order], dtype=np.float64)
+    trans = np.array([[trans_P[a].get(b, MIN_FLOAT) for b in order] for a in order])
+    emit = np.full((4, HAN_LAST - HAN_FIRST + 1), MIN_FLOAT)
+    for y, state in enumerate(order):
+        table = emit_P[state]
+        chars = [c for c in table if HAN_FIRST <= ord(c) <= HAN_LAST]
+        emit[y, [ord(c) - HAN_FIRST for c in chars]] = [table[c] for c in chars]
+    return start, trans, emit
+
+
+@functools.lru_cache(maxsize=1)
+def _base() -> Segmenter:
+    """jieba's default dictionary and HMM, read once per process."""
+    import jieba
+
+    words, freqs = _read_dictionary(Path(jieba.__file__).parent / "dict.txt")
+    points, starts = _code_points(words)
+    size = _table_size(len(points))
+    root = np.full(ROOT_SPAN, -1, dtype=np.int32)
+    keys = np.full(size, -1, dtype=np.int64)
+    kids = np.zeros(size, dtype=np.int32)
+    node_freq = np.zeros(len(points) + 1, dtype=np.int64)
+    counts = np.array(freqs, dtype=np.int64)
+    nodes = kernels.insert_words(points, starts, counts, root, keys, kids, node_freq, 1)
+    node_freq = node_freq[:nodes].copy()
+    total = sum(freqs)
+    start, trans, emit = _hmm()
+    return Segmenter(
+        root, keys, kids, node_freq, nodes, total, _scores(node_freq, total), start, trans, emit
+    )
+
+
+class _Frequencies:
+    """A jieba ``FREQ`` read through the trie, with the entries jieba's ``add_word`` writes."""
+
+    def __init__(self, base: Segmenter) -> None:
+        self.base = base
+        self.added: dict[str, int] = {}
+
+    def get(self, word: str, default: int | None = None) -> int | None:
+        if word in self.added:
+            return self.added[word]
+        freq = self.base.freq(word)
+        return default if freq is None else freq
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word) is not None
+
+    def __getitem__(self, word: str) -> int:
+        freq = self.get(word)
+        if freq is None:
+            raise KeyError(word)
+        return freq
+
+    def __setitem__(self, word: str, freq: int) -> None:
+        self.added[word] = freq
+
+
+@functools.lru_cache(maxsize=8)
+def segmenter(user_words: tuple[str, ...] = ()) -> Segmenter:
+    """jieba's dictionary with ``user_words`` added in order, as ``jieba.add_word(word)`` adds
+    each (no frequency: jieba's ``suggest_freq`` gives the one that keeps it whole)."""
+    base = _base()
+    if not user_words:
+        return base
+    import jieba
+
+    frequencies = _Frequencies(base)
+    tokenizer: Any = jieba.Tokenizer()
+    tokenizer.FREQ = frequencies
+    tokenizer.total = base.total
+    tokenizer.initialized = True
+    for word in user_words:
+        tokenizer.add_word(word)
+    added = list(frequencies.added)
+    points, starts = _code_points(added)
+    edges = int(np.count_nonzero(base.keys >= 0)) + len(points)
+    if _table_size(edges) > len(base.keys):
+        keys, kids = _rehashed(base, _table_size(edges))
+    else:
+        keys, kids = base.keys.copy(), base.kids.copy()
+    root = base.root.copy()
+    node_freq = np.zeros(base.nodes + len(points), dtype=np.int64)
+    node_freq[: base.nodes] = base.node_freq
+    counts = np.array([frequencies.added[word] for word in added], dtype=np.int64)
+    nodes = kernels.insert_words(points, starts, counts, root, keys, kids, node_freq, base.nodes)
+    node_freq = node_freq[:nodes].copy()
+    total = int(tokenizer.total)
+    return replace(
+        base,
+        root=root,
+        keys=keys,
+        kids=kids,
+        node_freq=node_freq,
+        nodes=nodes,
+        total=total,
+        score=_scores(node_freq, total),
+    )
+
+
+def _rehashed(base: Segmenter, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The base trie's edges in a hash of ``size`` slots."""
+    keys = np.full(size, -1, dtype=np.int64)
+    kids = np.zeros(size, dtype=np.int32)
+    kernels.rehash(base.keys, base.kids, keys, kids)
+    return keys, kids
+
+
+def cut(segmenter: Segmenter, runs: pa.Array) -> tuple[np.ndarray, pa.LargeStringArray]:
+    """jieba's cut (HMM on) of each Han run of a string array: per run its number of words,
+    and all the words in order, an array over the runs' bytes (not copied).
+
+    Many runs are cut in parts on parallel threads (the kernel releases the GIL).
+    """
+    array = runs.cast(pa.large_string())
+    if array.null_count:
+        raise ValueError("cut takes Han runs, not nulls")
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data_buffer = array.buffers()[2]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.zeros(0, np.uint8)
+    spans = kernels.split_evenly(
+        offsets, kernels.WORKERS if offsets[-1] - offsets[0] > PARALLEL_BYTES else 1
+    )
+    tables = (
+        segmenter.root,
+        segmenter.keys,
+        segmenter.kids,
+        segmenter.node_freq,
+        segmenter.score,
+        segmenter.unknown,
+        segmenter.start,
+        segmenter.trans,
+        segmenter.emit,
+    )
+
+    def part(span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        return kernels.cut_han_runs(data, offsets, span[0], span[1], *tables)
+
+    if len(spans) > 1:
+        with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+            parts = list(pool.map(part, spans))
+    else:
+        parts = [part(spans[0])]
+    ends = np.concatenate([offsets[:1], *(p[0] for p in parts)])
+    counts = np.concatenate([p[1] for p in parts])
+    words = pa.LargeStringArray.from_buffers(
+        len(ends) - 1, pa.py_buffer(ends), data_buffer or pa.py_buffer(b"")
+    )
+    return counts, words

@@ -1,0 +1,174 @@
+"""The compiled jieba (analysis.segmenter) against jieba 0.42.1 itself."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import regex
+
+from analysis import kernels, segmenter
+from analysis.rule import normalise
+from tests.analysis.tiny import shared_texts
+
+
+def _jieba(user_words: tuple[str, ...] = ()):
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in user_words:
+        tokenizer.add_word(word)
+    return tokenizer
+
+
+def _cut(runs: list[str], user_words: tuple[str, ...] = ()) -> list[list[str]]:
+    counts, words = segmenter.cut(segmenter.segmenter(user_words), pa.array(runs, pa.string()))
+    flat = words.to_pylist()
+    ends = np.cumsum(counts).tolist()
+    return [flat[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
+
+
+def _runs(corpus: str) -> list[str]:
+    texts = shared_texts(corpus)
+    return sorted({run for text in texts for run in regex.findall(r"\p{Han}+", normalise(text))})
+
+
+#: Words a user adds: new ones, one jieba has (高质量), one a prefix of another, one
+#: mixing letters and Han, one with a space (jieba's own cut of it decides its frequency).
+USER_WORDS = ("长三角一体化", "高质量", "高质量发展", "供给侧结构性改革", "G60科技", "科创 走廊")
+
+
+@pytest.mark.parametrize(
+    "corpus", ["zh_gov_work_reports", "china_daily_columns_2018", "china_media_headlines_2022"]
+)
+@pytest.mark.parametrize("user_words", [(), USER_WORDS])
+def test_every_han_run_of_a_shared_corpus_is_cut_as_jieba_cuts_it(corpus, user_words):
+    runs = _runs(corpus)
+    tokenizer = _jieba(user_words)
+    assert _cut(runs, user_words) == [tokenizer.lcut(run, HMM=True) for run in runs]
+
+
+def test_the_dictionary_is_jiebas_prefix_dictionary():
+    """Every key of jieba's FREQ (words and their prefixes) with its frequency, and its total."""
+    tokenizer = _jieba()
+    base = segmenter.segmenter()
+    assert base.total == tokenizer.total
+    assert base.nodes == len(tokenizer.FREQ) + 1  # and the root
+    assert all(base.freq(word) == freq for word, freq in tokenizer.FREQ.items())
+    assert base.freq("") is None
+    assert base.freq("长三角一体化") is None  # no word starts so
+    assert base.freq("中华人民共") == 0  # a prefix of 中华人民共和国 only
+    assert base.freq("长三角") == tokenizer.FREQ["长三角"] > 0
+
+
+def test_user_words_get_jiebas_frequencies_and_total():
+    tokenizer = _jieba(USER_WORDS)
+    mine = segmenter.segmenter(USER_WORDS)
+    assert mine.total == tokenizer.total
+    for word in USER_WORDS:
+        for end in range(1, len(word) + 1):
+            assert mine.freq(word[:end]) == tokenizer.FREQ[word[:end]], word[:end]
+    assert mine.freq("高质量") > segmenter.segmenter().freq("高质量")
+    # one word list stays out of the default dictionary
+    assert segmenter.segmenter().freq("长三角一体化") is None
+
+
+def test_hand_written_cuts():
+    runs = [
+        "",
+        "国",
+        "推动长三角一体化发展",
+        "坚持高质量发展和供给侧结构性改革",
+        # outside jieba's Han range (U+4E00-U+9FD5): each character alone
+        "〇",
+        "二〇二〇年",
+        "人々",
+        "⺀",
+        "𠀀𠀁",
+        "鿖鿗",
+        "中国𠀀人民",
+        # no dictionary word: the HMM cuts the stretch
+        "韦沣泺淏",
+    ]
+    assert _cut(runs) == [
+        [],
+        ["国"],
+        ["推动", "长三角", "一体化", "发展"],
+        ["坚持", "高质量", "发展", "和", "供给", "侧", "结构性", "改革"],
+        ["〇"],
+        ["二", "〇", "二", "〇", "年"],
+        ["人", "々"],
+        ["⺀"],
+        ["𠀀", "𠀁"],
+        ["鿖", "鿗"],
+        ["中国", "𠀀", "人民"],
+        _jieba().lcut("韦沣泺淏", HMM=True),
+    ]
+    assert _cut(runs[2:4], ("长三角一体化", "高质量发展", "供给侧结构性改革")) == [
+        ["推动", "长三角一体化", "发展"],
+        ["坚持", "高质量发展", "和", "供给侧结构性改革"],
+    ]
+
+
+def test_many_runs_are_cut_on_threads_as_one(monkeypatch):
+    runs = _runs("zh_gov_work_reports")[:3000]
+    monkeypatch.setattr(segmenter, "PARALLEL_BYTES", 1 << 40)
+    alone = _cut(runs)
+    monkeypatch.setattr(segmenter, "PARALLEL_BYTES", 0)
+    assert _cut(runs) == alone
+
+
+def test_a_sliced_array_is_cut_from_its_own_offsets():
+    array = pa.array(["推动", "长三角一体化发展", "国"], pa.large_string()).slice(1, 2)
+    counts, words = segmenter.cut(segmenter.segmenter(), array)
+    assert counts.tolist() == [3, 1]
+    assert words.to_pylist() == ["长三角", "一体化", "发展", "国"]
+
+
+def test_a_bigger_hash_holds_the_same_trie():
+    base = segmenter.segmenter()
+    keys, kids = segmenter._rehashed(base, 2 * len(base.keys))
+    bigger = dataclasses.replace(base, keys=keys, kids=kids)
+    for word in ("长三角", "中华人民共和国", "AT&T", "长三", "国"):
+        assert bigger.freq(word) == base.freq(word)
+    runs = _runs("zh_gov_work_reports")[:500]
+    arrays = (pa.array(runs, pa.string()),)
+    assert segmenter.cut(bigger, *arrays)[1].equals(segmenter.cut(base, *arrays)[1])
+
+
+def test_insert_words_overwrites_and_keeps_prefixes():
+    """A later entry of a word overwrites its frequency; a prefix added later keeps a word's."""
+    words = ["ab", "a", "ab", "abc"]
+    points = np.array([ord(c) for word in words for c in word], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum([len(w) for w in words])))
+    root = np.full(segmenter.ROOT_SPAN, -1, dtype=np.int32)
+    keys = np.full(1024, -1, dtype=np.int64)
+    kids = np.zeros(1024, dtype=np.int32)
+    freq = np.zeros(16, dtype=np.int64)
+    nodes = kernels.insert_words(points, starts, np.array([5, 7, 9, 2]), root, keys, kids, freq, 1)
+    assert nodes == 4  # the root, a, ab, abc
+
+    def of(word: str) -> int:
+        array = np.array([ord(c) for c in word], dtype=np.int64)
+        return int(kernels.node_of(root, keys, kids, array, 0, len(array)))
+
+    assert [int(freq[of(w)]) for w in ("a", "ab", "abc")] == [7, 9, 2]
+    assert of("b") == -1
+    assert of("abcd") == -1
+
+
+def test_a_bad_dictionary_line_is_named(tmp_path):
+    path = tmp_path / "dict.txt"
+    path.write_text("长三角 5 ns\n一体化\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"dict\.txt at line 2: 一体化"):
+        segmenter._read_dictionary(path)
+    path.write_text("长三角 5 ns\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="at line 2"):  # jieba refuses an empty line too
+        segmenter._read_dictionary(path)
+    path.write_text("长三角 5 ns\r\n一体化 3\n", encoding="utf-8")
+    assert segmenter._read_dictionary(path) == (["长三角", "一体化"], [5, 3])
