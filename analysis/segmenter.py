@@ -13,7 +13,7 @@ frequency; the total counts every line) and the ``finalseg`` tables. User
 words are added by jieba's own ``add_word`` (a frequency from its
 ``suggest_freq``, so each stays whole) on a jieba ``Tokenizer`` whose
 ``FREQ`` is this dictionary, read through the trie, so no Python dictionary
-of jieba's 584,000 keys is built.
+of jieba's 498,113 keys is built.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from analysis import kernels
-from analysis.kernels.segment import HAN_FIRST, HAN_LAST, MIN_FLOAT, ROOT_SPAN
+from analysis.kernels.segment import HAN_FIRST, HAN_LAST, MAX_NODES, MIN_FLOAT, ROOT_SPAN
 
 #: Runs of more bytes than this are cut on parallel threads.
 PARALLEL_BYTES = 1 << 18
@@ -40,8 +40,7 @@ class Segmenter:
     """jieba's ``FREQ`` as a trie (see :mod:`analysis.kernels.segment`), its total, its HMM."""
 
     root: np.ndarray  # int32 per code point below ROOT_SPAN: the root's child, or -1
-    keys: np.ndarray  # int64 per slot of the hash: node * 2 ** 21 + character, or -1
-    kids: np.ndarray  # int32 per slot: the child
+    edges: np.ndarray  # int64 per slot of the hash: (node * 2**21 + character) * 2**21 + child
     node_freq: np.ndarray  # int64 per node: the frequency of its word (0: a prefix only)
     nodes: int
     total: int
@@ -60,7 +59,7 @@ class Segmenter:
         if not word:
             return None
         points = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        node = kernels.node_of(self.root, self.keys, self.kids, points, 0, len(points))
+        node = kernels.node_of(self.root, self.edges, points, 0, len(points))
         return None if node < 0 else int(self.node_freq[node])
 
 
@@ -133,17 +132,28 @@ def _base() -> Segmenter:
     points, starts = _code_points(words)
     size = _table_size(len(points))
     root = np.full(ROOT_SPAN, -1, dtype=np.int32)
-    keys = np.full(size, -1, dtype=np.int64)
-    kids = np.zeros(size, dtype=np.int32)
-    node_freq = np.zeros(len(points) + 1, dtype=np.int64)
+    edges = np.full(size, -1, dtype=np.int64)
+    node_freq = np.zeros(_room(1, len(points)), dtype=np.int64)
     counts = np.array(freqs, dtype=np.int64)
-    nodes = kernels.insert_words(points, starts, counts, root, keys, kids, node_freq, 1)
+    nodes = kernels.insert_words(points, starts, counts, root, edges, node_freq, 1)
     node_freq = node_freq[:nodes].copy()
     total = sum(freqs)
     start, trans, emit = _hmm()
-    return Segmenter(
-        root, keys, kids, node_freq, nodes, total, _scores(node_freq, total), start, trans, emit
+    base = Segmenter(
+        root, edges, node_freq, nodes, total, _scores(node_freq, total), start, trans, emit
     )
+    # sized for every character a word, then to the edges there are: half the cache lines
+    return replace(base, edges=_rehashed(base, _table_size(nodes - 1)))
+
+
+def _room(nodes: int, characters: int) -> int:
+    """Nodes a trie of ``nodes`` may reach with words of so many characters added."""
+    if nodes + characters > MAX_NODES:
+        raise ValueError(
+            f"the Chinese dictionary and user words may hold at most {MAX_NODES:,} prefixes:"
+            " use fewer user words"
+        )
+    return nodes + characters
 
 
 class _Frequencies:
@@ -190,23 +200,19 @@ def segmenter(user_words: tuple[str, ...] = ()) -> Segmenter:
         tokenizer.add_word(word)
     added = list(frequencies.added)
     points, starts = _code_points(added)
-    edges = int(np.count_nonzero(base.keys >= 0)) + len(points)
-    if _table_size(edges) > len(base.keys):
-        keys, kids = _rehashed(base, _table_size(edges))
-    else:
-        keys, kids = base.keys.copy(), base.kids.copy()
+    size = _table_size(base.nodes - 1 + len(points))  # an edge into every node but the root
+    edges = _rehashed(base, size) if size > len(base.edges) else base.edges.copy()
     root = base.root.copy()
-    node_freq = np.zeros(base.nodes + len(points), dtype=np.int64)
+    node_freq = np.zeros(_room(base.nodes, len(points)), dtype=np.int64)
     node_freq[: base.nodes] = base.node_freq
     counts = np.array([frequencies.added[word] for word in added], dtype=np.int64)
-    nodes = kernels.insert_words(points, starts, counts, root, keys, kids, node_freq, base.nodes)
+    nodes = kernels.insert_words(points, starts, counts, root, edges, node_freq, base.nodes)
     node_freq = node_freq[:nodes].copy()
     total = int(tokenizer.total)
     return replace(
         base,
         root=root,
-        keys=keys,
-        kids=kids,
+        edges=edges,
         node_freq=node_freq,
         nodes=nodes,
         total=total,
@@ -214,12 +220,11 @@ def segmenter(user_words: tuple[str, ...] = ()) -> Segmenter:
     )
 
 
-def _rehashed(base: Segmenter, size: int) -> tuple[np.ndarray, np.ndarray]:
+def _rehashed(base: Segmenter, size: int) -> np.ndarray:
     """The base trie's edges in a hash of ``size`` slots."""
-    keys = np.full(size, -1, dtype=np.int64)
-    kids = np.zeros(size, dtype=np.int32)
-    kernels.rehash(base.keys, base.kids, keys, kids)
-    return keys, kids
+    edges = np.full(size, -1, dtype=np.int64)
+    kernels.rehash(base.edges, edges)
+    return edges
 
 
 def cut(segmenter: Segmenter, runs: pa.Array) -> tuple[np.ndarray, pa.LargeStringArray]:
@@ -241,8 +246,7 @@ def cut(segmenter: Segmenter, runs: pa.Array) -> tuple[np.ndarray, pa.LargeStrin
     )
     tables = (
         segmenter.root,
-        segmenter.keys,
-        segmenter.kids,
+        segmenter.edges,
         segmenter.node_freq,
         segmenter.score,
         segmenter.unknown,

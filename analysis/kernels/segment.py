@@ -10,7 +10,8 @@ reads jieba's files into the arrays it walks (:func:`insert_words`).
 The dictionary is a trie of code points: the root's children in a dense
 table (``root``, one entry per code point below :data:`ROOT_SPAN`), every
 other edge ``(node, character) -> child`` in an open-addressing hash table
-(``keys``, ``kids``) whose keys are verified on every probe, so a lookup
+(``edges``: one int64 a slot, the edge's key above its child, so a probe
+reads one cache line) whose keys are verified on every probe, so a lookup
 never mistakes one prefix for another. The trie's nodes are exactly the
 keys of jieba's ``FREQ``: every word and every prefix of one, a prefix
 alone having frequency 0.
@@ -49,8 +50,11 @@ HAN_FIRST, HAN_LAST = 0x4E00, 0x9FD5
 #: jieba's ``MIN_FLOAT``: the log probability of what the HMM has never seen.
 MIN_FLOAT = -3.14e100
 
-#: A key of the hash is ``node * _EDGE + character`` (characters are below 2 ** 21).
-_EDGE = 1 << 21
+#: An edge's key is ``node * _EDGE + character`` (characters are below 2 ** 21); its
+#: slot holds ``key * _EDGE + child``, so nodes are numbered below :data:`MAX_NODES`.
+_BITS = 21
+_EDGE = 1 << _BITS
+MAX_NODES = _EDGE
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -60,19 +64,19 @@ def _slot(key: int, mask: int) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _child(root: np.ndarray, keys: np.ndarray, kids: np.ndarray, node: int, c: int) -> int:
+def _child(root: np.ndarray, edges: np.ndarray, node: int, c: int) -> int:
     """The trie node after ``node`` and character ``c``, or -1."""
     if node == 0 and c < ROOT_SPAN:
         return int(root[c])
     key = node * _EDGE + c
-    mask = len(keys) - 1
+    mask = len(edges) - 1
     h = _slot(key, mask)
     while True:
-        k = keys[h]
-        if k == key:
-            return int(kids[h])
-        if k < 0:
+        slot = edges[h]
+        if slot < 0:
             return -1
+        if slot >> _BITS == key:
+            return int(slot & (_EDGE - 1))
         h = (h + 1) & mask
 
 
@@ -82,8 +86,7 @@ def insert_words(
     starts: np.ndarray,
     freqs: np.ndarray,
     root: np.ndarray,
-    keys: np.ndarray,
-    kids: np.ndarray,
+    edges: np.ndarray,
     node_freq: np.ndarray,
     nodes: int,
 ) -> int:
@@ -93,17 +96,18 @@ def insert_words(
     ``freqs[w]`` (a later entry of the same word overwrites an earlier
     one); a new prefix node gets 0, an existing node keeps its frequency
     (jieba's ``gen_pfdict`` and ``add_word``). ``nodes`` is the number of
-    nodes so far (1: the root alone). The hash must have room: at most half
-    full after, which the caller sizes for.
+    nodes so far (1: the root alone). The hash must have room (at most half
+    full after) and ``node_freq`` too, below :data:`MAX_NODES`: the caller
+    sizes both.
     """
-    mask = len(keys) - 1
+    mask = len(edges) - 1
     for w in range(len(starts) - 1):
         if starts[w + 1] == starts[w]:
             continue
         node = 0
         for i in range(starts[w], starts[w + 1]):
             c = int(points[i])
-            child = _child(root, keys, kids, node, c)
+            child = _child(root, edges, node, c)
             if child < 0:
                 child = nodes
                 nodes += 1
@@ -113,23 +117,20 @@ def insert_words(
                 else:
                     key = node * _EDGE + c
                     h = _slot(key, mask)
-                    while keys[h] >= 0:
+                    while edges[h] >= 0:
                         h = (h + 1) & mask
-                    keys[h] = key
-                    kids[h] = child
+                    edges[h] = key * _EDGE + child
             node = child
         node_freq[node] = freqs[w]
     return nodes
 
 
 @njit(cache=True, nogil=True)
-def node_of(
-    root: np.ndarray, keys: np.ndarray, kids: np.ndarray, points: np.ndarray, lo: int, hi: int
-) -> int:
+def node_of(root: np.ndarray, edges: np.ndarray, points: np.ndarray, lo: int, hi: int) -> int:
     """The trie node of ``points[lo:hi]`` (-1: not a prefix of any word)."""
     node = 0
     for i in range(lo, hi):
-        node = _child(root, keys, kids, node, int(points[i]))
+        node = _child(root, edges, node, int(points[i]))
         if node < 0:
             return -1
     return node
@@ -221,8 +222,7 @@ def cut_han_runs(
     lo: int,
     hi: int,
     root: np.ndarray,
-    keys: np.ndarray,
-    kids: np.ndarray,
+    edges: np.ndarray,
     node_freq: np.ndarray,
     score: np.ndarray,
     unknown: float,
@@ -272,7 +272,7 @@ def cut_han_runs(
                 node = 0
                 x = k
                 while x < j:
-                    node = _child(root, keys, kids, node, points[x])
+                    node = _child(root, edges, node, points[x])
                     if node < 0:
                         break
                     x += 1
@@ -301,7 +301,7 @@ def cut_han_runs(
                         ends[n] = at[x]
                         n += 1
                     else:
-                        node = node_of(root, keys, kids, points, left, x)
+                        node = node_of(root, edges, points, left, x)
                         if node >= 0 and node_freq[node] > 0:
                             for q in range(left, x):
                                 ends[n] = at[q + 1]
@@ -323,17 +323,14 @@ def cut_han_runs(
 
 
 @njit(cache=True, nogil=True)
-def rehash(
-    keys: np.ndarray, kids: np.ndarray, into_keys: np.ndarray, into_kids: np.ndarray
-) -> None:
+def rehash(edges: np.ndarray, into: np.ndarray) -> None:
     """The edges of one hash put into another (empty, a power of two, big enough)."""
-    mask = len(into_keys) - 1
-    for h in range(len(keys)):
-        key = keys[h]
-        if key < 0:
+    mask = len(into) - 1
+    for h in range(len(edges)):
+        slot = edges[h]
+        if slot < 0:
             continue
-        s = _slot(key, mask)
-        while into_keys[s] >= 0:
+        s = _slot(slot >> _BITS, mask)
+        while into[s] >= 0:
             s = (s + 1) & mask
-        into_keys[s] = key
-        into_kids[s] = kids[h]
+        into[s] = slot

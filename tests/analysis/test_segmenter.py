@@ -132,8 +132,7 @@ def test_a_sliced_array_is_cut_from_its_own_offsets():
 
 def test_a_bigger_hash_holds_the_same_trie():
     base = segmenter.segmenter()
-    keys, kids = segmenter._rehashed(base, 2 * len(base.keys))
-    bigger = dataclasses.replace(base, keys=keys, kids=kids)
+    bigger = dataclasses.replace(base, edges=segmenter._rehashed(base, 2 * len(base.edges)))
     for word in ("长三角", "中华人民共和国", "AT&T", "长三", "国"):
         assert bigger.freq(word) == base.freq(word)
     runs = _runs("zh_gov_work_reports")[:500]
@@ -147,15 +146,14 @@ def test_insert_words_overwrites_and_keeps_prefixes():
     points = np.array([ord(c) for word in words for c in word], dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum([len(w) for w in words])))
     root = np.full(segmenter.ROOT_SPAN, -1, dtype=np.int32)
-    keys = np.full(1024, -1, dtype=np.int64)
-    kids = np.zeros(1024, dtype=np.int32)
+    edges = np.full(1024, -1, dtype=np.int64)
     freq = np.zeros(16, dtype=np.int64)
-    nodes = kernels.insert_words(points, starts, np.array([5, 7, 9, 2]), root, keys, kids, freq, 1)
+    nodes = kernels.insert_words(points, starts, np.array([5, 7, 9, 2]), root, edges, freq, 1)
     assert nodes == 4  # the root, a, ab, abc
 
     def of(word: str) -> int:
         array = np.array([ord(c) for c in word], dtype=np.int64)
-        return int(kernels.node_of(root, keys, kids, array, 0, len(array)))
+        return int(kernels.node_of(root, edges, array, 0, len(array)))
 
     assert [int(freq[of(w)]) for w in ("a", "ab", "abc")] == [7, 9, 2]
     assert of("b") == -1
@@ -172,3 +170,9 @@ def test_a_bad_dictionary_line_is_named(tmp_path):
         segmenter._read_dictionary(path)
     path.write_text("长三角 5 ns\r\n一体化 3\n", encoding="utf-8")
     assert segmenter._read_dictionary(path) == (["长三角", "一体化"], [5, 3])
+
+
+def test_too_many_user_words_are_refused_with_the_fix(monkeypatch):
+    monkeypatch.setattr(segmenter, "MAX_NODES", segmenter.segmenter().nodes + 2)
+    with pytest.raises(ValueError, match="use fewer user words"):
+        segmenter.segmenter(("甲乙丙丁戊",))
