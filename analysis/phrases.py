@@ -539,20 +539,23 @@ def _drop_nested(
     *,
     drop: np.ndarray,
 ) -> tuple[list[tuple[int, ...]], sp.csr_matrix, np.ndarray]:
-    totals = np.asarray(counts.sum(axis=0)).ravel()
-    position = {seq: i for i, seq in enumerate(sequences)}
-    fragment = drop
-    drop = drop.copy()
-    for i, seq in enumerate(sequences):
-        if fragment[i]:
-            continue
+    # Python numbers and lists: the loop reads one at a time (numpy scalars are slow)
+    totals = np.asarray(counts.sum(axis=0)).ravel().tolist()
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    longest = int(lengths.max()) if len(lengths) else 0
+    # only a phrase shorter than the longest can sit inside another
+    position = {seq: i for i, seq in enumerate(sequences) if len(seq) < longest}
+    dropped = drop.tolist()
+    for i in np.flatnonzero(~drop & (lengths > 2)).tolist():
+        seq = sequences[i]
         n = len(seq)
+        total = totals[i]
         for size in range(2, n):
             for start in range(n - size + 1):
                 j = position.get(seq[start : start + size])
-                if j is not None and totals[i] >= share * totals[j]:
-                    drop[j] = True
-    keep = np.flatnonzero(~drop)
+                if j is not None and total >= share * totals[j]:
+                    dropped[j] = True
+    keep = np.flatnonzero(~np.array(dropped, dtype=bool))
     return [sequences[i] for i in keep], counts[:, keep].tocsr(), scores[keep]
 
 

@@ -350,10 +350,14 @@ def join_tokens(tokens: Iterable[str], *, han: Sequence[bool] | None = None) -> 
     >>> join_tokens(["yangtze", "river"]), join_tokens(["高质量", "发展"])
     ('yangtze river', '高质量发展')
     """
-    out = ""
-    previous_han = False
     tokens = list(tokens)
     flags = [is_han(token) for token in tokens] if han is None else han
+    if all(flags):  # a Chinese phrase (most phrases of a Chinese corpus)
+        return "".join(tokens)
+    if not any(flags) and all(tokens):  # an English one
+        return " ".join(tokens)
+    out = ""
+    previous_han = False
     for token, token_han in zip(tokens, flags, strict=True):
         if out and not (token_han and previous_han):
             out += " "

@@ -108,6 +108,23 @@ def test_join_tokens_spaces_only_between_latin_words():
     assert join_tokens(["yangtze", "river"]) == "yangtze river"
     assert join_tokens(["高质量", "发展"]) == "高质量发展"
     assert join_tokens(["g60", "科技"]) == "g60 科技"
+    assert join_tokens(["g60", "科技", "走廊"]) == "g60 科技走廊"
+    assert join_tokens(["科技", "g60", "走廊"]) == "科技 g60 走廊"
+    assert join_tokens(["高质量", "发展"], han=[True, False]) == "高质量 发展"  # flags as given
+    assert join_tokens([]) == ""
+    assert join_tokens(["", "river"]) == "river"  # nothing written yet: no space
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["高质量", "发展", "g60", "river", "", "a"]), max_size=5))
+def test_join_tokens_puts_a_space_where_either_neighbour_is_not_han(tokens):
+    han = [bool(regex.search(r"\p{Han}", token)) for token in tokens]
+    out = ""
+    for i, token in enumerate(tokens):
+        if out and not (han[i] and han[i - 1]):
+            out += " "
+        out += token
+    assert join_tokens(tokens) == out
 
 
 @settings(max_examples=300, deadline=None)
