@@ -162,9 +162,15 @@ class CorpusIndex:
         """
         if self._numbers is None:
             tokens = self.vocab["tokens"].astype(str).tolist()
-            self._numbers = np.fromiter(
-                (is_number(t) for t in tokens), dtype=bool, count=len(tokens)
-            )
+            # A number's first character is a number on its own (a digit, a Han
+            # numeral): only terms starting with one are tested, not all (0.33 s at 100k).
+            firsts = [t[:1] for t in tokens]
+            leading = {c for c in set(firsts) if is_number(c)}
+            numbers = np.zeros(len(tokens), dtype=bool)
+            for at, (token, first) in enumerate(zip(tokens, firsts, strict=True)):
+                if first in leading:
+                    numbers[at] = is_number(token)
+            self._numbers = numbers
         return self._numbers
 
     def column(self, term: str) -> int | None:

@@ -32,3 +32,13 @@ def test_word_ids_are_the_words_rows_and_phrases_have_none():
     assert index.word_id("oolong") is None
     # a word id numbers the token stream: "tea" four times in doc a, once in doc b
     assert int((index.tokens == index.word_id("tea")).sum()) == 5
+
+
+def test_number_columns_are_is_number_of_every_term(reuters, headlines):
+    from analysis.text import is_number
+
+    for index in (reuters, headlines):  # English figures; Chinese numerals
+        tokens = index.vocab["tokens"].astype(str).tolist()
+        expected = [is_number(token) for token in tokens]
+        assert index.number_columns().tolist() == expected
+        assert 0 < sum(expected) < len(expected)
