@@ -107,6 +107,55 @@ def _read_dictionary(path: Path) -> tuple[list[str], list[int]]:
     return words, freqs
 
 
+#: The bytes ``bytes.strip`` removes besides space and line break: a file holding any of
+#: them is read line by line.
+_OTHER_SPACE = np.array([0x09, 0x0B, 0x0C, 0x0D], dtype=np.uint8)
+
+
+def _plain_dictionary(raw: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_read_dictionary` of a plain file at once, as code points, where each word
+    starts and the frequencies; None when the file is not plain.
+
+    Plain: every line ends with a line break and is three fields (word, ASCII
+    digits, tag) split by single spaces, with no other ASCII white space in
+    the file. For such a line ``strip`` removes nothing and ``split(" ")[:2]``
+    is its first two fields, so the two readers agree.
+    """
+    data = np.frombuffer(raw, dtype=np.uint8)
+    if not raw.endswith(b"\n") or any(raw.count(bytes([b])) for b in _OTHER_SPACE.tolist()):
+        return None
+    ends = np.flatnonzero(data == 0x0A)
+    begins = np.concatenate(([0], ends[:-1] + 1))
+    spaces = np.flatnonzero(data == 0x20)
+    if len(spaces) != 2 * len(ends):
+        return None
+    # spaces 2i and 2i + 1 inside line i, apart, neither at an end: every line has two
+    first, second = spaces[0::2], spaces[1::2]
+    digits = second - first - 1
+    if not ((first > begins) & (digits > 0) & (ends > second + 1)).all() or digits.max() > 18:
+        return None
+    freqs = np.zeros(len(ends), dtype=np.int64)
+    for k in range(int(digits.max())):
+        more = np.flatnonzero(digits > k)
+        digit = data[first[more] + 1 + k].astype(np.int64) - 0x30
+        if ((digit < 0) | (digit > 9)).any():
+            return None
+        freqs[more] = freqs[more] * 10 + digit
+    # each line from its start to its first space, the space included: the words and a
+    # space after each (no word holds one)
+    inside = np.zeros(len(data), dtype=np.int8)
+    inside[begins] = 1
+    inside[first + 1] = -1  # a line's second field starts after its first space
+    try:
+        text = data[np.cumsum(inside, dtype=np.int8) > 0].tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    spaced = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    after = np.flatnonzero(spaced == 0x20)  # word i ends at after[i], less the i spaces before
+    starts = np.concatenate(([0], after - np.arange(len(after))))
+    return spaced[spaced != 0x20].astype(np.int64), starts, freqs
+
+
 def _hmm() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """jieba's ``finalseg`` start, transition and emission log probabilities, states in letter
     order (B, E, M, S), ``MIN_FLOAT`` for what the tables leave out."""
@@ -128,16 +177,21 @@ def _base() -> Segmenter:
     """jieba's default dictionary and HMM, read once per process."""
     import jieba
 
-    words, freqs = _read_dictionary(Path(jieba.__file__).parent / "dict.txt")
-    points, starts = _code_points(words)
+    path = Path(jieba.__file__).parent / "dict.txt"
+    plain = _plain_dictionary(path.read_bytes())
+    if plain is None:
+        words, listed = _read_dictionary(path)
+        points, starts = _code_points(words)
+        freqs = np.array(listed, dtype=np.int64)
+    else:
+        points, starts, freqs = plain
     size = _table_size(len(points))
     root = np.full(ROOT_SPAN, -1, dtype=np.int32)
     edges = np.full(size, -1, dtype=np.int64)
     node_freq = np.zeros(_room(1, len(points)), dtype=np.int64)
-    counts = np.array(freqs, dtype=np.int64)
-    nodes = kernels.insert_words(points, starts, counts, root, edges, node_freq, 1)
+    nodes = kernels.insert_words(points, starts, freqs, root, edges, node_freq, 1)
     node_freq = node_freq[:nodes].copy()
-    total = sum(freqs)
+    total = int(freqs.sum())
     start, trans, emit = _hmm()
     base = Segmenter(
         root, edges, node_freq, nodes, total, _scores(node_freq, total), start, trans, emit

@@ -176,3 +176,52 @@ def test_too_many_user_words_are_refused_with_the_fix(monkeypatch):
     monkeypatch.setattr(segmenter, "MAX_NODES", segmenter.segmenter().nodes + 2)
     with pytest.raises(ValueError, match="use fewer user words"):
         segmenter.segmenter(("甲乙丙丁戊",))
+
+
+def _line_by_line(raw: bytes, tmp_path) -> tuple[list[int], list[int], list[int]]:
+    path = tmp_path / "dict.txt"
+    path.write_bytes(raw)
+    words, freqs = segmenter._read_dictionary(path)
+    points, starts = segmenter._code_points(words)
+    return points.tolist(), starts.tolist(), freqs
+
+
+def test_a_plain_dictionary_is_read_at_once_as_line_by_line(tmp_path):
+    import jieba
+
+    raw = (segmenter.Path(jieba.__file__).parent / "dict.txt").read_bytes()
+    points, starts, freqs = segmenter._plain_dictionary(raw)
+    words, listed = segmenter._read_dictionary(segmenter.Path(jieba.__file__).parent / "dict.txt")
+    assert starts.tolist() == np.cumsum([0, *map(len, words)]).tolist()
+    assert points.tolist() == [ord(c) for word in words for c in word]
+    assert freqs.tolist() == listed
+    # hand-written: four-byte characters, letters and symbols in words, a long frequency
+    raw = "𠀀𠀁 7 n\nAT&T 3 nz\n长三角 123456789012 ns\n".encode()
+    points, starts, freqs = segmenter._plain_dictionary(raw)
+    assert (points.tolist(), starts.tolist(), freqs.tolist()) == _line_by_line(raw, tmp_path)
+    assert freqs.tolist() == [7, 3, 123456789012]
+    assert starts.tolist() == [0, 2, 6, 9]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "长三角 5 ns\n一体化 3 n",  # no final line break
+        " 长三角 5 ns\n",  # a leading space (strip removes it)
+        "长三角 5 ns \n",  # a trailing one
+        "长三角  5 ns\n",  # two spaces: an empty frequency for jieba
+        "长三角 5\n一体化 3 n\n",  # two fields on a line
+        "长三角 5 ns x\n",  # four
+        "长三角 5 ns\r\n",  # a carriage return
+        "长三角\t5 ns\n",  # a tab
+        "长三角 +5 ns\n",  # a frequency int() reads but not as digits
+        "长三角 ٥ ns\n",  # an Arabic-Indic digit
+        "长三角 5 ns\n\n",  # an empty line
+    ],
+)
+def test_a_dictionary_that_is_not_plain_is_read_line_by_line(raw, tmp_path):
+    assert segmenter._plain_dictionary(raw.encode()) is None
+
+
+def test_bad_utf8_in_a_word_is_left_to_the_line_reader():
+    assert segmenter._plain_dictionary(b"\xff\xfe 5 ns\n") is None
