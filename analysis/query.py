@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
-import scipy.sparse as sp
 
 from analysis import kernels
 from analysis import schema as S
@@ -311,27 +310,20 @@ def _column_counts(index: CorpusIndex, columns: list[int]) -> np.ndarray:
     """Per document (all of them), the summed counts of ``columns`` (a column listed twice
     counts twice).
 
-    Read from each column's list of documents when the counts by column are made
-    (:func:`has_by_column`); otherwise from the counts by row, in one compiled pass
-    over their entries (:func:`analysis.kernels.read_columns`). A query never makes
-    the counts by column: at 100,000 documents the pass costs 45-85 ms, a sixth to a
-    fifth of making them (310-760 ms, and 160 MB more per index), and a page counts
-    a new query about once (its selection is cached), so the copy would not pay back.
+    Read from the counts by row, in one compiled pass over their entries
+    (:func:`analysis.kernels.read_columns`). A query never makes the counts by
+    column (CSC): at 100,000 documents the pass costs 45-85 ms, a sixth to a
+    fifth of making them (310-760 ms, and 160 MB more per index), and a page
+    counts a new query about once (its selection is cached), so the copy would
+    not pay back.
     """
     per_doc = np.zeros(index.n_docs, dtype=np.int64)
-    if not has_by_column(index):
-        counts = index.counts
-        times = np.zeros(counts.shape[1], dtype=np.int32)
-        np.add.at(times, np.asarray(columns, dtype=np.int64), 1)
-        kernels.read_columns(
-            counts.indptr, counts.indices, counts.data, times, False, 0, index.n_docs, per_doc
-        )
-        return per_doc
-    by_column = _by_column(index)
-    for column in columns:
-        lo, hi = by_column.indptr[column], by_column.indptr[column + 1]
-        # a column lists each of its documents once (canonical CSC), so += adds every entry
-        per_doc[by_column.indices[lo:hi]] += by_column.data[lo:hi]
+    counts = index.counts
+    times = np.zeros(counts.shape[1], dtype=np.int32)
+    np.add.at(times, np.asarray(columns, dtype=np.int64), 1)
+    kernels.read_columns(
+        counts.indptr, counts.indices, counts.data, times, False, 0, index.n_docs, per_doc
+    )
     return per_doc
 
 
@@ -339,29 +331,21 @@ def _holding(index: CorpusIndex, slots: tuple[tuple[int, ...], ...]) -> np.ndarr
     """Documents holding, for every place of a sequence, one of the words that fill it.
 
     Only these can hold the sequence, so the token stream is read only there.
-    Read like :func:`_column_counts`: from the counts by column when they are
-    made, otherwise in one pass over the counts by row per 64 places (a bit per place).
+    Read like :func:`_column_counts`, in one pass over the counts by row per
+    64 places (a bit per place).
     """
     holding = np.ones(index.n_docs, dtype=bool)
-    if not has_by_column(index):
-        counts = index.counts
-        seen = np.empty(index.n_docs, dtype=np.uint64)
-        for first in range(0, len(slots), _PLACES_PER_PASS):
-            places = slots[first : first + _PLACES_PER_PASS]
-            bits = np.zeros(counts.shape[1], dtype=np.uint64)
-            for k, ids in enumerate(places):
-                bits[list(ids)] |= np.uint64(1 << k)
-            kernels.read_columns(
-                counts.indptr, counts.indices, counts.data, bits, True, 0, index.n_docs, seen
-            )
-            holding &= seen == np.uint64((1 << len(places)) - 1)
-        return holding
-    by_column = _by_column(index)
-    for ids in slots:
-        place = np.zeros(index.n_docs, dtype=bool)
-        for word in ids:
-            place[by_column.indices[by_column.indptr[word] : by_column.indptr[word + 1]]] = True
-        holding &= place
+    counts = index.counts
+    seen = np.empty(index.n_docs, dtype=np.uint64)
+    for first in range(0, len(slots), _PLACES_PER_PASS):
+        places = slots[first : first + _PLACES_PER_PASS]
+        bits = np.zeros(counts.shape[1], dtype=np.uint64)
+        for k, ids in enumerate(places):
+            bits[list(ids)] |= np.uint64(1 << k)
+        kernels.read_columns(
+            counts.indptr, counts.indices, counts.data, bits, True, 0, index.n_docs, seen
+        )
+        holding &= seen == np.uint64((1 << len(places)) - 1)
     return holding
 
 
@@ -407,25 +391,6 @@ def query_matches(
     length = np.concatenate(found_length)
     order = np.lexsort((length, start, row))
     return row[order], start[order], length[order]
-
-
-def has_by_column(index: CorpusIndex) -> bool:
-    """Whether :func:`_by_column` is already made for ``index`` (then reading it is free)."""
-    return "counts_csc" in index._memo
-
-
-def _by_column(index: CorpusIndex) -> sp.csc_matrix:
-    """The counts by column (CSC), made once per index: a term's documents without a scan.
-
-    Queries read it only when made (see :func:`_column_counts`); tests and
-    benchmarks make it to compare the two routes.
-    """
-    memo = index._memo.get("counts_csc")
-    if memo is None:
-        memo = sp.csc_matrix(index.counts)
-        memo.sum_duplicates()  # canonical: each column lists a document once, rows sorted
-        index._memo["counts_csc"] = memo
-    return cast(sp.csc_matrix, memo)
 
 
 def _word_matches(

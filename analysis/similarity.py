@@ -15,7 +15,6 @@ import scipy.sparse as sp
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
-from analysis.query import _by_column, has_by_column
 from analysis.rows import as_mask, rows_for
 from analysis.stopwords import default_stopwords
 from analysis.terms import (
@@ -116,11 +115,9 @@ def _cosines(
 ) -> np.ndarray:
     """TF-IDF cosine of document ``row`` with every document (the rows of :func:`tfidf_matrix`).
 
-    Reads only the columns the document uses from the by-column counts when
-    the index has them (a keyword search makes them); else makes one product
-    over the counts by row (:func:`_by_rows`) rather than the by-column copy of
-    every count. Both add each document's products in column order from 0 (its
-    other columns adding zeros): the same cosines to the last bit.
+    One product over the counts by row, block by block (:func:`_by_rows`),
+    rather than a by-column copy of every count for the few columns the
+    document uses: the copy costs more than the product it would save.
     """
     weight, norms = _tfidf_weights(index, kind, stopwords)
     counts = index.counts
@@ -132,13 +129,9 @@ def _cosines(
     if len(cols) == 0 or norms[row] == 0:
         return np.zeros(index.n_docs, dtype=np.float64)
     query = vector * weight[cols]
-    if has_by_column(index):
-        product = _by_column(index)[:, cols] @ query
-    else:
-        dense = np.zeros(counts.shape[1], dtype=np.float64)
-        dense[cols] = query
-        product = _by_rows(counts, dense)
-    dots: np.ndarray = np.asarray(product, dtype=np.float64)
+    dense = np.zeros(counts.shape[1], dtype=np.float64)
+    dense[cols] = query
+    dots: np.ndarray = np.asarray(_by_rows(counts, dense), dtype=np.float64)
     scale = norms * norms[row]
     cosine: np.ndarray = np.divide(dots, scale, out=np.zeros_like(dots), where=scale > 0)
     return cosine

@@ -346,13 +346,13 @@ def _old_selection_terms(index, text: str, stopwords: frozenset[str], kept: dict
     """The selection and term table as computed before (query_mask through a column slice
     of the whole matrix, two scattered sums per non-zero, a two-key lexsort, a string object
     per row of the table). ``kept`` holds what the old code kept per index (corpus totals,
-    term order), made on the first call."""
+    term order, the counts by column), made on the first call."""
     import numpy as np
     import pandas as pd
 
     from analysis import kernels
     from analysis import schema as S
-    from analysis.query import _by_column, parse_query
+    from analysis.query import parse_query
     from analysis.terms import _nested_words, stopword_columns, vocab_arrays
 
     column_sums = kernels.column_sums  # two scattered adds per non-zero
@@ -369,7 +369,9 @@ def _old_selection_terms(index, text: str, stopwords: frozenset[str], kept: dict
     (total_count, total_docs), rank = kept["totals"], kept["rank"]
     query = parse_query(index, text)
     columns = [c for p in query.parts if not p.on_the_fly for c in p.columns]
-    picked = _by_column(index)[:, columns].tocsr()
+    if "by_column" not in kept:  # the old code's copy of the counts by column, made once
+        kept["by_column"] = index.counts.tocsc()
+    picked = kept["by_column"][:, columns].tocsr()
     mask = np.asarray(picked.sum(axis=1)).ravel() > 0
     if int(mask.sum()) > index.n_docs // 2:
         rest, rest_docs = column_sums(
@@ -424,7 +426,7 @@ def selection_rows(index, runs: int) -> None:  # type: ignore[no-untyped-def]  #
 
     stop = sorted(default_stopwords())
     kept: dict[str, object] = {}  # what the old path kept per index, its own
-    df = np.diff(index._memo.get("counts_csc", index.counts.tocsc()).indptr)
+    df = np.diff(index.counts.tocsc().indptr)
     rare = int(np.flatnonzero(df[: index.n_words] == 3)[0])
     queries = ["peace", "economic growth", "war | conflict", "nation*", "the"]
     queries.append(str(index.vocab["term"].iat[rare]))

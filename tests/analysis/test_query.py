@@ -15,11 +15,9 @@ from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
 from analysis.kwic import kwic
 from analysis.query import (
-    _by_column,
     _column_counts,
     _holding,
     count_query,
-    has_by_column,
     parse_query,
     query_mask,
     split_query,
@@ -286,19 +284,7 @@ def test_word_matches_from_listed_positions_equal_a_stream_scan():
             )
 
 
-# --- a query's columns: scanned from the counts by row, or read by column -----------------
-
-
-def _both_routes(index, read):
-    """``read()`` by the column scan (no counts by column made), then by the counts by column."""
-    index._memo.pop("counts_csc", None)
-    scanned = read()
-    assert not has_by_column(index)  # a query makes no copy of the counts
-    _by_column(index)
-    try:
-        return scanned, read()
-    finally:
-        index._memo.pop("counts_csc", None)
+# --- a query's columns, read from the counts by row: held to scipy's column slices ------------
 
 
 def _slice_sums(index, columns) -> list[int]:
@@ -313,7 +299,7 @@ def _held_by_slices(index, slots) -> list[bool]:
     return held.tolist()
 
 
-def test_column_counts_by_hand_on_both_routes(people):
+def test_column_counts_by_hand(people):
     # by hand: "people" a 3, b 2, c 2 (a possessive in a); "the" 3 in each
     people_, the = people.column("people"), people.column("the")
     for columns, expected in (
@@ -321,12 +307,11 @@ def test_column_counts_by_hand_on_both_routes(people):
         ([people_, people_, the], [9, 7, 7]),  # a column listed twice counts twice
         ([the, people_], [6, 5, 5]),
     ):
-        scanned, by_column = _both_routes(people, lambda c=columns: _column_counts(people, c))
-        assert scanned.tolist() == by_column.tolist() == expected
+        assert _column_counts(people, columns).tolist() == expected
         assert _slice_sums(people, columns) == expected
 
 
-def test_holding_by_hand_on_both_routes(people):
+def test_holding_by_hand(people):
     def ids(word):
         return (people.word_id(word),)
 
@@ -338,8 +323,7 @@ def test_holding_by_hand_on_both_routes(people):
         ((ids("people"), slave, ids("the")), [False, True, True]),
         ((ids("people"), ()), [False, False, False]),  # a place no word fills
     ):
-        scanned, by_column = _both_routes(people, lambda s=slots: _holding(people, s))
-        assert scanned.tolist() == by_column.tolist() == expected
+        assert _holding(people, slots).tolist() == expected
         assert _held_by_slices(people, slots) == expected
 
 
@@ -357,31 +341,29 @@ SOTU_QUERIES = (
 )
 
 
-def test_sotu_columns_and_holding_equal_scipy_slices_on_both_routes(sotu):
+def test_sotu_columns_and_holding_equal_scipy_slices(sotu):
     for text in SOTU_QUERIES:
         query = parse_query(sotu, text)
         columns = [c for p in query.parts if not p.on_the_fly for c in p.columns]
         if columns:
-            scanned, by_column = _both_routes(sotu, lambda c=columns: _column_counts(sotu, c))
-            assert scanned.tolist() == by_column.tolist() == _slice_sums(sotu, columns), text
-            assert scanned.any(), text
+            summed = _column_counts(sotu, columns)
+            assert summed.tolist() == _slice_sums(sotu, columns), text
+            assert summed.any(), text
         for part in query.parts:
-            scanned, by_column = _both_routes(sotu, lambda s=part.slots: _holding(sotu, s))
             expected = _held_by_slices(sotu, part.slots)
-            assert scanned.tolist() == by_column.tolist() == expected, (text, part.text)
+            assert _holding(sotu, part.slots).tolist() == expected, (text, part.text)
             assert any(expected) == all(part.slots), (text, part.text)
 
 
-def test_sotu_count_query_and_mask_equal_on_both_routes(sotu):
+def test_sotu_count_query_of_some_rows_and_the_mask_agree_with_all_rows(sotu):
     everything = np.arange(sotu.n_docs)
     some = np.arange(0, sotu.n_docs, 3)
     for text in SOTU_QUERIES:
         query = parse_query(sotu, text)
-        for rows in (everything, some, np.array([], dtype=np.int64)):
-            scanned, by_column = _both_routes(sotu, lambda r=rows, q=query: count_query(sotu, q, r))
-            assert scanned.tolist() == by_column.tolist(), text
-        scanned, by_column = _both_routes(sotu, lambda t=text: query_mask(sotu, t))
-        assert scanned.tolist() == by_column.tolist(), text
+        every = count_query(sotu, query, everything)
+        assert count_query(sotu, query, some).tolist() == every[some].tolist(), text
+        assert count_query(sotu, query, np.array([], dtype=np.int64)).tolist() == [], text
+        assert query_mask(sotu, text).tolist() == (every > 0).tolist(), text
     assert count_query(sotu, parse_query(sotu, "peace | peace"), everything).tolist() == [
         2 * n for n in _slice_sums(sotu, [sotu.column("peace")])
     ]
@@ -393,7 +375,6 @@ def test_holding_of_more_places_than_one_pass_reads(sotu):
     common = [(sotu.word_id(w),) for w in ("the", "of", "and", "to")] * 16
     rare = [(sotu.word_id("slavery"),), parse_query(sotu, "tariff*").parts[0].columns]
     for slots in (tuple(common + rare), tuple(rare + common), tuple(common[:5] + rare)):
-        scanned, by_column = _both_routes(sotu, lambda s=slots: _holding(sotu, s))
         expected = _held_by_slices(sotu, slots)
-        assert scanned.tolist() == by_column.tolist() == expected
+        assert _holding(sotu, slots).tolist() == expected
         assert 0 < sum(expected) < sum(_held_by_slices(sotu, common))

@@ -13,7 +13,6 @@ from analysis.corpus import load_corpus
 from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
 from analysis.index import build_index
-from analysis.query import _by_column, has_by_column
 from analysis.selection import Filters, select
 from analysis.similarity import (
     cluster_documents,
@@ -117,18 +116,17 @@ def test_nearest_documents_from_kept_weights_equal_sklearn_cosine():
             assert max(abs(got[d] - want[d]) for d in got) < 1e-12
 
 
-def test_nearest_documents_by_row_and_by_column_agree_to_the_bit(monkeypatch):
+def test_nearest_documents_do_not_depend_on_the_blocks_of_the_product(monkeypatch):
     from analysis import similarity
 
     corpus = load_corpus(shared_corpus("reuters21578") / "docs.jsonl").docs.iloc[:300]
     ix = build_index(corpus, settings=IndexSettings(detect_phrases=False))
     ids = ix.docs[S.DOC_ID].astype(str).tolist()
-    # blocks of a few rows, so that the product by row is made of many
+    whole = [nearest_documents(ix, d, n=20) for d in ids[:40]]
+    ix._memo.clear()  # the weights again, then products of many blocks of a few rows
     monkeypatch.setattr(similarity, "_BLOCK", 97)
-    by_row = [nearest_documents(ix, d, n=20) for d in ids[:40]]
-    assert not has_by_column(ix)  # no keyword search made the by-column counts
-    _by_column(ix)
-    for doc_id, first in zip(ids[:40], by_row, strict=True):
+    for doc_id, first in zip(ids[:40], whole, strict=True):
         pd.testing.assert_frame_equal(first, nearest_documents(ix, doc_id, n=20), check_exact=True)
-    whole = similarity._by_rows(ix.counts, np.arange(ix.counts.shape[1], dtype=np.float64))
-    assert whole.tolist() == (ix.counts.astype(np.float64) @ np.arange(ix.counts.shape[1])).tolist()
+    product = similarity._by_rows(ix.counts, np.arange(ix.counts.shape[1], dtype=np.float64))
+    expected = ix.counts.astype(np.float64) @ np.arange(ix.counts.shape[1])
+    assert product.tolist() == expected.tolist()
