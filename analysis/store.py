@@ -141,7 +141,9 @@ def _write_docs(docs: pd.DataFrame, folder: Path) -> None:
             docs[column] = pd.Series(values.to_numpy(), index=values.index, name=values.name)
         else:
             docs[column] = values.map(_jsonable)
-    docs.to_parquet(folder / "docs.parquet", index=False)
+    # Uncompressed: snappy took 0.73-0.78 CPU-s of the 100k build's two cores for
+    # 98 MB less on disk (226 against 128 MB), and reading it back 0.2-1.3 s against 0.11.
+    docs.to_parquet(folder / "docs.parquet", index=False, compression=None)
 
 
 def _write_files(index: CorpusIndex, folder: Path, *, tokens: bool = True) -> None:

@@ -495,10 +495,27 @@ def test_object_columns_of_strings_are_saved_as_the_value_by_value_conversion_sa
     slow = docs.copy()
     for column in ("precision", "tags"):
         slow[column] = slow[column].map(_jsonable)
-    slow.to_parquet(tmp_path / "slow.parquet", index=False)
+    slow.to_parquet(tmp_path / "slow.parquet", index=False, compression=None)
     assert (tmp_path / "fast" / "docs.parquet").read_bytes() == (
         tmp_path / "slow.parquet"
     ).read_bytes()
     tags = pd.read_parquet(tmp_path / "fast" / "docs.parquet")["tags"]
     assert tags.tolist()[:2] == ['["a", 1]', '{"k": "v"}']
     assert tags.isna().tolist()[:4] == [False, False, True, False]
+
+
+def test_the_documents_table_is_saved_uncompressed(tmp_path):
+    import pyarrow.parquet as pq
+
+    from analysis.store import load_index
+
+    build_index(TINY, cache_dir=tmp_path)
+    (folder,) = list(tmp_path.iterdir())
+    metadata = pq.ParquetFile(folder / "docs.parquet").metadata
+    codecs = {
+        metadata.row_group(g).column(c).compression
+        for g in range(metadata.num_row_groups)
+        for c in range(metadata.num_columns)
+    }
+    assert codecs == {"UNCOMPRESSED"}  # compressing cost the build more than it saved
+    pd.testing.assert_frame_equal(load_index(folder).docs, build_index(TINY).docs)
