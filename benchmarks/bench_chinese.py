@@ -5,7 +5,10 @@
 Reads ../shared/corpora/<corpus>/docs.jsonl[.gz]. Each contender runs in its
 own child process: one warm-up call on a short text (imports, dictionaries,
 numba's cache), then ``--runs`` timed passes over the whole corpus, of which
-the median is printed as MB/s of UTF-8 text (reading the file is not timed).
+the median is printed as MB/s of UTF-8 text (reading the file is not timed),
+with the median CPU time of the process beside it (all its threads: on a
+shared machine, wall time over CPU time shows how much of a run was spent
+waiting for a core).
 
 - build_index: ``analysis.build_index`` (token rule with Chinese segmentation,
   words + detected phrases, passages), no cache;
@@ -109,6 +112,7 @@ def _child(name: str, corpus: str, runs: int, queue: mp.Queue) -> None:
     if name.endswith(" runs"):
         texts = _distinct_runs(texts)
     times = []
+    cpu = []
     detail = ""
     for _ in range(runs):
         data: object = _frame(texts) if ours else texts  # a fresh frame: no content hash reuse
@@ -117,9 +121,11 @@ def _child(name: str, corpus: str, runs: int, queue: mp.Queue) -> None:
 
             data = pa.array(texts, pa.large_string())
         started = time.perf_counter()
+        used = time.process_time()
         detail = work(data)
         times.append(time.perf_counter() - started)
-    queue.put((times, f"{detail}; warm-up {warm_up:.2f} s"))
+        cpu.append(time.process_time() - used)
+    queue.put((times, f"cpu {statistics.median(cpu):.2f} s; {detail}; warm-up {warm_up:.2f} s"))
 
 
 def measure(name: str, corpus: str, runs: int) -> tuple[list[float], str]:
