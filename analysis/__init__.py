@@ -132,7 +132,7 @@ from analysis.trends import (
 )
 from analysis.worker import index_into_cache, prepare_worker, read_progress
 
-# every process that computes imports this package first (see analysis.memory)
+# every process that computes imports this package first: see analysis.memory
 prefer_small_pages()
 
 __all__ = [

@@ -1,16 +1,29 @@
 """How this process asks the kernel for memory: small pages, unless told otherwise.
 
-numpy asks for transparent huge pages (``madvise(MADV_HUGEPAGE)``) for every
-array of 4 MiB or more. Where the kernel's ``defrag`` setting is ``madvise``
-(this project's machines: ``cat /sys/kernel/mm/transparent_hugepage/defrag``),
-each first touch of such an array waits for the kernel to find, compact and
-clear a whole 2 MiB page; on a virtual machine whose memory the host backs on
-first use it also waits for the host. Measured on a 2-core VM: filling a fresh
-2 GB array took 10-17 s with huge pages against 0.8-2.3 s without, and the
-100,000-document build spent 2.5-3.5 s of system time in phrase detection alone
-(0.3 s without). The index's passes read their arrays in order, so they gain
-nothing from fewer TLB entries. ``NUMPY_MADVISE_HUGEPAGE`` set in the
-environment (numpy's own switch) is obeyed as it is.
+Two allocators here ask for transparent huge pages (2 MiB) by default:
+
+- numpy, with ``madvise(MADV_HUGEPAGE)`` for every array of 4 MiB or more;
+- Arrow's default memory pool, mimalloc (Arrow's JSON reader, compute
+  functions and every pandas column of strings allocate there).
+
+Where the kernel's ``defrag`` setting is ``madvise`` (this project's
+machines: ``cat /sys/kernel/mm/transparent_hugepage/defrag``), each first touch
+of such memory waits for the kernel to find, compact and clear a whole 2 MiB
+page; on a virtual machine whose memory the host backs on first use it also
+waits for the host. Measured on a 2-core VM, first touch of 1-2 GB:
+
+- numpy: 10-17 s for 2 GB with huge pages, 0.8-2.3 s without; the
+  100,000-document build spent 2.5-3.5 s of system time in phrase detection
+  alone (0.3 s without);
+- Arrow: 10-16 s for 1 GB from mimalloc (519 faults: huge pages), 0.4-1.0 s
+  from jemalloc or the system allocator; loading the 100,000-document file
+  took 6.5-8 s with mimalloc against 1.8-2.9 s with jemalloc (same run).
+
+The index's passes read their arrays in order, so they gain nothing from
+fewer TLB entries. :func:`prefer_small_pages` turns numpy's request off and
+makes jemalloc (else the system allocator) Arrow's default pool. Each
+library's own switch, set in the environment, is obeyed as it is:
+``NUMPY_MADVISE_HUGEPAGE`` and ``ARROW_DEFAULT_MEMORY_POOL``.
 """
 
 from __future__ import annotations
@@ -18,21 +31,32 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pyarrow as pa
 from numpy._core import multiarray as _multiarray
 
 #: numpy's switch, documented under "Global state" but absent from its type stubs.
 _NUMPY: Any = _multiarray
 
 
-def prefer_small_pages() -> bool:
-    """Stop numpy asking for huge pages, unless ``NUMPY_MADVISE_HUGEPAGE`` says otherwise.
+def prefer_small_pages() -> tuple[bool, str]:
+    """Stop numpy asking for huge pages and Arrow allocating with mimalloc, unless
+    ``NUMPY_MADVISE_HUGEPAGE`` or ``ARROW_DEFAULT_MEMORY_POOL`` say otherwise.
 
-    Returns whether numpy asks for huge pages afterwards.
+    Returns whether numpy asks for huge pages afterwards, and the name of
+    Arrow's default pool.
 
-    >>> prefer_small_pages() == (os.environ.get("NUMPY_MADVISE_HUGEPAGE", "0") != "0")
+    >>> asks, pool = prefer_small_pages()
+    >>> asks == (os.environ.get("NUMPY_MADVISE_HUGEPAGE", "0") != "0")
+    True
+    >>> pool in ("jemalloc", "system") or "ARROW_DEFAULT_MEMORY_POOL" in os.environ
     True
     """
-    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
-        return bool(_NUMPY._get_madvise_hugepage())
-    _NUMPY._set_madvise_hugepage(False)
-    return False
+    if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
+        _NUMPY._set_madvise_hugepage(False)
+    arrow_default = "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
+    if arrow_default and pa.default_memory_pool().backend_name == "mimalloc":
+        try:
+            pa.set_memory_pool(pa.jemalloc_memory_pool())
+        except NotImplementedError:  # a pyarrow built without jemalloc
+            pa.set_memory_pool(pa.system_memory_pool())
+    return bool(_NUMPY._get_madvise_hugepage()), pa.default_memory_pool().backend_name
