@@ -51,7 +51,7 @@ SHARD_BYTES = 32 << 20
 #: Seconds to reach a scheduler, and to wait for its first worker.
 CONNECT_SECONDS = 30.0
 #: Packages whose versions decide the tokens: every worker must run the same.
-_DECIDING = ("numpy", "pandas", "polars", "pyarrow", "rjieba", "jieba", "opencc", "numba")
+_DECIDING = ("numpy", "pandas", "polars", "pyarrow", "jieba", "opencc", "numba")
 
 
 class ClusterError(AnalysisError):

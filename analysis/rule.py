@@ -15,8 +15,10 @@ reproduce it, and ``tests/analysis/test_text.py`` checks one):
    joiner followed by an abbreviation joins nothing (``China-U.S.``).
 3. A possessive ``'s`` at the end of a word is removed (``region's`` ->
    ``region``; ``it's`` -> ``it`` too: the rule cannot tell them apart).
-4. A run of Han characters is segmented by rjieba (jieba-rs: jieba's default
-   dictionary and HMM, plus any user words); full-width punctuation is dropped.
+4. A run of Han characters is segmented as jieba 0.42.1 cuts it (its default
+   dictionary and HMM, plus any user words; :mod:`analysis.segmenter`): a Han
+   character outside jieba's range (U+4E00-U+9FD5) is a word of its own;
+   full-width punctuation is dropped.
    Optionally (``fold_chinese``, off by default) Traditional characters are
    first folded to Simplified with OpenCC (``t2s``), user words too.
 5. Punctuation and symbols are not tokens, but they are boundaries: no
@@ -107,7 +109,9 @@ SCAN_PATTERN = (
 )
 
 #: Bump when the token rule changes: saved indexes made under another rule are not reused.
-RULE_VERSION = 4
+#: 5: Han runs cut by jieba's own algorithm (rjieba kept runs of characters
+#: beyond U+9FD5 whole).
+RULE_VERSION = 5
 
 #: The token id that stands for a boundary in token streams.
 BOUNDARY = -1
