@@ -113,12 +113,13 @@ from analysis.terms import (
     wordcloud_frequencies,
 )
 from analysis.text import is_han, is_number, tokenize
+from analysis.topic_fit import prepare_fit
 from analysis.topics import (
     TopicModel,
     default_k,
     fit_topics,
-    prepare_fit,
     representative_passages,
+    start_topics,
     topics_over_time,
 )
 from analysis.trends import (
@@ -242,6 +243,7 @@ __all__ = [
     "select",
     "shared_passages",
     "split_query",
+    "start_topics",
     "telling_column",
     "telling_lines",
     "term_frequencies",

@@ -10,23 +10,24 @@ or process reads it instead of fitting again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.metadata
+import inspect
 import math
-import warnings
+import threading
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from analysis import result_store
+from analysis import result_store, topic_fit
 from analysis import schema as S
-from analysis.errors import OptionError, check_at_least, check_one_of
-from analysis.passage_counts import selected_passage_counts
+from analysis.errors import AnalysisError, OptionError, check_at_least, check_one_of
 from analysis.periods import (
     Granularity,
     PeriodTable,
@@ -37,13 +38,11 @@ from analysis.periods import (
 )
 from analysis.rows import nonempty
 from analysis.stopwords import default_stopwords
-from analysis.terms import stopword_columns
-from analysis.text import is_number
+from analysis.topic_fit import FITTED_ARRAYS, Fitted, TopicMethod
+from analysis.topic_fit import fit_model as _fit  # looked up here at each fit (tests replace it)
 
 if TYPE_CHECKING:
     from analysis.corpus_index import CorpusIndex
-
-TopicMethod = Literal["nmf", "lda"]
 
 TOPIC = "topic"
 LABEL = "label"
@@ -54,9 +53,6 @@ TOPIC_TERM_COLUMNS = (TOPIC, LABEL, S.TERM, WEIGHT)
 TOPIC_TIME_COLUMNS = (S.PERIOD, TOPIC, LABEL, SHARE, PASSAGES)
 REPRESENTATIVE_COLUMNS = (S.DOC_ID, S.DATE, S.SOURCE, S.PASSAGE, WEIGHT, S.TEXT)
 
-#: Below this many passages, terms seen in a single passage are kept (a tiny
-#: corpus would otherwise lose most of its vocabulary).
-MIN_PASSAGES_FOR_PRUNING = 10
 LABEL_TERMS = 3
 #: Passages fitted at most by default: a larger selection is sampled (with the seed).
 MAX_PASSAGES = 5_000
@@ -176,7 +172,8 @@ def fit_topics(
     executor
         Where the scikit-learn fit itself runs, given the passage counts (a
         process pool keeps a server's other sessions off the fit's lock);
-        ``None`` runs it here. The model is the same either way.
+        ``None`` runs it here. The model is the same either way. A fit
+        begun by :func:`start_topics` for the same request is waited for.
 
     Returns
     -------
@@ -187,6 +184,93 @@ def fit_topics(
         ``executor`` and scikit-learn's version, so another process reads
         it back (the same model, bit for bit) instead of fitting.
     """
+    options = {
+        "k": k,
+        "method": method,
+        "seed": seed,
+        "stopwords": stopwords,
+        "n_terms": n_terms,
+        "max_passages": max_passages,
+        "max_terms": max_terms,
+        "numbers": numbers,
+    }
+    key, entry = _begin(index, mask, executor, options)
+    if isinstance(entry, TopicModel):
+        return entry
+    models = _models(index)
+    try:
+        model = entry.model()
+    except BaseException:
+        if models.get(key) is entry:  # a failed fit is not kept: the next call fits again
+            models.pop(key)
+        raise
+    if models.get(key) is entry:
+        models[key] = model
+    return model
+
+
+def start_topics(
+    index: CorpusIndex,
+    mask: np.ndarray | None = None,
+    *,
+    executor: Executor,
+    **options: Any,
+) -> None:
+    """Begin the fit :func:`fit_topics` makes with the same arguments, and return at once.
+
+    The passages are sampled and counted here; scikit-learn fits them in
+    ``executor``. A later :func:`fit_topics` call with the same arguments and
+    selection waits for this fit instead of making its own, and gives the
+    same model, bit for bit. A model already kept or saved is only read.
+    A request that cannot be fitted (no term left after the stopwords, an
+    empty selection) starts nothing: :func:`fit_topics` says why when asked.
+    """
+    bound = inspect.signature(fit_topics).bind(index, mask, executor=executor, **options)
+    bound.apply_defaults()
+    request = {n: v for n, v in bound.arguments.items() if n not in ("index", "mask", "executor")}
+    try:
+        _begin(index, mask, executor, request)
+    except AnalysisError:
+        return
+
+
+class _Pending:
+    """A fit on its way (:func:`start_topics`): made into a model once, by the first to ask."""
+
+    def __init__(self, complete: Callable[[], TopicModel]) -> None:
+        self._complete = complete
+        self._lock = threading.Lock()
+        self._model: TopicModel | None = None
+
+    def model(self) -> TopicModel:
+        with self._lock:
+            if self._model is None:
+                self._model = self._complete()
+            return self._model
+
+    def settle(self) -> None:
+        """Make the model now (its fit has ended); a failed fit is raised to whoever asks."""
+        with contextlib.suppress(Exception):  # raised again by the next model()
+            self.model()
+
+
+def _models(index: CorpusIndex) -> dict[tuple[object, ...], TopicModel | _Pending]:
+    models = index._memo.setdefault("topic_models", {})
+    assert isinstance(models, dict)
+    return models
+
+
+def _begin(
+    index: CorpusIndex,
+    mask: np.ndarray | None,
+    executor: Executor | None,
+    options: dict[str, Any],
+) -> tuple[tuple[object, ...], TopicModel | _Pending]:
+    """The model of a request (``options``: :func:`fit_topics`'s), kept, read back or
+    fitted; or the fit sent to ``executor``."""
+    k, method, seed, n_terms = options["k"], options["method"], options["seed"], options["n_terms"]
+    max_passages, max_terms = options["max_passages"], options["max_terms"]
+    stopwords, numbers = options["stopwords"], options["numbers"]
     check_one_of("topic method", method, ("nmf", "lda"))
     check_at_least("k", k, 1, "topic")
     check_at_least("n_terms", n_terms, 1)
@@ -209,161 +293,65 @@ def fit_topics(
         "scikit-learn": importlib.metadata.version("scikit-learn"),
     }
     key = ("topics", *request.values())
-    models = index._memo.setdefault("topic_models", {})
-    assert isinstance(models, dict)
-    if key not in models:
-        if len(models) >= _MODELS_KEPT:
-            models.pop(next(iter(models)))
-        fitted = _saved_fit(index, request)
-        if fitted is None:
-            fitted = _fit_topics(
-                index,
-                selected,
-                k=k,
-                method=method,
-                seed=seed,
-                stopwords=stopwords,
-                n_terms=n_terms,
-                max_passages=max_passages,
-                max_terms=max_terms,
-                numbers=numbers,
-                executor=executor,
-            )
-            info = {"k": fitted.k, "notes": fitted.notes}
-            result_store.save_result(index, "topics", request, fitted.arrays(), info)
-        models[key] = _model(index, fitted, method=method, seed=seed)
-    model = models[key]
-    assert isinstance(model, TopicModel)
-    return model
+    models = _models(index)
+    found = models.get(key)
+    if found is not None:
+        return key, found
+    if len(models) >= _MODELS_KEPT:
+        models.pop(next(iter(models)))
+    saved = _saved_fit(index, request)
+    if saved is not None:
+        models[key] = _model(index, saved, method=method, seed=seed)
+        return key, models[key]
+    prepared = topic_fit.prepare(
+        index,
+        selected,
+        k=k,
+        seed=seed,
+        stopwords=stopwords,
+        max_passages=max_passages,
+        max_terms=max_terms,
+        numbers=numbers,
+    )
+    counts, fitted_k = prepared.counts, prepared.k
+    if executor is None:
+        matrices = _fit(counts, k=fitted_k, method=method, seed=seed)
+
+        def result() -> tuple[np.ndarray, np.ndarray]:
+            return matrices
+    else:
+        future = executor.submit(_fit, counts, k=fitted_k, method=method, seed=seed)
+        result = future.result
+
+    def complete() -> TopicModel:
+        weights, components = result()
+        fitted = topic_fit.finish(
+            index, prepared, weights, components, method=method, n_terms=n_terms
+        )
+        info = {"k": fitted.k, "notes": fitted.notes}
+        result_store.save_result(index, "topics", request, fitted.arrays(), info)
+        return _model(index, fitted, method=method, seed=seed)
+
+    pending = models[key] = _Pending(complete)
+    if executor is not None:  # saved as soon as it is fitted, whether asked for yet or not
+        future.add_done_callback(lambda _: pending.settle())
+    return key, pending
 
 
 #: Topic models kept per index (the oldest is dropped first).
 _MODELS_KEPT = 16
 
 
-def _fit_topics(
-    index: CorpusIndex,
-    mask: np.ndarray,
-    *,
-    k: int,
-    method: TopicMethod,
-    seed: int,
-    stopwords: frozenset[str],
-    n_terms: int,
-    max_passages: int,
-    max_terms: int,
-    numbers: bool,
-    executor: Executor | None,
-) -> _Fitted:
-    rows = np.flatnonzero(mask[index.passages["doc"].to_numpy()])  # rows of index.passages
-    notes: list[str] = []
-    if len(rows) > max_passages:
-        rng = np.random.default_rng(seed)
-        keep = np.sort(rng.choice(len(rows), size=max_passages, replace=False))
-        notes.append(
-            f"Fitted on a sample of {max_passages:,} of {len(rows):,} passages "
-            f"(seed {seed}); raise max_passages to use more."
-        )
-        rows = rows[keep]
-    counts = selected_passage_counts(index, index.passages.iloc[rows].reset_index(drop=True))
-    columns = _fitted_columns(index, counts, stopwords=stopwords, numbers=numbers)
-    if len(columns) > max_terms:
-        # the most frequent first, ties by column (a stable sort), then back in column order
-        frequency = np.asarray(counts[:, columns].sum(axis=0)).ravel()
-        columns = np.sort(columns[np.argsort(-frequency, kind="stable")[:max_terms]])
-    counts = counts[:, columns]
-    filled = np.asarray(counts.sum(axis=1)).ravel() > 0
-    counts = counts[filled]
-    rows = rows[filled]
-    if counts.shape[0] == 0 or counts.shape[1] == 0:
-        raise OptionError(
-            "After stopwords, no term remains to fit topics on. Select more documents "
-            "or shorten the stopword list."
-        )
-    largest = min(counts.shape[0], counts.shape[1])
-    if k > largest:
-        notes.append(
-            f"Asked for {k} topics, but {counts.shape[0]} passages and {counts.shape[1]} "
-            f"terms allow at most {largest}: fitted {largest}."
-        )
-        k = largest
-    if executor is None:
-        weights, components = _fit(counts, k=k, method=method, seed=seed)
-    else:
-        weights, components = executor.submit(_fit, counts, k=k, method=method, seed=seed).result()
-    # Scale so each topic's term weights sum to 1; the passage weights take the
-    # scale, so a topic's total passage weight is its share of the fit.
-    scale = components.sum(axis=1)
-    scale[scale == 0] = 1.0
-    components = components / scale[:, None]
-    weights = weights * scale[None, :] if method == "nmf" else weights
-    order = np.argsort(-weights.sum(axis=0), kind="stable")
-    weights, components = weights[:, order], components[order]
-    totals = weights.sum(axis=1, keepdims=True)
-    empty = totals.ravel() == 0
-    weights = np.where(empty[:, None], 1.0 / k, weights / np.where(totals == 0, 1.0, totals))
-    if empty.any():
-        notes.append(f"{int(empty.sum())} passages fit no topic and count equally in each of them.")
-    names = index.vocab[S.TERM].to_numpy()[columns]
-    topic_of, term_of, weight_of = [], [], []
-    for topic in range(k):
-        row = components[topic]
-        # Highest weight first, ties by term: the same order every run.
-        best = np.lexsort((names, -row))[:n_terms]
-        best = best[row[best] > 0]
-        topic_of.append(np.full(len(best), topic, dtype=np.int64))
-        term_of.append(columns[best].astype(np.int64))
-        weight_of.append(row[best].astype(np.float64))
-    return _Fitted(
-        rows=rows,
-        weights=weights,
-        topic=np.concatenate(topic_of),
-        column=np.concatenate(term_of),
-        weight=np.concatenate(weight_of),
-        k=k,
-        notes=notes,
-    )
-
-
-@dataclass(frozen=True)
-class _Fitted:
-    """What a fit decides (the rest of a :class:`TopicModel` is read from the index).
-
-    ``rows``: the passages fitted (rows of ``index.passages``), ``weights``
-    theirs; ``topic, column, weight``: the top terms (vocabulary columns).
-    """
-
-    rows: np.ndarray
-    weights: np.ndarray
-    topic: np.ndarray
-    column: np.ndarray
-    weight: np.ndarray
-    k: int
-    notes: list[str]
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in _FITTED_ARRAYS}
-
-
-_FITTED_ARRAYS = {
-    "rows": np.int64,
-    "weights": np.float64,
-    "topic": np.int64,
-    "column": np.int64,
-    "weight": np.float64,
-}
-
-
-def _saved_fit(index: CorpusIndex, request: dict[str, object]) -> _Fitted | None:
+def _saved_fit(index: CorpusIndex, request: dict[str, object]) -> Fitted | None:
     """The fit saved beside the index for ``request``, if it is there and fits the index."""
     saved = result_store.load_result(index, "topics", request)
     if saved is None:
         return None
     arrays, info = saved
     k, notes = info.get("k"), info.get("notes")
-    if set(arrays) != set(_FITTED_ARRAYS) or not isinstance(k, int) or not isinstance(notes, list):
+    if set(arrays) != set(FITTED_ARRAYS) or not isinstance(k, int) or not isinstance(notes, list):
         return None
-    if any(arrays[name].dtype != dtype for name, dtype in _FITTED_ARRAYS.items()):
+    if any(arrays[name].dtype != dtype for name, dtype in FITTED_ARRAYS.items()):
         return None
     rows, weights, topic, column = (arrays[n] for n in ("rows", "weights", "topic", "column"))
     fits = (
@@ -373,30 +361,10 @@ def _saved_fit(index: CorpusIndex, request: dict[str, object]) -> _Fitted | None
         and bool(np.all((topic >= 0) & (topic < k)))
         and bool(np.all((column >= 0) & (column < len(index.vocab))))
     )
-    return _Fitted(k=k, notes=[str(n) for n in notes], **arrays) if fits else None
+    return Fitted(k=k, notes=[str(n) for n in notes], **arrays) if fits else None
 
 
-def _fitted_columns(
-    index: CorpusIndex, counts: sp.csr_matrix, *, stopwords: frozenset[str], numbers: bool
-) -> np.ndarray:
-    """Columns fitted: in enough passages, not stopwords, not numbers unless asked."""
-    passage_df = np.bincount(counts.indices, minlength=counts.shape[1])
-    min_df = 2 if counts.shape[0] >= MIN_PASSAGES_FOR_PRUNING else 1
-    usable = passage_df >= min_df
-    if stopwords:
-        usable &= ~stopword_columns(index, stopwords)
-    columns = np.flatnonzero(usable)
-    if not numbers:
-        known = index._numbers  # decided once per index elsewhere; else only these columns
-        if known is not None:
-            columns = columns[~known[columns]]
-        else:
-            tokens = index.vocab["tokens"].to_numpy()[columns].astype(str)
-            columns = columns[[not is_number(t) for t in tokens]]
-    return columns
-
-
-def _model(index: CorpusIndex, fitted: _Fitted, *, method: TopicMethod, seed: int) -> TopicModel:
+def _model(index: CorpusIndex, fitted: Fitted, *, method: TopicMethod, seed: int) -> TopicModel:
     """The model a fit gives: its top terms named, its passages with their metadata."""
     names = index.vocab[S.TERM].to_numpy()[fitted.column].astype(object)
     labels = tuple(
@@ -432,51 +400,6 @@ def _model(index: CorpusIndex, fitted: _Fitted, *, method: TopicMethod, seed: in
         labels=labels,
         notes=tuple(fitted.notes),
     )
-
-
-def prepare_fit() -> None:
-    """Ready a worker process for fits: import what a fit runs, and end with its parent.
-
-    Give it as the ``initializer`` of the process pool that fits topics
-    (``executor`` of :func:`fit_topics`): scikit-learn's NMF, LDA and TF-IDF
-    are imported as the worker starts, not at the first fit, and the worker
-    ends when the process that started it ends, even if that one was killed
-    (a pool's idle worker otherwise waits for work for ever).
-    """
-    import sklearn.decomposition
-    import sklearn.feature_extraction.text  # noqa: F401  # imported to be loaded, not used
-
-    from analysis.worker import prepare_worker
-
-    prepare_worker()
-
-
-def _fit(
-    counts: sp.csr_matrix, *, k: int, method: TopicMethod, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.exceptions import ConvergenceWarning
-    from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
-
-    # One BLAS thread: the fit's dense products are small (passages x k), and
-    # threads that wait for a busy core made the NMF initialisation 15x slower
-    # on a loaded 2-core machine (2.2 s against 0.13 s of its SVD).
-    with warnings.catch_warnings(), threadpool_limits(limits=1):
-        # A topic model that stops at max_iter is still a usable model; the
-        # dashboard has no way to act on the warning.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        if method == "nmf":
-            from sklearn.decomposition import NMF
-            from sklearn.feature_extraction.text import TfidfTransformer
-
-            tfidf = TfidfTransformer().fit_transform(counts)
-            model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
-            weights = model.fit_transform(tfidf)
-            return np.asarray(weights), np.asarray(model.components_)
-        from sklearn.decomposition import LatentDirichletAllocation
-
-        lda = LatentDirichletAllocation(n_components=k, random_state=seed, learning_method="batch")
-        weights = lda.fit_transform(counts)
-        return np.asarray(weights), np.asarray(lda.components_)
 
 
 def rename(model: TopicModel, topic: int, label: str) -> TopicModel:

@@ -548,4 +548,7 @@ def main() -> None:
         st.session_state[FROM_LINK_KEY] = False
 
 
-main()
+# A worker process started by spawn (the topic fit's, the upload's) reads this script again
+# as "__mp_main__" (Streamlit runs it as the main module): it must not run the app there.
+if __name__ != "__mp_main__":
+    main()

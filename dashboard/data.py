@@ -186,11 +186,13 @@ def open_index(
     """
     store = _session_store() if private else _shared_store()
     stamp = ("index", corpus.content_hash, settings.key())
-    workers("fit")
+    pool = workers("fit")  # ready (seconds) by the first fit
     found = store.peek(stamp)
     if found is not None:
         return cast(CorpusIndex, found)
-    return store.get(stamp, build)
+    index = store.get(stamp, build)
+    worker.start_topics(index, pool)  # the Topics page's first fit begins as the index opens
+    return index
 
 
 # ---------------------------------------------------------------------------
@@ -456,15 +458,12 @@ def topic_model(
 ) -> TopicModel:
     """The selection's topic model, fitted in :func:`workers` (a dead worker is replaced)."""
 
-    def fit() -> TopicModel:
-        mask = selection(key, filters, _index)
-        return fit_topics(_index, mask, executor=workers("fit"), **options.arguments())
-
+    mask = selection(key, filters, _index)
     try:
-        return fit()
-    except BrokenProcessPool:
+        return fit_topics(_index, mask, executor=workers("fit"), **options.arguments())
+    except BrokenProcessPool:  # the worker died (a fit begun as the index opened, too)
         workers.clear("fit")
-        return fit()
+        return fit_topics(_index, mask, executor=workers("fit"), **options.arguments())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

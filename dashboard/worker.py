@@ -1,18 +1,21 @@
-"""Waiting for work sent to a worker process, with progress, a bound and a clear end.
+"""Work sent to a worker process: waited for with progress, a bound and a clear end; or begun.
 
 :func:`run` sends a call to a pool (``keys.upload_pool``) and waits for it in
 steps of a fraction of a second, the elapsed time shown in a status box, so the
 session's script thread holds no lock while the worker reads and indexes. A
 worker that dies (killed, out of memory) or passes the bound is reported as a
 :class:`WorkerError` naming the fix, never as a traceback or a hang.
+:func:`start_topics` begins the Topics page's first fit as an index opens.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Executor, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -20,8 +23,22 @@ from typing import Any, Protocol, TypeVar
 
 import streamlit as st
 
-from analysis import AnalysisError, IngestLimits, LoadedCorpus, load_uploads, read_progress
+import analysis
+from analysis import (
+    AnalysisError,
+    CorpusIndex,
+    IngestLimits,
+    LoadedCorpus,
+    default_k,
+    default_stopwords,
+    load_uploads,
+    read_progress,
+    select,
+)
 from dashboard.escape import md
+from dashboard.keys import TopicOptions
+from dashboard.options import ViewState
+from dashboard.state import effective_stopwords
 
 T = TypeVar("T")
 
@@ -118,3 +135,25 @@ def read_uploads(workers: Workers, files: Sequence[tuple[str, bytes]]) -> Loaded
     limits (read here: the worker's environment is the one it started with)."""
     limits = IngestLimits.from_environment()
     return run("upload", workers, "Reading the upload", load_uploads, list(files), limits=limits)
+
+
+def start_topics(index: CorpusIndex, pool: Executor) -> None:
+    """Begin, on a thread of its own, the topic fit the Topics page asks for in the default
+    view (:class:`~dashboard.options.ViewState`'s values: every document, the default
+    stopwords and ``k``, seed 0), so that the page, opened later, finds the model fitted or
+    on its way (:func:`analysis.start_topics`): the passages are counted on that thread and
+    fitted in ``pool``. A fit that cannot start (a dead worker) is left to the page, which
+    fits again and says what went wrong."""
+    if multiprocessing.parent_process() is None:  # never from a worker: it would start one
+        threading.Thread(target=_start_topics, args=(index, pool), daemon=True).start()
+
+
+def _start_topics(index: CorpusIndex, pool: Executor) -> None:
+    view = ViewState()
+    mask = select(index, view.filters)
+    stopwords = tuple(sorted(effective_stopwords(view, default_stopwords())))
+    options = TopicOptions(k=default_k(index, mask), stopwords=stopwords, numbers=view.numbers)
+    try:
+        analysis.start_topics(index, mask, executor=pool, **options.arguments())
+    except (BrokenProcessPool, RuntimeError):  # a dead pool, or one shut down meanwhile
+        return

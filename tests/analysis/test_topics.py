@@ -20,6 +20,7 @@ from analysis.topics import (
     fit_topics,
     rename,
     representative_passages,
+    start_topics,
     topics_over_time,
 )
 from tests.analysis.tiny import NUMBER_TERMS, NUMBERS, shared_corpus
@@ -260,6 +261,77 @@ def test_a_fit_in_a_worker_process_is_the_fit_made_here(method):
     np.testing.assert_array_equal(here.passage_weights, there.passage_weights)
 
 
+def test_a_fit_begun_early_is_the_model_fit_topics_returns_fitted_once():
+    here = fit_topics(build_index(load_corpus("seeds")), k=3, seed=5)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        counted = _Counted(pool)
+        index = build_index(load_corpus("seeds"))  # a fresh index: nothing kept from above
+        start_topics(index, executor=counted, k=3, seed=5)
+        assert counted.submitted == 1
+        there = fit_topics(index, k=3, seed=5, executor=counted)
+        assert counted.submitted == 1  # waited for, not fitted again
+        assert fit_topics(index, k=3, seed=5) is there
+        start_topics(index, executor=counted, k=3, seed=5)  # kept: nothing begins
+        assert counted.submitted == 1
+    pd.testing.assert_frame_equal(here.terms, there.terms)
+    pd.testing.assert_frame_equal(here.passages, there.passages)
+    np.testing.assert_array_equal(here.passage_weights, there.passage_weights)
+    assert (here.labels, here.notes, here.k) == (there.labels, there.notes, there.k)
+
+
+def test_a_fit_begun_early_is_saved_when_fitted_without_being_asked_for(tmp_path, monkeypatch):
+    import time
+
+    corpus = load_corpus("seeds")
+    fresh = fit_topics(build_index(corpus), k=3, seed=4)  # in memory only
+    index = build_index(corpus, cache_dir=tmp_path)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        start_topics(index, executor=pool, k=3, seed=4)
+        waited = time.monotonic()
+        while not _topic_files(index) and time.monotonic() - waited < 120:
+            time.sleep(0.05)
+    assert len(_topic_files(index)) == 1
+    monkeypatch.setattr("analysis.topics._fit", _fit_refused)
+    read = fit_topics(build_index(corpus, cache_dir=tmp_path), k=3, seed=4)  # another process
+    pd.testing.assert_frame_equal(read.terms, fresh.terms)
+    np.testing.assert_array_equal(read.passage_weights, fresh.passage_weights)
+
+
+class _Broken(Executor):
+    """A pool whose worker dies under every call."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        failed: Future = Future()
+        failed.set_exception(BrokenProcessPool("killed"))
+        return failed
+
+
+def test_a_fit_whose_worker_died_is_not_kept_and_the_next_call_fits_again():
+    from concurrent.futures.process import BrokenProcessPool
+
+    index = build_index(load_corpus("seeds"))
+    start_topics(index, executor=_Broken(), k=3, seed=4)
+    with pytest.raises(BrokenProcessPool):
+        fit_topics(index, k=3, seed=4)
+    model = fit_topics(index, k=3, seed=4)  # here, no worker
+    fresh = fit_topics(build_index(load_corpus("seeds")), k=3, seed=4)
+    pd.testing.assert_frame_equal(model.terms, fresh.terms)
+
+
+def test_begin_a_fit_that_cannot_be_made_starts_nothing_and_the_fit_says_why(themes):
+    every = frozenset(themes.vocab["term"].astype(str))
+    counted = _Counted(_Broken())
+    start_topics(themes, executor=counted, k=2, stopwords=every)
+    assert counted.submitted == 0
+    with pytest.raises(OptionError, match="no term remains"):
+        fit_topics(themes, k=2, stopwords=every)
+
+
 def _sample(index, *, seed, max_passages):
     """Rows of ``index.passages`` and their texts, sampled as ``fit_topics`` documents."""
     passages = index.passages
@@ -443,7 +515,7 @@ def test_a_read_only_cache_fits_in_memory_with_one_warning(tmp_path, monkeypatch
 _KILLED_PARENT = """
 import multiprocessing, os, signal, sys
 from concurrent.futures import ProcessPoolExecutor
-from analysis.topics import prepare_fit
+from analysis import prepare_fit
 
 if __name__ == "__main__":
     spawn = multiprocessing.get_context("spawn")

@@ -338,7 +338,9 @@ def test_collapsing_duplicates_counts_a_copy_once_and_saves_the_pairs_with_the_i
     assert _metrics(at)["Documents"] == "2"
     assert not at.warning, [shown(w.value) for w in at.warning]
     (folder,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
-    assert [p.name.split("-")[1] for p in folder.glob("result-*")] == ["near_duplicates"]
+    kinds = sorted(p.name.split("-")[1] for p in folder.glob("result-*"))
+    # beside the pairs, at most the default view's topic fit (begun as the index opened)
+    assert kinds in (["near_duplicates"], ["near_duplicates", "topics"])
 
 
 def test_the_same_upload_again_is_the_same_corpus_read_and_indexed_once(

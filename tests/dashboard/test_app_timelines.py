@@ -211,3 +211,58 @@ def test_trends_and_topics_by_decade_on_the_seeds() -> None:
     assert at.query_params["by"] == "decade"
     topics = _open("topics", {"by": "decade"})
     assert {x for t in _traces(topics) for x in t["x"]} == {"2020-01-01"}
+
+
+def test_the_default_topic_fit_begins_as_the_index_opens(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    library = tmp_path / "library"
+    library.mkdir()
+    texts = [
+        "Tea leaves brew green tea.\n\nRivers flood the delta plain.",
+        "Green tea leaves and black tea.\n\nThe river delta floods again.",
+        "Black tea brew.\n\nFlood waters cross the river plain.",
+    ]
+    (library / "themes.jsonl").write_text(
+        "".join(
+            json.dumps({"doc_id": f"d{i}", "date": f"2022-0{i + 1}-01", "text": text}) + "\n"
+            for i, text in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DASHBOARD_CORPUS_DIR", str(library))
+    monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(tmp_path / "cache"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["corpus"] = "lib:themes.jsonl"
+    at.run()  # the Overview: no topic is asked for
+
+    def saved() -> list[Path]:
+        return sorted((tmp_path / "cache").glob("*/result-topics-*"))
+
+    waited = time.monotonic()
+    while not saved() and time.monotonic() - waited < TIMEOUT:
+        time.sleep(0.05)
+    assert len(saved()) == 1  # fitted in the worker and saved, the page not yet opened
+
+    def refused(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("fitted again")
+
+    monkeypatch.setattr("analysis.topic_fit.prepare", refused)
+    at.switch_page("views/topics.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(_traces(at)) == at.number_input(key="topics_k").value
+    assert len(saved()) == 1  # the page's request is the one begun
+
+
+def test_the_app_runs_nothing_when_a_worker_reads_it_as_its_main_module(monkeypatch) -> None:
+    import runpy
+
+    from dashboard import data
+
+    def refused(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("the app ran in a worker")
+
+    monkeypatch.setattr(data, "load_named_corpus", refused)
+    runpy.run_path(APP, run_name="__mp_main__")  # as multiprocessing's spawn does
+    with pytest.raises(AssertionError, match="ran in a worker"):
+        runpy.run_path(APP, run_name="__main__")
