@@ -317,7 +317,12 @@ def cut(segmenter: Segmenter, runs: pa.Array) -> tuple[np.ndarray, pa.LargeStrin
             parts = list(pool.map(part, spans))
     else:
         parts = [part(spans[0])]
-    ends = np.concatenate([offsets[:1], *(p[0] for p in parts)])
+    # each part's offsets start where the part before ended
+    ends = (
+        parts[0][0]
+        if len(parts) == 1
+        else np.concatenate([parts[0][0], *(p[0][1:] for p in parts[1:])])
+    )
     counts = np.concatenate([p[1] for p in parts])
     words = pa.LargeStringArray.from_buffers(
         len(ends) - 1, pa.py_buffer(ends), data_buffer or pa.py_buffer(b"")

@@ -233,15 +233,16 @@ def cut_han_runs(
     """jieba's cut (HMM on) of the Han runs ``lo..hi`` of a UTF-8 string array.
 
     ``data`` is the array's bytes and ``offsets`` (int64) where each run
-    starts, then the end. Returns the byte offset where each word ends, in
-    order, and each run's number of words. ``score[node]`` is
+    starts, then the end. Returns the words' offsets (where the first
+    starts, then where each ends, in order: Arrow's offsets of the words
+    over ``data``) and each run's number of words. ``score[node]`` is
     ``log(freq) - log(total)`` of a word's node and ``unknown`` is
     ``log(1) - log(total)``, a character no word starts at.
     """
     longest = 1
     for r in range(lo, hi):
         longest = max(longest, offsets[r + 1] - offsets[r])
-    ends = np.empty(max(offsets[hi] - offsets[lo], 1), dtype=np.int64)
+    ends = np.empty(offsets[hi] - offsets[lo] + 1, dtype=np.int64)  # a word has a byte
     counts = np.zeros(hi - lo, dtype=np.int64)
     points = np.empty(longest, dtype=np.int64)
     at = np.empty(longest + 1, dtype=np.int64)
@@ -250,7 +251,8 @@ def cut_han_runs(
     scores = np.empty((longest, 4), dtype=np.float64)
     back = np.empty((longest, 4), dtype=np.int8)
     states = np.empty(longest, dtype=np.int8)
-    n = 0
+    ends[0] = offsets[lo]
+    n = 1
     for r in range(lo, hi):
         m = _decode_run(data, offsets[r], offsets[r + 1], points, at)
         before = n
@@ -319,7 +321,7 @@ def cut_han_runs(
                 x = y
             i = j
         counts[r - lo] = n - before
-    return ends[:n].copy(), counts
+    return ends[:n], counts  # the pages past n were never touched: no copy
 
 
 @njit(cache=True, nogil=True)
