@@ -177,7 +177,12 @@ def _base() -> Segmenter:
     """jieba's default dictionary and HMM, read once per process."""
     import jieba
 
-    path = Path(jieba.__file__).parent / "dict.txt"
+    return dictionary_at(Path(jieba.__file__).parent / "dict.txt")
+
+
+def dictionary_at(path: Path) -> Segmenter:
+    """A dictionary file in jieba's format (as ``jieba.Tokenizer(path)`` reads it) and
+    jieba's HMM."""
     plain = _plain_dictionary(path.read_bytes())
     if plain is None:
         words, listed = _read_dictionary(path)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import math
 
 import numpy as np
 import pyarrow as pa
 import pytest
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis import kernels, segmenter
 from analysis.rule import normalise
@@ -44,13 +48,39 @@ USER_WORDS = ("长三角一体化", "高质量", "高质量发展", "供给侧�
 
 
 @pytest.mark.parametrize(
-    "corpus", ["zh_gov_work_reports", "china_daily_columns_2018", "china_media_headlines_2022"]
+    ("corpus", "distinct"), [("zh_gov_work_reports", 98_289), ("china_daily_columns_2018", 1)]
 )
 @pytest.mark.parametrize("user_words", [(), USER_WORDS])
-def test_every_han_run_of_a_shared_corpus_is_cut_as_jieba_cuts_it(corpus, user_words):
+def test_every_han_run_of_a_shared_corpus_is_cut_as_jieba_cuts_it(corpus, distinct, user_words):
+    """(china_daily_columns_2018 is English: it holds one Han run.)"""
     runs = _runs(corpus)
+    assert len(runs) == distinct
     tokenizer = _jieba(user_words)
     assert _cut(runs, user_words) == [tokenizer.lcut(run, HMM=True) for run in runs]
+
+
+#: Common characters, rare ones the HMM has seen little of, and Han outside jieba's range.
+_HAN = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
+    "同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自"
+    "二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日"
+    "那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变"
+    "条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总"
+    "次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指"
+    "几九区强放决西被干做必战先回则任取据处理府研质信"
+)
+_RARE = "韦沣泺淏铖犇鑫垚焱燚淼骉羴猋麤龘〇々⺀鿖鿗𠀀𠀁𪚥"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(_HAN + _RARE)), max_size=24))
+def test_any_han_string_is_cut_as_jieba_cuts_it(run):
+    assert _cut([run]) == [_jieba_default().lcut(run, HMM=True)]
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba_default():
+    return _jieba()
 
 
 def test_the_dictionary_is_jiebas_prefix_dictionary():
@@ -225,3 +255,27 @@ def test_a_dictionary_that_is_not_plain_is_read_line_by_line(raw, tmp_path):
 
 def test_bad_utf8_in_a_word_is_left_to_the_line_reader():
     assert segmenter._plain_dictionary(b"\xff\xfe 5 ns\n") is None
+
+
+def test_ties_go_as_in_jieba(tmp_path):
+    """A route tie goes to the longer word, as Python's max of (score, end) tuples.
+
+    With 甲 3, 乙 3, 甲乙 1 and 丙 2 (total 9), 甲 then 乙 scores
+    2 (log 3 - log 9) and 甲乙 log 1 - log 9: the same float, since log 9 is
+    twice log 3 there. jieba takes 甲乙 (the greater end).
+    """
+    import jieba
+
+    path = tmp_path / "dict.txt"
+    path.write_text("甲 3 n\n乙 3 n\n甲乙 1 n\n丙 2 n\n", encoding="utf-8")
+    assert 2 * (math.log(3) - math.log(9)) == math.log(1) - math.log(9)
+    tokenizer = jieba.Tokenizer(str(path))
+    tokenizer.tmp_dir = str(tmp_path)  # jieba's cache of this dictionary stays here
+    mine = segmenter.dictionary_at(path)
+    runs = ["甲乙", "甲乙丙", "丙甲乙甲", "乙甲", "甲乙甲乙", "丁甲乙"]
+    counts, words = segmenter.cut(mine, pa.array(runs, pa.string()))
+    flat = words.to_pylist()
+    ends = np.cumsum(counts).tolist()
+    got = [flat[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
+    assert got == [tokenizer.lcut(run, HMM=True) for run in runs]
+    assert got[0] == ["甲乙"]
