@@ -41,7 +41,7 @@ class Segmenter:
 
     root: np.ndarray  # int32 per code point below ROOT_SPAN: the root's child, or -1
     edges: np.ndarray  # int64 per slot of the hash: (node * 2**21 + character) * 2**21 + child
-    node_freq: np.ndarray  # int64 per node: the frequency of its word (0: a prefix only)
+    node_info: np.ndarray  # int64 per node: frequency * 2 (0: a prefix only), + 1 if inner
     nodes: int
     total: int
     score: np.ndarray  # float64 per node: log(freq) - log(total) where freq > 0
@@ -60,7 +60,7 @@ class Segmenter:
             return None
         points = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         node = kernels.node_of(self.root, self.edges, points, 0, len(points))
-        return None if node < 0 else int(self.node_freq[node])
+        return None if node < 0 else int(self.node_info[node] >> 1)
 
 
 def _code_points(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -75,15 +75,16 @@ def _table_size(edges: int) -> int:
     return 1 << max(10, (2 * edges).bit_length())
 
 
-def _scores(node_freq: np.ndarray, total: int) -> np.ndarray:
+def _scores(node_info: np.ndarray, total: int) -> np.ndarray:
     """``log(freq) - log(total)`` per word node, 0 elsewhere.
 
     libm's log through :func:`math.log`, as jieba calls it (numpy's own log
     may differ in the last bit); the subtraction is the same in numpy.
     """
-    score = np.zeros(len(node_freq), dtype=np.float64)
-    words = np.flatnonzero(node_freq > 0)
-    logs = np.fromiter(map(math.log, node_freq[words].tolist()), dtype=np.float64)
+    score = np.zeros(len(node_info), dtype=np.float64)
+    freq = node_info >> 1
+    words = np.flatnonzero(freq > 0)
+    logs = np.fromiter(map(math.log, freq[words].tolist()), dtype=np.float64)
     score[words] = logs - math.log(total)
     return score
 
@@ -193,13 +194,13 @@ def dictionary_at(path: Path) -> Segmenter:
     size = _table_size(len(points))
     root = np.full(ROOT_SPAN, -1, dtype=np.int32)
     edges = np.full(size, -1, dtype=np.int64)
-    node_freq = np.zeros(_room(1, len(points)), dtype=np.int64)
-    nodes = kernels.insert_words(points, starts, freqs, root, edges, node_freq, 1)
-    node_freq = node_freq[:nodes].copy()
+    node_info = np.zeros(_room(1, len(points)), dtype=np.int64)
+    nodes = kernels.insert_words(points, starts, freqs, root, edges, node_info, 1)
+    node_info = node_info[:nodes].copy()
     total = int(freqs.sum())
     start, trans, emit = _hmm()
     base = Segmenter(
-        root, edges, node_freq, nodes, total, _scores(node_freq, total), start, trans, emit
+        root, edges, node_info, nodes, total, _scores(node_info, total), start, trans, emit
     )
     # sized for every character a word, then to the edges there are: half the cache lines
     return replace(base, edges=_rehashed(base, _table_size(nodes - 1)))
@@ -262,20 +263,20 @@ def segmenter(user_words: tuple[str, ...] = ()) -> Segmenter:
     size = _table_size(base.nodes - 1 + len(points))  # an edge into every node but the root
     edges = _rehashed(base, size) if size > len(base.edges) else base.edges.copy()
     root = base.root.copy()
-    node_freq = np.zeros(_room(base.nodes, len(points)), dtype=np.int64)
-    node_freq[: base.nodes] = base.node_freq
+    node_info = np.zeros(_room(base.nodes, len(points)), dtype=np.int64)
+    node_info[: base.nodes] = base.node_info
     counts = np.array([frequencies.added[word] for word in added], dtype=np.int64)
-    nodes = kernels.insert_words(points, starts, counts, root, edges, node_freq, base.nodes)
-    node_freq = node_freq[:nodes].copy()
+    nodes = kernels.insert_words(points, starts, counts, root, edges, node_info, base.nodes)
+    node_info = node_info[:nodes].copy()
     total = int(tokenizer.total)
     return replace(
         base,
         root=root,
         edges=edges,
-        node_freq=node_freq,
+        node_info=node_info,
         nodes=nodes,
         total=total,
-        score=_scores(node_freq, total),
+        score=_scores(node_info, total),
     )
 
 
@@ -306,7 +307,7 @@ def cut(segmenter: Segmenter, runs: pa.Array) -> tuple[np.ndarray, pa.LargeStrin
     tables = (
         segmenter.root,
         segmenter.edges,
-        segmenter.node_freq,
+        segmenter.node_info,
         segmenter.score,
         segmenter.unknown,
         segmenter.start,

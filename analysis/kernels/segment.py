@@ -14,7 +14,9 @@ other edge ``(node, character) -> child`` in an open-addressing hash table
 reads one cache line) whose keys are verified on every probe, so a lookup
 never mistakes one prefix for another. The trie's nodes are exactly the
 keys of jieba's ``FREQ``: every word and every prefix of one, a prefix
-alone having frequency 0.
+alone having frequency 0. A node's ``node_info`` is its frequency times two,
+plus one when longer words go on from it, so one read tells whether the
+walk stops there without probing the hash for a child that is not there.
 
 The cut of a run, as jieba's ``Tokenizer.cut`` does it with ``HMM=True``
 (runs hold Han characters only, so no letter, digit or space):
@@ -87,7 +89,7 @@ def insert_words(
     freqs: np.ndarray,
     root: np.ndarray,
     edges: np.ndarray,
-    node_freq: np.ndarray,
+    node_info: np.ndarray,
     nodes: int,
 ) -> int:
     """Put words into the trie in order and return its new number of nodes.
@@ -97,7 +99,7 @@ def insert_words(
     one); a new prefix node gets 0, an existing node keeps its frequency
     (jieba's ``gen_pfdict`` and ``add_word``). ``nodes`` is the number of
     nodes so far (1: the root alone). The hash must have room (at most half
-    full after) and ``node_freq`` too, below :data:`MAX_NODES`: the caller
+    full after) and ``node_info`` too, below :data:`MAX_NODES`: the caller
     sizes both.
     """
     mask = len(edges) - 1
@@ -111,7 +113,9 @@ def insert_words(
             if child < 0:
                 child = nodes
                 nodes += 1
-                node_freq[child] = 0
+                node_info[child] = 0
+                if node > 0:
+                    node_info[node] |= 1  # words go on from node
                 if node == 0 and c < ROOT_SPAN:
                     root[c] = child
                 else:
@@ -121,7 +125,7 @@ def insert_words(
                         h = (h + 1) & mask
                     edges[h] = key * _EDGE + child
             node = child
-        node_freq[node] = freqs[w]
+        node_info[node] = freqs[w] * 2 + (node_info[node] & 1)
     return nodes
 
 
@@ -223,7 +227,7 @@ def cut_han_runs(
     hi: int,
     root: np.ndarray,
     edges: np.ndarray,
-    node_freq: np.ndarray,
+    node_info: np.ndarray,
     score: np.ndarray,
     unknown: float,
     start: np.ndarray,
@@ -278,11 +282,14 @@ def cut_han_runs(
                     if node < 0:
                         break
                     x += 1
-                    if node_freq[node] > 0:
+                    info = node_info[node]
+                    if info >= 2:  # a word (frequency above 0)
                         value = score[node] + route[x]
                         if best_end < 0 or value >= best:  # a tie goes to the longer word
                             best = value
                             best_end = x
+                    if not info & 1:
+                        break  # no word goes on from here
                 if best_end < 0:
                     best = unknown + route[k + 1]
                     best_end = k + 1
@@ -304,7 +311,7 @@ def cut_han_runs(
                         n += 1
                     else:
                         node = node_of(root, edges, points, left, x)
-                        if node >= 0 and node_freq[node] > 0:
+                        if node >= 0 and node_info[node] >= 2:
                             for q in range(left, x):
                                 ends[n] = at[q + 1]
                                 n += 1
