@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -68,8 +69,9 @@ def classify_flat(
     tokens in order, a string array where null stands for a boundary. ASCII
     raw tokens (most of them) are classified by polars at once; raw tokens
     all of Han (nearly every one in Chinese text) are segmented together in
-    one call of the segmenter (:func:`cut_runs`); the rest are split into pieces
-    first (:func:`_classify_other`).
+    one call of the segmenter (:func:`cut_runs`), on a side thread while
+    this one classifies the rest when there are many; the rest are split
+    into pieces first (:func:`_classify_other`).
 
     >>> lengths, flat = classify_flat(pl.Series(["Xi's", ",", "长三角一体化"]))
     >>> lengths.tolist(), flat.to_pylist()
@@ -78,45 +80,58 @@ def classify_flat(
     n = len(raws)
     owners: list[np.ndarray] = []
     pieces: list[pa.Array] = []
-    # For ASCII raw tokens NFKC and case folding are lower-casing, and there is no Han.
-    ascii_raw = raws.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
-    if ascii_raw.any():
-        simple = raws.filter(ascii_raw)
-        words = simple.str.to_lowercase().str.replace(r"'s$", "")
-        # an abbreviation written without its last full stop gets it (see _stopped)
-        stopped = words.str.contains(".", literal=True) & ~words.str.ends_with(".")
-        words = pl.select(
-            pl.when(simple.str.contains(f"^{BOUNDARY_PATTERN}$"))
-            .then(None)
-            .when(stopped)
-            .then(words + ".")
-            .otherwise(words)
-        ).to_series()
-        owners.append(ascii_raw.arg_true().to_numpy().astype(np.int64))
-        pieces.append(words.to_arrow())
     # Han runs: NFKC is done, folding leaves Han alone, and there is nothing to split.
+    # Many are cut on a side thread (the cut lets go of the interpreter) while this one
+    # classifies the rest; folded runs are not, so OpenCC converts on one thread only.
     han_raw = raws.str.contains(r"^\p{Han}+$").fill_null(False)
-    if han_raw.any():
-        where = han_raw.arg_true().to_numpy().astype(np.int64)
-        counts, words_of_runs = cut_runs(
-            raws.filter(han_raw), user_words=user_words, fold_chinese=fold_chinese
-        )
-        owners.append(np.repeat(where, counts))
-        pieces.append(words_of_runs)
-    other = ~ascii_raw & ~han_raw
-    if other.any():
-        rest = other.arg_true().to_numpy().astype(np.int64)
-        local, tokens = _classify_other(
-            raws.gather(rest), user_words=user_words, fold_chinese=fold_chinese
-        )
-        owners.append(rest[local])
-        pieces.append(tokens)
+    runs = raws.filter(han_raw)
+    _segmenter(tuple(user_words), fold_chinese)  # read before the threads need it
+    side = bool(len(runs)) and not fold_chinese and runs.str.len_bytes().sum() > SIDE_HAN_BYTES
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cutting = pool.submit(cut_runs, runs, user_words=user_words) if side else None
+        # For ASCII raw tokens NFKC and case folding are lower-casing, and there is no Han.
+        ascii_raw = raws.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
+        if ascii_raw.any():
+            simple = raws.filter(ascii_raw)
+            words = simple.str.to_lowercase().str.replace(r"'s$", "")
+            # an abbreviation written without its last full stop gets it (see _stopped)
+            stopped = words.str.contains(".", literal=True) & ~words.str.ends_with(".")
+            words = pl.select(
+                pl.when(simple.str.contains(f"^{BOUNDARY_PATTERN}$"))
+                .then(None)
+                .when(stopped)
+                .then(words + ".")
+                .otherwise(words)
+            ).to_series()
+            owners.append(ascii_raw.arg_true().to_numpy().astype(np.int64))
+            pieces.append(words.to_arrow())
+        other = ~ascii_raw & ~han_raw
+        if other.any():
+            rest = other.arg_true().to_numpy().astype(np.int64)
+            local, tokens = _classify_other(
+                raws.gather(rest), user_words=user_words, fold_chinese=fold_chinese
+            )
+            owners.append(rest[local])
+            pieces.append(tokens)
+        if len(runs):
+            where = han_raw.arg_true().to_numpy().astype(np.int64)
+            counts, words_of_runs = (
+                cutting.result()
+                if cutting is not None
+                else cut_runs(runs, user_words=user_words, fold_chinese=fold_chinese)
+            )
+            owners.append(np.repeat(where, counts))
+            pieces.append(words_of_runs)
     if not owners:
         return np.zeros(n, dtype=np.int64), pa.array([], type=pa.string())
     owner = np.concatenate(owners)
     order = np.argsort(owner, kind="stable")
     flat = pa.concat_arrays([piece.cast(pa.string()) for piece in pieces]).take(order)
     return np.bincount(owner, minlength=n).astype(np.int64), flat
+
+
+#: Han runs of more bytes than this are cut on a side thread of :func:`classify_flat`.
+SIDE_HAN_BYTES = 1 << 16
 
 
 def cut_runs(

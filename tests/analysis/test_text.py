@@ -335,6 +335,38 @@ def test_cut_runs_equals_jieba_run_by_run_on_every_han_run(user_words):
     assert cut_runs(pl.Series(["长三角"]))[1].to_pylist() == ["长三角"]
 
 
+@pytest.mark.parametrize(
+    ("user_words", "fold"), [((), False), (("长三角一体化", "g60科技"), False), ((), True)]
+)
+def test_classify_flat_cuts_han_on_a_side_thread_as_on_this_one(monkeypatch, user_words, fold):
+    """Many Han runs are cut on a side thread while the rest is classified: same tokens.
+    Folded runs stay on this thread (OpenCC converts on one thread at a time)."""
+    import threading
+
+    import analysis.text as text
+
+    mixed = "Xi's G60科技 plan, 經濟發展 U.S. 长三角一体化"
+    texts = [*shared_texts("zh_gov_work_reports")[:20], mixed]
+    raws = text.extract_raw(texts)["raw"].unique(maintain_order=True)
+    cut = text.cut_runs
+    threads: list[bool] = []
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return cut(*args, **kwargs)
+
+    monkeypatch.setattr(text, "cut_runs", recording)
+    monkeypatch.setattr(text, "SIDE_HAN_BYTES", 1 << 60)
+    alone = text.classify_flat(raws, user_words=user_words, fold_chinese=fold)
+    assert all(threads)
+    threads.clear()
+    monkeypatch.setattr(text, "SIDE_HAN_BYTES", 0)
+    side = text.classify_flat(raws, user_words=user_words, fold_chinese=fold)
+    assert all(threads) == fold  # the runs of Han alone went to the side thread unless folded
+    assert side[0].tolist() == alone[0].tolist()
+    assert side[1].equals(alone[1])
+
+
 def test_tokenize_splits_mixed_han_runs_like_pure_ones():
     """A raw token all of Han takes the quick path; mixed ones the general one: same words."""
     assert tokenize("G60高质量发展") == ["g60", *tokenize("高质量发展")]
