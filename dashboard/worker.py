@@ -144,7 +144,9 @@ def start_topics(index: CorpusIndex, pool: Executor) -> None:
     on its way (:func:`analysis.start_topics`): the passages are counted on that thread and
     fitted in ``pool``. A fit that cannot start (a dead worker) is left to the page, which
     fits again and says what went wrong."""
-    if multiprocessing.parent_process() is None:  # never from a worker: it would start one
+    # Not in a worker process starting up (spawn runs the app's modules there, and a fit
+    # begun there would start a worker of its own): multiprocessing's own test, as fit_pool's.
+    if not getattr(multiprocessing.current_process(), "_inheriting", False):
         threading.Thread(target=_start_topics, args=(index, pool), daemon=True).start()
 
 

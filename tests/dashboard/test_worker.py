@@ -168,3 +168,33 @@ def test_a_temporary_folder_the_worker_cannot_write_builds_here_in_memory(
     assert not at.exception, [e.value for e in at.exception]
     assert not [w for w in at.warning if "cannot be written" in shown(w.value)]
     assert _metrics(at)["Documents"] == "2"  # indexed here instead
+
+
+def _started_fits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, inheriting: bool) -> int:
+    """Topic fits saved after :func:`worker.start_topics` in a process that is a child of
+    another (as bench_scale's AppTest part), starting up as a spawned worker or not."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from analysis import load_corpus
+
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())
+    monkeypatch.setattr(multiprocessing.current_process(), "_inheriting", inheriting, raising=False)
+    index = build_index(load_corpus("seeds"), cache_dir=tmp_path)
+    assert index.folder is not None
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        worker.start_topics(index, pool)
+        waited = time.monotonic()
+        while time.monotonic() - waited < (TIMEOUT if not inheriting else 3):
+            if list(index.folder.glob("result-topics-*")):
+                break
+            time.sleep(0.05)
+    return len(list(index.folder.glob("result-topics-*")))
+
+
+def test_a_child_process_begins_the_default_topic_fit_but_a_starting_worker_does_not(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert _started_fits(monkeypatch, tmp_path / "child", inheriting=False) == 1
+    assert _started_fits(monkeypatch, tmp_path / "starting", inheriting=True) == 0
