@@ -293,49 +293,53 @@ def _begin(
         "scikit-learn": importlib.metadata.version("scikit-learn"),
     }
     key = ("topics", *request.values())
-    models = _models(index)
-    found = models.get(key)
-    if found is not None:
-        return key, found
-    if len(models) >= _MODELS_KEPT:
-        models.pop(next(iter(models)))
-    saved = _saved_fit(index, request)
-    if saved is not None:
-        models[key] = _model(index, saved, method=method, seed=seed)
-        return key, models[key]
-    prepared = topic_fit.prepare(
-        index,
-        selected,
-        k=k,
-        seed=seed,
-        stopwords=stopwords,
-        max_passages=max_passages,
-        max_terms=max_terms,
-        numbers=numbers,
-    )
-    counts, fitted_k = prepared.counts, prepared.k
-    if executor is None:
-        matrices = _fit(counts, k=fitted_k, method=method, seed=seed)
-
-        def result() -> tuple[np.ndarray, np.ndarray]:
-            return matrices
-    else:
-        future = executor.submit(_fit, counts, k=fitted_k, method=method, seed=seed)
-        result = future.result
-
-    def complete() -> TopicModel:
-        weights, components = result()
-        fitted = topic_fit.finish(
-            index, prepared, weights, components, method=method, n_terms=n_terms
+    # One request begun at a time: the same request asked for twice at once (the page
+    # while the fit begun as the index opened is being counted) is fitted once.
+    lock = cast(threading.Lock, index._memo.setdefault("topic_lock", threading.Lock()))
+    with lock:
+        models = _models(index)
+        found = models.get(key)
+        if found is not None:
+            return key, found
+        if len(models) >= _MODELS_KEPT:
+            models.pop(next(iter(models)))
+        saved = _saved_fit(index, request)
+        if saved is not None:
+            models[key] = _model(index, saved, method=method, seed=seed)
+            return key, models[key]
+        prepared = topic_fit.prepare(
+            index,
+            selected,
+            k=k,
+            seed=seed,
+            stopwords=stopwords,
+            max_passages=max_passages,
+            max_terms=max_terms,
+            numbers=numbers,
         )
-        info = {"k": fitted.k, "notes": fitted.notes}
-        result_store.save_result(index, "topics", request, fitted.arrays(), info)
-        return _model(index, fitted, method=method, seed=seed)
+        counts, fitted_k = prepared.counts, prepared.k
+        if executor is None:
+            matrices = _fit(counts, k=fitted_k, method=method, seed=seed)
 
-    pending = models[key] = _Pending(complete)
-    if executor is not None:  # saved as soon as it is fitted, whether asked for yet or not
-        future.add_done_callback(lambda _: pending.settle())
-    return key, pending
+            def result() -> tuple[np.ndarray, np.ndarray]:
+                return matrices
+        else:
+            future = executor.submit(_fit, counts, k=fitted_k, method=method, seed=seed)
+            result = future.result
+
+        def complete() -> TopicModel:
+            weights, components = result()
+            fitted = topic_fit.finish(
+                index, prepared, weights, components, method=method, n_terms=n_terms
+            )
+            info = {"k": fitted.k, "notes": fitted.notes}
+            result_store.save_result(index, "topics", request, fitted.arrays(), info)
+            return _model(index, fitted, method=method, seed=seed)
+
+        pending = models[key] = _Pending(complete)
+        if executor is not None:  # saved as soon as it is fitted, whether asked for yet or not
+            future.add_done_callback(lambda _: pending.settle())
+        return key, pending
 
 
 #: Topic models kept per index (the oldest is dropped first).

@@ -280,6 +280,43 @@ def test_a_fit_begun_early_is_the_model_fit_topics_returns_fitted_once():
     assert (here.labels, here.notes, here.k) == (there.labels, there.notes, there.k)
 
 
+def test_the_same_request_asked_for_at_once_is_fitted_once(monkeypatch):
+    import threading
+    import time
+
+    from analysis import topic_fit
+
+    slow = topic_fit.prepare
+
+    def slowly(*args, **kwargs):  # counting that takes a while: the second asks meanwhile
+        time.sleep(0.3)
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(topic_fit, "prepare", slowly)
+    index = build_index(load_corpus("seeds"))
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        counted = _Counted(pool)
+        models: list[object] = []
+        early = threading.Thread(target=start_topics, args=(index,), kwargs={
+            "executor": counted, "k": 3, "seed": 5})  # fmt: skip
+        early.start()
+        time.sleep(0.05)
+        asks = [
+            threading.Thread(
+                target=lambda: models.append(fit_topics(index, k=3, seed=5, executor=counted))
+            )
+            for _ in range(2)
+        ]
+        for ask in asks:
+            ask.start()
+        for thread in (early, *asks):
+            thread.join(timeout=120)
+    assert counted.submitted == 1
+    assert len(models) == 2
+    assert models[0] is models[1]
+
+
 def test_a_fit_begun_early_is_saved_when_fitted_without_being_asked_for(tmp_path, monkeypatch):
     import time
 
