@@ -85,7 +85,8 @@ def classify_flat(
     # classifies the rest; folded runs are not, so OpenCC converts on one thread only.
     han_raw = raws.str.contains(r"^\p{Han}+$").fill_null(False)
     runs = raws.filter(han_raw)
-    _segmenter(tuple(user_words), fold_chinese)  # read before the threads need it
+    if len(runs):  # jieba's dictionary is read (once) only for text that has Han
+        _segmenter(tuple(user_words), fold_chinese)  # before the side thread needs it
     side = bool(len(runs)) and not fold_chinese and runs.str.len_bytes().sum() > SIDE_HAN_BYTES
     with ThreadPoolExecutor(max_workers=1) as pool:
         cutting = pool.submit(cut_runs, runs, user_words=user_words) if side else None

@@ -384,3 +384,24 @@ def test_tokenize_folds_chinese_only_when_asked():
     assert tokenize("經濟發展 Taiwan") == ["經濟", "發展", "taiwan"]
     assert tokenize("經濟發展 Taiwan", fold_chinese=True) == ["经济", "发展", "taiwan"]
     assert tokenize("G60經濟", fold_chinese=True) == ["g60", "经济"]
+
+
+def test_text_without_han_never_reads_jiebas_dictionary():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    check = (
+        "import analysis.segmenter as sg; from analysis.text import classify_flat; "
+        "import polars as pl; classify_flat(pl.Series(['An', 'English', 'text', '.'])); "
+        "print(sg._base.cache_info().currsize); "
+        "classify_flat(pl.Series(['长三角'])); print(sg._base.cache_info().currsize)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["0", "1"]  # read only once Han is cut
