@@ -15,6 +15,7 @@ import pandas as pd
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
+from analysis.kernels.counting import distinct_pairs
 from analysis.rows import as_mask
 from analysis.stats import log_likelihood, log_ratio, p_value
 from analysis.terms import (
@@ -22,7 +23,6 @@ from analysis.terms import (
     column_totals,
     kind_columns,
     ranked,
-    vocab_arrays,
 )
 
 
@@ -133,29 +133,49 @@ def keyness(
     (count_a, docs_a, size_a), (count_b, docs_b, size_b) = sides
     keep = (count_a + count_b) >= min_count
     cols, count_a, count_b = columns[keep], count_a[keep], count_b[keep]
-    ll = log_likelihood(count_a, count_b, size_a, size_b)
     tested = len(cols)
     threshold = alpha / max(tested, 1) if bonferroni else alpha
+    pair, ll, p, ratio, ll_rank = _pair_statistics(count_a, count_b, size_a, size_b)
     # by ll (descending) then term, as a stable sort of the whole table would give
-    order = ranked(index, cols, -ll)
-    if top is not None:
-        order = order[:top]
-    docs_a, docs_b = docs_a[keep][order], docs_b[keep][order]
-    cols, count_a, count_b, ll = cols[order], count_a[order], count_b[order], ll[order]
-    p = p_value(ll)
-    names, kinds = vocab_arrays(index)
+    order = ranked(index, cols, ll_rank[pair], top=top)
+    cols, pair = cols[order], pair[order]
+    vocab = index.vocab
     table = pd.DataFrame(
         {
-            S.TERM: names[cols],
-            S.KIND: kinds[cols],
-            S.COUNT_A: count_a,
-            S.COUNT_B: count_b,
-            S.LL: ll,
-            S.P: p,
-            S.LOG_RATIO: log_ratio(count_a, count_b, size_a, size_b),
-            S.DOCS_A: docs_a,
-            S.DOCS_B: docs_b,
-            S.SIGNIFICANT: p < threshold,
+            # taken from the vocabulary's own string columns: no string object per row
+            S.TERM: vocab[S.TERM].array.take(cols),
+            S.KIND: vocab[S.KIND].array.take(cols),
+            S.COUNT_A: count_a[order],
+            S.COUNT_B: count_b[order],
+            S.LL: ll[pair],
+            S.P: p[pair],
+            S.LOG_RATIO: ratio[pair],
+            S.DOCS_A: docs_a[keep][order],
+            S.DOCS_B: docs_b[keep][order],
+            S.SIGNIFICANT: p[pair] < threshold,
         }
     )
     return KeynessResult(table, size_a, size_b, tested, threshold)
+
+
+def _pair_statistics(
+    count_a: np.ndarray, count_b: np.ndarray, size_a: int, size_b: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The statistics of each distinct ``(count_a, count_b)`` pair, computed once per pair.
+
+    Returns ``pair`` (per term, its pair) and per pair ``ll``, ``p``, ``log_ratio``
+    and the rank of ``ll`` from the highest (equal values the same rank). A term's
+    statistics depend on its two counts only (the sizes are the slices'), and most
+    terms are rare: 65,931 terms tested at 100,000 documents hold 11,127 pairs, so
+    ``p`` (about 1.8 us a value) is evaluated a sixth as often, each value the
+    same as computed term by term.
+    """
+    pair, a, b = distinct_pairs(count_a, count_b)
+    ll = log_likelihood(a, b, size_a, size_b)
+    descending = np.argsort(-ll)
+    steps = np.zeros(len(ll), dtype=np.int64)
+    ordered = ll[descending]
+    steps[1:] = ordered[1:] != ordered[:-1]
+    ll_rank = np.empty(len(ll), dtype=np.int64)
+    ll_rank[descending] = np.cumsum(steps)
+    return pair, ll, p_value(ll), log_ratio(a, b, size_a, size_b), ll_rank

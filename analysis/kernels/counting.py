@@ -5,7 +5,8 @@ long rows by radix; :func:`row_counts_with_room` leaves room after them, which
 :func:`side_by_side` fills with a second matrix's columns in place),
 :func:`totals` counts overall, :func:`column_sums` sums the columns of a CSR
 matrix over some of its rows (:func:`packed_column_sums` with one accumulator
-where the sums are known to fit in 32 bits).
+where the sums are known to fit in 32 bits); :func:`distinct_pairs` numbers the distinct
+pairs of two arrays (each pair's statistics computed once).
 """
 
 from __future__ import annotations
@@ -213,3 +214,45 @@ def packed_column_sums(
         for j in range(np.int64(indptr[r]), np.int64(indptr[r + 1])):
             packed[indices[j]] += np.int64(data[j]) + one
     return packed & np.int64(0xFFFFFFFF), packed >> 32
+
+
+@njit(cache=True, nogil=True)
+def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct ``(a[i], b[i])`` pairs of two integer arrays of one length.
+
+    Returns, per ``i``, the number of its pair, and the pairs' ``a`` and ``b``
+    (int64) in order of first appearance, so ``a[i] == first_a[pair[i]]``.
+    One pass over an open-addressing table twice as large as the input (no sort).
+    """
+    n = len(a)
+    bits = 1
+    while (1 << bits) < 2 * n:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    mask = (1 << bits) - 1
+    slots = np.full(1 << bits, -1, dtype=np.int64)
+    pair = np.empty(n, dtype=np.int64)
+    first_a = np.empty(n, dtype=np.int64)
+    first_b = np.empty(n, dtype=np.int64)
+    found = 0
+    for i in range(n):
+        x = np.int64(a[i])
+        y = np.int64(b[i])
+        mixed = np.uint64(x) * np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(y) * np.uint64(
+            0xC2B2AE3D27D4EB4F
+        )
+        h = np.int64((mixed * np.uint64(0x9E3779B97F4A7C15)) >> shift)
+        while True:
+            k = slots[h]
+            if k < 0:
+                slots[h] = found
+                first_a[found] = x
+                first_b[found] = y
+                pair[i] = found
+                found += 1
+                break
+            if first_a[k] == x and first_b[k] == y:
+                pair[i] = k
+                break
+            h = (h + 1) & mask
+    return pair, first_a[:found], first_b[:found]

@@ -111,3 +111,17 @@ def test_row_counts_with_room_leaves_the_room_after_the_counts():
     assert indptr.tolist() == [0, 1, 3, 3, 4]
     assert indices[:4].tolist() == [2, 0, 1, 2]
     assert data[:4].tolist() == [2, 1, 1, 1]
+
+
+def test_distinct_pairs_numbers_each_pair_in_order_of_first_appearance():
+    from analysis.kernels.counting import distinct_pairs
+
+    rng = np.random.default_rng(3)
+    for n, high in ((0, 1), (1, 1), (7, 2), (5_000, 40), (5_000, 2**40)):
+        a = rng.integers(0, high, size=n)
+        b = rng.integers(0, high, size=n)
+        pair, first_a, first_b = distinct_pairs(a, b)
+        seen: dict[tuple[int, int], int] = {}
+        expected = [seen.setdefault((int(x), int(y)), len(seen)) for x, y in zip(a, b, strict=True)]
+        assert pair.tolist() == expected
+        assert list(zip(first_a.tolist(), first_b.tolist(), strict=True)) == list(seen)
