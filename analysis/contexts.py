@@ -20,13 +20,14 @@ import pandas as pd
 from analysis import kernels
 from analysis import schema as S
 from analysis.errors import OptionError, check_at_least
+from analysis.kernels.counting import window_counts
 from analysis.nfkc_offsets import RawOffsets, folded_with_offsets, nfkc_with_offsets
 from analysis.query import count_query, parse_query, query_matches, split_query
 from analysis.rows import nonempty
 from analysis.rule import _APOSTROPHES, _HAN_RE, _JOINERS
 from analysis.stats import log_likelihood, log_ratio
 from analysis.stopwords import default_stopwords
-from analysis.terms import column_totals
+from analysis.terms import column_totals, ranked, vocab_arrays
 from analysis.text import is_han, tokenize_frame
 
 if TYPE_CHECKING:
@@ -220,14 +221,6 @@ def _context_positions(
     )
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort: ``np.unique`` hashes, slower on large position arrays)."""
-    values = np.sort(values)
-    keep = np.ones(len(values), dtype=bool)
-    keep[1:] = values[1:] != values[:-1]
-    return values[keep]
-
-
 def _empty_collocates(node_count: int, tokens: int, window_tokens: int = 0) -> CollocateResult:
     table = pd.DataFrame({c: pd.Series(dtype=float) for c in COLLOCATE_COLUMNS})
     table[S.TERM] = table[S.TERM].astype(object)
@@ -311,8 +304,11 @@ def collocates(
     query = parse_query(index, term)
     stopwords = default_stopwords() if stopwords is None else stopwords
     n_tokens = int(index.doc_tokens[mask].sum())
-    selected = np.flatnonzero(mask)
-    rows = selected[count_query(index, query, selected) > 0]
+    rows = np.flatnonzero(mask)
+    if any(len(part.slots) > 1 for part in query.parts):
+        # a sequence is matched in the streams of the documents that can hold it only;
+        # words are found from their positions, in the selected documents
+        rows = rows[count_query(index, query, rows) > 0]
     if len(rows) == 0:
         return _empty_collocates(0, n_tokens)
     match_row, match_at, length = query_matches(index, query, rows)
@@ -320,55 +316,53 @@ def collocates(
     if node_count == 0:
         return _empty_collocates(0, n_tokens)
     # Each node's window: the ``window`` words on each side in its document
-    # (boundaries skipped, as if dropped), read from the stream around it.
-    lo = index.token_offsets[match_row]
-    hi = index.token_offsets[match_row + 1]
-    left = _context_positions(index, match_at - 1, lo, hi, -1, window)
-    right = _context_positions(index, match_at + length, lo, hi, 1, window)
-    # no match spans a boundary, so a node's positions are all words
-    node_at = np.repeat(match_at, length) + (
-        np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+    # (boundaries skipped, as if dropped), read from the stream around it, each
+    # position once and never one of a node (no match spans a boundary)
+    n_columns = index.counts.shape[1]  # word ids are the first columns of the counts
+    observed, inside_node, window_tokens, node_tokens = window_counts(
+        np.asarray(index.tokens),
+        index.token_offsets,
+        match_row,
+        match_at,
+        length,
+        window,
+        n_columns,
     )
-    node_positions = _distinct(node_at)
-    around = _distinct(np.concatenate([left[left >= 0], right[right >= 0]]))
-    at = np.minimum(np.searchsorted(node_positions, around), len(node_positions) - 1)
-    in_window = around[node_positions[at] != around]
-    tokens = np.asarray(index.tokens)
-    n_words = index.n_words
-    observed = np.bincount(tokens[in_window], minlength=n_words)
-    inside_node = np.bincount(tokens[node_positions], minlength=n_words)
-    names = index.vocab[S.TERM].to_numpy()
-    # word ids are the word columns of the counts
-    hidden = np.zeros(n_words, dtype=bool) if numbers else index.number_columns()[:n_words]
-    chosen = [
-        i
-        for i in np.flatnonzero((observed >= min_count) & ~hidden).tolist()
-        if names[i] not in stopwords
-    ]
-    columns = chosen
-    window_tokens = len(in_window)
-    rest_tokens = n_tokens - window_tokens - len(node_positions)
-    if not chosen:
+    rest_tokens = n_tokens - window_tokens - node_tokens
+    names, _ = vocab_arrays(index)
+    hidden = np.zeros(n_columns, dtype=bool) if numbers else index.number_columns()
+    picked = np.array(
+        [
+            i
+            for i in np.flatnonzero((observed >= min_count) & ~hidden).tolist()
+            if names[i] not in stopwords
+        ],
+        dtype=np.int64,
+    )
+    if not len(picked):
         return _empty_collocates(node_count, n_tokens, window_tokens)
     totals, _ = column_totals(index, mask)
-    picked = np.asarray(chosen, dtype=np.int64)
     o = observed[picked]
-    f_c = totals[np.asarray(columns, dtype=np.int64)]
+    f_c = totals[picked]
     elsewhere = f_c - o - inside_node[picked]
+    attracted = o * max(rest_tokens, 1) > elsewhere * window_tokens
+    picked, o, f_c = picked[attracted], o[attracted], f_c[attracted]
+    elsewhere = elsewhere[attracted]
+    ll = log_likelihood(o, elsewhere, window_tokens, rest_tokens)
+    # by ll (descending), count (descending), then term: as a stable sort of the table
+    by_count = ranked(index, picked, -o)
+    order = by_count[np.argsort(-ll[by_count], kind="stable")][:top]
+    picked, o, f_c, elsewhere, ll = picked[order], o[order], f_c[order], elsewhere[order], ll[order]
     table = pd.DataFrame(
         {
-            S.TERM: [names[i] for i in chosen],
+            # taken from the vocabulary's own string column: no string object per row
+            S.TERM: index.vocab[S.TERM].array.take(picked),
             S.COUNT: o.astype(np.int64),
-            NODE_COUNT: np.full(len(chosen), node_count, dtype=np.int64),
+            NODE_COUNT: np.full(len(picked), node_count, dtype=np.int64),
             COLLOCATE_COUNT: f_c.astype(np.int64),
-            "ll": log_likelihood(o, elsewhere, window_tokens, rest_tokens),
+            "ll": ll,
             MI: np.log2(o * n_tokens / (node_count * f_c * 2.0 * window)),
             "log_ratio": log_ratio(o, elsewhere, window_tokens, rest_tokens),
         }
     )
-    attracted = o * max(rest_tokens, 1) > elsewhere * window_tokens
-    table = table[attracted].sort_values(
-        ["ll", S.COUNT, S.TERM], ascending=[False, False, True], kind="stable"
-    )
-    table = table.head(top).reset_index(drop=True)
     return CollocateResult(table, node_count, n_tokens, window_tokens)

@@ -365,7 +365,9 @@ def query_matches(
         (see :attr:`CorpusIndex.tokens`) and its number of words, ordered by
         row and position. Their number per row equals :func:`count_query`.
     """
-    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    rows = np.asarray(rows, dtype=np.int64)
+    if not _increasing(rows):  # (np.unique hashes: 22 ms for 100,000 rows in order)
+        rows = np.unique(rows)
     found_row, found_start, found_length = [], [], []
     for part in query.parts:
         if not all(part.slots) or not len(rows):
@@ -389,8 +391,16 @@ def query_matches(
     row = np.concatenate(found_row)
     start = np.concatenate(found_start)
     length = np.concatenate(found_length)
+    if _increasing(start):
+        # one word's positions come in stream order, and so in order of row
+        return row, start, length
     order = np.lexsort((length, start, row))
     return row[order], start[order], length[order]
+
+
+def _increasing(values: np.ndarray) -> bool:
+    """True when ``values`` is strictly increasing (then it is its own ``np.unique``)."""
+    return bool((values[1:] > values[:-1]).all())
 
 
 def _word_matches(

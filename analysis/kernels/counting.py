@@ -6,7 +6,8 @@ long rows by radix; :func:`row_counts_with_room` leaves room after them, which
 :func:`totals` counts overall, :func:`column_sums` sums the columns of a CSR
 matrix over some of its rows (:func:`packed_column_sums` with one accumulator
 where the sums are known to fit in 32 bits); :func:`distinct_pairs` numbers the distinct
-pairs of two arrays (each pair's statistics computed once).
+pairs of two arrays (each pair's statistics computed once); :func:`window_counts` counts the
+values in the windows around some runs of a token stream (collocates), each position once.
 """
 
 from __future__ import annotations
@@ -256,3 +257,86 @@ def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
                 break
             h = (h + 1) & mask
     return pair, first_a[:found], first_b[:found]
+
+
+@njit(cache=True, nogil=True)
+def window_counts(
+    tokens: np.ndarray,
+    offsets: np.ndarray,
+    match_row: np.ndarray,
+    match_at: np.ndarray,
+    length: np.ndarray,
+    window: int,
+    n_values: int,
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Values of a token stream inside the windows around some runs of it, each position once.
+
+    The runs (nodes) are ``match_at[i] .. match_at[i] + length[i] - 1`` of
+    document ``match_row[i]`` (positions ``offsets[r] .. offsets[r + 1] - 1``),
+    ordered by row (all of a row's together); a node holds no negative value
+    (a boundary). Its window is the first ``window`` non-negative positions
+    met walking left from its start and right from its end, inside its
+    document. A position inside several windows counts once; the nodes'
+    positions never count as window positions.
+
+    Returns per value ``0..n_values-1`` its occurrences at window positions and
+    at node positions (each position once), the number of window positions and
+    the number of node positions.
+    """
+    observed = np.zeros(n_values, dtype=np.int64)
+    inside = np.zeros(n_values, dtype=np.int64)
+    n = len(match_at)
+    longest = 0
+    for i in range(n):
+        r = match_row[i]
+        longest = max(longest, int(offsets[r + 1] - offsets[r]))
+    # per position of the document at hand: 0 untouched, 1 in a window, 2 in a node
+    mark = np.zeros(longest, dtype=np.uint8)
+    window_positions = 0
+    node_positions = 0
+    i = 0
+    while i < n:
+        r = match_row[i]
+        lo = int(offsets[r])
+        hi = int(offsets[r + 1])
+        j = i
+        while j < n and match_row[j] == r:
+            j += 1
+        low = hi
+        high = lo
+        for k in range(i, j):
+            start = int(match_at[k])
+            end = start + int(length[k])
+            low = min(low, start)
+            high = max(high, end)
+            for p in range(start, end):
+                if mark[p - lo] != 2:
+                    mark[p - lo] = 2
+                    inside[tokens[p]] += 1
+                    node_positions += 1
+        for k in range(i, j):
+            p = int(match_at[k]) - 1
+            met = 0
+            while met < window and p >= lo:
+                if tokens[p] >= 0:
+                    met += 1
+                    if mark[p - lo] == 0:
+                        mark[p - lo] = 1
+                        observed[tokens[p]] += 1
+                        window_positions += 1
+                p -= 1
+            low = min(low, p + 1)
+            p = int(match_at[k]) + int(length[k])
+            met = 0
+            while met < window and p < hi:
+                if tokens[p] >= 0:
+                    met += 1
+                    if mark[p - lo] == 0:
+                        mark[p - lo] = 1
+                        observed[tokens[p]] += 1
+                        window_positions += 1
+                p += 1
+            high = max(high, p)
+        mark[low - lo : high - lo] = 0
+        i = j
+    return observed, inside, window_positions, node_positions

@@ -187,6 +187,112 @@ def test_collocates_windows_read_around_nodes_equal_counting_every_document():
         assert got  # some collocates are attracted
 
 
+def _collocates_by_hand(index, mask, term, window, min_count, top, stopwords):
+    """The collocates table counted document by document from the token streams (every
+    window position marked in a list per document), the whole table sorted by pandas."""
+    from analysis.stats import log_likelihood, log_ratio
+
+    names = index.vocab["term"].tolist()
+    nodes = {tuple(w.split()) for w in term.split(" | ")}
+    observed: dict[int, int] = {}
+    inside: dict[int, int] = {}
+    total: dict[int, int] = {}
+    window_tokens = node_tokens = node_count = 0
+    for r in np.flatnonzero(mask):
+        ids = index.tokens[index.token_offsets[r] : index.token_offsets[r + 1]].tolist()
+        stream = [names[i] if i >= 0 else None for i in ids]
+        words = [i for i in ids if i >= 0]
+        at_word = np.cumsum([i >= 0 for i in ids]) - 1
+        node = [False] * len(words)
+        near = [False] * len(words)
+        for k in range(len(stream)):
+            for seq in nodes:
+                if tuple(stream[k : k + len(seq)]) == seq:
+                    node_count += 1
+                    i = int(at_word[k])
+                    for j in range(i, i + len(seq)):
+                        node[j] = True
+                    for j in range(max(0, i - window), min(len(words), i + len(seq) + window)):
+                        near[j] = True
+        for j, word in enumerate(words):
+            total[word] = total.get(word, 0) + 1
+            if node[j]:
+                inside[word] = inside.get(word, 0) + 1
+                node_tokens += 1
+            elif near[j]:
+                observed[word] = observed.get(word, 0) + 1
+                window_tokens += 1
+    n_tokens = int(index.doc_tokens[mask].sum())
+    rest = n_tokens - window_tokens - node_tokens
+    chosen = sorted(w for w, c in observed.items() if c >= min_count and names[w] not in stopwords)
+    if not chosen:  # no candidate: the empty table of every empty result
+        return collocates(index, None, "no such word").table, node_count, n_tokens, window_tokens
+    o = np.array([observed[w] for w in chosen], dtype=np.int64)
+    f_c = np.array([total[w] for w in chosen], dtype=np.int64)
+    elsewhere = f_c - o - np.array([inside.get(w, 0) for w in chosen], dtype=np.int64)
+    table = pd.DataFrame(
+        {
+            "term": [names[w] for w in chosen],
+            "count": o,
+            "node_count": np.full(len(chosen), node_count, dtype=np.int64),
+            "collocate_count": f_c,
+            "ll": log_likelihood(o, elsewhere, window_tokens, rest),
+            "mi": np.log2(o * n_tokens / (node_count * f_c * 2.0 * window)),
+            "log_ratio": log_ratio(o, elsewhere, window_tokens, rest),
+        }
+    )
+    table = table[o * max(rest, 1) > elsewhere * window_tokens]
+    table = table.sort_values(
+        ["ll", "count", "term"], ascending=[False, False, True], kind="stable"
+    )
+    return table.head(top).reset_index(drop=True), node_count, n_tokens, window_tokens
+
+
+def test_collocates_equal_the_table_counted_document_by_document():
+    # windows that overlap, meet other nodes and run into document edges and line
+    # breaks; a small vocabulary, so many collocates tie on ll and count
+    rng = np.random.default_rng(11)
+    vocabulary = ["tea", "green", "rice", "plan", "zeta", "alpha", "delta", "river"]
+    vocabulary += [f"w{i}" for i in range(40)]
+    texts = []
+    for _ in range(120):
+        words = rng.choice(vocabulary, size=int(rng.integers(1, 60)))
+        glue = rng.choice([" ", " ", " ", ", ", ". ", "\n"], size=len(words))
+        texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
+    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(120)], "text": texts}))
+    everything = np.ones(index.n_docs, dtype=bool)
+    some = rng.random(index.n_docs) < 0.5
+    checked = 0
+    for term in ("tea", "green tea", "tea | rice", "river | green tea", "w3"):
+        for mask in (everything, some):
+            for window, min_count, top, stopwords in (
+                (5, 1, 1000, frozenset()),
+                (2, 2, 10, frozenset({"plan", "w1"})),
+                (9, 1, 3, frozenset()),
+            ):
+                found = collocates(
+                    index,
+                    mask,
+                    term,
+                    window=window,
+                    min_count=min_count,
+                    top=top,
+                    stopwords=stopwords,
+                    numbers=True,
+                )
+                table, node_count, tokens, window_tokens = _collocates_by_hand(
+                    index, mask, term, window, min_count, top, stopwords
+                )
+                assert (found.node_count, found.tokens, found.window_tokens) == (
+                    node_count,
+                    tokens,
+                    window_tokens,
+                )
+                pd.testing.assert_frame_equal(found.table, table, check_exact=True)
+                checked += len(table)
+    assert checked > 200
+
+
 def test_term_spans_many_equals_term_spans_text_by_text():
     from analysis.contexts import term_spans_many
 
