@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -119,17 +120,17 @@ class _Periods:
 
 def _place(index: CorpusIndex, mask: np.ndarray, by: Granularity) -> _Periods:
     rows = np.flatnonzero(mask)
-    docs = index.docs.iloc[rows]
-    dates = pd.to_datetime(docs[S.DATE])
-    precision = docs[S.DATE_PRECISION].fillna("day").astype(str)
-    dated = dates.notna().to_numpy()
-    use = placeable(dates, precision, by)
-    coarse = precision[dated & ~use].value_counts()
+    dated_all, use_all, ordinals_all = _placements(index, by)
+    dated, use = dated_all[rows], use_all[rows]
+    # only the left-out documents' precisions are read
+    coarse_rows = rows[dated & ~use]
+    precision = index.docs[S.DATE_PRECISION].iloc[coarse_rows].fillna("day").astype(str)
+    coarse = precision.value_counts()
     too_coarse = {str(k): int(v) for k, v in coarse.items()}
     if not use.any():
         empty = np.zeros(0, dtype=np.int64)
         return _Periods(empty, empty, None, 0, too_coarse, int((~dated).sum()), by)
-    ordinals = period_ordinals(dates[use], by)
+    ordinals = ordinals_all[rows[use]]
     low = int(ordinals.min())
     return _Periods(
         rows=rows[use],
@@ -140,6 +141,29 @@ def _place(index: CorpusIndex, mask: np.ndarray, by: Granularity) -> _Periods:
         undated=int((~dated).sum()),
         by=by,
     )
+
+
+def _placements(index: CorpusIndex, by: Granularity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document, once per index and granularity: dated, placeable in ``by`` periods
+    (a missing precision read as ``day``), and the period ordinal (0 where not placeable).
+
+    Read-only; a selection takes its rows (at 100k documents reading the dates and
+    precisions of the selected rows cost 57 ms a call).
+    """
+    key = ("trend_placements", by)
+    memo = index._memo.get(key)
+    if memo is None:
+        dates = pd.to_datetime(index.docs[S.DATE])
+        precision = index.docs[S.DATE_PRECISION].fillna("day").astype(str)
+        dated = dates.notna().to_numpy()
+        use = placeable(dates, precision, by)
+        ordinals = np.zeros(index.n_docs, dtype=np.int64)
+        if use.any():
+            ordinals[use] = period_ordinals(dates[use], by)
+        for array in (dated, use, ordinals):
+            array.flags.writeable = False
+        memo = index._memo[key] = (dated, use, ordinals)
+    return cast(tuple[np.ndarray, np.ndarray, np.ndarray], memo)
 
 
 @dataclass(frozen=True, eq=False)

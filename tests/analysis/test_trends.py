@@ -245,6 +245,35 @@ def test_trend_leaves_coarse_dates_out_of_finer_views():
     assert left_out_note(yearly, "year") is None
 
 
+def test_trends_of_selections_equal_those_of_a_fresh_index_per_granularity():
+    # the documents' places are kept per index and granularity and read per selection:
+    # each selection's figures equal those of an index asked for nothing before
+    docs = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(8)],
+            "date": pd.to_datetime(
+                [
+                    *("2020-03-04", "2020-01-01", "2020-05-01", None),
+                    *("2021-02-02", "2019-12-31", "2020-05-09", "2021-01-01"),
+                ]
+            ),
+            "date_precision": ["day", "year", "month", None, None, "day", "month", "year"],
+            "text": ["tea", "tea tea", "tea rice", "rice", "tea", "rice rice", "tea", "rice"],
+        }
+    )
+    index = build_index(docs)
+    masks = [None, np.array([True, True, False, True, True, False, True, False])]
+    for by in ("month", "year", "week", "month", "day", "year"):
+        for mask in masks:
+            kept = term_trends(index, mask, ["tea", "rice"], by=by)
+            fresh = term_trends(build_index(docs), mask, ["tea", "rice"], by=by)
+            pd.testing.assert_frame_equal(kept.table, fresh.table, check_exact=True)
+            assert kept.too_coarse_by_precision == fresh.too_coarse_by_precision
+            assert kept.undated == fresh.undated
+    monthly = term_trends(index, masks[1], ["tea"], by="month")
+    assert (monthly.too_coarse_by_precision, monthly.undated) == ({"year": 1}, 1)
+
+
 def test_trend_reads_the_index_not_the_text(tiny):
     import copy
 
