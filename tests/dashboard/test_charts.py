@@ -534,13 +534,17 @@ def test_plot_dendrogram_gives_every_leaf_a_row() -> None:
 
 
 def test_plot_dendrogram_one_leaf_per_label_and_a_link_per_merge() -> None:
-    from scipy.cluster.hierarchy import linkage
+    from scipy.cluster.hierarchy import dendrogram, linkage
     from scipy.spatial.distance import squareform
 
     sim = _similarity()
     tree = linkage(squareform(1 - sim.to_numpy(), checks=False), method="average")
     fig = charts.plot_dendrogram(tree, ["a", "b", "c"])
-    assert len(fig.data) == 2  # two merges of three leaves
+    (links,) = fig.data  # one trace: two merges of three leaves, four corners each
+    drawn = dendrogram(tree, labels=["a", "b", "c"], no_plot=True, orientation="right")
+    assert list(links.x) == [v for xs in drawn["dcoord"] for v in [*xs, None]]
+    assert list(links.y) == [v for ys in drawn["icoord"] for v in [*ys, None]]
+    assert links.connectgaps is False  # a link is never joined to the next
     assert sorted(fig.layout.yaxis.ticktext) == ["a", "b", "c"]
     assert {"a", "b"} == set(list(fig.layout.yaxis.ticktext)[:2]) or {"a", "b"} == set(
         list(fig.layout.yaxis.ticktext)[1:]
