@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
+from analysis.kernels.columns import row_dots
 from analysis.rows import as_mask, rows_for
 from analysis.stopwords import default_stopwords
 from analysis.terms import (
@@ -80,15 +81,15 @@ def _tfidf_weights(
     return cast(tuple[np.ndarray, np.ndarray], memo)
 
 
-#: Non-zeros of the counts made floats at once by :func:`_by_rows` (2 MB: the fastest of
-#: 64k to 4M entries at 100k documents).
+#: Non-zeros of the counts :func:`_by_rows` reads a call of its kernel at a time.
 _BLOCK = 1 << 18
 
 
 def _by_rows(counts: sp.csr_matrix, vector: np.ndarray, *, squared: bool = False) -> np.ndarray:
     """``counts @ vector`` (each count squared first with ``squared``), a block of rows at a
-    time: the integer counts become floats a few MB at once, never all of them (at 100k
-    documents 160 MB, whose allocation alone cost more than the product on a busy machine).
+    time, in one compiled pass over the entries (:func:`~analysis.kernels.columns.row_dots`):
+    the integer counts become floats one at a time, never all of them (at 100k documents
+    160 MB, whose allocation alone cost more than the product on a busy machine).
 
     Each row's products are added in column order from 0, as in one product over the
     whole matrix: the same floats to the last bit.
@@ -97,16 +98,9 @@ def _by_rows(counts: sp.csr_matrix, vector: np.ndarray, *, squared: bool = False
     out = np.zeros(n_rows, dtype=np.float64)
     steps = np.searchsorted(counts.indptr, np.arange(_BLOCK, counts.nnz, _BLOCK))
     edges = np.unique(np.concatenate([[0], steps, [n_rows]]))
+    vector = np.ascontiguousarray(vector, dtype=np.float64)
     for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-        first, last = counts.indptr[lo], counts.indptr[hi]
-        data = counts.data[first:last].astype(np.float64)
-        if squared:
-            np.square(data, out=data)
-        block = sp.csr_matrix(
-            (data, counts.indices[first:last], counts.indptr[lo : hi + 1] - first),
-            shape=(hi - lo, counts.shape[1]),
-        )
-        out[lo:hi] = block @ vector
+        row_dots(counts.indptr, counts.indices, counts.data, vector, squared, lo, hi, out)
     return out
 
 
@@ -246,7 +240,7 @@ def nearest_documents(
     candidates[row] = False
     rows = np.flatnonzero(candidates)
     sims = _cosines(index, row, kind=kind, stopwords=stopwords)[rows]
-    order = np.argsort(-sims, kind="stable")[:n]
+    order = _first_highest(sims, n)
     docs = index.docs.iloc[rows[order]]
     return pd.DataFrame(
         {
@@ -257,6 +251,19 @@ def nearest_documents(
             S.SIMILARITY: np.clip(sims[order], 0.0, 1.0),
         }
     )
+
+
+def _first_highest(values: np.ndarray, n: int) -> np.ndarray:
+    """``np.argsort(-values, kind="stable")[:n]``, sorting only the values that can be among
+    the first ``n`` (those at least the ``n``-th highest), not all of them."""
+    if n >= len(values):
+        return np.argsort(-values, kind="stable")
+    negated = -values
+    nth = np.partition(negated, n - 1)[n - 1]
+    if np.isnan(nth):
+        return np.argsort(negated, kind="stable")[:n]
+    head = np.flatnonzero(negated <= nth)  # in order, so ties stay in it
+    return head[np.argsort(negated[head], kind="stable")][:n]
 
 
 def cluster_documents(sim: pd.DataFrame, *, method: LinkageMethod = "average") -> dict[str, Any]:

@@ -130,3 +130,21 @@ def test_nearest_documents_do_not_depend_on_the_blocks_of_the_product(monkeypatc
     product = similarity._by_rows(ix.counts, np.arange(ix.counts.shape[1], dtype=np.float64))
     expected = ix.counts.astype(np.float64) @ np.arange(ix.counts.shape[1])
     assert product.tolist() == expected.tolist()
+
+
+def test_first_highest_is_the_head_of_a_stable_argsort():
+    from analysis.similarity import _first_highest
+
+    rng = np.random.default_rng(9)
+    for size in (0, 1, 5, 200, 5000):
+        for values in (
+            rng.random(size),
+            rng.integers(0, 4, size=size) / 4.0,  # many ties, kept in order
+            np.zeros(size),
+            np.where(rng.random(size) < 0.3, np.nan, rng.random(size)),
+        ):
+            for n in (1, 3, 10, size, size + 2):
+                if n < 1:
+                    continue
+                expected = np.argsort(-values, kind="stable")[:n]
+                assert _first_highest(values, n).tolist() == expected.tolist()

@@ -108,3 +108,28 @@ def test_sets_equal_a_reference_per_set(seed):
     for lo, hi in kernels.split_evenly(matrix.indptr, 2):
         kernels.read_columns(matrix.indptr, matrix.indices, matrix.data, bits, True, lo, hi, out)
     assert out.tolist() == expected.tolist()
+
+
+def test_row_dots_equal_scipy_float_products_bit_for_bit():
+    from analysis.kernels.columns import row_dots
+
+    rng = np.random.default_rng(5)
+    for n_rows, n_columns, density in ((0, 3, 0.5), (1, 1, 1.0), (300, 50, 0.2), (40, 900, 0.05)):
+        matrix = sp.random(
+            n_rows, n_columns, density=density, format="csr", random_state=rng, dtype=np.float64
+        )
+        matrix.data = rng.integers(1, 40, size=matrix.nnz).astype(np.float64)
+        counts = sp.csr_matrix(matrix, dtype=np.int32)
+        vector = rng.random(n_columns) * (rng.random(n_columns) < 0.5)
+        for squared in (False, True):
+            out = np.full(n_rows, np.nan)
+            row_dots(counts.indptr, counts.indices, counts.data, vector, squared, 0, n_rows, out)
+            floats = counts.astype(np.float64)
+            if squared:
+                floats.data = np.square(floats.data)
+            assert out.tolist() == (floats @ vector).tolist()
+            if n_rows > 2:  # only rows [lo, hi) are written
+                part = np.full(n_rows, -1.0)
+                row_dots(counts.indptr, counts.indices, counts.data, vector, squared, 1, 2, part)
+                assert part[1] == out[1]
+                assert part[0] == part[2] == -1.0
