@@ -241,16 +241,30 @@ def nearest_documents(
     rows = np.flatnonzero(candidates)
     sims = _cosines(index, row, kind=kind, stopwords=stopwords)[rows]
     order = _first_highest(sims, n)
-    docs = index.docs.iloc[rows[order]]
+    picked = rows[order]
+    docs = index.docs
     return pd.DataFrame(
         {
-            S.DOC_ID: docs[S.DOC_ID].astype(str).to_numpy(),
-            S.TITLE: docs[S.TITLE].fillna("").astype(str).to_numpy(),
-            S.DATE: docs[S.DATE].to_numpy(),
-            S.SOURCE: docs[S.SOURCE].fillna("").astype(str).to_numpy(),
+            S.DOC_ID: _cells(docs[S.DOC_ID], picked).astype(str).to_numpy(),
+            S.TITLE: _cells(docs[S.TITLE], picked).fillna("").astype(str).to_numpy(),
+            S.DATE: _cells(docs[S.DATE], picked).to_numpy(),
+            S.SOURCE: _cells(docs[S.SOURCE], picked).fillna("").astype(str).to_numpy(),
             S.SIMILARITY: np.clip(sims[order], 0.0, 1.0),
         }
     )
+
+
+#: Rows :func:`_cells` reads one by one rather than by a take of the column.
+_FEW_ROWS = 1000
+
+
+def _cells(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``column.iloc[rows]`` (values and dtype; a default index), read cell by cell when
+    the rows are few: a take of a string column copies it whole first (pyarrow joins its
+    chunks), 22-140 ms a column at 1,000,000 documents however few the rows."""
+    if len(rows) > _FEW_ROWS:
+        return column.iloc[rows].reset_index(drop=True)
+    return pd.Series([column.iat[r] for r in rows.tolist()], dtype=column.dtype)
 
 
 def _first_highest(values: np.ndarray, n: int) -> np.ndarray:

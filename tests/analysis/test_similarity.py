@@ -148,3 +148,24 @@ def test_first_highest_is_the_head_of_a_stable_argsort():
                     continue
                 expected = np.argsort(-values, kind="stable")[:n]
                 assert _first_highest(values, n).tolist() == expected.tolist()
+
+
+def test_cells_equal_a_take_of_the_column():
+    from analysis.similarity import _FEW_ROWS, _cells
+
+    rng = np.random.default_rng(2)
+    size = 3 * _FEW_ROWS
+    words = pd.Series(rng.choice(["tea", "rice", None], size=size), dtype="str")
+    frame = pd.DataFrame(
+        {
+            "words": words,
+            "objects": pd.Series(words.tolist(), dtype=object),
+            "dates": pd.to_datetime(rng.choice(["2020-01-02", None], size=size)),
+        },
+        index=np.arange(size) + 7,
+    )
+    for n in (0, 1, 10, _FEW_ROWS + 1):
+        rows = rng.choice(size, size=n, replace=False)
+        for name in frame.columns:
+            expected = frame[name].iloc[rows].reset_index(drop=True)
+            pd.testing.assert_series_equal(_cells(frame[name], rows), expected, check_names=False)
