@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import multiprocessing
 import os
 import pickle
@@ -397,6 +398,19 @@ def content_key(value: Any) -> str:
     """A digest of everything ``value`` holds: every cell of a table or array, every item.
 
     Made from the pickle, which writes the whole value: values that differ never share
-    a key (equal ones pickled differently only miss the cache).
+    a key (equal ones pickled differently only miss the cache). The pickle is written
+    without its memo (``Pickler.fast``): an object met twice is written twice, so the
+    bytes do not depend on which equal objects are one object. A table fresh from its
+    computation and the same table read back from a cache share no ``'name'`` string,
+    and their memoised pickles differed: the Overview's chart was drawn again on the
+    first rerun after every view change.
     """
-    return hashlib.blake2b(pickle.dumps(value, protocol=5), digest_size=20).hexdigest()
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+        data = buffer.getvalue()
+    except (RecursionError, ValueError):  # a value that holds itself needs the memo
+        data = pickle.dumps(value, protocol=5)
+    return hashlib.blake2b(data, digest_size=20).hexdigest()

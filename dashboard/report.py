@@ -351,13 +351,16 @@ def overview_sections(
     periods: PeriodTable | None,
     freq: str,
     sources: pd.DataFrame,
+    plot: Callable[..., go.Figure] | None = None,
 ) -> tuple[Section, ...]:
     """The Overview's sections, in the order the page draws them.
 
     ``recent`` is :func:`recent_documents`; ``phrases`` and ``words`` term
     tables (their first ``FIRST_TERMS`` rows are listed); ``periods`` the
     ``documents_per_period`` result at ``freq`` (``None`` when nothing is
-    dated); ``sources`` a ``source, documents`` table.
+    dated); ``sources`` a ``source, documents`` table. ``plot(builder, table,
+    freq=...)`` makes the periods' chart: by default the builder is called; the
+    page passes its figure cache, so a rerun does not draw the chart again.
     """
     total, shown = recent.total, len(recent.table)
     which = (
@@ -386,12 +389,16 @@ def overview_sections(
             Section(
                 f"Documents per {freq}",
                 periods.table,
-                figure=charts.plot_documents_per_period(periods.table, freq=freq),
+                figure=(plot or _call)(charts.plot_documents_per_period, periods.table, freq=freq),
                 notes=tuple(notes),
             )
         )
     sections.append(Section("Sources", sources))
     return tuple(sections)
+
+
+def _call(builder: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    return builder(*args, **kwargs)
 
 
 def sources_table(sources: Mapping[str, int]) -> pd.DataFrame:

@@ -119,6 +119,7 @@ def _sections(
         else data.periods(ctx.index_key, view.filters, freq, ctx.index),
         freq=freq or "year",
         sources=report.sources_table(sources),
+        plot=data.figure,
     )
 
 

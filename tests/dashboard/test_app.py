@@ -382,3 +382,26 @@ def test_the_same_upload_again_is_the_same_corpus_read_and_indexed_once(
     assert len(afresh) == 1
     assert "q" in afresh[0]
     assert "q" not in at.query_params
+
+
+def test_an_unchanged_rerun_of_the_overview_draws_no_chart_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import functools
+
+    from dashboard import charts
+
+    built = []
+    plot = charts.plot_documents_per_period
+
+    @functools.wraps(plot)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        built.append(kwargs.get("freq"))
+        return plot(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "plot_documents_per_period", counted)
+    at = _open({"freq": "week"})  # a view no other test draws: not in the figure cache yet
+    assert built == ["week"]
+    at.run()
+    assert built == ["week"]  # the rerun read the figure from the cache
+    assert len(at.get("plotly_chart")) == 1

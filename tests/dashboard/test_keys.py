@@ -234,3 +234,17 @@ def test_matching_values_fold_case_and_count_beyond_the_limit() -> None:
     assert keys.matching_values(values, "ANN", limit=2) == (("Ann Lee", "ANNA"), 4)
     assert keys.matching_values(values, "xyz") == ((), 0)
     assert keys.matching_values(values, "  ") == ((), 0)  # no search lists nothing
+
+
+def test_content_key_is_the_same_for_a_table_read_back_from_a_cache() -> None:
+    import pickle
+
+    import pandas as pd
+
+    table = pd.DataFrame({"period": pd.to_datetime(["2023-11-27"]), "documents": [2]})
+    back = pickle.loads(pickle.dumps(table))  # as st.cache_data hands it out
+    assert content_key(back) == content_key(table)
+    assert content_key(table.assign(documents=[3])) != content_key(table)
+    loop: list[object] = []
+    loop.append(loop)  # a value that holds itself still has a key
+    assert content_key(loop) == content_key(pickle.loads(pickle.dumps(loop)))
