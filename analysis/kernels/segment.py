@@ -220,15 +220,197 @@ def _decode_run(data: np.ndarray, p: int, q: int, points: np.ndarray, at: np.nda
 
 
 @njit(cache=True, nogil=True)
+def trie_links(root: np.ndarray, edges: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per trie node, its parent and the character leading to it (-1 for the root)."""
+    parent = np.full(nodes, -1, dtype=np.int64)
+    char = np.full(nodes, -1, dtype=np.int64)
+    for c in range(len(root)):
+        if root[c] >= 0:
+            parent[root[c]] = 0
+            char[root[c]] = c
+    for h in range(len(edges)):
+        slot = edges[h]
+        if slot >= 0:
+            key = slot >> _BITS
+            child = slot & (_EDGE - 1)
+            parent[child] = key >> _BITS
+            char[child] = key & (_EDGE - 1)
+    return parent, char
+
+
+@njit(cache=True, nogil=True)
+def children_by_parent(
+    parent: np.ndarray, code: np.ndarray, codes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nodes but the root grouped by parent, each group in ascending ``code`` (codes are
+    1..``codes``): the nodes in that order, and where each node's group starts and its size."""
+    nodes = len(parent)
+    # counting sort by code, then (stable) by parent
+    per_code = np.zeros(codes + 2, dtype=np.int64)
+    for v in range(1, nodes):
+        per_code[code[v] + 1] += 1
+    for c in range(1, codes + 2):
+        per_code[c] += per_code[c - 1]
+    by_code = np.empty(nodes - 1, dtype=np.int64)
+    for v in range(1, nodes):
+        by_code[per_code[code[v]]] = v
+        per_code[code[v]] += 1
+    count = np.zeros(nodes, dtype=np.int64)
+    for v in range(1, nodes):
+        count[parent[v]] += 1
+    first = np.zeros(nodes, dtype=np.int64)
+    for v in range(1, nodes):
+        first[v] = first[v - 1] + count[v - 1]
+    fill = first.copy()
+    kids = np.empty(nodes - 1, dtype=np.int64)
+    for node in by_code:
+        kids[fill[parent[node]]] = node
+        fill[parent[node]] += 1
+    return kids, first, count
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bits_at(bits: np.ndarray, at: int) -> np.uint64:
+    """The 64 bits of a bit array from bit ``at`` on."""
+    w = at >> 6
+    o = np.uint64(at & 63)
+    if o == 0:
+        return np.uint64(bits[w])
+    return np.uint64((bits[w] >> o) | (bits[w + 1] << (np.uint64(64) - o)))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _set_bit(bits: np.ndarray, at: int) -> None:
+    bits[at >> 6] |= np.uint64(1) << np.uint64(at & 63)
+
+
+#: Nodes with this many children or more look for a base 64 candidates at a time.
+_WIDE = 16
+
+
+@njit(cache=True, nogil=True)
+def place_children(
+    kids: np.ndarray, first: np.ndarray, count: np.ndarray, code: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The double array of a trie: a base per node with children, a cell per node.
+
+    Node ``s``'s children ``kids[first[s]:first[s] + count[s]]`` (ascending
+    ``code``, codes from 1) go to cells ``base[s] + code``; bases are
+    distinct, so a cell's code tells which parent owns it. Nodes are placed
+    in ``order`` (most children first); each takes the first base, from
+    where the last node of about its number of children went, whose cells
+    are all free (a node of many children tests 64 bases at once, on bit
+    arrays). Returns the bases, the cells (the root's is 0) and the number
+    of cells used.
+    """
+    nodes = len(first)
+    room = 2 * nodes + 2 * int(code.max()) + 128
+    while True:
+        taken = np.zeros(room + 64, dtype=np.bool_)
+        taken_bits = np.zeros(room // 64 + 3, dtype=np.uint64)
+        used_bits = np.zeros(room // 64 + 3, dtype=np.uint64)
+        free = np.arange(room + 1, dtype=np.int64)  # the first free cell at or after (path-halved)
+        base = np.zeros(nodes, dtype=np.int64)
+        cell = np.zeros(nodes, dtype=np.int64)
+        last = np.zeros(64, dtype=np.int64)
+        top = 1
+        fits = True
+        for s in order:
+            k0 = first[s]
+            kn = count[s]
+            c0 = code[kids[k0]]
+            reach = code[kids[k0 + kn - 1]]
+            size = 0
+            while (1 << (size + 1)) <= kn:
+                size += 1
+            x = max(c0 + 1, last[size])
+            b = -1
+            while True:
+                f = x
+                while free[f] != f:
+                    free[f] = free[free[f]]
+                    f = free[f]
+                if f - c0 + reach + 64 >= room:
+                    fits = False
+                    break
+                if kn >= _WIDE:
+                    # bases f - c0 .. f - c0 + 63 at once: bit i stays set while base + i fits
+                    b0 = f - c0
+                    fit = ~_bits_at(used_bits, b0)
+                    k = k0
+                    while fit and k < k0 + kn:
+                        fit &= ~_bits_at(taken_bits, b0 + code[kids[k]])
+                        k += 1
+                    if fit:
+                        i = 0
+                        while not (fit >> np.uint64(i)) & np.uint64(1):
+                            i += 1
+                        b = b0 + i
+                        break
+                    x = f + 64
+                    continue
+                b = f - c0
+                ok = not (used_bits[b >> 6] >> np.uint64(b & 63)) & np.uint64(1)
+                k = k0 + 1
+                while ok and k < k0 + kn:
+                    ok = not taken[b + code[kids[k]]]
+                    k += 1
+                if ok:
+                    break
+                x = f + 1
+            if not fits:
+                break
+            _set_bit(used_bits, b)
+            base[s] = b
+            last[size] = b + c0
+            for k in range(k0, k0 + kn):
+                t = b + code[kids[k]]
+                taken[t] = True
+                _set_bit(taken_bits, t)
+                free[t] = t + 1
+                cell[kids[k]] = t
+                top = max(top, t + 1)
+        if fits:
+            return base, cell, top
+        room *= 2
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _word_at(
+    cells: np.ndarray,
+    root_base: int,
+    codes: np.ndarray,
+    lo: int,
+    hi: int,
+    shift: tuple[int, int, int],
+) -> bool:
+    """Whether ``codes[lo:hi]`` is a dictionary word (frequency above 0)."""
+    label, bbits, ibits = shift
+    b = root_base
+    info = 0
+    for q in range(lo, hi):
+        a = codes[q]
+        if a < 0 or (q > lo and not info & 1):
+            return False
+        v = cells[b + a]
+        if (v >> label) != a:
+            return False
+        info = v & ((1 << ibits) - 1)
+        b = (v >> ibits) & ((1 << bbits) - 1)
+    return info >= 2
+
+
+@njit(cache=True, nogil=True)
 def cut_han_runs(
     data: np.ndarray,
     offsets: np.ndarray,
     lo: int,
     hi: int,
-    root: np.ndarray,
-    edges: np.ndarray,
-    node_info: np.ndarray,
-    score: np.ndarray,
+    cells: np.ndarray,
+    root_base: int,
+    alphabet: np.ndarray,
+    scores: np.ndarray,
+    shift: tuple[int, int, int],
     unknown: float,
     start: np.ndarray,
     trans: np.ndarray,
@@ -239,26 +421,40 @@ def cut_han_runs(
     ``data`` is the array's bytes and ``offsets`` (int64) where each run
     starts, then the end. Returns the words' offsets (where the first
     starts, then where each ends, in order: Arrow's offsets of the words
-    over ``data``) and each run's number of words. ``score[node]`` is
-    ``log(freq) - log(total)`` of a word's node and ``unknown`` is
-    ``log(1) - log(total)``, a character no word starts at.
+    over ``data``) and each run's number of words.
+
+    The dictionary is the trie as a double array (:func:`place_children`):
+    a character's code is ``alphabet[c]`` (-1: in no word); the child of the
+    node whose base is ``b`` by code ``a`` is cell ``b + a`` when that
+    cell's code is ``a``. A cell is ``code << shift[0] | base << shift[2] |
+    info``, ``info`` being twice the node's frequency number (0 for a prefix
+    alone), plus one when longer words go on from it; ``scores[number]`` is
+    ``log(freq) - log(total)`` and ``unknown`` is ``log(1) - log(total)``, a
+    character no word starts at. One read of one cell per character walked.
     """
+    label, bbits, ibits = shift
+    imask = (1 << ibits) - 1
+    bmask = (1 << bbits) - 1
     longest = 1
     for r in range(lo, hi):
         longest = max(longest, offsets[r + 1] - offsets[r])
     ends = np.empty(offsets[hi] - offsets[lo] + 1, dtype=np.int64)  # a word has a byte
     counts = np.zeros(hi - lo, dtype=np.int64)
     points = np.empty(longest, dtype=np.int64)
+    codes = np.empty(longest, dtype=np.int64)
     at = np.empty(longest + 1, dtype=np.int64)
     route = np.empty(longest + 1, dtype=np.float64)
     step = np.empty(longest + 1, dtype=np.int64)
-    scores = np.empty((longest, 4), dtype=np.float64)
+    scores_hmm = np.empty((longest, 4), dtype=np.float64)
     back = np.empty((longest, 4), dtype=np.int8)
     states = np.empty(longest, dtype=np.int8)
+    known = len(alphabet)
     ends[0] = offsets[lo]
     n = 1
     for r in range(lo, hi):
         m = _decode_run(data, offsets[r], offsets[r + 1], points, at)
+        for q in range(m):
+            codes[q] = alphabet[points[q]] if points[q] < known else -1
         before = n
         i = 0
         while i < m:
@@ -275,21 +471,25 @@ def cut_han_runs(
             for k in range(j - 1, i - 1, -1):
                 best = 0.0
                 best_end = -1
-                node = 0
+                b = root_base
                 x = k
                 while x < j:
-                    node = _child(root, edges, node, points[x])
-                    if node < 0:
+                    a = codes[x]
+                    if a < 0:
                         break
+                    v = cells[b + a]
+                    if (v >> label) != a:
+                        break  # no such child
                     x += 1
-                    info = node_info[node]
+                    info = v & imask
                     if info >= 2:  # a word (frequency above 0)
-                        value = score[node] + route[x]
+                        value = scores[info >> 1] + route[x]
                         if best_end < 0 or value >= best:  # a tie goes to the longer word
                             best = value
                             best_end = x
                     if not info & 1:
                         break  # no word goes on from here
+                    b = (v >> ibits) & bmask
                 if best_end < 0:
                     best = unknown + route[k + 1]
                     best_end = k + 1
@@ -309,17 +509,15 @@ def cut_han_runs(
                     if x - left == 1:
                         ends[n] = at[x]
                         n += 1
+                    elif _word_at(cells, root_base, codes, left, x, shift):
+                        for q in range(left, x):
+                            ends[n] = at[q + 1]
+                            n += 1
                     else:
-                        node = node_of(root, edges, points, left, x)
-                        if node >= 0 and node_info[node] >= 2:
-                            for q in range(left, x):
-                                ends[n] = at[q + 1]
-                                n += 1
-                        else:
-                            n = _viterbi(
-                                points, at, left, x, start, trans, emit, scores, back, states,
-                                ends, n,
-                            )  # fmt: skip
+                        n = _viterbi(
+                            points, at, left, x, start, trans, emit, scores_hmm, back, states,
+                            ends, n,
+                        )  # fmt: skip
                     left = -1
                 if x == j:
                     break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import logging
 import math
 
@@ -280,3 +281,63 @@ def test_ties_go_as_in_jieba(tmp_path):
     got = [flat[end - n : end] for end, n in zip(ends, counts.tolist(), strict=True)]
     assert got == [tokenizer.lcut(run, HMM=True) for run in runs]
     assert got[0] == ["甲乙"]
+
+
+def _walked(walk: segmenter.Walk, word: str) -> int | None:
+    """The frequency number ``walk`` reaches by ``word`` (0: a prefix alone), None: not a key."""
+    label, base_bits, info_bits = walk.shift
+    base, info = walk.root_base, 1
+    for char in word:
+        code = int(walk.alphabet[ord(char)]) if ord(char) < len(walk.alphabet) else -1
+        if code < 0 or not info & 1:
+            return None
+        cell = int(walk.cells[base + code])
+        if cell >> label != code:
+            return None
+        info = cell & ((1 << info_bits) - 1)
+        base = (cell >> info_bits) & ((1 << base_bits) - 1)
+    return info >> 1
+
+
+def test_the_walk_holds_every_key_of_jiebas_dictionary_with_its_score():
+    """The double array the cut reads: each of a sample of jieba's keys (words and
+    prefixes) is reached with its frequency's score; other strings are not keys."""
+    tokenizer = _jieba()
+    base = segmenter.segmenter()
+    walk = base.walk
+    keys = list(tokenizer.FREQ.items())
+    rng = np.random.default_rng(7)
+    for at in rng.choice(len(keys), 5000, replace=False).tolist():
+        word, freq = keys[at]
+        number = _walked(walk, word)
+        assert number is not None, word
+        score = walk.scores[number]
+        assert (number == 0) == (freq == 0), word
+        assert freq == 0 or score == math.log(freq) - math.log(base.total), word
+    for word in ("长三角一体化", "中华人民共和国国", "𠀀", "AT&T长"):
+        assert word in tokenizer.FREQ or _walked(walk, word) is None, word
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefgh一二三", min_size=1, max_size=6), max_size=60))
+def test_the_double_array_places_each_child_once_under_distinct_bases(words):
+    points, starts = segmenter._code_points(words)
+    root = np.full(segmenter.ROOT_SPAN, -1, dtype=np.int32)
+    edges = np.full(1024, -1, dtype=np.int64)
+    info = np.zeros(len(points) + 1, dtype=np.int64)
+    nodes = kernels.insert_words(points, starts, np.arange(1, len(words) + 1), root, edges, info, 1)
+    trie = segmenter.Segmenter(
+        root, edges, info[:nodes], nodes, len(words) + 1,
+        segmenter._scores(info[:nodes], len(words) + 1), *segmenter._hmm(),
+    )  # fmt: skip
+    walk = trie.walk
+    # every string of up to three characters (and the words): a key of the trie is
+    # reached with its node's score, any other string is not a key
+    strings = ["".join(s) for n in (1, 2, 3) for s in itertools.product("abgh一三", repeat=n)]
+    for string in strings + words:
+        node = kernels.node_of(root, edges, np.array([ord(c) for c in string]), 0, len(string))
+        number = _walked(walk, string)
+        assert (number is None) == (node < 0), string
+        if node >= 0:
+            assert (number == 0) == (info[node] < 2)
+            assert walk.scores[number] == trie.score[node]
