@@ -9,6 +9,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+# Imported with the app, not at the first Compare a server process opens (0.17-0.19 s of
+# that page's first run): the dendrogram here and analysis's clustering both use it.
+from scipy.cluster import hierarchy
+
 from analysis import schema
 from dashboard.charts.theme import PERIOD_COLOR, builder, figure, themed_layout, trace
 
@@ -155,8 +159,6 @@ def plot_dendrogram(
     >>> len(fig.data), list(fig.layout.yaxis.ticktext)
     (1, ['a', 'b'])
     """
-    from scipy.cluster import hierarchy
-
     matrix = np.asarray(linkage, dtype=float)
     names = [str(label) for label in labels]
     if len(names) < 2 or matrix.shape != (len(names) - 1, 4):
