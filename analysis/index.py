@@ -13,13 +13,14 @@ hash and the settings, and reloaded from there."""
 from __future__ import annotations
 
 import functools
+import itertools
 import shutil
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -432,24 +433,14 @@ def _with_phrases(
 ) -> tuple[pd.DataFrame, sp.csr_matrix]:
     """The vocabulary table (words, then phrases) and the phrases' counts."""
     n_words = len(vocab.words)
-    words = pl.Series(vocab.words, dtype=pl.String)
+    word_array = pa.array(vocab.words, pa.large_string())
+    words = cast(pl.Series, pl.from_arrow(word_array))
     han = words.str.contains(_HAN_RE.pattern).to_numpy()  # is_han of every word at once
-    vocab_frame = pd.DataFrame(
-        {
-            S.TERM: vocab.words,
-            S.KIND: S.WORD,
-            S.LANGUAGE: np.where(han, "zh", "en").astype(object),
-            "tokens": vocab.words,
-            "n_tokens": 1,
-            "score": np.nan,
-            "user": False,
-        }
-    )
     counts = sp.csr_matrix((n_docs, 0), dtype=np.int32)
     unknown: dict[str, int] = {}
     user_sequences = [_sequence(p, vocab, settings, unknown) for p in settings.user_phrases]
     user_sequences = [s for s in user_sequences if len(s) >= 2]
-    names = {i: w for w, i in unknown.items()}
+    found = None
     if settings.detect_phrases or user_sequences:
         totals = kernels.totals(stream[1], n_words)
         stopwords = default_stopwords()
@@ -466,25 +457,108 @@ def _with_phrases(
             user_sequences=user_sequences,
             han=han,
         )
-        tokens = [[vocab.words[i] if i >= 0 else names[i] for i in seq] for seq in found.sequences]
-        han_of = han.tolist()  # Python bools: indexing the array one id at a time is slow
-        flags = [
-            [han_of[i] if i >= 0 else is_han(names[i]) for i in seq] for seq in found.sequences
-        ]
-        phrase_frame = pd.DataFrame(
+        counts = found.counts
+    language = np.where(han, "zh", "en")
+    if found is None or not found.sequences:
+        vocab_frame = pd.DataFrame(
             {
-                S.TERM: [join_tokens(t, han=f) for t, f in zip(tokens, flags, strict=True)],
-                S.KIND: S.PHRASE,
-                S.LANGUAGE: ["zh" if any(f) else "en" for f in flags],
-                "tokens": [" ".join(t) for t in tokens],
-                "n_tokens": [len(t) for t in tokens],
-                "score": found.scores,
-                "user": found.user,
+                S.TERM: vocab.words,
+                S.KIND: S.WORD,
+                S.LANGUAGE: language.astype(object),
+                "tokens": vocab.words,
+                "n_tokens": 1,
+                "score": np.nan,
+                "user": False,
             }
         )
-        vocab_frame = pd.concat([vocab_frame, phrase_frame], ignore_index=True)
-        counts = found.counts
-    return vocab_frame, counts
+        if found is not None:  # no phrase: the table as it was always joined
+            phrase_frame = pd.DataFrame(
+                {
+                    S.TERM: [],
+                    S.KIND: S.PHRASE,
+                    S.LANGUAGE: [],
+                    "tokens": [],
+                    "n_tokens": [],
+                    "score": found.scores,
+                    "user": found.user,
+                }
+            )
+            vocab_frame = pd.concat([vocab_frame, phrase_frame], ignore_index=True)
+        return vocab_frame, counts
+    # the words the phrases hold: the vocabulary's, then user words the corpus never uses
+    names = list(unknown)
+    if names:
+        word_array = pa.concat_arrays([word_array, pa.array(names, pa.large_string())])
+        han = np.concatenate([han, np.array([is_han(name) for name in names], dtype=bool)])
+    terms, tokens, phrase_han, lengths = _phrase_strings(found.sequences, word_array, han, n_words)
+    n_phrases = len(found.sequences)
+    table = pa.table(
+        {
+            S.TERM: pa.concat_arrays([word_array[:n_words], terms]),
+            S.KIND: pa.array(
+                np.repeat([S.WORD, S.PHRASE], [n_words, n_phrases]), pa.large_string()
+            ),
+            S.LANGUAGE: pa.array(
+                np.concatenate([language, np.where(phrase_han, "zh", "en")]), pa.large_string()
+            ),
+            "tokens": pa.concat_arrays([word_array[:n_words], tokens]),
+            "n_tokens": np.concatenate([np.ones(n_words, dtype=np.int64), lengths]),
+            "score": np.concatenate([np.full(n_words, np.nan), found.scores]),
+            "user": np.concatenate([np.zeros(n_words, dtype=bool), found.user]),
+        }
+    )
+    return table.to_pandas(), counts
+
+
+_NONE, _SPACE = pa.scalar("", pa.large_string()), pa.scalar(" ", pa.large_string())
+
+
+def _phrase_strings(
+    sequences: list[tuple[int, ...]], words: pa.Array, han: np.ndarray, n_words: int
+) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
+    """Per phrase (word ids; an id below -1 is word ``n_words - 2 - id`` of ``words``):
+    its display form (:func:`analysis.text.join_tokens`), its words joined by spaces,
+    whether a word is Han, and its number of words.
+
+    Done a length at a time by Arrow's string kernels, one column of words after another:
+    Han words join without a space, all others with one (join_tokens' rule where no
+    word is empty; a phrase holding an empty word is joined by join_tokens itself).
+    """
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    ids = np.fromiter(itertools.chain.from_iterable(sequences), dtype=np.int64)
+    ids = np.where(ids >= 0, ids, n_words - 2 - ids)
+    starts = np.cumsum(lengths) - lengths
+    empty = (pc.binary_length(words).to_numpy() == 0)[ids]
+    order = np.argsort(lengths, kind="stable")
+    terms, joined, any_han = [], [], []
+    for n in np.unique(lengths).tolist():
+        rows = order[lengths[order] == n]
+        held = ids[starts[rows][:, None] + np.arange(n)]
+        flags = han[held]
+        columns = [words.take(pa.array(held[:, c])) for c in range(n)]
+        term = columns[0]
+        for c in range(1, n):
+            gap = pc.if_else(pa.array(flags[:, c - 1] & flags[:, c]), _NONE, _SPACE)
+            term = pc.binary_join_element_wise(term, gap, columns[c], _NONE)
+        if empty[starts[rows][:, None] + np.arange(n)].any():
+            words_of = words.to_pylist()
+            term = pa.array(
+                [join_tokens([words_of[i] for i in row], han=f) for row, f in
+                 zip(held.tolist(), flags.tolist(), strict=True)],
+                pa.large_string(),
+            )  # fmt: skip
+        terms.append(term)
+        joined.append(pc.binary_join_element_wise(*columns, _SPACE))
+        any_han.append(flags.any(axis=1))
+    back = np.empty(len(order), dtype=np.int64)
+    back[order] = np.arange(len(order))
+    at = pa.array(back)
+    return (
+        pa.concat_arrays(terms).take(at),
+        pa.concat_arrays(joined).take(at),
+        np.concatenate(any_han)[back],
+        lengths,
+    )
 
 
 def _sequence(
