@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import segmenter
+from analysis.kernels.scanning import string_kinds
 from analysis.rule import (
     _APOSTROPHES,
     _FOLD_TABLE,
@@ -83,7 +84,8 @@ def classify_flat(
     # Han runs: NFKC is done, folding leaves Han alone, and there is nothing to split.
     # Many are cut on a side thread (the cut lets go of the interpreter) while this one
     # classifies the rest; folded runs are not, so OpenCC converts on one thread only.
-    han_raw = raws.str.contains(r"^\p{Han}+$").fill_null(False)
+    kinds = _raw_kinds(raws)
+    han_raw = pl.Series(kinds == _ALL_HAN)
     runs = raws.filter(han_raw)
     if len(runs):  # jieba's dictionary is read (once) only for text that has Han
         _segmenter(tuple(user_words), fold_chinese)  # before the side thread needs it
@@ -91,7 +93,7 @@ def classify_flat(
     with ThreadPoolExecutor(max_workers=1) as pool:
         cutting = pool.submit(cut_runs, runs, user_words=user_words) if side else None
         # For ASCII raw tokens NFKC and case folding are lower-casing, and there is no Han.
-        ascii_raw = raws.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
+        ascii_raw = pl.Series(kinds == _ASCII)
         if ascii_raw.any():
             simple = raws.filter(ascii_raw)
             words = simple.str.to_lowercase().str.replace(r"'s$", "")
@@ -129,6 +131,36 @@ def classify_flat(
     order = np.argsort(owner, kind="stable")
     flat = pa.concat_arrays([piece.cast(pa.string()) for piece in pieces]).take(order)
     return np.bincount(owner, minlength=n).astype(np.int64), flat
+
+
+#: Per code point: 1 if polars' ``\p{Han}`` matches it, 0 if not, -1 not asked yet
+#: (:func:`_raw_kinds` asks polars about each character the first time it is seen).
+_HAN_POINTS = np.full(0x110000, -1, dtype=np.int8)
+_HAN_POINTS[0xD800:0xE000] = 0  # surrogates: no script
+
+_ASCII, _ALL_HAN = 1, 2
+
+
+def _raw_kinds(raws: pl.Series) -> np.ndarray:
+    """Per raw string: 1 when all ASCII (``^[\\x00-\\x7f]*$``), 2 when all Han
+    (``^\\p{Han}+$``), else 0, in one compiled pass over the strings' bytes; polars'
+    regex engine judges each character once per process, as it judged each string."""
+    array = raws.to_arrow().cast(pa.large_string())
+    _validity, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.zeros(0, np.uint8)
+    unknown = np.empty(1 << 12, dtype=np.int64)
+    while True:
+        kinds, found = string_kinds(data, offsets, _HAN_POINTS, unknown)
+        if found:
+            points = unknown[:found]
+            joined = points.astype("<u4").tobytes().decode("utf-32-le")
+            chars = pl.Series([joined], dtype=pl.String).str.split("").explode()
+            _HAN_POINTS[points] = chars.str.contains(r"^\p{Han}$").to_numpy()
+        if not found and not (kinds < 0).any():
+            return kinds
 
 
 #: Han runs of more bytes than this are cut on a side thread of :func:`classify_flat`.

@@ -394,3 +394,51 @@ def nfkc_unsure(buf: np.ndarray, doc_bounds: np.ndarray, safe: np.ndarray) -> np
                 break
             i += width
     return out
+
+
+@njit(cache=True, nogil=True)
+def string_kinds(
+    data: np.ndarray, offsets: np.ndarray, han: np.ndarray, unknown: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Per string of a UTF-8 array: 1 when it is all ASCII, 2 when all of it is Han, else 0.
+
+    ``han`` holds per code point 1 for Han, 0 for other, -1 for not known
+    yet: a string holding such a character gets -1, and the characters
+    (each once per call, up to ``len(unknown)``) are written into
+    ``unknown``, whose number is returned. An empty string is ASCII.
+    """
+    n = len(offsets) - 1
+    kinds = np.empty(n, dtype=np.int8)
+    found = 0
+    for s in range(n):
+        i = offsets[s]
+        end = offsets[s + 1]
+        ascii_only = True
+        all_han = True
+        kind = 0
+        while i < end:
+            if data[i] < 0x80:
+                all_han = False
+                i += 1
+                continue
+            ascii_only = False
+            cp, width = _decode(data, i)
+            i += width
+            mark = han[cp]
+            if mark < 0:
+                kind = -1
+                if found < len(unknown):
+                    han[cp] = -2  # listed once
+                    unknown[found] = cp
+                    found += 1
+            elif mark == 0:
+                all_han = False
+        if kind < 0:
+            kinds[s] = -1
+        elif ascii_only:
+            kinds[s] = 1
+        elif all_han:
+            kinds[s] = 2
+        else:
+            kinds[s] = 0
+    return kinds, found

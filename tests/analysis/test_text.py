@@ -405,3 +405,15 @@ def test_text_without_han_never_reads_jiebas_dictionary():
         check=True,
     )
     assert done.stdout.split() == ["0", "1"]  # read only once Han is cut
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="aZ9-'é中国〇⺀々𠀀ᄀ\u2e80\uf900ｇ", max_size=6), max_size=40))
+def test_raw_kinds_are_the_regexes_kinds(raws):
+    """All ASCII and all Han as polars' regexes judge the whole strings."""
+    from analysis.text import _raw_kinds
+
+    series = pl.Series(raws, dtype=pl.String)
+    kinds = _raw_kinds(series)
+    assert (kinds == 1).tolist() == series.str.contains(r"^[\x00-\x7f]*$").to_list()
+    assert (kinds == 2).tolist() == series.str.contains(r"^\p{Han}+$").to_list()
