@@ -22,7 +22,7 @@ from analysis import schema as S
 from analysis.errors import OptionError, check_at_least
 from analysis.kernels.counting import window_counts
 from analysis.nfkc_offsets import RawOffsets, folded_with_offsets, nfkc_with_offsets
-from analysis.query import count_query, parse_query, query_matches, split_query
+from analysis.query import parse_query, query_matches, split_query
 from analysis.rows import nonempty
 from analysis.rule import _APOSTROPHES, _HAN_RE, _JOINERS
 from analysis.stats import log_likelihood, log_ratio
@@ -304,14 +304,8 @@ def collocates(
     query = parse_query(index, term)
     stopwords = default_stopwords() if stopwords is None else stopwords
     n_tokens = int(index.doc_tokens[mask].sum())
-    rows = np.flatnonzero(mask)
-    if any(len(part.slots) > 1 for part in query.parts):
-        # a sequence is matched in the streams of the documents that can hold it only;
-        # words are found from their positions, in the selected documents
-        rows = rows[count_query(index, query, rows) > 0]
-    if len(rows) == 0:
-        return _empty_collocates(0, n_tokens)
-    match_row, match_at, length = query_matches(index, query, rows)
+    # found from the positions of the query's words, in the selected documents
+    match_row, match_at, length = query_matches(index, query, np.flatnonzero(mask))
     node_count = len(match_at)
     if node_count == 0:
         return _empty_collocates(0, n_tokens)

@@ -240,7 +240,9 @@ def _resolve(index: CorpusIndex, words: tuple[TypedWord, ...], text: str) -> Que
         if is_prefix:
             ids = _expand(index, word)
             slots.append(ids)
-            expansions.extend(str(index.vocab[S.TERM].iat[i]) for i in ids)
+            # one take of the column, not a scalar read per word (190 expansions of
+            # nation*: 87 ms)
+            expansions.extend(str(t) for t in index.vocab[S.TERM].iloc[list(ids)].tolist())
         else:
             found = index.word_id(word)
             slots.append(() if found is None else (found,))
@@ -379,12 +381,10 @@ def query_matches(
             found_start.append(start)
             found_length.append(np.ones(len(start), dtype=np.int64))
             continue
-        counts, starts = kernels.match_sequence(
-            np.asarray(index.tokens), index.token_offsets, rows, _allowed(index, part), True
-        )
-        found_row.append(np.repeat(rows, counts))
-        found_start.append(starts)
-        found_length.append(np.full(len(starts), len(part.slots), dtype=np.int64))
+        row, start = _sequence_matches(index, part, rows)
+        found_row.append(row)
+        found_start.append(start)
+        found_length.append(np.full(len(start), len(part.slots), dtype=np.int64))
     if not found_row:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
@@ -403,25 +403,83 @@ def _increasing(values: np.ndarray) -> bool:
     return bool((values[1:] > values[:-1]).all())
 
 
-def _word_matches(
-    index: CorpusIndex, ids: tuple[int, ...], rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(row, stream position) of every occurrence of the word ids in documents ``rows``."""
+def _word_positions(index: CorpusIndex) -> tuple[np.ndarray, np.ndarray]:
+    """The stream positions of every word id, grouped by id (once per index): those of
+    word ``i`` are ``order[starts[i]:starts[i + 1]]``, in stream order."""
     memo = index._memo.get("word_positions")
     if memo is None:
         memo = kernels.positions_by_value(np.asarray(index.tokens), index.n_words)
         index._memo["word_positions"] = memo
-    order, starts = cast(tuple[np.ndarray, np.ndarray], memo)
-    found = [order[starts[i] : starts[i + 1]] for i in ids if 0 <= i < index.n_words]
+    return cast(tuple[np.ndarray, np.ndarray], memo)
+
+
+def _positions_of(index: CorpusIndex, ids: tuple[int, ...]) -> np.ndarray:
+    """The stream positions of the word ids (each id's in stream order, one id after another)."""
+    order, starts = _word_positions(index)
+    n_words = len(starts) - 1  # (index.n_words compares the whole vocabulary's kinds)
+    found = [order[starts[i] : starts[i + 1]] for i in ids if 0 <= i < n_words]
     if not found:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    positions = np.concatenate(found)
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(found).astype(np.int64, copy=False)
+
+
+def _in_rows(
+    index: CorpusIndex, positions: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, position) of the stream positions that fall in documents ``rows``."""
     row = np.searchsorted(index.token_offsets, positions, side="right") - 1
     wanted = np.zeros(index.n_docs, dtype=bool)
     wanted[rows] = True
     keep = wanted[row]
     return row[keep].astype(np.int64), positions[keep].astype(np.int64)
+
+
+def _word_matches(
+    index: CorpusIndex, ids: tuple[int, ...], rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, stream position) of every occurrence of the word ids in documents ``rows``."""
+    return _in_rows(index, _positions_of(index, ids), rows)
+
+
+def _sequence_matches(
+    index: CorpusIndex, part: QueryPart, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, stream position of the first word) of every occurrence of a sequence of
+    several places in documents ``rows``, ordered by position.
+
+    The same occurrences as :func:`analysis.kernels.match_sequence` finds scanning
+    those documents' streams (overlapping ones included, none across a boundary or
+    out of its document), found from the positions of the place whose words are
+    rarest: each is a candidate start, kept when the tokens after it (and before
+    it) fill the other places. "united nations" at 100,000 documents: 189,188
+    candidates, where a scan reads the 28 M tokens of the 56,424 documents holding
+    both words.
+    """
+    _order, starts = _word_positions(index)
+    n_words = len(starts) - 1
+    sizes = [
+        sum(int(starts[i + 1] - starts[i]) for i in ids if 0 <= i < n_words) for ids in part.slots
+    ]
+    place = int(np.argmin(sizes))
+    positions = _positions_of(index, part.slots[place])
+    if len(part.slots[place]) > 1:
+        positions = np.sort(positions)
+    start = positions - place
+    n = len(part.slots)
+    offsets = index.token_offsets
+    row = np.searchsorted(offsets, positions, side="right") - 1
+    inside = (start >= offsets[row]) & (start + n <= offsets[row + 1])
+    start = start[inside]
+    tokens = np.asarray(index.tokens)
+    allowed = _allowed(index, part)
+    for other in range(n):
+        if other == place or not len(start):
+            continue
+        token = tokens[start + other].astype(np.int64)
+        fills = (token >= 0) & (token < allowed.shape[1])
+        fills[fills] = allowed[other, token[fills]]
+        start = start[fills]
+    return _in_rows(index, start, rows)
 
 
 def query_mask(index: CorpusIndex, text: str, mask: np.ndarray | None = None) -> np.ndarray:

@@ -284,6 +284,62 @@ def test_word_matches_from_listed_positions_equal_a_stream_scan():
             )
 
 
+def test_sequence_matches_from_listed_positions_equal_a_stream_scan():
+    # overlapping occurrences ("tea tea" in "tea tea tea"), sequences cut by punctuation
+    # or a line break, at the first and last words of documents, prefixes at any place
+    from analysis import kernels
+    from analysis.query import _allowed, count_query, parse_query, query_matches
+
+    rng = np.random.default_rng(12)
+    vocabulary = ["tea", "green", "rice", "river", "delta", "plan", "grain"]
+    texts = []
+    for _ in range(200):
+        words = rng.choice(vocabulary, size=int(rng.integers(1, 25)))
+        glue = rng.choice([" ", " ", " ", ", ", ". ", "\n"], size=len(words))
+        texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
+    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(200)], "text": texts}))
+    every = np.arange(index.n_docs)
+    some = np.flatnonzero(rng.random(index.n_docs) < 0.4)
+    found = 0
+    for text in (
+        "tea tea",
+        "green tea",
+        "tea green rice",
+        "gr* tea",
+        "tea gr*",
+        "river delta plan",
+        "tea | green tea | rice tea tea",
+        "delta delta delta",
+        "tea nowhere",
+    ):
+        query = parse_query(index, text)
+        for rows in (every, some, np.array([0]), np.array([], dtype=np.int64)):
+            row, start, length = query_matches(index, query, rows)
+            expected = []
+            for part in query.parts:
+                if not all(part.slots) or not len(rows):
+                    continue
+                counts, starts = kernels.match_sequence(
+                    np.asarray(index.tokens), index.token_offsets, rows, _allowed(index, part), True
+                )
+                places = np.full(len(starts), len(part.slots))
+                expected += list(
+                    zip(
+                        np.repeat(rows, counts).tolist(),
+                        starts.tolist(),
+                        places.tolist(),
+                        strict=True,
+                    )
+                )
+            got = list(zip(row.tolist(), start.tolist(), length.tolist(), strict=True))
+            assert got == sorted(expected), text
+            assert np.bincount(row, minlength=index.n_docs)[rows].tolist() == (
+                count_query(index, query, rows).tolist()
+            )
+            found += len(got)
+    assert found > 500
+
+
 # --- a query's columns, read from the counts by row: held to scipy's column slices ------------
 
 
