@@ -262,7 +262,8 @@ def page_picker(total: int, *, key: str, size: int = PAGE_ROWS, what: str = "row
     left, right = st.columns([1, 4])
     if pages > 1:
         left.number_input("Page", min_value=1, max_value=pages, step=1, key=key)
-    right.caption(md(f"{what.capitalize()} {first:,}–{last:,} of {total:,}; {pages:,} pages."))
+    several = f"{pages:,} pages" if pages > 1 else "1 page"
+    right.caption(md(f"{what.capitalize()} {first:,}–{last:,} of {total:,}; {several}."))
 
 
 def seed(key: str, value: Any) -> None:

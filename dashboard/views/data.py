@@ -55,7 +55,7 @@ def render(ctx: common.CorpusContext) -> None:
     rows = shown.iloc[start : start + PAGE_ROWS]
     common.dataframe(rows, hide_index=True, key="data_ledger_table")
     common.page_picker(len(shown), key="data_page", what="units")
-    st.caption(md(f"{len(shown):,} of {len(report):,} units; the downloads hold every one."))
+    st.caption(md(f"{len(shown):,} of {len(report):,} units."))
     common.table_downloads(lambda: shown.reset_index(drop=True), page=PAGE, name=f"ledger_{status}")
 
     quarantined = report[report[S.STATUS] == S.QUARANTINED].reset_index(drop=True)

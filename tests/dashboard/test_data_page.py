@@ -76,3 +76,4 @@ def test_a_status_filter_pages_its_own_rows(library: Path) -> None:
     shown_rows = at.dataframe[0].value  # back inside: one page holds the three
     _same(shown_rows, ledger[ledger["status"] == "quarantined"])
     assert not at.number_input  # a single page: no page widget
+    assert f"Units 1–{len(BAD)} of {len(BAD)}; 1 page." in [shown(c.value) for c in at.caption]
