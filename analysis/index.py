@@ -47,7 +47,7 @@ from analysis.store import (
     load_index,
     remove_stale_work,
 )
-from analysis.text import classify_flat, is_han, join_tokens, tokenize
+from analysis.text import classify_numbered, is_han, join_tokens, tokenize
 
 if TYPE_CHECKING:
     from analysis.corpus import LoadedCorpus
@@ -244,19 +244,16 @@ class _Vocabulary:
     def encode(self, scanned: Scanned) -> tuple[np.ndarray, np.ndarray]:
         """(doc, id) arrays of a scanned raw token stream (:func:`analysis.scan.scan_parts`).
 
-        Each distinct raw string is classified once (:func:`analysis.text.classify_flat`);
-        the words are numbered by Arrow's dictionary encoding, which numbers
-        them in order of first appearance; boundaries become -1.
+        Each distinct raw string is classified once, its words numbered in order of
+        first appearance (:func:`analysis.text.classify_numbered`); boundaries become -1.
         """
-        lengths, tokens = classify_flat(
+        lengths, codes, words = classify_numbered(
             scanned.strings,
             user_words=self.user_words,
             fold_chinese=self.fold_chinese,
         )
-        encoded = pc.dictionary_encode(tokens)
-        numbers = self._ids_of(encoded.dictionary.to_pylist())
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        flat = np.append(numbers, np.int32(BOUNDARY))[codes]  # a boundary (null) is code -1
+        numbers = self._ids_of(words.to_pylist())
+        flat = np.append(numbers, np.int32(BOUNDARY))[codes]  # a boundary is code -1
         # raw token s stands for words flat[starts[s]:starts[s] + lengths[s]]
         # (one mostly; a Han run several)
         starts = np.cumsum(lengths) - lengths

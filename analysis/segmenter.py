@@ -368,6 +368,16 @@ def cut(segmenter: Segmenter, runs: pa.Array) -> tuple[np.ndarray, pa.LargeStrin
 
     Many runs are cut in parts on parallel threads (the kernel releases the GIL).
     """
+    counts, words, _keys = cut_keyed(segmenter, runs)
+    return counts, words
+
+
+def cut_keyed(
+    segmenter: Segmenter, runs: pa.Array
+) -> tuple[np.ndarray, pa.LargeStringArray, np.ndarray]:
+    """:func:`cut`, and per word a number that names it: the cell of its node in the
+    segmenter's :class:`Walk` (equal words, equal numbers), or -1 for a word that is
+    no node of the trie (the HMM's new words, characters in no word)."""
     array = runs.cast(pa.large_string())
     if array.null_count:
         raise ValueError("cut takes Han runs, not nulls")
@@ -392,7 +402,7 @@ def cut(segmenter: Segmenter, runs: pa.Array) -> tuple[np.ndarray, pa.LargeStrin
         segmenter.emit,
     )
 
-    def part(span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    def part(span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return kernels.cut_han_runs(data, offsets, span[0], span[1], *tables)
 
     if len(spans) > 1:
@@ -407,7 +417,8 @@ def cut(segmenter: Segmenter, runs: pa.Array) -> tuple[np.ndarray, pa.LargeStrin
         else np.concatenate([parts[0][0], *(p[0][1:] for p in parts[1:])])
     )
     counts = np.concatenate([p[1] for p in parts])
+    keys = parts[0][2] if len(parts) == 1 else np.concatenate([p[2] for p in parts])
     words = pa.LargeStringArray.from_buffers(
         len(ends) - 1, pa.py_buffer(ends), data_buffer or pa.py_buffer(b"")
     )
-    return counts, words
+    return counts, words, keys

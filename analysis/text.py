@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis import segmenter
-from analysis.kernels.scanning import string_kinds
+from analysis.kernels.scanning import first_seen, string_kinds
 from analysis.rule import (
     _APOSTROPHES,
     _FOLD_TABLE,
@@ -79,8 +79,78 @@ def classify_flat(
     ([1, 1, 2], ['xi', None, '长三角', '一体化'])
     """
     n = len(raws)
+    owners, pieces, _keys = _pieces(raws, user_words, fold_chinese)
+    if not owners:
+        return np.zeros(n, dtype=np.int64), pa.array([], type=pa.string())
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    flat = pa.concat_arrays([piece.cast(pa.string()) for piece in pieces]).take(order)
+    return np.bincount(owner, minlength=n).astype(np.int64), flat
+
+
+def classify_numbered(
+    raws: pl.Series, *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """:func:`classify_flat`'s tokens numbered, as Arrow's ``dictionary_encode`` of its
+    string array numbers them, without that array.
+
+    Returns the number of tokens of each raw token (int64), per token the
+    number of its word (int32; -1 for a boundary), the words numbered in
+    order of first appearance, and the words (a string array). The
+    segmenter names the words it cuts by their node in the dictionary
+    (:func:`analysis.segmenter.cut_keyed`), so the hundreds of thousands of
+    words of a Chinese batch are numbered as integers; only the distinct
+    words, and the words of no node, are compared as strings.
+
+    >>> lengths, ids, words = classify_numbered(pl.Series(["发展", ",", "高质量发展"]))
+    >>> lengths.tolist(), ids.tolist(), words.to_pylist()
+    ([1, 1, 2], [0, -1, 1, 0], ['发展', '高质量'])
+    """
+    n = len(raws)
+    owners, pieces, keys = _pieces(raws, user_words, fold_chinese, keyed=True)
+    if not owners:
+        return np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.int32), pa.array([], pa.string())
+    # each piece's tokens numbered within it (-1 a boundary), and its distinct words
+    codes: list[np.ndarray] = []
+    distinct: list[pa.Array] = []
+    for piece, named in zip(pieces, keys, strict=True):
+        piece = piece.cast(pa.large_string())
+        if named is None:
+            encoded = pc.dictionary_encode(piece)
+            codes.append(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+            distinct.append(encoded.dictionary)
+            continue
+        number, firsts = first_seen(named, int(named.max()) + 1 if len(named) else 0)
+        alone = np.flatnonzero(named < 0)  # words of no node: compared as strings
+        encoded = pc.dictionary_encode(piece.take(pa.array(alone)))
+        number[alone] = len(firsts) + encoded.indices.to_numpy()
+        codes.append(number)
+        distinct.append(pa.concat_arrays([piece.take(pa.array(firsts)), encoded.dictionary]))
+    # the pieces' words as one dictionary: a word of two pieces is one word
+    every = pc.dictionary_encode(pa.concat_arrays(distinct))
+    to_every = np.append(every.indices.to_numpy(), -1)  # and -1 for a boundary
+    shift = np.cumsum([0] + [len(d) for d in distinct])
+    joined = [
+        to_every[np.where(code >= 0, code + shift[k], len(to_every) - 1)]
+        for k, code in enumerate(codes)
+    ]
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    in_order = np.concatenate(joined)[order]
+    ids, firsts = first_seen(in_order, len(every.dictionary))
+    words = every.dictionary.take(pa.array(in_order[firsts])).cast(pa.string())
+    return np.bincount(owner, minlength=n).astype(np.int64), ids, words
+
+
+def _pieces(
+    raws: pl.Series, user_words: tuple[str, ...], fold_chinese: bool, *, keyed: bool = False
+) -> tuple[list[np.ndarray], list[pa.Array], list[np.ndarray | None]]:
+    """The tokens of :func:`classify_flat` in pieces: per piece, each token's raw token,
+    the tokens, and (``keyed``, for the Han runs' words) the segmenter's names of them."""
     owners: list[np.ndarray] = []
     pieces: list[pa.Array] = []
+    keys: list[np.ndarray | None] = []
+    cut = _cut_runs_keyed if keyed else _cut_runs_unkeyed
     # Han runs: NFKC is done, folding leaves Han alone, and there is nothing to split.
     # Many are cut on a side thread (the cut lets go of the interpreter) while this one
     # classifies the rest; folded runs are not, so OpenCC converts on one thread only.
@@ -91,7 +161,7 @@ def classify_flat(
         _segmenter(tuple(user_words), fold_chinese)  # before the side thread needs it
     side = bool(len(runs)) and not fold_chinese and runs.str.len_bytes().sum() > SIDE_HAN_BYTES
     with ThreadPoolExecutor(max_workers=1) as pool:
-        cutting = pool.submit(cut_runs, runs, user_words=user_words) if side else None
+        cutting = pool.submit(cut, runs, user_words, False) if side else None
         # For ASCII raw tokens NFKC and case folding are lower-casing, and there is no Han.
         ascii_raw = pl.Series(kinds == _ASCII)
         if ascii_raw.any():
@@ -108,6 +178,7 @@ def classify_flat(
             ).to_series()
             owners.append(ascii_raw.arg_true().to_numpy().astype(np.int64))
             pieces.append(words.to_arrow())
+            keys.append(None)
         other = ~ascii_raw & ~han_raw
         if other.any():
             rest = other.arg_true().to_numpy().astype(np.int64)
@@ -116,21 +187,34 @@ def classify_flat(
             )
             owners.append(rest[local])
             pieces.append(tokens)
+            keys.append(None)
         if len(runs):
             where = han_raw.arg_true().to_numpy().astype(np.int64)
-            counts, words_of_runs = (
-                cutting.result()
-                if cutting is not None
-                else cut_runs(runs, user_words=user_words, fold_chinese=fold_chinese)
+            counts, words_of_runs, named = (
+                cutting.result() if cutting is not None else cut(runs, user_words, fold_chinese)
             )
             owners.append(np.repeat(where, counts))
             pieces.append(words_of_runs)
-    if not owners:
-        return np.zeros(n, dtype=np.int64), pa.array([], type=pa.string())
-    owner = np.concatenate(owners)
-    order = np.argsort(owner, kind="stable")
-    flat = pa.concat_arrays([piece.cast(pa.string()) for piece in pieces]).take(order)
-    return np.bincount(owner, minlength=n).astype(np.int64), flat
+            keys.append(named)
+    return owners, pieces, keys
+
+
+def _cut_runs_keyed(
+    runs: pl.Series, user_words: tuple[str, ...], fold_chinese: bool
+) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """:func:`cut_runs`, and the segmenter's name of each word
+    (:func:`analysis.segmenter.cut_keyed`)."""
+    model = _segmenter(tuple(user_words), fold_chinese)
+    if fold_chinese:
+        runs = pl.Series(to_simplified(_strings(runs)), dtype=pl.String)
+    return segmenter.cut_keyed(model, runs.to_arrow())
+
+
+def _cut_runs_unkeyed(
+    runs: pl.Series, user_words: tuple[str, ...], fold_chinese: bool
+) -> tuple[np.ndarray, pa.Array, None]:
+    counts, words = cut_runs(runs, user_words=user_words, fold_chinese=fold_chinese)
+    return counts, words, None
 
 
 #: Per code point: 1 if polars' ``\p{Han}`` matches it, 0 if not, -1 not asked yet

@@ -442,3 +442,25 @@ def string_kinds(
         else:
             kinds[s] = 0
     return kinds, found
+
+
+@njit(cache=True, nogil=True)
+def first_seen(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keys (``0 <= key < space``; a negative one stays -1) numbered in order of first
+    appearance: per item its number (int32), and per number the item first holding it."""
+    number_of = np.full(space, -1, dtype=np.int32)
+    numbers = np.empty(len(keys), dtype=np.int32)
+    firsts = np.empty(min(space, len(keys)), dtype=np.int64)
+    found = 0
+    for i in range(len(keys)):
+        key = keys[i]
+        if key < 0:
+            numbers[i] = -1
+            continue
+        number = number_of[key]
+        if number < 0:
+            number = number_of[key] = found
+            firsts[found] = i
+            found += 1
+        numbers[i] = number
+    return numbers, firsts[:found]

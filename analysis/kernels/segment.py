@@ -400,6 +400,33 @@ def _word_at(
     return info >= 2
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _cell_of(
+    cells: np.ndarray,
+    root_base: int,
+    codes: np.ndarray,
+    lo: int,
+    hi: int,
+    shift: tuple[int, int, int],
+) -> int:
+    """The cell of the trie node ``codes[lo:hi]`` (a word or a prefix), or -1 for none."""
+    label, bbits, ibits = shift
+    b = root_base
+    info = 1
+    cell = -1
+    for q in range(lo, hi):
+        a = codes[q]
+        if a < 0 or not info & 1:
+            return -1
+        cell = b + a
+        v = cells[cell]
+        if (v >> label) != a:
+            return -1
+        info = v & ((1 << ibits) - 1)
+        b = (v >> ibits) & ((1 << bbits) - 1)
+    return cell
+
+
 @njit(cache=True, nogil=True)
 def cut_han_runs(
     data: np.ndarray,
@@ -415,13 +442,15 @@ def cut_han_runs(
     start: np.ndarray,
     trans: np.ndarray,
     emit: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """jieba's cut (HMM on) of the Han runs ``lo..hi`` of a UTF-8 string array.
 
     ``data`` is the array's bytes and ``offsets`` (int64) where each run
     starts, then the end. Returns the words' offsets (where the first
     starts, then where each ends, in order: Arrow's offsets of the words
-    over ``data``) and each run's number of words.
+    over ``data``), each run's number of words, and per word the cell of
+    its trie node (-1 when it is none: the HMM's new words, characters in
+    no word), which names the word: equal words, equal cells.
 
     The dictionary is the trie as a double array (:func:`place_children`):
     a character's code is ``alphabet[c]`` (-1: in no word); the child of the
@@ -439,6 +468,7 @@ def cut_han_runs(
     for r in range(lo, hi):
         longest = max(longest, offsets[r + 1] - offsets[r])
     ends = np.empty(offsets[hi] - offsets[lo] + 1, dtype=np.int64)  # a word has a byte
+    keys = np.empty(offsets[hi] - offsets[lo], dtype=np.int64)
     counts = np.zeros(hi - lo, dtype=np.int64)
     points = np.empty(longest, dtype=np.int64)
     codes = np.empty(longest, dtype=np.int64)
@@ -526,7 +556,14 @@ def cut_han_runs(
                 x = y
             i = j
         counts[r - lo] = n - before
-    return ends[:n], counts  # the pages past n were never touched: no copy
+        # each word's node, walked again (the walk just read its cells)
+        q = 0
+        for w in range(before, n):
+            start_q = q
+            while at[q] < ends[w]:
+                q += 1
+            keys[w - 1] = _cell_of(cells, root_base, codes, start_q, q, shift)
+    return ends[:n], counts, keys[: n - 1]  # the pages past n were never touched: no copy
 
 
 @njit(cache=True, nogil=True)

@@ -341,3 +341,20 @@ def test_the_double_array_places_each_child_once_under_distinct_bases(words):
         if node >= 0:
             assert (number == 0) == (info[node] < 2)
             assert walk.scores[number] == trie.score[node]
+
+
+@pytest.mark.parametrize("user_words", [(), USER_WORDS])
+def test_cut_keyed_names_each_word_by_its_node(user_words):
+    """Equal words, equal names; a word named -1 is no key of jieba's FREQ."""
+    runs = [*_runs("zh_gov_work_reports")[:5000], "韦沣泺淏", "𠀀𠀁", "鿖", "〇二"]
+    model = segmenter.segmenter(user_words)
+    _counts, words, keys = segmenter.cut_keyed(model, pa.array(runs, pa.string()))
+    assert segmenter.cut(model, pa.array(runs, pa.string()))[1].equals(words)
+    named: dict[int, str] = {}
+    for word, key in zip(words.to_pylist(), keys.tolist(), strict=True):
+        if key < 0:
+            assert model.freq(word) is None, word
+        else:
+            assert named.setdefault(key, word) == word
+            assert model.freq(word) is not None, word
+    assert len(set(named.values())) == len(named)

@@ -417,3 +417,41 @@ def test_raw_kinds_are_the_regexes_kinds(raws):
     kinds = _raw_kinds(series)
     assert (kinds == 1).tolist() == series.str.contains(r"^[\x00-\x7f]*$").to_list()
     assert (kinds == 2).tolist() == series.str.contains(r"^\p{Han}+$").to_list()
+
+
+def _numbered_as_encoded(raws: pl.Series, **options) -> None:
+    """classify_numbered is Arrow's dictionary encoding of classify_flat's tokens."""
+    import pyarrow.compute as pc
+
+    from analysis.text import classify_flat, classify_numbered
+
+    lengths, flat = classify_flat(raws, **options)
+    encoded = pc.dictionary_encode(flat)
+    numbered_lengths, ids, words = classify_numbered(raws, **options)
+    assert numbered_lengths.tolist() == lengths.tolist()
+    assert ids.tolist() == encoded.indices.fill_null(-1).to_pylist()
+    assert words.to_pylist() == encoded.dictionary.to_pylist()
+
+
+@pytest.mark.parametrize("side", [0, 1 << 60])  # the Han runs cut on a side thread, or not
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"user_words": ("长三角一体化", "高质量发展", "G60科技")}, {"fold_chinese": True}],
+)
+def test_classify_numbered_numbers_the_work_reports_as_dictionary_encode(
+    monkeypatch, options, side
+):
+    import analysis.text as text
+    from analysis.scan import scan_parts
+
+    monkeypatch.setattr(text, "SIDE_HAN_BYTES", side)
+    texts = [*shared_texts("zh_gov_work_reports")[:300], "Xi's G60科技 plan, 經濟發展 U.S."]
+    _numbered_as_encoded(scan_parts(texts).strings, **options)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab'.,中国人民韦沣泺淏〇𠀀G6é", max_size=8), max_size=30))
+def test_classify_numbered_numbers_any_raw_tokens_as_dictionary_encode(texts):
+    from analysis.scan import scan_parts
+
+    _numbered_as_encoded(scan_parts(texts).strings)
