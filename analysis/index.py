@@ -225,6 +225,8 @@ class _Vocabulary:
         self.fold_chinese = fold_chinese
         self.words: list[str] = []
         self.ids: dict[str, int] = {}
+        #: ``words`` as an Arrow array, when the words were numbered from one (or None)
+        self.array: pa.Array | None = None
 
     def _ids_of(self, words: list[str]) -> np.ndarray:
         """Ids of distinct words, new ones numbered after the known ones in the order given."""
@@ -252,7 +254,10 @@ class _Vocabulary:
             user_words=self.user_words,
             fold_chinese=self.fold_chinese,
         )
+        first = not self.words
         numbers = self._ids_of(words.to_pylist())
+        if first:
+            self.array = words
         flat = np.append(numbers, np.int32(BOUNDARY))[codes]  # a boundary is code -1
         # raw token s stands for words flat[starts[s]:starts[s] + lengths[s]]
         # (one mostly; a Han run several)
@@ -430,7 +435,11 @@ def _with_phrases(
 ) -> tuple[pd.DataFrame, sp.csr_matrix]:
     """The vocabulary table (words, then phrases) and the phrases' counts."""
     n_words = len(vocab.words)
-    word_array = pa.array(vocab.words, pa.large_string())
+    word_array = (
+        vocab.array.cast(pa.large_string())
+        if vocab.array is not None and len(vocab.array) == n_words
+        else pa.array(vocab.words, pa.large_string())
+    )
     words = cast(pl.Series, pl.from_arrow(word_array))
     han = words.str.contains(_HAN_RE.pattern).to_numpy()  # is_han of every word at once
     counts = sp.csr_matrix((n_docs, 0), dtype=np.int32)
@@ -455,8 +464,8 @@ def _with_phrases(
             han=han,
         )
         counts = found.counts
-    language = np.where(han, "zh", "en")
     if found is None or not found.sequences:
+        language = np.where(han, "zh", "en")
         vocab_frame = pd.DataFrame(
             {
                 S.TERM: vocab.words,
@@ -492,11 +501,11 @@ def _with_phrases(
     table = pa.table(
         {
             S.TERM: pa.concat_arrays([word_array[:n_words], terms]),
-            S.KIND: pa.array(
-                np.repeat([S.WORD, S.PHRASE], [n_words, n_phrases]), pa.large_string()
+            S.KIND: pa.array([S.WORD, S.PHRASE], pa.large_string()).take(
+                pa.array(np.repeat(np.array([0, 1], dtype=np.int8), [n_words, n_phrases]))
             ),
-            S.LANGUAGE: pa.array(
-                np.concatenate([language, np.where(phrase_han, "zh", "en")]), pa.large_string()
+            S.LANGUAGE: pa.array(["en", "zh"], pa.large_string()).take(
+                pa.array(np.concatenate([han[:n_words], phrase_han]).astype(np.int8))
             ),
             "tokens": pa.concat_arrays([word_array[:n_words], tokens]),
             "n_tokens": np.concatenate([np.ones(n_words, dtype=np.int64), lengths]),
