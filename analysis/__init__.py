@@ -13,7 +13,7 @@ it has to say beside the rows (``TrendResult``, ``PeriodTable``,
 :mod:`analysis.stats` holds the frequency-comparison statistics they share.
 """
 
-from analysis.contexts import CollocateResult, collocates, term_spans
+from analysis.contexts import CollocateResult, collocates, term_spans, term_spans_of
 from analysis.corpus import (
     SAMPLES,
     LoadedCorpus,
@@ -248,6 +248,7 @@ __all__ = [
     "telling_lines",
     "term_frequencies",
     "term_spans",
+    "term_spans_of",
     "term_trends",
     "tokenize",
     "topics_over_time",

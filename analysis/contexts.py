@@ -22,7 +22,7 @@ from analysis import schema as S
 from analysis.errors import OptionError, check_at_least
 from analysis.kernels.counting import window_counts
 from analysis.nfkc_offsets import RawOffsets, folded_with_offsets, nfkc_with_offsets
-from analysis.query import parse_query, query_matches, split_query
+from analysis.query import parse_query, prime_queries, query_matches, split_query
 from analysis.rows import nonempty
 from analysis.rule import _APOSTROPHES, _HAN_RE, _JOINERS
 from analysis.stats import log_likelihood, log_ratio
@@ -96,8 +96,35 @@ def term_spans_many(texts: Sequence[str], term: str) -> list[list[tuple[int, int
         alternatives = _alternatives(term)
     except OptionError:
         return [[] for _ in texts]
-    searched = [_searchable(text) for text in texts]
-    spans: list[set[tuple[int, int]]] = [set() for _ in texts]
+    return _spans_of(alternatives, [_searchable(text) for text in texts])
+
+
+def term_spans_of(text: str, terms: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """:func:`term_spans` of each of ``terms`` in one text: the text made searchable once,
+    the terms' words tokenized in one call (:func:`analysis.query.prime_queries`).
+
+    >>> term_spans_of("Civil war and slaves.", ["civil war", "slave*", "|"])
+    [[(0, 9)], [(14, 20)], []]
+    """
+    prime_queries(terms)
+    searched = [_searchable(text)]
+    found: list[list[tuple[int, int]]] = []
+    for term in terms:
+        try:
+            alternatives = _alternatives(term)
+        except OptionError:
+            found.append([])
+            continue
+        found.append(_spans_of(alternatives, searched)[0])
+    return found
+
+
+def _spans_of(
+    alternatives: tuple[tuple[tuple[str, bool], ...], ...],
+    searched: list[tuple[str, _Back]],
+) -> list[list[tuple[int, int]]]:
+    """The spans of a query's ``alternatives`` in each searchable text (:func:`_searchable`)."""
+    spans: list[set[tuple[int, int]]] = [set() for _ in searched]
     for words in alternatives:
         pattern = _term_pattern(words)
         found = [[m.span() for m in pattern.finditer(text)] for text, _back in searched]
@@ -107,7 +134,7 @@ def term_spans_many(texts: Sequence[str], term: str) -> list[list[tuple[int, int
             if places:
                 tokens = tokenize_frame([searched[n][0][a:b] for n, (a, b) in places])
                 broken = set(tokens.filter(tokens["token"].is_null())["doc"].to_list())
-                found = [[] for _ in texts]
+                found = [[] for _ in searched]
                 for k, (n, span) in enumerate(places):
                     if k not in broken:
                         found[n].append(span)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -174,13 +175,9 @@ def _words(
     # and mark the last word before it as a prefix. Kept per query: a page parses the
     # same query several times a run (selection, counts, lines), each a polars call.
     pieces = alternative.split("*")
-    frame = tokenize_frame(pieces, user_words=user_words, fold_chinese=fold_chinese)
     tokens: list[str | None] = []
     prefix: list[bool] = []
-    by_piece = frame.partition_by("doc", as_dict=True, maintain_order=True)
-    for number in range(len(pieces)):
-        part = by_piece.get((number,))
-        found = [] if part is None else part["token"].to_list()
+    for number, found in enumerate(_piece_tokens(pieces, user_words, fold_chinese)):
         if number < len(pieces) - 1 and (not found or found[-1] is None):
             raise OptionError(
                 f"In {shown!r} a * follows no word; it goes at the end of a word "
@@ -203,6 +200,46 @@ def _words(
             "punctuation. Remove it, or join alternatives with |."
         )
     return tuple((str(tokens[i]), prefix[i]) for i in keep)
+
+
+#: The token rule's tokens (``None``: a boundary) of each piece of typed text parsed so
+#: far, per (piece, user words, folding): :func:`prime_queries` tokenizes many at once.
+_PIECE_TOKENS: dict[tuple[str, tuple[str, ...], bool], list[str | None]] = {}
+_PIECES_KEPT = 8192
+
+
+def _piece_tokens(
+    pieces: list[str], user_words: tuple[str, ...], fold_chinese: bool
+) -> list[list[str | None]]:
+    """The tokens of each of ``pieces``, those not kept yet tokenized in one call."""
+    kept = _PIECE_TOKENS
+    missing = [p for p in dict.fromkeys(pieces) if (p, user_words, fold_chinese) not in kept]
+    if missing:
+        # each piece its own document of the frame: its tokens are the ones it has alone
+        frame = tokenize_frame(missing, user_words=user_words, fold_chinese=fold_chinese)
+        by_piece = frame.partition_by("doc", as_dict=True, maintain_order=True)
+        if len(_PIECE_TOKENS) + len(missing) > _PIECES_KEPT:
+            _PIECE_TOKENS.clear()
+        for number, piece in enumerate(missing):
+            part = by_piece.get((number,))
+            found = [] if part is None else part["token"].to_list()
+            _PIECE_TOKENS[(piece, user_words, fold_chinese)] = found
+    return [list(_PIECE_TOKENS[(p, user_words, fold_chinese)]) for p in pieces]
+
+
+def prime_queries(
+    texts: Sequence[str], *, user_words: tuple[str, ...] = (), fold_chinese: bool = False
+) -> None:
+    """Tokenize the words of many typed queries in one call of the token rule, so that
+    :func:`split_query` of each then finds them tokenized (a call costs ~9 ms however
+    short its text: the Compare page's reader highlights a dozen terms a side)."""
+    pieces = [
+        piece
+        for text in texts
+        for alternative in text.strip().split("|")
+        for piece in alternative.strip().split("*")
+    ]
+    _piece_tokens(pieces, user_words, fold_chinese)
 
 
 def parse_query(index: CorpusIndex, text: str) -> Query:

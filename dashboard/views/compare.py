@@ -27,7 +27,7 @@ from analysis import (
     KeynessResult,
     grouping_fields,
     reference_keyness,
-    term_spans,
+    term_spans_of,
 )
 from analysis import schema as S
 from dashboard import charts, data, keys, state
@@ -584,7 +584,7 @@ def _reuse(
             else []
         )
         terms = state.side_terms(keyness, side, most=READER_TERMS)
-        spans = [span for term in terms for span in term_spans(text, term)]
+        spans = [span for found in term_spans_of(text, terms) for span in found]
         with column:
             st.text(plain(f"{side}: " + (str(row.get(S.TITLE) or "").strip() or doc_id)))
             if terms:

@@ -307,6 +307,59 @@ def test_term_spans_many_equals_term_spans_text_by_text():
         assert term_spans_many(texts, term) == [term_spans(t, term) for t in texts]
 
 
+def test_term_spans_of_equals_term_spans_term_by_term():
+    from analysis import query
+    from analysis.contexts import _alternatives, term_spans_of
+
+    terms = [
+        "civil war", "slave* | civil war", "yangtze river delta", "高质量发展", "*", "",
+        "U.S.", "delta", "the", "Civil, war", "river-delta", "fin* office", "ｏｆｆｉｃｅ",
+    ]  # fmt: skip
+    texts = [
+        "Civil war, civil  war. Civil, war.",
+        "",
+        "The Yangtze River Delta's plan; yangtze river-delta; the U.S.-led plan",
+        "推动高质量发展 and slaves",
+        COMPATIBLE,
+    ]
+    for text in texts:
+        # parsed afresh by each: the batch tokenizes the words the one-by-one calls tokenize
+        query._PIECE_TOKENS.clear()
+        _alternatives.cache_clear()
+        query._words.cache_clear()
+        together = term_spans_of(text, terms)
+        query._PIECE_TOKENS.clear()
+        _alternatives.cache_clear()
+        query._words.cache_clear()
+        assert together == [term_spans(text, term) for term in terms]
+    assert any(together)
+
+
+def test_primed_queries_parse_as_unprimed_ones():
+    from analysis import query
+
+    typed = ["civil war | slave*", "The People's", "高质量发展", "a*b", "x | | y", "5G网络"]
+
+    def parsed() -> list[object]:
+        out: list[object] = []
+        for text in typed:
+            try:
+                out.append(query.split_query(text, user_words=("高质量",)))
+            except OptionError as error:
+                out.append(str(error))
+        return out
+
+    query._PIECE_TOKENS.clear()
+    query._words.cache_clear()
+    alone = parsed()
+    query._PIECE_TOKENS.clear()
+    query._words.cache_clear()
+    query.prime_queries(typed, user_words=("高质量",))
+    assert len(query._PIECE_TOKENS) >= len(typed)  # tokenized by the one call
+    assert parsed() == alone
+    assert any(isinstance(p, str) for p in alone)  # the errors are the same too
+
+
 # NFKC changes these words' lengths or boundaries ("ﬁ" is "fi", full-width letters
 # and "５Ｇ", "other－a" is one word "other-a", "㈱" is "(株)", half-width "ｶﾞｿﾘﾝ" is
 # "ガソリン", "½" is "1⁄2"), case folding "Straße" ("strasse"); a line break parts the
