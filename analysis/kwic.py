@@ -22,7 +22,7 @@ from analysis import schema as S
 from analysis.contexts import _context_positions, term_spans_many
 from analysis.errors import check_at_least, check_one_of
 from analysis.query import Query, count_query, parse_query, query_matches
-from analysis.rows import nonempty
+from analysis.rows import nonempty, text_cells
 from analysis.rule import _HAN_RE, BOUNDARY, SCAN_PATTERN
 from analysis.text import classify_raw
 
@@ -78,7 +78,7 @@ _SPACE = re.compile(r"\s+")
 def _texts(index: CorpusIndex, rows: np.ndarray) -> dict[int, str]:
     """Text of the given rows (one column slice, not a lookup per hit)."""
     rows = np.unique(rows)
-    texts = index.docs[S.TEXT].iloc[rows].astype(str).tolist()  # one conversion, not one a row
+    texts = text_cells(index, rows)
     return dict(zip(rows.tolist(), texts, strict=True))
 
 

@@ -16,6 +16,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from analysis import schema as S
+from analysis.rows import text_cells
 from analysis.scan import scan_parts
 from analysis.text import classify_flat
 
@@ -75,9 +76,7 @@ def selected_passage_counts(index: CorpusIndex, passages: pd.DataFrame) -> sp.cs
     from_index = index.counts[doc[whole]].astype(np.float64)
     parts = passages[~whole]
     doc_rows = np.unique(parts["doc"].to_numpy())
-    texts_by_doc = dict(
-        zip(doc_rows.tolist(), index.docs[S.TEXT].iloc[doc_rows].astype(str), strict=True)
-    )
+    texts_by_doc = dict(zip(doc_rows.tolist(), text_cells(index, doc_rows), strict=True))
     texts = [
         texts_by_doc[d][a:b]
         for d, a, b in zip(parts["doc"], parts[S.START], parts[S.END], strict=True)

@@ -18,7 +18,7 @@ from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
 from analysis.nfkc_offsets import folded_with_offsets, nfkc_with_offsets
-from analysis.rows import rows_for
+from analysis.rows import rows_for, text_cells
 from analysis.rule import BOUNDARY_PATTERN, SCAN_PATTERN
 from analysis.text import classify_raw
 
@@ -192,7 +192,7 @@ def shared_passages(
     if min_tokens < 2:
         raise OptionError(f"min_tokens must be at least 2, not {min_tokens}.")
     rows = rows_for(index, [doc_a, doc_b])
-    texts = index.docs[S.TEXT].iloc[rows].astype(str).tolist()
+    texts = text_cells(index, rows)
     settings = index.settings
     tok_a, tok_b = (
         token_offsets(t, user_words=settings.user_words, fold_chinese=settings.fold_chinese)

@@ -24,7 +24,7 @@ from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import OptionError
 from analysis.reuse import word_offsets
-from analysis.rows import nonempty
+from analysis.rows import nonempty, text_cells
 from analysis.spread import group_labels
 from analysis.text import join_tokens
 
@@ -342,7 +342,7 @@ def _passage_texts(index: CorpusIndex, frame: pd.DataFrame) -> list[str]:
     phrases are shown.
     """
     rows = np.unique(frame["row"].to_numpy())
-    texts = index.docs[S.TEXT].iloc[rows].astype(str).tolist()
+    texts = text_cells(index, rows)
     offsets = _word_offsets(index, rows, texts)
     at = {int(row): k for k, row in enumerate(rows.tolist())}
     out = []

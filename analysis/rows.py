@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from analysis import schema as S
 from analysis.errors import EmptySelectionError, OptionError
@@ -56,3 +57,17 @@ def rows_for(index: CorpusIndex, doc_ids: Sequence[str]) -> np.ndarray:
             "Pick ids from the Documents page or `python -m analysis summary`."
         )
     return np.array([row_of_[str(d)] for d in doc_ids], dtype=np.int64)
+
+
+#: Rows :func:`text_cells` reads one by one rather than by a take of the column.
+FEW_ROWS = 1000
+
+
+def text_cells(index: CorpusIndex, rows: np.ndarray) -> list[str]:
+    """The texts of the documents at ``rows`` (in that order), read cell by cell when the
+    rows are few: a take of a string column held in several chunks joins them first, the
+    whole column (at 1,000,000 documents, 400 rows: 170-213 ms against 2.4-3.7 ms)."""
+    column: pd.Series = index.docs[S.TEXT]
+    if len(rows) > FEW_ROWS:
+        return [str(text) for text in column.iloc[rows].astype(str).tolist()]
+    return [str(column.iat[row]) for row in np.asarray(rows).tolist()]

@@ -36,7 +36,7 @@ from analysis.periods import (
     period_starts,
     placeable,
 )
-from analysis.rows import nonempty
+from analysis.rows import nonempty, text_cells
 from analysis.stopwords import default_stopwords
 from analysis.topic_fit import FITTED_ARRAYS, Fitted, TopicMethod
 from analysis.topic_fit import fit_model as _fit  # looked up here at each fit (tests replace it)
@@ -492,7 +492,7 @@ def representative_passages(
     order = np.argsort(-weight, kind="stable")[:n]
     chosen = model.passages.iloc[order]
     doc_rows = np.unique(chosen["doc"].to_numpy())
-    texts = dict(zip(doc_rows.tolist(), index.docs[S.TEXT].iloc[doc_rows].astype(str), strict=True))
+    texts = dict(zip(doc_rows.tolist(), text_cells(index, doc_rows), strict=True))
     return pd.DataFrame(
         {
             S.DOC_ID: chosen[S.DOC_ID].to_numpy(),
