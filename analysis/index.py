@@ -12,13 +12,11 @@ hash and the settings, and reloaded from there."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import itertools
 import shutil
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -321,39 +319,17 @@ def _build(
     column = arrow_text(docs[S.TEXT])
     n_docs = len(column)
     report(0.05, f"Tokenising {n_docs:,} documents")
-    with _collector_paused():
-        shard = count_shard(column, settings, report)
-        n_words = len(shard.vocab.words)
-        return assemble_index(
-            docs,
-            content_hash,
-            settings,
-            shard,
-            lambda: _word_counts(shard.doc, shard.tokens, n_docs, n_words),
-            report,
-            on_tokens=on_tokens,
-        )
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a build, back on after it if it was on.
-
-    A build makes many short-lived containers (per phrase, per level, pandas' and
-    Arrow's objects) and no garbage cycles to speak of; with the collector on, those
-    alive at a young collection move to the oldest generation, and every few builds
-    one set off a full collection of the whole process (about 120 ms a time in a
-    process of 190,000 objects; more in the dashboard's). Reference counting still
-    frees everything as before; a cycle made meanwhile waits for the next collection.
-    """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
+    shard = count_shard(column, settings, report)
+    n_words = len(shard.vocab.words)
+    return assemble_index(
+        docs,
+        content_hash,
+        settings,
+        shard,
+        lambda: _word_counts(shard.doc, shard.tokens, n_docs, n_words),
+        report,
+        on_tokens=on_tokens,
+    )
 
 
 def assemble_index(

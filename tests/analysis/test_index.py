@@ -400,31 +400,3 @@ def test_phrase_strings_join_as_join_tokens(sequences):
     assert tokens.to_pylist() == [" ".join(t) for t in of]
     assert any_han.tolist() == [any(map(is_han, t)) for t in of]
     assert lengths.tolist() == [len(t) for t in of]
-
-
-def test_a_build_leaves_the_garbage_collector_as_it_found_it():
-    import gc
-
-    from analysis.index import _collector_paused
-
-    frame = pd.DataFrame({"doc_id": ["a"], "text": ["High-quality growth."]})
-    assert gc.isenabled()
-    build_index(frame)
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        build_index(frame)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-    seen = []
-
-    def failing() -> None:
-        with _collector_paused():
-            seen.append(gc.isenabled())
-            raise RuntimeError("inside")
-
-    with pytest.raises(RuntimeError, match="inside"):
-        failing()
-    assert seen == [False]
-    assert gc.isenabled()  # a failed build turns it back on too
