@@ -13,7 +13,6 @@ hash and the settings, and reloaded from there."""
 from __future__ import annotations
 
 import functools
-import itertools
 import shutil
 import warnings
 from collections.abc import Callable, Sequence
@@ -26,13 +25,13 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from analysis import kernels
 from analysis import schema as S
 from analysis.corpus import frame_hash
 from analysis.corpus_index import CorpusIndex, IndexSettings
+from analysis.phrase_strings import phrase_strings
 from analysis.phrases import PhraseOptions, detect_phrases
 from analysis.rule import _HAN_RE, BOUNDARY
 from analysis.scan import Scanned, arrow_text, scan_parts, utf8_texts, white_space
@@ -47,7 +46,7 @@ from analysis.store import (
     load_index,
     remove_stale_work,
 )
-from analysis.text import classify_numbered, is_han, join_tokens, tokenize
+from analysis.text import classify_numbered, is_han, tokenize
 
 if TYPE_CHECKING:
     from analysis.corpus import LoadedCorpus
@@ -496,7 +495,7 @@ def _with_phrases(
     if names:
         word_array = pa.concat_arrays([word_array, pa.array(names, pa.large_string())])
         han = np.concatenate([han, np.array([is_han(name) for name in names], dtype=bool)])
-    terms, tokens, phrase_han, lengths = _phrase_strings(found.sequences, word_array, han, n_words)
+    terms, tokens, phrase_han, lengths = phrase_strings(found.sequences, word_array, han, n_words)
     n_phrases = len(found.sequences)
     table = pa.table(
         {
@@ -514,57 +513,6 @@ def _with_phrases(
         }
     )
     return table.to_pandas(), counts
-
-
-_NONE, _SPACE = pa.scalar("", pa.large_string()), pa.scalar(" ", pa.large_string())
-
-
-def _phrase_strings(
-    sequences: list[tuple[int, ...]], words: pa.Array, han: np.ndarray, n_words: int
-) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
-    """Per phrase (word ids; an id below -1 is word ``n_words - 2 - id`` of ``words``):
-    its display form (:func:`analysis.text.join_tokens`), its words joined by spaces,
-    whether a word is Han, and its number of words.
-
-    Done a length at a time by Arrow's string kernels, one column of words after another:
-    Han words join without a space, all others with one (join_tokens' rule where no
-    word is empty; a phrase holding an empty word is joined by join_tokens itself).
-    """
-    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
-    ids = np.fromiter(itertools.chain.from_iterable(sequences), dtype=np.int64)
-    ids = np.where(ids >= 0, ids, n_words - 2 - ids)
-    starts = np.cumsum(lengths) - lengths
-    empty = (pc.binary_length(words).to_numpy() == 0)[ids]
-    order = np.argsort(lengths, kind="stable")
-    terms, joined, any_han = [], [], []
-    for n in np.unique(lengths).tolist():
-        rows = order[lengths[order] == n]
-        held = ids[starts[rows][:, None] + np.arange(n)]
-        flags = han[held]
-        columns = [words.take(pa.array(held[:, c])) for c in range(n)]
-        term = columns[0]
-        for c in range(1, n):
-            gap = pc.if_else(pa.array(flags[:, c - 1] & flags[:, c]), _NONE, _SPACE)
-            term = pc.binary_join_element_wise(term, gap, columns[c], _NONE)
-        if empty[starts[rows][:, None] + np.arange(n)].any():
-            words_of = words.to_pylist()
-            term = pa.array(
-                [join_tokens([words_of[i] for i in row], han=f) for row, f in
-                 zip(held.tolist(), flags.tolist(), strict=True)],
-                pa.large_string(),
-            )  # fmt: skip
-        terms.append(term)
-        joined.append(pc.binary_join_element_wise(*columns, _SPACE))
-        any_han.append(flags.any(axis=1))
-    back = np.empty(len(order), dtype=np.int64)
-    back[order] = np.arange(len(order))
-    at = pa.array(back)
-    return (
-        pa.concat_arrays(terms).take(at),
-        pa.concat_arrays(joined).take(at),
-        np.concatenate(any_han)[back],
-        lengths,
-    )
 
 
 def _sequence(
