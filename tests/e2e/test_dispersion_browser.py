@@ -9,6 +9,7 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.pointer import click_centre
 
@@ -25,6 +26,17 @@ MARKS = """() => {
 
 
 ROW_HEIGHT = 35  # Streamlit's data grid: a header row, then rows of this height
+
+# Sets window.__runStarted once the app's script state next becomes "running".
+WATCH_RUN = """() => {
+  window.__runStarted = false;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__runWatch) window.__runWatch.disconnect();
+  window.__runWatch = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__runStarted = true;
+  });
+  window.__runWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
 
 
 def _settle(page: Page) -> None:
@@ -55,8 +67,19 @@ def _click_grid_row(page: Page, row: int) -> None:
         box = again
     assert box is not None
     x, y = box["x"] + 18, box["y"] + ROW_HEIGHT * row + ROW_HEIGHT / 2
-    page.mouse.move(x, y)
-    page.mouse.click(x, y)
+    # A selection reruns the script. A click the grid took before it could take clicks
+    # (CI's fresh machine, once in three runs) starts no run: it is made again, and only
+    # then, never after a run has begun (a second click on the row would unselect it).
+    for _ in range(3):
+        page.evaluate(WATCH_RUN)
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_function("() => window.__runStarted === true", timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("three clicks on the grid row started no script run")
 
 
 def test_clicking_a_dispersion_mark_shows_its_kwic_line(
