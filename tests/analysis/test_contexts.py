@@ -12,7 +12,7 @@ from analysis import build_index, load_corpus
 from analysis.contexts import COLLOCATE_COLUMNS, collocates, term_spans
 from analysis.corpus_index import IndexSettings
 from analysis.errors import OptionError
-from tests.analysis.tiny import NUMBERS, g2_by_hand
+from tests.analysis.tiny import NUMBERS, g2_by_hand, glued_index
 
 
 @pytest.mark.parametrize(
@@ -254,12 +254,7 @@ def test_collocates_equal_the_table_counted_document_by_document():
     rng = np.random.default_rng(11)
     vocabulary = ["tea", "green", "rice", "plan", "zeta", "alpha", "delta", "river"]
     vocabulary += [f"w{i}" for i in range(40)]
-    texts = []
-    for _ in range(120):
-        words = rng.choice(vocabulary, size=int(rng.integers(1, 60)))
-        glue = rng.choice([" ", " ", " ", ", ", ". ", "\n"], size=len(words))
-        texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
-    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(120)], "text": texts}))
+    index = glued_index(rng, vocabulary, docs=120, longest=60)
     everything = np.ones(index.n_docs, dtype=bool)
     some = rng.random(index.n_docs) < 0.5
     checked = 0

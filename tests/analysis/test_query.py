@@ -25,7 +25,7 @@ from analysis.query import (
 from analysis.selection import Filters, select
 from analysis.terms import documents_with_term
 from analysis.trends import Theme, term_trends
-from tests.analysis.tiny import shared_corpus
+from tests.analysis.tiny import glued_index, shared_corpus
 
 # By hand: "the people" 5 (a: 3, one possessive; b: 1; c: 1, after a quote),
 # not across the comma in b nor the line break in c; "of the people" 2 (a);
@@ -292,12 +292,7 @@ def test_sequence_matches_from_listed_positions_equal_a_stream_scan():
 
     rng = np.random.default_rng(12)
     vocabulary = ["tea", "green", "rice", "river", "delta", "plan", "grain"]
-    texts = []
-    for _ in range(200):
-        words = rng.choice(vocabulary, size=int(rng.integers(1, 25)))
-        glue = rng.choice([" ", " ", " ", ", ", ". ", "\n"], size=len(words))
-        texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
-    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(200)], "text": texts}))
+    index = glued_index(rng, vocabulary, docs=200, longest=25)
     every = np.arange(index.n_docs)
     some = np.flatnonzero(rng.random(index.n_docs) < 0.4)
     found = 0

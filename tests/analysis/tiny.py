@@ -158,3 +158,18 @@ def g2_by_hand(a: float, b: float, size_a: float, size_b: float) -> float:
         (size_b - b, (n - a - b) * size_b / n),
     ]
     return 2 * sum(o * math.log(o / e) for o, e in cells if o > 0)
+
+
+def glued_index(rng, vocabulary: list[str], *, docs: int, longest: int):  # type: ignore[no-untyped-def]
+    """The index of ``docs`` random texts of 1 to ``longest - 1`` words of ``vocabulary``,
+    glued by spaces, commas, full stops and line breaks (phrases and boundaries both)."""
+    import pandas as pd
+
+    from analysis import build_index
+
+    texts = []
+    for _ in range(docs):
+        words = rng.choice(vocabulary, size=int(rng.integers(1, longest)))
+        glue = rng.choice([" ", " ", " ", ", ", ". ", "\n"], size=len(words))
+        texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
+    return build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(docs)], "text": texts}))
