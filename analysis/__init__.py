@@ -53,7 +53,7 @@ from analysis.index import build_index
 from analysis.keyness import KeynessResult, keyness
 from analysis.kwic import KWIC_COLUMNS, KwicResult, kwic
 from analysis.limits import IngestLimits, check_user_terms
-from analysis.memory import prefer_small_pages
+from analysis.memory import freeze_imports, freeze_imports_once, prefer_small_pages
 from analysis.periods import Granularity, PeriodTable, period_mask, placeable
 from analysis.phrases import PhraseOptions
 from analysis.query import (
@@ -135,6 +135,7 @@ from analysis.worker import index_into_cache, prepare_worker, read_progress
 
 # every process that computes imports this package first: see analysis.memory
 prefer_small_pages()
+freeze_imports()  # last: the objects of every module imported above
 
 __all__ = [
     "DISPERSION_COLUMNS",
@@ -199,6 +200,7 @@ __all__ = [
     "fit_topics",
     "formulation_query",
     "formulation_spread",
+    "freeze_imports_once",
     "group_columns",
     "group_keyness",
     "group_masks",
