@@ -192,20 +192,27 @@ def _write_forms(
         i = bounds[d]
         end = bounds[d + 1]
         while i < end:
-            if buf[i] < 0x80:
-                out[at] = buf[i]
-                at += 1
-                i += 1
-                continue
-            cp, width = _decode(buf, i)
-            if safe[cp]:
-                out[at : at + width] = buf[i : i + width]
-                at += width
-            else:
-                lo = arena_bounds[entry[cp]]
-                hi = arena_bounds[entry[cp] + 1]
-                out[at : at + hi - lo] = arena[lo:hi]
-                at += hi - lo
-            i += width
+            # a run of characters kept as they are (ASCII or safe): copied byte by byte
+            j = i
+            while j < end:
+                if buf[j] < 0x80:
+                    j += 1
+                    continue
+                cp, width = _decode(buf, j)
+                if not safe[cp]:
+                    break
+                j += width
+            for k in range(j - i):
+                out[at + k] = buf[i + k]
+            at += j - i
+            if j == end:
+                break
+            # then the replaced character at j: its form
+            cp, width = _decode(buf, j)
+            lo = arena_bounds[entry[cp]]
+            for k in range(arena_bounds[entry[cp] + 1] - lo):
+                out[at + k] = arena[lo + k]
+            at += arena_bounds[entry[cp] + 1] - lo
+            i = j + width
         d += 1
     return out
