@@ -37,8 +37,8 @@ COPY --chown=root:root dashboard/ dashboard/
 COPY --chown=root:root seeds/ seeds/
 COPY --chown=root:root .streamlit/config.toml .streamlit/config.toml
 USER app
-# Compile the token scan (numba) once, here, rather than in the first visitor's request.
-RUN python -m analysis summary seeds --no-cache > /dev/null
+# Compile every numba kernel once, here, rather than in the first visitor's requests.
+RUN python -m analysis warm
 
 VOLUME ["/data/cache", "/data/library"]
 EXPOSE 8501

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import index_command, spread_cli
+from analysis import index_command, spread_cli, warmup
 from analysis import schema as S
 from analysis.cli_common import (
     FORMATS,
@@ -270,6 +270,7 @@ def _parser() -> argparse.ArgumentParser:
         "the count on standard error.",
     )
     index_command.add_parser(commands)
+    warmup.add_parser(commands)
     # The report draws the dashboard's charts, and analysis never imports the dashboard:
     # the command is there so that asking for it here names where it lives.
     commands.add_parser(
@@ -451,6 +452,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "index":
             return index_command.run(args)
+        if args.command == "warm":
+            return warmup.run(args)
         corpus = _load(args)
         if args.command == "ingest":
             report = corpus.report.copy()
