@@ -192,7 +192,7 @@ def _write_forms(
         i = bounds[d]
         end = bounds[d + 1]
         while i < end:
-            # a run of characters kept as they are (ASCII or safe): copied byte by byte
+            # a run of characters kept as they are (ASCII or safe): one copy
             j = i
             while j < end:
                 if buf[j] < 0x80:
@@ -202,8 +202,11 @@ def _write_forms(
                 if not safe[cp]:
                     break
                 j += width
-            for k in range(j - i):
-                out[at + k] = buf[i + k]
+            if j - i > 16:
+                out[at : at + j - i] = buf[i:j]
+            else:  # a short run (between full-width marks): byte by byte, no slices
+                for k in range(j - i):
+                    out[at + k] = buf[i + k]
             at += j - i
             if j == end:
                 break
