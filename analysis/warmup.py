@@ -5,8 +5,8 @@
 The index and its queries run numba kernels, compiled on first use into
 numba's cache (``__pycache__`` beside the code, or ``NUMBA_CACHE_DIR``) and
 loaded from it by every later process. The first use on a new installation
-therefore pays the compile: 4.8 s for the first topic fit on a 100,000-document
-index (0.5 s after it), 1.8 s for the first Compare page. :func:`warm` builds
+therefore pays the compile: the first topic fit on a 100,000-document index took
+5.4 s (0.6 s after it), and the first Compare page 2.3 s (0.4 s after warm). :func:`warm` builds
 the index of a small corpus made here (English and Chinese, dated, two
 sources, phrases, a near-duplicate pair, user words and phrases) and runs on
 it every query the dashboard's pages and the CLI run, so that each kernel is
