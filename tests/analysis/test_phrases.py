@@ -88,8 +88,9 @@ def test_phrase_counts_never_reduce_word_counts():
     [
         {"PARALLEL_MIN": 0},  # counted in two parts
         {"PARALLEL_MIN": 0, "PACKED_BITS": 0},  # documents read from the stream, not the keys
+        {"PARTITION_ITEMS": 2**4},  # thousands of partitions, not a few
     ],
-    ids=["two parts", "documents apart from keys"],
+    ids=["two parts", "documents apart from keys", "many partitions"],
 )
 def test_phrases_found_another_way_equal_one_pass(monkeypatch, changes):
     import analysis.phrases as phrases
