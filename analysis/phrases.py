@@ -226,13 +226,9 @@ def detect_phrases(
 
 
 #: Partitions hold about this many n-grams each: few enough partitions for the
-#: scatter's open lines (two per partition) to stay in the L1 cache, and a
-#: partition's hash table small enough for the L2 (and larger caches) to
-#: serve it while it is counted. Measured on this machine (2 MB of L2 a core)
-#: at 100k documents, in CPU seconds of the scatter + counting passes of all
-#: levels: 2**16 items 2.74 + 0.32, 2**17 1.95 + 0.35, 2**18 1.58 + 0.42,
-#: 2**19 2.02 + 0.50 (the first-level scatter to 1,024 partitions took 0.78 s
-#: a thread; to 256, 0.30 s).
+#: scatter's open lines to stay in the L1 cache, tables the L2 still serves. At
+#: 100k, CPU-s of all levels' scatter + counting (2 MB of L2 a core): 2**16 items
+#: 2.74 + 0.32, 2**17 1.95 + 0.35, 2**18 1.58 + 0.42, 2**19 2.02 + 0.50.
 PARTITION_ITEMS = 2**18
 
 
