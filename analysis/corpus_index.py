@@ -22,7 +22,7 @@ from analysis.rule import RULE_VERSION
 from analysis.text import is_number, join_tokens, tokenize
 
 #: Bump when the token rule or the saved layout changes: old caches are ignored.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 
 @dataclass(frozen=True)

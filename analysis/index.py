@@ -125,7 +125,9 @@ def build_index(
     # the documents table and the token stream are saved while the index is built
     pending = PendingSave(docs, target)
     if builder is None:
-        build = functools.partial(_build, on_tokens=pending.write_tokens)
+        build = functools.partial(
+            _build, on_tokens=pending.write_tokens, on_word_counts=pending.write_word_counts
+        )
     try:
         index = build(docs, content_hash, settings, report)
     except BaseException:
@@ -314,6 +316,7 @@ def _build(
     report: Progress,
     *,
     on_tokens: Callable[[np.ndarray], None] | None = None,
+    on_word_counts: WordCountsHook | None = None,
 ) -> CorpusIndex:
     column = arrow_text(docs[S.TEXT])
     n_docs = len(column)
@@ -328,7 +331,14 @@ def _build(
         lambda: _word_counts(shard.doc, shard.tokens, n_docs, n_words),
         report,
         on_tokens=on_tokens,
+        on_word_counts=on_word_counts,
     )
+
+
+#: Given the documents x words counts as soon as they are counted (indptr, indices,
+#: data, words): the save writes them meanwhile
+#: (:meth:`analysis.store.PendingSave.write_word_counts`).
+WordCountsHook = Callable[[np.ndarray, np.ndarray, np.ndarray, int], None]
 
 
 def assemble_index(
@@ -340,6 +350,7 @@ def assemble_index(
     report: Progress,
     *,
     on_tokens: Callable[[np.ndarray], None] | None = None,
+    on_word_counts: WordCountsHook | None = None,
 ) -> CorpusIndex:
     """The index of all ``docs`` from their words (one shard, or shards merged).
 
@@ -347,7 +358,9 @@ def assemble_index(
     beside phrase detection. The phrases' columns are joined after the
     words' in place where the counts leave room for them (:class:`RowCounts`).
     ``on_tokens`` is given the index's token stream first (the save writes it
-    meanwhile: :meth:`analysis.store.PendingSave.write_tokens`).
+    meanwhile: :meth:`analysis.store.PendingSave.write_tokens`), and
+    ``on_word_counts`` the words' counts, on the counting thread, as soon as
+    they are counted (they are read no more once it returns).
     """
     n_docs = len(docs)
     tokens = words.tokens.astype(np.int32, copy=False)
@@ -355,12 +368,21 @@ def assemble_index(
         on_tokens(tokens)
     report(0.5, "Counting words and finding phrases")
     stream = (words.doc, words.tokens)
+    n_words = len(words.vocab.words)
+
+    def count() -> sp.csr_matrix | RowCounts:
+        counts = counting()
+        if on_word_counts is not None:
+            on_word_counts(counts.indptr, counts.indices, counts.data, n_words)
+        return counts
+
     with ThreadPoolExecutor(max_workers=1) as side:
-        # the documents x words counts (a compiled, GIL-free pass) beside phrase detection
-        counted = side.submit(counting)
+        # the documents x words counts (a compiled, GIL-free pass) beside phrase
+        # detection, then saved there (a core is left over at times)
+        counted = side.submit(count)
         vocab_frame, phrase_counts = _with_phrases(words.vocab, stream, n_docs, settings)
         word_counts = counted.result()
-    counts, doc_tokens = _side_by_side(word_counts, phrase_counts, len(words.vocab.words))
+    counts, doc_tokens = _side_by_side(word_counts, phrase_counts, n_words)
     if not counts.has_sorted_indices:
         counts.sort_indices()
     # needles of the stream's own dtype: mixed dtypes would copy the stream to compare
@@ -408,8 +430,8 @@ def _side_by_side(
         indices = np.empty(total, dtype=np.int32)
         data = np.empty(total, dtype=np.int32)
     indptr, sums = kernels.side_by_side(
-        words.indptr, words.indices, words.data,
-        phrases.indptr, phrases.indices, phrases.data,
+        words.indptr.astype(np.int64, copy=False), words.indices, words.data,
+        phrases.indptr.astype(np.int64, copy=False), phrases.indices, phrases.data,
         n_words, indices, data,
     )  # fmt: skip
     shape = (n_docs, n_words + phrases.shape[1])

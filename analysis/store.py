@@ -30,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from analysis import schema as S
+from analysis.array_files import load_counts, save_csr, save_csr_matrix, save_npy
 from analysis.corpus_index import INDEX_VERSION, CorpusIndex, IndexSettings
 from analysis.errors import AnalysisError
 from analysis.phrases import PhraseOptions
@@ -54,7 +55,8 @@ _FILES = (
     "docs.parquet",
     "vocab.parquet",
     "passages.parquet",
-    "counts.npz",
+    "word_counts.npz",
+    "phrase_counts.npz",
     "doc_tokens.npy",
     "tokens.npy",
     "token_offsets.npy",
@@ -146,20 +148,34 @@ def _write_docs(docs: pd.DataFrame, folder: Path) -> None:
     docs.to_parquet(folder / "docs.parquet", index=False, compression=None)
 
 
-def _write_files(index: CorpusIndex, folder: Path, *, tokens: bool = True) -> None:
+def _write_files(
+    index: CorpusIndex,
+    folder: Path,
+    *,
+    tokens: bool = True,
+    written_words: tuple[tuple[int, int], int] | None = None,
+) -> None:
     """Every file but ``docs.parquet`` (:func:`_write_docs`), on two threads.
 
     The token stream and the counts are most of the bytes, and writing them
     is the kernel's copying into the page cache: each has a thread. Without
-    ``tokens``, ``tokens.npy`` is already written (:meth:`PendingSave.write_tokens`).
+    ``tokens``, ``tokens.npy`` is already written (:meth:`PendingSave.write_tokens`);
+    ``word_counts.npz`` is when ``written_words`` gives the shape and number of
+    entries of the index's words' counts (:meth:`PendingSave.write_word_counts`).
     """
 
     def counts() -> None:
-        sp.save_npz(folder / "counts.npz", index.counts, compressed=False)
+        n_words = int(np.count_nonzero(index.vocab[S.KIND].to_numpy() == S.WORD))
+        matrix = index.counts.tocsr()
+        phrases = matrix[:, n_words:]
+        words_shape = (matrix.shape[0], n_words)
+        if written_words != (words_shape, matrix.nnz - phrases.nnz):
+            save_csr_matrix(folder / "word_counts.npz", matrix[:, :n_words])
+        save_csr_matrix(folder / "phrase_counts.npz", phrases)
 
     def tables() -> None:
         if tokens:
-            np.save(folder / "tokens.npy", np.asarray(index.tokens))
+            save_npy(folder / "tokens.npy", np.asarray(index.tokens))
         index.vocab.to_parquet(folder / "vocab.parquet", index=False)
         index.passages.to_parquet(folder / "passages.parquet", index=False)
         np.save(folder / "doc_tokens.npy", index.doc_tokens)
@@ -187,6 +203,9 @@ class PendingSave:
         self._work: Path | None = None
         self._error: BaseException | None = None
         self._tokens: np.ndarray | None = None
+        self._words: tuple[tuple[int, int], int] | None = None  # shape, nnz written early
+        self._words_error: BaseException | None = None
+        self._folder_made = threading.Event()
         self._thread = threading.Thread(target=self._begin, name="save-docs", daemon=True)
         self._thread.start()
 
@@ -204,13 +223,35 @@ class PendingSave:
             if self._error is not None or self._work is None:
                 return
             try:
-                np.save(self._work / "tokens.npy", tokens)
+                save_npy(self._work / "tokens.npy", tokens)
             except BaseException as error:  # raised again by finish, on the caller's thread
                 self._error = error
 
         self._tokens = tokens
         self._thread = threading.Thread(target=write, name="save-tokens", daemon=True)
         self._thread.start()
+
+    def write_word_counts(
+        self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_words: int
+    ) -> None:
+        """Write the documents x words counts now, on the caller's thread (the build's
+        counting thread, whose core phrase detection leaves over at times).
+
+        ``indptr``, ``indices`` and ``data`` are their CSR arrays, read only
+        until this returns. The index given to :meth:`finish` must hold these
+        counts in its first ``n_words`` columns; it writes them again only
+        should their shape or number of entries differ.
+        """
+        self._folder_made.wait()
+        if self._work is None:
+            return  # the folder could not be made: finish raises why
+        shape = (len(indptr) - 1, n_words)
+        try:
+            save_csr(self._work / "word_counts.npz", indptr, indices, data, shape)
+        except BaseException as error:  # raised again by finish, on the caller's thread
+            self._words_error = error
+            return
+        self._words = (shape, int(indptr[-1]))
 
     def _begin(self) -> None:
         try:
@@ -220,6 +261,12 @@ class PendingSave:
                     prefix=_work_prefix(_TEMP_PREFIX, self.folder), dir=self.folder.parent
                 )
             )
+        except BaseException as error:  # raised again by finish, on the caller's thread
+            self._error = error
+            return
+        finally:
+            self._folder_made.set()
+        try:
             _write_docs(self._docs, self._work)
         except BaseException as error:  # raised again by finish, on the caller's thread
             self._error = error
@@ -232,13 +279,19 @@ class PendingSave:
         self._thread.join()
         work = self._work
         try:
-            if self._error is not None:
-                raise self._error
+            for error in (self._error, self._words_error):
+                if error is not None:
+                    raise error
             if work is None:
                 raise RuntimeError("the save's work folder was never made")
             if index.docs is not self._docs:
                 _write_docs(index.docs, work)
-            _write_files(index, work, tokens=index.tokens is not self._tokens)
+            _write_files(
+                index,
+                work,
+                tokens=index.tokens is not self._tokens,
+                written_words=self._words,
+            )
             meta = {
                 "version": INDEX_VERSION,
                 "content_hash": index.content_hash,
@@ -252,8 +305,8 @@ class PendingSave:
                 shutil.rmtree(work, ignore_errors=True)
             raise
         finally:
-            self._error = None  # the error's traceback holds this frame
-            self._tokens = None
+            self._error = self._words_error = None  # the error's traceback holds this frame
+            self._tokens = self._words = None
         index.folder = self.folder
 
     def abandon(self) -> None:
@@ -528,7 +581,7 @@ def load_index(folder: Path) -> CorpusIndex:
             folder=folder,
             docs=pd.read_parquet(folder / "docs.parquet"),
             vocab=pd.read_parquet(folder / "vocab.parquet"),
-            counts=sp.load_npz(folder / "counts.npz").tocsr(),
+            counts=load_counts(folder),
             doc_tokens=np.load(folder / "doc_tokens.npy"),
             passages=pd.read_parquet(folder / "passages.parquet"),
             content_hash=str(meta["content_hash"]),

@@ -81,7 +81,8 @@ def _assert_same_files(local: Path, remote: Path) -> None:
     names = sorted(p.name for p in local.iterdir())
     assert names == sorted(p.name for p in remote.iterdir())
     assert "meta.json" in names
-    assert "counts.npz" in names
+    assert "word_counts.npz" in names
+    assert "phrase_counts.npz" in names
     assert "tokens.npy" in names
     differ = [n for n in names if not filecmp.cmp(local / n, remote / n, shallow=False)]
     assert differ == [], f"files differ: {differ}"

@@ -67,8 +67,8 @@ def _break(kind: str, folder) -> None:
         os.truncate(path, path.stat().st_size // 2)
     elif kind == "missing tokens.npy":
         (folder / "tokens.npy").unlink()
-    elif kind == "zeroed counts.npz":
-        path = folder / "counts.npz"
+    elif kind == "zeroed word_counts.npz":
+        path = folder / "word_counts.npz"
         path.write_bytes(bytes(path.stat().st_size))
     elif kind == "no meta.json (a save killed before the atomic layout)":
         (folder / "meta.json").unlink()
@@ -80,7 +80,7 @@ def _break(kind: str, folder) -> None:
         ("empty meta.json", "meta.json cannot be read"),
         ("truncated tokens.npy", "tokens.npy holds"),
         ("missing tokens.npy", "tokens.npy is missing"),
-        ("zeroed counts.npz", "counts.npz does not match its checksum"),
+        ("zeroed word_counts.npz", "word_counts.npz does not match its checksum"),
         ("no meta.json (a save killed before the atomic layout)", "meta.json is missing"),
     ],
 )
@@ -191,49 +191,83 @@ def test_a_full_cache_serves_from_memory_and_leaves_no_partial_folder(tmp_path, 
     _same_index(_healed(tmp_path, folder), fresh)
 
 
-def test_a_disk_that_fills_while_the_token_stream_is_written_early_is_a_full_cache(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    ("name", "writer"), [("tokens.npy", "save_npy"), ("word_counts.npz", "save_csr")]
+)
+def test_a_disk_that_fills_while_a_file_is_written_early_is_a_full_cache(
+    tmp_path, monkeypatch, name, writer
 ):
     import analysis.store as store_module
 
     fresh = build_index(TINY)
-    real = store_module.np.save
+    real = getattr(store_module, writer)
 
     def full_disk(path, array, *args, **kwargs):
-        if Path(path).name == "tokens.npy":
+        if Path(path).name == name:
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, array, *args, **kwargs)
 
-    monkeypatch.setattr(store_module.np, "save", full_disk)
+    monkeypatch.setattr(store_module, writer, full_disk)
     message = _unsaved_message(tmp_path, fresh)
     assert "cannot be written (No space left on device)" in message
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_token_stream_is_written_while_the_index_is_built(tmp_path, monkeypatch):
+def test_the_token_stream_and_word_counts_are_written_while_the_index_is_built(
+    tmp_path, monkeypatch
+):
     import analysis.store as store_module
     from analysis.store import load_index
 
     early: list[np.ndarray] = []
-    written: list[bool] = []
-    real_early, real_rest = store_module.PendingSave.write_tokens, store_module._write_files
+    words_early: list[int] = []
+    written: list[tuple[bool, bool]] = []
+    real_tokens, real_words = (
+        store_module.PendingSave.write_tokens,
+        store_module.PendingSave.write_word_counts,
+    )
+    real_rest = store_module._write_files
 
     def write_tokens(self, tokens):
         early.append(tokens)
-        real_early(self, tokens)
+        real_tokens(self, tokens)
 
-    def write_files(index, folder, *, tokens=True):
-        written.append(tokens)
-        real_rest(index, folder, tokens=tokens)
+    def write_word_counts(self, indptr, indices, data, n_words):
+        words_early.append(n_words)
+        real_words(self, indptr, indices, data, n_words)
+
+    def write_files(index, folder, *, tokens=True, written_words=None):
+        written.append((tokens, written_words is None))
+        real_rest(index, folder, tokens=tokens, written_words=written_words)
 
     monkeypatch.setattr(store_module.PendingSave, "write_tokens", write_tokens)
+    monkeypatch.setattr(store_module.PendingSave, "write_word_counts", write_word_counts)
     monkeypatch.setattr(store_module, "_write_files", write_files)
     index = build_index(TINY, cache_dir=tmp_path)
     (stream,) = early
     assert stream is index.tokens
-    assert written == [False]  # finish did not write it again
+    assert words_early == [int((index.vocab["kind"] == "word").sum())]
+    assert written == [(False, False)]  # finish wrote neither again
     (folder,) = list(tmp_path.iterdir())
-    np.testing.assert_array_equal(load_index(folder).tokens, build_index(TINY).tokens)
+    loaded, fresh = load_index(folder), build_index(TINY)
+    np.testing.assert_array_equal(loaded.tokens, fresh.tokens)
+    assert loaded.counts.shape == fresh.counts.shape
+    assert (loaded.counts != fresh.counts).nnz == 0
+
+
+def test_a_save_whose_early_word_counts_differ_from_the_index_writes_the_index(tmp_path):
+    from analysis.store import PendingSave, load_index
+
+    index = build_index(TINY)
+    n_words = int((index.vocab["kind"] == "word").sum())
+    assert (index.vocab["kind"] == "phrase").any()
+    one_row = index.counts[:1, :n_words]  # the first document's counts only
+    indptr = np.zeros(index.counts.shape[0] + 1, dtype=np.int64)
+    indptr[1:] = one_row.nnz
+    pending = PendingSave(index.docs, tmp_path / "index")
+    pending.write_word_counts(indptr, one_row.indices, one_row.data, n_words)
+    pending.finish(index)
+    assert (load_index(tmp_path / "index").counts != index.counts).nnz == 0
 
 
 def test_a_save_whose_index_holds_another_token_stream_writes_that_one(tmp_path):
