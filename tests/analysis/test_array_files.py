@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 import analysis.array_files as array_files
-from analysis.array_files import load_counts, save_csr, save_csr_matrix, save_npy
+from analysis.array_files import load_counts, read_csr, save_csr, save_csr_matrix, save_npy
 
 
 def _matrix(seed: int, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -47,3 +50,49 @@ def test_load_counts_joins_words_and_phrases_as_hstack(tmp_path):
     expected = sp.hstack([words, phrases], format="csr")
     assert joined.shape == (11, 22)
     assert (joined != expected).nnz == 0
+
+
+def test_load_counts_of_rows_without_phrases_or_words(tmp_path):
+    words = sp.csr_matrix((4, 3), dtype=np.int32)  # no entries at all
+    phrases = _matrix(4, (4, 2))
+    save_csr_matrix(tmp_path / "word_counts.npz", words)
+    save_csr_matrix(tmp_path / "phrase_counts.npz", phrases)
+    joined = load_counts(tmp_path)
+    assert (joined != sp.hstack([words, phrases], format="csr")).nnz == 0
+
+
+@pytest.mark.parametrize("room", [0, 1, 50])
+def test_read_csr_reads_what_scipy_reads_with_room_after_the_entries(tmp_path, monkeypatch, room):
+    monkeypatch.setattr(array_files, "WRITE_PIECE", 5)  # reads in many pieces too
+    matrix = _matrix(5, (23, 19))
+    save_csr_matrix(tmp_path / "m.npz", matrix)
+    indptr, indices, data, shape = read_csr(tmp_path / "m.npz", room=room)
+    scipy_read = sp.load_npz(tmp_path / "m.npz")
+    assert shape == scipy_read.shape
+    assert len(indices) == len(data) == scipy_read.nnz + room
+    np.testing.assert_array_equal(indptr, scipy_read.indptr)
+    np.testing.assert_array_equal(indices[: scipy_read.nnz], scipy_read.indices)
+    np.testing.assert_array_equal(data[: scipy_read.nnz], scipy_read.data)
+
+
+def _flip_last_data_byte(path):
+    raw = bytearray(path.read_bytes())
+    at = raw.rindex(b"data.npy")  # the central directory's name; the entry's bytes are before
+    at = raw.rindex(b"data.npy", 0, at - 1) + 200  # inside the entry, past its .npy header
+    raw[at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+def test_read_csr_refuses_altered_and_truncated_files(tmp_path):
+    matrix = _matrix(6, (40, 30))
+    save_csr_matrix(tmp_path / "m.npz", matrix)
+    _flip_last_data_byte(tmp_path / "m.npz")
+    with pytest.raises(zipfile.BadZipFile, match="CRC-32"):  # what zipfile says of it
+        sp.load_npz(tmp_path / "m.npz")
+    with pytest.raises(ValueError, match=r"data\.npy does not match its CRC-32"):
+        read_csr(tmp_path / "m.npz")
+    save_csr_matrix(tmp_path / "t.npz", matrix)
+    whole = (tmp_path / "t.npz").read_bytes()
+    (tmp_path / "t.npz").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(zipfile.BadZipFile):  # no central directory: load_index reports it
+        read_csr(tmp_path / "t.npz")
