@@ -60,6 +60,22 @@ def test_row_counts_sort_short_rows_like_scipy():
     assert indices[indptr[30] : indptr[31]].tolist() == list(range(60, 90))
 
 
+def test_row_counts_of_distinct_values_filling_the_arrays_and_rows_of_boundaries_only():
+    # every value new to its row: the counts take every element of the arrays
+    # (row_counts leaves no room); rows 1 and 3 hold boundaries alone
+    rows = np.repeat(np.arange(5, dtype=np.int32), [3, 2, 4, 3, 1])
+    values = np.array([2, 0, 1, -1, -1, 5, 4, 3, 6, -1, -1, -1, 0], dtype=np.int32)
+    indptr, indices, data = kernels.row_counts(rows, values, 5, 7)
+    assert indptr.tolist() == [0, 3, 3, 7, 7, 8]
+    assert indices.tolist() == [0, 1, 2, 3, 4, 5, 6, 0]
+    assert data.tolist() == [1] * 8
+    everything_new = np.arange(9, dtype=np.int32)[::-1].copy()
+    indptr, indices, data = kernels.row_counts(np.zeros(9, dtype=np.int32), everything_new, 1, 9)
+    assert indptr.tolist() == [0, 9]
+    assert indices.tolist() == list(range(9))
+    assert data.tolist() == [1] * 9
+
+
 def test_totals_match_bincount():
     values = np.random.default_rng(5).integers(-1, 50, size=10_000).astype(np.int32)
     expected = np.bincount(values[values >= 0], minlength=60)
