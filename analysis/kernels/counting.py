@@ -78,7 +78,7 @@ def row_counts_with_room(
             v = values[j]
             slot = v if v >= 0 else n_values
             indices[nnz] = slot
-            nnz += np.int64((scratch[slot] == 0) & (v >= 0))
+            nnz += int((scratch[slot] == 0) & (v >= 0))
             scratch[slot] += 1
         k = end
         scratch[n_values] = 0
