@@ -27,6 +27,7 @@ from analysis.corpus_index import IndexSettings
 from analysis.distributed import ClusterBuilder, ClusterError
 from analysis.errors import AnalysisError, OptionError
 from analysis.index import build_index
+from analysis.memory import freed_memory_kept
 from analysis.store import default_cache_dir, saved_index_path
 
 
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise OptionError(f"--workers {args.workers}: give 1 or more worker processes.")
     cache = args.cache_dir or default_cache_dir()
-    with _builder(args) as builder:
+    with _builder(args) as builder, freed_memory_kept():
         if args.corpus is not None:
             started = time.perf_counter()  # loading counts, as for each library entry
             corpus = load_corpus(

@@ -24,12 +24,23 @@ fewer TLB entries. :func:`prefer_small_pages` turns numpy's request off and
 makes jemalloc (else the system allocator) Arrow's default pool. Each
 library's own switch, set in the environment, is obeyed as it is:
 ``NUMPY_MADVISE_HUGEPAGE`` and ``ARROW_DEFAULT_MEMORY_POOL``.
+
+While a corpus is loaded and indexed, :func:`freed_memory_kept` keeps the
+memory its passes free in the process for the next passes (glibc's malloc
+otherwise hands every array of 32 MB or more back to the kernel, and the
+next array is faulted in and cleared page by page anew, from the host on
+such a VM); it is given back when the build ends.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import gc
 import os
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -101,3 +112,66 @@ def freeze_imports_once(name: str) -> bool:
     _FROZEN_FOR.add(name)
     freeze_imports()
     return True
+
+
+# glibc's mallopt parameters, and their defaults (malloc(3), mallopt(3))
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
+_DEFAULT_TRIM_THRESHOLD, _DEFAULT_MMAP_MAX = 128 * 1024, 65536
+_KEEPING = threading.Lock()
+_keepers = 0
+
+
+def _glibc() -> Any:
+    """The C library when it is glibc (its mallopt and malloc_trim), else None."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    needed = ("gnu_get_libc_version", "mallopt", "malloc_trim")
+    return libc if libc is not None and all(hasattr(libc, n) for n in needed) else None
+
+
+_LIBC = _glibc()
+
+
+@contextlib.contextmanager
+def freed_memory_kept() -> Iterator[bool]:
+    """Within the block, memory freed stays in the process and serves later
+    allocations; after it, what is free is given back to the kernel.
+
+    glibc's malloc maps each block of 32 MB or more (every large array of a
+    build) on its own and unmaps it when it is freed, so the next large array
+    is faulted in and zeroed page by page again; on a VM whose host backs a
+    page on first use (this project's machines) that first touch costs the
+    host too. In the block, no block is mapped on its own (``M_MMAP_MAX`` 0)
+    and the heap is never trimmed (``M_TRIM_THRESHOLD``), so a pass reuses
+    the pages an earlier pass freed. At the end the defaults are set again
+    and ``malloc_trim(0)`` gives the free pages back. Measured at 100k,
+    load + build + save, three pairs in one run: 7.31-8.01 s against
+    7.88-9.12 s, 150-250 MB more at the peak. Nested and concurrent blocks
+    share one setting: the last to end restores it. Elsewhere than glibc it
+    does nothing. Yields whether memory is kept.
+
+    >>> with freed_memory_kept() as kept:
+    ...     kept == (_LIBC is not None)
+    True
+    """
+    global _keepers
+    if _LIBC is None:
+        yield False
+        return
+    with _KEEPING:
+        _keepers += 1
+        if _keepers == 1:
+            _LIBC.mallopt(_M_MMAP_MAX, 0)
+            _LIBC.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+    try:
+        yield True
+    finally:
+        with _KEEPING:
+            _keepers -= 1
+            if _keepers == 0:
+                _LIBC.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
+                _LIBC.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD)
+                _LIBC.malloc_trim(0)

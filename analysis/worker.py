@@ -21,6 +21,7 @@ from pathlib import Path
 from analysis.corpus import LoadedCorpus, load_uploads
 from analysis.corpus_index import IndexSettings
 from analysis.index import build_index
+from analysis.memory import freed_memory_kept
 from analysis.store import CacheNotice
 
 __all__ = ["index_into_cache", "load_uploads", "prepare_worker", "read_progress"]
@@ -61,9 +62,11 @@ def index_into_cache(
             work.write_text(json.dumps([float(fraction), str(message)]), encoding="utf-8")
             os.replace(work, progress_file)
 
-    build_index(
-        corpus, settings=settings, cache_dir=cache_dir, progress=report, notice=notices.append
-    )
+    # the index is dropped as build_index returns: the memory is given back whole
+    with freed_memory_kept():
+        build_index(
+            corpus, settings=settings, cache_dir=cache_dir, progress=report, notice=notices.append
+        )
     return tuple(notices)
 
 

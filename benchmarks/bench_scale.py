@@ -165,6 +165,7 @@ def _ours(path: str, cache: str, workers: int, queue: mp.Queue) -> None:
     """load + build + save, as ``python -m analysis index``; with ``workers`` on a cluster."""
     from analysis.corpus import load_corpus
     from analysis.index import build_index
+    from analysis.memory import freed_memory_kept
 
     warm = _warm_up()
     builder: Any = None
@@ -178,10 +179,11 @@ def _ours(path: str, cache: str, workers: int, queue: mp.Queue) -> None:
         start_cluster = time.perf_counter() - started
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    corpus = load_corpus(path)
-    _ = corpus.content_hash
-    loaded = time.perf_counter() - started
-    index = build_index(corpus, cache_dir=Path(cache), builder=builder)
+    with freed_memory_kept():  # as the index command keeps it
+        corpus = load_corpus(path)
+        _ = corpus.content_hash
+        loaded = time.perf_counter() - started
+        index = build_index(corpus, cache_dir=Path(cache), builder=builder)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     if builder is not None:

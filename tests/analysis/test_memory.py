@@ -65,3 +65,53 @@ def test_the_imported_modules_objects_are_kept_out_of_full_collections():
     frozen, walked = map(int, done.stdout.split())
     assert frozen > 10_000  # numpy, pandas, polars, pyarrow, numba...
     assert walked < frozen
+
+
+KEPT = """
+import os, resource
+import numpy as np
+import analysis.memory as memory
+
+PAGES = 16_384  # 64 MiB of 4 KiB pages
+
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+def second_touch():
+    first = np.ones(PAGES * 512); del first  # a large array, freed
+    before = faults(); again = np.ones(PAGES * 512); touched = faults() - before
+    del again
+    return touched
+
+default = second_touch()
+with memory.freed_memory_kept() as kept:
+    with memory.freed_memory_kept():
+        pass  # a nested block's end leaves the memory kept
+    inside = second_touch()
+    held = rss()
+after_block = rss()
+after = second_touch()
+print(kept, default, inside, after, held - after_block)
+"""
+
+
+def test_freed_memory_is_reused_within_the_block_and_given_back_after_it():
+    done = subprocess.run(
+        [sys.executable, "-c", KEPT], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    kept, default, inside, after, given_back = done.stdout.split()
+    if kept != "True":
+        pytest.skip("not glibc: freed_memory_kept does nothing")
+    pages = 16_384
+    # outside the block a large array is mapped anew and faulted in page by page
+    assert int(default) > pages // 2
+    assert int(after) > pages // 2
+    # inside, the pages the freed array held serve the next one
+    assert int(inside) < pages // 10
+    # the 64 MiB freed in the block were given back at its end
+    assert int(given_back) > 48 * 2**20
