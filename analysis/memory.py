@@ -150,8 +150,11 @@ def freed_memory_kept() -> Iterator[bool]:
     and ``malloc_trim(0)`` gives the free pages back. Measured at 100k,
     load + build + save, three pairs in one run: 7.31-8.01 s against
     7.88-9.12 s, 150-250 MB more at the peak. Nested and concurrent blocks
-    share one setting: the last to end restores it. Elsewhere than glibc it
-    does nothing. Yields whether memory is kept.
+    share one setting: the last to end restores it. Any mallopt call turns
+    glibc's sliding mmap threshold off for the rest of the process: it is used
+    where a process indexes and then ends or idles (the index command, the
+    dashboard's index worker), not in the server. Elsewhere than glibc it does
+    nothing. Yields whether memory is kept.
 
     >>> with freed_memory_kept() as kept:
     ...     kept == (_LIBC is not None)
