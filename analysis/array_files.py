@@ -88,7 +88,7 @@ def load_counts(folder: Path) -> sp.csr_matrix:
     """
     phrases = sp.load_npz(folder / "phrase_counts.npz").tocsr()
     indptr, indices, data, shape = read_csr(folder / "word_counts.npz", room=phrases.nnz)
-    if shape[0] != phrases.shape[0] or len(indptr) != shape[0] + 1:
+    if shape[0] != phrases.shape[0]:
         raise ValueError("the word and phrase counts have different rows")
     total = int(indptr[-1]) + phrases.nnz
     indptr, _sums = kernels.side_by_side(
@@ -128,6 +128,8 @@ def read_csr(
     if not all(len(arrays[name]) == used + room for name in _ROOMY):
         raise ValueError(f"{path.name}: indptr does not match indices and data")
     rows, cols = (int(v) for v in arrays["shape"])
+    if len(arrays["indptr"]) != rows + 1:
+        raise ValueError(f"{path.name}: indptr does not match the shape")
     return arrays["indptr"], arrays["indices"], arrays["data"], (rows, cols)
 
 

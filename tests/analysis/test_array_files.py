@@ -75,7 +75,7 @@ def test_read_csr_reads_what_scipy_reads_with_room_after_the_entries(tmp_path, m
     np.testing.assert_array_equal(data[: scipy_read.nnz], scipy_read.data)
 
 
-def _flip_last_data_byte(path):
+def _flip_a_data_byte(path):
     raw = bytearray(path.read_bytes())
     at = raw.rindex(b"data.npy")  # the central directory's name; the entry's bytes are before
     at = raw.rindex(b"data.npy", 0, at - 1) + 200  # inside the entry, past its .npy header
@@ -86,7 +86,7 @@ def _flip_last_data_byte(path):
 def test_read_csr_refuses_altered_and_truncated_files(tmp_path):
     matrix = _matrix(6, (40, 30))
     save_csr_matrix(tmp_path / "m.npz", matrix)
-    _flip_last_data_byte(tmp_path / "m.npz")
+    _flip_a_data_byte(tmp_path / "m.npz")
     with pytest.raises(zipfile.BadZipFile, match="CRC-32"):  # what zipfile says of it
         sp.load_npz(tmp_path / "m.npz")
     with pytest.raises(ValueError, match=r"data\.npy does not match its CRC-32"):

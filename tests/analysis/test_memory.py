@@ -107,11 +107,12 @@ def test_freed_memory_is_reused_within_the_block_and_given_back_after_it():
     kept, default, inside, after, given_back = done.stdout.split()
     if kept != "True":
         pytest.skip("not glibc: freed_memory_kept does nothing")
-    pages = 16_384
-    # outside the block a large array is mapped anew and faulted in page by page
-    assert int(default) > pages // 2
-    assert int(after) > pages // 2
+    default, inside, after = int(default), int(inside), int(after)
+    # outside the block a large array is mapped anew and faulted in again (16,385
+    # faults of 4 KiB pages here; fewer where the kernel gives huge pages always)
+    assert default > 0
+    assert after * 2 > default
     # inside, the pages the freed array held serve the next one
-    assert int(inside) < pages // 10
+    assert inside * 10 < default
     # the 64 MiB freed in the block were given back at its end
     assert int(given_back) > 48 * 2**20
