@@ -82,7 +82,13 @@ def _texts(index: CorpusIndex, rows: np.ndarray) -> dict[int, str]:
     return dict(zip(rows.tolist(), texts, strict=True))
 
 
-def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
+def _hits(
+    index: CorpusIndex,
+    query: Query,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    texts: dict[int, str] | None = None,
+) -> pd.DataFrame:
     """Every occurrence of the query in the given rows: ``row, start, end``, corpus order.
 
     The occurrences are those of the token stream (``counts`` per row, from
@@ -90,9 +96,10 @@ def _hits(index: CorpusIndex, query: Query, rows: np.ndarray, counts: np.ndarray
     character spans come from :func:`term_spans` (one pass for them all:
     :func:`term_spans_many`) where it finds as many in a document; elsewhere
     (a possessive inside a sequence, NFKC folding) the document's tokens are
-    located one by one (:func:`_exact_spans`).
+    located one by one (:func:`_exact_spans`). ``texts``: the rows' texts, when read.
     """
-    texts = _texts(index, rows)
+    if texts is None:
+        texts = _texts(index, rows)
     found_row: list[int] = []
     found_start: list[int] = []
     found_end: list[int] = []
@@ -184,25 +191,27 @@ def _context_ids(
 def _sorted_hits(
     index: CorpusIndex,
     query: Query,
-    rows: np.ndarray,
-    counts: np.ndarray,
+    selected: np.ndarray,
     *,
     sort: KwicSort,
     limit: int,
     offset: int = 0,
-) -> pd.DataFrame:
-    """Occurrences ``offset`` to ``offset + limit`` by their left or right context:
-    ``row, start, end``.
+) -> tuple[pd.DataFrame, dict[int, str], int]:
+    """Occurrences ``offset`` to ``offset + limit`` in the documents ``selected`` by their
+    left or right context: ``row, start, end``; the texts of their rows; and the number
+    of occurrences.
 
-    The context words (:data:`SORT_LEVELS` of them, nearest first) are the
-    token stream's words beside the match, boundaries skipped, compared as
-    strings (code points); a missing word sorts first, ties keep corpus
-    order. Only the texts of the documents holding the chosen lines are read,
-    to place those lines (:func:`_hits`).
+    The occurrences are the token stream's (:func:`analysis.query.query_matches`: a
+    word's listed positions, or a sequence's found from its rarest place), so no
+    count of the query is read first. The context words (:data:`SORT_LEVELS` of them,
+    nearest first) are the token stream's words beside the match, boundaries skipped,
+    compared as strings (code points); a missing word sorts first, ties keep corpus
+    order. Only the texts of the documents holding the chosen lines are read, to
+    place those lines (:func:`_hits`).
     """
-    match_row, match_at, length = query_matches(index, query, rows)
+    match_row, match_at, length = query_matches(index, query, selected)
     if len(match_row) == 0:
-        return _hits(index, query, rows[:0], counts[:0])
+        return _hits(index, query, selected[:0], selected[:0], {}), {}, 0
     lo = index.token_offsets[match_row]
     hi = index.token_offsets[match_row + 1]
     if sort == "right":
@@ -215,19 +224,22 @@ def _sorted_hits(
     rank[-1] = -1  # a missing word (-1) sorts first
     chosen = _first_in_order(rank[ids], offset, limit)
     # which occurrence of its row each chosen match is (matches come in corpus order)
-    first_of_row = np.searchsorted(match_row, match_row, side="left")
-    nth = np.arange(len(match_row)) - first_of_row
+    first_of_row = np.searchsorted(match_row, match_row[chosen], side="left")
+    nth = chosen - first_of_row
     chosen_rows = np.unique(match_row[chosen])
-    where = np.searchsorted(rows, chosen_rows)
-    placed = _hits(index, query, chosen_rows, counts[where])
+    counts = np.searchsorted(match_row, chosen_rows, side="right") - np.searchsorted(
+        match_row, chosen_rows, side="left"
+    )
+    texts = _texts(index, chosen_rows)
+    placed = _hits(index, query, chosen_rows, counts, texts)
     placed_rows = placed["row"].to_numpy()
     placed_first = np.searchsorted(placed_rows, match_row[chosen], side="left")
     placed_last = np.searchsorted(placed_rows, match_row[chosen], side="right")
     # _hits places as many spans as the stream holds; should a text ever
     # disagree, a line it cannot place is left out rather than misplaced
-    found = placed_first + nth[chosen] < placed_last
-    lines: pd.DataFrame = placed.iloc[(placed_first + nth[chosen])[found]]
-    return lines.reset_index(drop=True)
+    found = placed_first + nth < placed_last
+    lines: pd.DataFrame = placed.iloc[(placed_first + nth)[found]]
+    return lines.reset_index(drop=True), texts, len(match_row)
 
 
 def _first_in_order(keys: np.ndarray, offset: int, limit: int) -> np.ndarray:
@@ -258,8 +270,9 @@ def _first_in_order(keys: np.ndarray, offset: int, limit: int) -> np.ndarray:
     return near[np.argsort(packed[near], kind="stable")][offset : offset + limit]
 
 
-def _left_words(text: str, start: int, n: int) -> tuple[int, list[str]]:
-    """Offset where the ``n`` words before ``start`` begin, and those words nearest first."""
+def _left_words(text: str, start: int, n: int, *, words: bool = True) -> tuple[int, list[str]]:
+    """Offset where the ``n`` words before ``start`` begin, and (``words``) those words
+    nearest first."""
     budget = 16 * n + 32
     while True:
         lo = max(0, start - budget)
@@ -270,12 +283,13 @@ def _left_words(text: str, start: int, n: int) -> tuple[int, list[str]]:
         if len(found) >= n or lo == 0:
             chosen = found[-n:] if n else []
             begin = chosen[0].start() if chosen else start
-            return begin, [m.group().casefold() for m in reversed(chosen)]
+            return begin, [m.group().casefold() for m in reversed(chosen)] if words else []
         budget *= 4
 
 
-def _right_words(text: str, end: int, n: int) -> tuple[int, list[str]]:
-    """Offset where the ``n`` words after ``end`` stop, and those words in reading order."""
+def _right_words(text: str, end: int, n: int, *, words: bool = True) -> tuple[int, list[str]]:
+    """Offset where the ``n`` words after ``end`` stop, and (``words``) those words in
+    reading order."""
     budget = 16 * n + 32
     while True:
         hi = min(len(text), end + budget)
@@ -285,7 +299,7 @@ def _right_words(text: str, end: int, n: int) -> tuple[int, list[str]]:
         if len(found) >= n or hi == len(text):
             chosen = found[:n]
             stop = chosen[-1].end() if chosen else end
-            return stop, [m.group().casefold() for m in chosen]
+            return stop, [m.group().casefold() for m in chosen] if words else []
         budget *= 4
 
 
@@ -359,6 +373,12 @@ def kwic(
     mask = nonempty(index, mask)
     query = parse_query(index, term)
     selected = np.flatnonzero(mask)
+    if sort != "position" and not match_case:
+        # Sorted from the token stream: only the texts of the lines shown are read.
+        hits, texts, total = _sorted_hits(
+            index, query, selected, sort=sort, limit=limit, offset=offset
+        )
+        return KwicResult(_lines(index, hits, texts, window), total)
     per_doc = count_query(index, query, selected)
     rows, per_doc = selected[per_doc > 0], per_doc[per_doc > 0]
     known_total = int(per_doc.sum())
@@ -371,15 +391,8 @@ def kwic(
         skipped = int(ends[first - 1]) if first else 0
         rows, per_doc = rows[first:keep], per_doc[first:keep]
         offset -= skipped  # the lines of the documents skipped are not read
-    if sort != "position" and not match_case:
-        # Sorted from the token stream: only the texts of the lines shown are read.
-        hits = _sorted_hits(index, query, rows, per_doc, sort=sort, limit=limit, offset=offset)
-        offset = 0  # already the page asked for
-        texts = _texts(index, hits["row"].to_numpy())
-        sort = "position"  # already in order
-    else:
-        hits = _hits(index, query, rows, per_doc)
-        texts = _texts(index, hits["row"].to_numpy())
+    texts = _texts(index, rows)
+    hits = _hits(index, query, rows, per_doc, texts)
     if match_case and len(hits):
         exact = exact_pattern(term)
         exact_hits = [
@@ -400,14 +413,21 @@ def kwic(
         order = sorted(range(len(hits)), key=lambda i: (keys[i], i))
         hits = hits.iloc[order].reset_index(drop=True)
     total = max(known_total, len(hits))
-    hits = hits.iloc[offset : offset + limit]
+    return KwicResult(_lines(index, hits.iloc[offset : offset + limit], texts, window), total)
+
+
+def _lines(
+    index: CorpusIndex, hits: pd.DataFrame, texts: dict[int, str], window: int
+) -> pd.DataFrame:
+    """The table of :func:`kwic` for its chosen ``hits`` (``row, start, end``): each
+    line's document, and its ``window`` words of context either side as written."""
     left: list[str] = []
     right: list[str] = []
     match: list[str] = []
     for row, start, end in hits[["row", S.START, S.END]].itertuples(index=False):
         text = texts[row]
-        begin = _left_words(text, start, window)[0]
-        stop = _right_words(text, end, window)[0]
+        begin = _left_words(text, start, window, words=False)[0]
+        stop = _right_words(text, end, window, words=False)[0]
         left.append(_flat(text[begin:start]))
         match.append(_flat(text[start:end]))
         right.append(_flat(text[end:stop]))
@@ -425,7 +445,7 @@ def kwic(
             S.END: hits[S.END].to_numpy(dtype=np.int64),
         }
     )
-    return KwicResult(table, total)
+    return table
 
 
 def exact_pattern(term: str) -> re.Pattern[str]:

@@ -179,23 +179,43 @@ def _kwic_sorted_from_text(index, term, sort, window):
     return lines.iloc[order].reset_index(drop=True)
 
 
-@pytest.mark.parametrize("sort", ["left", "right"])
-@pytest.mark.parametrize("limit", [7, 500])
-def test_kwic_sort_from_token_stream_equals_sort_by_text(sort, limit):
-    rng = np.random.default_rng(11)
+def _glued_index(rng, docs=40):
     vocabulary = ["tea", "green", "rice", "Plan", "a", "b", "zeta", "alpha", "high-quality"]
     marks = [" ", " ", " ", ", ", ". ", "\n", "\n\n", " -- "]
     texts = []
-    for _ in range(40):
+    for _ in range(docs):
         words = rng.choice(vocabulary, size=int(rng.integers(1, 30)))
         glue = rng.choice(marks, size=len(words))
         texts.append("".join(w + g for w, g in zip(words, glue, strict=True)))
-    index = build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(40)], "text": texts}))
+    return build_index(pd.DataFrame({"doc_id": [f"d{i}" for i in range(docs)], "text": texts}))
+
+
+@pytest.mark.parametrize("sort", ["left", "right"])
+@pytest.mark.parametrize("limit", [7, 500])
+def test_kwic_sort_from_token_stream_equals_sort_by_text(sort, limit):
+    index = _glued_index(np.random.default_rng(11))
     for term in ("tea", "green tea", "plan | rice"):
         got = kwic(index, None, term, window=3, sort=sort, limit=limit)
         expected = _kwic_sorted_from_text(index, term, sort, 3)
         assert got.total == len(expected)
         pd.testing.assert_frame_equal(got.table, expected.head(limit))
+
+
+@pytest.mark.parametrize("sort", ["position", "left", "right"])
+def test_kwic_of_a_selection_is_the_lines_of_its_documents_in_the_same_order(sort):
+    rng = np.random.default_rng(5)
+    index = _glued_index(rng, docs=60)
+    mask = rng.random(index.n_docs) < 0.4
+    chosen = set(index.docs["doc_id"][mask])
+    for term in ("tea", "green tea", "plan | rice", "nowhere"):
+        every = kwic(index, None, term, window=3, sort=sort, limit=10**6).table
+        expected = every[every["doc_id"].isin(chosen)].reset_index(drop=True)
+        got = kwic(index, mask, term, window=3, sort=sort, limit=10**6)
+        assert got.total == len(expected), term
+        pd.testing.assert_frame_equal(got.table, expected)
+        page = kwic(index, mask, term, window=3, sort=sort, limit=3, offset=2)
+        assert page.total == len(expected)
+        pd.testing.assert_frame_equal(page.table, expected.iloc[2:5].reset_index(drop=True))
 
 
 @pytest.mark.parametrize("sort", ["position", "left", "right"])
