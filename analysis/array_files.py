@@ -9,7 +9,8 @@ cost the host a fault each (writing the 100k build's 170 MB token stream
 took 0.39 s; in pieces, 0.04-0.08 s). :func:`save_csr` writes the words'
 and the phrases' counts apart (the words' while phrases are still being
 found, :meth:`analysis.store.PendingSave.write_word_counts`);
-:func:`load_counts` joins them as the build did.
+:func:`load_counts` joins them as the build did. :func:`read_frame` reads a
+saved table with each column in one piece.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 
 from analysis import kernels
@@ -172,3 +175,26 @@ def _read_entry(handle: io.BufferedReader, info: zipfile.ZipInfo, room: int) -> 
     if crc != info.CRC:
         raise ValueError(f"{info.filename} does not match its CRC-32")
     return array if shape else array.reshape(())
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """A parquet file as :func:`pandas.read_parquet` reads it, each Arrow-backed column
+    in one chunk.
+
+    A saved table comes back in several chunks per column (one per batch read),
+    and Arrow's ``take`` of a column of several chunks joins them all first: the
+    500 rows of a concordance page took 448 ms from the texts of 1,000,000
+    documents in 8 chunks, and 1.4 ms from one. Joining them once as the table
+    is read costs 33 ms there.
+    """
+    frame = pd.read_parquet(path)
+    for name in frame.columns:
+        array = frame[name].array
+        if isinstance(array, pd.arrays.ArrowExtensionArray):
+            chunked = array.__arrow_array__()
+            if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
+                joined = pa.chunked_array([chunked.combine_chunks()], type=chunked.type)
+                frame[name] = pd.Series(
+                    pd.array(joined, dtype=frame[name].dtype), index=frame.index, name=name
+                )
+    return frame

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema as S
-from analysis.array_files import load_counts, save_csr, save_csr_matrix, save_npy
+from analysis.array_files import load_counts, read_frame, save_csr, save_csr_matrix, save_npy
 from analysis.corpus_index import INDEX_VERSION, CorpusIndex, IndexSettings
 from analysis.errors import AnalysisError
 from analysis.phrases import PhraseOptions
@@ -579,8 +579,8 @@ def load_index(folder: Path) -> CorpusIndex:
         )
         index = CorpusIndex(
             folder=folder,
-            docs=pd.read_parquet(folder / "docs.parquet"),
-            vocab=pd.read_parquet(folder / "vocab.parquet"),
+            docs=read_frame(folder / "docs.parquet"),
+            vocab=read_frame(folder / "vocab.parquet"),
             counts=load_counts(folder),
             doc_tokens=np.load(folder / "doc_tokens.npy"),
             passages=pd.read_parquet(folder / "passages.parquet"),

@@ -5,11 +5,19 @@ from __future__ import annotations
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
 import analysis.array_files as array_files
-from analysis.array_files import load_counts, read_csr, save_csr, save_csr_matrix, save_npy
+from analysis.array_files import (
+    load_counts,
+    read_csr,
+    read_frame,
+    save_csr,
+    save_csr_matrix,
+    save_npy,
+)
 
 
 def _matrix(seed: int, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -96,3 +104,25 @@ def test_read_csr_refuses_altered_and_truncated_files(tmp_path):
     (tmp_path / "t.npz").write_bytes(whole[: len(whole) // 2])
     with pytest.raises(zipfile.BadZipFile):  # no central directory: load_index reports it
         read_csr(tmp_path / "t.npz")
+
+
+def test_read_frame_reads_what_pandas_reads_each_arrow_column_in_one_chunk(tmp_path):
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {
+            "doc_id": [f"d{i}" for i in range(1000)],
+            "text": ["".join(rng.choice(list("ab c,é中"), size=20)) for _ in range(1000)],
+            "title": [None if i % 7 == 0 else f"t{i}" for i in range(1000)],
+            "n": np.arange(1000),
+            "date": pd.date_range("2022-01-01", periods=1000, freq="h"),
+        }
+    )
+    frame.to_parquet(tmp_path / "docs.parquet", index=False, row_group_size=128)
+    read = pd.read_parquet(tmp_path / "docs.parquet")
+    assert read["text"].array.__arrow_array__().num_chunks > 1  # what read_frame mends
+    got = read_frame(tmp_path / "docs.parquet")
+    pd.testing.assert_frame_equal(got, read)
+    for name in ("doc_id", "text", "title"):
+        assert got[name].array.__arrow_array__().num_chunks == 1
+    rows = np.array([999, 3, 500, 3])
+    pd.testing.assert_frame_equal(got.iloc[rows], read.iloc[rows])
