@@ -60,10 +60,14 @@ def near_duplicates(
         index._near_pairs[key] = _corpus_pairs(index, threshold, shingle)
     a, b, similarity = index._near_pairs[key]
     both = selected[a] & selected[b]
-    ids = index.docs[S.DOC_ID].astype(str).to_numpy()
+    ids = index.docs[S.DOC_ID].astype(str)  # only the pairs' ids made Python strings
     return pd.DataFrame(
-        {S.DOC_A: ids[a[both]], S.DOC_B: ids[b[both]], S.SIMILARITY: similarity[both]}
-    ).astype({S.DOC_A: object, S.DOC_B: object})
+        {
+            S.DOC_A: ids.iloc[a[both]].to_numpy(dtype=object),
+            S.DOC_B: ids.iloc[b[both]].to_numpy(dtype=object),
+            S.SIMILARITY: similarity[both],
+        }
+    )
 
 
 def _corpus_pairs(
