@@ -307,7 +307,7 @@ def _tables(
         {
             PASSAGE_ID: frame[PASSAGE_ID].to_numpy(),
             ROLE: np.where(first, FIRST, REUSE).astype(object),
-            S.DOC_ID: index.docs[S.DOC_ID].astype(str).to_numpy()[frame["row"].to_numpy()],
+            S.DOC_ID: index.docs[S.DOC_ID].astype(str).iloc[frame["row"].to_numpy()].to_numpy(),
             S.GROUP: labels[frame["row"].to_numpy()],
             S.DATE: pd.to_datetime(frame[S.DATE]).to_numpy(),
             LAG_DAYS: lag.to_numpy(dtype=np.int64),

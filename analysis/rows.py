@@ -48,8 +48,20 @@ def row_of(index: CorpusIndex) -> dict[str, int]:
     return row_of
 
 
+#: Up to this many ids :func:`rows_for` finds by one scan of the id column, when no
+#: map of every id is kept yet (making it costs 0.6 s at 1,000,000 documents; a scan, 12 ms).
+FEW_IDS = 1000
+
+
 def rows_for(index: CorpusIndex, doc_ids: Sequence[str]) -> np.ndarray:
-    row_of_ = row_of(index)
+    """The rows of the documents ``doc_ids`` (in that order); an unknown id is an
+    :class:`OptionError` naming it. A repeated id in the index stands for its last row."""
+    if len(doc_ids) <= FEW_IDS and not isinstance(index._memo.get("row_of"), dict):
+        ids = index.docs[S.DOC_ID].astype(str)
+        at = np.flatnonzero(ids.isin([str(d) for d in doc_ids]).to_numpy(dtype=bool))
+        row_of_ = dict(zip(ids.iloc[at].tolist(), at.tolist(), strict=True))
+    else:
+        row_of_ = row_of(index)
     missing = [d for d in doc_ids if str(d) not in row_of_]
     if missing:
         raise OptionError(

@@ -182,7 +182,7 @@ def document_similarity(
             "Narrow the filters, pick documents, or use nearest_documents."
         )
     matrix = tfidf_matrix(index, rows, kind=kind, stopwords=stopwords)
-    return _square(matrix, index.docs[S.DOC_ID].astype(str).to_numpy()[rows].tolist())
+    return _square(matrix, index.docs[S.DOC_ID].astype(str).iloc[rows].tolist())
 
 
 def group_similarity(
