@@ -11,7 +11,7 @@ import pytest
 from analysis import build_index
 from analysis import schema as S
 from analysis.errors import OptionError
-from analysis.rows import FEW_IDS, FEW_ROWS, row_of, rows_for, text_cells
+from analysis.rows import FEW_IDS, FEW_ROWS, SCANS_BEFORE_MAP, row_of, rows_for, text_cells
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +54,12 @@ def test_rows_for_few_ids_by_a_scan_equal_the_rows_of_the_map_of_every_id() -> N
     expected = [[row_of(index)[i] for i in q] for q in asked]
     assert scanned == expected == [[2], [3, 0, 3], [4], [], [5, 2, 3, 0]]
     assert [rows_for(index, q).tolist() for q in asked] == expected
+
+
+def test_rows_for_keeps_a_map_of_every_id_after_its_first_scans() -> None:
+    index = build_index(pd.DataFrame({"doc_id": ["a", "b", "c"], "text": ["x", "y", "z"]}))
+    for n in range(SCANS_BEFORE_MAP):
+        assert rows_for(index, ["c", "a"]).tolist() == [2, 0]
+        assert "row_of" not in index._memo, n
+    assert rows_for(index, ["c", "a"]).tolist() == [2, 0]
+    assert index._memo["row_of"] == {"a": 0, "b": 1, "c": 2}
