@@ -5,7 +5,9 @@ Everything here reads the index's counts; no text is read again.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -15,6 +17,7 @@ import scipy.sparse as sp
 from analysis import schema as S
 from analysis.corpus_index import CorpusIndex
 from analysis.errors import EmptySelectionError, OptionError
+from analysis.kernels import WORKERS
 from analysis.kernels.columns import row_dots
 from analysis.rows import as_mask, rows_for
 from analysis.stopwords import default_stopwords
@@ -92,15 +95,28 @@ def _by_rows(counts: sp.csr_matrix, vector: np.ndarray, *, squared: bool = False
     160 MB, whose allocation alone cost more than the product on a busy machine).
 
     Each row's products are added in column order from 0, as in one product over the
-    whole matrix: the same floats to the last bit.
+    whole matrix: the same floats to the last bit. The blocks are shared out between
+    :data:`~analysis.kernels.WORKERS` threads (the kernel lets go of the interpreter;
+    each writes only its own rows): at 1,000,000 documents one thread took 62 ms.
     """
     n_rows = counts.shape[0]
     out = np.zeros(n_rows, dtype=np.float64)
     steps = np.searchsorted(counts.indptr, np.arange(_BLOCK, counts.nnz, _BLOCK))
-    edges = np.unique(np.concatenate([[0], steps, [n_rows]]))
+    edges = np.unique(np.concatenate([[0], steps, [n_rows]])).tolist()
     vector = np.ascontiguousarray(vector, dtype=np.float64)
-    for lo, hi in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-        row_dots(counts.indptr, counts.indices, counts.data, vector, squared, lo, hi, out)
+    blocks = list(itertools.pairwise(edges))
+
+    def run(share: list[tuple[int, int]]) -> None:
+        for lo, hi in share:
+            row_dots(counts.indptr, counts.indices, counts.data, vector, squared, lo, hi, out)
+
+    threads = min(WORKERS, len(blocks))
+    if threads <= 1:
+        run(blocks)
+        return out
+    cuts = np.linspace(0, len(blocks), threads + 1).astype(np.int64).tolist()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(run, [blocks[a:b] for a, b in itertools.pairwise(cuts)]))
     return out
 
 
