@@ -58,7 +58,8 @@ SCANS_BEFORE_MAP = 32
 def rows_for(index: CorpusIndex, doc_ids: Sequence[str]) -> np.ndarray:
     """The rows of the documents ``doc_ids`` (in that order); an unknown id is an
     :class:`OptionError` naming it. A repeated id in the index stands for its last row."""
-    scans = int(index._memo.get("row_scans", 0))
+    counted = index._memo.get("row_scans", 0)
+    scans = counted if isinstance(counted, int) else 0
     if (
         len(doc_ids) <= FEW_IDS
         and scans < SCANS_BEFORE_MAP
