@@ -97,7 +97,7 @@ def _by_rows(counts: sp.csr_matrix, vector: np.ndarray, *, squared: bool = False
     Each row's products are added in column order from 0, as in one product over the
     whole matrix: the same floats to the last bit. The blocks are shared out between
     :data:`~analysis.kernels.WORKERS` threads (the kernel lets go of the interpreter;
-    each writes only its own rows): at 1,000,000 documents one thread took 62 ms.
+    each writes only its own rows): at 1,000,000 documents, 53-55 ms on one thread, 29-37 on two.
     """
     n_rows = counts.shape[0]
     out = np.zeros(n_rows, dtype=np.float64)
