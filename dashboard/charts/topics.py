@@ -32,8 +32,10 @@ def plot_topic_timeline(
     """Line chart of a ``topics_over_time`` table (``period, topic, label, share, passages``).
 
     One trace per topic, named by its label, in topic order, on a date axis.
-    Each point's ``customdata`` is ``[topic, label, period label, share,
-    passages, period ISO date]`` for click-through.
+    Each point's ``customdata`` is ``[topic, period label, passages, period
+    ISO date]`` for click-through; the hover reads the label from the trace's
+    name and the share from ``y``, which are not repeated per point (a century
+    by year with 12 topics sent 208 KB of customdata, 75 KB without them).
 
     Examples
     --------
@@ -67,13 +69,10 @@ def plot_topic_timeline(
                 connectgaps=False,
                 line=series_style(position),
                 marker={"size": 8, "maxdisplayed": MARKERS_DRAWN},
-                customdata=[
-                    [int(topic), label, names[i], shares[i], passages[i], days[i]] for i in rows
-                ],
+                customdata=[[int(topic), names[i], passages[i], days[i]] for i in rows],
                 hovertemplate=(
-                    "<b>%{customdata[1]}</b> (topic %{customdata[0]}) · %{customdata[2]}"
-                    "<br>share %{customdata[3]:.1%}<br>passages %{customdata[4]:,}"
-                    "<extra></extra>"
+                    "<b>%{fullData.name}</b> (topic %{customdata[0]}) · %{customdata[1]}"
+                    "<br>share %{y:.1%}<br>passages %{customdata[2]:,}<extra></extra>"
                 ),
             )
         )

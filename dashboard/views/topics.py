@@ -135,8 +135,8 @@ def _terms(terms: pd.DataFrame, view: ViewState) -> dict[int, str]:
 
 def _picked(event: Any) -> tuple[int, str] | None:
     """``(topic, period ISO date)`` of the clicked point, if any."""
-    custom = common.clicked_customdata(event, fields=6)
-    return (int(custom[0]), str(custom[5])) if custom else None
+    custom = common.clicked_customdata(event, fields=4)
+    return (int(custom[0]), str(custom[3])) if custom else None
 
 
 def _timeline(

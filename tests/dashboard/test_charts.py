@@ -262,7 +262,7 @@ def test_plot_topic_timeline_one_trace_per_topic_with_its_label() -> None:
     assert [trace.name for trace in fig.data] == ["river, delta", "trade, port"]
     assert list(fig.data[1].y) == [0.25, 0.75]
     assert fig.data[1].customdata[1][0] == 1  # the topic id, for the click-through
-    assert fig.data[1].customdata[1][5] == "2023-12-03"
+    assert fig.data[1].customdata[1][3] == "2023-12-03"
     assert fig.layout.xaxis.type == "date"
     pd.testing.assert_frame_equal(table, before)
 
@@ -310,11 +310,15 @@ def test_plot_topic_timeline_points_of_an_unsorted_table_by_quarter() -> None:
     assert [trace.name for trace in fig.data] == ["a &lt;i&gt;", "b"]
     assert list(fig.data[0].x) == ["2023-10-01", "2024-01-01", "2024-04-01"]
     assert [list(point) for point in fig.data[0].customdata] == [
-        [0, "a &lt;i&gt;", "2023 Q4", 0.75, 4, "2023-10-01"],
-        [0, "a &lt;i&gt;", "2024 Q1", None, 0, "2024-01-01"],
-        [0, "a &lt;i&gt;", "2024 Q2", 0.5, 2, "2024-04-01"],
+        [0, "2023 Q4", 4, "2023-10-01"],
+        [0, "2024 Q1", 0, "2024-01-01"],
+        [0, "2024 Q2", 2, "2024-04-01"],
     ]
+    assert list(fig.data[0].y) == [0.75, None, 0.5]
     assert list(fig.data[1].y) == [0.25, None, 0.5]
+    # the hover reads the label from the (escaped) trace name and the share from y
+    assert "%{fullData.name}" in fig.data[0].hovertemplate
+    assert "%{y:.1%}" in fig.data[0].hovertemplate
 
 
 def _timeline(k: int) -> pd.DataFrame:

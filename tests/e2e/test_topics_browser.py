@@ -25,7 +25,7 @@ POINTS = """() => {
     const t = plot.data[n];
     const drawn = Array.from(node.querySelectorAll('.point')).map(p => p.__data__.i);
     const points = Array.from(t.x).map((x, i) => ({
-      i, y: t.y[i], topic: t.customdata[i][0], period: t.customdata[i][2],
+      i, y: t.y[i], topic: t.customdata[i][0], period: t.customdata[i][1],
       px: box.left + L._size.l + xa.d2p(x), py: box.top + L._size.t + ya.d2p(t.y[i]),
     }));
     return {drawn, points};
