@@ -442,7 +442,7 @@ def collocate_table(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
 def topic_default_k(key: str, filters: Filters, _index: CorpusIndex) -> int:
     return int(default_k(_index, selection(key, filters, _index)))
 
@@ -452,7 +452,11 @@ def workers(kind: str) -> ProcessPoolExecutor:
     return fit_pool() if kind == "fit" else upload_pool()  # "fit": ready before a fit
 
 
-@st.cache_data(show_spinner="Fitting topics (once: then saved with the index)…", max_entries=16)
+@st.cache_data(
+    show_spinner="Fitting topics (once: then saved with the index)…",
+    max_entries=16,
+    hash_funcs=HASH_FUNCS,
+)
 def topic_model(
     key: str, filters: Filters, options: TopicOptions, _index: CorpusIndex
 ) -> TopicModel:
@@ -466,14 +470,14 @@ def topic_model(
         return fit_topics(_index, mask, executor=workers("fit"), **options.arguments())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs=HASH_FUNCS)
 def topic_timeline(
     key: str, filters: Filters, options: TopicOptions, by: str, _index: CorpusIndex
 ) -> PeriodTable:
     return topics_over_time(topic_model(key, filters, options, _index), by=by)  # type: ignore[arg-type]  # checked by the view's choices
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=HASH_FUNCS)
 def topic_passages(
     key: str,
     filters: Filters,
