@@ -464,3 +464,94 @@ def first_seen(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
             found += 1
         numbers[i] = number
     return numbers, firsts[:found]
+
+
+@njit(cache=True, nogil=True)
+def han_pieces(
+    data: np.ndarray, offsets: np.ndarray, classes: np.ndarray, han: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The pieces of raw tokens holding Han: the regex ``W+(?:JW+)*|\\p{Han}+|M``
+    matched leftmost-first in each string of a UTF-8 array that holds a Han
+    character, W being a WORD character that is not Han, J a JOINER, M a MARK
+    (or JOINER); a string without Han is one piece, as it is.
+
+    ``classes`` are :func:`scan_tokens`'s, ``han`` per code point 1 for Han and
+    0 for other (-1, not known, makes the last value False and the rest
+    meaningless). Returns the pieces' bytes one after the other, their
+    offsets (int64), and per piece the number of its string.
+    """
+    n = len(offsets) - 1
+    size = offsets[n] - offsets[0]
+    out = np.empty(size, dtype=np.uint8)
+    bounds = np.empty(size + n + 1, dtype=np.int64)  # a piece a byte, or an empty string
+    owner = np.empty(size + n, dtype=np.int64)
+    bounds[0] = 0
+    at = 0
+    pieces = 0
+    for s in range(n):
+        i = offsets[s]
+        end = offsets[s + 1]
+        has_han = False
+        while i < end:  # every character known, and is one Han?
+            if data[i] < 0x80:
+                i += 1
+                continue
+            cp, width = _decode(data, i)
+            mark = han[cp]
+            if mark < 0:
+                return out, bounds, owner, False
+            has_han |= mark == 1
+            i += width
+        i = offsets[s]
+        if not has_han:  # the string is its own piece
+            for b in range(i, end):
+                out[at] = data[b]
+                at += 1
+            owner[pieces] = s
+            pieces += 1
+            bounds[pieces] = at
+            continue
+        while i < end:
+            kind, width = _class_at(data, i, classes)
+            is_han = data[i] >= 0x80 and han[_decode(data, i)[0]] == 1
+            if is_han:
+                stop = i + width
+                while stop < end and data[stop] >= 0x80:
+                    cp, step = _decode(data, stop)
+                    if han[cp] != 1:
+                        break
+                    stop += step
+            elif _is_word(kind):
+                stop = _word_run(data, i, end, classes, han)
+                while stop < end:
+                    joiner, step = _class_at(data, stop, classes)
+                    if (joiner != JOINER and joiner != APOSTROPHE) or stop + step >= end:
+                        break
+                    after = _word_run(data, stop + step, end, classes, han)
+                    if after == stop + step:
+                        break
+                    stop = after
+            elif kind in (MARK, DOT, JOINER, APOSTROPHE):
+                stop = i + width
+            else:  # separates only
+                i += width
+                continue
+            for b in range(i, stop):
+                out[at] = data[b]
+                at += 1
+            owner[pieces] = s
+            pieces += 1
+            bounds[pieces] = at
+            i = stop
+    return out[:at], bounds[: pieces + 1], owner[:pieces], True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _word_run(data: np.ndarray, i: int, end: int, classes: np.ndarray, han: np.ndarray) -> int:
+    """The end of the run of WORD characters that are not Han from byte ``i``."""
+    while i < end:
+        kind, width = _class_at(data, i, classes)
+        if not _is_word(kind) or (data[i] >= 0x80 and han[_decode(data, i)[0]] == 1):
+            return i
+        i += width
+    return i

@@ -419,6 +419,63 @@ def test_raw_kinds_are_the_regexes_kinds(raws):
     assert (kinds == 2).tolist() == series.str.contains(r"^\p{Han}+$").to_list()
 
 
+def _split_by_polars(raws: pl.Series) -> tuple[list[str], list[int]]:
+    """The pieces of raw tokens as polars' regex engine splits them (``_SPLIT_PATTERN``)."""
+    from analysis.text import _SPLIT_PATTERN
+
+    frame = pl.DataFrame({"raw": raws, "owner": list(range(len(raws)))})
+    split = frame.select(
+        "owner",
+        pl.when(pl.col("raw").str.contains(r"\p{Han}"))
+        .then(pl.col("raw").str.extract_all(_SPLIT_PATTERN))
+        .otherwise(pl.concat_list("raw"))
+        .alias("piece"),
+    ).explode("piece", empty_as_null=False)
+    return split["piece"].to_list(), split["owner"].to_list()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="aZ9é\u0301-'\u2019\u2010中国〇々⺀\u2f00𠀀ｇ,.—\n ", max_size=10),
+        max_size=30,
+    )
+)
+def test_han_pieces_are_the_split_patterns_matches(raws):
+    """The compiled split gives polars' extract_all pieces, in order, with their owners."""
+    from analysis.text import _raw_kinds, _split_pieces
+
+    series = pl.Series(raws, dtype=pl.String)
+    _raw_kinds(series)  # judges every character's Han, as _pieces does first
+    pieces, owner = _split_pieces(series)
+    assert (pieces.to_list(), owner.tolist()) == _split_by_polars(series)
+
+
+def test_han_pieces_of_the_work_reports_are_the_split_patterns_matches():
+    from analysis.scan import scan_parts
+    from analysis.text import _raw_kinds, _split_pieces
+
+    raws = scan_parts(shared_texts("zh_gov_work_reports")).strings
+    kinds = _raw_kinds(raws)
+    other = raws.filter(pl.Series(kinds == 0))
+    pieces, owner = _split_pieces(other)
+    assert len(other) > 1000
+    assert len(pieces) > len(other)  # many are split
+    assert (pieces.to_list(), owner.tolist()) == _split_by_polars(other)
+
+
+def test_han_pieces_of_a_character_not_judged_yet_are_split_by_polars(monkeypatch):
+    import numpy as np
+
+    import analysis.text as text
+
+    monkeypatch.setattr(text, "_HAN_POINTS", np.full(0x110000, -1, dtype=np.int8))
+    series = pl.Series(["G60科技", "U.S.", "2023年"], dtype=pl.String)
+    pieces, owner = text._split_pieces(series)
+    assert pieces.to_list() == ["G60", "科技", "U.S.", "2023", "年"]
+    assert owner.tolist() == [0, 0, 1, 2, 2]
+
+
 def _numbered_as_encoded(raws: pl.Series, **options) -> None:
     """classify_numbered is Arrow's dictionary encoding of classify_flat's tokens."""
     import pyarrow.compute as pc
