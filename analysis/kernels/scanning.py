@@ -503,38 +503,11 @@ def han_pieces(
             has_han |= mark == 1
             i += width
         i = offsets[s]
-        if not has_han:  # the string is its own piece
-            for b in range(i, end):
-                out[at] = data[b]
-                at += 1
-            owner[pieces] = s
-            pieces += 1
-            bounds[pieces] = at
-            continue
-        while i < end:
-            kind, width = _class_at(data, i, classes)
-            is_han = data[i] >= 0x80 and han[_decode(data, i)[0]] == 1
-            if is_han:
-                stop = i + width
-                while stop < end and data[stop] >= 0x80:
-                    cp, step = _decode(data, stop)
-                    if han[cp] != 1:
-                        break
-                    stop += step
-            elif _is_word(kind):
-                stop = _word_run(data, i, end, classes, han)
-                while stop < end:
-                    joiner, step = _class_at(data, stop, classes)
-                    if (joiner != JOINER and joiner != APOSTROPHE) or stop + step >= end:
-                        break
-                    after = _word_run(data, stop + step, end, classes, han)
-                    if after == stop + step:
-                        break
-                    stop = after
-            elif kind in (MARK, DOT, JOINER, APOSTROPHE):
-                stop = i + width
-            else:  # separates only
-                i += width
+        while i < end or not has_han:
+            # a string without Han is its own piece (an empty one too)
+            stop = _piece_end(data, i, end, classes, han) if has_han else end
+            if stop < 0:  # a character that only separates
+                i = -stop
                 continue
             for b in range(i, stop):
                 out[at] = data[b]
@@ -542,8 +515,39 @@ def han_pieces(
             owner[pieces] = s
             pieces += 1
             bounds[pieces] = at
+            if not has_han:
+                break
             i = stop
     return out[:at], bounds[: pieces + 1], owner[:pieces], True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _piece_end(data: np.ndarray, i: int, end: int, classes: np.ndarray, han: np.ndarray) -> int:
+    """The end of :func:`han_pieces`' piece at byte ``i``, or minus the next character's
+    byte when the one at ``i`` only separates."""
+    kind, width = _class_at(data, i, classes)
+    if data[i] >= 0x80 and han[_decode(data, i)[0]] == 1:
+        stop = i + width
+        while stop < end and data[stop] >= 0x80:
+            cp, step = _decode(data, stop)
+            if han[cp] != 1:
+                break
+            stop += step
+        return stop
+    if _is_word(kind):
+        stop = _word_run(data, i, end, classes, han)
+        while stop < end:
+            joiner, step = _class_at(data, stop, classes)
+            if (joiner != JOINER and joiner != APOSTROPHE) or stop + step >= end:
+                break
+            after = _word_run(data, stop + step, end, classes, han)
+            if after == stop + step:
+                break
+            stop = after
+        return stop
+    if kind in (MARK, DOT, JOINER, APOSTROPHE):
+        return i + width
+    return -(i + width)
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -421,17 +421,10 @@ def test_raw_kinds_are_the_regexes_kinds(raws):
 
 def _split_by_polars(raws: pl.Series) -> tuple[list[str], list[int]]:
     """The pieces of raw tokens as polars' regex engine splits them (``_SPLIT_PATTERN``)."""
-    from analysis.text import _SPLIT_PATTERN
+    from analysis.text import _split_by_regex
 
-    frame = pl.DataFrame({"raw": raws, "owner": list(range(len(raws)))})
-    split = frame.select(
-        "owner",
-        pl.when(pl.col("raw").str.contains(r"\p{Han}"))
-        .then(pl.col("raw").str.extract_all(_SPLIT_PATTERN))
-        .otherwise(pl.concat_list("raw"))
-        .alias("piece"),
-    ).explode("piece", empty_as_null=False)
-    return split["piece"].to_list(), split["owner"].to_list()
+    pieces, owner = _split_by_regex(raws)
+    return pieces.to_list(), owner.tolist()
 
 
 @settings(max_examples=400, deadline=None)
