@@ -452,16 +452,14 @@ def workers(kind: str) -> ProcessPoolExecutor:
     return fit_pool() if kind == "fit" else upload_pool()  # "fit": ready before a fit
 
 
-@st.cache_data(
-    show_spinner="Fitting topics (once: then saved with the index)…",
-    max_entries=16,
-    hash_funcs=HASH_FUNCS,
-)
+_FITTING = "Fitting topics (once: then saved with the index)…"
+
+
+@st.cache_data(show_spinner=_FITTING, max_entries=16, hash_funcs=HASH_FUNCS)
 def topic_model(
     key: str, filters: Filters, options: TopicOptions, _index: CorpusIndex
 ) -> TopicModel:
     """The selection's topic model, fitted in :func:`workers` (a dead worker is replaced)."""
-
     mask = selection(key, filters, _index)
     try:
         return fit_topics(_index, mask, executor=workers("fit"), **options.arguments())
