@@ -366,9 +366,7 @@ def _split_by_regex(raws: pl.Series) -> tuple[pl.Series, np.ndarray]:
 
 def _utf8_buffers(raws: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """The UTF-8 bytes and int64 offsets of a polars string column, as Arrow holds them."""
-    array = raws.to_arrow().cast(pa.large_string())
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    array = raws.to_arrow().cast(pa.large_string())  # one array, a chunked Series too
     _validity, offsets_buffer, data_buffer = array.buffers()
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
         array.offset : array.offset + len(array) + 1

@@ -34,7 +34,7 @@ def plot_topic_timeline(
     One trace per topic, named by its label, in topic order, on a date axis.
     Each point's ``customdata`` is ``[topic, period label, passages, period
     ISO date]`` for click-through; the hover reads the label from the trace's
-    name and the share from ``y``, which are not repeated per point (a century
+    name and the share from ``y``, which are not repeated per point (234 years
     by year with 12 topics sent 208 KB of customdata, 75 KB without them).
 
     Examples
