@@ -127,10 +127,12 @@ def _first_touch(queue: mp.Queue) -> None:
     pages as the build asks (:func:`analysis.memory.prefer_small_pages`).
 
     On this project's VMs the figure is the machine's state, not the code's: memory
-    the guest has never used is backed by the host on first touch (2.5 s/GB seen on a
-    fresh machine), memory it used before costs 0.05-0.1 s/GB. A build touches about
-    2 GB at 100k, so the same code's build differs by seconds between the two; the
-    line is printed before and after the build rows so that runs can be compared.
+    the guest has never used is backed by the host on first touch. Measured on a
+    machine minutes old: a first 1 GB took 2.5 s, the next three 0.07 s each (numpy's
+    huge pages); this probe, in small pages, gave 0.38-0.45 s/GB an hour later. A
+    build touches about 2 GB at 100k, so the same code's build differs by seconds
+    between the two states; the line is printed before and after the build rows so
+    that runs can be compared.
     """
     import numpy as np
 
